@@ -1,0 +1,120 @@
+"""The CX maturity self-assessment application."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+from app import config as config_module
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the application from named steps; ``config`` overrides the environment."""
+    app = Flask(__name__, instance_relative_config=True)
+    load_config(app, config)
+    register_observability(app)
+    register_extensions(app)
+    register_hardening(app)
+    register_blueprints(app)
+    register_commands(app)
+    register_template_helpers(app)
+    return app
+
+
+def load_config(app: Flask, overrides: Mapping[str, Any] | None) -> None:
+    settings = config_module.from_environment(app.instance_path)
+    if overrides:
+        settings.update(overrides)
+    if "SQLALCHEMY_DATABASE_URI" in settings:
+        settings["SQLALCHEMY_DATABASE_URI"] = config_module.normalise_database_url(
+            settings["SQLALCHEMY_DATABASE_URI"]
+        )
+    config_module.check_secret_key(settings)
+    config_module.apply_engine_defaults(settings)
+    app.config.update(settings)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
+        import os
+
+        os.makedirs(app.instance_path, exist_ok=True)
+
+
+def register_observability(app: Flask) -> None:
+    from app.observability import register_observability as register
+
+    register(app)
+
+
+def register_hardening(app: Flask) -> None:
+    from app.hardening import register_hardening as register
+
+    register(app)
+
+
+def register_extensions(app: Flask) -> None:
+    from app import i18n
+    from app.db_setup import configure_engine_events
+    from app.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(config_module.PROJECT_ROOT / "migrations"))
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    login_manager.init_app(app)
+    limiter.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.session_protection = "strong"
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        from app.models import User
+
+        user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+        return user if user is not None and user.active else None
+
+    with app.app_context():
+        configure_engine_events(db.engine)
+
+
+def register_blueprints(app: Flask) -> None:
+    from app.api import bp as api_bp
+    from app.auth import bp as auth_bp
+    from app.dashboard import bp as dashboard_bp
+    from app.main import bp as main_bp
+    from app.reporting.views import bp as reports_bp
+    from app.survey import bp as survey_bp
+    from app.workspace import bp as workspace_bp
+
+    for blueprint in (main_bp, auth_bp, survey_bp, workspace_bp, dashboard_bp, api_bp):
+        app.register_blueprint(blueprint)
+    app.register_blueprint(reports_bp)
+
+
+def register_commands(app: Flask) -> None:
+    from app.cli.campaign import campaign_cli
+    from app.cli.demo import demo_cli
+    from app.cli.org import org_cli
+    from app.cli.participants import participants_cli
+    from app.cli.questionnaire import questionnaire_cli
+    from app.cli.report import report_cli
+    from app.cli.responses import responses_cli
+    from app.cli.results import results_cli, rules_cli
+    from app.cli.user import user_cli
+
+    app.cli.add_command(questionnaire_cli)
+    app.cli.add_command(demo_cli)
+    app.cli.add_command(participants_cli)
+    for group in (user_cli, org_cli, campaign_cli, responses_cli):
+        app.cli.add_command(group)
+    app.cli.add_command(rules_cli)
+    app.cli.add_command(results_cli)
+    app.cli.add_command(report_cli)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from app import i18n
+
+    app.jinja_env.globals["current_locale"] = i18n.current_locale
+    app.jinja_env.globals["localized"] = i18n.localized
+    app.jinja_env.globals["CX_LOCALES"] = app.config["CX_LOCALES"]

@@ -1,0 +1,146 @@
+"""Settings read from the environment, with safe defaults for the embedded SQLite mode."""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+#: The shortest SECRET_KEY accepted outside debug and testing.
+MIN_SECRET_KEY_LENGTH = 32
+
+
+class ConfigError(RuntimeError):
+    """Raised when the app is started with settings it must refuse."""
+
+
+def _bool(value: str | None, default: bool = False) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(name: str, default: int) -> int:
+    """The environment variable ``name`` as a whole number, or ``default`` when unset."""
+    value = os.environ.get(name)
+    if value is None or value.strip() == "":
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, got {value!r}") from None
+
+
+def from_environment(instance_path: str) -> dict[str, Any]:
+    """Build the configuration mapping from environment variables."""
+    env = os.environ
+    default_db = "sqlite:///" + str(Path(instance_path) / "cx.sqlite3")
+    return {
+        "SECRET_KEY": env.get("SECRET_KEY") or _read_secret_file(Path(instance_path)),
+        "SQLALCHEMY_DATABASE_URI": normalise_database_url(env.get("DATABASE_URL") or default_db),
+        "CX_QUESTIONNAIRE_DIR": env.get("CX_QUESTIONNAIRE_DIR")
+        or str(PROJECT_ROOT / "questionnaires"),
+        "CX_REPORTS_DIR": env.get("CX_REPORTS_DIR") or str(PROJECT_ROOT / "reports"),
+        "CX_BASE_URL": env.get("CX_BASE_URL", "http://127.0.0.1:5000"),
+        "REDIS_URL": env.get("REDIS_URL") or None,
+        "DEBUG": _bool(env.get("FLASK_DEBUG")),
+        "TESTING": False,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "BABEL_DEFAULT_LOCALE": "ja",
+        "BABEL_DEFAULT_TIMEZONE": "Asia/Tokyo",
+        "CX_LOCALES": ("ja", "en"),
+        "WTF_CSRF_TIME_LIMIT": None,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE")),
+        "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 8 * 1024 * 1024),
+        # Werkzeug's form parser limits: the longest questionnaire page has ~60 fields.
+        "MAX_FORM_PARTS": _int("MAX_FORM_PARTS", 500),
+        "MAX_FORM_MEMORY_SIZE": _int("MAX_FORM_MEMORY_SIZE", 1024 * 1024),
+        "CX_MAX_CSV_BYTES": _int("CX_MAX_CSV_BYTES", 2 * 1024 * 1024),
+        "CX_PDF_TIMEOUT_S": _int("CX_PDF_TIMEOUT_S", 120),
+        "CX_PDF_MEMORY_MB": _int("CX_PDF_MEMORY_MB", 1536),
+        "LOG_FORMAT": (env.get("LOG_FORMAT") or "text").lower(),
+        "LOG_LEVEL": (env.get("LOG_LEVEL") or "INFO").upper(),
+        # Number of trusted proxies in front of the app (X-Forwarded-* honoured only then).
+        "PROXY_FIX": _int("PROXY_FIX", 0),
+        "DB_STATEMENT_TIMEOUT_MS": _int("DB_STATEMENT_TIMEOUT_MS", 30_000),
+        "DB_CONNECT_TIMEOUT_S": _int("DB_CONNECT_TIMEOUT_S", 5),
+        # One connection per gunicorn thread, plus a little headroom for bursts.
+        "DB_POOL_SIZE": _int("DB_POOL_SIZE", _int("GUNICORN_THREADS", 2)),
+        "DB_MAX_OVERFLOW": _int("DB_MAX_OVERFLOW", 2),
+        # Staff sessions end after 8 hours without a request (refreshed on every request).
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=8),
+        "RATELIMIT_STORAGE_URI": env.get("REDIS_URL") or "memory://",
+        # Outgoing mail; without MAIL_SERVER messages are written to instance/outbox as .eml.
+        "MAIL_SERVER": env.get("MAIL_SERVER") or None,
+        "MAIL_PORT": int(env.get("MAIL_PORT") or 587),
+        "MAIL_USERNAME": env.get("MAIL_USERNAME") or None,
+        "MAIL_PASSWORD": env.get("MAIL_PASSWORD") or None,
+        "MAIL_USE_TLS": _bool(env.get("MAIL_USE_TLS"), default=True),
+        "MAIL_FROM": env.get("MAIL_FROM") or "cx-assessment@localhost",
+    }
+
+
+def _read_secret_file(instance_path: Path) -> str | None:
+    """The key that ``make run`` generated into the instance folder, if any."""
+    path = instance_path / "secret_key"
+    if path.is_file():
+        return path.read_text(encoding="utf-8").strip() or None
+    return None
+
+
+def normalise_database_url(url: str) -> str:
+    """Use the psycopg 3 driver for plain ``postgresql://`` URLs."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def check_secret_key(config: dict[str, Any]) -> None:
+    """Refuse to run in production without a real secret key."""
+    key = config.get("SECRET_KEY")
+    if config.get("DEBUG") or config.get("TESTING"):
+        if not key:
+            # A per-process random key keeps debug sessions working without a shared default.
+            import secrets
+
+            config["SECRET_KEY"] = secrets.token_hex(32)
+        return
+    if not key or len(key) < MIN_SECRET_KEY_LENGTH:
+        raise ConfigError(
+            f"SECRET_KEY must be set to a random string of at least {MIN_SECRET_KEY_LENGTH} "
+            "characters (for example: python -c 'import secrets; print(secrets.token_hex(32))')."
+        )
+
+
+def apply_engine_defaults(config: dict[str, Any]) -> None:
+    """Complete ``SQLALCHEMY_ENGINE_OPTIONS`` for the configured database, keeping overrides.
+
+    PostgreSQL gets a pool sized for one web process (``DB_POOL_SIZE`` connections, normally
+    one per gunicorn thread), a connect timeout and a statement timeout, so that no request
+    waits forever on the database. Statement parameters are kept out of error messages and
+    logs because they carry answers and password hashes.
+    """
+    options = dict(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    options.setdefault("pool_pre_ping", True)
+    options.setdefault("hide_parameters", True)
+    url = str(config.get("SQLALCHEMY_DATABASE_URI") or "")
+    if url.startswith("postgresql"):
+        options.setdefault("pool_size", int(config.get("DB_POOL_SIZE") or 2))
+        options.setdefault("max_overflow", int(config.get("DB_MAX_OVERFLOW") or 0))
+        # Waiting longer for a pooled connection than a client waits for a page helps nobody.
+        options.setdefault("pool_timeout", 10)
+        options.setdefault("pool_recycle", 1800)
+        connect_args = dict(options.get("connect_args") or {})
+        connect_args.setdefault("connect_timeout", int(config.get("DB_CONNECT_TIMEOUT_S") or 5))
+        timeout_ms = int(config.get("DB_STATEMENT_TIMEOUT_MS") or 0)
+        pg_options = str(connect_args.get("options") or "")
+        if timeout_ms > 0 and "statement_timeout" not in pg_options:
+            connect_args["options"] = f"{pg_options} -c statement_timeout={timeout_ms}".strip()
+        options["connect_args"] = connect_args
+    config["SQLALCHEMY_ENGINE_OPTIONS"] = options

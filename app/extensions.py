@@ -1,0 +1,19 @@
+"""Extension instances, created once and bound to the app in ``create_app``."""
+
+from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager
+from flask_migrate import Migrate
+from flask_sqlalchemy import SQLAlchemy
+from flask_wtf import CSRFProtect
+
+from app.models.base import Base
+
+db = SQLAlchemy(model_class=Base)
+migrate = Migrate()
+csrf = CSRFProtect()
+babel = Babel()
+login_manager = LoginManager()
+#: Storage comes from RATELIMIT_STORAGE_URI (Redis when REDIS_URL is set, else memory).
+limiter = Limiter(get_remote_address)

@@ -1,0 +1,39 @@
+"""Locale selection and localized-text helpers shared by templates and views."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import current_app, request, session
+from flask_babel import get_locale
+
+
+def select_locale() -> str:
+    """The respondent's explicit choice, then the browser's preference, then Japanese."""
+    locales = current_app.config["CX_LOCALES"]
+    requested = request.args.get("lang")
+    if requested in locales:
+        session["lang"] = requested
+        return requested
+    chosen = session.get("lang")
+    if chosen in locales:
+        return chosen
+    return request.accept_languages.best_match(locales) or locales[0]
+
+
+def current_locale() -> str:
+    locale = get_locale()
+    return str(locale) if locale else current_app.config["CX_LOCALES"][0]
+
+
+def localized(text: Any, locale: str | None = None) -> str:
+    """Pick the text for the locale from a ``{locale: text}`` mapping or a LocalizedText."""
+    if text is None:
+        return ""
+    locale = locale or current_locale()
+    if hasattr(text, "get") and not isinstance(text, Mapping):
+        return text.get(locale)
+    if isinstance(text, Mapping):
+        return text.get(locale) or next(iter(text.values()), "")
+    return str(text)

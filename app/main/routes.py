@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+from flask import current_app, render_template
+
+from app.health import readiness
+from app.main import bp
+
+
+@bp.get("/")
+def index() -> str:
+    return render_template("main/index.html")
+
+
+@bp.get("/healthz")
+def healthz() -> tuple[dict[str, str], int]:
+    """The process is up; no database access, so a database outage never restarts it."""
+    return {"status": "ok"}, 200
+
+
+@bp.get("/readyz")
+def readyz() -> tuple[dict[str, object], int]:
+    """200 when the database, its schema and Redis (if configured) are usable, else 503."""
+    ready, checks = readiness(current_app)
+    return {"status": "ready" if ready else "unavailable", "checks": checks}, (
+        200 if ready else 503
+    )

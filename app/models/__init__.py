@@ -1,0 +1,29 @@
+"""SQLAlchemy models, one module per aggregate."""
+
+from app.models.audit import AuditEvent
+from app.models.base import Base, UTCDateTime, utcnow
+from app.models.campaign import Campaign
+from app.models.organization import DEFAULT_ROLES, Department, Organization, Role
+from app.models.participant import Participant
+from app.models.report_job import ReportJob
+from app.models.response import Answer, Response
+from app.models.user import ApiToken, Membership, User
+
+__all__ = [
+    "DEFAULT_ROLES",
+    "Answer",
+    "ApiToken",
+    "AuditEvent",
+    "Base",
+    "Campaign",
+    "Department",
+    "Membership",
+    "Organization",
+    "Participant",
+    "ReportJob",
+    "Response",
+    "Role",
+    "UTCDateTime",
+    "User",
+    "utcnow",
+]

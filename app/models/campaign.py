@@ -1,0 +1,90 @@
+"""Assessment campaigns: one questionnaire version, frozen, asked of one organisation."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Integer,
+    String,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.models.base import Base, UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from app.models.organization import Organization
+    from app.models.participant import Participant
+    from app.questionnaire import Questionnaire
+
+CAMPAIGN_STATUSES = ("draft", "open", "closed")
+DEFAULT_ANONYMITY_THRESHOLD = 5
+MIN_ANONYMITY_THRESHOLD = 3
+MAX_ANONYMITY_THRESHOLD = 10
+
+
+class Campaign(Base):
+    __tablename__ = "campaign"
+    __table_args__ = (
+        CheckConstraint("status IN ('draft', 'open', 'closed')", name="status"),
+        CheckConstraint(
+            f"anonymity_threshold BETWEEN {MIN_ANONYMITY_THRESHOLD} AND {MAX_ANONYMITY_THRESHOLD}",
+            name="anonymity_threshold",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(
+        ForeignKey("organization.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(200))
+    questionnaire_id: Mapped[str] = mapped_column(String(100))
+    questionnaire_version: Mapped[str] = mapped_column(String(32))
+    #: SHA-256 of the questionnaire's canonical content at the time the campaign was created.
+    questionnaire_hash: Mapped[str] = mapped_column(String(64))
+    #: The parsed questionnaire, frozen: editing the YAML later never changes this campaign.
+    questionnaire_content: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16), default="draft")
+    opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: Groups with fewer submitted responses than this are suppressed in every output.
+    anonymity_threshold: Mapped[int] = mapped_column(Integer, default=DEFAULT_ANONYMITY_THRESHOLD)
+    #: The campaign this one is the next round of, for comparisons over time.
+    previous_campaign_id: Mapped[int | None] = mapped_column(
+        ForeignKey("campaign.id", ondelete="SET NULL")
+    )
+    #: Whether anyone with the campaign's open link may register and answer.
+    open_link_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    open_link_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    #: Whether respondents may download their individual report once the campaign is closed.
+    individual_reports: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: Optional target maturity level per dimension id.
+    targets: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    organization: Mapped[Organization] = relationship(back_populates="campaigns")
+    previous_campaign: Mapped[Campaign | None] = relationship(remote_side="Campaign.id")
+    participants: Mapped[list[Participant]] = relationship(
+        back_populates="campaign", cascade="all, delete-orphan"
+    )
+
+    @property
+    def questionnaire(self) -> Questionnaire:
+        """The frozen questionnaire this campaign asks."""
+        from app.questionnaire import Questionnaire
+
+        cached = self.__dict__.get("_questionnaire")
+        if cached is None or cached.content_hash != self.questionnaire_hash:
+            cached = Questionnaire.from_dict(self.questionnaire_content)
+            self.__dict__["_questionnaire"] = cached
+        return cached
+
+    def __repr__(self) -> str:
+        return f"<Campaign {self.id} {self.name!r}>"

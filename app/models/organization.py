@@ -1,0 +1,97 @@
+"""Client organisations, their departments (a hierarchy) and their respondent roles."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.models.base import Base, UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from app.models.campaign import Campaign
+    from app.models.user import Membership
+
+#: The roles every new organisation starts with, ordered from the top of the hierarchy down.
+DEFAULT_ROLES: tuple[tuple[str, dict[str, str]], ...] = (
+    ("executive", {"ja": "経営層", "en": "Executive"}),
+    ("middle_manager", {"ja": "ミドルマネジメント", "en": "Middle management"}),
+    ("frontline", {"ja": "現場", "en": "Front line"}),
+)
+
+
+class Organization(Base):
+    __tablename__ = "organization"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    departments: Mapped[list[Department]] = relationship(
+        back_populates="organization", cascade="all, delete-orphan", order_by="Department.position"
+    )
+    roles: Mapped[list[Role]] = relationship(
+        back_populates="organization", cascade="all, delete-orphan", order_by="Role.rank"
+    )
+    campaigns: Mapped[list[Campaign]] = relationship(
+        back_populates="organization", cascade="all, delete-orphan"
+    )
+    memberships: Mapped[list[Membership]] = relationship(
+        back_populates="organization", cascade="all, delete-orphan"
+    )
+
+    def __repr__(self) -> str:
+        return f"<Organization {self.slug}>"
+
+
+class Department(Base):
+    __tablename__ = "department"
+    __table_args__ = (UniqueConstraint("organization_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(
+        ForeignKey("organization.id", ondelete="CASCADE"), index=True
+    )
+    #: The enclosing department; a parent's results include all its descendants.
+    parent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("department.id", ondelete="SET NULL"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(200))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    archived: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    organization: Mapped[Organization] = relationship(back_populates="departments")
+    parent: Mapped[Department | None] = relationship(
+        remote_side="Department.id", back_populates="children"
+    )
+    children: Mapped[list[Department]] = relationship(back_populates="parent")
+
+    def __repr__(self) -> str:
+        return f"<Department {self.name}>"
+
+
+class Role(Base):
+    __tablename__ = "role"
+    __table_args__ = (UniqueConstraint("organization_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(
+        ForeignKey("organization.id", ondelete="CASCADE"), index=True
+    )
+    #: Stable machine name such as ``frontline``; labels may be renamed freely.
+    key: Mapped[str] = mapped_column(String(64))
+    #: Display names per locale, e.g. ``{"ja": "現場", "en": "Front line"}``.
+    labels: Mapped[dict[str, Any]] = mapped_column(JSON)
+    #: Position in the hierarchy, 0 at the top; gaps are labelled by it.
+    rank: Mapped[int] = mapped_column(Integer, default=0)
+
+    organization: Mapped[Organization] = relationship(back_populates="roles")
+
+    def label(self, locale: str) -> str:
+        return self.labels.get(locale) or self.labels.get("ja") or self.key
+
+    def __repr__(self) -> str:
+        return f"<Role {self.key}>"
