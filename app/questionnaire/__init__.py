@@ -1,0 +1,45 @@
+"""Questionnaire definitions: YAML loading, validation and the immutable model.
+
+This package is pure Python (no Flask, no SQLAlchemy) so it can be used by the web app, the
+CLI, background jobs and tests alike.
+"""
+
+from .loader import (
+    QuestionnaireError,
+    check_file,
+    discover,
+    load_questionnaire,
+    parse_questionnaire,
+    validate_file,
+)
+from .model import (
+    DIMENSION_KINDS,
+    Dimension,
+    Item,
+    LocalizedText,
+    OpenQuestion,
+    Questionnaire,
+    Scale,
+    canonical_json,
+    compute_content_hash,
+)
+from .yamlcheck import Problem
+
+__all__ = [
+    "DIMENSION_KINDS",
+    "Dimension",
+    "Item",
+    "LocalizedText",
+    "OpenQuestion",
+    "Problem",
+    "Questionnaire",
+    "QuestionnaireError",
+    "Scale",
+    "canonical_json",
+    "check_file",
+    "compute_content_hash",
+    "discover",
+    "load_questionnaire",
+    "parse_questionnaire",
+    "validate_file",
+]

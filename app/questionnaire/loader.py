@@ -1,0 +1,329 @@
+"""Parse and validate questionnaire YAML files into :class:`Questionnaire` objects.
+
+Validation walks the whole document and reports every problem in one pass, each pointing at
+the offending line and column, so an author can fix a file in one edit cycle.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap
+from ruamel.yaml.error import YAMLError
+
+from .model import DEFAULT_OPEN_QUESTION_MAX_LENGTH, DIMENSION_KINDS, Questionnaire
+from .yamlcheck import Checker, Node, Problem, UniqueIds, at_key, is_integer
+
+QUESTIONNAIRE_ID_RE = re.compile(r"[a-z][a-z0-9-]*")
+ENTRY_ID_RE = re.compile(r"[a-z][a-z0-9_]*")
+VERSION_RE = re.compile(
+    r"(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
+    r"(-[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?(\+[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?"
+)
+LOCALE_RE = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})*")
+
+QUESTIONNAIRE_ID_HINT = "use lowercase letters, digits and hyphens, starting with a letter"
+ENTRY_ID_HINT = "use lowercase letters, digits and underscores, starting with a letter"
+VERSION_HINT = 'use a semantic version MAJOR.MINOR.PATCH such as "1.0.0"'
+LOCALE_HINT = "use a language code such as 'ja', 'en' or 'pt-BR'"
+
+TOP_REQUIRED = ("id", "version", "locales", "title", "scale", "dimensions")
+TOP_OPTIONAL = ("description", "estimated_minutes", "open_questions")
+SCALE_REQUIRED = ("min", "max", "labels")
+SCALE_OPTIONAL = ("not_applicable",)
+DIMENSION_REQUIRED = ("id", "kind", "title", "items")
+DIMENSION_OPTIONAL = ("description",)
+ITEM_REQUIRED = ("id", "text")
+ITEM_OPTIONAL = ("levels", "reverse", "weight")
+OPEN_QUESTION_REQUIRED = ("id", "text")
+OPEN_QUESTION_OPTIONAL = ("max_length",)
+
+YAML_SUFFIXES = (".yaml", ".yml")
+
+
+class QuestionnaireError(Exception):
+    """A questionnaire file is invalid; ``problems`` lists every problem found."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = list(problems)
+        super().__init__("\n".join(str(problem) for problem in self.problems))
+
+
+@dataclass(frozen=True)
+class _ScaleRange:
+    min: int
+    max: int
+
+    def __contains__(self, value: object) -> bool:
+        return isinstance(value, int) and self.min <= value <= self.max
+
+    def __str__(self) -> str:
+        return f"{self.min}..{self.max}"
+
+
+class _Walker:
+    """Validates one document, building the content dict that ``Questionnaire`` accepts."""
+
+    def __init__(self, checker: Checker) -> None:
+        self.check = checker
+        self.ids = UniqueIds(checker)
+        self.locales: list[str] | None = None
+        self.range: _ScaleRange | None = None
+
+    def text(self, node: Node | None) -> dict[str, str] | None:
+        return self.check.localized(node, self.locales)
+
+    def entry_id(self, node: Node | None) -> str | None:
+        value = self.check.string(node, pattern=ENTRY_ID_RE, pattern_hint=ENTRY_ID_HINT)
+        self.ids.add(value, node)
+        return value
+
+    def document(self, root: Node) -> dict[str, Any] | None:
+        top = self.check.mapping(root, required=TOP_REQUIRED, optional=TOP_OPTIONAL)
+        if top is None:
+            return None
+        content: dict[str, Any] = {}
+        content["id"] = self.check.string(
+            top.get("id"), pattern=QUESTIONNAIRE_ID_RE, pattern_hint=QUESTIONNAIRE_ID_HINT
+        )
+        content["version"] = self.version(top.get("version"))
+        # Locales first: every localized text below is checked against them.
+        content["locales"] = self.locales = self.locale_list(top.get("locales"))
+        content["title"] = self.text(top.get("title"))
+        if "description" in top:
+            content["description"] = self.text(top["description"])
+        if "estimated_minutes" in top:
+            content["estimated_minutes"] = self.check.integer(top["estimated_minutes"], minimum=1)
+        content["scale"] = self.scale(top.get("scale"))
+        dimension_nodes = self.check.sequence(top.get("dimensions"))
+        if dimension_nodes is not None and not dimension_nodes:
+            self.check.report(top["dimensions"], "must list at least one dimension")
+        content["dimensions"] = [self.dimension(node) for node in dimension_nodes or ()]
+        content["open_questions"] = [
+            self.open_question(node)
+            for node in self.check.sequence(top.get("open_questions")) or ()
+        ]
+        return content
+
+    def version(self, node: Node | None) -> str | None:
+        if node is not None and (is_integer(node.value) or isinstance(node.value, float)):
+            self.check.report(
+                node,
+                f'expected a string, got number {node.value}; quote the version, e.g. "1.0.0"',
+            )
+            return None
+        return self.check.string(node, pattern=VERSION_RE, pattern_hint=VERSION_HINT)
+
+    def locale_list(self, node: Node | None) -> list[str] | None:
+        nodes = self.check.sequence(node, non_empty=True)
+        if nodes is None:
+            return None
+        locales: list[str] = []
+        valid = True
+        seen = UniqueIds(self.check, "locale")
+        for item in nodes:
+            locale = self.check.string(item, pattern=LOCALE_RE, pattern_hint=LOCALE_HINT)
+            if locale is None or not seen.add(locale, item):
+                valid = False
+                continue
+            locales.append(locale)
+        return locales if valid else None
+
+    def scale(self, node: Node | None) -> dict[str, Any] | None:
+        fields = self.check.mapping(node, required=SCALE_REQUIRED, optional=SCALE_OPTIONAL)
+        if fields is None:
+            return None
+        low = self.check.integer(fields.get("min"))
+        high = self.check.integer(fields.get("max"))
+        if low is not None and high is not None:
+            if low >= high:
+                self.check.report(fields["max"], f"must be greater than min ({low}), got {high}")
+            else:
+                self.range = _ScaleRange(low, high)
+        labels_node = fields.get("labels")
+        labels = self.points(labels_node, "label")
+        if self.range is not None and labels is not None and labels_node is not None:
+            for point in range(self.range.min, self.range.max + 1):
+                if str(point) not in labels:
+                    self.check.report(labels_node, f"missing label for scale point {point}")
+        content: dict[str, Any] = {"min": low, "max": high, "labels": labels}
+        if "not_applicable" in fields:
+            content["not_applicable"] = self.text(fields["not_applicable"])
+        return content
+
+    def points(self, node: Node | None, what: str) -> dict[str, dict[str, str] | None] | None:
+        """Check an integer-keyed mapping of texts whose keys must lie on the scale."""
+        keyed = self.check.int_keyed(node)
+        if keyed is None or node is None:
+            return None
+        result: dict[str, dict[str, str] | None] = {}
+        for point, child in keyed.items():
+            if self.range is not None and point not in self.range:
+                self.check.report(
+                    at_key(child, node), f"{what} key {point} is outside the scale {self.range}"
+                )
+                continue
+            result[str(point)] = self.text(child)
+        return result
+
+    def dimension(self, node: Node) -> dict[str, Any] | None:
+        fields = self.check.mapping(node, required=DIMENSION_REQUIRED, optional=DIMENSION_OPTIONAL)
+        if fields is None:
+            return None
+        dimension_id = self.entry_id(fields.get("id"))
+        content: dict[str, Any] = {
+            "id": dimension_id,
+            "kind": self.check.choice(fields.get("kind"), DIMENSION_KINDS, what="kind"),
+            "title": self.text(fields.get("title")),
+        }
+        if "description" in fields:
+            content["description"] = self.text(fields["description"])
+        item_nodes = self.check.sequence(fields.get("items"))
+        if item_nodes is not None and not item_nodes:
+            name = f"dimension {dimension_id!r}" if dimension_id else "this dimension"
+            self.check.report(fields["items"], f"{name} has no items; add at least one item")
+        content["items"] = [self.item(item) for item in item_nodes or ()]
+        return content
+
+    def item(self, node: Node) -> dict[str, Any] | None:
+        fields = self.check.mapping(node, required=ITEM_REQUIRED, optional=ITEM_OPTIONAL)
+        if fields is None:
+            return None
+        content: dict[str, Any] = {
+            "id": self.entry_id(fields.get("id")),
+            "text": self.text(fields.get("text")),
+            "levels": {},
+            "reverse": False,
+            "weight": 1.0,
+        }
+        if "levels" in fields:
+            content["levels"] = self.points(fields["levels"], "level")
+        if "reverse" in fields:
+            content["reverse"] = self.check.boolean(fields["reverse"])
+        if "weight" in fields:
+            content["weight"] = self.check.number(fields["weight"], positive=True)
+        return content
+
+    def open_question(self, node: Node) -> dict[str, Any] | None:
+        fields = self.check.mapping(
+            node, required=OPEN_QUESTION_REQUIRED, optional=OPEN_QUESTION_OPTIONAL
+        )
+        if fields is None:
+            return None
+        content: dict[str, Any] = {
+            "id": self.entry_id(fields.get("id")),
+            "text": self.text(fields.get("text")),
+            "max_length": DEFAULT_OPEN_QUESTION_MAX_LENGTH,
+        }
+        if "max_length" in fields:
+            content["max_length"] = self.check.integer(fields["max_length"], minimum=1)
+        return content
+
+
+def parse_questionnaire(text: str, filename: str = "<string>") -> Questionnaire:
+    """Parse and validate questionnaire YAML ``text``.
+
+    ``filename`` is only used in problem reports. Raises :class:`QuestionnaireError` listing
+    every problem, ordered by position.
+    """
+    checker = Checker(filename)
+    root = checker.load(text)
+    content = None
+    if root is not None:
+        if root.value is None:
+            checker.report_at(1, 1, "the file is empty; expected a questionnaire mapping")
+        else:
+            content = _Walker(checker).document(root)
+    if checker.problems or content is None:
+        raise QuestionnaireError(checker.sorted_problems())
+    try:
+        return Questionnaire.from_dict(content)
+    except ValueError as exc:  # pragma: no cover - the walker rejects whatever the model would
+        raise QuestionnaireError([Problem(filename, 1, 1, str(exc))]) from exc
+
+
+def _read(path: Path, filename: str) -> str:
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        before = data[: exc.start]
+        line = before.count(b"\n") + 1
+        col = len(before) - (before.rfind(b"\n") + 1) + 1
+        problem = Problem(filename, line, col, f"file is not valid UTF-8: {exc.reason}")
+        raise QuestionnaireError([problem]) from exc
+
+
+def load_questionnaire(path: str | os.PathLike[str]) -> Questionnaire:
+    """Load and validate the questionnaire file at ``path``.
+
+    Raises :class:`QuestionnaireError` for invalid content and ``OSError`` if unreadable.
+    """
+    file_path = Path(path)
+    filename = str(path)
+    return parse_questionnaire(_read(file_path, filename), filename)
+
+
+def check_file(path: str | os.PathLike[str]) -> tuple[Questionnaire | None, list[Problem]]:
+    """Load ``path`` and return ``(questionnaire, [])`` or ``(None, problems)``; never raises
+    for invalid or unreadable files."""
+    try:
+        return load_questionnaire(path), []
+    except QuestionnaireError as exc:
+        return None, exc.problems
+    except OSError as exc:
+        return None, [Problem(str(path), 1, 1, f"cannot read file: {exc.strerror or exc}")]
+
+
+def validate_file(path: str | os.PathLike[str]) -> list[Problem]:
+    """Return every problem in the questionnaire file at ``path`` (empty when valid)."""
+    return check_file(path)[1]
+
+
+def _id_position(path: Path) -> tuple[int, int]:
+    """1-based position of the top-level ``id`` value, for cross-file problems."""
+    try:
+        data = YAML(typ="rt").load(path.read_text(encoding="utf-8-sig"))
+        if isinstance(data, CommentedMap) and "id" in data:
+            line, col = data.lc.value("id")
+            return int(line) + 1, int(col) + 1
+    except (OSError, UnicodeDecodeError, YAMLError):
+        pass
+    return 1, 1
+
+
+def discover(
+    directory: str | os.PathLike[str],
+) -> list[tuple[Path, Questionnaire | None, list[Problem]]]:
+    """Validate every ``*.yaml``/``*.yml`` file directly in ``directory``, sorted by name.
+
+    A file whose id and version repeat those of an earlier file is reported as invalid:
+    campaigns refer to questionnaires by id and version, so the pair must be unique.
+    """
+    root = Path(directory)
+    paths = sorted(
+        path for path in root.iterdir() if path.is_file() and path.suffix in YAML_SUFFIXES
+    )
+    results: list[tuple[Path, Questionnaire | None, list[Problem]]] = []
+    seen: dict[tuple[str, str], Path] = {}
+    for path in paths:
+        questionnaire, problems = check_file(path)
+        if questionnaire is not None:
+            key = (questionnaire.id, questionnaire.version)
+            if key in seen:
+                line, col = _id_position(path)
+                message = (
+                    f"id: questionnaire {questionnaire.id!r} version {questionnaire.version!r} "
+                    f"is already defined in {seen[key].name}"
+                )
+                problems = [Problem(str(path), line, col, message)]
+                questionnaire = None
+            else:
+                seen[key] = path
+        results.append((path, questionnaire, problems))
+    return results
