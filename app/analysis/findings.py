@@ -1,0 +1,1005 @@
+"""Report rules: a small, safe condition language over scores and gaps, with texts to fill in.
+
+A rules file (``reports/rules.yaml``, documented in ``reports/README.md``) lists rules, each a
+structured condition and a text in every report language. Conditions are plain YAML mappings
+interpreted by this module; nothing is ever evaluated as code. Loading validates the whole
+file and reports every problem with its line and column, like questionnaire files.
+
+The module is pure: it works on :class:`Facts`, plain data the results engine fills from a
+campaign's organisation-level figures, gaps and trends.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from app.questionnaire.yamlcheck import Checker, Node, Problem, UniqueIds, describe, suggestion
+
+LOCALES = ("ja", "en")
+SEVERITIES = ("high", "medium", "low")
+DEFAULT_SEVERITY = "medium"
+KINDS = ("capability", "stage")
+OPERATORS: Mapping[str, Callable[[float, float], bool]] = {
+    "<": lambda a, b: a < b,
+    "<=": lambda a, b: a <= b,
+    ">": lambda a, b: a > b,
+    ">=": lambda a, b: a >= b,
+    "==": lambda a, b: math.isclose(a, b, abs_tol=1e-9),
+    "!=": lambda a, b: not math.isclose(a, b, abs_tol=1e-9),
+}
+GAP_BREAKDOWNS = ("role", "department", "role_department")
+TREND_BREAKDOWNS = ("organisation", "role", "department", "role_department")
+DIRECTIONS = (
+    "blind_spot_at_the_top",
+    "hidden_strength_below",
+    "above_rest",
+    "below_rest",
+    "aligned",
+)
+#: Stands for "whichever dimension satisfies the condition most clearly".
+ANY = "any"
+
+RULE_ID_RE = re.compile(r"[a-z][a-z0-9_]*")
+RULE_ID_HINT = "use lowercase letters, digits and underscores, starting with a letter"
+RULE_KEYS_REQUIRED = ("id", "when", "text")
+RULE_KEYS_OPTIONAL = ("severity", "title")
+
+_PLACEHOLDER_RE = re.compile(r"\{([^{}]*)\}")
+_NAME_RE = re.compile(r"[a-z_]+(?::[a-z0-9_]+)?")
+
+#: Placeholders and what a condition must select for them to have a value.
+PLACEHOLDERS: Mapping[str, str] = {
+    "dimension": "dimension",
+    "score": "dimension",
+    "level": "dimension",
+    "level_label": "dimension",
+    "agreement": "dimension",
+    "alpha": "dimension",
+    "other": "other",
+    "other_score": "other",
+    "spread": "spread",
+    "difference": "difference",
+    "gap": "gap",
+    "group_a": "gap",
+    "group_b": "gap",
+    "direction": "gap",
+    "change": "trend",
+    "group": "trend",
+}
+#: Placeholders naming a dimension explicitly, such as ``{score:digital}``.
+DIMENSION_PLACEHOLDERS = ("score", "title", "level", "level_label")
+
+Localized = Mapping[str, str]
+
+
+# Facts -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DimensionFact:
+    """Organisation-level figures of one dimension (None where not shown or not computed)."""
+
+    id: str
+    kind: str
+    title: Localized
+    score: float | None
+    level: int | None = None
+    level_label: Localized | None = None
+    agreement: float | None = None
+    alpha: float | None = None
+
+
+@dataclass(frozen=True)
+class GapFact:
+    """A perception gap ``a - b`` as the results engine reports it."""
+
+    breakdown: str
+    dimension: str
+    a_label: Localized
+    b_label: Localized
+    difference: float
+    hedges_g: float | None
+    p_adjusted: float | None
+    significant: bool
+    notable: bool
+    direction: str
+    direction_label: Localized
+
+
+@dataclass(frozen=True)
+class TrendFact:
+    """A group's change on a dimension since the previous round."""
+
+    breakdown: str
+    dimension: str
+    label: Localized
+    change: float
+    significant: bool
+    notable: bool
+
+
+@dataclass(frozen=True)
+class Facts:
+    """Everything a rule may look at."""
+
+    dimensions: Mapping[str, DimensionFact]
+    gaps: Sequence[GapFact] = ()
+    trends: Sequence[TrendFact] = ()
+
+    def score(self, dimension: str) -> float | None:
+        fact = self.dimensions.get(dimension)
+        return None if fact is None else fact.score
+
+
+@dataclass(frozen=True)
+class Binding:
+    """What a condition selected, for the placeholders of the rule's text."""
+
+    dimension: str | None = None
+    other: str | None = None
+    spread: float | None = None
+    difference: float | None = None
+    gap: GapFact | None = None
+    trend: TrendFact | None = None
+
+    def merge(self, later: Binding) -> Binding:
+        """Combine two bindings; what the later condition selected wins."""
+        return Binding(
+            dimension=later.dimension or self.dimension,
+            other=later.other or self.other,
+            spread=later.spread if later.spread is not None else self.spread,
+            difference=later.difference if later.difference is not None else self.difference,
+            gap=later.gap or self.gap,
+            trend=later.trend or self.trend,
+        )
+
+
+# Conditions ------------------------------------------------------------------------------
+
+
+class Condition:
+    """A condition over :class:`Facts`; ``evaluate`` returns a binding when it holds."""
+
+    def evaluate(self, facts: Facts) -> Binding | None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def binds(self) -> set[str]:
+        """What this condition selects when it holds (see :data:`PLACEHOLDERS`)."""
+        return set()
+
+    def dimensions(self) -> set[str]:
+        """Dimension ids the condition names."""
+        return set()
+
+
+def _compare(value: float | None, op: str, threshold: float) -> bool:
+    return value is not None and not math.isnan(value) and OPERATORS[op](value, threshold)
+
+
+def _most_extreme(candidates: list[tuple[str, float]], op: str) -> str:
+    # "Most clearly": the lowest value for < and <=, the highest for > and >=.
+    if op in ("<", "<="):
+        return min(candidates, key=lambda pair: (pair[1], pair[0]))[0]
+    if op in (">", ">="):
+        return max(candidates, key=lambda pair: (pair[1], pair[0]))[0]
+    return candidates[0][0]
+
+
+@dataclass(frozen=True)
+class AllOf(Condition):
+    conditions: tuple[Condition, ...]
+
+    def evaluate(self, facts: Facts) -> Binding | None:
+        binding = Binding()
+        for condition in self.conditions:
+            found = condition.evaluate(facts)
+            if found is None:
+                return None
+            binding = binding.merge(found)
+        return binding
+
+    def binds(self) -> set[str]:
+        return set().union(*(c.binds() for c in self.conditions))
+
+    def dimensions(self) -> set[str]:
+        return set().union(*(c.dimensions() for c in self.conditions))
+
+
+@dataclass(frozen=True)
+class AnyOf(Condition):
+    conditions: tuple[Condition, ...]
+
+    def evaluate(self, facts: Facts) -> Binding | None:
+        for condition in self.conditions:
+            found = condition.evaluate(facts)
+            if found is not None:
+                return found
+        return None
+
+    def binds(self) -> set[str]:
+        # A placeholder is safe only if every branch provides it.
+        sets = [c.binds() for c in self.conditions]
+        return set.intersection(*sets) if sets else set()
+
+    def dimensions(self) -> set[str]:
+        return set().union(*(c.dimensions() for c in self.conditions))
+
+
+@dataclass(frozen=True)
+class Not(Condition):
+    condition: Condition
+
+    def evaluate(self, facts: Facts) -> Binding | None:
+        return Binding() if self.condition.evaluate(facts) is None else None
+
+    def dimensions(self) -> set[str]:
+        return self.condition.dimensions()
+
+
+@dataclass(frozen=True)
+class DimensionValue(Condition):
+    """``score``, ``level``, ``agreement`` or ``alpha`` of a dimension (or ``any``)."""
+
+    measure: str
+    dimension: str
+    op: str
+    value: float
+    kind: str | None = None
+
+    def _value(self, fact: DimensionFact) -> float | None:
+        value = getattr(fact, self.measure)
+        return None if value is None else float(value)
+
+    def evaluate(self, facts: Facts) -> Binding | None:
+        if self.dimension != ANY:
+            fact = facts.dimensions.get(self.dimension)
+            if fact is None or not _compare(self._value(fact), self.op, self.value):
+                return None
+            return Binding(dimension=fact.id)
+        candidates = []
+        for fact in facts.dimensions.values():
+            if self.kind is not None and fact.kind != self.kind:
+                continue
+            value = self._value(fact)
+            if value is not None and _compare(value, self.op, self.value):
+                candidates.append((fact.id, value))
+        if not candidates:
+            return None
+        return Binding(dimension=_most_extreme(candidates, self.op))
+
+    def binds(self) -> set[str]:
+        return {"dimension"}
+
+    def dimensions(self) -> set[str]:
+        return set() if self.dimension == ANY else {self.dimension}
+
+
+@dataclass(frozen=True)
+class Difference(Condition):
+    """``score(a) - score(b)`` compared with a value."""
+
+    a: str
+    b: str
+    op: str
+    value: float
+
+    def evaluate(self, facts: Facts) -> Binding | None:
+        a, b = facts.score(self.a), facts.score(self.b)
+        if a is None or b is None or not _compare(a - b, self.op, self.value):
+            return None
+        return Binding(dimension=self.a, other=self.b, difference=a - b)
+
+    def binds(self) -> set[str]:
+        return {"dimension", "other", "difference"}
+
+    def dimensions(self) -> set[str]:
+        return {self.a, self.b}
+
+
+@dataclass(frozen=True)
+class Extreme(Condition):
+    """The weakest (or strongest) dimension of a kind, optionally a given one."""
+
+    which: str
+    kind: str
+    dimension: str | None = None
+
+    def evaluate(self, facts: Facts) -> Binding | None:
+        scored = [
+            (fact.id, fact.score)
+            for fact in facts.dimensions.values()
+            if fact.kind == self.kind and fact.score is not None
+        ]
+        if len(scored) < 2:  # a single dimension is neither weakest nor strongest
+            return None
+        if self.which == "weakest":
+            chosen = min(scored, key=lambda pair: (pair[1], pair[0]))[0]
+        else:
+            chosen = max(scored, key=lambda pair: (pair[1], pair[0]))[0]
+        if self.dimension is not None and chosen != self.dimension:
+            return None
+        return Binding(dimension=chosen)
+
+    def binds(self) -> set[str]:
+        return {"dimension"}
+
+    def dimensions(self) -> set[str]:
+        return set() if self.dimension is None else {self.dimension}
+
+
+@dataclass(frozen=True)
+class Spread(Condition):
+    """Highest minus lowest score among the dimensions of a kind."""
+
+    kind: str
+    op: str
+    value: float
+
+    def evaluate(self, facts: Facts) -> Binding | None:
+        scored = [
+            (fact.id, fact.score)
+            for fact in facts.dimensions.values()
+            if fact.kind == self.kind and fact.score is not None
+        ]
+        if len(scored) < 2:
+            return None
+        weakest = min(scored, key=lambda pair: (pair[1], pair[0]))
+        strongest = max(scored, key=lambda pair: (pair[1], pair[0]))
+        spread = strongest[1] - weakest[1]
+        if not _compare(spread, self.op, self.value):
+            return None
+        return Binding(dimension=weakest[0], other=strongest[0], spread=spread)
+
+    def binds(self) -> set[str]:
+        return {"dimension", "other", "spread"}
+
+
+@dataclass(frozen=True)
+class LargestGap(Condition):
+    """The largest perception gap (by absolute difference) among those matching filters."""
+
+    breakdown: str = "role"
+    significant: bool | None = None
+    notable: bool | None = None
+    direction: str | None = None
+    dimension: str | None = None
+    op: str | None = None
+    value: float | None = None
+
+    def evaluate(self, facts: Facts) -> Binding | None:
+        matching = [
+            gap
+            for gap in facts.gaps
+            if gap.breakdown == self.breakdown
+            and (self.significant is None or gap.significant == self.significant)
+            and (self.notable is None or gap.notable == self.notable)
+            and (self.direction is None or gap.direction == self.direction)
+            and (self.dimension is None or gap.dimension == self.dimension)
+        ]
+        if not matching:
+            return None
+        gap = max(matching, key=lambda g: (abs(g.difference), -len(g.dimension), g.dimension))
+        if (
+            self.op is not None
+            and self.value is not None
+            and not _compare(abs(gap.difference), self.op, self.value)
+        ):
+            return None
+        return Binding(dimension=gap.dimension, gap=gap)
+
+    def binds(self) -> set[str]:
+        return {"dimension", "gap"}
+
+    def dimensions(self) -> set[str]:
+        return set() if self.dimension is None else {self.dimension}
+
+
+@dataclass(frozen=True)
+class TrendCondition(Condition):
+    """The change of a dimension (or ``any``) since the previous round."""
+
+    dimension: str
+    op: str
+    value: float
+    breakdown: str = "organisation"
+    significant: bool | None = None
+
+    def evaluate(self, facts: Facts) -> Binding | None:
+        candidates = [
+            trend
+            for trend in facts.trends
+            if trend.breakdown == self.breakdown
+            and (self.dimension == ANY or trend.dimension == self.dimension)
+            and (self.significant is None or trend.significant == self.significant)
+            and _compare(trend.change, self.op, self.value)
+        ]
+        if not candidates:
+            return None
+        if self.op in ("<", "<="):
+            chosen = min(candidates, key=lambda t: t.change)
+        else:
+            chosen = max(candidates, key=lambda t: t.change)
+        return Binding(dimension=chosen.dimension, trend=chosen)
+
+    def binds(self) -> set[str]:
+        return {"dimension", "trend"}
+
+    def dimensions(self) -> set[str]:
+        return set() if self.dimension == ANY else {self.dimension}
+
+
+# Rules -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FiredRule:
+    """A rule that holds, with its text filled in for every locale."""
+
+    rule: str
+    severity: str
+    text: Localized
+    dimension: str | None
+
+
+def _format_number(value: float | None, digits: int) -> str | None:
+    if value is None or math.isnan(value):
+        return None
+    return f"{value:.{digits}f}"
+
+
+def _localized(text: Localized | None, locale: str) -> str | None:
+    if not text:
+        return None
+    return text.get(locale) or text.get("en") or next(iter(text.values()))
+
+
+def _placeholder_value(
+    name: str, argument: str | None, binding: Binding, facts: Facts, locale: str
+) -> str | None:
+    if argument is not None:
+        fact = facts.dimensions.get(argument)
+        if fact is None:
+            return None
+        if name == "title":
+            return _localized(fact.title, locale)
+        if name == "score":
+            return _format_number(fact.score, 1)
+        if name == "level":
+            return None if fact.level is None else str(fact.level)
+        if name == "level_label":
+            return _localized(fact.level_label, locale)
+        return None
+    dimension = facts.dimensions.get(binding.dimension) if binding.dimension else None
+    other = facts.dimensions.get(binding.other) if binding.other else None
+    gap, trend = binding.gap, binding.trend
+    values: dict[str, Callable[[], str | None]] = {
+        "dimension": lambda: dimension and _localized(dimension.title, locale),
+        "score": lambda: dimension and _format_number(dimension.score, 1),
+        "level": lambda: dimension and dimension.level is not None and str(dimension.level),
+        "level_label": lambda: dimension and _localized(dimension.level_label, locale),
+        "agreement": lambda: dimension and _format_number(dimension.agreement, 2),
+        "alpha": lambda: dimension and _format_number(dimension.alpha, 2),
+        "other": lambda: other and _localized(other.title, locale),
+        "other_score": lambda: other and _format_number(other.score, 1),
+        "spread": lambda: _format_number(binding.spread, 1),
+        "difference": lambda: _format_number(binding.difference, 1),
+        "gap": lambda: gap and _format_number(abs(gap.difference), 1),
+        "group_a": lambda: gap and _localized(gap.a_label, locale),
+        "group_b": lambda: gap and _localized(gap.b_label, locale),
+        "direction": lambda: gap and _localized(gap.direction_label, locale),
+        "change": lambda: trend and f"{trend.change:+.1f}",
+        "group": lambda: trend and _localized(trend.label, locale),
+    }
+    produce = values.get(name)
+    value = produce() if produce else None
+    return value if isinstance(value, str) and value else None
+
+
+def render(template: str, binding: Binding, facts: Facts, locale: str) -> str | None:
+    """Fill a rule text's placeholders; None when one of them has no value."""
+    missing = False
+
+    def replace(match: re.Match[str]) -> str:
+        nonlocal missing
+        name, _, argument = match.group(1).partition(":")
+        value = _placeholder_value(name, argument or None, binding, facts, locale)
+        if value is None:
+            missing = True
+            return ""
+        return value
+
+    text = _PLACEHOLDER_RE.sub(replace, template)
+    return None if missing else text
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One report rule: when its condition holds, its text becomes a finding."""
+
+    id: str
+    condition: Condition
+    text: Localized
+    severity: str = DEFAULT_SEVERITY
+    title: Localized | None = None
+
+    def evaluate(self, facts: Facts) -> FiredRule | None:
+        """The filled-in finding when the rule holds and every placeholder has a value."""
+        binding = self.condition.evaluate(facts)
+        if binding is None:
+            return None
+        texts = {}
+        for locale, template in self.text.items():
+            rendered = render(template, binding, facts, locale)
+            if rendered is None:
+                return None
+            texts[locale] = rendered
+        return FiredRule(self.id, self.severity, texts, binding.dimension)
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    """The rules of one file, in file order."""
+
+    rules: tuple[Rule, ...]
+    source: str = "<string>"
+
+    def evaluate(self, facts: Facts) -> list[FiredRule]:
+        """Every rule that holds, most severe first, file order within a severity."""
+        fired = [found for rule in self.rules if (found := rule.evaluate(facts)) is not None]
+        rank = {severity: index for index, severity in enumerate(SEVERITIES)}
+        return sorted(fired, key=lambda finding: rank[finding.severity])
+
+    def rule(self, rule_id: str) -> Rule:
+        for rule in self.rules:
+            if rule.id == rule_id:
+                return rule
+        raise KeyError(rule_id)
+
+
+class RulesError(Exception):
+    """A rules file is invalid; ``problems`` lists every problem found."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        self.problems = list(problems)
+        super().__init__("\n".join(str(problem) for problem in self.problems))
+
+
+# Validation ------------------------------------------------------------------------------
+
+_COMPARISON = ("op", "value")
+CONDITION_KEYS: Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    # kind: (required keys besides the kind, optional keys)
+    "all": ((), ()),
+    "any": ((), ()),
+    "not": ((), ()),
+    "score": (_COMPARISON, ("kind",)),
+    "level": (_COMPARISON, ("kind",)),
+    "agreement": (_COMPARISON, ("kind",)),
+    "alpha": (_COMPARISON, ("kind",)),
+    "difference": (_COMPARISON, ()),
+    "weakest": ((), ("dimension",)),
+    "strongest": ((), ("dimension",)),
+    "spread": (_COMPARISON, ()),
+    "largest_gap": ((), ()),
+    "trend": (_COMPARISON, ("breakdown", "significant")),
+}
+LARGEST_GAP_KEYS = ("breakdown", "significant", "notable", "direction", "dimension", "op", "value")
+
+
+class _RulesWalker:
+    def __init__(self, checker: Checker, known_dimensions: Mapping[str, str] | None) -> None:
+        self.check = checker
+        self.known = known_dimensions
+
+    def dimension(self, node: Node | None, *, allow_any: bool = False) -> str | None:
+        value = self.check.string(node)
+        if value is None or node is None:
+            return None
+        if allow_any and value == ANY:
+            return value
+        if self.known is not None and value not in self.known:
+            choices = sorted(self.known)
+            hint = suggestion(value, choices)
+            expected = " or 'any'" if allow_any else ""
+            self.check.report(
+                node,
+                f"unknown dimension {value!r}{hint}; known dimensions: "
+                f"{', '.join(choices)}{expected}",
+            )
+            return None
+        return value
+
+    def op(self, node: Node | None) -> str | None:
+        return self.check.choice(node, tuple(OPERATORS), what="operator")
+
+    def condition(self, node: Node | None) -> Condition | None:
+        if node is None:
+            return None
+        if not isinstance(node.value, Mapping):
+            self.check.report(
+                node,
+                f"a condition must be a mapping such as {{score: digital, op: '<', value: 3}}; "
+                f"got {describe(node.value)}",
+            )
+            return None
+        kinds = [key for key in node.value if isinstance(key, str) and key in CONDITION_KEYS]
+        if len(kinds) != 1:
+            if kinds:
+                message = f"a condition has exactly one of {', '.join(CONDITION_KEYS)}; found "
+                message += ", ".join(repr(k) for k in kinds)
+                self.check.report(node, message)
+                return None
+            parameters = {p for required, optional in CONDITION_KEYS.values() for p in required}
+            parameters |= {p for _, optional in CONDITION_KEYS.values() for p in optional}
+            keys = [str(key) for key in node.value if str(key) not in parameters]
+            keys = keys or [str(key) for key in node.value]
+            hints = suggestion(keys[0], CONDITION_KEYS) if keys else ""
+            self.check.report(
+                node,
+                f"unknown condition {', '.join(repr(k) for k in keys) or '{}'}{hints}; "
+                f"expected one of: {', '.join(CONDITION_KEYS)}",
+            )
+            return None
+        kind = kinds[0]
+        required, optional = CONDITION_KEYS[kind]
+        fields = self.check.mapping(node, required=(kind, *required), optional=optional)
+        if fields is None or kind not in fields:
+            return None
+        return getattr(self, f"_{kind}")(fields[kind], fields)
+
+    def _list(self, node: Node) -> tuple[Condition, ...] | None:
+        items = self.check.sequence(node, non_empty=True)
+        if items is None:
+            return None
+        found = [self.condition(item) for item in items]
+        if any(condition is None for condition in found):
+            return None
+        return tuple(c for c in found if c is not None)
+
+    def _all(self, node: Node, fields: dict[str, Node]) -> Condition | None:
+        found = self._list(node)
+        return None if found is None else AllOf(found)
+
+    def _any(self, node: Node, fields: dict[str, Node]) -> Condition | None:
+        found = self._list(node)
+        return None if found is None else AnyOf(found)
+
+    def _not(self, node: Node, fields: dict[str, Node]) -> Condition | None:
+        found = self.condition(node)
+        return None if found is None else Not(found)
+
+    def _comparison(self, fields: dict[str, Node]) -> tuple[str, float] | None:
+        op = self.op(fields.get("op"))
+        value = self.check.number(fields.get("value"))
+        if op is None or value is None:
+            return None
+        return op, value
+
+    def _kind(self, fields: dict[str, Node], dimension: str | None) -> tuple[bool, str | None]:
+        if "kind" not in fields:
+            return True, None
+        kind = self.check.choice(fields["kind"], KINDS, what="kind")
+        if kind is not None and dimension not in (ANY, None):
+            self.check.report(fields["kind"], "'kind' only applies with 'any' dimension")
+            return False, None
+        return kind is not None, kind
+
+    def _measure(self, measure: str, node: Node, fields: dict[str, Node]) -> Condition | None:
+        dimension = self.dimension(node, allow_any=True)
+        comparison = self._comparison(fields)
+        ok, kind = self._kind(fields, dimension)
+        if dimension is None or comparison is None or not ok:
+            return None
+        return DimensionValue(measure, dimension, comparison[0], comparison[1], kind)
+
+    def _score(self, node: Node, fields: dict[str, Node]) -> Condition | None:
+        return self._measure("score", node, fields)
+
+    def _level(self, node: Node, fields: dict[str, Node]) -> Condition | None:
+        return self._measure("level", node, fields)
+
+    def _agreement(self, node: Node, fields: dict[str, Node]) -> Condition | None:
+        return self._measure("agreement", node, fields)
+
+    def _alpha(self, node: Node, fields: dict[str, Node]) -> Condition | None:
+        return self._measure("alpha", node, fields)
+
+    def _difference(self, node: Node, fields: dict[str, Node]) -> Condition | None:
+        items = self.check.sequence(node)
+        comparison = self._comparison(fields)
+        if items is None:
+            return None
+        if len(items) != 2:
+            self.check.report(
+                node, f"expected two dimensions [a, b] (score a minus score b), got {len(items)}"
+            )
+            return None
+        a, b = (self.dimension(item) for item in items)
+        if a is None or b is None or comparison is None:
+            return None
+        return Difference(a, b, comparison[0], comparison[1])
+
+    def _extreme(self, which: str, node: Node, fields: dict[str, Node]) -> Condition | None:
+        kind = self.check.choice(node, KINDS, what="kind")
+        dimension = None
+        if "dimension" in fields:
+            dimension = self.dimension(fields["dimension"])
+            if dimension is None:
+                return None
+            if kind is not None and self.known is not None and self.known[dimension] != kind:
+                self.check.report(
+                    fields["dimension"],
+                    f"dimension {dimension!r} is a {self.known[dimension]}, not a {kind}",
+                )
+                return None
+        return None if kind is None else Extreme(which, kind, dimension)
+
+    def _weakest(self, node: Node, fields: dict[str, Node]) -> Condition | None:
+        return self._extreme("weakest", node, fields)
+
+    def _strongest(self, node: Node, fields: dict[str, Node]) -> Condition | None:
+        return self._extreme("strongest", node, fields)
+
+    def _spread(self, node: Node, fields: dict[str, Node]) -> Condition | None:
+        kind = self.check.choice(node, KINDS, what="kind")
+        comparison = self._comparison(fields)
+        if kind is None or comparison is None:
+            return None
+        return Spread(kind, comparison[0], comparison[1])
+
+    def _largest_gap(self, node: Node, fields: dict[str, Node]) -> Condition | None:
+        if node.value is None:
+            return LargestGap()
+        options = self.check.mapping(node, optional=LARGEST_GAP_KEYS)
+        if options is None:
+            return None
+        valid = True
+        breakdown = "role"
+        if "breakdown" in options:
+            chosen = self.check.choice(options["breakdown"], GAP_BREAKDOWNS, what="breakdown")
+            valid &= chosen is not None
+            breakdown = chosen or breakdown
+        flags: dict[str, bool | None] = {"significant": None, "notable": None}
+        for name in flags:
+            if name in options:
+                flags[name] = self.check.boolean(options[name])
+                valid &= flags[name] is not None
+        direction = None
+        if "direction" in options:
+            direction = self.check.choice(options["direction"], DIRECTIONS, what="direction")
+            valid &= direction is not None
+        dimension = None
+        if "dimension" in options:
+            dimension = self.dimension(options["dimension"])
+            valid &= dimension is not None
+        op = value = None
+        if ("op" in options) != ("value" in options):
+            self.check.report(node, "'op' and 'value' go together (compare the gap's size)")
+            valid = False
+        elif "op" in options:
+            comparison = self._comparison(options)
+            valid &= comparison is not None
+            if comparison is not None:
+                op, value = comparison
+        if not valid:
+            return None
+        return LargestGap(
+            breakdown, flags["significant"], flags["notable"], direction, dimension, op, value
+        )
+
+    def _trend(self, node: Node, fields: dict[str, Node]) -> Condition | None:
+        dimension = self.dimension(node, allow_any=True)
+        comparison = self._comparison(fields)
+        breakdown = "organisation"
+        valid = True
+        if "breakdown" in fields:
+            chosen = self.check.choice(fields["breakdown"], TREND_BREAKDOWNS, what="breakdown")
+            valid = chosen is not None
+            breakdown = chosen or breakdown
+        significant = None
+        if "significant" in fields:
+            significant = self.check.boolean(fields["significant"])
+            valid &= significant is not None
+        if dimension is None or comparison is None or not valid:
+            return None
+        return TrendCondition(dimension, comparison[0], comparison[1], breakdown, significant)
+
+    # Texts -------------------------------------------------------------------------------
+
+    def text(self, node: Node | None, condition: Condition | None) -> dict[str, str] | None:
+        texts = self.check.localized(node, LOCALES)
+        if texts is None or node is None:
+            return None
+        valid = True
+        fields = self.check.mapping(node, optional=LOCALES)
+        for locale, template in texts.items():
+            where = fields.get(locale, node) if fields else node
+            valid &= self.placeholders(where, template, condition)
+        return texts if valid else None
+
+    def placeholders(self, node: Node, template: str, condition: Condition | None) -> bool:
+        valid = True
+        stray = _PLACEHOLDER_RE.sub("", template)
+        if "{" in stray or "}" in stray:
+            self.check.report(
+                node, "unbalanced '{' or '}'; placeholders look like {dimension} or {score:digital}"
+            )
+            valid = False
+        bound = condition.binds() if condition is not None else set()
+        for match in _PLACEHOLDER_RE.finditer(template):
+            inner = match.group(1)
+            name, _, argument = inner.partition(":")
+            if not _NAME_RE.fullmatch(inner):
+                self.check.report(node, f"invalid placeholder {{{inner}}}")
+                valid = False
+                continue
+            if argument:
+                if name not in DIMENSION_PLACEHOLDERS:
+                    self.check.report(
+                        node,
+                        f"placeholder {{{inner}}}: only "
+                        f"{', '.join(DIMENSION_PLACEHOLDERS)} take a dimension",
+                    )
+                    valid = False
+                elif self.known is not None and argument not in self.known:
+                    hint = suggestion(argument, sorted(self.known))
+                    self.check.report(
+                        node, f"placeholder {{{inner}}}: unknown dimension {argument!r}{hint}"
+                    )
+                    valid = False
+                continue
+            needs = PLACEHOLDERS.get(name)
+            if needs is None:
+                hint = suggestion(name, PLACEHOLDERS)
+                self.check.report(
+                    node,
+                    f"unknown placeholder {{{name}}}{hint}; known: "
+                    f"{', '.join('{' + p + '}' for p in PLACEHOLDERS)}",
+                )
+                valid = False
+            elif condition is not None and needs not in bound:
+                self.check.report(
+                    node,
+                    f"placeholder {{{name}}} needs a condition that selects a {needs} "
+                    f"({_selectors(needs)}) in every case where the rule holds",
+                )
+                valid = False
+        return valid
+
+    # Document ----------------------------------------------------------------------------
+
+    def document(self, root: Node) -> list[Rule]:
+        top = self.check.mapping(root, required=("rules",), optional=("version",))
+        if top is None:
+            return []
+        if "version" in top:
+            version = self.check.integer(top["version"], minimum=1)
+            if version is not None and version != 1:
+                self.check.report(top["version"], f"unsupported version {version}; expected 1")
+        nodes = self.check.sequence(top.get("rules")) or []
+        ids = UniqueIds(self.check, "rule id")
+        rules = []
+        for node in nodes:
+            rule = self.rule(node, ids)
+            if rule is not None:
+                rules.append(rule)
+        return rules
+
+    def rule(self, node: Node, ids: UniqueIds) -> Rule | None:
+        fields = self.check.mapping(node, required=RULE_KEYS_REQUIRED, optional=RULE_KEYS_OPTIONAL)
+        if fields is None:
+            return None
+        rule_id = self.check.string(fields.get("id"), pattern=RULE_ID_RE, pattern_hint=RULE_ID_HINT)
+        ids.add(rule_id, fields.get("id"))
+        severity = DEFAULT_SEVERITY
+        if "severity" in fields:
+            severity = self.check.choice(fields["severity"], SEVERITIES, what="severity") or ""
+        title = None
+        if "title" in fields:
+            title = self.check.localized(fields["title"], LOCALES)
+        condition = self.condition(fields.get("when"))
+        text = self.text(fields.get("text"), condition)
+        if rule_id is None or condition is None or text is None or not severity:
+            return None
+        return Rule(rule_id, condition, text, severity, title)
+
+
+def _selectors(needs: str) -> str:
+    return {
+        "dimension": "score, level, agreement, alpha, weakest, strongest, difference, spread, "
+        "largest_gap or trend",
+        "other": "difference or spread",
+        "spread": "spread",
+        "difference": "difference",
+        "gap": "largest_gap",
+        "trend": "trend",
+    }[needs]
+
+
+def parse_rules(
+    text: str,
+    filename: str = "<string>",
+    known_dimensions: Mapping[str, str] | None = None,
+) -> RuleSet:
+    """Parse and validate a rules document; raise :class:`RulesError` listing every problem.
+
+    ``known_dimensions`` maps dimension ids to their kind; when given, every dimension a rule
+    names must be one of them.
+    """
+    checker = Checker(filename)
+    root = checker.load(text)
+    rules: list[Rule] = []
+    if root is not None:
+        if root.value is None:
+            checker.report_at(1, 1, "the file is empty; expected a mapping with 'rules:'")
+        else:
+            rules = _RulesWalker(checker, known_dimensions).document(root)
+    if checker.problems:
+        raise RulesError(checker.sorted_problems())
+    return RuleSet(tuple(rules), filename)
+
+
+def read_text(path: str | os.PathLike[str]) -> str:
+    """A YAML file's text; undecodable bytes become a problem at their line and column."""
+    data = Path(path).read_bytes()
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        before = data[: exc.start]
+        line = before.count(b"\n") + 1
+        col = len(before) - (before.rfind(b"\n") + 1) + 1
+        raise RulesError(
+            [Problem(str(path), line, col, f"file is not valid UTF-8: {exc.reason}")]
+        ) from exc
+
+
+def load_rules(
+    path: str | os.PathLike[str], known_dimensions: Mapping[str, str] | None = None
+) -> RuleSet:
+    """Load and validate the rules file at ``path`` (``OSError`` if unreadable)."""
+    return parse_rules(read_text(path), str(path), known_dimensions)
+
+
+def check_rules_file(
+    path: str | os.PathLike[str], known_dimensions: Mapping[str, str] | None = None
+) -> tuple[RuleSet | None, list[Problem]]:
+    """``(rules, [])`` or ``(None, problems)``; never raises for invalid or unreadable files."""
+    try:
+        return load_rules(path, known_dimensions), []
+    except RulesError as exc:
+        return None, exc.problems
+    except OSError as exc:
+        return None, [Problem(str(path), 1, 1, f"cannot read file: {exc.strerror or exc}")]
+
+
+__all__ = [
+    "ANY",
+    "AllOf",
+    "AnyOf",
+    "Binding",
+    "Condition",
+    "Difference",
+    "DimensionFact",
+    "DimensionValue",
+    "Extreme",
+    "Facts",
+    "FiredRule",
+    "GapFact",
+    "LargestGap",
+    "Not",
+    "Rule",
+    "RuleSet",
+    "RulesError",
+    "Spread",
+    "TrendCondition",
+    "TrendFact",
+    "check_rules_file",
+    "load_rules",
+    "parse_rules",
+    "render",
+]

@@ -1,0 +1,395 @@
+"""Perception gaps between groups and trends between rounds.
+
+Every comparison works from each side's n, mean and standard deviation only, so it runs the
+same on raw data and on sums from the database. Breakdown-level functions take
+:class:`~app.analysis.summary.GroupSummary` objects, which leaves suppressed groups out of every
+comparison by construction.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from scipy import stats as scipy_stats
+
+from app.analysis.stats import GroupStats, Moments, describe_moments
+from app.analysis.summary import GroupSummary
+
+SIGNIFICANCE_LEVEL = 0.05
+#: A difference of half a scale point is the smallest one worth a manager's attention.
+NOTABLE_DIFFERENCE = 0.5
+# Differences such as 4.1 - 3.6 come out as 0.49999999999999956 in binary floating point;
+# without this allowance an exact half-point gap would not count as notable.
+_NOTABLE_TOLERANCE = 1e-9
+
+BLIND_SPOT_AT_THE_TOP = "blind_spot_at_the_top"
+HIDDEN_STRENGTH_BELOW = "hidden_strength_below"
+ALIGNED = "aligned"
+ABOVE_REST = "above_rest"
+BELOW_REST = "below_rest"
+
+DIRECTION_LABELS: Mapping[str, Mapping[str, str]] = {
+    BLIND_SPOT_AT_THE_TOP: {"en": "Blind spot at the top", "ja": "経営層の盲点"},
+    HIDDEN_STRENGTH_BELOW: {"en": "Hidden strength below", "ja": "現場の隠れた強み"},
+    ALIGNED: {"en": "Aligned", "ja": "認識が一致"},
+    ABOVE_REST: {"en": "Rated higher than the rest", "ja": "他部門より高い評価"},
+    BELOW_REST: {"en": "Rated lower than the rest", "ja": "他部門より低い評価"},
+}
+
+
+def direction_label(key: str, language: str = "en") -> str:
+    """Return the words for a direction key, in English when the language is not available."""
+    labels = DIRECTION_LABELS[key]
+    return labels.get(language, labels["en"])
+
+
+def is_notable(difference: float | None, threshold: float = NOTABLE_DIFFERENCE) -> bool:
+    """Return whether a difference is at least ``threshold`` scale points either way."""
+    return difference is not None and abs(difference) >= threshold - _NOTABLE_TOLERANCE
+
+
+@dataclass(frozen=True)
+class WelchResult:
+    """Welch's unequal-variance t-test: statistic, Welch-Satterthwaite df, two-sided p."""
+
+    t: float
+    df: float
+    p_value: float
+
+
+def hedges_g(
+    n_a: int,
+    mean_a: float | None,
+    sd_a: float | None,
+    n_b: int,
+    mean_b: float | None,
+    sd_b: float | None,
+) -> float | None:
+    """Return Hedges' g of ``a - b``: Cohen's d on the pooled SD, small-sample corrected.
+
+    The pooled SD is ``sqrt(((n_a-1) sd_a^2 + (n_b-1) sd_b^2) / (n_a + n_b - 2))`` and the
+    correction ``J = 1 - 3 / (4 (n_a + n_b) - 9)``. None when a side has fewer than two values
+    or the pooled SD is zero.
+    """
+    if n_a < 2 or n_b < 2 or mean_a is None or mean_b is None or sd_a is None or sd_b is None:
+        return None
+    pooled_variance = ((n_a - 1) * sd_a * sd_a + (n_b - 1) * sd_b * sd_b) / (n_a + n_b - 2)
+    if pooled_variance <= 0:
+        return None
+    correction = 1.0 - 3.0 / (4.0 * (n_a + n_b) - 9.0)
+    return (mean_a - mean_b) / math.sqrt(pooled_variance) * correction
+
+
+def welch_test(
+    n_a: int,
+    mean_a: float | None,
+    sd_a: float | None,
+    n_b: int,
+    mean_b: float | None,
+    sd_b: float | None,
+) -> WelchResult | None:
+    """Return Welch's two-sided t-test of ``a - b`` from summary statistics.
+
+    None when a side has fewer than two values or both standard deviations are zero (the
+    standard error is zero and the test is undefined).
+    """
+    if n_a < 2 or n_b < 2 or mean_a is None or mean_b is None or sd_a is None or sd_b is None:
+        return None
+    share_a = sd_a * sd_a / n_a
+    share_b = sd_b * sd_b / n_b
+    variance = share_a + share_b
+    if variance <= 0:
+        return None
+    t = (mean_a - mean_b) / math.sqrt(variance)
+    df = variance * variance / (share_a * share_a / (n_a - 1) + share_b * share_b / (n_b - 1))
+    p_value = min(1.0, 2.0 * float(scipy_stats.t.sf(abs(t), df)))
+    return WelchResult(t=t, df=df, p_value=p_value)
+
+
+def holm_adjust(p_values: Sequence[float | None]) -> list[float | None]:
+    """Return Holm step-down adjusted p-values, in the input order.
+
+    The i-th smallest of m p-values is multiplied by ``m - i + 1``; a running maximum keeps the
+    adjusted values in the same order as the raw ones, and they are capped at 1. None (or NaN)
+    entries are not tests: they stay None and do not count in m.
+    """
+    tested = [
+        (float(p), index) for index, p in enumerate(p_values) if p is not None and not math.isnan(p)
+    ]
+    m = len(tested)
+    adjusted: list[float | None] = [None] * len(p_values)
+    running = 0.0
+    for rank, (p, index) in enumerate(sorted(tested)):
+        running = max(running, min(1.0, (m - rank) * p))
+        adjusted[index] = running
+    return adjusted
+
+
+@dataclass(frozen=True)
+class Gap:
+    """A comparison of two groups on one dimension; ``difference`` is ``mean_a - mean_b``."""
+
+    dimension: str
+    a: str
+    b: str
+    n_a: int
+    n_b: int
+    mean_a: float
+    mean_b: float
+    difference: float
+    hedges_g: float | None
+    t: float | None
+    df: float | None
+    p_value: float | None
+    p_adjusted: float | None
+    significant: bool
+    notable: bool
+    direction: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-able form."""
+        return {
+            "dimension": self.dimension,
+            "a": self.a,
+            "b": self.b,
+            "n_a": self.n_a,
+            "n_b": self.n_b,
+            "mean_a": self.mean_a,
+            "mean_b": self.mean_b,
+            "difference": self.difference,
+            "hedges_g": self.hedges_g,
+            "t": self.t,
+            "df": self.df,
+            "p_value": self.p_value,
+            "p_adjusted": self.p_adjusted,
+            "significant": self.significant,
+            "notable": self.notable,
+            "direction": self.direction,
+        }
+
+
+def compare(dimension: str, a: str, b: str, stats_a: GroupStats, stats_b: GroupStats) -> Gap | None:
+    """Return the gap ``a - b`` on one dimension as a single test (p_adjusted = p_value).
+
+    None when either side has no mean. ``direction`` is left None; breakdown functions fill it.
+    """
+    if stats_a.mean is None or stats_b.mean is None:
+        return None
+    difference = stats_a.mean - stats_b.mean
+    welch = welch_test(stats_a.n, stats_a.mean, stats_a.sd, stats_b.n, stats_b.mean, stats_b.sd)
+    p_value = None if welch is None else welch.p_value
+    return Gap(
+        dimension=dimension,
+        a=a,
+        b=b,
+        n_a=stats_a.n,
+        n_b=stats_b.n,
+        mean_a=stats_a.mean,
+        mean_b=stats_b.mean,
+        difference=difference,
+        hedges_g=hedges_g(stats_a.n, stats_a.mean, stats_a.sd, stats_b.n, stats_b.mean, stats_b.sd),
+        t=None if welch is None else welch.t,
+        df=None if welch is None else welch.df,
+        p_value=p_value,
+        p_adjusted=p_value,
+        significant=p_value is not None and p_value < SIGNIFICANCE_LEVEL,
+        notable=is_notable(difference),
+        direction=None,
+    )
+
+
+def _adjust_family(gaps: list[Gap]) -> list[Gap]:
+    adjusted = holm_adjust([gap.p_value for gap in gaps])
+    return [
+        replace(gap, p_adjusted=p, significant=p is not None and p < SIGNIFICANCE_LEVEL)
+        for gap, p in zip(gaps, adjusted, strict=True)
+    ]
+
+
+def adjust_family(gaps: Sequence[Gap]) -> list[Gap]:
+    """Return the gaps with Holm's adjustment re-run over all of them as one family.
+
+    For comparisons gathered from several calls that form one family, such as the role gaps
+    within every department of a role-by-department breakdown.
+    """
+    return _adjust_family(list(gaps))
+
+
+def _dimensions_of(
+    summaries: Iterable[GroupSummary], dimensions: Sequence[str] | None
+) -> list[str]:
+    if dimensions is not None:
+        return list(dimensions)
+    return sorted({dimension for summary in summaries for dimension in summary.dimensions})
+
+
+def role_direction(difference: float, notable: bool) -> str:
+    """Return the direction key of a gap ``higher role - lower role``."""
+    if notable and difference > 0:
+        return BLIND_SPOT_AT_THE_TOP
+    if notable and difference < 0:
+        return HIDDEN_STRENGTH_BELOW
+    return ALIGNED
+
+
+def role_gaps(
+    summaries: Mapping[str, GroupSummary],
+    role_order: Sequence[str],
+    dimensions: Sequence[str] | None = None,
+) -> list[Gap]:
+    """Return the gaps between every pair of shown roles on every dimension.
+
+    ``role_order`` lists the roles from the top of the hierarchy down (for example executive,
+    middle_manager, frontline); in each gap ``a`` is the higher role, so a positive difference
+    means the higher role rates the dimension better. Holm's adjustment runs over all the gaps
+    returned (the whole role breakdown is one family of tests). Suppressed roles are skipped.
+    """
+    unknown = set(summaries) - set(role_order)
+    if unknown:
+        raise ValueError(f"roles missing from the hierarchy: {sorted(unknown)}")
+    shown = [role for role in role_order if role in summaries and summaries[role].shown]
+    gaps: list[Gap] = []
+    for dimension in _dimensions_of((summaries[r] for r in shown), dimensions):
+        for i, higher in enumerate(shown):
+            for lower in shown[i + 1 :]:
+                stats_higher = summaries[higher].stats(dimension)
+                stats_lower = summaries[lower].stats(dimension)
+                if stats_higher is None or stats_lower is None:
+                    continue
+                gap = compare(dimension, higher, lower, stats_higher, stats_lower)
+                if gap is not None:
+                    gaps.append(replace(gap, direction=role_direction(gap.difference, gap.notable)))
+    return _adjust_family(gaps)
+
+
+def rest_of_organisation(organisation: Moments, group: Moments) -> GroupStats:
+    """Return the statistics of everyone outside a group, from whole-organisation and group sums.
+
+    Both arguments are moments of the same respondent-level scores (count, sum, sum of
+    squares); the median is not available this way and is None.
+    """
+    return describe_moments(organisation - group)
+
+
+def department_gaps(
+    summaries: Mapping[str, GroupSummary],
+    rest: Mapping[str, Mapping[str, GroupStats]],
+    dimensions: Sequence[str] | None = None,
+) -> list[Gap]:
+    """Return each shown department's gap against the rest of the organisation.
+
+    ``rest[department][dimension]`` holds the statistics of all respondents not in that
+    department (see :func:`rest_of_organisation`). In each gap ``a`` is the department and
+    ``b`` is ``"rest"``. Holm's adjustment runs over all the gaps returned. Suppressed
+    departments are skipped, since their gap would reveal their mean.
+    """
+    shown = sorted(key for key, summary in summaries.items() if summary.shown)
+    gaps: list[Gap] = []
+    for dimension in _dimensions_of((summaries[d] for d in shown), dimensions):
+        for department in shown:
+            stats_department = summaries[department].stats(dimension)
+            stats_rest = rest.get(department, {}).get(dimension)
+            if stats_department is None or stats_rest is None:
+                continue
+            gap = compare(dimension, department, "rest", stats_department, stats_rest)
+            if gap is None:
+                continue
+            direction = ALIGNED
+            if gap.notable:
+                direction = ABOVE_REST if gap.difference > 0 else BELOW_REST
+            gaps.append(replace(gap, direction=direction))
+    return _adjust_family(gaps)
+
+
+@dataclass(frozen=True)
+class Trend:
+    """The change of a group's mean on one dimension since the previous round."""
+
+    dimension: str
+    group: str
+    n_current: int
+    n_previous: int
+    current_mean: float
+    previous_mean: float
+    change: float
+    hedges_g: float | None
+    p_value: float | None
+    p_adjusted: float | None
+    significant: bool
+    notable: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-able form."""
+        return {
+            "dimension": self.dimension,
+            "group": self.group,
+            "n_current": self.n_current,
+            "n_previous": self.n_previous,
+            "current_mean": self.current_mean,
+            "previous_mean": self.previous_mean,
+            "change": self.change,
+            "hedges_g": self.hedges_g,
+            "p_value": self.p_value,
+            "p_adjusted": self.p_adjusted,
+            "significant": self.significant,
+            "notable": self.notable,
+        }
+
+
+def trend(dimension: str, group: str, current: GroupStats, previous: GroupStats) -> Trend | None:
+    """Return ``current mean - previous mean`` with Welch's test and Hedges' g, as one test.
+
+    None when either round has no mean.
+    """
+    gap = compare(dimension, "current", "previous", current, previous)
+    if gap is None:
+        return None
+    return Trend(
+        dimension=dimension,
+        group=group,
+        n_current=gap.n_a,
+        n_previous=gap.n_b,
+        current_mean=gap.mean_a,
+        previous_mean=gap.mean_b,
+        change=gap.difference,
+        hedges_g=gap.hedges_g,
+        p_value=gap.p_value,
+        p_adjusted=gap.p_adjusted,
+        significant=gap.significant,
+        notable=gap.notable,
+    )
+
+
+def trends(
+    current: Mapping[str, GroupSummary],
+    previous: Mapping[str, GroupSummary],
+    dimensions: Sequence[str] | None = None,
+) -> list[Trend]:
+    """Return the trend of every group shown in both rounds on every dimension.
+
+    A group suppressed in either round is skipped. Holm's adjustment runs over all the trends
+    returned.
+    """
+    groups = sorted(
+        key
+        for key, summary in current.items()
+        if summary.shown and key in previous and previous[key].shown
+    )
+    found: list[Trend] = []
+    for dimension in _dimensions_of((current[g] for g in groups), dimensions):
+        for group in groups:
+            stats_current = current[group].stats(dimension)
+            stats_previous = previous[group].stats(dimension)
+            if stats_current is None or stats_previous is None:
+                continue
+            result = trend(dimension, group, stats_current, stats_previous)
+            if result is not None:
+                found.append(result)
+    adjusted = holm_adjust([item.p_value for item in found])
+    return [
+        replace(item, p_adjusted=p, significant=p is not None and p < SIGNIFICANCE_LEVEL)
+        for item, p in zip(found, adjusted, strict=True)
+    ]

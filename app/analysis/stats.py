@@ -1,0 +1,442 @@
+"""Group statistics: descriptives, maturity levels, agreement, reliability, balance, targets.
+
+Results are small frozen dataclasses whose ``to_dict()`` gives plain JSON-able values with
+``None`` for anything that cannot be computed. Numbers are not rounded here; rounding is a
+presentation concern.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike
+from scipy import stats as scipy_stats
+
+CONFIDENCE_LEVEL = 0.95
+#: Agreement needs at least this many respondents in the group to mean anything.
+MIN_AGREEMENT_N = 3
+
+# Variances this small relative to the scale of the data are floating-point residue of
+# identical values; treating them as exactly zero keeps the raw and the sums paths in step
+# and keeps a unanimous group from yielding a huge t statistic made of rounding noise.
+_ZERO_VARIANCE_TOLERANCE = 1e-12
+_LEVEL_TOLERANCE = 1e-9
+
+
+def _clean_variance(variance: float, mean: float) -> float:
+    if variance <= _ZERO_VARIANCE_TOLERANCE * max(1.0, mean * mean):
+        return 0.0
+    return variance
+
+
+def _optional_float(value: float | None) -> float | None:
+    if value is None or math.isnan(value):
+        return None
+    return float(value)
+
+
+def _present(values: ArrayLike | Iterable[float | None]) -> np.ndarray:
+    if not isinstance(values, np.ndarray | list | tuple):
+        values = list(values)
+    array = np.asarray(values, dtype=np.float64).ravel()
+    return array[~np.isnan(array)]
+
+
+@dataclass(frozen=True)
+class Moments:
+    """Sufficient statistics of a set of values: count, sum and sum of squares.
+
+    This is what a database returns for ``COUNT(x), SUM(x), SUM(x * x)``; moments of disjoint
+    groups add up and can be subtracted, which is how "the rest of the organisation" is derived.
+    """
+
+    n: int
+    total: float
+    total_sq: float
+
+    @classmethod
+    def from_values(cls, values: ArrayLike | Iterable[float | None]) -> Moments:
+        """Return the moments of the non-missing values (NaN and None are skipped)."""
+        present = _present(values)
+        return cls(int(present.size), float(present.sum()), float((present * present).sum()))
+
+    @classmethod
+    def from_counts(cls, counts: Mapping[int, int]) -> Moments:
+        """Return the moments of answers given as ``{scale point: number of answers}``."""
+        n = sum(int(c) for c in counts.values())
+        total = sum(float(point) * int(c) for point, c in counts.items())
+        total_sq = sum(float(point) * float(point) * int(c) for point, c in counts.items())
+        return cls(n, total, total_sq)
+
+    def __add__(self, other: Moments) -> Moments:
+        return Moments(self.n + other.n, self.total + other.total, self.total_sq + other.total_sq)
+
+    def __sub__(self, other: Moments) -> Moments:
+        if other.n > self.n:
+            raise ValueError("cannot subtract a larger group")
+        return Moments(self.n - other.n, self.total - other.total, self.total_sq - other.total_sq)
+
+    @property
+    def mean(self) -> float | None:
+        """The mean, or None when there are no values."""
+        if self.n == 0:
+            return None
+        return self.total / self.n
+
+    @property
+    def variance(self) -> float | None:
+        """The sample variance (ddof=1), or None when there are fewer than two values."""
+        if self.n < 2:
+            return None
+        mean = self.total / self.n
+        raw = (self.total_sq - self.total * mean) / (self.n - 1)
+        return _clean_variance(max(raw, 0.0), mean)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-able form."""
+        return {"n": self.n, "total": self.total, "total_sq": self.total_sq}
+
+
+@dataclass(frozen=True)
+class GroupStats:
+    """Descriptive statistics of a group's scores on one dimension.
+
+    ``n`` counts respondents with a score; ``sd`` and the confidence interval need ``n >= 2``;
+    ``median`` is None when the statistics were built from sums, which cannot give a median.
+    """
+
+    n: int
+    mean: float | None
+    sd: float | None
+    median: float | None
+    ci_low: float | None
+    ci_high: float | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-able form."""
+        return {
+            "n": self.n,
+            "mean": self.mean,
+            "sd": self.sd,
+            "median": self.median,
+            "ci_low": self.ci_low,
+            "ci_high": self.ci_high,
+        }
+
+
+@functools.lru_cache(maxsize=1024)
+def _t_critical(quantile: float, df: int) -> float:
+    # A campaign's groups share a handful of sizes; scipy's per-call overhead dominates.
+    return float(scipy_stats.t.ppf(quantile, df))
+
+
+def mean_ci(
+    n: int, mean: float | None, sd: float | None, confidence: float = CONFIDENCE_LEVEL
+) -> tuple[float, float] | None:
+    """Return the t-distribution confidence interval of a mean, or None when ``n < 2``."""
+    if n < 2 or mean is None or sd is None:
+        return None
+    if sd == 0:
+        return (float(mean), float(mean))
+    critical = _t_critical(0.5 + confidence / 2, n - 1)
+    half_width = critical * sd / math.sqrt(n)
+    return (float(mean - half_width), float(mean + half_width))
+
+
+def describe_moments(moments: Moments, confidence: float = CONFIDENCE_LEVEL) -> GroupStats:
+    """Return a group's statistics from its moments (the median is unavailable, so None)."""
+    mean = moments.mean
+    variance = moments.variance
+    sd = None if variance is None else math.sqrt(variance)
+    ci = mean_ci(moments.n, mean, sd, confidence)
+    return GroupStats(
+        n=moments.n,
+        mean=_optional_float(mean),
+        sd=_optional_float(sd),
+        median=None,
+        ci_low=None if ci is None else ci[0],
+        ci_high=None if ci is None else ci[1],
+    )
+
+
+def describe(
+    values: ArrayLike | Iterable[float | None], confidence: float = CONFIDENCE_LEVEL
+) -> GroupStats:
+    """Return a group's statistics from its respondents' scores (NaN and None are missing)."""
+    present = _present(values)
+    n = int(present.size)
+    if n == 0:
+        return GroupStats(0, None, None, None, None, None)
+    mean = float(np.mean(present))
+    median = float(np.median(present))
+    sd: float | None = None
+    if n >= 2:
+        sd = math.sqrt(_clean_variance(float(np.var(present, ddof=1)), mean))
+    ci = mean_ci(n, mean, sd, confidence)
+    return GroupStats(
+        n=n,
+        mean=mean,
+        sd=sd,
+        median=median,
+        ci_low=None if ci is None else ci[0],
+        ci_high=None if ci is None else ci[1],
+    )
+
+
+def maturity_level(score: float | None, scale_min: int, scale_max: int) -> int | None:
+    """Return the maturity level of a score: rounded half up, clamped into the scale.
+
+    On a 1-5 scale level k covers ``k - 0.5 <= score < k + 0.5``; 4.5 gives 5, 1.2 gives 1.
+    Missing scores give None.
+    """
+    if score is None or math.isnan(score):
+        return None
+    # A mean that is 2.5 in exact arithmetic can arrive as 2.4999999999999996; it is printed
+    # as 2.5, so it must also land on level 3.
+    level = math.floor(score + 0.5 + _LEVEL_TOLERANCE)
+    return int(min(max(level, scale_min), scale_max))
+
+
+@dataclass(frozen=True)
+class ItemDistribution:
+    """How one item's answers spread over the scale points."""
+
+    item: str
+    points: tuple[int, ...]
+    counts: tuple[int, ...]
+    n: int
+
+    @property
+    def proportions(self) -> tuple[float, ...] | None:
+        """Share of answers per scale point, or None when nobody answered."""
+        if self.n == 0:
+            return None
+        return tuple(count / self.n for count in self.counts)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-able form."""
+        proportions = self.proportions
+        return {
+            "item": self.item,
+            "n": self.n,
+            "points": list(self.points),
+            "counts": list(self.counts),
+            "proportions": None if proportions is None else list(proportions),
+        }
+
+
+def distribution_from_counts(
+    item: str, counts: Mapping[int, int], scale_min: int, scale_max: int
+) -> ItemDistribution:
+    """Return an item's distribution from ``{scale point: count}`` (missing points count 0)."""
+    points = tuple(range(scale_min, scale_max + 1))
+    unknown = set(counts) - set(points)
+    if unknown:
+        raise ValueError(f"answers outside the scale: {sorted(unknown)}")
+    point_counts = tuple(int(counts.get(point, 0)) for point in points)
+    if any(count < 0 for count in point_counts):
+        raise ValueError("counts cannot be negative")
+    return ItemDistribution(item, points, point_counts, sum(point_counts))
+
+
+def point_counts(values: ArrayLike, scale_min: int, scale_max: int) -> dict[int, int]:
+    """Return ``{scale point: count}`` of raw answers, skipping NaN (not applicable)."""
+    present = _present(np.asarray(values, dtype=np.float64))
+    points = np.arange(scale_min, scale_max + 1)
+    if not np.all(np.isin(present, points)):
+        raise ValueError("answers must be whole scale points")
+    return {int(point): int(np.count_nonzero(present == point)) for point in points}
+
+
+def item_distribution(
+    item: str, values: ArrayLike, scale_min: int, scale_max: int
+) -> ItemDistribution:
+    """Return an item's distribution from its raw answers (NaN is not applicable)."""
+    return distribution_from_counts(
+        item, point_counts(values, scale_min, scale_max), scale_min, scale_max
+    )
+
+
+def _rwg_from_variances(variances: Sequence[float], n_scale_points: int) -> float | None:
+    if not variances:
+        return None
+    expected = (n_scale_points * n_scale_points - 1) / 12.0
+    ratio = float(np.mean(variances)) / expected
+    if ratio >= 1.0:
+        return 0.0
+    n_items = len(variances)
+    agreement = n_items * (1.0 - ratio)
+    return agreement / (agreement + ratio)
+
+
+def rwg_j_from_moments(
+    items: Sequence[Moments], n_scale_points: int, n: int | None = None
+) -> float | None:
+    """Return the multi-item agreement index r_wg(j) of a group from item moments.
+
+    ``items`` holds, for each of the dimension's items, the group's count, sum and sum of
+    squares of answers. Items with fewer than two answers have no variance and are left out of
+    the average; ``J`` counts the items that remain. ``n`` is the group's number of respondents
+    (defaults to the largest item count); the index is None when ``n < 3``. Reverse coding does
+    not change a variance, so raw answers work as well as recoded ones.
+    """
+    if n_scale_points < 2:
+        raise ValueError("a scale needs at least two points")
+    group_n = max((item.n for item in items), default=0) if n is None else n
+    if group_n < MIN_AGREEMENT_N:
+        return None
+    variances = [v for v in (item.variance for item in items) if v is not None]
+    return _rwg_from_variances(variances, n_scale_points)
+
+
+def rwg_j(matrix: ArrayLike, n_scale_points: int, n: int | None = None) -> float | None:
+    """Return r_wg(j) from a group's respondents x items answer matrix (NaN = not applicable).
+
+    Same rules as :func:`rwg_j_from_moments`; ``n`` defaults to the largest item count.
+    """
+    if n_scale_points < 2:
+        raise ValueError("a scale needs at least two points")
+    values = np.asarray(matrix, dtype=np.float64)
+    if values.ndim != 2:
+        raise ValueError("matrix must be respondents x items")
+    columns = [column[~np.isnan(column)] for column in values.T]
+    group_n = max((column.size for column in columns), default=0) if n is None else n
+    if group_n < MIN_AGREEMENT_N:
+        return None
+    variances = [
+        _clean_variance(float(np.var(column, ddof=1)), float(np.mean(column)))
+        for column in columns
+        if column.size >= 2
+    ]
+    return _rwg_from_variances(variances, n_scale_points)
+
+
+def _alpha(k: int, n: int, item_variance_sum: float, total_variance: float) -> float | None:
+    if n < 2 or k < 2 or total_variance <= 0:
+        return None
+    return k / (k - 1) * (1.0 - item_variance_sum / total_variance)
+
+
+def cronbach_alpha(matrix: ArrayLike) -> tuple[float | None, int]:
+    """Return Cronbach's alpha of one dimension and the number of respondents it used.
+
+    ``matrix`` is respondents x the dimension's items, reverse coded. Only respondents who
+    answered every item are used. Alpha is None when fewer than two such respondents or items
+    exist, or when their total scores do not vary.
+    """
+    values = np.asarray(matrix, dtype=np.float64)
+    if values.ndim != 2:
+        raise ValueError("matrix must be respondents x items")
+    complete = values[~np.isnan(values).any(axis=1)]
+    n, k = complete.shape
+    if n < 2 or k < 2:
+        return None, int(n)
+    item_variances = [
+        _clean_variance(float(np.var(column, ddof=1)), float(np.mean(column)))
+        for column in complete.T
+    ]
+    totals = complete.sum(axis=1)
+    total_variance = _clean_variance(float(np.var(totals, ddof=1)), float(np.mean(totals)))
+    return _alpha(k, n, float(sum(item_variances)), total_variance), int(n)
+
+
+def cronbach_alpha_from_sums(
+    n: int,
+    item_totals: Sequence[float],
+    item_totals_sq: Sequence[float],
+    score_total: float,
+    score_total_sq: float,
+) -> tuple[float | None, int]:
+    """Return Cronbach's alpha from sums over the respondents who answered every item.
+
+    ``n`` is the number of such respondents; ``item_totals`` / ``item_totals_sq`` are, per
+    item, the sum and sum of squares of their (reverse coded) answers; ``score_total`` /
+    ``score_total_sq`` are the sum and sum of squares of their unweighted total scores
+    (the sum of their answers on the dimension).
+    """
+    if len(item_totals) != len(item_totals_sq):
+        raise ValueError("item_totals and item_totals_sq must have the same length")
+    k = len(item_totals)
+    if n < 2 or k < 2:
+        return None, n
+    item_variances = [
+        Moments(n, total, total_sq).variance or 0.0
+        for total, total_sq in zip(item_totals, item_totals_sq, strict=True)
+    ]
+    total_variance = Moments(n, score_total, score_total_sq).variance or 0.0
+    return _alpha(k, n, float(sum(item_variances)), total_variance), n
+
+
+@dataclass(frozen=True)
+class CapabilityBalance:
+    """How evenly the organisation's capabilities are developed."""
+
+    spread: float | None
+    weakest: str | None
+    strongest: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-able form."""
+        return {"spread": self.spread, "weakest": self.weakest, "strongest": self.strongest}
+
+
+def capability_balance(scores: Mapping[str, float | None]) -> CapabilityBalance:
+    """Return the spread (max - min) of capability scores and the weakest and strongest one.
+
+    Missing scores are ignored; ties go to the capability id that sorts first.
+    """
+    present = {
+        key: float(value)
+        for key, value in scores.items()
+        if value is not None and not math.isnan(value)
+    }
+    if not present:
+        return CapabilityBalance(None, None, None)
+    ordered = sorted(present.items(), key=lambda pair: (pair[1], pair[0]))
+    weakest = ordered[0]
+    strongest = min(ordered, key=lambda pair: (-pair[1], pair[0]))
+    return CapabilityBalance(strongest[1] - weakest[1], weakest[0], strongest[0])
+
+
+def _comparable(
+    targets: Mapping[str, float | None], current: Mapping[str, float | None]
+) -> list[tuple[str, float, float]]:
+    rows = []
+    for dimension in sorted(targets):
+        target = targets[dimension]
+        score = current.get(dimension)
+        if target is None or score is None or math.isnan(target) or math.isnan(score):
+            continue
+        rows.append((dimension, float(target), float(score)))
+    return rows
+
+
+def target_gaps(
+    targets: Mapping[str, float | None], current: Mapping[str, float | None]
+) -> dict[str, float]:
+    """Return ``max(0, target - current)`` for each dimension with both a target and a score."""
+    return {
+        dimension: max(0.0, target - score)
+        for dimension, target, score in _comparable(targets, current)
+    }
+
+
+def percent_to_target(
+    targets: Mapping[str, float | None], current: Mapping[str, float | None]
+) -> float | None:
+    """Return how far the organisation is towards its targets, as a share from 0 to 1.
+
+    ``1 - sum(max(0, target - current)) / sum(target)`` over the dimensions having both a
+    target and a current score; None when there are none or the targets sum to zero.
+    """
+    rows = _comparable(targets, current)
+    target_sum = sum(target for _, target, _ in rows)
+    if not rows or target_sum <= 0:
+        return None
+    shortfall = sum(max(0.0, target - score) for _, target, score in rows)
+    return 1.0 - shortfall / target_sum

@@ -1,0 +1,434 @@
+"""The OpenAPI 3 description of API v1, written by hand next to the views it describes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+API_VERSION = "1.0.0"
+
+
+def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
+    return {**schema, "nullable": True}
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+_ERRORS = {
+    "401": {"$ref": "#/components/responses/Unauthorized"},
+    "404": {"$ref": "#/components/responses/NotFound"},
+}
+
+_CAMPAIGN_ID = {
+    "name": "campaign_id",
+    "in": "path",
+    "required": True,
+    "description": "The campaign's id.",
+    "schema": {"type": "integer", "minimum": 0, "maximum": 2**31 - 1},
+}
+
+SCHEMAS: dict[str, Any] = {
+    "Localized": {
+        "type": "object",
+        "description": "A text in every report language.",
+        "properties": {"ja": {"type": "string"}, "en": {"type": "string"}},
+        "required": ["ja", "en"],
+        "additionalProperties": {"type": "string"},
+    },
+    "Error": {
+        "type": "object",
+        "required": ["error"],
+        "properties": {
+            "error": {
+                "type": "object",
+                "required": ["status", "code", "message"],
+                "properties": {
+                    "status": {"type": "integer"},
+                    "code": {"type": "string"},
+                    "message": {"type": "string"},
+                    "parameter": {
+                        "type": "string",
+                        "description": "The query parameter at fault, for 400 responses.",
+                    },
+                },
+            }
+        },
+    },
+    "CampaignSummary": {
+        "type": "object",
+        "required": [
+            "id",
+            "name",
+            "status",
+            "organization",
+            "questionnaire",
+            "anonymity_threshold",
+            "opens_at",
+            "closes_at",
+            "previous_campaign_id",
+            "links",
+        ],
+        "properties": {
+            "id": {"type": "integer"},
+            "name": {"type": "string"},
+            "status": {"type": "string", "enum": ["draft", "open", "closed"]},
+            "organization": {
+                "type": "object",
+                "required": ["slug", "name"],
+                "properties": {"slug": {"type": "string"}, "name": {"type": "string"}},
+            },
+            "questionnaire": {
+                "type": "object",
+                "required": ["id", "version", "hash"],
+                "properties": {
+                    "id": {"type": "string"},
+                    "version": {"type": "string"},
+                    "hash": {"type": "string", "description": "SHA-256 of the frozen content."},
+                },
+            },
+            "anonymity_threshold": {"type": "integer", "minimum": 1},
+            "opens_at": _nullable({"type": "string", "format": "date-time"}),
+            "closes_at": _nullable({"type": "string", "format": "date-time"}),
+            "previous_campaign_id": _nullable({"type": "integer"}),
+            "links": {
+                "type": "object",
+                "required": ["self", "results", "responses_csv"],
+                "properties": {
+                    "self": {"type": "string"},
+                    "results": {"type": "string"},
+                    "responses_csv": {"type": "string"},
+                },
+            },
+        },
+    },
+    "CampaignList": {
+        "type": "object",
+        "required": ["campaigns"],
+        "properties": {"campaigns": {"type": "array", "items": _ref("CampaignSummary")}},
+    },
+    "Dimension": {
+        "type": "object",
+        "required": ["id", "kind", "title"],
+        "properties": {
+            "id": {"type": "string"},
+            "kind": {"type": "string", "enum": ["capability", "stage"]},
+            "title": _ref("Localized"),
+        },
+    },
+    "CampaignDetail": {
+        "allOf": [
+            _ref("CampaignSummary"),
+            {
+                "type": "object",
+                "required": ["dimensions", "counts"],
+                "properties": {
+                    "questionnaire": {
+                        "type": "object",
+                        "required": ["id", "version", "hash", "title", "scale"],
+                        "properties": {
+                            "title": _ref("Localized"),
+                            "scale": {
+                                "type": "object",
+                                "required": ["min", "max"],
+                                "properties": {
+                                    "min": {"type": "integer"},
+                                    "max": {"type": "integer"},
+                                },
+                            },
+                        },
+                    },
+                    "dimensions": {"type": "array", "items": _ref("Dimension")},
+                    "counts": {
+                        "type": "object",
+                        "description": "Counts, not scores: shown whatever the group sizes.",
+                        "required": ["invited", "started", "submitted", "departments"],
+                        "properties": {
+                            "invited": {"type": "integer", "minimum": 0},
+                            "started": {"type": "integer", "minimum": 0},
+                            "submitted": {"type": "integer", "minimum": 0},
+                            "departments": {"type": "integer", "minimum": 0},
+                        },
+                    },
+                },
+            },
+        ]
+    },
+    "GroupKey": {
+        "type": "object",
+        "description": (
+            "Identifies a group: its role key, its department name, or both. Empty for the "
+            'whole organisation; {"rest": true} is everyone outside the other department.'
+        ),
+        "properties": {
+            "role": {"type": "string"},
+            "department": {"type": "string"},
+            "rest": {"type": "boolean"},
+        },
+        "additionalProperties": False,
+    },
+    "ScoreCell": {
+        "type": "object",
+        "description": (
+            "A group's figures on one dimension. A suppressed cell (too few scores, or "
+            "withheld so a small cell cannot be derived) has every figure null."
+        ),
+        "required": ["mean", "sd", "median", "n", "ci95", "rwg", "level", "suppressed"],
+        "properties": {
+            "mean": _nullable({"type": "number"}),
+            "sd": _nullable({"type": "number"}),
+            "median": _nullable({"type": "number"}),
+            "n": _nullable({"type": "integer", "minimum": 0}),
+            "ci95": _nullable(
+                {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2}
+            ),
+            "rwg": _nullable({"type": "number", "minimum": 0, "maximum": 1}),
+            "level": _nullable({"type": "integer"}),
+            "suppressed": {"type": "boolean"},
+        },
+    },
+    "Group": {
+        "type": "object",
+        "description": (
+            "One group of the breakdown. A suppressed group has n null and no scores; a group "
+            "without responses has n 0 and empty scores."
+        ),
+        "required": ["key", "n", "suppressed", "status"],
+        "properties": {
+            "key": _ref("GroupKey"),
+            "n": _nullable({"type": "integer", "minimum": 0}),
+            "suppressed": {"type": "boolean"},
+            "status": {"type": "string", "enum": ["ok", "suppressed", "no_data"]},
+            "scores": {"type": "object", "additionalProperties": _ref("ScoreCell")},
+            "overall": {
+                "type": "object",
+                "description": "Mean overall score per dimension kind.",
+                "additionalProperties": _nullable({"type": "number"}),
+            },
+        },
+    },
+    "Gap": {
+        "type": "object",
+        "description": (
+            "A perception gap a - b on one dimension; Holm adjustment across the breakdown."
+        ),
+        "required": [
+            "dimension",
+            "a",
+            "b",
+            "difference",
+            "hedges_g",
+            "p_value",
+            "p_adjusted",
+            "significant",
+            "notable",
+            "direction",
+        ],
+        "properties": {
+            "dimension": {"type": "string"},
+            "a": _ref("GroupKey"),
+            "b": _ref("GroupKey"),
+            "difference": {"type": "number"},
+            "hedges_g": _nullable({"type": "number"}),
+            "p_value": _nullable({"type": "number", "minimum": 0, "maximum": 1}),
+            "p_adjusted": _nullable({"type": "number", "minimum": 0, "maximum": 1}),
+            "significant": {"type": "boolean"},
+            "notable": {"type": "boolean"},
+            "direction": {
+                "type": "string",
+                "enum": [
+                    "blind_spot_at_the_top",
+                    "hidden_strength_below",
+                    "aligned",
+                    "above_rest",
+                    "below_rest",
+                ],
+            },
+        },
+    },
+    "Finding": {
+        "type": "object",
+        "required": ["rule", "severity", "dimension", "text"],
+        "properties": {
+            "rule": {"type": "string"},
+            "severity": {"type": "string", "enum": ["high", "medium", "low"]},
+            "dimension": _nullable({"type": "string"}),
+            "text": _ref("Localized"),
+        },
+    },
+    "Results": {
+        "type": "object",
+        "required": [
+            "campaign_id",
+            "questionnaire",
+            "anonymity_threshold",
+            "group_by",
+            "dimensions",
+            "groups",
+            "gaps",
+            "findings",
+        ],
+        "properties": {
+            "campaign_id": {"type": "integer"},
+            "questionnaire": {
+                "type": "object",
+                "required": ["id", "version"],
+                "properties": {"id": {"type": "string"}, "version": {"type": "string"}},
+            },
+            "anonymity_threshold": {"type": "integer", "minimum": 1},
+            "group_by": {
+                "type": "array",
+                "items": {"type": "string", "enum": ["role", "department"]},
+            },
+            "dimensions": {"type": "array", "items": _ref("Dimension")},
+            "groups": {"type": "array", "items": _ref("Group")},
+            "gaps": {"type": "array", "items": _ref("Gap")},
+            "findings": {"type": "array", "items": _ref("Finding")},
+        },
+    },
+}
+
+
+def openapi_document() -> dict[str, Any]:
+    """The OpenAPI 3.0 document served at ``/api/v1/openapi.json``."""
+    return {
+        "openapi": "3.0.3",
+        "info": {
+            "title": "CX maturity self-assessment API",
+            "version": API_VERSION,
+            "description": (
+                "Read access to campaigns and their results. Authenticate with a personal API "
+                "token (`flask user token EMAIL`) sent as `Authorization: Bearer <token>`; a "
+                "token sees exactly what its user sees. Results apply the campaign's anonymity "
+                "rules: groups below the threshold, and groups withheld so a small one cannot "
+                "be derived, carry no figures."
+            ),
+        },
+        "servers": [{"url": "/api/v1"}],
+        "security": [{"bearerAuth": []}],
+        "paths": {
+            "/campaigns": {
+                "get": {
+                    "operationId": "listCampaigns",
+                    "summary": "The campaigns the token's user may see",
+                    "responses": {
+                        "200": _json(_ref("CampaignList"), "The campaigns, by id."),
+                        "401": _ERRORS["401"],
+                    },
+                }
+            },
+            "/campaigns/{campaign_id}": {
+                "get": {
+                    "operationId": "getCampaign",
+                    "summary": "One campaign with its dimensions and response counts",
+                    "parameters": [_CAMPAIGN_ID],
+                    "responses": {
+                        "200": _json(_ref("CampaignDetail"), "The campaign."),
+                        **_ERRORS,
+                    },
+                }
+            },
+            "/campaigns/{campaign_id}/results": {
+                "get": {
+                    "operationId": "getCampaignResults",
+                    "summary": "Scores, gaps and findings of a campaign for one breakdown",
+                    "parameters": [
+                        _CAMPAIGN_ID,
+                        {
+                            "name": "group_by",
+                            "in": "query",
+                            "required": False,
+                            "description": (
+                                "The breakdown: none (whole organisation), `role`, "
+                                "`department` or `role,department` (roles within each "
+                                "department). Anything else is a 400."
+                            ),
+                            "schema": {
+                                "type": "string",
+                                "enum": ["role", "department", "role,department"],
+                            },
+                        },
+                    ],
+                    "responses": {
+                        "200": _json(_ref("Results"), "The results."),
+                        "400": _json(_ref("Error"), "Invalid group_by."),
+                        **_ERRORS,
+                    },
+                }
+            },
+            "/campaigns/{campaign_id}/responses.csv": {
+                "get": {
+                    "operationId": "getCampaignResponsesCsv",
+                    "summary": "The submitted responses as CSV (UTF-8 with a byte-order mark)",
+                    "description": (
+                        "One row per submitted response: department, role, submission time "
+                        "and one column per item and open question. Executives get `*` "
+                        "instead of the department and role of rows in groups below the "
+                        "threshold; open-text answers appear only for groups of at least "
+                        "max(threshold, 5) responses."
+                    ),
+                    "parameters": [
+                        _CAMPAIGN_ID,
+                        {
+                            "name": "lang",
+                            "in": "query",
+                            "required": False,
+                            "description": "Language of the role labels.",
+                            "schema": {"type": "string", "enum": ["ja", "en"]},
+                        },
+                    ],
+                    "responses": {
+                        "200": {
+                            "description": "The CSV file.",
+                            "content": {"text/csv": {"schema": {"type": "string"}}},
+                        },
+                        "400": _json(_ref("Error"), "Invalid lang."),
+                        **_ERRORS,
+                    },
+                }
+            },
+            "/openapi.json": {
+                "get": {
+                    "operationId": "getOpenApi",
+                    "summary": "This document",
+                    "security": [],
+                    "responses": {
+                        "200": {
+                            "description": "The OpenAPI document.",
+                            "content": {"application/json": {"schema": {"type": "object"}}},
+                        }
+                    },
+                }
+            },
+        },
+        "components": {
+            "securitySchemes": {
+                "bearerAuth": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "A personal API token.",
+                }
+            },
+            "responses": {
+                "Unauthorized": {
+                    "description": "No token, or an unknown or revoked one.",
+                    "headers": {
+                        "WWW-Authenticate": {
+                            "schema": {"type": "string"},
+                            "description": 'Bearer realm="cx-maturity"',
+                        }
+                    },
+                    "content": {"application/json": {"schema": _ref("Error")}},
+                },
+                "NotFound": {
+                    "description": "No such campaign, or one the token's user may not see.",
+                    "content": {"application/json": {"schema": _ref("Error")}},
+                },
+            },
+            "schemas": SCHEMAS,
+        },
+    }

@@ -1,0 +1,159 @@
+"""API v1 endpoints: thin views over the access module, the results object and the exports."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask import Response, abort, g, jsonify, request, stream_with_context
+from sqlalchemy.orm import joinedload
+from werkzeug.exceptions import HTTPException
+
+from app.api import bp
+from app.api.openapi import openapi_document
+from app.api.serializers import (
+    GroupByError,
+    campaign_detail,
+    campaign_summary,
+    parse_group_by,
+    results_document,
+)
+from app.auth.access import campaign_or_404, campaigns_query, can_manage
+from app.auth.tokens import user_for_api_token
+from app.extensions import db
+from app.models import Campaign
+from app.operations.exports import ExportOptions, export_filename, stream_csv
+from app.results import campaign_results
+
+REALM = "cx-maturity"
+#: The largest id the database columns hold; larger ones name nothing (and must not reach SQL).
+MAX_ID = 2**31 - 1
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def error_response(
+    status: int, code: str, message: str, **extra: Any
+) -> tuple[Response, int, dict[str, str]]:
+    """A JSON error body ``{"error": {"status", "code", "message", ...}}``."""
+    headers: dict[str, str] = {}
+    if status == 401:
+        challenge = f'Bearer realm="{REALM}"'
+        if code == "invalid_token":
+            challenge += ', error="invalid_token"'
+        headers["WWW-Authenticate"] = challenge
+    body = {"error": {"status": status, "code": code, "message": message, **extra}}
+    return jsonify(body), status, headers
+
+
+def _bearer_token() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+def _campaign(campaign_id: int) -> Campaign:
+    """The campaign if the token's user may see it; 404 otherwise, like one that does not exist."""
+    if campaign_id > MAX_ID:
+        abort(404)
+    return campaign_or_404(g.api_user, campaign_id)
+
+
+def token_required(view: F) -> F:
+    """Authenticate with ``Authorization: Bearer <token>``; 401 (JSON) otherwise."""
+
+    @wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        token = _bearer_token()
+        if token is None:
+            return error_response(
+                401, "unauthorized", "Send a personal API token: Authorization: Bearer <token>"
+            )
+        user = user_for_api_token(token)
+        if user is None:
+            return error_response(401, "invalid_token", "The API token is unknown or revoked.")
+        # Records the token's last use, the only write an API request makes.
+        db.session.commit()
+        g.api_user = user
+        return view(*args, **kwargs)
+
+    return wrapped  # type: ignore[return-value]
+
+
+def http_error(error: HTTPException) -> Any:
+    """Errors inside the API answer in JSON, whatever the web pages do."""
+    code = (error.name or "error").lower().replace(" ", "_")
+    status = error.code or 500
+    message = error.description or error.name
+    if status == 404:
+        message = "Not found."
+    return error_response(status, code, message)
+
+
+# Registered per status code as well: Flask prefers any handler registered for the code (such
+# as the site's HTML 404 page) over a handler registered for the exception class.
+bp.register_error_handler(HTTPException, http_error)
+for _status in (400, 401, 403, 404, 405, 406, 409, 413, 415, 429, 500):
+    bp.register_error_handler(_status, http_error)
+
+
+@bp.route("/openapi.json")
+def openapi() -> Any:
+    """The OpenAPI 3 description of this API (public: it holds no data)."""
+    return jsonify(openapi_document())
+
+
+@bp.route("/campaigns")
+@token_required
+def campaigns() -> Any:
+    found = db.session.scalars(
+        campaigns_query(g.api_user).options(joinedload(Campaign.organization))
+    ).unique()
+    items = [campaign_summary(campaign, campaign.organization) for campaign in found]
+    return jsonify({"campaigns": items})
+
+
+@bp.route("/campaigns/<int:campaign_id>")
+@token_required
+def campaign(campaign_id: int) -> Any:
+    found = _campaign(campaign_id)
+    return jsonify(campaign_detail(found, found.organization))
+
+
+@bp.route("/campaigns/<int:campaign_id>/results")
+@token_required
+def campaign_results_view(campaign_id: int) -> Any:
+    found = _campaign(campaign_id)
+    try:
+        group_by = parse_group_by(request.args.get("group_by"))
+    except GroupByError as exc:
+        return error_response(400, "invalid_parameter", str(exc), parameter="group_by")
+    results = campaign_results(found)
+    return jsonify(results_document(results, found.questionnaire.dimensions, group_by))
+
+
+@bp.route("/campaigns/<int:campaign_id>/responses.csv")
+@token_required
+def responses_csv(campaign_id: int) -> Any:
+    found = _campaign(campaign_id)
+    locale = request.args.get("lang", "ja")
+    if locale not in ("ja", "en"):
+        return error_response(400, "invalid_parameter", "lang: use ja or en", parameter="lang")
+    options = ExportOptions(
+        with_identities=False,
+        full_labels=can_manage(g.api_user, found.organization_id),
+        locale=locale,
+    )
+    return Response(
+        stream_with_context(stream_csv(found, options)),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{export_filename(found, "csv")}"'},
+    )
+
+
+@bp.route("/<path:unknown>")
+def not_found(unknown: str) -> Any:
+    """Unknown API paths answer in JSON like every other API error."""
+    return error_response(404, "not_found", "Not found.")

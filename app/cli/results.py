@@ -1,0 +1,166 @@
+"""``flask rules`` (validate report rules and recommendations) and ``flask results show``."""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from collections.abc import Sequence
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+from ruamel.yaml import YAML
+from ruamel.yaml.error import YAMLError
+
+from app.analysis.findings import check_rules_file
+from app.analysis.recommendations import check_recommendations_file
+from app.extensions import db
+from app.models import Campaign
+from app.questionnaire import discover
+from app.results import RECOMMENDATIONS_FILE, RULES_FILE, CampaignResults, campaign_results
+
+rules_cli = AppGroup("rules", help="Validate report rules and recommendations.")
+results_cli = AppGroup("results", help="Show a campaign's computed results.")
+
+
+def known_dimensions() -> dict[str, str]:
+    """Dimension id -> kind, over every valid questionnaire of the library."""
+    directory = Path(current_app.config["CX_QUESTIONNAIRE_DIR"])
+    known: dict[str, str] = {}
+    if not directory.is_dir():
+        return known
+    for _path, questionnaire, _problems in discover(directory):
+        if questionnaire is not None:
+            for dimension in questionnaire.dimensions:
+                known.setdefault(dimension.id, dimension.kind)
+    return known
+
+
+def _is_recommendations(path: Path) -> bool:
+    """Whether a file holds recommendations (a top-level ``dimensions:``) rather than rules."""
+    try:
+        data = YAML(typ="safe").load(path.read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError, YAMLError):
+        return path.name.startswith("recommendation")
+    if isinstance(data, dict):
+        return "dimensions" in data and "rules" not in data
+    return path.name.startswith("recommendation")
+
+
+@rules_cli.command("validate")
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
+def validate_command(files: tuple[Path, ...]) -> None:
+    """Check report rule and recommendation FILES; print problems as FILE:LINE:COL: message.
+
+    Without FILES, checks rules.yaml and recommendations.yaml in CX_REPORTS_DIR. Dimension
+    ids are checked against the questionnaires in CX_QUESTIONNAIRE_DIR.
+    """
+    if not files:
+        directory = Path(current_app.config["CX_REPORTS_DIR"])
+        files = (directory / RULES_FILE, directory / RECOMMENDATIONS_FILE)
+    known = known_dimensions() or None
+    invalid = 0
+    problem_count = 0
+    for path in files:
+        if _is_recommendations(path):
+            catalogue, problems = check_recommendations_file(path, known)
+            summary = None if catalogue is None else f"{len(catalogue.entries)} dimensions"
+        else:
+            rules, problems = check_rules_file(path, known)
+            summary = None if rules is None else f"{len(rules.rules)} rules"
+        for problem in problems:
+            click.echo(str(problem))
+        if summary is None:
+            invalid += 1
+            problem_count += len(problems)
+        else:
+            click.echo(f"{path}: ok ({summary})")
+    if invalid:
+        noun = "problem" if problem_count == 1 else "problems"
+        files_noun = "file" if invalid == 1 else "files"
+        click.echo(f"{problem_count} {noun} in {invalid} {files_noun}.", err=True)
+        click.get_current_context().exit(1)
+
+
+def _number(value: float | None, digits: int = 2) -> str:
+    return "-" if value is None else f"{value:.{digits}f}"
+
+
+def _print_results(results: CampaignResults, breakdowns: Sequence[str]) -> None:
+    text = results.text
+    click.echo(
+        f"{results.campaign_name} (campaign {results.campaign_id}, {results.status}) - "
+        f"{results.questionnaire.id} {results.questionnaire.version}, "
+        f"threshold {results.anonymity_threshold}"
+    )
+    counts = results.response_counts.total
+    click.echo(f"invited {counts.invited}, started {counts.started}, submitted {counts.submitted}")
+    for breakdown in breakdowns:
+        click.echo("")
+        header = ["group", "n"] + [d.id for d in results.dimensions]
+        rows = [header]
+        for group in results.groups(breakdown):
+            row = [text(group.label), "-" if group.n is None else str(group.n)]
+            for dimension in results.dimensions:
+                if group.status != "ok":
+                    row.append(group.status)
+                    continue
+                cell = group.scores[dimension.id]
+                row.append(_number(cell.mean) if cell.shown else cell.status)
+            rows.append(row)
+        widths = [max(_width(r[i]) for r in rows) for i in range(len(header))]
+        for row in rows:
+            click.echo(
+                "  ".join(cell + " " * (widths[i] - _width(cell)) for i, cell in enumerate(row))
+            )
+    significant = [gap for gap in results.gaps if gap.significant]
+    if significant:
+        click.echo("")
+        click.echo("significant gaps:")
+        for gap in significant:
+            click.echo(
+                f"  {gap.breakdown} {gap.dimension}: {text(gap.a_label)} - {text(gap.b_label)} "
+                f"= {gap.difference:+.2f} (g {_number(gap.hedges_g)}, "
+                f"p adj {_number(gap.p_adjusted, 4)}, {text(gap.direction_label)})"
+            )
+    if results.findings:
+        click.echo("")
+        click.echo("findings:")
+        for finding in results.findings:
+            click.echo(f"  [{finding.severity}] {finding.rule}: {text(finding.text)}")
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
+
+
+@results_cli.command("show")
+@click.argument("campaign_id", type=int)
+@click.option(
+    "--group-by",
+    "group_by",
+    default="role,department",
+    show_default=True,
+    help="Breakdowns to print: role, department, role_department (comma separated).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the whole results object as JSON.")
+@click.option("--locale", type=click.Choice(["ja", "en"]), default="ja", show_default=True)
+def show_command(campaign_id: int, group_by: str, as_json: bool, locale: str) -> None:
+    """Compute and print the results of campaign CAMPAIGN_ID (anonymity rules applied)."""
+    campaign = db.session.get(Campaign, campaign_id)
+    if campaign is None:
+        raise click.ClickException(f"no campaign with id {campaign_id}")
+    results = campaign_results(campaign, locale=locale)
+    if as_json:
+        click.echo(json.dumps(results.to_dict(), ensure_ascii=False, indent=2))
+        return
+    breakdowns = ["organisation"]
+    for part in (p.strip() for p in group_by.split(",") if p.strip()):
+        if part not in ("role", "department", "role_department"):
+            raise click.BadParameter(
+                f"unknown breakdown {part!r}; use role, department or role_department",
+                param_hint="--group-by",
+            )
+        breakdowns.append(part)
+    _print_results(results, breakdowns)

@@ -1,0 +1,410 @@
+"""The one results computation every output reads: dashboard, PDF reports, exports and API.
+
+``campaign_results(campaign)`` loads a campaign's answers in a few set-based queries, runs
+the pure statistics of :mod:`app.analysis`, applies the anonymity rules once for every
+breakdown, evaluates the report rules and returns a frozen :class:`CampaignResults`.
+
+Results of a closed campaign are cached in-process, keyed by the campaign and a data version
+(counts and latest change times of its responses and answers, its settings, the
+organisation's departments and roles, the previous round's version and the rules files), so
+any change to what the figures depend on computes them afresh. Open campaigns are always
+computed fresh.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+from collections import OrderedDict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from app.analysis import OPEN_TEXT_MINIMUM
+from app.analysis.findings import RulesError, RuleSet, load_rules
+from app.analysis.recommendations import RecommendationCatalogue, load_recommendations
+from app.extensions import db
+from app.models import Answer, Campaign, Organization, Response, utcnow
+from app.results.compute import CampaignInfo, Labels, compute_results
+from app.results.load import data_version, load_campaign_data, load_departments, load_roles
+from app.results.model import (
+    BREAKDOWNS,
+    Balance,
+    CampaignResults,
+    CountRow,
+    DimensionResult,
+    DistributionCell,
+    Finding,
+    GapResult,
+    GroupResult,
+    Localized,
+    Recommendation,
+    Reliability,
+    ResponseCounts,
+    ScoreCell,
+    SuppressedCell,
+    Targets,
+    TrendResult,
+)
+
+__all__ = [
+    "BREAKDOWNS",
+    "RECOMMENDATIONS_FILE",
+    "RULES_FILE",
+    "Balance",
+    "CampaignResults",
+    "CountRow",
+    "DimensionResult",
+    "DistributionCell",
+    "Finding",
+    "GapResult",
+    "GroupResult",
+    "OpenTextAnswer",
+    "OpenTexts",
+    "Recommendation",
+    "Reliability",
+    "ResponseCounts",
+    "ScoreCell",
+    "SuppressedCell",
+    "Targets",
+    "TrendResult",
+    "campaign_results",
+    "clear_cache",
+    "open_text_answers",
+    "report_catalogues",
+]
+
+log = logging.getLogger(__name__)
+
+RULES_FILE = "rules.yaml"
+RECOMMENDATIONS_FILE = "recommendations.yaml"
+#: Closed campaigns whose results are kept per process.
+CACHE_SIZE = 32
+
+_lock = threading.Lock()
+_cache: OrderedDict[tuple[int, str], CampaignResults] = OrderedDict()
+_catalogue_cache: dict[Path, tuple[tuple[int, int], Any]] = {}
+
+
+def _both(message: Any) -> dict[str, str]:
+    """A translatable message in every report language."""
+    texts = {}
+    for locale in ("ja", "en"):
+        with force_locale(locale):
+            texts[locale] = str(message)
+    return texts
+
+
+def _labels() -> Labels:
+    return Labels(
+        organisation=_both(_l("Whole organisation")),
+        rest=_both(_l("Rest of the organisation")),
+    )
+
+
+@dataclass(frozen=True)
+class ReportCatalogues:
+    """The report rules and recommendations in use, with any problems found loading them."""
+
+    rules: RuleSet | None
+    recommendations: RecommendationCatalogue | None
+    problems: tuple[str, ...]
+    signature: str
+
+
+def _load_file(path: Path, loader: Any) -> tuple[Any, list[str]]:
+    try:
+        stat = path.stat()
+    except OSError:
+        return None, []
+    signature = (stat.st_mtime_ns, stat.st_size)
+    with _lock:
+        cached = _catalogue_cache.get(path)
+    if cached is not None and cached[0] == signature:
+        return cached[1]
+    try:
+        loaded: tuple[Any, list[str]] = (loader(path), [])
+    except RulesError as exc:
+        loaded = (None, [str(problem) for problem in exc.problems])
+        log.error("invalid report file %s:\n%s", path, exc)
+    except OSError as exc:
+        loaded = (None, [f"{path}: cannot read file: {exc}"])
+    with _lock:
+        _catalogue_cache[path] = (signature, loaded)
+    return loaded
+
+
+def report_catalogues() -> ReportCatalogues:
+    """The rules and recommendations files of ``CX_REPORTS_DIR`` (reloaded when changed)."""
+    directory = Path(current_app.config["CX_REPORTS_DIR"])
+    rules, rule_problems = _load_file(directory / RULES_FILE, load_rules)
+    recommendations, recommendation_problems = _load_file(
+        directory / RECOMMENDATIONS_FILE, load_recommendations
+    )
+    parts = []
+    for name in (RULES_FILE, RECOMMENDATIONS_FILE):
+        try:
+            stat = (directory / name).stat()
+            parts.append(f"{name}:{stat.st_mtime_ns}:{stat.st_size}")
+        except OSError:
+            parts.append(f"{name}:-")
+    return ReportCatalogues(
+        rules,
+        recommendations,
+        tuple(rule_problems + recommendation_problems),
+        "|".join(parts),
+    )
+
+
+def clear_cache() -> None:
+    """Forget every cached result (for tests and after bulk changes made outside the app)."""
+    with _lock:
+        _cache.clear()
+
+
+def _version(campaign: Campaign, catalogues: ReportCatalogues) -> str:
+    parts: list[Any] = [data_version(campaign), catalogues.signature]
+    if campaign.previous_campaign_id is not None:
+        previous = db.session.get(Campaign, campaign.previous_campaign_id)
+        if previous is not None:
+            parts.append(data_version(previous))
+    return hashlib.sha256(repr(parts).encode("utf-8")).hexdigest()
+
+
+def _info(campaign: Campaign) -> CampaignInfo:
+    organization_name = db.session.scalar(
+        select(Organization.name).where(Organization.id == campaign.organization_id)
+    )
+    return CampaignInfo(
+        id=campaign.id,
+        name=campaign.name,
+        organization_id=campaign.organization_id,
+        organization_name=organization_name or "",
+        status=campaign.status,
+        anonymity_threshold=campaign.anonymity_threshold,
+        targets=dict(campaign.targets or {}),
+    )
+
+
+def _compute(
+    campaign: Campaign,
+    catalogues: ReportCatalogues,
+    *,
+    with_previous: bool,
+    cache: bool,
+) -> CampaignResults:
+    cacheable = cache and campaign.status == "closed"
+    # Working out the version reads every answer's timestamp; only a cache needs it.
+    version = _version(campaign, catalogues) if cacheable else ""
+    if cacheable:
+        with _lock:
+            cached = _cache.get((campaign.id, version))
+            if cached is not None:
+                _cache.move_to_end((campaign.id, version))
+                return cached
+    previous = None
+    if with_previous and campaign.previous_campaign_id is not None:
+        previous_campaign = db.session.get(Campaign, campaign.previous_campaign_id)
+        # Only a round of the same organisation can be compared with this one.
+        if (
+            previous_campaign is not None
+            and previous_campaign.organization_id == campaign.organization_id
+        ):
+            previous = _compute(previous_campaign, catalogues, with_previous=False, cache=cache)
+    questionnaire = campaign.questionnaire
+    data = load_campaign_data(campaign, questionnaire)
+    results = compute_results(
+        _info(campaign),
+        questionnaire,
+        data,
+        labels=_labels(),
+        rules=catalogues.rules,
+        recommendations=catalogues.recommendations,
+        previous=previous,
+        computed_at=utcnow(),
+        data_version=version,
+    )
+    if cacheable:
+        with _lock:
+            _cache[(campaign.id, version)] = results
+            while len(_cache) > CACHE_SIZE:
+                _cache.popitem(last=False)
+    return results
+
+
+def campaign_results(
+    campaign: Campaign, *, locale: str | None = None, cache: bool = True
+) -> CampaignResults:
+    """Every figure of ``campaign``, with the anonymity rules applied.
+
+    The caller must already have checked that the user may see the campaign (through
+    :mod:`app.auth.access`). ``locale`` sets the default language of
+    :meth:`CampaignResults.text`; every text is available in every language regardless.
+    ``cache=False`` forces a fresh computation (benchmarks, consistency checks).
+    """
+    catalogues = report_catalogues()
+    results = _compute(campaign, catalogues, with_previous=True, cache=cache)
+    return results.with_locale(locale)
+
+
+# Open-text answers -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OpenTextAnswer:
+    """One free-text answer, attributed to a department or role only where that is safe."""
+
+    question: str
+    question_text: Localized
+    text: str
+    department: Localized | None = None
+    role: Localized | None = None
+
+
+@dataclass(frozen=True)
+class OpenTexts:
+    """The free-text answers of a group, or why none may be shown."""
+
+    visible: bool
+    #: Submitted responses in the group (a count, not a score); None when the group is
+    #: suppressed, since its size must then stay hidden too.
+    n: int | None
+    minimum: int
+    answers: tuple[OpenTextAnswer, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-able form."""
+        return {
+            "visible": self.visible,
+            "n": self.n,
+            "minimum": self.minimum,
+            "answers": [
+                {
+                    "question": answer.question,
+                    "question_text": dict(answer.question_text),
+                    "text": answer.text,
+                    "department": None if answer.department is None else dict(answer.department),
+                    "role": None if answer.role is None else dict(answer.role),
+                }
+                for answer in self.answers
+            ],
+        }
+
+
+def _shown_size(results: CampaignResults, breakdown: str, key: Mapping[str, Any]) -> int | None:
+    try:
+        group = results.group(breakdown, **key)
+    except KeyError:
+        return None
+    return group.n if group.shown else None
+
+
+def open_text_answers(
+    campaign: Campaign,
+    *,
+    department_id: int | None = None,
+    role_key: str | None = None,
+    results: CampaignResults | None = None,
+) -> OpenTexts:
+    """The free-text answers of the whole campaign or of one department, role or both.
+
+    Shown only when the group has at least ``max(threshold, 5)`` submitted responses and is
+    not withheld by the anonymity rules. Each answer names its author's department only when
+    that department (including its sub-departments) reaches the same minimum, and its role
+    only when the role, and the role within that department if the department is named,
+    reach it too. Answers are sorted by question and text, never by time, so their order
+    reveals nothing.
+    """
+    results = results or campaign_results(campaign)
+    minimum = max(campaign.anonymity_threshold, OPEN_TEXT_MINIMUM)
+    key: dict[str, Any] = {}
+    if department_id is not None:
+        key["department"] = department_id
+    if role_key is not None:
+        key["role"] = role_key
+    breakdown = {
+        (): "organisation",
+        ("role",): "role",
+        ("department",): "department",
+        ("department", "role"): "role_department",
+    }[tuple(sorted(key))]
+    size = _shown_size(results, breakdown, key)
+    if size is None or size < minimum:
+        return OpenTexts(False, size, minimum)
+
+    questionnaire = campaign.questionnaire
+    questions = {q.id: q for q in questionnaire.open_questions}
+    if not questions:
+        return OpenTexts(True, size, minimum)
+    departments = load_departments(campaign.organization_id)
+    roles = {role.id: role for role in load_roles(campaign.organization_id)}
+    query = (
+        select(Answer.item_id, Answer.text, Response.department_id, Response.role_id)
+        .join(Response, Response.id == Answer.response_id)
+        .where(Response.campaign_id == campaign.id, Response.status == "submitted")
+        .where(Answer.text.is_not(None), Answer.item_id.in_(list(questions)))
+    )
+    if department_id is not None:
+        query = query.where(Response.department_id.in_(_subtree_ids(department_id, departments)))
+    if role_key is not None:
+        role_ids = [role.id for role in roles.values() if role.key == role_key]
+        query = query.where(Response.role_id.in_(role_ids))
+
+    names = {d.id: d.name for d in departments}
+    answers = []
+    for item_id, text, answer_department, answer_role in db.session.execute(query):
+        if not text or not text.strip():
+            continue
+        department_label = None
+        department_size = _shown_size(results, "department", {"department": answer_department})
+        if department_size is not None and department_size >= minimum:
+            name = names.get(answer_department, "")
+            department_label = {"ja": name, "en": name}
+        role_label = None
+        role = roles.get(answer_role)
+        if role is not None:
+            role_size = _shown_size(results, "role", {"role": role.key})
+            if department_label is not None:
+                cell = _shown_size(
+                    results,
+                    "role_department",
+                    {"department": answer_department, "role": role.key},
+                )
+                role_size = cell if role_size is not None else None
+            if role_size is not None and role_size >= minimum:
+                role_label = _role_labels(role.labels, role.key)
+        question = questions[item_id]
+        answers.append(
+            OpenTextAnswer(item_id, question.text.to_dict(), text, department_label, role_label)
+        )
+    order = {question_id: index for index, question_id in enumerate(questions)}
+    answers.sort(key=lambda answer: (order[answer.question], answer.text))
+    return OpenTexts(True, size, minimum, tuple(answers))
+
+
+def _subtree_ids(department_id: int, departments: list[Any]) -> list[int]:
+    children: dict[int | None, list[int]] = {}
+    for department in departments:
+        children.setdefault(department.parent_id, []).append(department.id)
+    found = [department_id]
+    stack = [department_id]
+    while stack:
+        for child in children.get(stack.pop(), []):
+            if child not in found:
+                found.append(child)
+                stack.append(child)
+    return found
+
+
+def _role_labels(labels: Mapping[str, Any], key: str) -> dict[str, str]:
+    texts = {str(k): str(v) for k, v in labels.items() if v}
+    for locale in ("ja", "en"):
+        texts.setdefault(locale, texts.get("ja") or texts.get("en") or key)
+    return texts

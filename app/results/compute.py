@@ -1,0 +1,989 @@
+"""From loaded sums to the results object: groups, anonymity, statistics, gaps and findings.
+
+Everything statistical is delegated to :mod:`app.analysis`; this module decides which
+respondents form which group, which cells the anonymity rules let through, and assembles
+the frozen :class:`~app.results.model.CampaignResults`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from app.analysis import (
+    DIRECTION_LABELS,
+    OPEN_TEXT_MINIMUM,
+    Gap,
+    GroupInput,
+    GroupStats,
+    GroupStatus,
+    GroupSummary,
+    Moments,
+    capability_balance,
+    cronbach_alpha_from_sums,
+    department_gaps,
+    dimension_scores_from_sums,
+    maturity_level,
+    overall_scores_by_kind,
+    percent_to_target,
+    rest_of_organisation,
+    role_gaps,
+    target_gaps,
+    trends,
+)
+from app.analysis.anonymity import Family, partition_statuses
+from app.analysis.findings import DimensionFact, Facts, GapFact, RuleSet, TrendFact
+from app.analysis.gaps import adjust_family
+from app.analysis.recommendations import RecommendationCatalogue
+from app.analysis.summary import summarise_with_statuses
+from app.questionnaire import Questionnaire
+from app.results.load import CampaignData, DepartmentRow, RoleRow
+from app.results.model import (
+    STATUS_NO_DATA,
+    STATUS_OK,
+    STATUS_SUPPRESSED,
+    Balance,
+    CampaignResults,
+    CountRow,
+    DimensionResult,
+    DistributionCell,
+    Finding,
+    GapResult,
+    GroupResult,
+    Localized,
+    QuestionnaireInfo,
+    Recommendation,
+    Reliability,
+    ResponseCounts,
+    ScoreCell,
+    SuppressedCell,
+    Targets,
+    TrendResult,
+)
+
+ORGANISATION = "org"
+OVERALL_PREFIX = "overall:"
+
+
+@dataclass(frozen=True)
+class CampaignInfo:
+    """The campaign settings the computation needs, detached from the ORM."""
+
+    id: int
+    name: str
+    organization_id: int
+    organization_name: str
+    status: str
+    anonymity_threshold: int
+    targets: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Labels:
+    """Texts of the groups the engine names itself, in every locale."""
+
+    organisation: Localized
+    rest: Localized
+
+
+@dataclass
+class _Group:
+    key: str
+    breakdown: str
+    public_key: dict[str, Any]
+    label: Localized
+    mask: NDArray[np.bool_]
+    departments: frozenset[int]
+    roles: frozenset[int]
+    parent_department_id: int | None = None
+    depth: int = 0
+    pseudo: bool = False
+
+
+@dataclass
+class _Structure:
+    groups: dict[str, _Group] = field(default_factory=dict)
+    families: list[Family] = field(default_factory=list)
+    breakdowns: dict[str, list[str]] = field(default_factory=dict)
+
+
+def _role_key(role: RoleRow) -> str:
+    return f"role:{role.key}"
+
+
+def _dept_key(department_id: int) -> str:
+    return f"dept:{department_id}"
+
+
+def _dept_role_key(department_id: int, role: RoleRow) -> str:
+    return f"dept:{department_id}|role:{role.key}"
+
+
+def _included_departments(data: CampaignData) -> list[DepartmentRow]:
+    """Active departments, plus archived ones still holding responses or invitations."""
+    used = set(data.department_ids.tolist())
+    used.update(department for department, _ in data.invitations)
+    by_id = {d.id: d for d in data.departments}
+    keep = {d.id for d in data.departments if not d.archived or d.id in used}
+    # A kept department's ancestors are kept too, so roll-ups stay complete.
+    for department_id in list(keep):
+        parent = by_id[department_id].parent_id
+        while parent is not None and parent in by_id and parent not in keep:
+            keep.add(parent)
+            parent = by_id[parent].parent_id
+    return [d for d in data.departments if d.id in keep]
+
+
+def _department_tree(
+    departments: Sequence[DepartmentRow],
+) -> tuple[list[tuple[DepartmentRow, int]], dict[int, list[int]]]:
+    """Departments depth-first in display order with their depth, and each one's children."""
+    ids = {d.id for d in departments}
+    children: dict[int, list[int]] = {d.id: [] for d in departments}
+    roots: list[DepartmentRow] = []
+    for department in departments:
+        if department.parent_id is not None and department.parent_id in ids:
+            children[department.parent_id].append(department.id)
+        else:
+            roots.append(department)
+    by_id = {d.id: d for d in departments}
+    ordered: list[tuple[DepartmentRow, int]] = []
+    seen: set[int] = set()
+
+    def visit(department: DepartmentRow, depth: int) -> None:
+        if department.id in seen:  # a cycle in bad data must not loop forever
+            return
+        seen.add(department.id)
+        ordered.append((department, depth))
+        for child in children[department.id]:
+            visit(by_id[child], depth + 1)
+
+    for root in roots:
+        visit(root, 0)
+    for department in departments:  # anything only reachable through a cycle
+        if department.id not in seen:
+            visit(department, 0)
+    return ordered, children
+
+
+def _subtree(department_id: int, children: Mapping[int, list[int]]) -> set[int]:
+    found = {department_id}
+    stack = [department_id]
+    while stack:
+        for child in children.get(stack.pop(), ()):
+            if child not in found:
+                found.add(child)
+                stack.append(child)
+    return found
+
+
+def build_structure(data: CampaignData, labels: Labels) -> _Structure:
+    """Every group of every breakdown, the cells never shown, and the totals they share."""
+    structure = _Structure()
+    everyone = np.ones(len(data.response_ids), dtype=bool)
+    departments = _included_departments(data)
+    ordered, children = _department_tree(departments)
+    all_department_ids = frozenset(d.id for d in data.departments)
+    all_role_ids = frozenset(r.id for r in data.roles)
+
+    def add(group: _Group) -> None:
+        structure.groups[group.key] = group
+        if not group.pseudo:
+            structure.breakdowns.setdefault(group.breakdown, []).append(group.key)
+
+    add(
+        _Group(
+            ORGANISATION,
+            "organisation",
+            {},
+            labels.organisation,
+            everyone,
+            all_department_ids,
+            all_role_ids,
+        )
+    )
+    role_masks = {role.id: data.role_ids == role.id for role in data.roles}
+    for role in data.roles:
+        add(
+            _Group(
+                _role_key(role),
+                "role",
+                {"role": role.key},
+                _role_label(role),
+                role_masks[role.id],
+                all_department_ids,
+                frozenset({role.id}),
+            )
+        )
+    structure.families.append(Family(ORGANISATION, tuple(_role_key(r) for r in data.roles)))
+
+    for department, depth in ordered:
+        subtree = frozenset(_subtree(department.id, children))
+        mask = np.isin(data.department_ids, list(subtree))
+        add(
+            _Group(
+                _dept_key(department.id),
+                "department",
+                {"department": department.id},
+                {"ja": department.name, "en": department.name},
+                mask,
+                subtree,
+                all_role_ids,
+                department.parent_id if department.parent_id in children else None,
+                depth,
+            )
+        )
+        for role in data.roles:
+            role_label = _role_label(role)
+            add(
+                _Group(
+                    _dept_role_key(department.id, role),
+                    "role_department",
+                    {"department": department.id, "role": role.key},
+                    {
+                        locale: f"{department.name} / {role_label.get(locale, role.key)}"
+                        for locale in ("ja", "en")
+                    },
+                    mask & role_masks[role.id],
+                    subtree,
+                    frozenset({role.id}),
+                    department.parent_id if department.parent_id in children else None,
+                    depth,
+                )
+            )
+        if children[department.id]:
+            # The people directly in a parent department are never shown on their own, but
+            # they are what remains when the children are subtracted from the parent.
+            direct = data.department_ids == department.id
+            add(
+                _Group(
+                    f"direct:{department.id}",
+                    "department",
+                    {},
+                    {},
+                    direct,
+                    frozenset({department.id}),
+                    all_role_ids,
+                    pseudo=True,
+                )
+            )
+            for role in data.roles:
+                add(
+                    _Group(
+                        f"direct:{department.id}|role:{role.key}",
+                        "role_department",
+                        {},
+                        {},
+                        direct & role_masks[role.id],
+                        frozenset({department.id}),
+                        frozenset({role.id}),
+                        pseudo=True,
+                    )
+                )
+
+    roots = [d.id for d, depth in ordered if depth == 0]
+    structure.families.append(Family(ORGANISATION, tuple(_dept_key(d) for d in roots)))
+    for role in data.roles:
+        structure.families.append(
+            Family(_role_key(role), tuple(_dept_role_key(d, role) for d in roots))
+        )
+    for department, _ in ordered:
+        structure.families.append(
+            Family(
+                _dept_key(department.id),
+                tuple(_dept_role_key(department.id, r) for r in data.roles),
+            )
+        )
+        kids = children[department.id]
+        if not kids:
+            continue
+        structure.families.append(
+            Family(
+                _dept_key(department.id),
+                (f"direct:{department.id}", *(_dept_key(k) for k in kids)),
+            )
+        )
+        for role in data.roles:
+            structure.families.append(
+                Family(
+                    _dept_role_key(department.id, role),
+                    (
+                        f"direct:{department.id}|role:{role.key}",
+                        *(_dept_role_key(k, role) for k in kids),
+                    ),
+                )
+            )
+    return structure
+
+
+def _role_label(role: RoleRow) -> dict[str, str]:
+    labels = {str(k): str(v) for k, v in role.labels.items() if v}
+    for locale in ("ja", "en"):
+        labels.setdefault(locale, labels.get("ja") or labels.get("en") or role.key)
+    return labels
+
+
+class _CellCounts:
+    """Answer counts per (department, role) cell as one array: cells x items x scale points."""
+
+    def __init__(self, data: CampaignData, questionnaire: Questionnaire) -> None:
+        self.item_ids = [item.id for item in questionnaire.items]
+        self.points = list(questionnaire.scale.points)
+        self.cells = list(data.cells)
+        self.department_of = np.array([cell[0] for cell in self.cells], dtype=np.int64)
+        self.role_of = np.array([cell[1] for cell in self.cells], dtype=np.int64)
+        self.counts = np.zeros((len(self.cells), len(self.item_ids), len(self.points)), np.int64)
+        item_index = {item: i for i, item in enumerate(self.item_ids)}
+        point_index = {point: i for i, point in enumerate(self.points)}
+        for c, cell in enumerate(self.cells):
+            for item, counts in data.cells[cell].items():
+                i = item_index.get(item)
+                if i is None:
+                    continue
+                for value, count in counts.items():
+                    if value is not None and value in point_index:
+                        self.counts[c, i, point_index[value]] += count
+
+    def for_group(self, group: _Group) -> NDArray[np.int64]:
+        """Items x points counts of the cells inside a group."""
+        if not self.cells:
+            return np.zeros((len(self.item_ids), len(self.points)), np.int64)
+        selected = np.isin(self.department_of, list(group.departments)) & np.isin(
+            self.role_of, list(group.roles)
+        )
+        return self.counts[selected].sum(axis=0)
+
+    def as_mapping(self, totals: NDArray[np.int64]) -> dict[str, dict[int, int]]:
+        return {
+            item: {point: int(totals[i, p]) for p, point in enumerate(self.points)}
+            for i, item in enumerate(self.item_ids)
+        }
+
+
+@dataclass
+class _Statuses:
+    groups: dict[str, GroupStatus]
+    #: ``{dimension, overall:kind or item id: {group key: status}}``
+    cells: dict[str, dict[str, GroupStatus]]
+
+
+def _decide_statuses(
+    structure: _Structure,
+    threshold: int,
+    submitted: Mapping[str, int],
+    cell_counts: Mapping[str, Mapping[str, int]],
+) -> _Statuses:
+    pseudo = [key for key, group in structure.groups.items() if group.pseudo]
+    groups = partition_statuses(submitted, structure.families, threshold, never_shown=pseudo)
+    not_shown = [
+        key
+        for key, status in groups.items()
+        if status is not GroupStatus.OK and not structure.groups[key].pseudo
+    ]
+    cells = {
+        cell: partition_statuses(
+            counts, structure.families, threshold, hidden=not_shown, never_shown=pseudo
+        )
+        for cell, counts in cell_counts.items()
+    }
+    return _Statuses(groups, cells)
+
+
+def _level_label(questionnaire: Questionnaire, level: int | None) -> Localized | None:
+    if level is None:
+        return None
+    for point, text in questionnaire.scale.labels:
+        if point == level:
+            return text.to_dict()
+    return None
+
+
+def _score_cell(
+    name: str,
+    stats: GroupStats | None,
+    status: GroupStatus,
+    agreement: float | None,
+    questionnaire: Questionnaire,
+    with_level: bool,
+) -> ScoreCell:
+    if status is GroupStatus.SUPPRESSED:
+        return ScoreCell(name, STATUS_SUPPRESSED)
+    if stats is None or stats.n == 0 or stats.mean is None:
+        return ScoreCell(name, STATUS_NO_DATA, n=0)
+    scale = questionnaire.scale
+    level = maturity_level(stats.mean, scale.min, scale.max) if with_level else None
+    return ScoreCell(
+        name,
+        STATUS_OK,
+        n=stats.n,
+        mean=stats.mean,
+        sd=stats.sd,
+        median=stats.median,
+        ci_low=stats.ci_low,
+        ci_high=stats.ci_high,
+        agreement=agreement,
+        level=level,
+        level_label=_level_label(questionnaire, level),
+    )
+
+
+def _group_result(
+    group: _Group,
+    summary: GroupSummary,
+    statuses: _Statuses,
+    questionnaire: Questionnaire,
+    kinds: Sequence[str],
+) -> GroupResult:
+    status = statuses.groups[group.key]
+    if status is not GroupStatus.OK:
+        return GroupResult(
+            group.breakdown,
+            group.public_key,
+            group.label,
+            STATUS_SUPPRESSED if status is GroupStatus.SUPPRESSED else STATUS_NO_DATA,
+            None if status is GroupStatus.SUPPRESSED else 0,
+            parent_department_id=group.parent_department_id,
+            depth=group.depth,
+        )
+    scores = {
+        d.id: _score_cell(
+            d.id,
+            summary.stats(d.id),
+            statuses.cells[d.id][group.key],
+            summary.agreement.get(d.id),
+            questionnaire,
+            True,
+        )
+        for d in questionnaire.dimensions
+    }
+    overall = {
+        kind: _score_cell(
+            kind,
+            summary.stats(OVERALL_PREFIX + kind),
+            statuses.cells[OVERALL_PREFIX + kind][group.key],
+            None,
+            questionnaire,
+            True,
+        )
+        for kind in kinds
+    }
+    distributions: dict[str, DistributionCell] = {}
+    for item in questionnaire.items:
+        cell_status = statuses.cells[item.id][group.key]
+        distribution = summary.distributions.get(item.id)
+        if cell_status is GroupStatus.SUPPRESSED:
+            distributions[item.id] = DistributionCell(item.id, STATUS_SUPPRESSED)
+        elif distribution is None or distribution.n == 0:
+            distributions[item.id] = DistributionCell(item.id, STATUS_NO_DATA, 0)
+        else:
+            distributions[item.id] = DistributionCell(
+                item.id, STATUS_OK, distribution.n, distribution.points, distribution.counts
+            )
+    return GroupResult(
+        group.breakdown,
+        group.public_key,
+        group.label,
+        STATUS_OK,
+        summary.n,
+        scores,
+        overall,
+        distributions,
+        group.parent_department_id,
+        group.depth,
+    )
+
+
+def _reliability(
+    questionnaire: Questionnaire,
+    data: CampaignData,
+    cell_counts: _CellCounts,
+    organisation_shown: bool,
+    threshold: int,
+) -> dict[str, Reliability]:
+    scale = questionnaire.scale
+    everyone = (
+        cell_counts.counts.sum(axis=0)
+        if cell_counts.cells
+        else np.zeros((len(cell_counts.item_ids), len(cell_counts.points)), np.int64)
+    )
+    result: dict[str, Reliability] = {}
+    for dimension in questionnaire.dimensions:
+        k = len(dimension.items)
+        complete = data.answered[dimension.id] == k
+        n = int(complete.sum())
+        totals = data.plain_totals[dimension.id][complete]
+        item_totals: list[float] = []
+        item_totals_sq: list[float] = []
+        for item in dimension.items:
+            i = cell_counts.item_ids.index(item.id)
+            points = np.array(cell_counts.points, dtype=np.float64)
+            if item.reverse:
+                points = scale.min + scale.max - points
+            answers = everyone[i].astype(np.float64)
+            total = float(answers @ points)
+            total_sq = float(answers @ (points * points))
+            _, partial, partial_sq = data.incomplete_item_sums[dimension.id].get(
+                item.id, (0, 0.0, 0.0)
+            )
+            item_totals.append(total - partial)
+            item_totals_sq.append(total_sq - partial_sq)
+        alpha, used = cronbach_alpha_from_sums(
+            n, item_totals, item_totals_sq, float(totals.sum()), float((totals * totals).sum())
+        )
+        if not organisation_shown or used < threshold:
+            alpha = None
+        result[dimension.id] = Reliability(alpha, used, k)
+    return result
+
+
+def _gap_result(
+    gap: Gap,
+    breakdown: str,
+    groups: Mapping[str, _Group],
+    key_of: Callable[[str], str],
+    rest_label: Localized,
+) -> GapResult:
+    group_a = groups[key_of(gap.a)]
+    if gap.b == "rest":
+        b_key: dict[str, Any] = {"rest": True}
+        b_label = rest_label
+    else:
+        group_b = groups[key_of(gap.b)]
+        b_key, b_label = group_b.public_key, group_b.label
+    direction = gap.direction or "aligned"
+    return GapResult(
+        breakdown=breakdown,
+        dimension=gap.dimension,
+        a=group_a.public_key,
+        b=b_key,
+        a_label=group_a.label,
+        b_label=b_label,
+        n_a=gap.n_a,
+        n_b=gap.n_b,
+        mean_a=gap.mean_a,
+        mean_b=gap.mean_b,
+        difference=gap.difference,
+        hedges_g=gap.hedges_g,
+        t=gap.t,
+        df=gap.df,
+        p_value=gap.p_value,
+        p_adjusted=gap.p_adjusted,
+        significant=gap.significant,
+        notable=gap.notable,
+        direction=direction,
+        direction_label=dict(DIRECTION_LABELS[direction]),
+    )
+
+
+def _gaps(
+    structure: _Structure,
+    summaries: Mapping[str, Mapping[str, GroupSummary]],
+    roles: Sequence[RoleRow],
+    dimension_ids: Sequence[str],
+    rest: Mapping[str, Mapping[str, GroupStats]],
+    labels: Labels,
+) -> list[GapResult]:
+    groups = structure.groups
+    role_order = [role.key for role in roles]
+    results: list[GapResult] = []
+
+    role_summaries = {role.key: summaries["role"][_role_key(role)] for role in roles}
+    for gap in role_gaps(role_summaries, role_order, dimension_ids):
+        results.append(_gap_result(gap, "role", groups, lambda k: f"role:{k}", labels.rest))
+
+    department_summaries = {
+        key.removeprefix("dept:"): summary for key, summary in summaries["department"].items()
+    }
+    for gap in department_gaps(department_summaries, rest, dimension_ids):
+        results.append(_gap_result(gap, "department", groups, lambda k: f"dept:{k}", labels.rest))
+
+    within: list[tuple[str, Gap]] = []
+    for key in structure.breakdowns.get("department", []):
+        department_id = key.removeprefix("dept:")
+        cells = {role.key: summaries["role_department"][f"{key}|role:{role.key}"] for role in roles}
+        for gap in role_gaps(cells, role_order, dimension_ids):
+            within.append((department_id, gap))
+    adjusted = adjust_family([gap for _, gap in within])
+    for (department_id, _), gap in zip(within, adjusted, strict=True):
+        results.append(
+            _gap_result(
+                gap,
+                "role_department",
+                groups,
+                lambda k, d=department_id: f"dept:{d}|role:{k}",
+                labels.rest,
+            )
+        )
+    return results
+
+
+def _trends(
+    summaries: Mapping[str, Mapping[str, GroupSummary]],
+    previous: CampaignResults,
+    structure: _Structure,
+    questionnaire: Questionnaire,
+) -> list[TrendResult]:
+    previous_dimensions = {d.id for d in previous.dimensions}
+    same_scale = (
+        previous.questionnaire.scale_min == questionnaire.scale.min
+        and previous.questionnaire.scale_max == questionnaire.scale.max
+    )
+    if not same_scale:
+        return []
+    dimension_ids = [d.id for d in questionnaire.dimensions if d.id in previous_dimensions]
+    found: list[TrendResult] = []
+    for breakdown in ("organisation", "role", "department", "role_department"):
+        before = previous.summaries.get(breakdown, {})
+        for item in trends(summaries.get(breakdown, {}), before, dimension_ids):
+            group = structure.groups[item.group]
+            found.append(
+                TrendResult(
+                    breakdown=breakdown,
+                    dimension=item.dimension,
+                    key=group.public_key,
+                    label=group.label,
+                    n_current=item.n_current,
+                    n_previous=item.n_previous,
+                    current_mean=item.current_mean,
+                    previous_mean=item.previous_mean,
+                    change=item.change,
+                    hedges_g=item.hedges_g,
+                    p_value=item.p_value,
+                    p_adjusted=item.p_adjusted,
+                    significant=item.significant,
+                    notable=item.notable,
+                )
+            )
+    return found
+
+
+def _response_counts(
+    data: CampaignData, structure: _Structure, submitted: Mapping[str, int], labels: Labels
+) -> ResponseCounts:
+    def row(group: _Group) -> CountRow:
+        invited = started = 0
+        for (department_id, role_id), statuses in data.invitations.items():
+            if department_id in group.departments and role_id in group.roles:
+                invited += sum(statuses.values())
+                started += statuses.get("started", 0)
+        return CountRow(group.public_key, group.label, invited, started, submitted[group.key])
+
+    groups = structure.groups
+    return ResponseCounts(
+        total=row(groups[ORGANISATION]),
+        by_department=tuple(row(groups[k]) for k in structure.breakdowns.get("department", [])),
+        by_role=tuple(row(groups[k]) for k in structure.breakdowns.get("role", [])),
+    )
+
+
+def _suppressed_cells(
+    structure: _Structure,
+    statuses: _Statuses,
+    submitted: Mapping[str, int],
+    cell_counts: Mapping[str, Mapping[str, int]],
+    threshold: int,
+    kinds: Sequence[str],
+    questionnaire: Questionnaire,
+) -> list[SuppressedCell]:
+    found: list[SuppressedCell] = []
+    levels = [(d.id, "dimension", d.id) for d in questionnaire.dimensions]
+    levels += [(OVERALL_PREFIX + kind, "overall", kind) for kind in kinds]
+    levels += [(item.id, "item", item.id) for item in questionnaire.items]
+    for breakdown in ("organisation", "role", "department", "role_department"):
+        for key in structure.breakdowns.get(breakdown, []):
+            group = structure.groups[key]
+            if statuses.groups[key] is GroupStatus.SUPPRESSED:
+                reason = "below_threshold" if submitted[key] < threshold else "complementary"
+                found.append(
+                    SuppressedCell(breakdown, group.public_key, group.label, "group", None, reason)
+                )
+                continue
+            if statuses.groups[key] is not GroupStatus.OK:
+                continue
+            for cell, level, name in levels:
+                if statuses.cells[cell][key] is GroupStatus.SUPPRESSED:
+                    n = cell_counts[cell][key]
+                    reason = "below_threshold" if n < threshold else "complementary"
+                    found.append(
+                        SuppressedCell(
+                            breakdown, group.public_key, group.label, level, name, reason
+                        )
+                    )
+    return found
+
+
+def _targets(campaign: CampaignInfo, organisation: GroupResult) -> Targets:
+    targets: dict[str, float] = {}
+    for dimension, value in (campaign.targets or {}).items():
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            continue
+        if math.isfinite(number) and dimension in organisation.scores:
+            targets[str(dimension)] = number
+    current = {
+        dimension: cell.mean for dimension, cell in organisation.scores.items() if cell.shown
+    }
+    return Targets(targets, target_gaps(targets, current), percent_to_target(targets, current))
+
+
+def _facts(
+    questionnaire: Questionnaire,
+    organisation: GroupResult,
+    reliability: Mapping[str, Reliability],
+    gaps: Sequence[GapResult],
+    trend_results: Sequence[TrendResult],
+) -> Facts:
+    dimensions = {}
+    for dimension in questionnaire.dimensions:
+        cell = organisation.scores.get(dimension.id)
+        shown = cell is not None and cell.shown
+        dimensions[dimension.id] = DimensionFact(
+            id=dimension.id,
+            kind=dimension.kind,
+            title=dimension.title.to_dict(),
+            score=cell.mean if shown and cell is not None else None,
+            level=cell.level if shown and cell is not None else None,
+            level_label=cell.level_label if shown and cell is not None else None,
+            agreement=cell.agreement if shown and cell is not None else None,
+            alpha=reliability[dimension.id].alpha,
+        )
+    return Facts(
+        dimensions=dimensions,
+        gaps=tuple(
+            GapFact(
+                breakdown=gap.breakdown,
+                dimension=gap.dimension,
+                a_label=gap.a_label,
+                b_label=gap.b_label,
+                difference=gap.difference,
+                hedges_g=gap.hedges_g,
+                p_adjusted=gap.p_adjusted,
+                significant=gap.significant,
+                notable=gap.notable,
+                direction=gap.direction,
+                direction_label=gap.direction_label,
+            )
+            for gap in gaps
+        ),
+        trends=tuple(
+            TrendFact(
+                breakdown=trend.breakdown,
+                dimension=trend.dimension,
+                label=trend.label,
+                change=trend.change,
+                significant=trend.significant,
+                notable=trend.notable,
+            )
+            for trend in trend_results
+        ),
+    )
+
+
+def compute_results(
+    campaign: CampaignInfo,
+    questionnaire: Questionnaire,
+    data: CampaignData,
+    *,
+    labels: Labels,
+    rules: RuleSet | None,
+    recommendations: RecommendationCatalogue | None,
+    previous: CampaignResults | None,
+    computed_at: datetime,
+    data_version: str,
+    locale: str | None = None,
+) -> CampaignResults:
+    """Compute every figure of a campaign from its loaded sums and counts."""
+    threshold = campaign.anonymity_threshold
+    dimensions = questionnaire.dimensions
+    kinds = questionnaire.kinds
+    scores = {
+        d.id: dimension_scores_from_sums(
+            data.weighted_totals[d.id], data.weight_totals[d.id], data.answered[d.id], len(d.items)
+        )
+        for d in dimensions
+    }
+    overall = overall_scores_by_kind(scores, {d.id: d.kind for d in dimensions})
+    respondent_scores: dict[str, NDArray[np.float64]] = dict(scores)
+    respondent_scores.update({OVERALL_PREFIX + kind: values for kind, values in overall.items()})
+
+    structure = build_structure(data, labels)
+    item_ids = [item.id for item in questionnaire.items]
+    submitted = {key: int(group.mask.sum()) for key, group in structure.groups.items()}
+    answer_counts = _CellCounts(data, questionnaire)
+    group_counts = {key: answer_counts.for_group(group) for key, group in structure.groups.items()}
+    item_counts = {key: answer_counts.as_mapping(totals) for key, totals in group_counts.items()}
+    cell_counts: dict[str, dict[str, int]] = {}
+    for name, values in respondent_scores.items():
+        present = ~np.isnan(values)
+        cell_counts[name] = {
+            key: int(np.count_nonzero(present & group.mask))
+            for key, group in structure.groups.items()
+        }
+    for i, item in enumerate(item_ids):
+        cell_counts[item] = {key: int(totals[i].sum()) for key, totals in group_counts.items()}
+    statuses = _decide_statuses(structure, threshold, submitted, cell_counts)
+
+    dimension_items = {d.id: [item.id for item in d.items] for d in dimensions}
+    summaries: dict[str, dict[str, GroupSummary]] = {}
+    results_by_breakdown: dict[str, list[GroupResult]] = {}
+    for breakdown, keys in structure.breakdowns.items():
+        inputs = {
+            key: GroupInput(
+                submitted[key],
+                {
+                    name: values[structure.groups[key].mask]
+                    for name, values in respondent_scores.items()
+                },
+                item_counts[key],
+            )
+            for key in keys
+        }
+        hidden = {
+            key: [
+                name for name, cells in statuses.cells.items() if cells[key] is not GroupStatus.OK
+            ]
+            for key in keys
+        }
+        summaries[breakdown] = summarise_with_statuses(
+            inputs,
+            {key: statuses.groups[key] for key in keys},
+            scale_min=questionnaire.scale.min,
+            scale_max=questionnaire.scale.max,
+            dimension_items=dimension_items,
+            hidden_cells=hidden,
+        )
+        results_by_breakdown[breakdown] = [
+            _group_result(
+                structure.groups[key], summaries[breakdown][key], statuses, questionnaire, kinds
+            )
+            for key in keys
+        ]
+
+    organisation = results_by_breakdown["organisation"][0]
+    dimension_ids = [d.id for d in dimensions]
+    rest: dict[str, dict[str, GroupStats]] = {}
+    organisation_moments = {d: Moments.from_values(scores[d]) for d in dimension_ids}
+    for key in structure.breakdowns.get("department", []):
+        if statuses.groups[key] is not GroupStatus.OK:
+            continue
+        mask = structure.groups[key].mask
+        rest[key.removeprefix("dept:")] = {
+            d: rest_of_organisation(organisation_moments[d], Moments.from_values(scores[d][mask]))
+            for d in dimension_ids
+        }
+    gap_results = _gaps(structure, summaries, data.roles, dimension_ids, rest, labels)
+    trend_results = _trends(summaries, previous, structure, questionnaire) if previous else []
+    reliability = _reliability(questionnaire, data, answer_counts, organisation.shown, threshold)
+    targets = _targets(campaign, organisation)
+
+    def cells_of(breakdown: str, dimension_id: str) -> dict[Any, ScoreCell]:
+        found: dict[Any, ScoreCell] = {}
+        for group in results_by_breakdown.get(breakdown, []):
+            cell = group.scores.get(dimension_id) or ScoreCell(
+                dimension_id,
+                STATUS_SUPPRESSED if group.status == STATUS_SUPPRESSED else STATUS_NO_DATA,
+                None if group.status == STATUS_SUPPRESSED else 0,
+            )
+            key = group.key
+            if breakdown == "role":
+                found[key["role"]] = cell
+            elif breakdown == "department":
+                found[key["department"]] = cell
+            else:
+                found[(key["department"], key["role"])] = cell
+        return found
+
+    dimension_results = []
+    for dimension in dimensions:
+        cell = organisation.scores.get(dimension.id) or ScoreCell(dimension.id, STATUS_SUPPRESSED)
+        recommendation = None
+        if recommendations is not None and cell.level is not None:
+            text = recommendations.for_level(dimension.id, cell.level)
+            if text is not None:
+                recommendation = Recommendation(dimension.id, cell.level, text)
+        dimension_results.append(
+            DimensionResult(
+                id=dimension.id,
+                kind=dimension.kind,
+                title=dimension.title.to_dict(),
+                description=None
+                if dimension.description is None
+                else dimension.description.to_dict(),
+                items=tuple(item.id for item in dimension.items),
+                organisation=cell,
+                by_role=cells_of("role", dimension.id),
+                by_department=cells_of("department", dimension.id),
+                by_role_department=cells_of("role_department", dimension.id),
+                reliability=reliability[dimension.id],
+                target=targets.targets.get(dimension.id),
+                shortfall=targets.shortfalls.get(dimension.id),
+                recommendation=recommendation,
+            )
+        )
+
+    balance = {}
+    for kind in kinds:
+        current = {
+            d.id: organisation.scores[d.id].mean
+            for d in questionnaire.dimensions_of_kind(kind)
+            if d.id in organisation.scores
+        }
+        spread = capability_balance(current)
+        balance[kind] = Balance(kind, spread.spread, spread.weakest, spread.strongest)
+
+    findings: tuple[Finding, ...] = ()
+    if rules is not None:
+        facts = _facts(questionnaire, organisation, reliability, gap_results, trend_results)
+        findings = tuple(
+            Finding(fired.rule, fired.severity, fired.text, fired.dimension)
+            for fired in rules.evaluate(facts)
+        )
+
+    return CampaignResults(
+        campaign_id=campaign.id,
+        campaign_name=campaign.name,
+        organization_id=campaign.organization_id,
+        organization_name=campaign.organization_name,
+        status=campaign.status,
+        anonymity_threshold=threshold,
+        open_text_minimum=max(threshold, OPEN_TEXT_MINIMUM),
+        questionnaire=QuestionnaireInfo(
+            id=questionnaire.id,
+            version=questionnaire.version,
+            hash=questionnaire.content_hash,
+            title=questionnaire.title.to_dict(),
+            locales=questionnaire.locales,
+            scale_min=questionnaire.scale.min,
+            scale_max=questionnaire.scale.max,
+            scale_labels={point: text.to_dict() for point, text in questionnaire.scale.labels},
+        ),
+        kinds=kinds,
+        dimensions=tuple(dimension_results),
+        organisation=organisation,
+        by_role=tuple(results_by_breakdown.get("role", [])),
+        by_department=tuple(results_by_breakdown.get("department", [])),
+        by_role_department=tuple(results_by_breakdown.get("role_department", [])),
+        gaps=tuple(gap_results),
+        trends=tuple(trend_results),
+        previous=previous,
+        balance=balance,
+        targets=targets,
+        findings=findings,
+        response_counts=_response_counts(data, structure, submitted, labels),
+        suppressed_cells=tuple(
+            _suppressed_cells(
+                structure, statuses, submitted, cell_counts, threshold, kinds, questionnaire
+            )
+        ),
+        computed_at=computed_at,
+        data_version=data_version,
+        locale=locale,
+        summaries=summaries,
+    )

@@ -1,0 +1,588 @@
+"""The results object: frozen, typed, JSON-ready through ``to_dict()``.
+
+Every text meant for people is given in every locale (``{"ja": ..., "en": ...}``) so one
+cached object serves every viewer; ``CampaignResults.locale`` only picks the default for
+:meth:`CampaignResults.text`. Numbers are kept at full precision; rounding is for templates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+from app.analysis import GroupSummary
+
+#: A text in several locales, e.g. ``{"ja": "経営層", "en": "Executive"}``.
+Localized = Mapping[str, str]
+#: Identifies a group within its breakdown, e.g. ``{"department": 3, "role": "executive"}``.
+GroupKey = Mapping[str, Any]
+
+BREAKDOWNS = ("organisation", "role", "department", "role_department")
+STATUS_OK = "ok"
+STATUS_SUPPRESSED = "suppressed"
+STATUS_NO_DATA = "no_data"
+
+
+def _localized(text: Localized | None) -> dict[str, str] | None:
+    return None if text is None else dict(text)
+
+
+@dataclass(frozen=True)
+class ScoreCell:
+    """One group's figures on one dimension (or one overall score).
+
+    Only ``ok`` cells carry numbers. ``suppressed`` means the cell exists but is too small to
+    show (or would let a small one be worked out); ``no_data`` means nobody has a score.
+    """
+
+    dimension: str
+    status: str
+    n: int | None = None
+    mean: float | None = None
+    sd: float | None = None
+    median: float | None = None
+    ci_low: float | None = None
+    ci_high: float | None = None
+    agreement: float | None = None
+    level: int | None = None
+    level_label: Localized | None = None
+
+    @property
+    def shown(self) -> bool:
+        return self.status == STATUS_OK
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-able form."""
+        return {
+            "dimension": self.dimension,
+            "status": self.status,
+            "n": self.n,
+            "mean": self.mean,
+            "sd": self.sd,
+            "median": self.median,
+            "ci95": None if self.ci_low is None else [self.ci_low, self.ci_high],
+            "agreement": self.agreement,
+            "level": self.level,
+            "level_label": _localized(self.level_label),
+        }
+
+
+@dataclass(frozen=True)
+class DistributionCell:
+    """How one group's answers to one item spread over the scale (answers as given)."""
+
+    item: str
+    status: str
+    n: int | None = None
+    points: tuple[int, ...] = ()
+    counts: tuple[int, ...] = ()
+
+    @property
+    def proportions(self) -> tuple[float, ...] | None:
+        if not self.n:
+            return None
+        return tuple(count / self.n for count in self.counts)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-able form."""
+        proportions = self.proportions
+        return {
+            "item": self.item,
+            "status": self.status,
+            "n": self.n,
+            "points": list(self.points),
+            "counts": list(self.counts),
+            "proportions": None if proportions is None else list(proportions),
+        }
+
+
+@dataclass(frozen=True)
+class GroupResult:
+    """One group of one breakdown: the organisation, a role, a department or both."""
+
+    breakdown: str
+    key: GroupKey
+    label: Localized
+    status: str
+    #: Submitted responses; None when the group is suppressed.
+    n: int | None
+    scores: Mapping[str, ScoreCell] = field(default_factory=dict)
+    overall: Mapping[str, ScoreCell] = field(default_factory=dict)
+    distributions: Mapping[str, DistributionCell] = field(default_factory=dict)
+    #: Departments only: the enclosing department's id and the depth in the hierarchy.
+    parent_department_id: int | None = None
+    depth: int = 0
+
+    @property
+    def shown(self) -> bool:
+        return self.status == STATUS_OK
+
+    def score(self, dimension: str) -> ScoreCell | None:
+        return self.scores.get(dimension)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-able form."""
+        return {
+            "breakdown": self.breakdown,
+            "key": dict(self.key),
+            "label": dict(self.label),
+            "status": self.status,
+            "n": self.n,
+            "parent_department_id": self.parent_department_id,
+            "depth": self.depth,
+            "scores": {key: cell.to_dict() for key, cell in self.scores.items()},
+            "overall": {key: cell.to_dict() for key, cell in self.overall.items()},
+            "distributions": {key: cell.to_dict() for key, cell in self.distributions.items()},
+        }
+
+
+@dataclass(frozen=True)
+class Reliability:
+    """Cronbach's alpha of a dimension over the respondents who answered all its items."""
+
+    alpha: float | None
+    n: int
+    items: int
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-able form."""
+        return {"alpha": self.alpha, "n": self.n, "items": self.items}
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    """What to do next on a dimension from its current maturity level."""
+
+    dimension: str
+    level: int
+    text: Localized
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-able form."""
+        return {"dimension": self.dimension, "level": self.level, "text": dict(self.text)}
+
+
+@dataclass(frozen=True)
+class DimensionResult:
+    """Everything about one dimension, for pages organised by dimension."""
+
+    id: str
+    kind: str
+    title: Localized
+    description: Localized | None
+    items: tuple[str, ...]
+    organisation: ScoreCell
+    by_role: Mapping[str, ScoreCell]
+    by_department: Mapping[int, ScoreCell]
+    #: ``{(department id, role key): cell}``
+    by_role_department: Mapping[tuple[int, str], ScoreCell]
+    reliability: Reliability
+    target: float | None = None
+    shortfall: float | None = None
+    recommendation: Recommendation | None = None
+
+    @property
+    def level(self) -> int | None:
+        return self.organisation.level
+
+    @property
+    def level_label(self) -> Localized | None:
+        return self.organisation.level_label
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-able form."""
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "title": dict(self.title),
+            "description": _localized(self.description),
+            "items": list(self.items),
+            "organisation": self.organisation.to_dict(),
+            "level": self.level,
+            "level_label": _localized(self.level_label),
+            "by_role": {key: cell.to_dict() for key, cell in self.by_role.items()},
+            "by_department": {str(key): cell.to_dict() for key, cell in self.by_department.items()},
+            "by_role_department": [
+                {"department": department, "role": role, "score": cell.to_dict()}
+                for (department, role), cell in self.by_role_department.items()
+            ],
+            "reliability": self.reliability.to_dict(),
+            "target": self.target,
+            "shortfall": self.shortfall,
+            "recommendation": None
+            if self.recommendation is None
+            else self.recommendation.to_dict(),
+        }
+
+
+@dataclass(frozen=True)
+class GapResult:
+    """A perception gap ``a - b`` on one dimension, with its test and the words for it."""
+
+    breakdown: str
+    dimension: str
+    a: GroupKey
+    b: GroupKey
+    a_label: Localized
+    b_label: Localized
+    n_a: int
+    n_b: int
+    mean_a: float
+    mean_b: float
+    difference: float
+    hedges_g: float | None
+    t: float | None
+    df: float | None
+    p_value: float | None
+    p_adjusted: float | None
+    significant: bool
+    notable: bool
+    direction: str
+    direction_label: Localized
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-able form."""
+        return {
+            "breakdown": self.breakdown,
+            "dimension": self.dimension,
+            "a": dict(self.a),
+            "b": dict(self.b),
+            "a_label": dict(self.a_label),
+            "b_label": dict(self.b_label),
+            "n_a": self.n_a,
+            "n_b": self.n_b,
+            "mean_a": self.mean_a,
+            "mean_b": self.mean_b,
+            "difference": self.difference,
+            "hedges_g": self.hedges_g,
+            "t": self.t,
+            "df": self.df,
+            "p_value": self.p_value,
+            "p_adjusted": self.p_adjusted,
+            "significant": self.significant,
+            "notable": self.notable,
+            "direction": self.direction,
+            "direction_label": dict(self.direction_label),
+        }
+
+
+@dataclass(frozen=True)
+class TrendResult:
+    """A group's change on one dimension since the previous round."""
+
+    breakdown: str
+    dimension: str
+    key: GroupKey
+    label: Localized
+    n_current: int
+    n_previous: int
+    current_mean: float
+    previous_mean: float
+    change: float
+    hedges_g: float | None
+    p_value: float | None
+    p_adjusted: float | None
+    significant: bool
+    notable: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-able form."""
+        return {
+            "breakdown": self.breakdown,
+            "dimension": self.dimension,
+            "key": dict(self.key),
+            "label": dict(self.label),
+            "n_current": self.n_current,
+            "n_previous": self.n_previous,
+            "current_mean": self.current_mean,
+            "previous_mean": self.previous_mean,
+            "change": self.change,
+            "hedges_g": self.hedges_g,
+            "p_value": self.p_value,
+            "p_adjusted": self.p_adjusted,
+            "significant": self.significant,
+            "notable": self.notable,
+        }
+
+
+@dataclass(frozen=True)
+class Balance:
+    """How evenly the dimensions of one kind are developed at organisation level."""
+
+    kind: str
+    spread: float | None
+    weakest: str | None
+    strongest: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-able form."""
+        return {
+            "kind": self.kind,
+            "spread": self.spread,
+            "weakest": self.weakest,
+            "strongest": self.strongest,
+        }
+
+
+@dataclass(frozen=True)
+class Targets:
+    """Progress towards the campaign's target levels."""
+
+    targets: Mapping[str, float]
+    shortfalls: Mapping[str, float]
+    percent_to_target: float | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-able form."""
+        return {
+            "targets": dict(self.targets),
+            "shortfalls": dict(self.shortfalls),
+            "percent_to_target": self.percent_to_target,
+        }
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A report rule that holds for this campaign, with its text filled in."""
+
+    rule: str
+    severity: str
+    text: Localized
+    dimension: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-able form."""
+        return {
+            "rule": self.rule,
+            "severity": self.severity,
+            "text": dict(self.text),
+            "dimension": self.dimension,
+        }
+
+
+@dataclass(frozen=True)
+class CountRow:
+    """Invitation and response counts of one group (counts, not scores: always shown)."""
+
+    key: GroupKey
+    label: Localized
+    invited: int
+    started: int
+    submitted: int
+
+    @property
+    def response_rate(self) -> float | None:
+        """Submitted responses over invitations; None without invitations."""
+        return None if self.invited == 0 else min(1.0, self.submitted / self.invited)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-able form."""
+        return {
+            "key": dict(self.key),
+            "label": dict(self.label),
+            "invited": self.invited,
+            "started": self.started,
+            "submitted": self.submitted,
+            "response_rate": self.response_rate,
+        }
+
+
+@dataclass(frozen=True)
+class ResponseCounts:
+    """Who was invited, who started and who submitted, overall and per group."""
+
+    total: CountRow
+    by_department: tuple[CountRow, ...]
+    by_role: tuple[CountRow, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-able form."""
+        return {
+            "total": self.total.to_dict(),
+            "by_department": [row.to_dict() for row in self.by_department],
+            "by_role": [row.to_dict() for row in self.by_role],
+        }
+
+
+@dataclass(frozen=True)
+class SuppressedCell:
+    """A group, or a dimension or item of a group, withheld by the anonymity rules."""
+
+    breakdown: str
+    key: GroupKey
+    label: Localized
+    #: ``group``, ``dimension``, ``overall`` or ``item``.
+    level: str
+    #: The dimension, overall kind or item withheld; None for a whole group.
+    id: str | None
+    #: ``below_threshold`` or ``complementary`` (withheld so a small cell cannot be derived).
+    reason: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-able form."""
+        return {
+            "breakdown": self.breakdown,
+            "key": dict(self.key),
+            "label": dict(self.label),
+            "level": self.level,
+            "id": self.id,
+            "reason": self.reason,
+        }
+
+
+@dataclass(frozen=True)
+class QuestionnaireInfo:
+    """Which frozen questionnaire the campaign asked."""
+
+    id: str
+    version: str
+    hash: str
+    title: Localized
+    locales: tuple[str, ...]
+    scale_min: int
+    scale_max: int
+    scale_labels: Mapping[int, Localized]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-able form."""
+        return {
+            "id": self.id,
+            "version": self.version,
+            "hash": self.hash,
+            "title": dict(self.title),
+            "locales": list(self.locales),
+            "scale": {
+                "min": self.scale_min,
+                "max": self.scale_max,
+                "labels": {str(point): dict(text) for point, text in self.scale_labels.items()},
+            },
+        }
+
+
+@dataclass(frozen=True)
+class CampaignResults:
+    """Every figure of a campaign, computed once and read by every output."""
+
+    campaign_id: int
+    campaign_name: str
+    organization_id: int
+    organization_name: str
+    status: str
+    anonymity_threshold: int
+    open_text_minimum: int
+    questionnaire: QuestionnaireInfo
+    #: Dimension kinds in questionnaire order, e.g. ``("capability",)``.
+    kinds: tuple[str, ...]
+    dimensions: tuple[DimensionResult, ...]
+    organisation: GroupResult
+    by_role: tuple[GroupResult, ...]
+    by_department: tuple[GroupResult, ...]
+    by_role_department: tuple[GroupResult, ...]
+    gaps: tuple[GapResult, ...]
+    trends: tuple[TrendResult, ...]
+    previous: CampaignResults | None
+    balance: Mapping[str, Balance]
+    targets: Targets
+    findings: tuple[Finding, ...]
+    response_counts: ResponseCounts
+    suppressed_cells: tuple[SuppressedCell, ...]
+    computed_at: datetime
+    #: Identifies the data a cached result was computed from; empty for results computed
+    #: live (open campaigns, or when the cache was bypassed).
+    data_version: str
+    locale: str | None = None
+    #: The anonymised summaries behind the groups, by internal group key; for trends.
+    summaries: Mapping[str, Mapping[str, GroupSummary]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
+
+    # Lookups ------------------------------------------------------------------------------
+
+    def dimension(self, dimension_id: str) -> DimensionResult:
+        """The dimension with that id; ``KeyError`` if the questionnaire has none."""
+        for dimension in self.dimensions:
+            if dimension.id == dimension_id:
+                return dimension
+        raise KeyError(dimension_id)
+
+    def dimensions_of_kind(self, kind: str) -> tuple[DimensionResult, ...]:
+        return tuple(d for d in self.dimensions if d.kind == kind)
+
+    def groups(self, breakdown: str) -> tuple[GroupResult, ...]:
+        """The groups of one breakdown (``organisation``, ``role``, ``department``, ...)."""
+        if breakdown == "organisation":
+            return (self.organisation,)
+        if breakdown == "role":
+            return self.by_role
+        if breakdown == "department":
+            return self.by_department
+        if breakdown == "role_department":
+            return self.by_role_department
+        raise KeyError(breakdown)
+
+    def group(self, breakdown: str, **key: Any) -> GroupResult:
+        """The group of a breakdown with that key, e.g. ``group("role", role="executive")``."""
+        for candidate in self.groups(breakdown):
+            if dict(candidate.key) == key:
+                return candidate
+        raise KeyError((breakdown, key))
+
+    def gaps_of(self, breakdown: str) -> tuple[GapResult, ...]:
+        return tuple(gap for gap in self.gaps if gap.breakdown == breakdown)
+
+    @property
+    def recommendations(self) -> tuple[Recommendation, ...]:
+        """The recommendation for each dimension's current level, in questionnaire order."""
+        return tuple(d.recommendation for d in self.dimensions if d.recommendation is not None)
+
+    @property
+    def reliability(self) -> dict[str, Reliability]:
+        return {d.id: d.reliability for d in self.dimensions}
+
+    def text(self, text: Localized | None, locale: str | None = None) -> str:
+        """A localized text in ``locale``, else this object's locale, else Japanese."""
+        if not text:
+            return ""
+        for wanted in (locale, self.locale, "ja", "en"):
+            if wanted and wanted in text:
+                return text[wanted]
+        return next(iter(text.values()))
+
+    def with_locale(self, locale: str | None) -> CampaignResults:
+        """The same results with another default locale (cheap; shares everything else)."""
+        return self if locale == self.locale else replace(self, locale=locale)
+
+    # Serialisation ------------------------------------------------------------------------
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-able form of everything (numbers unrounded)."""
+        return {
+            "campaign_id": self.campaign_id,
+            "campaign_name": self.campaign_name,
+            "organization_id": self.organization_id,
+            "organization_name": self.organization_name,
+            "status": self.status,
+            "anonymity_threshold": self.anonymity_threshold,
+            "open_text_minimum": self.open_text_minimum,
+            "questionnaire": self.questionnaire.to_dict(),
+            "kinds": list(self.kinds),
+            "dimensions": [d.to_dict() for d in self.dimensions],
+            "organisation": self.organisation.to_dict(),
+            "by_role": [g.to_dict() for g in self.by_role],
+            "by_department": [g.to_dict() for g in self.by_department],
+            "by_role_department": [g.to_dict() for g in self.by_role_department],
+            "gaps": [g.to_dict() for g in self.gaps],
+            "trends": [t.to_dict() for t in self.trends],
+            "previous": None if self.previous is None else self.previous.to_dict(),
+            "reliability": {key: value.to_dict() for key, value in self.reliability.items()},
+            "balance": {key: value.to_dict() for key, value in self.balance.items()},
+            "targets": self.targets.to_dict(),
+            "findings": [f.to_dict() for f in self.findings],
+            "recommendations": [r.to_dict() for r in self.recommendations],
+            "response_counts": self.response_counts.to_dict(),
+            "suppressed_cells": [c.to_dict() for c in self.suppressed_cells],
+            "computed_at": self.computed_at.isoformat(),
+            "data_version": self.data_version,
+        }
