@@ -1,0 +1,96 @@
+"""Staff accounts: creation, passwords, access to organisations (shared by web and CLI)."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+
+from app.auth.passwords import check_password_policy, hash_password
+from app.extensions import db
+from app.models import Membership, Organization, User
+from app.models.user import ACCESS_LEVELS
+from app.operations.organizations import N_, OperationError
+
+#: Deliberately loose: one @, something on each side, a dot in the domain, no spaces.
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+ROLES = ("admin", "consultant")
+
+
+def normalise_email(email: str) -> str:
+    """Lower-cased, stripped email; raise OperationError when it cannot be an address."""
+    email = (email or "").strip().lower()
+    if not EMAIL_RE.match(email) or len(email) > 320:
+        raise OperationError(N_("%(email)r is not a valid email address."), email=email)
+    return email
+
+
+def find_user(email: str) -> User | None:
+    """The account with that email (case-insensitive), or None."""
+    return db.session.scalar(select(User).where(User.email == (email or "").strip().lower()))
+
+
+def get_user(email: str) -> User:
+    """The account with that email; raise OperationError when there is none."""
+    user = find_user(email)
+    if user is None:
+        raise OperationError(N_("No account with email %(email)s."), email=email)
+    return user
+
+
+def create_user(email: str, password: str, *, role: str = "consultant") -> User:
+    """Create an active staff account; ``role`` is ``admin`` or ``consultant``.
+
+    A consultant sees nothing until granted access to an organisation (or creates one).
+    """
+    if role not in ROLES:
+        raise OperationError(N_("The role must be admin or consultant."))
+    email = normalise_email(email)
+    if find_user(email) is not None:
+        raise OperationError(N_("An account with email %(email)s already exists."), email=email)
+    check_password_policy(password, email=email)
+    user = User(email=email, password_hash=hash_password(password), is_admin=role == "admin")
+    user.active = True
+    user.session_generation = 0
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def set_password(user: User, password: str) -> None:
+    """Change the password and end every session of the account."""
+    check_password_policy(password, email=user.email)
+    user.password_hash = hash_password(password)
+    user.session_generation = (user.session_generation or 0) + 1
+    db.session.flush()
+
+
+def grant_access(user: User, org: Organization, access: str) -> Membership:
+    """Give ``user`` consultant or executive access to ``org`` (replacing any previous level)."""
+    if access not in ACCESS_LEVELS:
+        raise OperationError(N_("The access level must be consultant or executive."))
+    membership = db.session.scalar(
+        select(Membership).where(
+            Membership.user_id == user.id, Membership.organization_id == org.id
+        )
+    )
+    if membership is None:
+        membership = Membership(user_id=user.id, organization_id=org.id, access=access)
+        db.session.add(membership)
+    membership.access = access
+    db.session.flush()
+    return membership
+
+
+def revoke_access(user: User, org: Organization) -> bool:
+    """Remove the user's access to ``org``; False when there was none."""
+    membership = db.session.scalar(
+        select(Membership).where(
+            Membership.user_id == user.id, Membership.organization_id == org.id
+        )
+    )
+    if membership is None:
+        return False
+    db.session.delete(membership)
+    db.session.flush()
+    return True

@@ -1,0 +1,105 @@
+"""Login throttling that slows password guessing without letting anyone lock a real user out.
+
+Only *failed* logins are counted, in Flask-Limiter's storage (Redis when ``REDIS_URL`` is set,
+so every worker shares the counters; process memory otherwise). Three limits apply:
+
+1. **Account and address**: 5 failures per minute for one email from one address. This is
+   the limit an ordinary guesser meets first; it only ever blocks that one address.
+2. **Address**: 20 failures per hour from one address, whatever the emails. It stops one
+   machine from spraying many accounts. It blocks only that address: a real user elsewhere
+   is not affected.
+3. **Account**: 50 failures per hour for one email from all addresses together. It caps
+   a distributed guess against one account at 50 guesses an hour. Were it enforced for
+   everyone, an attacker could keep the real user out just by failing on purpose, so it is
+   *not* enforced for addresses from which this account has logged in successfully in the
+   last 30 days ("known addresses"). The real user on their usual network therefore still
+   logs in with the right password; a new address waits until the hour window moves on.
+
+A refused attempt does not verify the password at all, so the answer ("too many attempts")
+says nothing about whether the password was right, and it is not counted again.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from flask import current_app
+from limits import RateLimitItem, parse
+
+from app.extensions import limiter
+
+PAIR_LIMIT = "5/minute"
+ADDRESS_LIMIT = "20/hour"
+ACCOUNT_LIMIT = "50/hour"
+#: How long an address where the account logged in successfully stays "known".
+KNOWN_ADDRESS_SECONDS = 30 * 24 * 3600
+
+
+@dataclass(frozen=True)
+class ThrottleDecision:
+    """Whether a login attempt may proceed, and if not, roughly when to retry."""
+
+    allowed: bool
+    retry_after: int = 0
+    #: Which limit refused the attempt: ``pair``, ``address`` or ``account``.
+    reason: str | None = None
+
+
+def _limits() -> dict[str, RateLimitItem]:
+    config = current_app.config
+    return {
+        "pair": parse(config.get("LOGIN_PAIR_LIMIT", PAIR_LIMIT)),
+        "address": parse(config.get("LOGIN_ADDRESS_LIMIT", ADDRESS_LIMIT)),
+        "account": parse(config.get("LOGIN_ACCOUNT_LIMIT", ACCOUNT_LIMIT)),
+    }
+
+
+def _keys(email: str, address: str) -> dict[str, tuple[str, ...]]:
+    email = email.strip().lower()
+    return {
+        "pair": ("login-pair", email, address),
+        "address": ("login-address", address),
+        "account": ("login-account", email),
+    }
+
+
+def _known_key(email: str, address: str) -> str:
+    return f"login-known/{email.strip().lower()}/{address}"
+
+
+def is_known_address(email: str, address: str) -> bool:
+    """Whether this account has logged in successfully from ``address`` recently."""
+    return bool(limiter.storage.get(_known_key(email, address)))
+
+
+def check(email: str, address: str) -> ThrottleDecision:
+    """May ``address`` try a password for ``email`` now?  Does not count anything."""
+    strategy = limiter.limiter
+    limits = _limits()
+    keys = _keys(email, address)
+    order = ["pair", "address"]
+    if not is_known_address(email, address):
+        order.append("account")
+    for name in order:
+        if not strategy.test(limits[name], *keys[name]):
+            stats = strategy.get_window_stats(limits[name], *keys[name])
+            retry = max(1, int(stats.reset_time - time.time()))
+            return ThrottleDecision(False, retry, name)
+    return ThrottleDecision(True)
+
+
+def record_failure(email: str, address: str) -> None:
+    """Count a failed login against all three limits."""
+    strategy = limiter.limiter
+    limits = _limits()
+    for name, key in _keys(email, address).items():
+        strategy.hit(limits[name], *key)
+
+
+def record_success(email: str, address: str) -> None:
+    """Mark the address as known for this account and forgive its recent failures there."""
+    limiter.storage.incr(_known_key(email, address), KNOWN_ADDRESS_SECONDS)
+    limits = _limits()
+    keys = _keys(email, address)
+    limiter.limiter.clear(limits["pair"], *keys["pair"])

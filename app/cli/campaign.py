@@ -1,0 +1,204 @@
+"""``flask campaign``: create, open, close, list, invite, back up and restore campaigns."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import click
+from flask.cli import AppGroup
+
+from app.cli._support import operation
+from app.extensions import db
+from app.models import Campaign, Organization
+from app.operations.backup import backup_campaign, restore_campaign
+from app.operations.campaigns import (
+    DEFAULT_TIMEZONE,
+    close_campaign,
+    copy_campaign,
+    create_campaign,
+    get_campaign,
+    local_to_utc,
+    open_campaign,
+    reopen_campaign,
+)
+from app.operations.emails import Delivery, send_invitations, send_reminders
+from app.operations.library import get_questionnaire
+from app.operations.organizations import get_organization
+from app.operations.progress import campaign_progress
+
+campaign_cli = AppGroup("campaign", help="Assessment campaigns.")
+
+
+def _day(value: str | None, option: str) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(
+            f"{value!r} is not a date (YYYY-MM-DD)", param_hint=option
+        ) from None
+
+
+@campaign_cli.command("create")
+@click.argument("org_slug")
+@click.argument("questionnaire_id")
+@click.option("--name", required=True, help="The campaign's name, as respondents will see it.")
+@click.option(
+    "--threshold", type=int, default=5, show_default=True, help="Anonymity threshold (3-10)."
+)
+@click.option("--version", "version", default=None, help="Questionnaire version (default: latest).")
+@click.option("--opens", default=None, help=f"Opening date YYYY-MM-DD ({DEFAULT_TIMEZONE}).")
+@click.option("--closes", default=None, help=f"Closing date YYYY-MM-DD ({DEFAULT_TIMEZONE}).")
+@operation
+def create_command(
+    org_slug: str,
+    questionnaire_id: str,
+    name: str,
+    threshold: int,
+    version: str | None,
+    opens: str | None,
+    closes: str | None,
+) -> None:
+    """Create a draft campaign; its id is printed on the last line."""
+    org = get_organization(org_slug)
+    questionnaire = get_questionnaire(questionnaire_id, version)
+    campaign = create_campaign(
+        org,
+        questionnaire,
+        name,
+        threshold=threshold,
+        opens_at=local_to_utc(_day(opens, "--opens")),
+        closes_at=local_to_utc(_day(closes, "--closes")),
+    )
+    click.echo(
+        f"Created draft campaign {campaign.name!r} in {org.slug} "
+        f"({questionnaire.id} {questionnaire.version}, {len(questionnaire.items)} items)."
+    )
+    click.echo(campaign.id)
+
+
+@campaign_cli.command("open")
+@click.argument("campaign_id", type=int)
+@operation
+def open_command(campaign_id: int) -> None:
+    """Open a draft campaign (or reopen a closed one)."""
+    campaign = open_campaign(get_campaign(campaign_id))
+    click.echo(f"Campaign {campaign.id} is open.")
+
+
+@campaign_cli.command("reopen")
+@click.argument("campaign_id", type=int)
+@operation
+def reopen_command(campaign_id: int) -> None:
+    """Reopen a closed campaign."""
+    campaign = reopen_campaign(get_campaign(campaign_id))
+    click.echo(f"Campaign {campaign.id} is open again.")
+
+
+@campaign_cli.command("close")
+@click.argument("campaign_id", type=int)
+@operation
+def close_command(campaign_id: int) -> None:
+    """Close an open campaign."""
+    campaign = close_campaign(get_campaign(campaign_id))
+    click.echo(f"Campaign {campaign.id} is closed.")
+
+
+@campaign_cli.command("list")
+@click.argument("org_slug", required=False)
+@operation
+def list_command(org_slug: str | None) -> None:
+    """List campaigns (of one organisation when ORG_SLUG is given) with their progress."""
+    query = db.select(Campaign).join(Organization).order_by(Organization.slug, Campaign.id)
+    if org_slug:
+        query = query.where(Organization.id == get_organization(org_slug).id)
+    campaigns = db.session.scalars(query).all()
+    if not campaigns:
+        click.echo("No campaigns.")
+        return
+    for campaign in campaigns:
+        total = campaign_progress(campaign).total
+        click.echo(
+            f"{campaign.id}\t{campaign.organization.slug}\t{campaign.status}\t"
+            f"{campaign.questionnaire_id} {campaign.questionnaire_version}\t"
+            f"{total.submitted}/{total.invited} submitted\t{campaign.name}"
+        )
+
+
+@campaign_cli.command("copy")
+@click.argument("campaign_id", type=int)
+@click.option("--name", required=True, help="The next round's name.")
+@click.option("--version", default=None, help="A newer version of the same questionnaire.")
+@operation
+def copy_command(campaign_id: int, name: str, version: str | None) -> None:
+    """Create the next round of a campaign (same participants, new links); prints its id last."""
+    campaign = get_campaign(campaign_id)
+    questionnaire = get_questionnaire(campaign.questionnaire_id, version) if version else None
+    new = copy_campaign(campaign, name, questionnaire=questionnaire)
+    click.echo(f"Created campaign {new.id} as the next round of {campaign.id}.")
+    click.echo(new.id)
+
+
+@campaign_cli.command("invite")
+@click.argument("campaign_id", type=int)
+@click.option("--lang", type=click.Choice(["ja", "en"]), default="ja", show_default=True)
+@click.option("--resend", is_flag=True, help="Also email those invited before (new links).")
+@operation
+def invite_command(campaign_id: int, lang: str, resend: bool) -> None:
+    """Email personal links to participants not yet invited."""
+    delivery = send_invitations(get_campaign(campaign_id), locale=lang, resend=resend)
+    _report(delivery)
+
+
+@campaign_cli.command("remind")
+@click.argument("campaign_id", type=int)
+@click.option("--lang", type=click.Choice(["ja", "en"]), default="ja", show_default=True)
+@operation
+def remind_command(campaign_id: int, lang: str) -> None:
+    """Remind participants who have not submitted (at most once a day each)."""
+    _report(send_reminders(get_campaign(campaign_id), locale=lang))
+
+
+def _report(delivery: Delivery) -> None:
+    where = f"written to {delivery.outbox}" if delivery.mode == "outbox" else "sent by SMTP"
+    click.echo(
+        f"{delivery.sent} email(s) {where}; "
+        f"{delivery.skipped} skipped (emailed in the last 24 hours)."
+    )
+    if delivery.failed:
+        click.echo(f"{len(delivery.failed)} failed: {', '.join(delivery.failed)}", err=True)
+
+
+@campaign_cli.command("backup")
+@click.argument("campaign_id", type=int)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@operation
+def backup_command(campaign_id: int, output: Path) -> None:
+    """Write a full JSON backup of the campaign (no link tokens) to OUTPUT."""
+    data = backup_campaign(get_campaign(campaign_id))
+    output.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+    click.echo(
+        f"Wrote {output}: {len(data['participants'])} participants, "
+        f"{len(data['responses'])} responses."
+    )
+
+
+@campaign_cli.command("restore")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--org", "org_slug", required=True, help="The organisation to restore into.")
+@operation
+def restore_command(file: Path, org_slug: str) -> None:
+    """Rebuild a campaign from a backup FILE inside organisation --org; prints its id last."""
+    try:
+        data = json.loads(file.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise click.ClickException(f"{file}: not a JSON backup ({exc})") from None
+    campaign = restore_campaign(data, get_organization(org_slug))
+    click.echo(
+        f"Restored {campaign.name!r} into {org_slug} with new personal links "
+        f"(hand them out again from the campaign page)."
+    )
+    click.echo(campaign.id)

@@ -1,0 +1,141 @@
+"""``flask report``: render a campaign's diagnostic PDF reports."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import click
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Campaign, Department
+
+report_cli = AppGroup("report", help="Render diagnostic PDF reports.")
+
+LANGUAGES = click.Choice(["ja", "en"])
+
+
+def _campaign(campaign_id: int) -> Campaign:
+    campaign = db.session.get(Campaign, campaign_id)
+    if campaign is None:
+        raise click.ClickException(f"no campaign with id {campaign_id}")
+    return campaign
+
+
+def _department(campaign: Campaign, name: str) -> Department:
+    departments = db.session.scalars(
+        select(Department).where(Department.organization_id == campaign.organization_id)
+    ).all()
+    for department in departments:
+        if department.name == name or str(department.id) == name:
+            return department
+    known = ", ".join(d.name for d in departments) or "none"
+    raise click.ClickException(
+        f"campaign {campaign.id} has no department {name!r} (departments: {known})"
+    )
+
+
+@report_cli.command("render")
+@click.argument("campaign_id", type=int)
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The PDF file to write.",
+)
+@click.option("--department", help="A department's name (or id): its report instead.")
+@click.option("--lang", type=LANGUAGES, default="ja", show_default=True)
+@click.option("--html", "as_html", is_flag=True, help="Write the report's HTML instead.")
+def render_command(
+    campaign_id: int, output: Path, department: str | None, lang: str, as_html: bool
+) -> None:
+    """Render the organisation (or one department's) report of CAMPAIGN_ID."""
+    from app.reporting.service import ReportUnavailableError, render_html, render_pdf
+
+    campaign = _campaign(campaign_id)
+    scope = _department(campaign, department) if department else None
+    started = time.perf_counter()
+    try:
+        if as_html:
+            output.write_text(render_html(campaign, department=scope, locale=lang).html, "utf-8")
+        else:
+            output.write_bytes(render_pdf(campaign, department=scope, locale=lang))
+    except ReportUnavailableError as exc:
+        raise click.ClickException(str(exc)) from None
+    size = output.stat().st_size
+    click.echo(f"wrote {output} ({size / 1024:.0f} KiB in {time.perf_counter() - started:.1f} s)")
+
+
+@report_cli.command("batch")
+@click.argument("campaign_id", type=int)
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The folder to write the PDFs into (created if missing).",
+)
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Worker processes (default: the number of CPUs).",
+)
+@click.option("--lang", type=LANGUAGES, default="ja", show_default=True)
+def batch_command(campaign_id: int, output: Path, jobs: int | None, lang: str) -> None:
+    """Render the organisation report and one per department of CAMPAIGN_ID in parallel."""
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+    from rich.table import Table
+
+    from app.reporting.jobs import TargetResult, cpu_count, run_batch
+
+    campaign = _campaign(campaign_id)
+    workers = jobs or cpu_count()
+    console = Console(stderr=True)
+    started = time.perf_counter()
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+    ) as progress:
+        task = progress.add_task("reports", total=None)
+
+        def on_start(targets: list, skipped: list[str]) -> None:
+            progress.update(task, total=len(targets))
+            for name in skipped:
+                progress.console.print(f"[yellow]skipped[/] {name}: below the anonymity threshold")
+
+        def on_result(result: TargetResult) -> None:
+            if not result.ok:
+                progress.console.print(f"[red]failed[/] {result.target.label}: {result.error}")
+            progress.advance(task)
+
+        results = run_batch(
+            campaign, output, jobs=workers, locale=lang, on_start=on_start, on_result=on_result
+        )
+    table = Table(title=f"campaign {campaign.id}: {len(results)} reports, {workers} jobs")
+    for column in ("report", "status", "seconds", "file"):
+        table.add_column(column)
+    for result in results:
+        status = "[green]ok[/]" if result.ok else "[red]failed[/]"
+        table.add_row(result.target.label, status, f"{result.seconds:.1f}", result.target.filename)
+    console.print(table)
+    failed = sum(not result.ok for result in results)
+    elapsed = time.perf_counter() - started
+    click.echo(f"{len(results) - failed} written, {failed} failed in {elapsed:.1f} s to {output}")
+    if failed:
+        click.get_current_context().exit(1)

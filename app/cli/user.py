@@ -1,0 +1,110 @@
+"""``flask user``: staff accounts, their access to organisations and API tokens."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from app.auth.accounts import create_user, get_user, grant_access, set_password
+from app.auth.tokens import create_api_token
+from app.cli._support import operation
+from app.extensions import db
+from app.models import Membership, Organization, User
+from app.operations.organizations import get_organization
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+user_cli = AppGroup("user", help="Staff accounts, access to organisations and API tokens.")
+
+
+def _password_option() -> Callable[[F], F]:
+    return click.option(
+        "--password",
+        default=None,
+        help="Not recommended (visible in the process list): by default it is read from "
+        "standard input when piped, or asked for twice on a terminal.",
+    )
+
+
+def _read_password(given: str | None) -> str:
+    """The password from the option, a pipe (first line) or a hidden prompt."""
+    if given is not None:
+        return given
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\r\n")
+    return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+
+
+@user_cli.command("create")
+@click.argument("email")
+@click.option(
+    "--role",
+    type=click.Choice(["admin", "consultant"]),
+    default="consultant",
+    show_default=True,
+    help="admin sees every organisation; a consultant only those granted to them.",
+)
+@_password_option()
+@operation
+def create_command(email: str, role: str, password: str | None) -> None:
+    """Create a staff account (at least 12 characters, not a common password)."""
+    user = create_user(email, _read_password(password), role=role)
+    click.echo(f"Created {role} {user.email} (id {user.id}).")
+
+
+@user_cli.command("password")
+@click.argument("email")
+@_password_option()
+@operation
+def password_command(email: str, password: str | None) -> None:
+    """Set a new password; every session of the account ends."""
+    set_password(get_user(email), _read_password(password))
+    click.echo(f"Password changed for {email.strip().lower()}.")
+
+
+@user_cli.command("grant")
+@click.argument("email")
+@click.argument("org_slug")
+@click.argument("access", type=click.Choice(["consultant", "executive"]))
+@operation
+def grant_command(email: str, org_slug: str, access: str) -> None:
+    """Give EMAIL consultant (full control) or executive (read-only results) access."""
+    user = get_user(email)
+    org = get_organization(org_slug)
+    grant_access(user, org, access)
+    click.echo(f"{user.email} now has {access} access to {org.slug}.")
+
+
+@user_cli.command("token")
+@click.argument("email")
+@click.option("--name", default=None, help="A label to recognise the token later.")
+@operation
+def token_command(email: str, name: str | None) -> None:
+    """Create an API token; it is printed once, on the last line, and stored only hashed."""
+    user = get_user(email)
+    token = create_api_token(user, name)
+    click.echo(f"API token for {user.email} (shown once, store it now):")
+    click.echo(token)
+
+
+@user_cli.command("list")
+@operation
+def list_command() -> None:
+    """List accounts with their role and access."""
+    users = db.session.scalars(select(User).order_by(User.email)).all()
+    for user in users:
+        grants = db.session.execute(
+            select(Organization.slug, Membership.access)
+            .join(Membership, Membership.organization_id == Organization.id)
+            .where(Membership.user_id == user.id)
+            .order_by(Organization.slug)
+        ).all()
+        role = "admin" if user.is_admin else "consultant"
+        state = "" if user.active else " (inactive)"
+        access = ", ".join(f"{slug}:{level}" for slug, level in grants) or "-"
+        click.echo(f"{user.email}\t{role}{state}\t{access}")

@@ -1,0 +1,287 @@
+"""Demo data: a fictional Japanese regional bank with planted perception gaps."""
+
+from __future__ import annotations
+
+import random
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import func, insert, select
+
+from app.auth.passwords import hash_password
+from app.extensions import db
+from app.models import (
+    Answer,
+    Campaign,
+    Department,
+    Membership,
+    Organization,
+    Participant,
+    Response,
+    User,
+    utcnow,
+)
+from app.operations.campaigns import close_campaign, create_campaign, open_campaign
+from app.operations.library import get_questionnaire
+from app.operations.organizations import add_department, create_organization
+from app.operations.participants import invite_participant, rotate_token
+from app.questionnaire import Questionnaire
+from app.security import hash_token, new_token
+
+DEMO_SLUG = "minato-bank"
+DEMO_NAME = "みなと地域銀行"
+CONSULTANT_EMAIL = "consultant@example.com"
+DEMO_RESPONDENT_EMAIL = "demo.respondent@example.jp"
+
+#: (name, parent name or None)
+DEPARTMENTS: tuple[tuple[str, str | None], ...] = (
+    ("経営企画部", None),
+    ("営業本部", None),
+    ("個人営業部", "営業本部"),
+    ("法人営業部", "営業本部"),
+    ("事務統括部", None),
+    ("デジタル推進部", None),
+    ("お客さまサポートセンター", None),
+    ("人事部", None),
+)
+
+#: Respondents per department and role key for each demo campaign.
+HEADCOUNT: dict[str, dict[str, int]] = {
+    "経営企画部": {"executive": 4, "middle_manager": 6, "frontline": 8},
+    "営業本部": {"executive": 3, "middle_manager": 4, "frontline": 5},
+    "個人営業部": {"executive": 2, "middle_manager": 7, "frontline": 20},
+    "法人営業部": {"executive": 2, "middle_manager": 6, "frontline": 16},
+    "事務統括部": {"executive": 1, "middle_manager": 5, "frontline": 14},
+    "デジタル推進部": {"executive": 2, "middle_manager": 5, "frontline": 10},
+    "お客さまサポートセンター": {"executive": 1, "middle_manager": 4, "frontline": 18},
+    "人事部": {"executive": 1, "middle_manager": 3, "frontline": 4},
+}
+
+#: The previous round of the five-capabilities diagnosis, closed, for comparisons over time.
+PREVIOUS_ROUND = ("cx-five-capabilities", "2025年度 CX 5つの力 成熟度診断")
+CAMPAIGNS = (
+    ("cx-five-capabilities", "2026年度 CX 5つの力 成熟度診断"),
+    ("cx-improvement-cycle", "2026年度 CX向上サイクル 実践度診断"),
+)
+#: How much lower the previous round scored on average: the organisation has progressed.
+PREVIOUS_ROUND_SHIFT = -0.35
+
+OPEN_TEXTS = (
+    "部門ごとにKPIが異なり、顧客視点での連携が難しい。",
+    "現場の声を経営に届ける仕組みが弱いと感じる。",
+    "システムが部門ごとに分かれていて、顧客情報が一元化されていない。",
+    "成功事例が共有されず、同じ失敗を繰り返している。",
+    "まずは一つのジャーニーで小さく成果を出したい。",
+)
+
+
+@dataclass(frozen=True)
+class SeedResult:
+    organization: Organization
+    campaigns: list[Campaign]
+    consultant_email: str
+    consultant_password: str | None
+    respondent_token: str
+    created: bool
+
+
+def _role_shift(role_key: str, dimension_id: str, item_id: str) -> float:
+    """Planted role gaps: the top sees the vision and governance the front line does not."""
+    visionish = any(
+        word in item_id
+        for word in ("vision", "owner", "kpi_review", "cross_decision", "strategy", "goal")
+    )
+    if role_key == "executive":
+        return 1.1 if visionish else 0.45 if dimension_id in ("org_behavior", "strategy") else 0.2
+    if role_key == "frontline":
+        return -0.55 if visionish else -0.1
+    return 0.0
+
+
+def _department_shift(department: str, dimension_id: str) -> float:
+    """Planted department profiles: digital strong but organisational behaviour weak, etc."""
+    if department == "デジタル推進部":
+        return {"digital": 1.2, "org_behavior": -0.9}.get(dimension_id, 0.0)
+    if department == "お客さまサポートセンター":
+        return {"operations": 0.7, "monitoring": 0.6, "digital": -0.5}.get(dimension_id, 0.0)
+    if department == "事務統括部":
+        return {"unlearning": -0.7, "design": -0.4, "rollout": -0.4}.get(dimension_id, 0.0)
+    return 0.0
+
+
+def _answers_for(
+    rng: random.Random,
+    questionnaire: Questionnaire,
+    department: str,
+    role_key: str,
+    shift: float = 0.0,
+) -> dict[str, int | str]:
+    scale = questionnaire.scale
+    person = rng.gauss(shift, 0.45)
+    answers: dict[str, int | str] = {}
+    for dimension in questionnaire.dimensions:
+        base = 2.8 + person + _department_shift(department, dimension.id)
+        for item in dimension.items:
+            if scale.not_applicable is not None and rng.random() < 0.03:
+                answers[item.id] = "na"
+                continue
+            raw = base + _role_shift(role_key, dimension.id, item.id) + rng.gauss(0.0, 0.6)
+            answers[item.id] = max(scale.min, min(scale.max, round(raw)))
+    for question in questionnaire.open_questions:
+        if rng.random() < 0.35:
+            answers[question.id] = rng.choice(OPEN_TEXTS)
+    return answers
+
+
+def _answer_rows(
+    response_id: int, answers: dict[str, int | str], open_ids: set[str]
+) -> list[dict[str, object]]:
+    rows: list[dict[str, object]] = []
+    for item_id, value in answers.items():
+        row: dict[str, object] = {
+            "response_id": response_id,
+            "item_id": item_id,
+            "value": None,
+            "not_applicable": False,
+            "text": None,
+        }
+        if item_id in open_ids:
+            row["text"] = str(value)
+        elif value == "na":
+            row["not_applicable"] = True
+        else:
+            row["value"] = int(value)
+        rows.append(row)
+    return rows
+
+
+def _ensure_consultant(org: Organization) -> tuple[User, str | None]:
+    user = db.session.scalar(select(User).where(User.email == CONSULTANT_EMAIL))
+    password = secrets.token_urlsafe(12)
+    if user is None:
+        user = User(email=CONSULTANT_EMAIL, active=True, is_admin=False)
+        db.session.add(user)
+    # A fresh random password each run: the demo never ships a known credential.
+    user.password_hash = hash_password(password)
+    if not any(m.organization_id == org.id for m in user.memberships):
+        user.memberships.append(Membership(organization=org, access="consultant"))
+    db.session.flush()
+    return user, password
+
+
+def _populate(
+    campaign: Campaign, org: Organization, rng: random.Random, shift: float = 0.0
+) -> None:
+    """Invite the headcount and submit answers for most of it, with bulk inserts."""
+    questionnaire = campaign.questionnaire
+    roles = {r.key: r for r in org.roles}
+    departments = {d.name: d for d in org.departments}
+    open_ids = {q.id for q in questionnaire.open_questions}
+    now = utcnow()
+    answered: list[tuple[Response, dict[str, int | str]]] = []
+    for dept_name, counts in HEADCOUNT.items():
+        dept = departments[dept_name]
+        for role_key, count in counts.items():
+            role = roles[role_key]
+            # Invite a few more than answer, so progress shows a realistic response rate.
+            for index in range(count + max(1, count // 4)):
+                participant = Participant(
+                    campaign=campaign,
+                    department=dept,
+                    role=role,
+                    token_hash=hash_token(new_token()),
+                    status="invited",
+                    invited_at=now,
+                )
+                db.session.add(participant)
+                if index >= count:
+                    continue
+                participant.status = "submitted"
+                participant.started_at = participant.submitted_at = now
+                participant.last_activity_at = now
+                response = Response(
+                    campaign_id=campaign.id,
+                    participant=participant,
+                    department_id=dept.id,
+                    role_id=role.id,
+                    status="submitted",
+                    source="web",
+                    submitted_at=now,
+                )
+                db.session.add(response)
+                answered.append(
+                    (response, _answers_for(rng, questionnaire, dept_name, role_key, shift))
+                )
+    db.session.flush()
+    rows = [
+        row
+        for response, answers in answered
+        for row in _answer_rows(response.id, answers, open_ids)
+    ]
+    for row in rows:
+        row["updated_at"] = now
+    db.session.execute(insert(Answer), rows)
+
+
+def seed_demo(seed: int = 20261121) -> SeedResult:
+    """Create the demo organisation, campaigns and responses; a second run adds nothing."""
+    rng = random.Random(seed)
+    org = db.session.scalar(select(Organization).where(Organization.slug == DEMO_SLUG))
+    created = org is None
+    if org is None:
+        org = create_organization(DEMO_SLUG, DEMO_NAME)
+        by_name: dict[str, Department] = {}
+        for name, parent in DEPARTMENTS:
+            by_name[name] = add_department(org, name, by_name.get(parent) if parent else None)
+    previous = _ensure_campaign(org, *PREVIOUS_ROUND, rng, shift=PREVIOUS_ROUND_SHIFT)
+    if previous.status == "open":
+        close_campaign(previous)
+    campaigns = [previous]
+    for questionnaire_id, name in CAMPAIGNS:
+        earlier = previous if questionnaire_id == PREVIOUS_ROUND[0] else None
+        campaigns.append(_ensure_campaign(org, questionnaire_id, name, rng, previous=earlier))
+    _user, password = _ensure_consultant(org)
+    respondent_token = _demo_respondent_token(campaigns[1], org)
+    return SeedResult(org, campaigns, CONSULTANT_EMAIL, password, respondent_token, created)
+
+
+def _ensure_campaign(
+    org: Organization,
+    questionnaire_id: str,
+    name: str,
+    rng: random.Random,
+    *,
+    shift: float = 0.0,
+    previous: Campaign | None = None,
+) -> Campaign:
+    campaign = db.session.scalar(
+        select(Campaign).where(Campaign.organization_id == org.id, Campaign.name == name)
+    )
+    if campaign is None:
+        campaign = create_campaign(
+            org, get_questionnaire(questionnaire_id), name, previous=previous
+        )
+        open_campaign(campaign)
+    has_responses = db.session.scalar(
+        select(func.count(Response.id)).where(Response.campaign_id == campaign.id)
+    )
+    if not has_responses:
+        _populate(campaign, org, rng, shift)
+    return campaign
+
+
+def _demo_respondent_token(campaign: Campaign, org: Organization) -> str:
+    """A fresh link for the demo respondent (links are stored hashed, so it is re-issued)."""
+    participant = db.session.scalar(
+        select(Participant).where(
+            Participant.campaign_id == campaign.id, Participant.email == DEMO_RESPONDENT_EMAIL
+        )
+    )
+    if participant is None:
+        dept = next(d for d in org.departments if d.name == "個人営業部")
+        role = next(r for r in org.roles if r.key == "middle_manager")
+        participant, token = invite_participant(
+            campaign, dept, role, name="デモ 回答者", email=DEMO_RESPONDENT_EMAIL
+        )
+        return token
+    return rotate_token(participant)

@@ -1,0 +1,269 @@
+"""Organisations, departments and roles."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from flask import has_request_context
+from flask_babel import gettext
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import DEFAULT_ROLES, Department, Membership, Organization, Role, User
+from app.operations import audit
+
+SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
+ROLE_KEY_RE = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+MAX_NAME_LENGTH = 200
+
+
+def N_(message: str) -> str:
+    """Mark ``message`` for extraction; it is translated later, when it is shown."""
+    return message
+
+
+class OperationError(ValueError):
+    """A request the data does not allow, with a message fit to show the user.
+
+    ``message`` is an English msgid with ``%(name)s`` placeholders filled from ``params``.
+    It is translated when turned into text inside a request (the user's language) and left
+    in English elsewhere (CLI, logs, tests).
+    """
+
+    def __init__(self, message: str, **params: Any) -> None:
+        self.message = message
+        self.params = params
+        super().__init__(message % params if params else message)
+
+    def __str__(self) -> str:
+        if has_request_context():
+            return gettext(self.message, **self.params)
+        return self.message % self.params if self.params else self.message
+
+
+def _clean_name(name: str | None) -> str:
+    name = (name or "").strip()
+    if not name:
+        raise OperationError(N_("A name is required."))
+    if len(name) > MAX_NAME_LENGTH:
+        raise OperationError(N_("The name is longer than %(n)d characters."), n=MAX_NAME_LENGTH)
+    return name
+
+
+def check_slug(slug: str) -> str:
+    """Return ``slug`` if it is a valid organisation slug, else raise OperationError."""
+    if not SLUG_RE.match(slug or ""):
+        raise OperationError(
+            N_(
+                "The slug %(slug)r must be lowercase letters, digits and hyphens "
+                "(at most 64 characters)."
+            ),
+            slug=slug,
+        )
+    return slug
+
+
+def create_organization(
+    slug: str,
+    name: str,
+    departments: Iterable[str] = (),
+    *,
+    with_default_roles: bool = True,
+    actor: User | None = None,
+) -> Organization:
+    """Create an organisation with the default roles and the given top-level departments.
+
+    A consultant who creates an organisation gets consultant access to it; admins see every
+    organisation anyway.
+    """
+    check_slug(slug)
+    name = _clean_name(name)
+    if db.session.scalar(select(Organization.id).where(Organization.slug == slug)) is not None:
+        raise OperationError(N_("An organisation with slug %(slug)r already exists."), slug=slug)
+    org = Organization(slug=slug, name=name)
+    db.session.add(org)
+    if with_default_roles:
+        for rank, (key, labels) in enumerate(DEFAULT_ROLES):
+            org.roles.append(Role(key=key, labels=dict(labels), rank=rank))
+    for name_ in departments:
+        if name_.strip():
+            add_department(org, name_.strip())
+    db.session.flush()
+    if actor is not None and not actor.is_admin:
+        db.session.add(Membership(user_id=actor.id, organization_id=org.id, access="consultant"))
+    audit.record("organization.created", organization=org, user=actor)
+    return org
+
+
+def update_organization(
+    org: Organization, *, name: str, slug: str, actor: User | None = None
+) -> Organization:
+    """Rename an organisation or change its slug (the slug must stay unique)."""
+    check_slug(slug)
+    org.name = _clean_name(name)
+    if slug != org.slug:
+        taken = db.session.scalar(
+            select(Organization.id).where(Organization.slug == slug, Organization.id != org.id)
+        )
+        if taken is not None:
+            raise OperationError(
+                N_("An organisation with slug %(slug)r already exists."), slug=slug
+            )
+        org.slug = slug
+    db.session.flush()
+    audit.record("organization.updated", organization=org, user=actor)
+    return org
+
+
+def _check_parent(dept: Department | None, parent: Department | None, org: Organization) -> None:
+    if parent is None:
+        return
+    if parent.organization_id != org.id and parent.organization is not org:
+        raise OperationError(N_("A parent department must belong to the same organisation."))
+    if parent.archived:
+        raise OperationError(N_("An archived department cannot be a parent."))
+    node: Department | None = parent
+    while node is not None:
+        if dept is not None and node is dept:
+            raise OperationError(
+                N_("A department cannot be nested under itself or one of its sub-departments.")
+            )
+        node = node.parent
+
+
+def add_department(org: Organization, name: str, parent: Department | None = None) -> Department:
+    """Add a department, optionally nested under ``parent`` of the same organisation."""
+    name = _clean_name(name)
+    if any(d.name == name for d in org.departments):
+        raise OperationError(
+            N_("Department %(name)r already exists in %(org)s."), name=name, org=org.name
+        )
+    _check_parent(None, parent, org)
+    dept = Department(name=name, parent=parent, position=len(org.departments))
+    org.departments.append(dept)
+    db.session.flush()
+    return dept
+
+
+def update_department(
+    dept: Department, *, name: str, parent: Department | None, archived: bool | None = None
+) -> Department:
+    """Rename a department, move it under another parent (or to the top), archive it.
+
+    Archived departments keep their participants and answers (results still show them) but
+    are no longer offered for new participants.
+    """
+    org = dept.organization
+    name = _clean_name(name)
+    if any(d.name == name and d is not dept for d in org.departments):
+        raise OperationError(
+            N_("Department %(name)r already exists in %(org)s."), name=name, org=org.name
+        )
+    _check_parent(dept, parent, org)
+    dept.name = name
+    dept.parent = parent
+    if archived is not None:
+        dept.archived = archived
+    db.session.flush()
+    return dept
+
+
+def set_department_archived(dept: Department, archived: bool) -> Department:
+    """Archive or restore a department."""
+    dept.archived = archived
+    db.session.flush()
+    return dept
+
+
+def add_role(org: Organization, key: str, labels: Mapping[str, str]) -> Role:
+    """Add a respondent role below the existing ones; ``labels`` maps locale to name."""
+    key = (key or "").strip().lower()
+    if not ROLE_KEY_RE.match(key):
+        raise OperationError(
+            N_(
+                "The role key %(key)r must start with a letter and use only lowercase "
+                "letters, digits and underscores."
+            ),
+            key=key,
+        )
+    if any(role.key == key for role in org.roles):
+        raise OperationError(N_("A role with key %(key)r already exists."), key=key)
+    clean = {locale: (text or "").strip() for locale, text in labels.items()}
+    clean = {locale: text for locale, text in clean.items() if text}
+    if not clean:
+        raise OperationError(N_("The role needs a name."))
+    rank = max((role.rank for role in org.roles), default=-1) + 1
+    role = Role(key=key, labels=clean, rank=rank)
+    org.roles.append(role)
+    db.session.flush()
+    return role
+
+
+def rename_role(role: Role, labels: Mapping[str, str]) -> Role:
+    """Change a role's display names per locale; empty names keep the previous one."""
+    merged = dict(role.labels)
+    for locale, text in labels.items():
+        text = (text or "").strip()
+        if text:
+            if len(text) > MAX_NAME_LENGTH:
+                raise OperationError(
+                    N_("The name is longer than %(n)d characters."), n=MAX_NAME_LENGTH
+                )
+            merged[locale] = text
+    role.labels = merged  # a new dict, so the JSON column is marked as changed
+    db.session.flush()
+    return role
+
+
+def get_organization(slug: str) -> Organization:
+    """The organisation with that slug; raise OperationError when there is none."""
+    org = db.session.scalar(select(Organization).where(Organization.slug == slug))
+    if org is None:
+        raise OperationError(N_("No organisation with slug %(slug)r."), slug=slug)
+    return org
+
+
+def find_role(org: Organization, key_or_label: str) -> Role | None:
+    """A role by its key (``frontline``) or its label in any locale (``現場``)."""
+    wanted = key_or_label.strip()
+    for role in org.roles:
+        if role.key == wanted or wanted.casefold() == role.key.casefold():
+            return role
+    for role in org.roles:
+        if any(
+            str(label).strip().casefold() == wanted.casefold() for label in role.labels.values()
+        ):
+            return role
+    return None
+
+
+def find_department(org: Organization, name: str) -> Department | None:
+    """An active department by its exact name."""
+    wanted = name.strip()
+    for dept in org.departments:
+        if dept.name == wanted and not dept.archived:
+            return dept
+    return None
+
+
+def department_tree(
+    org: Organization, *, include_archived: bool = True
+) -> list[tuple[int, Department]]:
+    """Departments in display order as ``(depth, department)``, children under their parent."""
+    depts = [d for d in org.departments if include_archived or not d.archived]
+    ids = {d.id for d in depts}
+    children: dict[int | None, list[Department]] = {}
+    for dept in depts:
+        parent_id = dept.parent_id if dept.parent_id in ids else None
+        children.setdefault(parent_id, []).append(dept)
+    ordered: list[tuple[int, Department]] = []
+
+    def walk(parent_id: int | None, depth: int) -> None:
+        for dept in sorted(children.get(parent_id, []), key=lambda d: (d.position, d.name)):
+            ordered.append((depth, dept))
+            walk(dept.id, depth + 1)
+
+    walk(None, 0)
+    return ordered

@@ -1,0 +1,363 @@
+"""Importing participants from a CSV file: parse and validate first, then apply.
+
+The two steps are plain functions so that the CLI and the consultant's browser upload share
+them: ``parse_participants`` returns an ``ImportPreview`` (the rows as they would be created,
+or every problem with its file line and column), and ``apply_import`` creates the participants
+only when the whole file is valid. Nothing is written when any row has a problem.
+
+The file has a header line (line 1) with the columns ``name``, ``email``, ``department`` and
+``role`` in any order (Japanese headers 氏名, メールアドレス, 部署, 役割 are accepted too). It
+may be UTF-8 with or without a byte-order mark, or Shift_JIS (cp932) as Excel writes it in
+Japan. Departments are matched by name, roles by key (``frontline``) or by label in any locale
+(``現場``).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from flask_babel import gettext
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import Campaign, Department, Participant, Role
+from app.operations.organizations import OperationError, find_department, find_role
+from app.operations.participants import invite_participant
+
+
+def N_(message: str) -> str:
+    """Mark a message for extraction; it is translated when shown."""
+    return message
+
+
+REQUIRED_COLUMNS: tuple[str, ...] = ("email", "department", "role")
+OPTIONAL_COLUMNS: tuple[str, ...] = ("name",)
+#: Accepted header spellings, compared case-insensitively after trimming.
+HEADER_ALIASES: dict[str, tuple[str, ...]] = {
+    "name": ("name", "氏名", "名前"),
+    "email": ("email", "e-mail", "mail", "メールアドレス", "メール"),
+    "department": ("department", "部署", "部門", "所属"),
+    "role": ("role", "役割", "階層"),
+}
+MAX_NAME_LENGTH = 200
+MAX_EMAIL_LENGTH = 320
+#: Deliberately simple: one @, something on both sides, a dot in the domain, no spaces.
+EMAIL_RE = re.compile(r"^[^@\s,;<>\"]+@[^@\s,;<>\"]+\.[^@\s,;<>\".]{2,}$")
+
+MESSAGES: dict[str, str] = {
+    "empty_file": N_("The file is empty: it needs a header line with the columns %(columns)s."),
+    "encoding": N_("The file is neither UTF-8 nor Shift_JIS text; save it as CSV UTF-8."),
+    "missing_column": N_("Required column %(column)s is missing from the header."),
+    "duplicate_column": N_("Column %(column)s appears more than once in the header."),
+    "missing_value": N_("%(column)s is empty."),
+    "too_few_fields": N_("This row has no %(column)s field (too few commas)."),
+    "too_many_fields": N_("This row has more fields than the header."),
+    "bad_email": N_("%(value)s is not a valid email address."),
+    "too_long": N_("%(column)s is longer than %(max)d characters."),
+    "duplicate_in_file": N_("%(value)s appears twice in the file (first on line %(first)d)."),
+    "duplicate_in_campaign": N_("%(value)s is already a participant of this campaign."),
+    "unknown_department": N_("There is no department named %(value)s (known: %(known)s)."),
+    "unknown_role": N_("There is no role %(value)s (known: %(known)s)."),
+}
+
+
+@dataclass(frozen=True)
+class CsvProblem:
+    """One problem in an uploaded CSV: its line (the header is line 1), column and reason.
+
+    Subclasses name their message table in ``MESSAGES``; ``code`` is a key of it.
+    """
+
+    MESSAGES: ClassVar[Mapping[str, str]] = {}
+
+    line: int
+    column: str | None
+    code: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def message(self) -> str:
+        """The message in English, for logs and the CLI."""
+        return self.MESSAGES[self.code] % self.params
+
+    def localized(self) -> str:
+        """The message in the current request's language."""
+        return gettext(self.MESSAGES[self.code], **self.params)
+
+    def __str__(self) -> str:
+        where = f"line {self.line}" + (f", column {self.column}" if self.column else "")
+        return f"{where}: {self.message}"
+
+
+@dataclass(frozen=True)
+class ImportProblem(CsvProblem):
+    """A problem in a participants file."""
+
+    MESSAGES: ClassVar[Mapping[str, str]] = MESSAGES
+
+
+@dataclass(frozen=True)
+class ImportRow:
+    """A valid row, resolved against the organisation, ready to become a participant."""
+
+    line: int
+    name: str | None
+    email: str
+    department: Department
+    role: Role
+
+
+@dataclass
+class ImportPreview:
+    """The outcome of ``parse_participants``: rows to create, or the problems that stop it."""
+
+    campaign_id: int
+    encoding: str
+    rows: list[ImportRow] = field(default_factory=list)
+    problems: list[ImportProblem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+@dataclass(frozen=True)
+class ImportedParticipant:
+    participant: Participant
+    #: The personal link token, known only now: it is stored hashed.
+    token: str
+    line: int
+
+
+def decode_csv(data: bytes) -> tuple[str, str]:
+    """The text of a CSV file and the encoding it was in: UTF-8 (BOM or not) or cp932.
+
+    UTF-8 is tried first because it is strict: Shift_JIS bytes of Japanese text are almost
+    never valid UTF-8, while any byte sequence could pass as some single-byte encoding.
+    """
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8"), "utf-8-sig"
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    return data.decode("cp932"), "cp932"
+
+
+def _canonical_header(raw: str) -> str | None:
+    wanted = raw.strip().strip("\ufeff").casefold()
+    for column, aliases in HEADER_ALIASES.items():
+        if wanted in (alias.casefold() for alias in aliases):
+            return column
+    return None
+
+
+def _records(text: str) -> list[tuple[int, list[str]]]:
+    """CSV records with the file line each starts on (quoted fields may span lines)."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    records: list[tuple[int, list[str]]] = []
+    start = 1
+    for fields in reader:
+        records.append((start, fields))
+        start = reader.line_num + 1
+    return records
+
+
+def parse_participants(campaign: Campaign, data: bytes | str) -> ImportPreview:
+    """Parse and validate a participants CSV against the campaign; writes nothing.
+
+    Every problem is collected (not only the first), each with its line and column, so a file
+    can be fixed in one pass.
+    """
+    if isinstance(data, bytes):
+        try:
+            text, encoding = decode_csv(data)
+        except UnicodeDecodeError:
+            preview = ImportPreview(campaign.id, "unknown")
+            preview.problems.append(ImportProblem(1, None, "encoding"))
+            return preview
+    else:
+        text, encoding = data.lstrip("\ufeff"), "text"
+    preview = ImportPreview(campaign.id, encoding)
+    problems = preview.problems
+    try:
+        records = [
+            (line, fields) for line, fields in _records(text) if any(f.strip() for f in fields)
+        ]
+    except csv.Error as exc:
+        problems.append(ImportProblem(1, None, "encoding", {"detail": str(exc)}))
+        return preview
+    if not records or records[0][0] != 1:
+        columns = ", ".join((*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS))
+        problems.append(ImportProblem(1, None, "empty_file", {"columns": columns}))
+        return preview
+
+    header_line, header = records[0]
+    positions: dict[str, int] = {}
+    for index, raw in enumerate(header):
+        column = _canonical_header(raw)
+        if column is None:
+            continue
+        if column in positions:
+            problems.append(
+                ImportProblem(header_line, column, "duplicate_column", {"column": column})
+            )
+        positions[column] = index
+    for column in REQUIRED_COLUMNS:
+        if column not in positions:
+            problems.append(
+                ImportProblem(header_line, column, "missing_column", {"column": column})
+            )
+    if problems:
+        return preview
+
+    context = _RowContext.for_campaign(campaign, positions, len(header))
+    for line, fields in records[1:]:
+        row, row_problems = context.check(line, fields)
+        problems.extend(row_problems)
+        if row is not None:
+            preview.rows.append(row)
+    return preview
+
+
+@dataclass
+class _RowContext:
+    """What checking one row needs: the campaign's organisation and what was seen so far."""
+
+    campaign: Campaign
+    positions: dict[str, int]
+    width: int
+    existing: set[str]
+    known_departments: str
+    known_roles: str
+    first_seen: dict[str, int] = field(default_factory=dict)
+
+    @classmethod
+    def for_campaign(cls, campaign: Campaign, positions: dict[str, int], width: int) -> _RowContext:
+        org = campaign.organization
+        existing = set(
+            db.session.scalars(
+                select(func.lower(Participant.email)).where(
+                    Participant.campaign_id == campaign.id, Participant.email.is_not(None)
+                )
+            )
+        )
+        return cls(
+            campaign=campaign,
+            positions=positions,
+            width=width,
+            existing=existing,
+            known_departments=", ".join(d.name for d in org.departments if not d.archived),
+            known_roles=", ".join(
+                f"{r.key} ({' / '.join(str(v) for v in r.labels.values())})" for r in org.roles
+            ),
+        )
+
+    def check(self, line: int, fields: list[str]) -> tuple[ImportRow | None, list[ImportProblem]]:
+        problems: list[ImportProblem] = []
+        values: dict[str, str] = {}
+        for column, index in self.positions.items():
+            if index < len(fields):
+                values[column] = fields[index].strip()
+            elif column in REQUIRED_COLUMNS:
+                problems.append(ImportProblem(line, column, "too_few_fields", {"column": column}))
+        if len(fields) > self.width and any(f.strip() for f in fields[self.width :]):
+            problems.append(ImportProblem(line, None, "too_many_fields"))
+        for column in REQUIRED_COLUMNS:
+            if values.get(column) == "":
+                problems.append(ImportProblem(line, column, "missing_value", {"column": column}))
+        name = values.get("name") or None
+        if name and len(name) > MAX_NAME_LENGTH:
+            problems.append(
+                ImportProblem(line, "name", "too_long", {"column": "name", "max": MAX_NAME_LENGTH})
+            )
+        email = (values.get("email") or "").lower()
+        if email:
+            problems.extend(self._check_email(line, email))
+        org = self.campaign.organization
+        dept_name = values.get("department")
+        department = find_department(org, dept_name) if dept_name else None
+        if dept_name and department is None:
+            problems.append(
+                ImportProblem(
+                    line,
+                    "department",
+                    "unknown_department",
+                    {"value": dept_name, "known": self.known_departments},
+                )
+            )
+        role_name = values.get("role")
+        role = find_role(org, role_name) if role_name else None
+        if role_name and role is None:
+            problems.append(
+                ImportProblem(
+                    line, "role", "unknown_role", {"value": role_name, "known": self.known_roles}
+                )
+            )
+        if problems or department is None or role is None or not email:
+            return None, problems
+        return ImportRow(line, name, email, department, role), problems
+
+    def _check_email(self, line: int, email: str) -> list[ImportProblem]:
+        first = self.first_seen.setdefault(email, line)
+        if len(email) > MAX_EMAIL_LENGTH:
+            return [
+                ImportProblem(
+                    line, "email", "too_long", {"column": "email", "max": MAX_EMAIL_LENGTH}
+                )
+            ]
+        if not EMAIL_RE.match(email):
+            return [ImportProblem(line, "email", "bad_email", {"value": email})]
+        if first != line:
+            return [
+                ImportProblem(line, "email", "duplicate_in_file", {"value": email, "first": first})
+            ]
+        if email in self.existing:
+            return [ImportProblem(line, "email", "duplicate_in_campaign", {"value": email})]
+        return []
+
+
+def apply_import(campaign: Campaign, preview: ImportPreview) -> list[ImportedParticipant]:
+    """Create the previewed participants; refuses a preview with problems or of another campaign.
+
+    The caller commits. Emails are checked again, since someone may have added one of them
+    between the preview and now.
+    """
+    if preview.campaign_id != campaign.id:
+        raise OperationError("this preview was made for another campaign")
+    if not preview.ok:
+        raise OperationError(
+            f"the file has {len(preview.problems)} problem(s); nothing was imported"
+        )
+    emails = [row.email for row in preview.rows]
+    taken = set(
+        db.session.scalars(
+            select(func.lower(Participant.email)).where(
+                Participant.campaign_id == campaign.id, func.lower(Participant.email).in_(emails)
+            )
+        )
+    )
+    if taken:
+        raise OperationError("already participants of this campaign: " + ", ".join(sorted(taken)))
+    imported = []
+    for row in preview.rows:
+        participant, token = invite_participant(
+            campaign, row.department, row.role, name=row.name, email=row.email
+        )
+        imported.append(ImportedParticipant(participant, token, row.line))
+    return imported
+
+
+def import_participants(
+    campaign: Campaign, data: bytes | str
+) -> tuple[ImportPreview, list[ImportedParticipant]]:
+    """Parse, and apply when the whole file is valid; the caller commits."""
+    preview = parse_participants(campaign, data)
+    if not preview.ok:
+        return preview, []
+    return preview, apply_import(campaign, preview)

@@ -1,0 +1,287 @@
+"""Recording answers: drafts that are saved as they go, and a one-time submission.
+
+The respondent's browser may save the same draft from several places at once (an autosave
+racing a page save, two tabs, two devices, a retried request). Every web write therefore goes
+through ``save_page`` or ``submit``, which first lock the participant's row (``SELECT ... FOR
+UPDATE`` on PostgreSQL, the database write lock on SQLite), re-read the response and re-check
+its status under that lock, so that a save can never land after a submission and a second
+submission changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select, update
+
+from app.extensions import db
+from app.models import Answer, Campaign, Participant, Response, utcnow
+from app.operations.organizations import OperationError
+from app.questionnaire import Questionnaire
+
+#: The value an answer carries for "don't know / not applicable".
+NOT_APPLICABLE = "na"
+
+AnswerValue = int | str | None
+
+#: What ``campaign_availability`` answers.
+OPEN = "open"
+NOT_YET_OPEN = "not_yet_open"
+CLOSED = "closed"
+
+
+class ResponseLocked(OperationError):
+    """The response is submitted and can no longer change."""
+
+
+class CampaignUnavailable(OperationError):
+    """The campaign is not open (not yet, or no longer): answers cannot be recorded."""
+
+    def __init__(self, state: str) -> None:
+        super().__init__(
+            "this assessment is not open yet"
+            if state == NOT_YET_OPEN
+            else "this assessment has closed"
+        )
+        self.state = state
+
+
+def campaign_availability(campaign: Campaign, now: datetime | None = None) -> str:
+    """``open``, ``not_yet_open`` (draft, or before ``opens_at``) or ``closed``.
+
+    The status set by the consultant and the optional dates both apply: an open campaign
+    whose closing date has passed is closed for respondents even before anyone closes it.
+    """
+    now = now or utcnow()
+    if campaign.status == "closed" or (
+        campaign.closes_at is not None and campaign.closes_at <= now
+    ):
+        return CLOSED
+    if campaign.status == "draft" or (campaign.opens_at is not None and campaign.opens_at > now):
+        return NOT_YET_OPEN
+    return OPEN
+
+
+def start_response(participant: Participant) -> Response:
+    """The participant's response, created as a draft on first use."""
+    response = participant.response
+    if response is None:
+        response = Response(
+            campaign_id=participant.campaign_id,
+            participant=participant,
+            department_id=participant.department_id,
+            role_id=participant.role_id,
+            status="draft",
+            source="web",
+        )
+        db.session.add(response)
+        now = utcnow()
+        participant.status = "started"
+        participant.started_at = participant.started_at or now
+        participant.last_activity_at = now
+        db.session.flush()
+    return response
+
+
+def check_answer(questionnaire: Questionnaire, item_id: str, value: AnswerValue) -> None:
+    """Raise OperationError unless ``value`` is a valid answer to ``item_id``."""
+    open_ids = {q.id: q for q in questionnaire.open_questions}
+    if item_id in open_ids:
+        if value is not None and not isinstance(value, str):
+            raise OperationError(f"{item_id}: an open question takes text")
+        if isinstance(value, str) and len(value) > open_ids[item_id].max_length:
+            raise OperationError(
+                f"{item_id}: text longer than {open_ids[item_id].max_length} characters"
+            )
+        return
+    try:
+        questionnaire.item(item_id)
+    except KeyError:
+        raise OperationError(f"unknown item {item_id!r}") from None
+    if value is None:
+        return
+    if value == NOT_APPLICABLE:
+        if questionnaire.scale.not_applicable is None:
+            raise OperationError(f"{item_id}: this questionnaire has no 'not applicable' option")
+        return
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise OperationError(f"{item_id}: {value!r} is not a number on the scale")
+    if not questionnaire.scale.min <= value <= questionnaire.scale.max:
+        raise OperationError(
+            f"{item_id}: {value} is outside the scale "
+            f"{questionnaire.scale.min}-{questionnaire.scale.max}"
+        )
+
+
+def save_answers(
+    response: Response, questionnaire: Questionnaire, answers: Mapping[str, AnswerValue]
+) -> Response:
+    """Insert, change or clear answers of a draft response (``None`` clears an answer)."""
+    if response.status == "submitted":
+        raise ResponseLocked("this response has been submitted and can no longer be changed")
+    for item_id, value in answers.items():
+        check_answer(questionnaire, item_id, value)
+    existing = {
+        a.item_id: a
+        for a in db.session.scalars(
+            select(Answer).where(
+                Answer.response_id == response.id, Answer.item_id.in_(list(answers))
+            )
+        )
+    }
+    open_ids = {q.id for q in questionnaire.open_questions}
+    for item_id, value in answers.items():
+        answer = existing.get(item_id)
+        if value is None or (item_id in open_ids and not str(value).strip()):
+            if answer is not None:
+                db.session.delete(answer)
+            continue
+        if answer is None:
+            answer = Answer(response_id=response.id, item_id=item_id)
+            db.session.add(answer)
+        answer.value = None
+        answer.text = None
+        answer.not_applicable = False
+        if item_id in open_ids:
+            answer.text = str(value)
+        elif value == NOT_APPLICABLE:
+            answer.not_applicable = True
+        else:
+            answer.value = int(value)
+    response.updated_at = utcnow()
+    if response.participant is not None:
+        response.participant.last_activity_at = response.updated_at
+    db.session.flush()
+    return response
+
+
+def submit_response(response: Response) -> Response:
+    """Lock the response; submitting an already submitted response changes nothing."""
+    if response.status == "submitted":
+        return response
+    now = utcnow()
+    response.status = "submitted"
+    response.submitted_at = now
+    if response.participant is not None:
+        response.participant.status = "submitted"
+        response.participant.submitted_at = now
+        response.participant.last_activity_at = now
+    db.session.flush()
+    return response
+
+
+def lock_participant(participant_id: int) -> tuple[Participant, Response | None]:
+    """Lock a participant's row for the rest of the transaction; return it and its response
+    freshly read from the database.
+
+    Every concurrent writer of one respondent's answers serialises here. PostgreSQL takes row
+    locks (the participant, then its response); SQLite has no row locks, so a write to the
+    participant's row takes the database's write lock first, before anything is read. Both
+    then re-read the rows, so the caller decides on the state another transaction committed
+    while this one waited.
+    """
+    if db.session.get_bind().dialect.name == "sqlite":
+        db.session.execute(
+            update(Participant)
+            .where(Participant.id == participant_id)
+            .values(last_activity_at=utcnow())
+            .execution_options(synchronize_session=False)
+        )
+    participant = db.session.scalars(
+        select(Participant)
+        .where(Participant.id == participant_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
+    response = db.session.scalars(
+        select(Response)
+        .where(Response.participant_id == participant_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one_or_none()
+    return participant, response
+
+
+def _locked_draft(participant: Participant, *, create: bool) -> tuple[Participant, Response | None]:
+    state = campaign_availability(participant.campaign)
+    if state != OPEN:
+        raise CampaignUnavailable(state)
+    locked, response = lock_participant(participant.id)
+    if locked.revoked_at is not None:
+        raise OperationError("this link has been revoked")
+    if response is not None and response.status == "submitted":
+        raise ResponseLocked("this response has been submitted and can no longer be changed")
+    if response is None and create:
+        response = start_response(locked)
+    return locked, response
+
+
+def begin(participant: Participant) -> Response:
+    """Start (or resume) the participant's draft under the row lock; idempotent."""
+    locked, response = _locked_draft(participant, create=True)
+    assert response is not None
+    if response.current_page < 1:
+        response.current_page = 1
+    locked.last_activity_at = utcnow()
+    db.session.flush()
+    return response
+
+
+def save_page(
+    participant: Participant,
+    questionnaire: Questionnaire,
+    answers: Mapping[str, AnswerValue],
+    *,
+    current_page: int | None = None,
+) -> Response:
+    """Save some answers of a draft and remember where the respondent is, atomically.
+
+    Raises ``ResponseLocked`` once the response is submitted and ``CampaignUnavailable`` when
+    the campaign is not open; in both cases nothing is written.
+    """
+    for item_id, value in answers.items():
+        check_answer(questionnaire, item_id, value)
+    _locked, response = _locked_draft(participant, create=True)
+    assert response is not None
+    if answers:
+        save_answers(response, questionnaire, answers)
+    if current_page is not None:
+        response.current_page = current_page
+    response.updated_at = utcnow()
+    db.session.flush()
+    return response
+
+
+@dataclass(frozen=True)
+class Submission:
+    response: Response
+    #: False when the response had already been submitted (a double click, a retry).
+    newly_submitted: bool
+
+
+def submit(participant: Participant) -> Submission:
+    """Submit the participant's response exactly once; a repeated call changes nothing."""
+    state = campaign_availability(participant.campaign)
+    locked, response = lock_participant(participant.id)
+    if response is not None and response.status == "submitted":
+        return Submission(response, newly_submitted=False)
+    if state != OPEN:
+        raise CampaignUnavailable(state)
+    if locked.revoked_at is not None:
+        raise OperationError("this link has been revoked")
+    if response is None:
+        response = start_response(locked)
+    submit_response(response)
+    return Submission(response, newly_submitted=True)
+
+
+def answers_of(response: Response | None) -> dict[str, Answer]:
+    """The response's answers by item id (empty for no response)."""
+    if response is None:
+        return {}
+    return {
+        a.item_id: a
+        for a in db.session.scalars(select(Answer).where(Answer.response_id == response.id))
+    }

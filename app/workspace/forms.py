@@ -1,0 +1,153 @@
+"""Forms of the consultant's workspace."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    EmailField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from app.models.campaign import (
+    DEFAULT_ANONYMITY_THRESHOLD,
+    MAX_ANONYMITY_THRESHOLD,
+    MIN_ANONYMITY_THRESHOLD,
+)
+
+
+def options(pairs: Iterable[tuple[Any, Any]]) -> list[SelectChoice]:
+    """``(value, label)`` pairs as WTForms choices."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+#: Time zones offered for entering dates; Tokyo first, as most clients are in Japan.
+TIMEZONES = (
+    ("Asia/Tokyo", "Asia/Tokyo (JST)"),
+    ("UTC", "UTC"),
+    ("Asia/Seoul", "Asia/Seoul"),
+    ("Asia/Shanghai", "Asia/Shanghai"),
+    ("Asia/Singapore", "Asia/Singapore"),
+    ("Europe/London", "Europe/London"),
+    ("America/New_York", "America/New_York"),
+)
+LOCALES = (("ja", "日本語"), ("en", "English"))
+
+
+class OrganizationForm(FlaskForm):
+    name = StringField(_l("Organisation name"), validators=[DataRequired(), Length(max=200)])
+    slug = StringField(
+        _l("Short name (slug)"),
+        validators=[DataRequired(), Length(max=64)],
+        description=_l("Lowercase letters, digits and hyphens; used in addresses."),
+    )
+    departments = TextAreaField(
+        _l("Departments"),
+        validators=[Optional()],
+        description=_l("One per line; you can nest and rename them later."),
+    )
+
+
+class OrganizationSettingsForm(FlaskForm):
+    name = StringField(_l("Organisation name"), validators=[DataRequired(), Length(max=200)])
+    slug = StringField(_l("Short name (slug)"), validators=[DataRequired(), Length(max=64)])
+
+
+class DepartmentForm(FlaskForm):
+    name = StringField(_l("Department name"), validators=[DataRequired(), Length(max=200)])
+    parent = SelectField(_l("Part of"), coerce=int, default=0)
+
+
+class DepartmentEditForm(DepartmentForm):
+    archived = BooleanField(_l("Archived (kept in results, not offered for new participants)"))
+
+
+class RoleForm(FlaskForm):
+    key = StringField(
+        _l("Key"),
+        validators=[DataRequired(), Length(max=64)],
+        description=_l("A stable machine name such as section_chief."),
+    )
+    label_ja = StringField(_l("Name in Japanese"), validators=[Length(max=200)])
+    label_en = StringField(_l("Name in English"), validators=[Length(max=200)])
+
+
+class RoleLabelsForm(FlaskForm):
+    label_ja = StringField(_l("Name in Japanese"), validators=[Length(max=200)])
+    label_en = StringField(_l("Name in English"), validators=[Length(max=200)])
+
+
+class _CampaignFields(FlaskForm):
+    name = StringField(_l("Campaign name"), validators=[DataRequired(), Length(max=200)])
+    opens_at = DateTimeLocalField(_l("Opens"), format="%Y-%m-%dT%H:%M", validators=[Optional()])
+    closes_at = DateTimeLocalField(_l("Closes"), format="%Y-%m-%dT%H:%M", validators=[Optional()])
+    timezone = SelectField(
+        _l("Time zone of these dates"), choices=options(TIMEZONES), default="Asia/Tokyo"
+    )
+    threshold = IntegerField(
+        _l("Anonymity threshold"),
+        default=DEFAULT_ANONYMITY_THRESHOLD,
+        validators=[
+            InputRequired(),
+            NumberRange(min=MIN_ANONYMITY_THRESHOLD, max=MAX_ANONYMITY_THRESHOLD),
+        ],
+        description=_l(
+            "Groups with fewer submitted responses are hidden in every result (3-10). "
+            "It cannot change once the campaign has opened."
+        ),
+    )
+
+
+class CampaignForm(_CampaignFields):
+    questionnaire = RadioField(_l("Questionnaire"), validators=[DataRequired()])
+
+
+class CampaignSettingsForm(_CampaignFields):
+    pass
+
+
+class NextRoundForm(FlaskForm):
+    name = StringField(_l("Name of the next round"), validators=[DataRequired(), Length(max=200)])
+    version = SelectField(_l("Questionnaire version"))
+
+
+class UploadForm(FlaskForm):
+    file = FileField(_l("CSV file"), validators=[FileRequired()])
+
+
+class ConfirmImportForm(FlaskForm):
+    #: The previewed file, sent back to be validated again before anything is written.
+    data = HiddenField(validators=[DataRequired()])
+
+
+class ParticipantForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[Optional(), Length(max=200)])
+    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=320)])
+    department = SelectField(_l("Department"), coerce=int)
+    role = SelectField(_l("Role"), coerce=int)
+
+
+class EmailForm(FlaskForm):
+    locale = SelectField(_l("Language of the email"), choices=options(LOCALES), default="ja")
+    resend = BooleanField(_l("Also send again to people invited before (they get a new link)"))
+
+
+class ExportForm(FlaskForm):
+    format = RadioField(
+        _l("Format"), choices=options((("xlsx", "Excel (XLSX)"), ("csv", "CSV"))), default="xlsx"
+    )
+    with_identities = BooleanField(_l("Include participants' names and emails"))
+    locale = SelectField(_l("Language of labels"), choices=options(LOCALES), default="ja")
