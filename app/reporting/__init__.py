@@ -1,0 +1,7 @@
+"""Diagnostic reports: charts (matplotlib to SVG) and PDFs (Jinja2 and sandboxed WeasyPrint).
+
+Entry points live in :mod:`app.reporting.service` (``render_html``, ``render_pdf``,
+``render_individual_report``) and :mod:`app.reporting.jobs` (batches); the web routes in
+:mod:`app.reporting.views` and the ``flask report`` commands call them. Importing this package
+is cheap: matplotlib and WeasyPrint load on the first render.
+"""

@@ -1,0 +1,739 @@
+"""Report charts drawn with matplotlib's object API and returned as SVG text.
+
+The same SVG goes into the web pages and the PDF. Chart functions take plain, already
+filtered data: only groups that passed the anonymity threshold are ever handed to them, and
+the heatmap, the one chart that names small groups, takes their rows without any numbers.
+pyplot is never imported: it keeps global state that leaks between requests in a server.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import math
+import re
+import threading
+import unicodedata
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+import matplotlib
+from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
+
+from app.reporting.fonts import ReportFonts, locate_fonts, register_with_matplotlib
+
+#: Okabe & Ito's colour-blind-safe palette (black moved last: it is kept for targets).
+OKABE_ITO: tuple[str, ...] = (
+    "#D55E00",  # vermillion
+    "#0072B2",  # blue
+    "#009E73",  # bluish green
+    "#CC79A7",  # reddish purple
+    "#E69F00",  # orange
+    "#56B4E9",  # sky blue
+    "#F0E442",  # yellow
+    "#000000",
+)
+#: The default roles always get the same colour, in every chart of every report.
+ROLE_COLORS: dict[str, str] = {
+    "executive": OKABE_ITO[0],
+    "middle_manager": OKABE_ITO[1],
+    "frontline": OKABE_ITO[2],
+}
+ORGANIZATION_COLOR = "#1B2A49"
+PREVIOUS_COLOR = "#8A8F98"
+TARGET_COLOR = "#111111"
+SELF_COLOR = "#CC79A7"
+INK = "#1F2933"
+MUTED = "#6B7280"
+GRID = "#D5D9E0"
+SUPPRESSED_FILL = "#E3E5E8"
+#: Colour-blind-safe diverging colours for the answer points, low to high (ColorBrewer RdBu).
+POINT_COLORS_5: tuple[str, ...] = ("#CA0020", "#F4A582", "#D9D9D9", "#92C5DE", "#0571B0")
+
+_lock = threading.RLock()
+
+
+def role_color(key: str, rank: int = 0) -> str:
+    """The fixed colour of a role: the default roles by key, any other role by its rank."""
+    if key in ROLE_COLORS:
+        return ROLE_COLORS[key]
+    # Custom roles skip the colours the default roles own, so they never look alike.
+    others = [c for c in OKABE_ITO[:-1] if c not in ROLE_COLORS.values()]
+    return others[rank % len(others)]
+
+
+def group_color(index: int) -> str:
+    """A colour for the ``index``-th group of a breakdown such as departments."""
+    return OKABE_ITO[index % (len(OKABE_ITO) - 1)]
+
+
+@dataclass(frozen=True)
+class ScaleSpec:
+    """The answer scale as the charts draw it: points ``min..max`` and one label per point."""
+
+    min: int
+    max: int
+    labels: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        if len(self.labels) != self.max - self.min + 1:
+            raise ValueError("a scale needs one label per point")
+
+    @property
+    def points(self) -> tuple[int, ...]:
+        return tuple(range(self.min, self.max + 1))
+
+
+@dataclass(frozen=True)
+class Series:
+    """One line of a radar or one set of bars: a shown group's value on each axis."""
+
+    label: str
+    values: tuple[float | None, ...]
+    color: str
+    n: int | None = None
+    linestyle: str = "solid"
+    fill: bool = False
+    linewidth: float = 1.8
+
+    @property
+    def legend_label(self) -> str:
+        return self.label if self.n is None else f"{self.label} (n={self.n})"
+
+
+@dataclass(frozen=True)
+class GapBar:
+    """One perception gap: ``difference`` is the first group minus the second."""
+
+    label: str
+    difference: float
+    notable: bool = False
+    significant: bool = False
+
+
+@dataclass(frozen=True)
+class HeatmapRow:
+    """A row of the heatmap. A suppressed row carries no values at all, by construction."""
+
+    label: str
+    values: tuple[float | None, ...] = ()
+    suppressed: bool = False
+
+    def __post_init__(self) -> None:
+        if self.suppressed and any(value is not None for value in self.values):
+            raise ValueError(f"suppressed row {self.label!r} cannot carry values")
+
+
+@dataclass(frozen=True)
+class DistributionRow:
+    """One item's answer shares per scale point (they sum to 1), with its number of answers."""
+
+    label: str
+    proportions: tuple[float, ...]
+    n: int
+    mean: float | None = None
+
+
+@dataclass(frozen=True)
+class Panel:
+    """One small radar of a small-multiples chart."""
+
+    title: str
+    series: tuple[Series, ...] = field(default_factory=tuple)
+
+
+def text_width(text: str) -> int:
+    """Display columns of ``text``: wide (CJK) characters count two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def wrap_label(text: str, width: int = 16, max_lines: int = 3) -> str:
+    """Wrap a label to ``width`` columns: at spaces in Latin text, anywhere between CJK.
+
+    Lines beyond ``max_lines`` are dropped and the last kept line ends with an ellipsis.
+    """
+    lines: list[str] = []
+    current = ""
+    for token in _tokens(text):
+        candidate = current + token if current else token.lstrip()
+        if current and text_width(candidate) > width:
+            lines.append(current.rstrip())
+            current = token.lstrip()
+        else:
+            current = candidate
+    if current:
+        lines.append(current.rstrip())
+    if len(lines) > max_lines:
+        lines = lines[:max_lines]
+        last = lines[-1]
+        while last and text_width(last) > width - 1:
+            last = last[:-1]
+        lines[-1] = last + "…"
+    return "\n".join(lines)
+
+
+def _tokens(text: str) -> Iterator[str]:
+    """Latin words (with their leading space) and single wide characters."""
+    word = ""
+    for char in text:
+        if unicodedata.east_asian_width(char) in "WF":
+            if word:
+                yield word
+                word = ""
+            yield char
+        elif char == " " and word:
+            yield word
+            word = " "
+        else:
+            word += char
+    if word:
+        yield word
+
+
+@contextmanager
+def _style(fonts: ReportFonts | None) -> Iterator[None]:
+    """Chart settings, with the report's Japanese font set for every text of the figure.
+
+    rcParams are process-global, so the lock keeps two threads from drawing with each
+    other's settings; matplotlib itself is not thread-safe either.
+    """
+    family = register_with_matplotlib(fonts or locate_fonts())
+    settings = {
+        "font.family": [family],
+        "font.size": 8.5,
+        "axes.edgecolor": GRID,
+        "axes.labelcolor": INK,
+        "axes.titlesize": 10,
+        "axes.titleweight": "bold",
+        "axes.titlecolor": INK,
+        "xtick.color": MUTED,
+        "ytick.color": MUTED,
+        "legend.frameon": False,
+        "legend.fontsize": 8,
+        # Text stays text: WeasyPrint sets it in the report's embedded font, the PDF stays
+        # searchable, and drawing glyphs as paths doubles the time of text-heavy charts.
+        "svg.fonttype": "none",
+        # Fixed ids keep the SVG identical from one run to the next (report snapshots).
+        "svg.hashsalt": "cx-report",
+        "path.simplify": True,
+    }
+    with _lock, matplotlib.rc_context(settings):
+        yield
+
+
+_CLIP_ATTRIBUTE = re.compile(r' clip-path="url\(#[^)]*\)"')
+_CLIP_DEFINITION = re.compile(r"\s*<clipPath id=\"[^\"]*\">.*?</clipPath>", re.S)
+
+
+def _to_svg(fig: Figure) -> str:
+    """The figure as SVG, lightened for WeasyPrint, which draws SVG node by node in Python.
+
+    Backgrounds are left out (the page is white) and clipping is dropped: every chart sets
+    its limits so nothing is drawn outside its axes, and each clip path costs WeasyPrint as
+    much as a shape. No ``bbox_inches="tight"``: it draws the whole figure twice.
+    """
+    fig.patch.set_visible(False)
+    for ax in fig.axes:
+        ax.patch.set_visible(False)
+    buffer = io.StringIO()
+    fig.savefig(buffer, format="svg", metadata={"Date": None})
+    svg = _CLIP_ATTRIBUTE.sub("", buffer.getvalue())
+    return _CLIP_DEFINITION.sub("", svg)
+
+
+def svg_data_uri(svg: str) -> str:
+    """The SVG as a ``data:`` URI for ``<img src>``: inline SVG makes WeasyPrint warn a lot."""
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
+
+
+def _nan(value: float | None) -> float:
+    return math.nan if value is None else float(value)
+
+
+def _label_inches(labels: Sequence[str], fontsize: float) -> float:
+    """The width the longest line of ``labels`` takes, from its display columns."""
+    columns = max((text_width(line) for label in labels for line in label.split("\n")), default=0)
+    return columns * fontsize * 0.55 / 72
+
+
+class _Radar:
+    """A radar drawn on plain axes: polygon rings, spokes and labels placed by hand.
+
+    Polar axes cost several times more to draw (tick machinery, transforms) and give round
+    rings; a report needs a dozen radars in well under a second.
+    """
+
+    def __init__(self, ax: object, n_axes: int, scale: ScaleSpec) -> None:
+        self.ax = ax
+        self.n_axes = n_axes
+        self.scale = scale
+        self.low = scale.min - (scale.max - scale.min) / 4
+        self.angles = [math.pi / 2 - 2 * math.pi * i / n_axes for i in range(n_axes)]
+        ax.set_aspect("equal")
+        ax.axis("off")
+        ax.set_xlim(-1.0, 1.0)
+        ax.set_ylim(-1.0, 1.0)
+
+    def radius(self, value: float) -> float:
+        return (value - self.low) / (self.scale.max - self.low)
+
+    def xy(self, values: Sequence[float]) -> tuple[list[float], list[float]]:
+        radii = [self.radius(v) for v in values]
+        xs = [r * math.cos(a) for r, a in zip(radii, self.angles, strict=True)]
+        ys = [r * math.sin(a) for r, a in zip(radii, self.angles, strict=True)]
+        return [*xs, xs[0]], [*ys, ys[0]]
+
+    def grid(self, ring_numbers: bool = True, every_ring: bool = True) -> None:
+        middle = (self.scale.min + self.scale.max) // 2
+        for point in self.scale.points:
+            if not every_ring and point not in (middle, self.scale.max):
+                continue
+            xs, ys = self.xy([point] * self.n_axes)
+            outer = point == self.scale.max
+            self.ax.plot(xs, ys, color="#B8BFCA" if outer else GRID, lw=0.8 if outer else 0.6)
+            if ring_numbers:
+                self.ax.text(
+                    0.025, self.radius(point), str(point), fontsize=5.8, color=MUTED, va="center"
+                )
+        for angle in self.angles:
+            self.ax.plot([0, math.cos(angle)], [0, math.sin(angle)], color=GRID, lw=0.6)
+
+    def axis_labels(self, labels: Sequence[str], fontsize: float, distance: float = 1.1) -> None:
+        for label, angle in zip(labels, self.angles, strict=True):
+            x, y = math.cos(angle), math.sin(angle)
+            ha = "center" if abs(x) < 0.15 else "left" if x > 0 else "right"
+            va = "center" if abs(y) < 0.15 else "bottom" if y > 0 else "top"
+            self.ax.text(
+                distance * x,
+                distance * y,
+                label,
+                ha=ha,
+                va=va,
+                fontsize=fontsize,
+                color=INK,
+                linespacing=1.15,
+                multialignment="center",
+            )
+
+    def series(self, series: Sequence[Series], markersize: float = 3.0) -> list[object]:
+        handles = []
+        for item in series:
+            if len(item.values) != self.n_axes:
+                raise ValueError(f"series {item.label!r} needs {self.n_axes} values")
+            xs, ys = self.xy([_nan(v) for v in item.values])
+            (line,) = self.ax.plot(
+                xs,
+                ys,
+                color=item.color,
+                lw=item.linewidth,
+                linestyle=item.linestyle,
+                marker="o" if item.linestyle == "solid" else None,
+                markersize=markersize,
+                label=item.legend_label,
+                zorder=3,
+            )
+            if item.fill:
+                self.ax.fill(xs, ys, color=item.color, alpha=0.1, zorder=2, lw=0)
+            handles.append(line)
+        return handles
+
+
+def _row_major(handles: list[object], columns: int) -> list[object]:
+    """Reorder legend entries so that matplotlib's column-wise filling reads row by row."""
+    rows = math.ceil(len(handles) / columns)
+    grid = [handles[r * columns : (r + 1) * columns] for r in range(rows)]
+    return [grid[r][c] for c in range(columns) for r in range(rows) if c < len(grid[r])]
+
+
+def _scale_key(scale: ScaleSpec) -> str:
+    return "   ".join(f"{p} {label}" for p, label in zip(scale.points, scale.labels, strict=True))
+
+
+def radar_chart(
+    axis_labels: Sequence[str],
+    series: Sequence[Series],
+    scale: ScaleSpec,
+    *,
+    size: tuple[float, float] = (5.8, 4.9),
+    label_width: int = 14,
+    fonts: ReportFonts | None = None,
+) -> str:
+    """A radar of several shown groups (or rounds, or a target) on the same axes, as SVG.
+
+    Rings mark the scale's points; the level names are spelled out under the legend, which
+    gives each group's n.
+    """
+    n_axes = len(axis_labels)
+    if n_axes < 3:
+        raise ValueError("a radar needs at least three axes")
+    legend_rows = 1 if len(series) <= 4 else math.ceil(len(series) / 3)
+    with _style(fonts):
+        fig = Figure(figsize=size)
+        bottom_in = 0.3 + 0.2 * legend_rows
+        plot_h = size[1] - bottom_in - 0.1
+        ax = fig.add_axes(
+            (0.5 - plot_h / size[0] / 2, bottom_in / size[1], plot_h / size[0], plot_h / size[1])
+        )
+        radar = _Radar(ax, n_axes, scale)
+        ax.set_xlim(-1.45, 1.45)
+        ax.set_ylim(-1.12, 1.22)
+        radar.grid()
+        radar.axis_labels([wrap_label(label, label_width) for label in axis_labels], 8.5)
+        handles = radar.series(series)
+        if handles:
+            columns = len(handles) if len(handles) <= 4 else 3
+            fig.legend(
+                handles=_row_major(handles, columns),
+                loc="lower center",
+                bbox_to_anchor=(0.5, 0.22 / size[1]),
+                ncol=columns,
+                handlelength=2.4,
+                columnspacing=1.4,
+                fontsize=7.5,
+            )
+        fig.text(0.5, 0.05 / size[1], _scale_key(scale), ha="center", fontsize=6.3, color=MUTED)
+        return _to_svg(fig)
+
+
+def radar_small_multiples(
+    axis_labels: Sequence[str],
+    panels: Sequence[Panel],
+    scale: ScaleSpec,
+    *,
+    columns: int = 4,
+    fonts: ReportFonts | None = None,
+) -> str:
+    """One small radar per shown group, each against the same reference, as SVG."""
+    if not panels:
+        raise ValueError("no panels to draw")
+    n_axes = len(axis_labels)
+    rows = math.ceil(len(panels) / columns)
+    cell_w, cell_h = 1.8, 2.05
+    width, height = cell_w * columns, cell_h * rows + 0.3
+    with _style(fonts):
+        fig = Figure(figsize=(width, height))
+        short = [wrap_label(label, 6, 3) for label in axis_labels]
+        handles: list[object] = []
+        for index, panel in enumerate(panels):
+            row, column = divmod(index, columns)
+            cell_top = height - row * cell_h
+            size = cell_w - 0.78
+            left = column * cell_w + (cell_w - size) / 2
+            bottom = cell_top - 0.62 - size
+            ax = fig.add_axes((left / width, bottom / height, size / width, size / height))
+            radar = _Radar(ax, n_axes, scale)
+            # Only the middle and outer rings: small panels stay legible and light to draw.
+            radar.grid(ring_numbers=False, every_ring=False)
+            radar.axis_labels(short, 5.0, distance=1.07)
+            handles = radar.series(panel.series, markersize=1.8)
+            fig.text(
+                (column + 0.5) * cell_w / width,
+                (cell_top - 0.08) / height,
+                wrap_label(panel.title, 26, 2),
+                ha="center",
+                va="top",
+                fontsize=7,
+                fontweight="bold",
+                color=INK,
+            )
+        if handles:
+            # The reference line is the same in every panel; the legend names it once.
+            fig.legend(handles[-1:], [handles[-1].get_label()], loc="lower center", fontsize=7)
+        return _to_svg(fig)
+
+
+def bar_chart(
+    labels: Sequence[str],
+    series: Sequence[Series],
+    scale: ScaleSpec,
+    *,
+    highlight: int | None = None,
+    highlight_label: str | None = None,
+    fonts: ReportFonts | None = None,
+) -> str:
+    """Horizontal grouped bars of dimension scores on the answer scale, as SVG.
+
+    Used for the improvement-cycle stages and for one dimension by group; ``highlight`` marks
+    one row (the bottleneck). A dashed series is drawn as target ticks rather than bars.
+    """
+    bars = [s for s in series if s.linestyle == "solid"]
+    marks = [s for s in series if s.linestyle != "solid"]
+    n_rows = len(labels)
+    ticklabels = [wrap_label(label, 24, 2) for label in labels]
+    if highlight is not None and highlight_label:
+        ticklabels[highlight] = f"{ticklabels[highlight]}\n▲ {highlight_label}"
+    row_h = 0.16 + 0.15 * len(bars)
+    width = 6.4
+    legend_rows = math.ceil(len(series) / 4)
+    height = 0.95 + 0.2 * legend_rows + n_rows * row_h
+    left = _label_inches(ticklabels, 8.5) + 0.15
+    with _style(fonts):
+        fig = Figure(figsize=(width, height))
+        bottom = 0.75 + 0.2 * legend_rows
+        ax = fig.add_axes(
+            (left / width, bottom / height, 1 - (left + 0.1) / width, 1 - (bottom + 0.08) / height)
+        )
+        thickness = 0.8 / max(1, len(bars))
+        if highlight is not None:
+            ax.axhspan(highlight - 0.48, highlight + 0.48, color="#FFF1DC", zorder=0, lw=0)
+        for index, item in enumerate(bars):
+            offsets = [row - 0.4 + thickness * (index + 0.5) for row in range(n_rows)]
+            values = [_nan(v) for v in item.values]
+            widths = [0 if math.isnan(v) else v - scale.min for v in values]
+            ax.barh(
+                offsets,
+                widths,
+                left=scale.min,
+                height=thickness * 0.86,
+                color=item.color,
+                label=item.legend_label,
+                zorder=2,
+            )
+            for y, value in zip(offsets, values, strict=True):
+                if not math.isnan(value):
+                    ax.text(value + 0.04, y, f"{value:.2f}", va="center", fontsize=6.6, color=INK)
+        for item in marks:
+            for row, value in enumerate(item.values):
+                if value is not None:
+                    ax.plot(
+                        [value, value],
+                        [row - 0.46, row + 0.46],
+                        color=item.color,
+                        linestyle="--",
+                        lw=1.2,
+                        zorder=3,
+                        label=item.legend_label if row == 0 else None,
+                    )
+        ax.set_ylim(n_rows - 0.5, -0.5)
+        ax.set_yticks(range(n_rows))
+        ax.set_yticklabels(ticklabels, color=INK, fontsize=8.5)
+        _scale_x_axis(ax, scale)
+        handles, legend_labels = ax.get_legend_handles_labels()
+        fig.legend(
+            handles,
+            legend_labels,
+            loc="lower center",
+            ncol=min(4, len(series)),
+            fontsize=7.5,
+            bbox_to_anchor=(0.5, 0.0),
+            handlelength=1.6,
+        )
+        return _to_svg(fig)
+
+
+def _scale_x_axis(ax: object, scale: ScaleSpec) -> None:
+    ax.set_xlim(scale.min, scale.max + 0.4)
+    ax.set_xticks(scale.points)
+    ax.set_xticklabels(
+        [
+            f"{p}\n{wrap_label(label, 12, 2)}"
+            for p, label in zip(scale.points, scale.labels, strict=True)
+        ],
+        fontsize=6.3,
+    )
+    ax.grid(axis="x", color=GRID, lw=0.7, zorder=0)
+    ax.set_axisbelow(True)
+    for side in ("top", "right", "left"):
+        ax.spines[side].set_visible(False)
+    ax.tick_params(axis="y", length=0)
+    ax.tick_params(axis="x", length=0, pad=3)
+
+
+def gap_chart(
+    bars: Sequence[GapBar],
+    *,
+    left_caption: str,
+    right_caption: str,
+    fonts: ReportFonts | None = None,
+) -> str:
+    """A diverging bar chart of the largest perception gaps, as SVG.
+
+    Bars to the right mean the first group of the pair rates the dimension higher. Gaps below
+    the notable size are drawn pale; significant ones carry an asterisk.
+    """
+    if not bars:
+        raise ValueError("no gaps to draw")
+    limit = max(1.0, max(abs(bar.difference) for bar in bars) * 1.3)
+    labels = [wrap_label(bar.label, 30, 2) for bar in bars]
+    width = 6.4
+    height = 0.75 + 0.36 * len(bars)
+    left = _label_inches(labels, 8) + 0.15
+    with _style(fonts):
+        fig = Figure(figsize=(width, height))
+        ax = fig.add_axes(
+            (left / width, 0.5 / height, 1 - (left + 0.15) / width, 1 - 0.62 / height)
+        )
+        for row, bar in enumerate(bars):
+            color = OKABE_ITO[0] if bar.difference >= 0 else OKABE_ITO[1]
+            alpha = 1.0 if bar.notable else 0.4
+            ax.barh(row, bar.difference, height=0.62, color=color, alpha=alpha, zorder=2)
+            mark = "*" if bar.significant else ""
+            offset = 0.03 * limit if bar.difference >= 0 else -0.03 * limit
+            ax.text(
+                bar.difference + offset,
+                row,
+                f"{bar.difference:+.2f}{mark}",
+                va="center",
+                ha="left" if bar.difference >= 0 else "right",
+                fontsize=7,
+                color=INK,
+            )
+        ax.axvline(0, color=INK, lw=0.8)
+        ax.set_xlim(-limit, limit)
+        ax.set_ylim(len(bars) - 0.5, -0.5)
+        ax.set_yticks(range(len(bars)))
+        ax.set_yticklabels(labels, color=INK, fontsize=8)
+        ax.grid(axis="x", color=GRID, lw=0.7, zorder=0)
+        ax.set_axisbelow(True)
+        for side in ("top", "right", "left"):
+            ax.spines[side].set_visible(False)
+        ax.tick_params(axis="y", length=0)
+        ax.tick_params(axis="x", labelsize=6.5, length=0)
+        ax.set_xlabel(f"← {left_caption}        {right_caption} →", fontsize=7.2, color=MUTED)
+        return _to_svg(fig)
+
+
+def heatmap(
+    rows: Sequence[HeatmapRow],
+    column_labels: Sequence[str],
+    *,
+    suppressed_label: str,
+    no_data_label: str = "–",
+    limit: float = 1.0,
+    fonts: ReportFonts | None = None,
+) -> str:
+    """Groups x dimensions, coloured by difference from the organisation, as SVG.
+
+    Suppressed rows are greyed and say so in every cell; they never carry a number.
+    """
+    if not rows:
+        raise ValueError("no rows to draw")
+    n_cols = len(column_labels)
+    cmap = matplotlib.colormaps["RdBu"]
+    norm = matplotlib.colors.Normalize(vmin=-limit, vmax=limit)
+    row_labels = [wrap_label(row.label, 20, 2) for row in rows]
+    left = _label_inches(row_labels, 7.5) + 0.12
+    cell_w, cell_h = 0.98, 0.34
+    width = left + cell_w * n_cols + 0.7
+    height = 0.5 + cell_h * len(rows) + 0.08
+    with _style(fonts):
+        fig = Figure(figsize=(width, height))
+        ax = fig.add_axes(
+            (left / width, 0.08 / height, cell_w * n_cols / width, cell_h * len(rows) / height)
+        )
+        for r, row in enumerate(rows):
+            if not row.suppressed and len(row.values) != n_cols:
+                raise ValueError(f"row {row.label!r} needs {n_cols} values")
+            for c in range(n_cols):
+                value = None if row.suppressed else row.values[c]
+                if row.suppressed:
+                    face, text, color = SUPPRESSED_FILL, suppressed_label, MUTED
+                elif value is None:
+                    face, text, color = "#F5F6F8", no_data_label, MUTED
+                else:
+                    face = cmap(norm(max(-limit, min(limit, value))))
+                    text = f"{value:+.2f}"
+                    color = "white" if abs(value) > 0.6 * limit else INK
+                ax.add_patch(Rectangle((c, r), 1, 1, facecolor=face, edgecolor="white", lw=1.5))
+                ax.text(c + 0.5, r + 0.5, text, ha="center", va="center", fontsize=7, color=color)
+        ax.set_xlim(0, n_cols)
+        ax.set_ylim(len(rows), 0)
+        ax.set_xticks([c + 0.5 for c in range(n_cols)])
+        ax.set_xticklabels([wrap_label(label, 11, 2) for label in column_labels], fontsize=7)
+        ax.xaxis.tick_top()
+        ax.set_yticks([r + 0.5 for r in range(len(rows))])
+        ax.set_yticklabels(row_labels, fontsize=7.5)
+        for tick, row in zip(ax.get_yticklabels(), rows, strict=True):
+            tick.set_color(MUTED if row.suppressed else INK)
+        ax.tick_params(length=0, pad=3)
+        for spine in ax.spines.values():
+            spine.set_visible(False)
+        bar_ax = fig.add_axes(
+            (
+                (left + cell_w * n_cols + 0.15) / width,
+                0.08 / height,
+                0.1 / width,
+                cell_h * len(rows) / height,
+            )
+        )
+        colorbar = fig.colorbar(matplotlib.cm.ScalarMappable(norm=norm, cmap=cmap), cax=bar_ax)
+        colorbar.ax.tick_params(labelsize=6, length=2)
+        colorbar.outline.set_visible(False)
+        return _to_svg(fig)
+
+
+def distribution_chart(
+    rows: Sequence[DistributionRow],
+    scale: ScaleSpec,
+    *,
+    label_width: int = 34,
+    show_values: bool = True,
+    fonts: ReportFonts | None = None,
+) -> str:
+    """Per-item stacked bars of how answers spread over the scale points, as SVG.
+
+    ``show_values=False`` leaves out the percentages and counts, for a page whose table
+    next to the chart already gives them (and to keep the PDF's text layout light).
+    """
+    if not rows:
+        raise ValueError("no items to draw")
+    n_points = len(scale.points)
+    colors = POINT_COLORS_5 if n_points == 5 else _sampled_colors(n_points)
+    labels = [wrap_label(row.label, label_width, 2) for row in rows]
+    width = 6.6
+    row_height = 0.36 if show_values else 0.24
+    height = 0.55 + row_height * len(rows)
+    left = _label_inches(labels, 7) + 0.12
+    with _style(fonts):
+        fig = Figure(figsize=(width, height))
+        ax = fig.add_axes(
+            (left / width, 0.08 / height, 1 - (left + 0.45) / width, 1 - 0.5 / height)
+        )
+        for r, row in enumerate(rows):
+            if len(row.proportions) != n_points:
+                raise ValueError(f"item {row.label!r} needs {n_points} shares")
+            lefts = [sum(row.proportions[:i]) for i in range(n_points)]
+            ax.barh([r] * n_points, row.proportions, left=lefts, height=0.66, color=colors, lw=0)
+            for index, share in enumerate(row.proportions):
+                if show_values and share >= 0.08:
+                    dark = index in (0, n_points - 1)
+                    ax.text(
+                        lefts[index] + share / 2,
+                        r,
+                        f"{share * 100:.0f}",
+                        ha="center",
+                        va="center",
+                        fontsize=6.2,
+                        color="white" if dark else INK,
+                    )
+            if show_values:
+                ax.text(1.015, r, f"n={row.n}", va="center", fontsize=6.2, color=MUTED)
+        ax.set_xlim(0, 1)
+        ax.set_ylim(len(rows) - 0.5, -0.5)
+        ax.set_yticks(range(len(rows)))
+        ax.set_yticklabels(labels, fontsize=7, color=INK)
+        ax.set_xticks([])
+        for spine in ax.spines.values():
+            spine.set_visible(False)
+        ax.tick_params(length=0)
+        handles = [Rectangle((0, 0), 1, 1, color=c) for c in colors]
+        labels_key = [f"{p} {label}" for p, label in zip(scale.points, scale.labels, strict=True)]
+        ax.legend(
+            handles,
+            labels_key,
+            loc="lower center",
+            bbox_to_anchor=(0.5, 1.0),
+            ncol=n_points,
+            fontsize=6.3,
+            handlelength=1.0,
+            handletextpad=0.4,
+            columnspacing=0.9,
+        )
+        return _to_svg(fig)
+
+
+def _sampled_colors(n: int) -> tuple[str, ...]:
+    cmap = matplotlib.colormaps["RdBu"]
+    return tuple(matplotlib.colors.to_hex(cmap(0.08 + 0.84 * i / (n - 1))) for i in range(n))

@@ -1,0 +1,287 @@
+"""A respondent's personal report: their own answers against the shown group averages.
+
+The respondent's own scores are computed with :mod:`app.analysis.scoring` from their own
+answers (the same rules as everyone's); averages come from the campaign's results object and
+appear only for groups that passed the anonymity threshold.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+from flask_babel import force_locale
+from flask_babel import gettext as _
+
+from app.analysis import (
+    Moments,
+    apply_reverse_coding,
+    dimension_scores,
+    maturity_level,
+    overall_scores_by_kind,
+)
+from app.models import Participant, utcnow
+from app.questionnaire import Questionnaire
+from app.reporting import charts
+from app.reporting.charts import ScaleSpec, Series
+from app.reporting.rendering import RenderedReport, render_html
+from app.reporting.service import ReportUnavailableError, campaign_results_for
+
+
+@dataclass(frozen=True)
+class IndividualItem:
+    number: str
+    text: str
+    answer: int | None
+    answer_label: str
+    organisation: float | None
+    role: float | None
+
+
+@dataclass(frozen=True)
+class IndividualDimension:
+    number: str
+    title: str
+    own: float | None
+    own_level: int | None
+    own_level_label: str
+    role: float | None
+    organisation: float | None
+    items: tuple[IndividualItem, ...]
+
+
+@dataclass(frozen=True)
+class NextStep:
+    item: str
+    next_level: int
+    descriptor: str
+
+
+@dataclass(frozen=True)
+class IndividualView:
+    locale: str
+    title: str
+    organization: str
+    campaign: str
+    questionnaire: str
+    name: str | None
+    department: str
+    role: str
+    submitted_at: datetime | None
+    generated_at: datetime
+    threshold: int
+    role_shown: bool
+    chart: str | None
+    dimensions: tuple[IndividualDimension, ...]
+    next_steps: tuple[NextStep, ...]
+    scale_labels: tuple[str, ...]
+
+
+def _check(participant: Participant) -> None:
+    campaign = participant.campaign
+    response = participant.response
+    if not campaign.individual_reports:
+        raise ReportUnavailableError(_("This assessment does not offer individual reports."))
+    if campaign.status != "closed":
+        raise ReportUnavailableError(
+            _("Your individual report becomes available once the assessment has closed.")
+        )
+    if response is None or response.status != "submitted":
+        raise ReportUnavailableError(_("There is no submitted response for this link."))
+
+
+def own_scores(questionnaire: Questionnaire, answers: dict[str, int | None]) -> dict[str, float]:
+    """The respondent's score on every dimension and overall per kind (NaN when none)."""
+    scale = questionnaire.scale
+    scores: dict[str, np.ndarray] = {}
+    for dimension in questionnaire.dimensions:
+        row = [
+            np.nan if answers.get(item.id) is None else float(answers[item.id])
+            for item in dimension.items
+        ]
+        matrix = apply_reverse_coding(
+            [row], [item.reverse for item in dimension.items], scale.min, scale.max
+        )
+        scores[dimension.id] = dimension_scores(matrix, [item.weight for item in dimension.items])
+    kinds = {d.id: d.kind for d in questionnaire.dimensions}
+    overall = overall_scores_by_kind(scores, kinds)
+    found = {key: float(values[0]) for key, values in scores.items()}
+    found.update({f"overall:{kind}": float(values[0]) for kind, values in overall.items()})
+    return found
+
+
+def _value(value: float) -> float | None:
+    return None if np.isnan(value) else value
+
+
+def _item_mean(group, questionnaire: Questionnaire, item_id: str) -> float | None:
+    if group is None or not group.shown:
+        return None
+    cell = group.distributions.get(item_id)
+    if cell is None or cell.status != "ok" or not cell.n:
+        return None
+    scored = {
+        questionnaire.scored_value(item_id, point): count
+        for point, count in zip(cell.points, cell.counts, strict=True)
+    }
+    return Moments.from_counts(scored).mean
+
+
+def build_individual_view(participant: Participant, locale: str) -> IndividualView:
+    """What the personal report of ``participant`` shows, in ``locale``."""
+    _check(participant)
+    campaign = participant.campaign
+    questionnaire = campaign.questionnaire
+    results = campaign_results_for(campaign)
+    answers = {
+        answer.item_id: answer.value
+        for answer in participant.response.answers
+        if answer.text is None
+    }
+    own = own_scores(questionnaire, answers)
+    organisation = results.organisation if results.organisation.shown else None
+    try:
+        role_group = results.group("role", role=participant.role.key)
+    except KeyError:
+        role_group = None
+    if role_group is not None and not role_group.shown:
+        role_group = None
+    scale = questionnaire.scale
+    scale_labels = tuple(scale.label(p, locale, questionnaire.default_locale) for p in scale.points)
+    role_label = participant.role.label(locale)
+
+    def group_mean(group, dimension_id: str) -> float | None:
+        if group is None:
+            return None
+        cell = group.scores.get(dimension_id)
+        return cell.mean if cell is not None and cell.shown else None
+
+    dimensions = []
+    lowest: list[tuple[int, str, str]] = []
+    for d_index, dimension in enumerate(questionnaire.dimensions, start=1):
+        own_score = _value(own[dimension.id])
+        level = maturity_level(own_score, scale.min, scale.max)
+        items = []
+        for i_index, item in enumerate(dimension.items, start=1):
+            answer = answers.get(item.id)
+            label = (
+                scale.label(answer, locale, questionnaire.default_locale)
+                if answer is not None
+                else _("Not applicable / no answer")
+            )
+            items.append(
+                IndividualItem(
+                    number=f"{d_index}.{i_index}",
+                    text=questionnaire.text(item.text, locale),
+                    answer=answer,
+                    answer_label=label,
+                    organisation=_item_mean(organisation, questionnaire, item.id),
+                    role=_item_mean(role_group, questionnaire, item.id),
+                )
+            )
+            if answer is not None:
+                scored = int(questionnaire.scored_value(item.id, answer))
+                lowest.append((scored, f"{d_index}.{i_index}", item.id))
+        dimensions.append(
+            IndividualDimension(
+                number=str(d_index),
+                title=questionnaire.text(dimension.title, locale),
+                own=own_score,
+                own_level=level,
+                own_level_label=""
+                if level is None
+                else scale.label(level, locale, questionnaire.default_locale),
+                role=group_mean(role_group, dimension.id),
+                organisation=group_mean(organisation, dimension.id),
+                items=tuple(items),
+            )
+        )
+    next_steps = []
+    for scored, _number, item_id in sorted(lowest)[:3]:
+        if scored >= scale.max:
+            continue
+        item = questionnaire.item(item_id)
+        descriptor = item.level(scored + 1, locale, questionnaire.default_locale)
+        if descriptor:
+            next_steps.append(
+                NextStep(questionnaire.text(item.text, locale), scored + 1, descriptor)
+            )
+    chart = _chart(
+        dimensions,
+        role_label,
+        role_group,
+        organisation,
+        ScaleSpec(scale.min, scale.max, scale_labels),
+        participant.role,
+        radar=questionnaire.kinds == ("capability",) and len(dimensions) >= 3,
+    )
+    return IndividualView(
+        locale=locale,
+        title=_("Personal CX maturity report"),
+        organization=results.organization_name,
+        campaign=results.campaign_name,
+        questionnaire=results.text(results.questionnaire.title, locale),
+        name=participant.name,
+        department=participant.department.name,
+        role=role_label,
+        submitted_at=participant.response.submitted_at,
+        generated_at=utcnow(),
+        threshold=results.anonymity_threshold,
+        role_shown=role_group is not None,
+        chart=chart,
+        dimensions=tuple(dimensions),
+        next_steps=tuple(next_steps),
+        scale_labels=scale_labels,
+    )
+
+
+def _chart(
+    dimensions: list[IndividualDimension],
+    role_label: str,
+    role_group: object,
+    organisation: object,
+    scale: ScaleSpec,
+    role: object,
+    *,
+    radar: bool,
+) -> str | None:
+    titles = [d.title for d in dimensions]
+    series = [
+        Series(_("You"), tuple(d.own for d in dimensions), charts.SELF_COLOR, linewidth=2.4),
+    ]
+    if role_group is not None:
+        series.append(
+            Series(
+                role_label,
+                tuple(d.role for d in dimensions),
+                charts.role_color(role.key, role.rank),
+                n=role_group.n,
+                linewidth=1.6,
+            )
+        )
+    if organisation is not None:
+        series.append(
+            Series(
+                _("Whole organisation"),
+                tuple(d.organisation for d in dimensions),
+                charts.ORGANIZATION_COLOR,
+                n=organisation.n,
+                linestyle="dashed",
+                linewidth=1.4,
+            )
+        )
+    if all(value is None for value in series[0].values):
+        return None
+    if radar:
+        svg = charts.radar_chart(titles, series, scale)
+    else:
+        svg = charts.bar_chart(titles, series, scale)
+    return charts.svg_data_uri(svg)
+
+
+def render_individual_html(participant: Participant, locale: str) -> RenderedReport:
+    """The personal report of ``participant`` as HTML (raises when not available)."""
+    with force_locale(locale):
+        view = build_individual_view(participant, locale)
+        return render_html("individual", {"report": view}, locale)

@@ -1,0 +1,69 @@
+"""The methods appendix: ``docs/methodology.md`` (or its translation) as report HTML."""
+
+from __future__ import annotations
+
+import re
+import threading
+from pathlib import Path
+
+from markdown_it import MarkdownIt
+from markupsafe import Markup
+
+from app.config import PROJECT_ROOT
+
+DOCS_DIR = PROJECT_ROOT / "docs"
+
+_cache: dict[Path, tuple[int, Markup]] = {}
+_lock = threading.Lock()
+_HEADING = re.compile(r"<(/?)h([1-5])>")
+#: Sections meant for the people running the application, not for the client's report.
+ADMIN_MARKERS = ("(for administrators)", "（管理者向け）")
+
+
+def methodology_path(locale: str, directory: Path = DOCS_DIR) -> Path:
+    """``methodology.<locale>.md`` when it exists, else the English ``methodology.md``."""
+    translated = directory / f"methodology.{locale}.md"
+    return translated if translated.is_file() else directory / "methodology.md"
+
+
+def methodology_html(locale: str, directory: Path = DOCS_DIR) -> Markup:
+    """The methodology document as HTML for the appendix.
+
+    Raw HTML in the Markdown is not passed through (the document is text, not markup), the
+    document's own title is dropped (the appendix has one) and headings move one level down
+    so they nest under it.
+    """
+    path = methodology_path(locale, directory)
+    mtime = path.stat().st_mtime_ns
+    with _lock:
+        cached = _cache.get(path)
+        if cached is not None and cached[0] == mtime:
+            return cached[1]
+    html = markdown_to_html(path.read_text(encoding="utf-8"))
+    with _lock:
+        _cache[path] = (mtime, html)
+    return html
+
+
+def markdown_to_html(text: str) -> Markup:
+    """Convert report Markdown (CommonMark with tables, no raw HTML) to appendix HTML.
+
+    Level-2 sections whose heading says they are for administrators are left out.
+    """
+    body = MarkdownIt("js-default").render(_without_admin_sections(text))
+    body = re.sub(r"^<h1>.*?</h1>\n", "", body, count=1)
+    body = _HEADING.sub(lambda m: f"<{m.group(1)}h{int(m.group(2)) + 1}>", body)
+    return Markup(body)  # noqa: S704 - markdown-it escapes the text and refuses raw HTML
+
+
+def _without_admin_sections(text: str) -> str:
+    kept: list[str] = []
+    skipping = False
+    for line in text.splitlines(keepends=True):
+        if line.startswith("## "):
+            skipping = any(marker in line for marker in ADMIN_MARKERS)
+        elif line.startswith("# "):
+            skipping = False
+        if not skipping:
+            kept.append(line)
+    return "".join(kept)

@@ -1,0 +1,268 @@
+"""What a report shows, as plain frozen data the templates read.
+
+The context builder fills these from the campaign's results object; templates never reach
+into the database or compute anything. Only groups that passed the anonymity threshold carry
+numbers: a suppressed group appears, at most, as a name in a list of groups too small to show.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from markupsafe import Markup
+
+
+@dataclass(frozen=True)
+class Cover:
+    organization: str
+    campaign: str
+    questionnaire: str
+    #: The department of a department report; None for the organisation report.
+    scope: str | None
+    opens_at: datetime | None
+    closes_at: datetime | None
+    generated_at: datetime
+    status: str
+    invited: int
+    submitted: int
+    response_rate: float | None
+    threshold: int
+
+
+@dataclass(frozen=True)
+class Level:
+    """A score placed on the maturity scale."""
+
+    mean: float | None
+    level: int | None
+    label: str
+    n: int | None = None
+
+
+@dataclass(frozen=True)
+class GroupScore:
+    """A shown group's score on one dimension (or overall)."""
+
+    key: str
+    label: str
+    n: int
+    mean: float | None
+    sd: float | None = None
+    level: int | None = None
+    agreement: float | None = None
+    #: Difference from the reference (the organisation), when one is shown.
+    difference: float | None = None
+    color: str | None = None
+
+
+@dataclass(frozen=True)
+class ItemRow:
+    id: str
+    number: str
+    text: str
+    n: int
+    mean: float | None
+    #: Share of answers per scale point as given (not reverse coded), or None without answers.
+    proportions: tuple[float, ...] | None
+    reverse: bool = False
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    item: str
+    current_level: int | None
+    next_level: int
+    #: What the next level looks like, from the questionnaire's anchored descriptors.
+    descriptor: str
+
+
+@dataclass(frozen=True)
+class DimensionView:
+    id: str
+    kind: str
+    number: str
+    anchor: str
+    title: str
+    description: str | None
+    score: Level
+    sd: float | None
+    ci_low: float | None
+    ci_high: float | None
+    agreement: float | None
+    alpha: float | None
+    target: float | None
+    #: The organisation's score, in a department report.
+    reference: float | None
+    roles: tuple[GroupScore, ...]
+    departments: tuple[GroupScore, ...]
+    hidden_groups: tuple[str, ...]
+    items: tuple[ItemRow, ...]
+    distribution_chart: str | None
+    recommendations: tuple[Recommendation, ...]
+    #: What to do next from the current level (the recommendation catalogue's text).
+    advice: str | None = None
+
+
+@dataclass(frozen=True)
+class KindSection:
+    """All dimensions of one kind (the five capabilities, or the four cycle stages)."""
+
+    kind: str
+    number: str
+    anchor: str
+    title: str
+    lead: str
+    overall: Level
+    chart: str | None
+    dimensions: tuple[DimensionView, ...]
+    #: The shown roles, in hierarchy order (columns of the overview table).
+    role_labels: tuple[str, ...] = ()
+    #: Stages only: the weakest stage and what to do about it.
+    bottleneck: DimensionView | None = None
+    actions: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Highlight:
+    """A practice (statement) among the most or the least established."""
+
+    title: str
+    mean: float | None
+    #: Where it belongs, e.g. "2.1 組織行動の力".
+    where: str
+    #: The anchored descriptor: of its current level (strengths) or the next one (priorities).
+    text: str | None
+
+
+@dataclass(frozen=True)
+class Card:
+    """A headline figure of the executive summary."""
+
+    label: str
+    value: str
+    note: str
+
+
+@dataclass(frozen=True)
+class Summary:
+    overall: tuple[tuple[str, Level], ...]
+    cards: tuple[Card, ...]
+    chart: str | None
+    chart_caption: str
+    strengths: tuple[Highlight, ...]
+    priorities: tuple[Highlight, ...]
+    gap_sentences: tuple[str, ...]
+    findings: tuple[str, ...]
+    progress_to_target: float | None = None
+
+
+@dataclass(frozen=True)
+class GapRow:
+    dimension: str
+    pair: str
+    label_a: str
+    label_b: str
+    mean_a: float
+    mean_b: float
+    difference: float
+    hedges_g: float | None
+    p_adjusted: float | None
+    significant: bool
+    notable: bool
+    direction: str | None
+    direction_label: str
+
+
+@dataclass(frozen=True)
+class GapsSection:
+    number: str
+    anchor: str
+    chart: str | None
+    rows: tuple[GapRow, ...]
+    blind_spots: tuple[GapRow, ...]
+    hidden_strengths: tuple[GapRow, ...]
+    department_rows: tuple[GapRow, ...] = ()
+
+
+@dataclass(frozen=True)
+class DepartmentsSection:
+    number: str
+    anchor: str
+    heatmap: str | None
+    small_multiples: str | None
+    dimensions: tuple[str, ...]
+    #: One row per shown department: its overall score and each dimension's score.
+    rows: tuple[tuple[GroupScore, tuple[float | None, ...]], ...]
+    hidden: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class TrendRow:
+    dimension: str
+    group: str
+    previous: float
+    current: float
+    change: float
+    hedges_g: float | None
+    p_adjusted: float | None
+    significant: bool
+    notable: bool
+
+
+@dataclass(frozen=True)
+class TrendSection:
+    number: str
+    anchor: str
+    previous_campaign: str
+    chart: str | None
+    rows: tuple[TrendRow, ...]
+
+
+@dataclass(frozen=True)
+class SuppressedGroup:
+    breakdown: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Methods:
+    number: str
+    anchor: str
+    invited: int
+    submitted: int
+    response_rate: float | None
+    threshold: int
+    suppressed: tuple[SuppressedGroup, ...]
+    questionnaire_id: str
+    questionnaire_version: str
+    questionnaire_hash: str
+    statistics: tuple[str, ...]
+    methodology: Markup
+    reliability: tuple[tuple[str, float | None, int], ...] = ()
+
+
+@dataclass(frozen=True)
+class TocEntry:
+    anchor: str
+    number: str
+    title: str
+    children: tuple[TocEntry, ...] = ()
+
+
+@dataclass(frozen=True)
+class ReportView:
+    """Everything the organisation and department templates render."""
+
+    kind: str
+    locale: str
+    title: str
+    cover: Cover
+    summary: Summary
+    sections: tuple[KindSection, ...]
+    gaps: GapsSection | None
+    departments: DepartmentsSection | None
+    trend: TrendSection | None
+    methods: Methods
+    toc: tuple[TocEntry, ...] = field(default_factory=tuple)
+    scale_labels: tuple[str, ...] = ()
