@@ -1,0 +1,136 @@
+"""Dashboard charts: the report's SVG charts, memoised per results version, plus a trend chart.
+
+Drawing with matplotlib costs tens of milliseconds per chart, and a closed campaign's figures
+never change while its results' data version stays the same, so each chart is kept in a small
+in-process cache keyed by that version, the language and everything the chart is drawn from.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from matplotlib.figure import Figure
+
+from app.reporting import charts
+from app.reporting.charts import GRID, INK, MUTED, OKABE_ITO, ScaleSpec, svg_data_uri
+
+#: Charts kept per process (each is a few tens of kilobytes).
+CACHE_SIZE = 256
+
+_lock = threading.Lock()
+_cache: OrderedDict[str, str] = OrderedDict()
+
+
+def cached_chart(key: Sequence[object], draw: Callable[[], str]) -> str:
+    """The ``data:`` URI of the SVG that ``draw`` returns, drawn once per distinct ``key``.
+
+    ``key`` must name everything the chart depends on: the results' data version, the
+    locale and the chart's inputs.
+    """
+    digest = hashlib.sha256(repr(tuple(key)).encode("utf-8")).hexdigest()
+    with _lock:
+        found = _cache.get(digest)
+        if found is not None:
+            _cache.move_to_end(digest)
+            return found
+    uri = svg_data_uri(draw())
+    with _lock:
+        _cache[digest] = uri
+        while len(_cache) > CACHE_SIZE:
+            _cache.popitem(last=False)
+    return uri
+
+
+def clear_chart_cache() -> None:
+    """Forget every memoised chart (tests)."""
+    with _lock:
+        _cache.clear()
+
+
+@dataclass(frozen=True)
+class TrendLine:
+    """One dimension's organisation score in each round, oldest first (None: not shown)."""
+
+    label: str
+    values: tuple[float | None, ...]
+    #: Whether the change into each round was significant (the first entry is always False).
+    significant: tuple[bool, ...] = ()
+
+
+def trend_chart(round_labels: Sequence[str], lines: Sequence[TrendLine], scale: ScaleSpec) -> str:
+    """A slope chart of scores over rounds (one line per dimension), as SVG.
+
+    A filled marker flags a change from the previous round that is statistically
+    significant; hollow markers are changes within the noise.
+    """
+    if len(round_labels) < 2 or not lines:
+        raise ValueError("a trend needs at least two rounds and one line")
+    width, height = 7.4, 3.6
+    # Zoom to the scores' range: over a few rounds changes are tenths of a point.
+    known = [v for line in lines for v in line.values if v is not None]
+    low = max(scale.min, math.floor((min(known, default=scale.min) - 0.25) * 2) / 2)
+    high = min(scale.max, math.ceil((max(known, default=scale.max) + 0.25) * 2) / 2)
+    with charts._style(None):
+        fig = Figure(figsize=(width, height))
+        ax = fig.add_axes((0.08, 0.14, 0.58, 0.78))
+        xs = list(range(len(round_labels)))
+        labels: list[tuple[float, str, str]] = []
+        for index, line in enumerate(lines):
+            color = OKABE_ITO[index % (len(OKABE_ITO) - 1)]
+            values = [math.nan if v is None else v for v in line.values]
+            ax.plot(xs, values, color=color, lw=1.8, zorder=2)
+            flags = line.significant or tuple(False for _ in values)
+            for x, value, significant in zip(xs, values, flags, strict=True):
+                if math.isnan(value):
+                    continue
+                ax.plot(
+                    [x],
+                    [value],
+                    marker="o",
+                    markersize=5.5,
+                    color=color,
+                    markerfacecolor=color if significant else "white",
+                    markeredgewidth=1.4,
+                    zorder=3,
+                )
+            last = next((v for v in reversed(values) if not math.isnan(v)), None)
+            if last is not None:
+                labels.append((last, line.label, color))
+        _end_labels(fig, labels, low, high)
+        ax.set_xlim(-0.2, len(round_labels) - 0.8)
+        ax.set_ylim(low, high)
+        ax.set_xticks(xs)
+        ax.set_xticklabels([charts.wrap_label(label, 18, 2) for label in round_labels])
+        ax.set_yticks([t / 2 for t in range(int(low * 2), int(high * 2) + 1)])
+        ax.grid(axis="y", color=GRID, lw=0.7, zorder=0)
+        ax.set_axisbelow(True)
+        for side in ("top", "right"):
+            ax.spines[side].set_visible(False)
+        ax.tick_params(length=0, colors=MUTED)
+        for tick in ax.get_xticklabels():
+            tick.set_color(INK)
+        return charts._to_svg(fig)
+
+
+def _end_labels(fig: Figure, labels: list[tuple[float, str, str]], low: float, high: float) -> None:
+    """Name each line at its last value, pushed apart so close values stay readable."""
+    gap = 0.055
+    placed: list[float] = []
+    for value, label, color in sorted(labels):
+        y = 0.14 + 0.78 * (value - low) / (high - low)
+        if placed and y - placed[-1] < gap:
+            y = placed[-1] + gap
+        placed.append(y)
+        fig.text(
+            0.68,
+            y,
+            f"{charts.wrap_label(label, 22, 1)}  {value:.2f}",
+            va="center",
+            fontsize=7.2,
+            color=color,
+        )

@@ -1,0 +1,262 @@
+"""Dashboard pages and their CSV twins: thin views over :mod:`app.dashboard.viewmodel`.
+
+Each view finds the campaign through :mod:`app.auth.access` (another organisation's campaign
+is a 404), reads the one results object and hands it to the page builder; the CSV of a page
+writes the same rows the page shows.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+from typing import Any
+
+from flask import Response, abort, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from app.auth.access import campaign_or_404, campaigns_query, can_manage
+from app.dashboard import benchmark as benchmarks
+from app.dashboard import bp
+from app.dashboard import viewmodel as vm
+from app.dashboard.data import results_for
+from app.extensions import db
+from app.i18n import current_locale
+from app.models import Campaign, Organization
+from app.results import CampaignResults
+
+
+class _Page:
+    """The campaign, its results and the page builder for one request."""
+
+    def __init__(self, campaign_id: int) -> None:
+        self.campaign = campaign_or_404(current_user, campaign_id)
+        self.locale = current_locale()
+        self.results: CampaignResults = results_for(self.campaign, self.locale)
+        self.builder = vm.Builder(self.results, self.campaign.questionnaire, self.locale)
+
+    def render(self, template: str, tab: str, **context: Any) -> str:
+        args = request.args.to_dict(flat=False)
+        args.pop("lang", None)
+        endpoint = request.endpoint or "dashboard.overview"
+        csv_url = url_for(f"{endpoint}_csv", **(request.view_args or {}), **args)
+        return render_template(
+            template,
+            campaign=self.campaign,
+            results=self.results,
+            tab=tab,
+            csv_url=csv_url,
+            pdf_url=url_for(
+                "reports.organization_pdf", campaign_id=self.campaign.id, lang=self.locale
+            ),
+            has_trend=self.results.previous is not None,
+            **context,
+        )
+
+
+def _csv(table: vm.Table, name: str) -> Response:
+    buffer = io.StringIO()
+    # The byte-order mark lets spreadsheet programs read the Japanese text as UTF-8.
+    buffer.write("\ufeff")
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(table.header)
+    writer.writerows(table.rows)
+    response = Response(buffer.getvalue(), mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _lookup(build: Callable[[], Any]) -> Any:
+    """A page model, or 404 when it names a department or dimension the campaign lacks."""
+    try:
+        return build()
+    except KeyError:
+        abort(404)
+
+
+@bp.get("/")
+@login_required
+def index() -> str:
+    """The campaigns the user may see, newest first, grouped by organisation."""
+    query = (
+        campaigns_query(current_user)
+        .where(Campaign.status.in_(("open", "closed")))
+        .join(Organization, Organization.id == Campaign.organization_id)
+        .add_columns(Organization.name)
+        .order_by(None)
+        .order_by(Organization.name, Campaign.id.desc())
+    )
+    rows = db.session.execute(query).all()
+    return render_template("dashboard/index.html", rows=rows)
+
+
+# Overview ---------------------------------------------------------------------------------
+
+
+@bp.get("/campaigns/<int:campaign_id>")
+@login_required
+def overview(campaign_id: int) -> str:
+    page = _Page(campaign_id)
+    return page.render("dashboard/overview.html", "overview", page=vm.overview(page.builder))
+
+
+@bp.get("/campaigns/<int:campaign_id>/overview.csv")
+@login_required
+def overview_csv(campaign_id: int) -> Response:
+    page = _Page(campaign_id)
+    return _csv(vm.overview(page.builder).table(), f"campaign-{campaign_id}-overview")
+
+
+# Departments ------------------------------------------------------------------------------
+
+
+def _departments(page: _Page) -> vm.DepartmentsPage:
+    return vm.departments(
+        page.builder,
+        sort=request.args.get("sort"),
+        direction=request.args.get("dir"),
+        compare=request.args.getlist("compare", type=int),
+    )
+
+
+@bp.get("/campaigns/<int:campaign_id>/departments")
+@login_required
+def departments(campaign_id: int) -> str:
+    page = _Page(campaign_id)
+    return page.render("dashboard/departments.html", "departments", page=_departments(page))
+
+
+@bp.get("/campaigns/<int:campaign_id>/departments.csv")
+@login_required
+def departments_csv(campaign_id: int) -> Response:
+    page = _Page(campaign_id)
+    return _csv(_departments(page).table(), f"campaign-{campaign_id}-departments")
+
+
+@bp.get("/campaigns/<int:campaign_id>/departments/<int:department_id>")
+@login_required
+def department(campaign_id: int, department_id: int) -> str:
+    page = _Page(campaign_id)
+    model = _lookup(lambda: vm.department(page.builder, department_id))
+    department_pdf = url_for(
+        "reports.department_pdf",
+        campaign_id=campaign_id,
+        department_id=department_id,
+        lang=page.locale,
+    )
+    return page.render(
+        "dashboard/department.html", "departments", page=model, department_pdf=department_pdf
+    )
+
+
+@bp.get("/campaigns/<int:campaign_id>/departments/<int:department_id>.csv")
+@login_required
+def department_csv(campaign_id: int, department_id: int) -> Response:
+    page = _Page(campaign_id)
+    model = _lookup(lambda: vm.department(page.builder, department_id))
+    return _csv(model.table(), f"campaign-{campaign_id}-department-{department_id}")
+
+
+# Roles ------------------------------------------------------------------------------------
+
+
+def _roles(page: _Page) -> vm.RolesPage:
+    department_id = request.args.get("department", type=int)
+    return _lookup(lambda: vm.roles(page.builder, department_id))
+
+
+@bp.get("/campaigns/<int:campaign_id>/roles")
+@login_required
+def roles(campaign_id: int) -> str:
+    page = _Page(campaign_id)
+    return page.render("dashboard/roles.html", "roles", page=_roles(page))
+
+
+@bp.get("/campaigns/<int:campaign_id>/roles.csv")
+@login_required
+def roles_csv(campaign_id: int) -> Response:
+    page = _Page(campaign_id)
+    return _csv(_roles(page).table(), f"campaign-{campaign_id}-roles")
+
+
+# Dimensions -------------------------------------------------------------------------------
+
+
+@bp.get("/campaigns/<int:campaign_id>/dimensions/<dimension_id>")
+@login_required
+def dimension(campaign_id: int, dimension_id: str) -> str:
+    page = _Page(campaign_id)
+    model = _lookup(lambda: vm.dimension(page.builder, dimension_id))
+    return page.render("dashboard/dimension.html", "overview", page=model)
+
+
+@bp.get("/campaigns/<int:campaign_id>/dimensions/<dimension_id>.csv")
+@login_required
+def dimension_csv(campaign_id: int, dimension_id: str) -> Response:
+    page = _Page(campaign_id)
+    model = _lookup(lambda: vm.dimension(page.builder, dimension_id))
+    return _csv(model.table(), f"campaign-{campaign_id}-dimension-{dimension_id}")
+
+
+# Trend ------------------------------------------------------------------------------------
+
+
+def _earlier_rounds(page: _Page) -> list[CampaignResults]:
+    """The earlier rounds' results, oldest first, following the previous-round chain."""
+    rounds: list[CampaignResults] = []
+    seen = {page.campaign.id}
+    previous_id = page.campaign.previous_campaign_id
+    visible = campaigns_query(current_user).where(
+        Campaign.organization_id == page.campaign.organization_id
+    )
+    while previous_id is not None and previous_id not in seen and len(rounds) < vm.MAX_ROUNDS:
+        previous = db.session.scalar(visible.where(Campaign.id == previous_id))
+        if previous is None:
+            break
+        seen.add(previous.id)
+        rounds.insert(0, results_for(previous, page.locale))
+        previous_id = previous.previous_campaign_id
+    return rounds
+
+
+@bp.get("/campaigns/<int:campaign_id>/trend")
+@login_required
+def trend(campaign_id: int) -> str:
+    page = _Page(campaign_id)
+    model = vm.trend(page.builder, _earlier_rounds(page))
+    return page.render("dashboard/trend.html", "trend", page=model)
+
+
+@bp.get("/campaigns/<int:campaign_id>/trend.csv")
+@login_required
+def trend_csv(campaign_id: int) -> Response:
+    page = _Page(campaign_id)
+    model = vm.trend(page.builder, _earlier_rounds(page))
+    return _csv(model.table(), f"campaign-{campaign_id}-trend")
+
+
+# Benchmark --------------------------------------------------------------------------------
+
+
+def _benchmark(page: _Page) -> benchmarks.BenchmarkPage:
+    return benchmarks.benchmark(page.builder, page.campaign)
+
+
+@bp.get("/campaigns/<int:campaign_id>/benchmark")
+@login_required
+def benchmark(campaign_id: int) -> str:
+    page = _Page(campaign_id)
+    return page.render(
+        "dashboard/benchmark.html",
+        "benchmark",
+        page=_benchmark(page),
+        is_consultant=can_manage(current_user, page.campaign.organization_id),
+    )
+
+
+@bp.get("/campaigns/<int:campaign_id>/benchmark.csv")
+@login_required
+def benchmark_csv(campaign_id: int) -> Response:
+    page = _Page(campaign_id)
+    return _csv(_benchmark(page).table(), f"campaign-{campaign_id}-benchmark")

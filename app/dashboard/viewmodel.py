@@ -1,0 +1,1089 @@
+"""What each dashboard page shows, built from the campaign's one results object.
+
+Nothing here computes a statistic: means, levels, gaps, effect sizes, agreement, trends and
+distributions are read from :class:`~app.results.model.CampaignResults`; this module only
+picks, orders, formats, words and charts them. A group or cell the anonymity rules withhold
+is carried as ``suppressed`` with no number at all, so a template cannot print one by mistake.
+Every page model also gives its table as plain rows for the CSV download.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
+
+from flask_babel import gettext as _
+
+from app.dashboard.charts import TrendLine, cached_chart, trend_chart
+from app.reporting import charts
+from app.reporting.charts import ScaleSpec, Series
+from app.reporting.formatting import p_value, percent, score, signed
+
+if TYPE_CHECKING:
+    from app.questionnaire import Questionnaire
+    from app.results.model import (
+        CampaignResults,
+        DimensionResult,
+        GapResult,
+        GroupResult,
+        ScoreCell,
+    )
+
+OK = "ok"
+SUPPRESSED = "suppressed"
+#: Largest perception gaps worded on the overview.
+OVERVIEW_GAPS = 3
+#: How many departments may be overlaid on one radar.
+COMPARE_MIN, COMPARE_MAX = 2, 5
+#: Heatmap colour buckets: upper bounds of |difference from the organisation|.
+HEAT_STEPS = (0.1, 0.3, 0.6)
+BLIND_SPOT = "blind_spot_at_the_top"
+#: Rounds shown on the trend page, newest included.
+MAX_ROUNDS = 6
+
+Row = list[str]
+
+
+@dataclass(frozen=True)
+class Table:
+    """A page's table as text cells: what the CSV download writes."""
+
+    header: Row
+    rows: list[Row]
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One figure as displayed; ``status`` other than ``ok`` means no number is given."""
+
+    status: str
+    mean: float | None = None
+    n: int | None = None
+    difference: float | None = None
+    level_label: str = ""
+    agreement: float | None = None
+
+    @property
+    def shown(self) -> bool:
+        return self.status == OK
+
+    @property
+    def text(self) -> str:
+        return score(self.mean) if self.shown else ""
+
+    @property
+    def heat(self) -> str:
+        """The heatmap colour class, by bucket of the difference from the organisation."""
+        if self.status == SUPPRESSED:
+            return "heat-suppressed"
+        if not self.shown or self.difference is None:
+            return "heat-none"
+        size = abs(self.difference)
+        step = sum(1 for bound in HEAT_STEPS if size >= bound)
+        if step == 0:
+            return "heat-0"
+        return f"heat-{'p' if self.difference > 0 else 'n'}{step}"
+
+
+@dataclass(frozen=True)
+class Dim:
+    id: str
+    kind: str
+    title: str
+
+
+@dataclass(frozen=True)
+class GroupRow:
+    key: str
+    label: str
+    status: str
+    n: int | None
+    depth: int = 0
+    cells: tuple[Cell, ...] = ()
+    overall: tuple[Cell, ...] = ()
+    department_id: int | None = None
+
+    @property
+    def shown(self) -> bool:
+        return self.status == OK
+
+
+@dataclass(frozen=True)
+class Chart:
+    uri: str
+    alt: str
+
+
+@dataclass(frozen=True)
+class KindSummary:
+    kind: str
+    title: str
+    overall: Cell
+    dimensions: tuple[tuple[Dim, Cell], ...]
+    chart: Chart | None
+
+
+@dataclass(frozen=True)
+class GapLine:
+    dimension: str
+    dimension_id: str
+    label_a: str
+    label_b: str
+    mean_a: float
+    mean_b: float
+    difference: float
+    hedges_g: float | None
+    p_adjusted: float | None
+    significant: bool
+    notable: bool
+    direction: str
+    reading: str
+    sentence: str
+
+
+@dataclass(frozen=True)
+class Counts:
+    invited: int
+    submitted: int
+    rate: float | None
+
+
+class Builder:
+    """Reads one results object in one language; shared by every page."""
+
+    def __init__(self, results: CampaignResults, questionnaire: Questionnaire, locale: str):
+        self.results = results
+        self.questionnaire = questionnaire
+        self.locale = locale
+        info = results.questionnaire
+        self.scale = ScaleSpec(
+            info.scale_min,
+            info.scale_max,
+            tuple(
+                self.text(info.scale_labels[p]) for p in range(info.scale_min, info.scale_max + 1)
+            ),
+        )
+        self.dims = tuple(Dim(d.id, d.kind, self.text(d.title)) for d in results.dimensions)
+        self.role_ranks = {g.key["role"]: rank for rank, g in enumerate(results.by_role)}
+
+    # Helpers ------------------------------------------------------------------------------
+
+    def text(self, value: Any) -> str:
+        return self.results.text(value, self.locale)
+
+    def kind_title(self, kind: str) -> str:
+        if kind == "capability":
+            return _("The five capabilities")
+        if kind == "stage":
+            return _("The CX improvement cycle")
+        return kind
+
+    def chart_key(self, name: str, *parts: object) -> tuple[object, ...]:
+        return (self.results.campaign_id, self.results.data_version, self.locale, name, parts)
+
+    def cell(self, cell: ScoreCell | None, reference: ScoreCell | None = None) -> Cell:
+        if cell is None:
+            return Cell("no_data")
+        if not cell.shown:
+            return Cell(cell.status)
+        difference = None
+        if reference is not None and reference.shown and cell.mean is not None:
+            difference = cell.mean - (reference.mean or 0.0)
+        return Cell(
+            OK,
+            cell.mean,
+            cell.n,
+            difference,
+            self.text(cell.level_label),
+            cell.agreement,
+        )
+
+    def row(
+        self, group: GroupResult, key: str, *, reference: GroupResult | None = None
+    ) -> GroupRow:
+        """A group's cells on every dimension; a withheld group gets no cells at all."""
+        if not group.shown:
+            return GroupRow(
+                key,
+                self.text(group.label),
+                group.status,
+                None,
+                group.depth,
+                department_id=group.key.get("department"),
+            )
+        ref = reference or self.results.organisation
+        cells = tuple(
+            self.cell(group.scores.get(d.id), ref.scores.get(d.id) if ref.shown else None)
+            for d in self.dims
+        )
+        overall = tuple(
+            self.cell(group.overall.get(kind), ref.overall.get(kind) if ref.shown else None)
+            for kind in self.results.kinds
+        )
+        return GroupRow(
+            key,
+            self.text(group.label),
+            OK,
+            group.n,
+            group.depth,
+            cells,
+            overall,
+            department_id=group.key.get("department"),
+        )
+
+    def organisation_row(self) -> GroupRow:
+        row = self.row(self.results.organisation, "organisation")
+        # The organisation is the reference: a difference from itself says nothing.
+        cells = tuple(replace(c, difference=None) for c in row.cells)
+        overall = tuple(replace(c, difference=None) for c in row.overall)
+        return GroupRow(row.key, _("Whole organisation"), row.status, row.n, 0, cells, overall)
+
+    def role_rows(
+        self, groups: Iterable[GroupResult], reference: GroupResult
+    ) -> tuple[GroupRow, ...]:
+        """Role groups as rows named by role, compared with ``reference``."""
+        rows = (self.row(g, g.key["role"], reference=reference) for g in groups)
+        return tuple(
+            GroupRow(r.key, self.role_label(r.key), r.status, r.n, 0, r.cells, r.overall)
+            for r in rows
+        )
+
+    def role_label(self, key: str) -> str:
+        for group in self.results.by_role:
+            if group.key["role"] == key:
+                return self.text(group.label)
+        return key
+
+    def gap_line(self, gap: GapResult) -> GapLine:
+        higher, lower = (
+            (gap.a_label, gap.b_label)
+            if gap.difference > 0
+            else (
+                gap.b_label,
+                gap.a_label,
+            )
+        )
+        dimension = self.text(self.results.dimension(gap.dimension).title)
+        sentence = _(
+            "%(higher)s rate %(dimension)s %(difference)s points higher than "
+            "%(lower)s (%(reading)s).",
+            higher=self.text(higher),
+            lower=self.text(lower),
+            dimension=dimension,
+            difference=f"{abs(gap.difference):.2f}",
+            reading=self.text(gap.direction_label),
+        )
+        return GapLine(
+            dimension,
+            gap.dimension,
+            self.text(gap.a_label),
+            self.text(gap.b_label),
+            gap.mean_a,
+            gap.mean_b,
+            gap.difference,
+            gap.hedges_g,
+            gap.p_adjusted,
+            gap.significant,
+            gap.notable,
+            gap.direction,
+            self.text(gap.direction_label),
+            sentence,
+        )
+
+    def kind_chart(
+        self,
+        kind: str,
+        series: Sequence[Series],
+        name: str,
+        alt: str,
+    ) -> Chart | None:
+        """A radar of ``series`` over the kind's dimensions (bars when fewer than three)."""
+        dims = [d for d in self.dims if d.kind == kind]
+        shown = [s for s in series if any(v is not None for v in s.values)]
+        if not dims or not shown:
+            return None
+        titles = [d.title for d in dims]
+        spec = tuple((s.label, s.values, s.color, s.n, s.linestyle) for s in shown)
+        if len(dims) >= 3:
+            uri = cached_chart(
+                self.chart_key(name, kind, spec),
+                lambda: charts.radar_chart(titles, shown, self.scale),
+            )
+        else:
+            uri = cached_chart(
+                self.chart_key(name, kind, spec, "bars"),
+                lambda: charts.bar_chart(titles, shown, self.scale),
+            )
+        return Chart(uri, alt)
+
+    def series_of(
+        self, group: GroupResult, kind: str, label: str, color: str, **style: Any
+    ) -> Series:
+        values = []
+        for d in self.dims:
+            if d.kind != kind:
+                continue
+            cell = group.scores.get(d.id)
+            values.append(cell.mean if cell is not None and cell.shown and group.shown else None)
+        return Series(label, tuple(values), color, n=group.n if group.shown else None, **style)
+
+    def organisation_series(self, kind: str, *, reference: bool = False) -> Series:
+        if reference:
+            return self.series_of(
+                self.results.organisation,
+                kind,
+                _("Whole organisation"),
+                charts.PREVIOUS_COLOR,
+                linestyle="dashed",
+                linewidth=1.4,
+            )
+        return self.series_of(
+            self.results.organisation,
+            kind,
+            _("Whole organisation"),
+            charts.ORGANIZATION_COLOR,
+            fill=True,
+            linewidth=2.4,
+        )
+
+    def role_series(self, groups: Iterable[GroupResult], kind: str) -> list[Series]:
+        found = []
+        for group in groups:
+            if not group.shown:
+                continue
+            role = group.key["role"]
+            color = charts.role_color(role, self.role_ranks.get(role, 0))
+            found.append(self.series_of(group, kind, self.role_label(role), color))
+        return found
+
+    def describe(self, series: Sequence[Series], kind: str) -> str:
+        """Alt text: what the chart shows, with each group's values in words."""
+        dims = [d for d in self.dims if d.kind == kind]
+        parts = []
+        for s in series:
+            values = ", ".join(
+                f"{d.title} {score(v)}"
+                for d, v in zip(dims, s.values, strict=True)
+                if v is not None
+            )
+            if values:
+                parts.append(f"{s.label}: {values}")
+        return "; ".join(parts)
+
+    # Counts -------------------------------------------------------------------------------
+
+    def counts(self) -> Counts:
+        total = self.results.response_counts.total
+        return Counts(total.invited, total.submitted, total.response_rate)
+
+
+# Pages ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OverviewPage:
+    counts: Counts
+    organisation_shown: bool
+    kinds: tuple[KindSummary, ...]
+    findings: tuple[tuple[str, str], ...]
+    gaps: tuple[GapLine, ...]
+    hidden_roles: tuple[str, ...]
+
+    def table(self) -> Table:
+        header = [_("Kind"), _("Dimension"), _("Score"), _("Maturity level"), _("Responses")]
+        rows: list[Row] = []
+        for kind in self.kinds:
+            rows.append(_kind_row(kind.title, _("Overall"), kind.overall))
+            for dim, cell in kind.dimensions:
+                rows.append(_kind_row(kind.title, dim.title, cell))
+        return Table(header, rows)
+
+
+def _kind_row(kind: str, title: str, cell: Cell) -> Row:
+    if not cell.shown:
+        return [kind, title, SUPPRESSED, "", ""]
+    return [kind, title, score(cell.mean), cell.level_label, str(cell.n or "")]
+
+
+def overview(builder: Builder) -> OverviewPage:
+    """The organisation at a glance: levels per kind, the role radar, findings and gaps."""
+    results = builder.results
+    org = results.organisation
+    kinds = []
+    for kind in results.kinds:
+        dims = tuple(
+            (d, builder.cell(org.scores.get(d.id))) for d in builder.dims if d.kind == kind
+        )
+        series = [builder.organisation_series(kind)]
+        series += builder.role_series(results.by_role, kind)
+        chart = (
+            builder.kind_chart(
+                kind,
+                series,
+                "overview",
+                _(
+                    "Radar chart of %(kind)s by role. %(values)s",
+                    kind=builder.kind_title(kind),
+                    values=builder.describe(series, kind),
+                ),
+            )
+            if org.shown
+            else None
+        )
+        kinds.append(
+            KindSummary(
+                kind, builder.kind_title(kind), builder.cell(org.overall.get(kind)), dims, chart
+            )
+        )
+    role_gaps = sorted(results.gaps_of("role"), key=lambda g: (-abs(g.difference), g.dimension))
+    findings = tuple((f.severity, builder.text(f.text)) for f in results.findings)
+    hidden = tuple(builder.text(g.label) for g in results.by_role if g.status == SUPPRESSED)
+    return OverviewPage(
+        builder.counts(),
+        org.shown,
+        tuple(kinds),
+        findings,
+        tuple(builder.gap_line(g) for g in role_gaps[:OVERVIEW_GAPS]),
+        hidden,
+    )
+
+
+@dataclass(frozen=True)
+class DepartmentsPage:
+    dims: tuple[Dim, ...]
+    kinds: tuple[tuple[str, str], ...]
+    organisation: GroupRow
+    rows: tuple[GroupRow, ...]
+    sort: str
+    direction: str
+    sortable: tuple[str, ...]
+    selected: tuple[int, ...]
+    compare_message: str | None
+    overlays: tuple[Chart, ...]
+    legend: tuple[tuple[str, str], ...]
+
+    def table(self) -> Table:
+        header = [_("Department"), _("Responses")]
+        header += [_("%(kind)s (overall)", kind=title) for _kind, title in self.kinds]
+        for dim in self.dims:
+            header += [
+                dim.title,
+                _("%(dimension)s (difference from the organisation)", dimension=dim.title),
+            ]
+        rows = [_department_csv(self.organisation, self.dims, self.kinds)]
+        rows += [_department_csv(row, self.dims, self.kinds) for row in self.rows]
+        return Table(header, rows)
+
+
+def _department_csv(row: GroupRow, dims: Sequence[Dim], kinds: Sequence[Any]) -> Row:
+    if not row.shown:
+        return [row.label, SUPPRESSED] + [SUPPRESSED] * (len(kinds) + 2 * len(dims))
+    out = [row.label, str(row.n)]
+    out += [score(c.mean) if c.shown else c.status for c in row.overall]
+    for cell in row.cells:
+        if cell.shown:
+            out += [
+                score(cell.mean),
+                signed(cell.difference) if cell.difference is not None else "",
+            ]
+        else:
+            out += [cell.status, ""]
+    return out
+
+
+def departments(
+    builder: Builder,
+    *,
+    sort: str | None = None,
+    direction: str | None = None,
+    compare: Sequence[int] = (),
+) -> DepartmentsPage:
+    """The department x dimension heatmap, sorted as asked, with up to five radars overlaid."""
+    results = builder.results
+    rows = [builder.row(g, str(g.key["department"])) for g in results.by_department]
+    sortable = (
+        "name",
+        "n",
+        *tuple(f"overall-{k}" for k in results.kinds),
+        *tuple(d.id for d in builder.dims),
+    )
+    sort = sort if sort in sortable else "name"
+    direction = direction if direction in ("asc", "desc") else ("asc" if sort == "name" else "desc")
+    rows = _sorted_rows(rows, sort, direction, builder.dims, results.kinds)
+
+    shown_ids = {g.key["department"] for g in results.by_department if g.shown}
+    known_ids = {g.key["department"] for g in results.by_department}
+    wanted = tuple(dict.fromkeys(i for i in compare if i in known_ids))
+    selected = tuple(i for i in wanted if i in shown_ids)
+    message = None
+    overlays: list[Chart] = []
+    if compare:
+        if len(selected) < len(wanted):
+            message = _(
+                "Departments below the anonymity threshold cannot be compared and were left out."
+            )
+        if len(selected) < COMPARE_MIN or len(selected) > COMPARE_MAX:
+            message = _(
+                "Choose between %(low)s and %(high)s departments to compare (you chose %(count)s).",
+                low=COMPARE_MIN,
+                high=COMPARE_MAX,
+                count=len(selected),
+            )
+        else:
+            overlays = _overlays(builder, selected)
+    kinds = tuple((k, builder.kind_title(k)) for k in results.kinds)
+    legend = (
+        ("heat-n3", _("0.6 or more below")),
+        ("heat-n2", _("0.3–0.6 below")),
+        ("heat-n1", _("0.1–0.3 below")),
+        ("heat-0", _("within ±0.1")),
+        ("heat-p1", _("0.1–0.3 above")),
+        ("heat-p2", _("0.3–0.6 above")),
+        ("heat-p3", _("0.6 or more above")),
+        ("heat-suppressed", _("Suppressed (below the anonymity threshold)")),
+    )
+    return DepartmentsPage(
+        builder.dims,
+        kinds,
+        builder.organisation_row(),
+        tuple(rows),
+        sort,
+        direction,
+        sortable,
+        selected,
+        message,
+        tuple(overlays),
+        legend,
+    )
+
+
+def _sorted_rows(
+    rows: list[GroupRow], sort: str, direction: str, dims: Sequence[Dim], kinds: Sequence[str]
+) -> list[GroupRow]:
+    """Rows in the asked order; withheld rows always last, in their hierarchy order.
+
+    Withheld rows never take part in a numeric sort: their position would hint at the
+    figures they hide.
+    """
+    if sort == "name":
+        ordered = list(rows)
+        return list(reversed(ordered)) if direction == "desc" else ordered
+    shown = [r for r in rows if r.shown]
+    hidden = [r for r in rows if not r.shown]
+
+    def value(row: GroupRow) -> float | None:
+        if sort == "n":
+            return float(row.n or 0)
+        if sort.startswith("overall-"):
+            cell = row.overall[list(kinds).index(sort.removeprefix("overall-"))]
+        else:
+            cell = row.cells[[d.id for d in dims].index(sort)]
+        return cell.mean if cell.shown else None
+
+    with_value = [r for r in shown if value(r) is not None]
+    without = [r for r in shown if value(r) is None]
+    with_value.sort(key=lambda r: (value(r), r.label), reverse=direction == "desc")
+    return with_value + without + hidden
+
+
+def _overlays(builder: Builder, selected: Sequence[int]) -> list[Chart]:
+    results = builder.results
+    charts_found = []
+    for kind in results.kinds:
+        series = []
+        for index, department_id in enumerate(selected):
+            group = results.group("department", department=department_id)
+            series.append(
+                builder.series_of(group, kind, builder.text(group.label), charts.group_color(index))
+            )
+        series.append(builder.organisation_series(kind, reference=True))
+        chart = builder.kind_chart(
+            kind,
+            series,
+            "overlay",
+            _(
+                "Radar chart comparing departments on %(kind)s. %(values)s",
+                kind=builder.kind_title(kind),
+                values=builder.describe(series, kind),
+            ),
+        )
+        if chart is not None:
+            charts_found.append(chart)
+    return charts_found
+
+
+@dataclass(frozen=True)
+class ItemView:
+    id: str
+    number: str
+    text: str
+    #: (group label, n, shares per scale point) for each shown group; withheld ones listed apart.
+    groups: tuple[tuple[str, int, tuple[float, ...]], ...]
+    hidden: tuple[str, ...]
+    next_level: str | None = None
+
+
+@dataclass(frozen=True)
+class DepartmentPage:
+    dims: tuple[Dim, ...]
+    department_id: int
+    label: str
+    shown: bool
+    n: int | None
+    row: GroupRow
+    organisation: GroupRow
+    roles: tuple[GroupRow, ...]
+    items: tuple[ItemView, ...]
+    charts: tuple[Chart, ...]
+    points: tuple[str, ...]
+
+    def table(self) -> Table:
+        header = [_("Group"), _("Responses")] + [d.title for d in self.dims]
+        rows = [_score_csv(r, len(self.dims)) for r in (self.row, *self.roles, self.organisation)]
+        return Table(header, rows)
+
+
+def _score_csv(row: GroupRow, columns: int) -> Row:
+    if not row.shown:
+        return [row.label, SUPPRESSED] + [SUPPRESSED] * columns
+    return [row.label, str(row.n)] + [score(c.mean) if c.shown else c.status for c in row.cells]
+
+
+def department(builder: Builder, department_id: int) -> DepartmentPage:
+    """One department: its scores, by role within it, and its answers item by item.
+
+    Raises ``KeyError`` for a department the campaign's results do not know.
+    """
+    results = builder.results
+    group = results.group("department", department=department_id)
+    row = builder.row(group, str(department_id))
+    inner = [g for g in results.by_role_department if g.key.get("department") == department_id]
+    roles = builder.role_rows(inner, results.organisation)
+    items: list[ItemView] = []
+    chart_list: list[Chart] = []
+    if group.shown:
+        groups = [(row.label, group)] + [(builder.role_label(g.key["role"]), g) for g in inner]
+        items = _item_views(builder, groups, [d.id for d in builder.dims])
+        for kind in results.kinds:
+            series = [
+                builder.series_of(
+                    group, kind, row.label, charts.ORGANIZATION_COLOR, fill=True, linewidth=2.4
+                ),
+                builder.organisation_series(kind, reference=True),
+            ]
+            series += builder.role_series(inner, kind)
+            chart = builder.kind_chart(
+                kind,
+                series,
+                f"department-{department_id}",
+                _(
+                    "Radar chart of %(department)s by role. %(values)s",
+                    department=row.label,
+                    values=builder.describe(series, kind),
+                ),
+            )
+            if chart is not None:
+                chart_list.append(chart)
+    return DepartmentPage(
+        builder.dims,
+        department_id,
+        row.label,
+        group.shown,
+        group.n if group.shown else None,
+        row,
+        builder.organisation_row(),
+        roles,
+        tuple(items),
+        tuple(chart_list),
+        _points(builder),
+    )
+
+
+def _points(builder: Builder) -> tuple[str, ...]:
+    return tuple(
+        f"{p} {label}" for p, label in zip(builder.scale.points, builder.scale.labels, strict=True)
+    )
+
+
+def _item_views(
+    builder: Builder,
+    groups: Sequence[tuple[str, GroupResult]],
+    dimension_ids: Sequence[str],
+    *,
+    next_level: int | None = None,
+) -> list[ItemView]:
+    views = []
+    numbers = {d.id: index for index, d in enumerate(builder.results.dimensions, start=1)}
+    for dimension in builder.results.dimensions:
+        if dimension.id not in dimension_ids:
+            continue
+        for index, item_id in enumerate(dimension.items, start=1):
+            item = builder.questionnaire.item(item_id)
+            shown = []
+            hidden = []
+            for label, group in groups:
+                cell = group.distributions.get(item_id) if group.shown else None
+                if cell is not None and cell.status == OK and cell.n:
+                    shown.append((label, cell.n, cell.proportions or ()))
+                elif group.status == SUPPRESSED or (cell is not None and cell.status == SUPPRESSED):
+                    hidden.append(label)
+            descriptor = None
+            if next_level is not None:
+                descriptor = item.level(
+                    next_level, builder.locale, builder.questionnaire.default_locale
+                )
+            views.append(
+                ItemView(
+                    item_id,
+                    f"{numbers[dimension.id]}.{index}",
+                    builder.questionnaire.text(item.text, builder.locale),
+                    tuple(shown),
+                    tuple(hidden),
+                    descriptor,
+                )
+            )
+    return views
+
+
+@dataclass(frozen=True)
+class RolesPage:
+    dims: tuple[Dim, ...]
+    roles: tuple[GroupRow, ...]
+    organisation: GroupRow
+    gaps: tuple[GapLine, ...]
+    blind_spots: tuple[GapLine, ...]
+    departments: tuple[tuple[int, str, bool], ...]
+    department_id: int | None
+    department_label: str | None
+    department_shown: bool
+    charts: tuple[Chart, ...]
+
+    def table(self) -> Table:
+        header = [_("Dimension")] + [r.label for r in self.roles] + [self.organisation.label]
+        rows = []
+        for index, dim in enumerate(self.dims):
+            row = [dim.title]
+            for role in (*self.roles, self.organisation):
+                if not role.shown:
+                    row.append(SUPPRESSED)
+                else:
+                    cell = role.cells[index]
+                    row.append(score(cell.mean) if cell.shown else cell.status)
+            rows.append(row)
+        rows.append([])
+        rows.append(
+            [
+                _("Dimension"),
+                _("Group A"),
+                _("Group B"),
+                _("Difference"),
+                _("Effect size (g)"),
+                _("Adjusted p"),
+                _("Significant"),
+                _("Reading"),
+            ]
+        )
+        for gap in self.gaps:
+            rows.append(
+                [
+                    gap.dimension,
+                    gap.label_a,
+                    gap.label_b,
+                    signed(gap.difference),
+                    score(gap.hedges_g),
+                    p_value(gap.p_adjusted),
+                    "*" if gap.significant else "",
+                    gap.sentence,
+                ]
+            )
+        return Table(header, rows)
+
+
+def roles(builder: Builder, department_id: int | None = None) -> RolesPage:
+    """Roles side by side, organisation-wide or within one department, with their gaps.
+
+    Raises ``KeyError`` for a department the campaign's results do not know.
+    """
+    results = builder.results
+    scope_label = None
+    scope_shown = True
+    if department_id is None:
+        groups = list(results.by_role)
+        gaps = list(results.gaps_of("role"))
+        reference = results.organisation
+    else:
+        scope = results.group("department", department=department_id)
+        scope_label = builder.text(scope.label)
+        scope_shown = scope.shown
+        groups = [g for g in results.by_role_department if g.key.get("department") == department_id]
+        gaps = [
+            g for g in results.gaps_of("role_department") if g.a.get("department") == department_id
+        ]
+        reference = scope
+    shown_keys = {g.key["role"] for g in groups if g.shown}
+    # Defence in depth: a gap is only worded between two groups that are shown.
+    gaps = [g for g in gaps if g.a.get("role") in shown_keys and g.b.get("role") in shown_keys]
+    gaps.sort(key=lambda g: (-abs(g.difference), g.dimension))
+    rows = builder.role_rows(groups, reference)
+    if department_id is None:
+        org_row = builder.organisation_row()
+    else:
+        org_row = builder.row(reference, str(department_id))
+    lines = tuple(builder.gap_line(g) for g in gaps)
+    chart_list = []
+    if scope_shown:
+        for kind in results.kinds:
+            series = builder.role_series(groups, kind)
+            chart = builder.kind_chart(
+                kind,
+                series,
+                f"roles-{department_id}",
+                _(
+                    "Radar chart of %(kind)s by role. %(values)s",
+                    kind=builder.kind_title(kind),
+                    values=builder.describe(series, kind),
+                ),
+            )
+            if chart is not None:
+                chart_list.append(chart)
+    choices = tuple(
+        (g.key["department"], ("　" * g.depth) + builder.text(g.label), g.shown)
+        for g in results.by_department
+    )
+    return RolesPage(
+        builder.dims,
+        rows,
+        org_row,
+        lines,
+        tuple(line for line in lines if line.direction == BLIND_SPOT),
+        choices,
+        department_id,
+        scope_label,
+        scope_shown,
+        tuple(chart_list),
+    )
+
+
+@dataclass(frozen=True)
+class DimensionPage:
+    dim: Dim
+    description: str
+    organisation: Cell
+    reliability: float | None
+    roles: tuple[tuple[str, str, Cell], ...]
+    items: tuple[ItemView, ...]
+    #: One stacked-bar chart per item (None when no group's answers can be shown).
+    charts: tuple[Chart | None, ...]
+    recommendation: str | None
+    next_level: int | None
+    points: tuple[str, ...]
+    others: tuple[Dim, ...]
+
+    def table(self) -> Table:
+        header = [_("Item"), _("Statement"), _("Group"), _("Responses"), *list(self.points)]
+        rows: list[Row] = []
+        for item in self.items:
+            for label, n, shares in item.groups:
+                rows.append([item.number, item.text, label, str(n)] + [percent(s) for s in shares])
+            for label in item.hidden:
+                rows.append(
+                    [item.number, item.text, label, SUPPRESSED] + [SUPPRESSED] * len(self.points)
+                )
+        return Table(header, rows)
+
+
+def dimension(builder: Builder, dimension_id: str) -> DimensionPage:
+    """One capability or stage: items by role, agreement and what the next level looks like.
+
+    Raises ``KeyError`` for a dimension the questionnaire does not have.
+    """
+    results = builder.results
+    result: DimensionResult = results.dimension(dimension_id)
+    dim = next(d for d in builder.dims if d.id == dimension_id)
+    org_cell = builder.cell(result.organisation)
+    role_cells = tuple(
+        (
+            g.key["role"],
+            builder.role_label(g.key["role"]),
+            builder.cell(g.scores.get(dimension_id)) if g.shown else Cell(g.status),
+        )
+        for g in results.by_role
+    )
+    groups = [(_("Whole organisation"), results.organisation)]
+    groups += [(builder.role_label(g.key["role"]), g) for g in results.by_role]
+    level = result.level
+    next_level = level + 1 if level is not None and level < builder.scale.max else None
+    items = _item_views(builder, groups, [dimension_id], next_level=next_level)
+    item_charts = tuple(_item_chart(builder, dim, item) for item in items)
+    recommendation = (
+        None if result.recommendation is None else builder.text(result.recommendation.text)
+    )
+    return DimensionPage(
+        dim,
+        builder.text(result.description) if result.description else "",
+        org_cell,
+        result.reliability.alpha,
+        role_cells,
+        tuple(items),
+        item_charts,
+        recommendation,
+        next_level,
+        _points(builder),
+        builder.dims,
+    )
+
+
+def _item_chart(builder: Builder, dim: Dim, item: ItemView) -> Chart | None:
+    rows = [
+        charts.DistributionRow(label, shares, n)
+        for label, n, shares in item.groups
+        if len(shares) == len(builder.scale.points)
+    ]
+    if not rows:
+        return None
+    spec = tuple((r.label, r.proportions, r.n) for r in rows)
+    uri = cached_chart(
+        builder.chart_key("distribution", item.id, spec),
+        lambda: charts.distribution_chart(rows, builder.scale, label_width=20),
+    )
+    return Chart(
+        uri,
+        _(
+            "Stacked bars of how answers to statement %(number)s of %(dimension)s spread over "
+            "the scale, for the organisation and each role shown.",
+            number=item.number,
+            dimension=dim.title,
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class TrendRowView:
+    dimension: str
+    group: str
+    previous: float
+    current: float
+    change: float
+    hedges_g: float | None
+    p_adjusted: float | None
+    significant: bool
+
+
+@dataclass(frozen=True)
+class TrendPage:
+    rounds: tuple[str, ...]
+    previous_name: str | None
+    chart: Chart | None
+    rows: tuple[TrendRowView, ...]
+    series: tuple[TrendLine, ...] = field(default_factory=tuple)
+    dims: tuple[Dim, ...] = ()
+
+    @property
+    def matrix(self) -> list[tuple[str, list[TrendRowView | None]]]:
+        """The rows as group x dimension, in the order the results give the groups."""
+        groups: dict[str, dict[str, TrendRowView]] = {}
+        for row in self.rows:
+            groups.setdefault(row.group, {})[row.dimension] = row
+        return [(group, [cells.get(d.title) for d in self.dims]) for group, cells in groups.items()]
+
+    def table(self) -> Table:
+        header = [
+            _("Group"),
+            _("Dimension"),
+            _("Previous"),
+            _("Current"),
+            _("Change"),
+            _("Effect size (g)"),
+            _("Adjusted p"),
+            _("Significant"),
+        ]
+        rows = [
+            [
+                r.group,
+                r.dimension,
+                score(r.previous),
+                score(r.current),
+                signed(r.change),
+                score(r.hedges_g),
+                p_value(r.p_adjusted),
+                "*" if r.significant else "",
+            ]
+            for r in self.rows
+        ]
+        return Table(header, rows)
+
+
+def trend(builder: Builder, rounds: Sequence[CampaignResults]) -> TrendPage:
+    """Change over rounds: ``rounds`` are earlier results of the same organisation, oldest first.
+
+    The chart follows each dimension's organisation score over every round; the table gives
+    each shown group's change since the previous round, as the results engine tested it.
+    """
+    results = builder.results
+    chain = [*rounds, results][-MAX_ROUNDS:]
+    if results.previous is None or len(chain) < 2:
+        return TrendPage(tuple(r.campaign_name for r in chain), None, None, ())
+    lines = []
+    for d in builder.dims:
+        values: list[float | None] = []
+        flags: list[bool] = []
+        for position, round_results in enumerate(chain):
+            org = round_results.organisation
+            cell = org.scores.get(d.id) if org.shown else None
+            values.append(cell.mean if cell is not None and cell.shown else None)
+            significant = False
+            if position > 0:
+                significant = any(
+                    t.significant
+                    for t in round_results.trends
+                    if t.breakdown == "organisation" and t.dimension == d.id
+                )
+            flags.append(significant)
+        if any(v is not None for v in values):
+            lines.append(TrendLine(d.title, tuple(values), tuple(flags)))
+    labels = tuple(r.campaign_name for r in chain)
+    chart = None
+    if lines:
+        spec = tuple((line.label, line.values, line.significant) for line in lines)
+        uri = cached_chart(
+            builder.chart_key("trend", labels, spec),
+            lambda: trend_chart(labels, lines, builder.scale),
+        )
+        words = "; ".join(
+            f"{line.label}: " + " → ".join(score(v) for v in line.values) for line in lines
+        )
+        chart = Chart(
+            uri,
+            _("Slope chart of the organisation's scores over the rounds. %(values)s", values=words),
+        )
+    order = {d.id: i for i, d in enumerate(results.dimensions)}
+    breakdown_order = {"organisation": 0, "role": 1, "department": 2}
+    trends = sorted(
+        (t for t in results.trends if t.breakdown in breakdown_order),
+        key=lambda t: (breakdown_order[t.breakdown], str(dict(t.key)), order.get(t.dimension, 0)),
+    )
+    rows = tuple(
+        TrendRowView(
+            builder.text(results.dimension(t.dimension).title),
+            _("Whole organisation") if t.breakdown == "organisation" else builder.text(t.label),
+            t.previous_mean,
+            t.current_mean,
+            t.change,
+            t.hedges_g,
+            t.p_adjusted,
+            t.significant,
+        )
+        for t in trends
+        if _trend_group_shown(results, t.breakdown, t.key)
+    )
+    return TrendPage(
+        labels, results.previous.campaign_name, chart, rows, tuple(lines), builder.dims
+    )
+
+
+def _trend_group_shown(results: CampaignResults, breakdown: str, key: Any) -> bool:
+    try:
+        return results.group(breakdown, **dict(key)).shown
+    except KeyError:
+        return False
