@@ -1,0 +1,50 @@
+"""The background job queue: RQ on ``REDIS_URL``, or None in local (single-machine) mode.
+
+Callers decide what local mode means for them (run the job inline, or refuse); every web
+node and worker pointing at the same Redis shares the same queues.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from flask import current_app
+from redis import Redis
+from rq import Queue
+
+#: The queue report jobs and other slow work go to unless a caller names another.
+DEFAULT_QUEUE = "default"
+#: A job running longer than this is stopped by the worker (PDF batches of large campaigns).
+DEFAULT_JOB_TIMEOUT_S = 1800
+
+_connections: dict[str, Redis] = {}
+_lock = threading.Lock()
+
+
+def redis_connection(url: str) -> Redis:
+    """A shared client for ``url`` (one connection pool per process and URL)."""
+    with _lock:
+        connection = _connections.get(url)
+        if connection is None:
+            # Short timeouts: a dead Redis must fail a request quickly, not hang a thread.
+            connection = Redis.from_url(
+                url, socket_connect_timeout=2, socket_timeout=10, health_check_interval=30
+            )
+            _connections[url] = connection
+        return connection
+
+
+def get_queue(name: str = DEFAULT_QUEUE) -> Queue | None:
+    """The RQ queue ``name`` on the app's ``REDIS_URL``, or None when no Redis is configured."""
+    url = current_app.config.get("REDIS_URL")
+    if not url:
+        return None
+    return Queue(name, connection=redis_connection(url), default_timeout=DEFAULT_JOB_TIMEOUT_S)
+
+
+def ping() -> str:
+    """A trivial job, to check end to end that a worker picks up what a web node enqueues."""
+    import os
+    import socket
+
+    return f"pong from {socket.gethostname()} pid {os.getpid()}"

@@ -1,0 +1,675 @@
+"""Load and fault tests: simulated respondents against gunicorn on loopback.
+
+Usage: python scripts/loadtest.py [--respondents N] [--concurrency C] [--scenarios a,b,...]
+
+Scenarios (default: all, in this order):
+  sqlite            N respondents, SQLite database, no faults
+  postgres          N respondents, PostgreSQL database, no faults
+  sqlite-faults     SQLite, gunicorn workers SIGKILLed twice while respondents save
+  postgres-faults   PostgreSQL, workers SIGKILLed and the PostgreSQL server restarted mid-run
+  redis-batch       a report batch on the RQ worker while Redis is stopped and restarted
+
+Every respondent opens their personal link, starts, answers every page, reviews and submits;
+one in ten stops after two pages and stays a draft. Failed requests (connection errors, 502,
+503, 504) are retried like a browser's user would: saves and submits are idempotent.
+Afterwards the database is checked answer by answer: every submitted response present once
+with exactly the answers sent, every draft intact. The server's log is searched for the
+personal link tokens. Results go to bench-results/loadtest.json.
+
+Traffic goes only to 127.0.0.1. The PostgreSQL and Redis of this machine are restarted by
+the fault scenarios and always left running.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import secrets
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import httpx  # noqa: E402
+from sqlalchemy import create_engine, text  # noqa: E402
+
+OUT = ROOT / "bench-results"
+BIN = Path(sys.executable).parent
+PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+PG_DATABASE = "cx_loadtest"
+REDIS_URL = "redis://127.0.0.1:6379/14"
+RETRY_STATUSES = {429, 502, 503, 504}
+MAX_ATTEMPTS = 10
+CSRF_RE = re.compile(r'<input[^>]*name="csrf_token"[^>]*value="([^"]+)"')
+RADIO_RE = re.compile(r'<input type="radio" id="[^"]*" name="(q_[^"]+)" value="([^"]+)"')
+TEXTAREA_RE = re.compile(r'<textarea id="[^"]*" name="(q_[^"]+)"')
+
+
+def _pg_version() -> str:
+    return sorted(os.listdir("/etc/postgresql"))[-1]
+
+
+def pg_restart() -> float:
+    started = time.monotonic()
+    subprocess.run(  # noqa: S603
+        ["pg_ctlcluster", "--skip-systemctl-redirect", _pg_version(), "main", "restart"],  # noqa: S607
+        check=True,
+        capture_output=True,
+    )
+    return time.monotonic() - started
+
+
+def redis_stop() -> None:
+    subprocess.run(["redis-cli", "-p", "6379", "shutdown", "nosave"], check=False)  # noqa: S607
+
+
+def redis_start() -> None:
+    subprocess.run(
+        [  # noqa: S607
+            "redis-server",
+            "--daemonize",
+            "yes",
+            "--bind",
+            "127.0.0.1",
+            "-::1",
+            "--port",
+            "6379",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            "/var/lib/redis",
+            "--logfile",
+            "/var/log/redis/ci.log",
+        ],
+        check=True,
+    )
+    for _ in range(50):
+        if subprocess.run(["redis-cli", "-p", "6379", "ping"], capture_output=True).returncode == 0:  # noqa: S607
+            return
+        time.sleep(0.1)
+
+
+def ensure_services() -> None:
+    """Leave PostgreSQL and Redis running whatever happened."""
+    if subprocess.run(["pg_isready", "-h", "127.0.0.1", "-q"]).returncode != 0:  # noqa: S607
+        subprocess.run(  # noqa: S603
+            ["pg_ctlcluster", "--skip-systemctl-redirect", _pg_version(), "main", "start"],  # noqa: S607
+            check=False,
+        )
+    if subprocess.run(["redis-cli", "-p", "6379", "ping"], capture_output=True).returncode != 0:  # noqa: S607
+        redis_start()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+# --------------------------------------------------------------------------- set-up
+
+
+@dataclass
+class Fixture:
+    url: str
+    campaign_id: int
+    #: (participant id, personal token) per simulated respondent.
+    people: list[tuple[int, str]]
+
+
+def fresh_database(kind: str, scratch: Path) -> str:
+    if kind == "sqlite":
+        return f"sqlite:///{scratch / 'loadtest.sqlite3'}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{PG_DATABASE}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{PG_DATABASE}"'))
+    admin.dispose()
+    return PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + PG_DATABASE
+
+
+def seed(url: str, respondents: int, secret_key: str) -> Fixture:
+    """Migrate the database and create an open campaign with ``respondents`` invitations."""
+    from flask_migrate import upgrade
+
+    from app import create_app
+    from app.extensions import db
+    from app.operations.campaigns import create_campaign, open_campaign
+    from app.operations.library import get_questionnaire
+    from app.operations.organizations import add_department, create_organization
+    from app.operations.participants import invite_participant
+
+    app = create_app(
+        {"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": secret_key, "LOG_LEVEL": "WARNING"}
+    )
+    with app.app_context():
+        upgrade()
+        org = create_organization("loadtest", "負荷試験株式会社")
+        departments = [add_department(org, f"部門{i:02d}") for i in range(1, 9)]
+        campaign = create_campaign(org, get_questionnaire("cx-five-capabilities"), "負荷試験")
+        open_campaign(campaign)
+        people = []
+        for i in range(respondents):
+            participant, token = invite_participant(
+                campaign, departments[i % len(departments)], org.roles[i % len(org.roles)]
+            )
+            people.append((participant.id, token))
+        db.session.commit()
+        fixture = Fixture(url, campaign.id, people)
+        db.session.remove()
+        db.engine.dispose()
+    return fixture
+
+
+class Server:
+    """``gunicorn --config gunicorn.conf.py wsgi:app`` on a loopback port."""
+
+    def __init__(self, env: dict[str, str], log_path: Path) -> None:
+        self.port = free_port()
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        self.env = {**os.environ, **env, "PORT": str(self.port), "HOST": "127.0.0.1"}
+        self.log_path = log_path
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def __enter__(self) -> Server:
+        log = self.log_path.open("wb")
+        self.process = subprocess.Popen(  # noqa: S603
+            [str(BIN / "gunicorn"), "--config", "gunicorn.conf.py", "wsgi:app"],
+            cwd=ROOT,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(self.base_url + "/readyz", timeout=2).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.25)
+        self.__exit__()
+        raise RuntimeError(f"gunicorn did not become ready; see {self.log_path}")
+
+    def workers(self) -> list[int]:
+        assert self.process is not None
+        path = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        return [int(pid) for pid in path.read_text().split()] if path.exists() else []
+
+    def __exit__(self, *exc: object) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=40)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+
+
+# --------------------------------------------------------------------------- respondents
+
+
+@dataclass
+class Stats:
+    latencies: list[float] = field(default_factory=list)
+    requests: int = 0
+    retries: int = 0
+    retry_causes: dict[str, int] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+    done: int = 0
+
+
+class RespondentFailed(Exception):
+    pass
+
+
+async def _request(
+    client: httpx.AsyncClient, stats: Stats, method: str, url: str, expect: set[int], **kwargs: Any
+) -> httpx.Response:
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        started = time.perf_counter()
+        try:
+            response = await client.request(method, url, **kwargs)
+        except httpx.TransportError as exc:
+            cause = type(exc).__name__
+        else:
+            stats.latencies.append(time.perf_counter() - started)
+            stats.requests += 1
+            if response.status_code in expect:
+                return response
+            if response.status_code not in RETRY_STATUSES:
+                raise RespondentFailed(f"{method} {url.split('?')[0]}: {response.status_code}")
+            cause = str(response.status_code)
+        stats.retries += 1
+        stats.retry_causes[cause] = stats.retry_causes.get(cause, 0) + 1
+        await asyncio.sleep(min(0.2 * 2 ** (attempt - 1), 5.0))
+    raise RespondentFailed(f"{method} {url.split('?')[0]}: gave up after {MAX_ATTEMPTS} attempts")
+
+
+def _csrf(html: str) -> str:
+    match = CSRF_RE.search(html)
+    if not match:
+        raise RespondentFailed("no CSRF token on the page")
+    return match.group(1)
+
+
+def _answers_for(html: str, index: int, page: int) -> dict[str, str]:
+    """Deterministic answers for every question on a page (a varied but known pattern)."""
+    options: dict[str, list[str]] = {}
+    for name, value in RADIO_RE.findall(html):
+        options.setdefault(name, []).append(value)
+    answers = {}
+    for position, (name, values) in enumerate(sorted(options.items())):
+        answers[name] = values[(index + page + position) % len(values)]
+    for name in TEXTAREA_RE.findall(html):
+        answers[name] = f"回答者{index}の自由記述（{name}）"
+    return answers
+
+
+async def respondent(
+    index: int, token: str, base_url: str, stats: Stats, draft_only: bool
+) -> tuple[str, dict[str, str]]:
+    """Run one respondent; returns (final state, answers sent)."""
+    sent: dict[str, str] = {}
+    async with httpx.AsyncClient(base_url=base_url, timeout=30) as client:
+        await _request(client, stats, "GET", f"/r/{token}", {302})
+        welcome = await _request(client, stats, "GET", "/survey/welcome", {200})
+        await _request(
+            client, stats, "POST", "/survey/start", {302}, data={"csrf_token": _csrf(welcome.text)}
+        )
+        page = 1
+        while True:
+            html = (await _request(client, stats, "GET", f"/survey/page?n={page}", {200})).text
+            answers = _answers_for(html, index, page)
+            moved = await _request(
+                client,
+                stats,
+                "POST",
+                f"/survey/page?n={page}",
+                {302},
+                data={**answers, "csrf_token": _csrf(html), "action": "next"},
+            )
+            sent.update(answers)
+            if draft_only and page == 2:
+                return "draft", sent
+            if "/survey/review" in moved.headers["location"]:
+                break
+            page += 1
+        review = await _request(client, stats, "GET", "/survey/review", {200})
+        await _request(
+            client, stats, "POST", "/survey/submit", {302}, data={"csrf_token": _csrf(review.text)}
+        )
+        await _request(client, stats, "GET", "/survey/thanks", {200})
+    return "submitted", sent
+
+
+async def run_respondents(
+    fixture: Fixture,
+    base_url: str,
+    concurrency: int,
+    time_limit: float,
+    faults: list[tuple[float, str]],
+    server: Server,
+) -> tuple[Stats, dict[int, tuple[str, dict[str, str]]], list[dict[str, Any]], float]:
+    stats = Stats()
+    outcomes: dict[int, tuple[str, dict[str, str]]] = {}
+    gate = asyncio.Semaphore(concurrency)
+    total = len(fixture.people)
+
+    async def one(index: int, participant_id: int, token: str) -> None:
+        async with gate:
+            try:
+                outcomes[participant_id] = await respondent(
+                    index, token, base_url, stats, draft_only=index % 10 == 9
+                )
+            except RespondentFailed as exc:
+                stats.errors.append(f"respondent {index}: {exc}")
+            finally:
+                stats.done += 1
+
+    fault_log: list[dict[str, Any]] = []
+
+    async def inject() -> None:
+        for at, fault in sorted(faults):
+            while stats.done < at * total:
+                await asyncio.sleep(0.05)
+            event: dict[str, Any] = {"fault": fault, "at_respondent": stats.done}
+            if fault == "worker-kill":
+                victims = server.workers()
+                if victims:
+                    os.kill(victims[0], signal.SIGKILL)
+                    event["killed_pid"] = victims[0]
+            elif fault == "pg-restart":
+                event["restart_seconds"] = round(await asyncio.to_thread(pg_restart), 2)
+            fault_log.append(event)
+            print(f"  fault injected: {event}", flush=True)
+
+    started = time.perf_counter()
+    tasks = [one(i, pid, token) for i, (pid, token) in enumerate(fixture.people)]
+    await asyncio.wait_for(asyncio.gather(inject(), *tasks), timeout=time_limit)
+    return stats, outcomes, fault_log, time.perf_counter() - started
+
+
+# --------------------------------------------------------------------------- checks
+
+
+def verify(fixture: Fixture, outcomes: dict[int, tuple[str, dict[str, str]]]) -> dict[str, Any]:
+    """Compare the database with what the respondents sent, answer by answer."""
+    engine = create_engine(fixture.url)
+    with engine.connect() as conn:
+        responses = conn.execute(
+            text(
+                "SELECT participant_id, status, count(*) OVER (PARTITION BY participant_id) "
+                "FROM response WHERE campaign_id = :c"
+            ),
+            {"c": fixture.campaign_id},
+        ).all()
+        stored: dict[int, dict[str, str]] = {}
+        rows = conn.execute(
+            text(
+                "SELECT r.participant_id, a.item_id, a.value, a.not_applicable, a.text "
+                "FROM answer a JOIN response r ON r.id = a.response_id WHERE r.campaign_id = :c"
+            ),
+            {"c": fixture.campaign_id},
+        ).all()
+        duplicates = conn.execute(
+            text(
+                "SELECT count(*) FROM (SELECT response_id, item_id FROM answer "
+                "GROUP BY response_id, item_id HAVING count(*) > 1) d"
+            )
+        ).scalar()
+    engine.dispose()
+    for participant_id, item_id, value, not_applicable, free_text in rows:
+        shown = "na" if not_applicable else (free_text if free_text is not None else str(value))
+        stored.setdefault(participant_id, {})[f"q_{item_id}"] = shown
+    status = {pid: st for pid, st, _ in responses}
+    result = {
+        "submitted_expected": sum(1 for s, _ in outcomes.values() if s == "submitted"),
+        "submitted_found": sum(1 for s in status.values() if s == "submitted"),
+        "drafts_expected": sum(1 for s, _ in outcomes.values() if s == "draft"),
+        "drafts_found": sum(1 for s in status.values() if s == "draft"),
+        "responses_duplicated": sum(1 for _, _, n in responses if n > 1),
+        "answer_rows_duplicated": duplicates,
+        "answers_expected": sum(len(sent) for _, sent in outcomes.values()),
+        "answers_found": len(rows),
+        "answers_missing": 0,
+        "answers_wrong": 0,
+        "responses_in_wrong_state": 0,
+    }
+    for participant_id, (state, sent) in outcomes.items():
+        if status.get(participant_id) != state:
+            result["responses_in_wrong_state"] += 1
+        have = stored.get(participant_id, {})
+        for name, value in sent.items():
+            if name not in have:
+                result["answers_missing"] += 1
+            elif have[name] != value:
+                result["answers_wrong"] += 1
+    result["ok"] = (
+        result["submitted_found"] == result["submitted_expected"]
+        and result["drafts_found"] == result["drafts_expected"]
+        and result["answers_found"] == result["answers_expected"]
+        and not result["answers_missing"]
+        and not result["answers_wrong"]
+        and not result["responses_duplicated"]
+        and not result["answer_rows_duplicated"]
+        and not result["responses_in_wrong_state"]
+    )
+    return result
+
+
+def tokens_in_log(log_path: Path, fixture: Fixture) -> int:
+    content = log_path.read_text(encoding="utf-8", errors="replace")
+    return sum(1 for _, token in fixture.people if token in content)
+
+
+def _percentile(values: list[float], q: float) -> float:
+    if not values:
+        return 0.0
+    return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
+
+
+# --------------------------------------------------------------------------- scenarios
+
+
+def respondent_scenario(
+    name: str, kind: str, faults: list[tuple[float, str]], args: argparse.Namespace
+) -> dict[str, Any]:
+    print(f"== {name}: {args.respondents} respondents on {kind}", flush=True)
+    secret_key = secrets.token_hex(32)
+    with tempfile.TemporaryDirectory(prefix="cx-loadtest-") as scratch:
+        url = fresh_database(kind, Path(scratch))
+        seeded = time.perf_counter()
+        fixture = seed(url, args.respondents, secret_key)
+        seed_seconds = time.perf_counter() - seeded
+        log_path = OUT / f"loadtest-{name}.log"
+        env = {
+            "DATABASE_URL": url,
+            "SECRET_KEY": secret_key,
+            "LOG_FORMAT": "json",
+            "WEB_CONCURRENCY": str(args.workers),
+            "GUNICORN_THREADS": str(args.threads),
+            "CX_BASE_URL": "http://127.0.0.1",
+        }
+        with Server(env, log_path) as server:
+            stats, outcomes, fault_log, elapsed = asyncio.run(
+                run_respondents(
+                    fixture, server.base_url, args.concurrency, args.time_limit, faults, server
+                )
+            )
+            workers_after = len(server.workers())
+        check = verify(fixture, outcomes)
+        leaked = tokens_in_log(log_path, fixture)
+    result = {
+        "database": kind,
+        "respondents": args.respondents,
+        "concurrency": args.concurrency,
+        "gunicorn": {"workers": args.workers, "threads": args.threads},
+        "seconds": round(elapsed, 2),
+        "seed_seconds": round(seed_seconds, 2),
+        "respondents_per_second": round(len(outcomes) / elapsed, 2),
+        "requests": stats.requests,
+        "requests_per_second": round(stats.requests / elapsed, 1),
+        "latency_ms": {
+            "p50": round(_percentile(stats.latencies, 50) * 1000, 1),
+            "p95": round(_percentile(stats.latencies, 95) * 1000, 1),
+            "p99": round(_percentile(stats.latencies, 99) * 1000, 1),
+            "max": round(max(stats.latencies, default=0) * 1000, 1),
+        },
+        "retries": stats.retries,
+        "retry_causes": stats.retry_causes,
+        "errors": len(stats.errors),
+        "error_samples": stats.errors[:10],
+        "faults": fault_log,
+        "workers_alive_after": workers_after,
+        "database_check": check,
+        "tokens_found_in_server_log": leaked,
+        "ok": not stats.errors and check["ok"] and leaked == 0,
+    }
+    print(json.dumps({k: result[k] for k in ("seconds", "latency_ms", "errors", "ok")}), flush=True)
+    return result
+
+
+def redis_batch_scenario(args: argparse.Namespace) -> dict[str, Any]:
+    """A report batch on the RQ worker while Redis is stopped, then restarted."""
+    print("== redis-batch: report batch with Redis stopped mid-run", flush=True)
+    from app import create_app
+    from app.extensions import db
+    from app.models import Campaign, ReportJob
+    from app.reporting.jobs import create_report_job, dispatch_report_job
+
+    secret_key = secrets.token_hex(32)
+    small = argparse.Namespace(**{**vars(args), "respondents": min(args.respondents, 200)})
+    with tempfile.TemporaryDirectory(prefix="cx-loadtest-") as scratch:
+        url = fresh_database("postgres", Path(scratch))
+        fixture = seed(url, small.respondents, secret_key)
+        env = {"DATABASE_URL": url, "SECRET_KEY": secret_key, "LOG_FORMAT": "json"}
+        with Server(env, OUT / "loadtest-redis-batch-web.log") as server:
+            stats, outcomes, _, _ = asyncio.run(
+                run_respondents(
+                    fixture, server.base_url, args.concurrency, args.time_limit, [], server
+                )
+            )
+        worker_env = {**os.environ, **env, "REDIS_URL": REDIS_URL, "LOG_LEVEL": "INFO"}
+        worker_log = (OUT / "loadtest-redis-batch-worker.log").open("wb")
+
+        def start_worker() -> subprocess.Popen[bytes]:
+            return subprocess.Popen(
+                [sys.executable, "-m", "app.worker"],
+                cwd=ROOT,
+                env=worker_env,
+                stdout=worker_log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+
+        worker = start_worker()
+        app = create_app(
+            {
+                "SQLALCHEMY_DATABASE_URI": url,
+                "SECRET_KEY": secret_key,
+                "REDIS_URL": REDIS_URL,
+                "LOG_LEVEL": "WARNING",
+            }
+        )
+        events: list[dict[str, Any]] = []
+        worker_restarts = 0
+        with app.app_context():
+            campaign = db.session.get(Campaign, fixture.campaign_id)
+            job = create_report_job(campaign, None, "ja")
+            db.session.commit()
+            dispatch_report_job(job)
+            job_id = job.id
+
+            def state() -> ReportJob:
+                db.session.expire_all()
+                found = db.session.get(ReportJob, job_id)
+                db.session.commit()
+                return found
+
+            deadline = time.monotonic() + 300
+            while time.monotonic() < deadline and state().completed < 1:
+                time.sleep(0.5)
+            current = state()
+            events.append({"event": "redis stopped", "completed": current.completed})
+            redis_stop()
+            time.sleep(8)
+            events.append(
+                {"event": "worker alive while redis down", "alive": worker.poll() is None}
+            )
+            redis_start()
+            events.append({"event": "redis restarted", "completed": state().completed})
+            while time.monotonic() < deadline and not state().finished:
+                if worker.poll() is not None:
+                    # A supervisor (systemd Restart=always) brings the worker back.
+                    worker_restarts += 1
+                    worker = start_worker()
+                time.sleep(1)
+            first = state()
+            first_run = {
+                "status": first.status,
+                "total": first.total,
+                "completed": first.completed,
+                "failed": first.failed,
+                "errors": first.errors,
+            }
+            resumed: dict[str, Any] | None = None
+            if first.status != "done":
+                # Resume: dispatch the same job again.
+                dispatch_report_job(first)
+                while time.monotonic() < deadline + 300 and not state().finished:
+                    time.sleep(1)
+                again = state()
+                resumed = {"status": again.status, "completed": again.completed}
+            db.session.remove()
+            db.engine.dispose()
+        worker.send_signal(signal.SIGTERM)
+        try:
+            worker.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(worker.pid, signal.SIGKILL)
+        worker_log.close()
+    result = {
+        "respondents_submitted_before_batch": sum(
+            1 for s, _ in outcomes.values() if s == "submitted"
+        ),
+        "respondent_errors": len(stats.errors),
+        "events": events,
+        "worker_restarts": worker_restarts,
+        "first_run": first_run,
+        "resumed": resumed,
+        "ok": first_run["status"] == "done" or (resumed or {}).get("status") == "done",
+    }
+    print(json.dumps(result, ensure_ascii=False, default=str), flush=True)
+    return result
+
+
+SCENARIOS = {
+    "sqlite": ("sqlite", []),
+    "postgres": ("postgres", []),
+    "sqlite-faults": ("sqlite", [(0.25, "worker-kill"), (0.6, "worker-kill")]),
+    "postgres-faults": (
+        "postgres",
+        [(0.2, "worker-kill"), (0.45, "pg-restart"), (0.7, "worker-kill")],
+    ),
+}
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--respondents", type=int, default=1000)
+    parser.add_argument("--concurrency", type=int, default=50)
+    parser.add_argument("--workers", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--time-limit", type=float, default=900, help="seconds per scenario")
+    parser.add_argument(
+        "--scenarios", default=",".join([*SCENARIOS, "redis-batch"]), help="comma-separated"
+    )
+    args = parser.parse_args(argv)
+    OUT.mkdir(exist_ok=True)
+    document: dict[str, Any] = {
+        "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "machine": {"cpus": os.cpu_count()},
+        "scenarios": {},
+    }
+    failed = False
+    try:
+        for name in args.scenarios.split(","):
+            try:
+                if name == "redis-batch":
+                    result = redis_batch_scenario(args)
+                else:
+                    kind, faults = SCENARIOS[name]
+                    result = respondent_scenario(name, kind, faults, args)
+            except Exception as exc:  # one broken scenario must not hide the others
+                result = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
+            finally:
+                ensure_services()
+            failed = failed or not result.get("ok")
+            document["scenarios"][name] = result
+    finally:
+        ensure_services()
+        text_out = json.dumps(document, indent=2, ensure_ascii=False, default=str)
+        (OUT / "loadtest.json").write_text(text_out + "\n", encoding="utf-8")
+    print(f"written {OUT / 'loadtest.json'}; {'FAILED' if failed else 'all scenarios ok'}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
