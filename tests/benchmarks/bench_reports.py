@@ -1,0 +1,249 @@
+"""Report rendering speed and memory for a 500-respondent campaign with 8 departments.
+
+``python -m tests.benchmarks bench_reports``. Builds a scratch SQLite database once, then
+measures in fresh subprocesses (so the peak RSS is the report's own):
+
+- the organisation report, several times: results + context + charts, Jinja, WeasyPrint
+  alone on the final HTML, and the total; the median of the warm runs and the first run;
+- the batch (1 organisation + 8 department reports) with 1 job and with 2 jobs.
+
+Targets on a 2-core machine: a report in under 4 s, charts and data under a third of it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+RESPONDENTS = 500
+DEPARTMENTS = (
+    "経営企画部",
+    "個人営業部",
+    "法人営業部",
+    "事務統括部",
+    "デジタル推進部",
+    "お客さまサポートセンター",
+    "人事部",
+    "リスク管理部",
+)
+ROLE_SHARE = (("executive", 0.1), ("middle_manager", 0.3), ("frontline", 0.6))
+REPEATS = 4
+
+
+def _settings(database: Path) -> dict[str, Any]:
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "bench-" + "x" * 40,
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
+        "SQLALCHEMY_ENGINE_OPTIONS": {},
+        "CX_QUESTIONNAIRE_DIR": str(ROOT / "questionnaires"),
+    }
+
+
+def build(database: Path) -> int:
+    """Create the campaign; return its id."""
+    from app import create_app
+    from app.extensions import db
+    from app.models import Answer, Base, Response
+    from app.operations.campaigns import close_campaign, create_campaign, open_campaign
+    from app.operations.library import get_questionnaire
+    from app.operations.organizations import add_department, create_organization
+    from app.operations.participants import invite_participant
+
+    app = create_app(_settings(database))
+    with app.app_context():
+        Base.metadata.create_all(db.engine)
+        organization = create_organization("bench-bank", "ベンチマーク銀行")
+        departments = [add_department(organization, name) for name in DEPARTMENTS]
+        roles = {role.key: role for role in organization.roles}
+        questionnaire = get_questionnaire("cx-five-capabilities")
+        campaign = create_campaign(organization, questionnaire, "2026年度 CX 5つの力 成熟度診断")
+        open_campaign(campaign)
+        rng = random.Random(500)
+        for index in range(RESPONDENTS):
+            department = departments[index % len(departments)]
+            draw = rng.random()
+            role_key = next(key for key, share in _cumulative(ROLE_SHARE) if draw <= share)
+            participant, _token = invite_participant(campaign, department, roles[role_key])
+            participant.status = "submitted"
+            response = Response(
+                campaign_id=campaign.id,
+                participant=participant,
+                department_id=department.id,
+                role_id=roles[role_key].id,
+                status="submitted",
+            )
+            base = 2.8 + rng.gauss(0, 0.5) + (0.6 if role_key == "executive" else 0.0)
+            for item in questionnaire.items:
+                value = max(1, min(5, round(base + rng.gauss(0, 0.7))))
+                response.answers.append(Answer(item_id=item.id, value=value))
+            db.session.add(response)
+            if index % 100 == 99:
+                db.session.commit()
+        close_campaign(campaign)
+        db.session.commit()
+        return campaign.id
+
+
+def _cumulative(shares: tuple[tuple[str, float], ...]) -> list[tuple[str, float]]:
+    total = 0.0
+    found = []
+    for key, share in shares:
+        total += share
+        found.append((key, total))
+    found[-1] = (found[-1][0], 1.0)
+    return found
+
+
+def _child_render(database: str, campaign_id: int, repeats: int) -> dict[str, Any]:
+    """Runs in a fresh process: time each stage of the organisation report."""
+    import resource
+
+    from app import create_app
+    from app.extensions import db
+    from app.models import Campaign
+    from app.reporting import charts, service
+    from app.reporting.rendering import html_to_pdf
+    from app.results import campaign_results, clear_cache
+
+    chart_time = [0.0]
+
+    def timed(function: Any) -> Any:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            started = time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                chart_time[0] += time.perf_counter() - started
+
+        return wrapper
+
+    for name in (
+        "radar_chart",
+        "radar_small_multiples",
+        "bar_chart",
+        "gap_chart",
+        "heatmap",
+        "distribution_chart",
+    ):
+        setattr(charts, name, timed(getattr(charts, name)))
+
+    app = create_app(_settings(Path(database)))
+    runs = []
+    with app.app_context():
+        campaign = db.session.get(Campaign, campaign_id)
+        for _ in range(repeats):
+            clear_cache()
+            chart_time[0] = 0.0
+            cpu_started = time.process_time()
+            started = time.perf_counter()
+            campaign_results(campaign, locale="ja")
+            data_s = time.perf_counter() - started
+            report = service.render_html(campaign, locale="ja")
+            html_s = time.perf_counter() - started
+            pdf = html_to_pdf(report)
+            total_s = time.perf_counter() - started
+            cpu_s = time.process_time() - cpu_started
+            runs.append(
+                {
+                    "data_s": data_s,
+                    "charts_s": chart_time[0],
+                    # Results (computed again inside render_html, from the cache) + context +
+                    # charts + Jinja: everything before WeasyPrint.
+                    "before_weasyprint_s": html_s,
+                    "weasyprint_s": total_s - html_s,
+                    "total_s": total_s,
+                    # CPU time of this process: a steadier figure on a busy machine.
+                    "total_cpu_s": cpu_s,
+                    "pdf_bytes": len(pdf),
+                }
+            )
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return {"runs": runs, "max_rss_mb": usage.ru_maxrss / 1024}
+
+
+def _child_batch(database: str, campaign_id: int, jobs: int, out: str) -> dict[str, Any]:
+    from app import create_app
+    from app.extensions import db
+    from app.models import Campaign
+    from app.reporting.jobs import run_batch
+
+    app = create_app(_settings(Path(database)))
+    with app.app_context():
+        campaign = db.session.get(Campaign, campaign_id)
+        started = time.perf_counter()
+        results = run_batch(campaign, Path(out), jobs=jobs, locale="ja")
+        return {
+            "wall_s": time.perf_counter() - started,
+            "reports": len(results),
+            "failed": sum(not r.ok for r in results),
+        }
+
+
+def _in_subprocess(function: str, *args: Any) -> dict[str, Any]:
+    code = (
+        "import json, sys; from tests.benchmarks import bench_reports as b; "
+        f"print(json.dumps(b.{function}(*json.loads(sys.argv[1]))))"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    completed = subprocess.run(
+        [sys.executable, "-c", code, json.dumps(list(args))],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+        env=env,
+    )
+    return json.loads(completed.stdout.strip().splitlines()[-1])
+
+
+def run() -> dict[str, Any]:
+    """Build the campaign, then measure rendering and batches in fresh processes."""
+    with tempfile.TemporaryDirectory(prefix="bench-reports-") as scratch:
+        database = Path(scratch) / "bench.sqlite3"
+        started = time.perf_counter()
+        campaign_id = build(database)
+        build_s = time.perf_counter() - started
+        render = _in_subprocess("_child_render", str(database), campaign_id, REPEATS)
+        warm = render["runs"][1:] or render["runs"]
+        median = {
+            key: statistics.median(r[key] for r in warm) for key in warm[0] if key.endswith("_s")
+        }
+        batches = {}
+        for jobs in (1, 2):
+            out = Path(scratch) / f"batch-{jobs}"
+            batches[jobs] = _in_subprocess(
+                "_child_batch", str(database), campaign_id, jobs, str(out)
+            )
+        return {
+            "respondents": RESPONDENTS,
+            "departments": len(DEPARTMENTS),
+            "build_s": round(build_s, 2),
+            "first_render": {k: round(v, 3) for k, v in render["runs"][0].items()},
+            "median_warm": {k: round(v, 3) for k, v in median.items()},
+            "charts_and_data_share": round(
+                (median["data_s"] + median["charts_s"]) / median["total_s"], 3
+            ),
+            "before_weasyprint_share": round(median["before_weasyprint_s"] / median["total_s"], 3),
+            "max_rss_mb": round(render["max_rss_mb"], 1),
+            "target_total_s": 4.0,
+            "batch_1_job_s": round(batches[1]["wall_s"], 2),
+            "batch_2_jobs_s": round(batches[2]["wall_s"], 2),
+            "batch_speedup": round(batches[1]["wall_s"] / batches[2]["wall_s"], 2),
+            "batch_reports": batches[2]["reports"],
+            "batch_failed": batches[1]["failed"] + batches[2]["failed"],
+            "load_average": os.getloadavg(),
+        }
+
+
+if __name__ == "__main__":
+    print(json.dumps(run(), indent=2, ensure_ascii=False))

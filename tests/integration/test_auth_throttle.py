@@ -1,0 +1,149 @@
+"""Login throttling: guessing is slowed per account, per address and overall, without lockout."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import time
+
+import pytest
+
+from app import create_app
+from app.auth import throttle
+from tests.conftest import make_config
+from tests.integration.workspace_support import (
+    PASSWORD,
+    csrf_token,
+    fast_password_hashing,
+    make_client,
+    make_user,
+)
+
+pytestmark = pytest.mark.usefixtures(fast_password_hashing.__name__)
+
+#: Documentation addresses (RFC 5737): they only label requests, nothing is sent to them.
+OFFICE = "192.0.2.10"
+ATTACKERS = [f"198.51.100.{n}" for n in range(1, 60)]
+
+
+def _attempt(app, address: str, email: str, password: str) -> int:
+    client = make_client(app)
+    client.environ_base["REMOTE_ADDR"] = address
+    token = csrf_token(client, "/login")
+    response = client.post(
+        "/login", data={"email": email, "password": password, "csrf_token": token}
+    )
+    return response.status_code
+
+
+def test_five_failures_block_that_account_from_that_address_only(app):
+    make_user("c@example.com")
+    for _ in range(5):
+        assert _attempt(app, ATTACKERS[0], "c@example.com", "wrong-password-guess") == 200
+    # Even the right password is not checked while the pair is blocked.
+    assert _attempt(app, ATTACKERS[0], "c@example.com", PASSWORD) == 429
+    assert _attempt(app, OFFICE, "c@example.com", PASSWORD) == 302
+
+
+def test_refusal_says_when_to_retry(app):
+    make_user("c@example.com")
+    for _ in range(5):
+        _attempt(app, ATTACKERS[0], "c@example.com", "wrong-password-guess")
+    client = make_client(app)
+    client.environ_base["REMOTE_ADDR"] = ATTACKERS[0]
+    response = client.post(
+        "/login",
+        data={"email": "c@example.com", "password": "x", "csrf_token": csrf_token(client)},
+    )
+    assert response.status_code == 429
+    assert "Too many failed attempts" in response.get_data(as_text=True)
+
+
+def test_one_address_spraying_many_accounts_is_stopped(app):
+    make_user("c@example.com")
+    app.config["LOGIN_ADDRESS_LIMIT"] = "6/hour"
+    for n in range(6):
+        assert _attempt(app, ATTACKERS[1], f"user{n}@example.com", "wrong-password-guess") == 200
+    assert _attempt(app, ATTACKERS[1], "c@example.com", PASSWORD) == 429
+    assert _attempt(app, OFFICE, "c@example.com", PASSWORD) == 302
+
+
+def test_distributed_guessing_cannot_lock_the_real_user_out(app):
+    make_user("c@example.com")
+    app.config["LOGIN_ACCOUNT_LIMIT"] = "6/hour"
+    # The real user has logged in from the office before: that address is known.
+    assert _attempt(app, OFFICE, "c@example.com", PASSWORD) == 302
+    for address in ATTACKERS[:6]:
+        assert _attempt(app, address, "c@example.com", "wrong-password-guess") == 200
+    # The account limit is reached: new addresses are refused without a password check...
+    assert _attempt(app, ATTACKERS[20], "c@example.com", PASSWORD) == 429
+    assert _attempt(app, ATTACKERS[21], "c@example.com", "another-guess-here") == 429
+    # ...while the real user, from the address they use, still gets in.
+    assert _attempt(app, OFFICE, "c@example.com", PASSWORD) == 302
+
+
+def test_success_forgives_earlier_failures_of_the_pair(app):
+    make_user("c@example.com")
+    for _ in range(4):
+        _attempt(app, OFFICE, "c@example.com", "typo-in-password")
+    assert _attempt(app, OFFICE, "c@example.com", PASSWORD) == 302
+    for _ in range(4):
+        assert _attempt(app, OFFICE, "c@example.com", "typo-in-password") == 200
+    assert _attempt(app, OFFICE, "c@example.com", PASSWORD) == 302
+
+
+def test_storage_is_redis_when_redis_url_is_set(monkeypatch, tmp_path):
+    from app.config import from_environment
+
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6390/0")
+    assert from_environment(str(tmp_path))["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6390/0"
+    monkeypatch.delenv("REDIS_URL")
+    assert from_environment(str(tmp_path))["RATELIMIT_STORAGE_URI"] == "memory://"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def redis_url(tmp_path):
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.fail("redis-server is missing (Debian package redis-server)")
+    port = _free_port()
+    process = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--dir", str(tmp_path)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            break
+        except OSError:
+            time.sleep(0.05)
+    yield f"redis://127.0.0.1:{port}/0"
+    process.terminate()
+    process.wait(timeout=5)
+
+
+def test_counters_are_shared_through_redis(database_url, redis_url):
+    """Two app processes (here: two app instances) see the same failures."""
+    url, options = database_url
+    first = create_app(make_config(url, options, RATELIMIT_STORAGE_URI=redis_url))
+    with first.app_context():
+        for _ in range(5):
+            throttle.record_failure("c@example.com", ATTACKERS[5])
+    second = create_app(make_config(url, options, RATELIMIT_STORAGE_URI=redis_url))
+    with second.app_context():
+        decision = throttle.check("c@example.com", ATTACKERS[5])
+        assert not decision.allowed
+        assert decision.reason == "pair"
+        assert throttle.check("c@example.com", OFFICE).allowed
+        from app.extensions import limiter
+
+        limiter.reset()

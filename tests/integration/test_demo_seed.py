@@ -1,0 +1,59 @@
+"""The demo seed: realistic volume, planted gaps, and idempotent."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from app.models import Answer, Campaign, Organization, Participant, Response, User
+
+
+def _counts(db):
+    return {
+        model.__name__: db.session.scalar(select(func.count()).select_from(model))
+        for model in (Organization, Campaign, Participant, Response, Answer, User)
+    }
+
+
+def test_demo_seed_creates_data_and_is_idempotent(runner, db):
+    first = runner.invoke(args=["demo", "seed"])
+    assert first.exit_code == 0, first.output
+    assert "Consultant login: consultant@example.com / " in first.output
+    assert "/r/" in first.output
+    counts = _counts(db)
+    assert counts["Organization"] == 1
+    assert counts["Campaign"] == 3
+    submitted = db.session.scalar(
+        select(func.count()).select_from(Response).where(Response.status == "submitted")
+    )
+    assert submitted >= 450  # 150+ per campaign
+    org = db.session.scalar(select(Organization))
+    assert 6 <= len(org.departments) <= 8
+    campaigns = {c.name: c for c in db.session.scalars(select(Campaign))}
+    statuses = sorted((c.questionnaire_id, c.status) for c in campaigns.values())
+    assert statuses == [
+        ("cx-five-capabilities", "closed"),
+        ("cx-five-capabilities", "open"),
+        ("cx-improvement-cycle", "open"),
+    ]
+    current = campaigns["2026年度 CX 5つの力 成熟度診断"]
+    assert current.previous_campaign is campaigns["2025年度 CX 5つの力 成熟度診断"]
+
+    second = runner.invoke(args=["demo", "seed"])
+    assert second.exit_code == 0, second.output
+    assert "Already present" in second.output
+    assert _counts(db) == counts
+
+
+def test_demo_seed_plants_a_vision_gap_between_executives_and_front_line(runner, db):
+    assert runner.invoke(args=["demo", "seed"]).exit_code == 0
+    from app.models import Role
+
+    rows = db.session.execute(
+        select(Role.key, func.avg(Answer.value))
+        .join(Response, Response.role_id == Role.id)
+        .join(Answer, Answer.response_id == Response.id)
+        .where(Answer.item_id.like("ob_%"), Answer.value.is_not(None))
+        .group_by(Role.key)
+    ).all()
+    means = {key: float(mean) for key, mean in rows}
+    assert means["executive"] - means["frontline"] >= 0.8

@@ -1,0 +1,240 @@
+"""Security headers, proxy handling, request limits, error pages and resource-limited calls."""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+import runpy
+import time
+from pathlib import Path
+
+import pytest
+from werkzeug.datastructures import FileStorage
+
+from app import create_app
+from app.extensions import db
+from app.hardening import (
+    CONTENT_SECURITY_POLICY,
+    LimitedCallFailed,
+    ResourceLimitExceeded,
+    UploadTooLarge,
+    check_upload_size,
+    run_limited,
+)
+from tests.conftest import REPO_ROOT, make_config
+
+EN = {"Accept-Language": "en"}
+
+
+# Module-level so that run_limited can hand them to a child process by name.
+def _add(a: int, b: int) -> int:
+    return a + b
+
+
+def _sleep(seconds: float) -> str:
+    time.sleep(seconds)
+    return "woke"
+
+
+def _allocate(megabytes: int) -> int:
+    block = bytearray(megabytes * 1024 * 1024)
+    return len(block)
+
+
+def _fail() -> None:
+    raise ValueError("bad report rule on line 3")
+
+
+def test_security_headers_on_pages_and_errors(client):
+    for path in ("/", "/healthz", "/no-such-page"):
+        response = client.get(path)
+        assert response.headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
+        assert "script-src 'self';" in CONTENT_SECURITY_POLICY
+        assert "unsafe-inline" not in CONTENT_SECURITY_POLICY
+        assert response.headers["X-Frame-Options"] == "DENY"
+        assert response.headers["Referrer-Policy"] == "no-referrer"
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert response.headers["Cache-Control"] == "no-store"
+        assert "Strict-Transport-Security" not in response.headers
+
+
+def test_static_files_keep_their_caching(client):
+    response = client.get("/static/css/app.css")
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] != "no-store"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    response.close()
+
+
+def test_hsts_only_over_https_and_forwarded_proto_only_behind_a_proxy(app, database_url):
+    plain = app.test_client()
+    assert "Strict-Transport-Security" not in plain.get("/healthz").headers
+    https = plain.get("/healthz", base_url="https://localhost")
+    assert https.headers["Strict-Transport-Security"].startswith("max-age=")
+    # Without PROXY_FIX a client cannot claim https (or another address) by header.
+    spoofed = plain.get("/healthz", headers={"X-Forwarded-Proto": "https"})
+    assert "Strict-Transport-Security" not in spoofed.headers
+
+    url, options = database_url
+    proxied = create_app(make_config(url, options, PROXY_FIX=1))
+    behind = proxied.test_client().get("/healthz", headers={"X-Forwarded-Proto": "https"})
+    assert behind.headers["Strict-Transport-Security"].startswith("max-age=")
+    with proxied.app_context():
+        db.engine.dispose()
+
+
+def test_request_id_is_accepted_when_safe_and_replaced_otherwise(client):
+    assert client.get("/healthz", headers={"X-Request-ID": "edge-1234abcd"}).headers[
+        "X-Request-ID"
+    ] == ("edge-1234abcd")
+    for bad in ("short", "has space in it", "x" * 200, "<script>alert(1)</script>"):
+        echoed = client.get("/healthz", headers={"X-Request-ID": bad}).headers["X-Request-ID"]
+        assert echoed != bad
+        assert len(echoed) == 32
+    first = client.get("/healthz").headers["X-Request-ID"]
+    assert first != client.get("/healthz").headers["X-Request-ID"]
+
+
+def test_not_found_page_in_both_languages(client):
+    en = client.get("/no-such-page", headers=EN)
+    assert en.status_code == 404
+    assert "Page not found" in en.get_data(as_text=True)
+    assert en.headers["X-Request-ID"] in en.get_data(as_text=True)
+    json = client.get("/no-such-page", headers={"Accept": "application/json"})
+    assert json.get_json()["error"]["status"] == 404
+
+
+def test_error_pages_default_to_japanese(client):
+    # The first request of this app context: the locale is not cached yet.
+    ja = client.get("/no-such-page")
+    assert ja.status_code == 404
+    assert "ページが見つかりません" in ja.get_data(as_text=True)
+
+
+def test_body_over_max_content_length_is_refused_with_a_page_and_a_log(client, app, caplog):
+    app.config["MAX_CONTENT_LENGTH"] = 1024
+    caplog.set_level(logging.WARNING, logger="app.hardening")
+    response = client.post("/login", data={"email": "x" * 4000}, headers=EN)
+    assert response.status_code == 413
+    text = response.get_data(as_text=True)
+    assert "Too much data" in text
+    assert "1 KB" in text
+    assert any(r.message == "request refused: too large" for r in caplog.records)
+
+
+def test_too_many_form_fields_are_refused(client, app):
+    app.config["MAX_FORM_PARTS"] = 50
+    fields = {f"f{i}": "1" for i in range(200)}
+    response = client.post("/login", data=fields, content_type="multipart/form-data", headers=EN)
+    assert response.status_code == 413
+    assert "at most 50 form fields" in response.get_data(as_text=True)
+
+
+def test_check_upload_size_returns_the_size_and_rewinds(app):
+    upload = FileStorage(io.BytesIO(b"a,b\n1,2\n"), filename="people.csv")
+    assert check_upload_size(upload) == 8
+    assert upload.stream.read() == b"a,b\n1,2\n"
+
+
+def test_check_upload_size_refuses_big_files_with_a_clear_page(app):
+    app.config["CX_MAX_CSV_BYTES"] = 10
+    big = FileStorage(io.BytesIO(b"x" * 2048), filename="名簿.csv")
+    with pytest.raises(UploadTooLarge) as caught:
+        check_upload_size(big)
+    assert caught.value.code == 413
+    assert (caught.value.size, caught.value.limit) == (2048, 10)
+    app.config["WTF_CSRF_ENABLED"] = False
+
+    @app.post("/_ops/upload")
+    def _upload() -> str:
+        from flask import request
+
+        check_upload_size(request.files["file"])
+        return "ok"
+
+    response = app.test_client().post(
+        "/_ops/upload",
+        data={"file": (io.BytesIO(b"x" * 2048), "名簿.csv")},
+        headers=EN,
+    )
+    assert response.status_code == 413
+    text = response.get_data(as_text=True)
+    assert "名簿.csv is 2 KB; files of at most 10 B are accepted" in text
+
+
+def test_run_limited_returns_the_result():
+    assert run_limited(_add, 2, b=40, timeout=30, memory_mb=1024) == 42
+
+
+def test_run_limited_stops_a_call_that_takes_too_long():
+    started = time.monotonic()
+    with pytest.raises(ResourceLimitExceeded) as caught:
+        run_limited(_sleep, 30, timeout=1, memory_mb=0)
+    assert caught.value.kind == "timeout"
+    assert time.monotonic() - started < 10
+
+
+def test_run_limited_caps_memory():
+    with pytest.raises(ResourceLimitExceeded) as caught:
+        run_limited(_allocate, 2048, timeout=30, memory_mb=512)
+    assert caught.value.kind == "memory"
+    # The same call within its cap succeeds: the cap, not the function, failed it.
+    assert run_limited(_allocate, 16, timeout=30, memory_mb=512) == 16 * 1024 * 1024
+
+
+def test_run_limited_reports_the_functions_own_error():
+    with pytest.raises(LimitedCallFailed, match="ValueError: bad report rule on line 3"):
+        run_limited(_fail, timeout=30, memory_mb=0)
+
+
+def test_resource_limit_has_an_error_page(app):
+    @app.get("/_ops/report")
+    def _report() -> str:
+        return run_limited(_sleep, 30, timeout=0.5, memory_mb=0)
+
+    response = app.test_client().get("/_ops/report", headers=EN)
+    assert response.status_code == 503
+    assert "within 0.5 seconds" in response.get_data(as_text=True)
+    assert "could not be produced" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({}, {"workers": 3, "threads": 2, "bind": "127.0.0.1:8000"}),
+        (
+            {"WEB_CONCURRENCY": "5", "GUNICORN_THREADS": "4", "PORT": "9001"},
+            {"workers": 5, "threads": 4, "bind": "127.0.0.1:9001"},
+        ),
+        ({"BIND": "unix:/run/cx/web.sock"}, {"bind": "unix:/run/cx/web.sock"}),
+    ],
+)
+def test_gunicorn_settings_come_from_the_environment(monkeypatch, env, expected):
+    for name in ("WEB_CONCURRENCY", "GUNICORN_THREADS", "PORT", "BIND", "HOST"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    settings = runpy.run_path(str(Path(REPO_ROOT) / "gunicorn.conf.py"))
+    for key, value in expected.items():
+        assert settings[key] == value
+    assert settings["worker_class"] == "gthread"
+    assert settings["logger_class"] == "app.observability.GunicornLogger"
+    assert settings["secure_scheme_headers"] == {}
+
+
+INLINE_CODE = re.compile(
+    r"<script(?![^>]*\bsrc=)[^>]*>|<style\b|\sstyle=\"|\son[a-z]+=\"|javascript:", re.IGNORECASE
+)
+
+
+def test_served_templates_have_no_inline_script_or_style():
+    # The Content-Security-Policy blocks them; e-mail templates are not served and may inline.
+    offenders = []
+    for path in sorted((Path(REPO_ROOT) / "app").rglob("templates/**/*.html")):
+        if "email" in path.parts:
+            continue
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if INLINE_CODE.search(line):
+                offenders.append(f"{path.relative_to(REPO_ROOT)}:{number}: {line.strip()[:80]}")
+    assert offenders == []

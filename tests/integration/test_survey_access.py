@@ -1,0 +1,241 @@
+"""Personal and open links: sessions, resume, and the 404/410 pages."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import event, func, select
+
+from app.extensions import db as _db
+from app.models import Participant, utcnow
+from app.operations.campaigns import close_campaign
+from app.operations.participants import (
+    disable_open_link,
+    enable_open_link,
+    revoke,
+    rotate_token,
+)
+from tests.integration.survey_fixtures import (
+    ORG_NAME,
+    csrf_from,
+    in_language,
+    setup_survey,
+    sign_in,
+    start,
+)
+
+
+def _count_queries(client, url):
+    statements: list[str] = []
+
+    def listener(conn, cursor, statement, *args):
+        if statement.lstrip().upper().startswith("SELECT"):
+            statements.append(statement)
+
+    event.listen(_db.engine, "before_cursor_execute", listener)
+    try:
+        response = client.get(url)
+    finally:
+        event.remove(_db.engine, "before_cursor_execute", listener)
+    return response, statements
+
+
+def test_link_is_exchanged_for_a_session_and_the_token_leaves_the_url(db, client):
+    s = setup_survey(db)
+    response = client.get(f"/r/{s.token}")
+    assert response.status_code == 302
+    assert s.token not in response.headers["Location"]
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+    welcome = client.get("/survey/", follow_redirects=True)
+    assert welcome.status_code == 200
+    assert s.token not in welcome.get_data(as_text=True)
+    assert welcome.request.path == "/survey/welcome"
+
+
+def test_welcome_confirms_department_and_role_in_japanese_and_english(db, client):
+    s = setup_survey(db)
+    sign_in(client, s.token)
+    html = client.get("/survey/welcome").get_data(as_text=True)
+    assert "回答者情報" in html
+    assert "営業本部 / ミドルマネジメント" in html
+    assert "約20分" in html
+    assert "結果は回答者が5名以上のグループについてのみ表示されます" in html
+    english = in_language(client, "/survey/welcome", "en").get_data(as_text=True)
+    assert "You are answering as" in english
+    assert "営業本部 / Middle management" in english
+    assert "About 20 minutes" in english
+    assert "groups of at least 5 respondents" in english
+    assert "your individual answers are never shown to your organisation" in english
+
+
+def test_the_same_link_resumes_on_another_device(db, app, client):
+    s = setup_survey(db)
+    sign_in(client, s.token)
+    start(client)
+    html = client.get("/survey/page?n=1").get_data(as_text=True)
+    first = s.campaign.questionnaire.items[0].id
+    client.post(
+        "/survey/page?n=1",
+        data={"csrf_token": csrf_from(html), f"q_{first}": "4", "action": "next"},
+    )
+    other = app.test_client()
+    sign_in(other, s.token)
+    landed = other.get("/survey/", follow_redirects=True)
+    assert landed.request.full_path == "/survey/page?n=2"
+    page_one = other.get("/survey/page?n=1").get_data(as_text=True)
+    assert f'id="q_{first}-4" name="q_{first}" value="4" checked' in page_one
+
+
+def test_survey_pages_need_a_session(db, client):
+    setup_survey(db)
+    response = client.get("/survey/page?n=1")
+    assert response.status_code == 403
+    assert "個人用リンクを開いてください" in response.get_data(as_text=True)
+    saved = client.post("/survey/autosave?n=1", data={})
+    assert saved.status_code == 400  # no CSRF token: refused before anything else
+
+
+def test_unknown_and_revoked_links_look_the_same(db, client):
+    s = setup_survey(db)
+    other, revoked_token = s.participant, s.token
+    revoke(other)
+    db.session.commit()
+    unknown_token = "x" * len(revoked_token)
+    unknown_response, unknown_queries = _count_queries(client, f"/r/{unknown_token}")
+    revoked_response, revoked_queries = _count_queries(client, f"/r/{revoked_token}")
+    assert unknown_response.status_code == revoked_response.status_code == 404
+    # Same page apart from the URL itself (echoed only in the language switch).
+    unknown_body = unknown_response.get_data(as_text=True).replace(unknown_token, "TOKEN")
+    revoked_body = revoked_response.get_data(as_text=True).replace(revoked_token, "TOKEN")
+    assert unknown_body == revoked_body
+    assert len(unknown_queries) == len(revoked_queries) == 1
+    body = unknown_response.get_data(as_text=True)
+    assert "このリンクは無効です" in body
+    assert ORG_NAME not in body
+    assert "2026 診断" not in body
+    english = in_language(client, "/r/nope", "en")
+    assert english.status_code == 404
+    assert "This link is not valid" in english.get_data(as_text=True)
+
+
+def test_a_replaced_link_ends_sessions_opened_with_the_old_one(db, client):
+    s = setup_survey(db)
+    sign_in(client, s.token)
+    assert client.get("/survey/welcome").status_code == 200
+    new_token = rotate_token(s.participant)
+    db.session.commit()
+    assert client.get("/survey/welcome").status_code == 403
+    assert client.get(f"/r/{s.token}").status_code == 404
+    sign_in(client, new_token)
+    assert client.get("/survey/welcome").status_code == 200
+
+
+def test_campaign_not_yet_open_gives_410(db, client):
+    s = setup_survey(db, open_it=False)
+    response = client.get(f"/r/{s.token}")
+    assert response.status_code == 410
+    assert "まだ受付を開始していません" in response.get_data(as_text=True)
+    s.campaign.status = "open"
+    s.campaign.opens_at = utcnow() + timedelta(days=2)
+    db.session.commit()
+    response = in_language(client, f"/r/{s.token}", "en")
+    assert response.status_code == 410
+    body = response.get_data(as_text=True)
+    assert "This assessment is not open yet" in body
+    assert "It opens on" in body
+    assert ORG_NAME not in body
+
+
+def test_closed_campaign_gives_410_and_past_closing_date_counts(db, client):
+    s = setup_survey(db)
+    s.campaign.closes_at = utcnow() - timedelta(minutes=1)
+    db.session.commit()
+    response = client.get(f"/r/{s.token}")
+    assert response.status_code == 410
+    assert "この診断の受付は終了しました" in response.get_data(as_text=True)
+    s.campaign.closes_at = None
+    close_campaign(s.campaign)
+    db.session.commit()
+    assert client.get(f"/r/{s.token}").status_code == 410
+
+
+def test_open_link_registers_a_participant_with_a_personal_link(db, client):
+    s = setup_survey(db)
+    token = enable_open_link(s.campaign)
+    archived = next(d for d in s.campaign.organization.departments if d.name == "事務統括部")
+    archived.archived = True
+    db.session.commit()
+    page = client.get(f"/o/{token}")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "所属部署" in html
+    assert "事務統括部" not in html  # archived departments are not offered
+    dept = next(d for d in s.campaign.organization.departments if d.name == "個人営業部")
+    role = next(r for r in s.campaign.organization.roles if r.key == "frontline")
+    no_csrf = client.post(f"/o/{token}", data={"department": archived.id, "role": 1})
+    assert no_csrf.status_code == 400
+    bad = client.post(
+        f"/o/{token}",
+        data={"csrf_token": csrf_from(html), "department": archived.id, "role": role.id},
+    )
+    assert bad.status_code == 422
+    before = db.session.scalar(select(func.count(Participant.id)))
+    created = client.post(
+        f"/o/{token}", data={"csrf_token": csrf_from(html), "department": dept.id, "role": role.id}
+    )
+    assert created.status_code == 302
+    assert created.headers["Location"].endswith("/survey/link")
+    assert db.session.scalar(select(func.count(Participant.id))) == before + 1
+    link_page = client.get("/survey/link").get_data(as_text=True)
+    assert "http://localhost/r/" in link_page
+    personal = link_page.split("http://localhost/r/")[1].split("<")[0]
+    welcome = client.get("/survey/welcome").get_data(as_text=True)
+    assert "個人営業部 / 現場" in welcome
+    assert personal in welcome  # the welcome page repeats the resume link
+    # Opening the open link again in the same browser resumes instead of registering again.
+    again = client.get(f"/o/{token}")
+    assert again.status_code == 302
+    assert db.session.scalar(select(func.count(Participant.id))) == before + 1
+    # The personal link works on another device.
+    from flask import current_app
+
+    other = current_app.test_client()
+    sign_in(other, personal)
+    assert "個人営業部 / 現場" in other.get("/survey/welcome").get_data(as_text=True)
+
+
+def test_disabled_or_replaced_open_link_is_not_found(db, client):
+    s = setup_survey(db)
+    old = enable_open_link(s.campaign)
+    new = enable_open_link(s.campaign)
+    db.session.commit()
+    assert client.get(f"/o/{old}").status_code == 404
+    assert client.get(f"/o/{new}").status_code == 200
+    disable_open_link(s.campaign)
+    db.session.commit()
+    response = client.get(f"/o/{new}")
+    assert response.status_code == 404
+    assert ORG_NAME not in response.get_data(as_text=True)
+
+
+def test_open_link_of_a_closed_campaign_gives_410(db, client):
+    s = setup_survey(db)
+    token = enable_open_link(s.campaign)
+    close_campaign(s.campaign)
+    db.session.commit()
+    assert client.get(f"/o/{token}").status_code == 410
+
+
+def test_submitted_participant_following_the_link_sees_the_confirmation(db, client):
+    s = setup_survey(db)
+    sign_in(client, s.token)
+    start(client)
+    html = client.get("/survey/review").get_data(as_text=True)
+    client.post("/survey/submit", data={"csrf_token": csrf_from(html)})
+    other = client.application.test_client()
+    sign_in(other, s.token)
+    landed = other.get("/survey/", follow_redirects=True)
+    assert landed.request.path == "/survey/thanks"
+    assert "送信済みの回答は、個人用リンクから変更することはできません" in landed.get_data(
+        as_text=True
+    )

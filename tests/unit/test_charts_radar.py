@@ -1,0 +1,82 @@
+"""Radar charts: Japanese labels in the real font, fixed role colours, the scale's levels."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from app.reporting import charts
+from app.reporting.charts import Panel, ScaleSpec, Series
+
+SCALE = ScaleSpec(1, 5, ("未着手", "部分的・属人的", "仕組み化の途上", "組織的に定着", "先進的"))
+AXES = ("組織行動の力", "デザインの力", "オペレーションの力", "デジタルの力", "脱学習の力")
+
+
+def _texts(svg: str) -> list[str]:
+    # Our own chart output, not untrusted input.
+    root = ET.fromstring(svg)  # noqa: S314
+    return ["".join(node.itertext()) for node in root.iter("{http://www.w3.org/2000/svg}text")]
+
+
+def _roles() -> list[Series]:
+    return [
+        Series("組織全体", (3.1, 2.8, 3.3, 2.9, 2.6), charts.ORGANIZATION_COLOR, n=150, fill=True),
+        Series("経営層", (3.9, 3.1, 3.5, 3.2, 3.0), charts.role_color("executive"), n=16),
+        Series("現場", (2.6, 2.7, 3.2, 2.8, None), charts.role_color("frontline"), n=95),
+        Series("目標", (4, 3.5, 4, 3.5, 3.5), charts.TARGET_COLOR, linestyle="dashed"),
+    ]
+
+
+def test_radar_is_svg_with_japanese_labels_levels_and_n() -> None:
+    svg = charts.radar_chart(AXES, _roles(), SCALE)
+    texts = _texts(svg)
+    for axis in ("組織行動の力", "脱学習の力"):
+        assert axis in texts
+    assert "経営層 (n=16)" in texts
+    assert "現場 (n=95)" in texts
+    assert any("3 仕組み化の途上" in text for text in texts)
+    assert "Noto Sans CJK JP" in svg  # the located font, not a fallback family
+    assert charts.role_color("executive").lower() in svg.lower()
+
+
+def test_only_the_series_given_are_drawn() -> None:
+    svg = charts.radar_chart(AXES, _roles()[:2], SCALE)
+    texts = _texts(svg)
+    assert "経営層 (n=16)" in texts
+    assert not any("現場" in text for text in texts)
+
+
+def test_role_colours_are_fixed_and_colour_blind_safe() -> None:
+    assert charts.role_color("executive") == "#D55E00"
+    assert charts.role_color("middle_manager") == "#0072B2"
+    assert charts.role_color("frontline") == "#009E73"
+    assert charts.role_color("frontline", rank=7) == charts.role_color("frontline", rank=0)
+    custom = {charts.role_color(f"custom{rank}", rank) for rank in range(4)}
+    assert not custom & set(charts.ROLE_COLORS.values())
+    assert custom <= set(charts.OKABE_ITO)
+
+
+def test_small_multiples_draw_one_panel_per_group() -> None:
+    reference = Series("組織全体", (3, 3, 3, 3, 3), charts.PREVIOUS_COLOR, linestyle="dashed")
+    panels = [
+        Panel(
+            f"部署{i} (n={10 + i})",
+            (Series("部署", (2, 3, 4, 3, 2), charts.OKABE_ITO[1]), reference),
+        )
+        for i in range(6)
+    ]
+    texts = _texts(charts.radar_small_multiples(AXES, panels, SCALE))
+    assert [t for t in texts if t.startswith("部署")] == [f"部署{i} (n={10 + i})" for i in range(6)]
+    assert texts.count("組織全体") == 1  # the shared reference is named once
+
+
+def test_radar_needs_three_axes_and_a_value_per_axis() -> None:
+    with pytest.raises(ValueError, match="three axes"):
+        charts.radar_chart(AXES[:2], [], SCALE)
+    with pytest.raises(ValueError, match="needs 5 values"):
+        charts.radar_chart(AXES, [Series("x", (1, 2), "#000000")], SCALE)
+
+
+def test_svg_is_deterministic() -> None:
+    assert charts.radar_chart(AXES, _roles(), SCALE) == charts.radar_chart(AXES, _roles(), SCALE)
