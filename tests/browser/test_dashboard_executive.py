@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from playwright.sync_api import expect
 from pathlib import Path
 
 from flask import Flask
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from app.demo import seed_demo

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from playwright.sync_api import expect
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
