@@ -83,6 +83,8 @@ class SeedResult:
     consultant_password: str | None
     respondent_token: str
     created: bool
+    #: A link of someone who answered the closed round: it offers their individual report.
+    report_token: str = ""
 
 
 def _role_shift(role_key: str, dimension_id: str, item_id: str) -> float:
@@ -242,7 +244,10 @@ def seed_demo(seed: int = 20261121) -> SeedResult:
         campaigns.append(_ensure_campaign(org, questionnaire_id, name, rng, previous=earlier))
     _user, password = _ensure_consultant(org)
     respondent_token = _demo_respondent_token(campaigns[1], org)
-    return SeedResult(org, campaigns, CONSULTANT_EMAIL, password, respondent_token, created)
+    report_token = _closed_round_token(previous)
+    return SeedResult(
+        org, campaigns, CONSULTANT_EMAIL, password, respondent_token, created, report_token
+    )
 
 
 def _ensure_campaign(
@@ -259,7 +264,11 @@ def _ensure_campaign(
     )
     if campaign is None:
         campaign = create_campaign(
-            org, get_questionnaire(questionnaire_id), name, previous=previous
+            org,
+            get_questionnaire(questionnaire_id),
+            name,
+            previous=previous,
+            individual_reports=True,
         )
         open_campaign(campaign)
     has_responses = db.session.scalar(
@@ -268,6 +277,17 @@ def _ensure_campaign(
     if not has_responses:
         _populate(campaign, org, rng, shift)
     return campaign
+
+
+def _closed_round_token(campaign: Campaign) -> str:
+    """A fresh link for the first participant who answered ``campaign`` (a closed round)."""
+    participant = db.session.scalar(
+        select(Participant)
+        .where(Participant.campaign_id == campaign.id, Participant.status == "submitted")
+        .order_by(Participant.id)
+        .limit(1)
+    )
+    return rotate_token(participant) if participant is not None else ""
 
 
 def _demo_respondent_token(campaign: Campaign, org: Organization) -> str:

@@ -52,6 +52,11 @@ def _day(value: str | None, option: str) -> date | None:
 @click.option("--version", "version", default=None, help="Questionnaire version (default: latest).")
 @click.option("--opens", default=None, help=f"Opening date YYYY-MM-DD ({DEFAULT_TIMEZONE}).")
 @click.option("--closes", default=None, help=f"Closing date YYYY-MM-DD ({DEFAULT_TIMEZONE}).")
+@click.option(
+    "--individual-reports",
+    is_flag=True,
+    help="Respondents may download their own report from their link once it has closed.",
+)
 @operation
 def create_command(
     org_slug: str,
@@ -61,6 +66,7 @@ def create_command(
     version: str | None,
     opens: str | None,
     closes: str | None,
+    individual_reports: bool,
 ) -> None:
     """Create a draft campaign; its id is printed on the last line."""
     org = get_organization(org_slug)
@@ -72,6 +78,7 @@ def create_command(
         threshold=threshold,
         opens_at=local_to_utc(_day(opens, "--opens")),
         closes_at=local_to_utc(_day(closes, "--closes")),
+        individual_reports=individual_reports,
     )
     click.echo(
         f"Created draft campaign {campaign.name!r} in {org.slug} "

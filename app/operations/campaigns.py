@@ -78,9 +78,14 @@ def create_campaign(
     opens_at: datetime | None = None,
     closes_at: datetime | None = None,
     previous: Campaign | None = None,
+    individual_reports: bool = False,
     actor: User | None = None,
 ) -> Campaign:
-    """Create a draft campaign with the questionnaire's parsed content frozen into it."""
+    """Create a draft campaign with the questionnaire's parsed content frozen into it.
+
+    ``individual_reports`` lets each respondent download their own report from their link
+    once the campaign has closed.
+    """
     _check_threshold(threshold)
     _check_dates(opens_at, closes_at)
     campaign = Campaign(
@@ -95,6 +100,7 @@ def create_campaign(
         opens_at=opens_at,
         closes_at=closes_at,
         previous_campaign=previous,
+        individual_reports=individual_reports,
         targets={},
     )
     db.session.add(campaign)
@@ -115,9 +121,11 @@ def update_campaign(
     opens_at: datetime | None,
     closes_at: datetime | None,
     threshold: int,
+    individual_reports: bool | None = None,
     actor: User | None = None,
 ) -> Campaign:
-    """Change name, dates and (until the campaign first opens) the anonymity threshold.
+    """Change name, dates, individual reports and (until the campaign first opens) the
+    anonymity threshold (``individual_reports=None`` keeps the current setting).
 
     The threshold is fixed once the campaign has been opened: results already seen under one
     threshold must not become more detailed by lowering it afterwards.
@@ -132,8 +140,15 @@ def update_campaign(
     campaign.opens_at = opens_at
     campaign.closes_at = closes_at
     campaign.anonymity_threshold = threshold
+    if individual_reports is not None:
+        campaign.individual_reports = individual_reports
     db.session.flush()
-    audit.record("campaign.updated", campaign=campaign, user=actor)
+    audit.record(
+        "campaign.updated",
+        campaign=campaign,
+        user=actor,
+        individual_reports=bool(campaign.individual_reports),
+    )
     return campaign
 
 
@@ -215,6 +230,7 @@ def copy_campaign(
         opens_at=opens_at,
         closes_at=closes_at,
         previous=campaign,
+        individual_reports=bool(campaign.individual_reports),
         actor=actor,
     )
     participants = db.session.scalars(

@@ -26,7 +26,7 @@ from app.questionnaire import Questionnaire
 from app.reporting import charts
 from app.reporting.charts import ScaleSpec, Series
 from app.reporting.rendering import RenderedReport, render_html
-from app.reporting.service import ReportUnavailableError, campaign_results_for
+from app.reporting.service import campaign_results_for, check_individual_report
 
 
 @dataclass(frozen=True)
@@ -78,19 +78,6 @@ class IndividualView:
     scale_labels: tuple[str, ...]
 
 
-def _check(participant: Participant) -> None:
-    campaign = participant.campaign
-    response = participant.response
-    if not campaign.individual_reports:
-        raise ReportUnavailableError(_("This assessment does not offer individual reports."))
-    if campaign.status != "closed":
-        raise ReportUnavailableError(
-            _("Your individual report becomes available once the assessment has closed.")
-        )
-    if response is None or response.status != "submitted":
-        raise ReportUnavailableError(_("There is no submitted response for this link."))
-
-
 def own_scores(questionnaire: Questionnaire, answers: dict[str, int | None]) -> dict[str, float]:
     """The respondent's score on every dimension and overall per kind (NaN when none)."""
     scale = questionnaire.scale
@@ -130,7 +117,7 @@ def _item_mean(group, questionnaire: Questionnaire, item_id: str) -> float | Non
 
 def build_individual_view(participant: Participant, locale: str) -> IndividualView:
     """What the personal report of ``participant`` shows, in ``locale``."""
-    _check(participant)
+    check_individual_report(participant)
     campaign = participant.campaign
     questionnaire = campaign.questionnaire
     results = campaign_results_for(campaign)

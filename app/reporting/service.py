@@ -20,11 +20,14 @@ from app.reporting.rendering import render_html as render_template_html
 __all__ = [
     "ReportUnavailableError",
     "archive_filename",
+    "check_individual_report",
     "content_disposition",
     "department_choices",
     "department_report_allowed",
+    "individual_report_state",
     "render_html",
     "render_individual_report",
+    "render_individual_report_limited",
     "render_pdf",
     "render_pdf_limited",
     "report_filename",
@@ -192,6 +195,37 @@ def content_disposition(filename: str) -> str:
     return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}"
 
 
+def individual_report_state(participant: Participant) -> str | None:
+    """Why ``participant`` cannot have their individual report yet, or None when they can.
+
+    One of ``"not_offered"``, ``"not_closed"`` and ``"not_submitted"``.
+    """
+    campaign = participant.campaign
+    if not campaign.individual_reports:
+        return "not_offered"
+    if campaign.status != "closed":
+        return "not_closed"
+    response = participant.response
+    if response is None or response.status != "submitted":
+        return "not_submitted"
+    return None
+
+
+def check_individual_report(participant: Participant) -> None:
+    """Raise :class:`ReportUnavailableError` with the reason when the report is not available."""
+    from flask_babel import gettext as _
+
+    state = individual_report_state(participant)
+    if state == "not_offered":
+        raise ReportUnavailableError(_("This assessment does not offer individual reports."))
+    if state == "not_closed":
+        raise ReportUnavailableError(
+            _("Your individual report becomes available once the assessment has closed.")
+        )
+    if state == "not_submitted":
+        raise ReportUnavailableError(_("There is no submitted response for this link."))
+
+
 def render_individual_report(participant: Participant, locale: str) -> bytes:
     """A respondent's own answers against the organisation's and their role's, as PDF.
 
@@ -201,3 +235,38 @@ def render_individual_report(participant: Participant, locale: str) -> bytes:
     from app.reporting.individual import render_individual_html
 
     return html_to_pdf(render_individual_html(participant, locale))
+
+
+def _render_individual_in_child(
+    settings: dict[str, Any], participant_id: int, locale: str
+) -> bytes:
+    from app import create_app
+
+    app = create_app(settings)
+    with app.app_context():
+        participant = db.session.get(Participant, participant_id)
+        if participant is None:
+            raise LookupError(f"participant {participant_id} not found")
+        try:
+            return render_individual_report(participant, locale)
+        except ReportUnavailableError as exc:
+            return _UNAVAILABLE + str(exc).encode("utf-8")
+
+
+def render_individual_report_limited(participant: Participant, locale: str) -> bytes:
+    """:func:`render_individual_report` under the web's PDF time limit and memory cap."""
+    from app.hardening import run_limited
+
+    check_individual_report(participant)
+    config = current_app.config
+    pdf = run_limited(
+        _render_individual_in_child,
+        worker_settings(current_app),
+        participant.id,
+        locale,
+        timeout=float(config.get("CX_PDF_TIMEOUT_S", 120)),
+        memory_mb=int(config.get("CX_PDF_MEMORY_MB", 0) or 0),
+    )
+    if pdf.startswith(_UNAVAILABLE):
+        raise ReportUnavailableError(pdf[len(_UNAVAILABLE) :].decode("utf-8"))
+    return pdf

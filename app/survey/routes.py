@@ -32,6 +32,13 @@ from app.operations.responses import (
     save_page,
     submit,
 )
+from app.reporting.jobs import safe_filename
+from app.reporting.service import (
+    ReportUnavailableError,
+    content_disposition,
+    individual_report_state,
+    render_individual_report_limited,
+)
 from app.survey import bp
 from app.survey.forms import ActionForm, OpenLinkForm
 from app.survey.questions import FIELD_PREFIX, UNCHANGED, Page, Survey, survey_for
@@ -420,4 +427,22 @@ def thanks() -> Any:
         "survey/thanks.html",
         questionnaire=g.survey.questionnaire,
         submitted_at=_format_when(participant.submitted_at),
+        report_state=individual_report_state(participant),
+        closes_at=_format_when(participant.campaign.closes_at),
     )
+
+
+@bp.get("/survey/report.pdf")
+@respondent_view(allow_submitted=True)
+def individual_report() -> Any:
+    """The respondent's own report, once the campaign has closed, when the consultant allows it."""
+    participant: Participant = g.participant
+    try:
+        pdf = render_individual_report_limited(participant, current_locale())
+    except ReportUnavailableError as exc:
+        return render_template("survey/report_unavailable.html", message=str(exc)), 409
+    campaign = participant.campaign
+    filename = f"{safe_filename(campaign.name)}-individual-{current_locale()}.pdf"
+    response = FlaskResponse(pdf, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = content_disposition(filename)
+    return response

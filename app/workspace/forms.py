@@ -109,6 +109,13 @@ class _CampaignFields(FlaskForm):
             "It cannot change once the campaign has opened."
         ),
     )
+    individual_reports = BooleanField(
+        _l("Respondents may download their individual report once the campaign has closed"),
+        description=_l(
+            "From their personal link: their own answers next to the averages of the "
+            "organisation and of their role, only for groups at or above the anonymity threshold."
+        ),
+    )
 
 
 class CampaignForm(_CampaignFields):

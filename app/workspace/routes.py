@@ -311,6 +311,7 @@ def new_campaign(slug: str) -> BaseResponse | str:
                 threshold=form.threshold.data,
                 opens_at=opens_at,
                 closes_at=closes_at,
+                individual_reports=form.individual_reports.data,
                 actor=_user(),
             )
         except OperationError as exc:
@@ -390,6 +391,7 @@ def campaign_settings(campaign_id: int) -> BaseResponse | str:
             "opens_at": _naive_local(campaign.opens_at),
             "closes_at": _naive_local(campaign.closes_at),
             "threshold": campaign.anonymity_threshold,
+            "individual_reports": campaign.individual_reports,
         }
         if request.method == "GET"
         else None
@@ -403,6 +405,7 @@ def campaign_settings(campaign_id: int) -> BaseResponse | str:
                 opens_at=opens_at,
                 closes_at=closes_at,
                 threshold=form.threshold.data,
+                individual_reports=form.individual_reports.data,
                 actor=_user(),
             )
         except OperationError as exc:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import func, select
 
 from app.models import Answer, Campaign, Organization, Participant, Response, User
@@ -57,3 +59,16 @@ def test_demo_seed_plants_a_vision_gap_between_executives_and_front_line(runner,
     ).all()
     means = {key: float(mean) for key, mean in rows}
     assert means["executive"] - means["frontline"] >= 0.8
+
+
+def test_demo_prints_a_closed_round_link_that_offers_the_individual_report(runner, db, client):
+    result = runner.invoke(args=["demo", "seed"])
+    assert result.exit_code == 0, result.output
+    match = re.search(r"Individual report \(closed round\): \S+(/r/[\w-]+)", result.output)
+    assert match, result.output
+    landed = client.get(match.group(1), follow_redirects=True)
+    assert landed.request.path == "/survey/thanks"
+    assert 'href="/survey/report.pdf"' in landed.get_data(as_text=True)
+    pdf = client.get("/survey/report.pdf")
+    assert pdf.status_code == 200
+    assert pdf.data.startswith(b"%PDF")
