@@ -117,4 +117,5 @@ def register_template_helpers(app: Flask) -> None:
 
     app.jinja_env.globals["current_locale"] = i18n.current_locale
     app.jinja_env.globals["localized"] = i18n.localized
+    app.jinja_env.globals["language_url"] = i18n.language_url
     app.jinja_env.globals["CX_LOCALES"] = app.config["CX_LOCALES"]

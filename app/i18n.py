@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from flask import current_app, request, session
+from flask import current_app, request, session, url_for
 from flask_babel import get_locale
 
 
@@ -25,6 +25,24 @@ def select_locale() -> str:
 def current_locale() -> str:
     locale = get_locale()
     return str(locale) if locale else current_app.config["CX_LOCALES"][0]
+
+
+def language_url(code: str) -> str:
+    """This page in another language: same endpoint, path and query (sort, filters, overlays).
+
+    Pages reached by a form post (an error shown after a POST) switch on the home page instead,
+    since their address cannot be requested again as it is.
+    """
+    rule = request.url_rule
+    if request.endpoint is None or rule is None or "GET" not in (rule.methods or ()):
+        return url_for("main.index", lang=code)
+    path_args: dict[str, Any] = dict(request.view_args or {})
+    query = {
+        key: request.args.getlist(key)
+        for key in request.args
+        if key != "lang" and key not in path_args
+    }
+    return url_for(request.endpoint, **path_args, **query, lang=code)
 
 
 def localized(text: Any, locale: str | None = None) -> str:

@@ -125,6 +125,24 @@ def test_overlay_needs_two_to_five_shown_departments(app: Flask, world) -> None:
     assert 'class="dash-chart overlay"' not in legal
 
 
+def test_language_switch_keeps_sort_and_overlay(app: Flask, world) -> None:
+    client = executive_client(app, world)
+    base = f"/dashboard/campaigns/{world.campaign.id}/departments"
+    sales, dev = world.departments["営業部"].id, world.departments["開発部"].id
+    html = _text(client.get(f"{base}?sort=digital&compare={sales}&compare={dev}"))
+    switch = re.search(r'<a href="([^"]+)" lang="en" hreflang="en">English</a>', html)
+    assert switch, "no link to the English page"
+    link = switch.group(1).replace("&amp;", "&")
+    assert link.startswith(f"{base}?")
+    assert "sort=digital" in link
+    assert f"compare={sales}" in link
+    assert f"compare={dev}" in link
+    assert "lang=en" in link
+    english = _text(client.get(link))
+    assert english.count('class="dash-chart overlay"') == 1
+    assert 'lang="ja" hreflang="ja">日本語</a>' in english
+
+
 def test_department_detail_shows_roles_and_items(app: Flask, world) -> None:
     client = executive_client(app, world)
     results = campaign_results(world.campaign)
