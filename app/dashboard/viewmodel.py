@@ -968,6 +968,10 @@ class TrendRowView:
     hedges_g: float | None
     p_adjusted: float | None
     significant: bool
+    #: The group's score in every round shown, oldest first (None where hidden or missing).
+    history: tuple[float | None, ...] = ()
+    #: Per round: whether the change from the round before was significant (False first).
+    steps_significant: tuple[bool, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -988,9 +992,12 @@ class TrendPage:
         return [(group, [cells.get(d.title) for d in self.dims]) for group, cells in groups.items()]
 
     def table(self) -> Table:
+        # Rounds before the previous one get a score column each, oldest first.
+        earlier = self.rounds[:-2]
         header = [
             _("Group"),
             _("Dimension"),
+            *(_("Score: %(round)s", round=name) for name in earlier),
             _("Previous"),
             _("Current"),
             _("Change"),
@@ -1002,6 +1009,7 @@ class TrendPage:
             [
                 r.group,
                 r.dimension,
+                *(score(value) for value in r.history[: len(earlier)]),
                 score(r.previous),
                 score(r.current),
                 signed(r.change),
@@ -1073,6 +1081,7 @@ def trend(builder: Builder, rounds: Sequence[CampaignResults]) -> TrendPage:
             t.hedges_g,
             t.p_adjusted,
             t.significant,
+            *_trend_history(chain, t),
         )
         for t in trends
         if _trend_group_shown(results, t.breakdown, t.key)
@@ -1080,6 +1089,37 @@ def trend(builder: Builder, rounds: Sequence[CampaignResults]) -> TrendPage:
     return TrendPage(
         labels, results.previous.campaign_name, chart, rows, tuple(lines), builder.dims
     )
+
+
+def _trend_history(
+    chain: Sequence[CampaignResults], trend: Any
+) -> tuple[tuple[float | None, ...], tuple[bool, ...]]:
+    """One group's score on one dimension in every round, and which steps were significant.
+
+    Each round's own trends (against the round before it) give the significance of its step;
+    a round where the group was hidden or had no score shows nothing.
+    """
+    key = dict(trend.key)
+    values: list[float | None] = []
+    steps: list[bool] = []
+    for position, round_results in enumerate(chain):
+        try:
+            group = round_results.group(trend.breakdown, **key)
+        except KeyError:
+            group = None
+        cell = group.scores.get(trend.dimension) if group is not None and group.shown else None
+        values.append(cell.mean if cell is not None and cell.shown else None)
+        steps.append(
+            position > 0
+            and any(
+                t.significant
+                for t in round_results.trends
+                if t.breakdown == trend.breakdown
+                and t.dimension == trend.dimension
+                and dict(t.key) == key
+            )
+        )
+    return tuple(values), tuple(steps)
 
 
 def _trend_group_shown(results: CampaignResults, breakdown: str, key: Any) -> bool:

@@ -12,6 +12,7 @@ from flask import Flask
 from app.results import campaign_results
 from tests.integration.test_dashboard_fixtures import (
     LEGAL,
+    World,
     build_campaign,
     build_world,
     executive_client,
@@ -224,6 +225,44 @@ def test_trend_page_shows_changes_with_significance(app: Flask, world) -> None:
     assert len(rows) == 1 + sum(
         1 for t in results.trends if t.breakdown in ("organisation", "role", "department")
     )
+
+
+def test_trend_over_three_rounds_shows_every_round_per_group(app: Flask) -> None:
+    org, departments = make_org("org-rounds")
+    first = build_campaign(org, departments, name="2024年度診断", seed=5, shift=-1.0)
+    second = build_campaign(
+        org, departments, name="2025年度診断", seed=7, shift=-0.2, previous=first
+    )
+    third = build_campaign(org, departments, name="2026年度診断", seed=11, previous=second)
+    executive = make_user("executive@org-rounds.example")
+    grant(executive, org, "executive")
+    client = executive_client(app, World(org, third, executive, departments, second))
+    rounds = [campaign_results(c) for c in (first, second, third)]
+    sales = departments["営業部"].id
+
+    html = _text(client.get(f"/dashboard/campaigns/{third.id}/trend"))
+    assert "2024年度診断 → 2025年度診断 → 2026年度診断" in html
+    cells = _cells(html)
+    history = " → ".join(
+        f"{r.group('department', department=sales).scores['design'].mean:.2f}" for r in rounds
+    )
+    unmarked = [" ".join(cell.replace("*", " ").split()) for cell in cells]
+    assert any(history in cell for cell in unmarked), history
+    # The first step (2024 → 2025) is large and marked where the engine found it significant.
+    step = next(
+        t for t in rounds[1].trends if t.breakdown == "organisation" and t.dimension == "design"
+    )
+    assert step.significant
+    # The mark follows the score of the round whose step from the one before was significant.
+    values = [f"{r.organisation.scores['design'].mean:.2f}" for r in rounds]
+    marked = f"{values[0]} → {values[1]} * → {values[2]}"
+    assert any(marked in cell for cell in cells), (marked, cells[:12])
+
+    rows = _csv(client.get(f"/dashboard/campaigns/{third.id}/trend.csv"))
+    header = rows[0]
+    assert header[2].endswith("2024年度診断")
+    assert len(header) == 9
+    assert all(re.fullmatch(r"\d\.\d\d", row[2]) for row in rows[1:] if row[0] != LEGAL)
 
 
 def test_trend_without_previous_round_says_so(app: Flask) -> None:
