@@ -19,6 +19,7 @@ from app.dashboard.charts import TrendLine, cached_chart, trend_chart
 from app.reporting import charts
 from app.reporting.charts import ScaleSpec, Series
 from app.reporting.formatting import p_value, percent, score, signed
+from app.reporting.viewmodel import GapRow, gap_row
 
 if TYPE_CHECKING:
     from app.questionnaire import Questionnaire
@@ -122,24 +123,6 @@ class KindSummary:
     overall: Cell
     dimensions: tuple[tuple[Dim, Cell], ...]
     chart: Chart | None
-
-
-@dataclass(frozen=True)
-class GapLine:
-    dimension: str
-    dimension_id: str
-    label_a: str
-    label_b: str
-    mean_a: float
-    mean_b: float
-    difference: float
-    hedges_g: float | None
-    p_adjusted: float | None
-    significant: bool
-    notable: bool
-    direction: str
-    reading: str
-    sentence: str
 
 
 @dataclass(frozen=True)
@@ -255,7 +238,7 @@ class Builder:
                 return self.text(group.label)
         return key
 
-    def gap_line(self, gap: GapResult) -> GapLine:
+    def gap_line(self, gap: GapResult) -> GapRow:
         higher, lower = (
             (gap.a_label, gap.b_label)
             if gap.difference > 0
@@ -274,22 +257,7 @@ class Builder:
             difference=f"{abs(gap.difference):.2f}",
             reading=self.text(gap.direction_label),
         )
-        return GapLine(
-            dimension,
-            gap.dimension,
-            self.text(gap.a_label),
-            self.text(gap.b_label),
-            gap.mean_a,
-            gap.mean_b,
-            gap.difference,
-            gap.hedges_g,
-            gap.p_adjusted,
-            gap.significant,
-            gap.notable,
-            gap.direction,
-            self.text(gap.direction_label),
-            sentence,
-        )
+        return gap_row(gap, self.text, dimension, sentence)
 
     def kind_chart(
         self,
@@ -387,7 +355,7 @@ class OverviewPage:
     organisation_shown: bool
     kinds: tuple[KindSummary, ...]
     findings: tuple[tuple[str, str], ...]
-    gaps: tuple[GapLine, ...]
+    gaps: tuple[GapRow, ...]
     hidden_roles: tuple[str, ...]
 
     def table(self) -> Table:
@@ -751,8 +719,8 @@ class RolesPage:
     dims: tuple[Dim, ...]
     roles: tuple[GroupRow, ...]
     organisation: GroupRow
-    gaps: tuple[GapLine, ...]
-    blind_spots: tuple[GapLine, ...]
+    gaps: tuple[GapRow, ...]
+    blind_spots: tuple[GapRow, ...]
     departments: tuple[tuple[int, str, bool], ...]
     department_id: int | None
     department_label: str | None

@@ -39,6 +39,7 @@ from app.reporting.viewmodel import (
     TocEntry,
     TrendRow,
     TrendSection,
+    gap_row,
 )
 
 if TYPE_CHECKING:
@@ -502,23 +503,7 @@ class _Builder:
         return [highlight(e, 0) for e in top], [highlight(e, 1) for e in bottom]
 
     def gap_row(self, gap: GapResult) -> GapRow:
-        label_a = self.text(gap.a_label)
-        label_b = self.text(gap.b_label)
-        return GapRow(
-            dimension=self.text(self.results.dimension(gap.dimension).title),
-            pair=f"{label_a} − {label_b}",
-            label_a=label_a,
-            label_b=label_b,
-            mean_a=gap.mean_a,
-            mean_b=gap.mean_b,
-            difference=gap.difference,
-            hedges_g=gap.hedges_g,
-            p_adjusted=gap.p_adjusted,
-            significant=gap.significant,
-            notable=gap.notable,
-            direction=gap.direction,
-            direction_label=self.text(gap.direction_label),
-        )
+        return gap_row(gap, self.text, self.text(self.results.dimension(gap.dimension).title))
 
     def scope_role_gaps(self) -> list[GapResult]:
         if not self.scope.is_department:

@@ -7,8 +7,10 @@ numbers: a suppressed group appears, at most, as a name in a list of groups too 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from markupsafe import Markup
 
@@ -159,7 +161,10 @@ class Summary:
 
 @dataclass(frozen=True)
 class GapRow:
+    """One perception gap in the reader's language (the reports and the dashboard)."""
+
     dimension: str
+    dimension_id: str
     pair: str
     label_a: str
     label_b: str
@@ -172,6 +177,30 @@ class GapRow:
     notable: bool
     direction: str | None
     direction_label: str
+    sentence: str = ""
+
+
+def gap_row(gap: Any, text: Callable[[Any], str], dimension: str, sentence: str = "") -> GapRow:
+    """``gap`` (a results engine gap) with its labels put into words by ``text``."""
+    label_a = text(gap.a_label)
+    label_b = text(gap.b_label)
+    return GapRow(
+        dimension=dimension,
+        dimension_id=gap.dimension,
+        pair=f"{label_a} − {label_b}",
+        label_a=label_a,
+        label_b=label_b,
+        mean_a=gap.mean_a,
+        mean_b=gap.mean_b,
+        difference=gap.difference,
+        hedges_g=gap.hedges_g,
+        p_adjusted=gap.p_adjusted,
+        significant=gap.significant,
+        notable=gap.notable,
+        direction=gap.direction,
+        direction_label=text(gap.direction_label),
+        sentence=sentence,
+    )
 
 
 @dataclass(frozen=True)
