@@ -63,6 +63,9 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "CX_MAX_CSV_BYTES": _int("CX_MAX_CSV_BYTES", 2 * 1024 * 1024),
         "CX_PDF_TIMEOUT_S": _int("CX_PDF_TIMEOUT_S", 120),
         "CX_PDF_MEMORY_MB": _int("CX_PDF_MEMORY_MB", 1536),
+        # A queued or running report batch without progress for this long is shown as
+        # interrupted (its worker died, or Redis lost it) and can be resumed.
+        "CX_REPORT_JOB_STALE_S": _int("CX_REPORT_JOB_STALE_S", 600),
         "LOG_FORMAT": (env.get("LOG_FORMAT") or "text").lower(),
         "LOG_LEVEL": (env.get("LOG_LEVEL") or "INFO").upper(),
         # Number of trusted proxies in front of the app (X-Forwarded-* honoured only then).

@@ -7,7 +7,9 @@ Scenarios (default: all, in this order):
   postgres          N respondents, PostgreSQL database, no faults
   sqlite-faults     SQLite, gunicorn workers SIGKILLed twice while respondents save
   postgres-faults   PostgreSQL, workers SIGKILLed and the PostgreSQL server restarted mid-run
-  redis-batch       a report batch on the RQ worker while Redis is stopped and restarted
+  redis-batch       report batches on the RQ worker while Redis is stopped (and the worker
+                    killed), then resumed through the web; run it alone with
+                    --scenarios redis-batch
 
 Every respondent opens their personal link, starts, answers every page, reviews and submits;
 one in ten stops after two pages and stays a draft. Failed requests (connection errors, 502,
@@ -24,6 +26,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import io
 import json
 import os
 import re
@@ -35,6 +39,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,7 +48,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
-from sqlalchemy import create_engine, text  # noqa: E402
+from sqlalchemy import create_engine, select, text  # noqa: E402
 
 OUT = ROOT / "bench-results"
 BIN = Path(sys.executable).parent
@@ -506,27 +511,151 @@ def respondent_scenario(
     return result
 
 
-def redis_batch_scenario(args: argparse.Namespace) -> dict[str, Any]:
-    """A report batch on the RQ worker while Redis is stopped, then restarted."""
-    print("== redis-batch: report batch with Redis stopped mid-run", flush=True)
-    from app import create_app
-    from app.extensions import db
-    from app.models import Campaign, ReportJob
-    from app.reporting.jobs import create_report_job, dispatch_report_job
+#: Staff account the redis-batch scenario starts and resumes its batches with.
+BATCH_EMAIL = "consultant@loadtest.example"
+#: The web's staleness limit in the redis-batch scenario: a batch without progress for this
+#: long is shown as interrupted (production default: 600 s).
+BATCH_STALE_S = 30
 
+
+def redis_up() -> bool:
+    ping = subprocess.run(["redis-cli", "-p", "6379", "ping"], capture_output=True, text=True)  # noqa: S607
+    return ping.stdout.strip() == "PONG"
+
+
+def kill_tree(pid: int) -> list[int]:
+    """SIGKILL ``pid`` and every process below it (an RQ worker and its work horse, which
+    runs in a process group of its own); returns the pids killed."""
+    found = [pid]
+    index = 0
+    while index < len(found):
+        current = found[index]
+        children = Path(f"/proc/{current}/task/{current}/children")
+        if children.exists():
+            found.extend(int(child) for child in children.read_text().split())
+        index += 1
+    for victim in reversed(found):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(victim, signal.SIGKILL)
+    return found
+
+
+def add_consultant(url: str, secret_key: str, password: str) -> None:
+    """A consultant of the seeded organisation, to start batches through the web."""
+    from app import create_app
+    from app.auth.accounts import create_user, grant_access
+    from app.extensions import db
+    from app.models import Organization
+
+    app = create_app(
+        {"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": secret_key, "LOG_LEVEL": "WARNING"}
+    )
+    with app.app_context():
+        org = db.session.scalar(select(Organization).where(Organization.slug == "loadtest"))
+        grant_access(create_user(BATCH_EMAIL, password), org, "consultant")
+        db.session.commit()
+        db.session.remove()
+        db.engine.dispose()
+
+
+class Staff:
+    """A logged-in consultant's browser: pages, progress and downloads over HTTP."""
+
+    def __init__(self, base_url: str, password: str) -> None:
+        self.client = httpx.Client(base_url=base_url, timeout=30)
+        login = self.client.get("/login").text
+        answer = self.client.post(
+            "/login",
+            data={"email": BATCH_EMAIL, "password": password, "csrf_token": _csrf(login)},
+        )
+        if answer.status_code != 302:
+            raise RuntimeError(f"consultant login answered {answer.status_code}")
+
+    def post(self, path: str, page: str, data: dict[str, str] | None = None) -> httpx.Response:
+        """POST ``path`` with the CSRF token of ``page``."""
+        token = _csrf(self.client.get(page).text)
+        return self.client.post(path, data={**(data or {}), "csrf_token": token})
+
+    def status(self, job_id: int) -> dict[str, Any]:
+        return self.client.get(f"/reports/jobs/{job_id}.json").json()
+
+    def wait(self, job_id: int, until: Any, limit: float) -> dict[str, Any]:
+        deadline = time.monotonic() + limit
+        while True:
+            state = self.status(job_id)
+            if until(state) or time.monotonic() > deadline:
+                return state
+            time.sleep(1)
+
+    def archive(self, job_id: int) -> list[zipfile.ZipInfo]:
+        """The entries of the job's zip (every PDF checked to be a whole PDF)."""
+        state = self.status(job_id)
+        if not state.get("download"):
+            return []
+        download = self.client.get(state["download"])
+        with zipfile.ZipFile(io.BytesIO(download.content)) as bundle:
+            entries = bundle.infolist()
+            for entry in entries:
+                data = bundle.read(entry)
+                if entry.filename.endswith(".pdf") and not (
+                    data.startswith(b"%PDF-") and b"%%EOF" in data[-1024:]
+                ):
+                    raise RuntimeError(f"{entry.filename} in the zip is not a whole PDF")
+        return entries
+
+
+FINISHED = ("done", "failed")
+
+
+def _entry_time(entry: zipfile.ZipInfo) -> float:
+    """The modification time a zip entry keeps of its file (local time, 2 s steps)."""
+    return time.mktime((*entry.date_time, 0, 0, -1))
+
+
+def _job_id(response: httpx.Response) -> int:
+    location = response.headers.get("location", "")
+    if response.status_code != 302 or "/reports/jobs/" not in location:
+        raise RuntimeError(f"starting a batch answered {response.status_code} {location}")
+    return int(location.rstrip("/").rsplit("/", 1)[-1])
+
+
+def redis_batch_scenario(args: argparse.Namespace) -> dict[str, Any]:
+    """Report batches on the RQ worker while Redis is stopped, then resumed through the web.
+
+    Batch A runs on the worker when Redis is stopped; while it is down a second batch B is
+    started (the queue is unreachable) and the worker dies with its job. After Redis is back
+    (and the worker restarted, as systemd would), A must show as interrupted and B as failed
+    with the reason, both resumable; resuming renders only what is missing and ends in a zip
+    with every report.
+    """
+    print("== redis-batch: report batches with Redis stopped mid-run", flush=True)
     secret_key = secrets.token_hex(32)
-    small = argparse.Namespace(**{**vars(args), "respondents": min(args.respondents, 200)})
+    password = secrets.token_urlsafe(16)
+    respondents = min(args.respondents, 200)
+    events: list[dict[str, Any]] = []
+    checks: dict[str, bool] = {}
+    result: dict[str, Any] = {"events": events, "checks": checks}
+
+    def event(name: str, **details: Any) -> None:
+        entry = {"event": name, **details}
+        events.append(entry)
+        print(f"  {json.dumps(entry, ensure_ascii=False, default=str)}", flush=True)
+
     with tempfile.TemporaryDirectory(prefix="cx-loadtest-") as scratch:
         url = fresh_database("postgres", Path(scratch))
-        fixture = seed(url, small.respondents, secret_key)
-        env = {"DATABASE_URL": url, "SECRET_KEY": secret_key, "LOG_FORMAT": "json"}
-        with Server(env, OUT / "loadtest-redis-batch-web.log") as server:
-            stats, outcomes, _, _ = asyncio.run(
-                run_respondents(
-                    fixture, server.base_url, args.concurrency, args.time_limit, [], server
-                )
-            )
-        worker_env = {**os.environ, **env, "REDIS_URL": REDIS_URL, "LOG_LEVEL": "INFO"}
+        fixture = seed(url, respondents, secret_key)
+        add_consultant(url, secret_key, password)
+        archive = Path(scratch) / "archive"
+        env = {
+            "DATABASE_URL": url,
+            "SECRET_KEY": secret_key,
+            "LOG_FORMAT": "json",
+            "REDIS_URL": REDIS_URL,
+            "CX_REPORT_ARCHIVE_DIR": str(archive),
+            "CX_REPORT_JOB_STALE_S": str(BATCH_STALE_S),
+            "CX_BASE_URL": "http://127.0.0.1",
+        }
+        worker_env = {**os.environ, **env, "LOG_LEVEL": "INFO"}
         worker_log = (OUT / "loadtest-redis-batch-worker.log").open("wb")
 
         def start_worker() -> subprocess.Popen[bytes]:
@@ -540,82 +669,117 @@ def redis_batch_scenario(args: argparse.Namespace) -> dict[str, Any]:
             )
 
         worker = start_worker()
-        app = create_app(
-            {
-                "SQLALCHEMY_DATABASE_URI": url,
-                "SECRET_KEY": secret_key,
-                "REDIS_URL": REDIS_URL,
-                "LOG_LEVEL": "WARNING",
-            }
-        )
-        events: list[dict[str, Any]] = []
-        worker_restarts = 0
-        with app.app_context():
-            campaign = db.session.get(Campaign, fixture.campaign_id)
-            job = create_report_job(campaign, None, "ja")
-            db.session.commit()
-            dispatch_report_job(job)
-            job_id = job.id
-
-            def state() -> ReportJob:
-                db.session.expire_all()
-                found = db.session.get(ReportJob, job_id)
-                db.session.commit()
-                return found
-
-            deadline = time.monotonic() + 300
-            while time.monotonic() < deadline and state().completed < 1:
-                time.sleep(0.5)
-            current = state()
-            events.append({"event": "redis stopped", "completed": current.completed})
-            redis_stop()
-            time.sleep(8)
-            events.append(
-                {"event": "worker alive while redis down", "alive": worker.poll() is None}
-            )
-            redis_start()
-            events.append({"event": "redis restarted", "completed": state().completed})
-            while time.monotonic() < deadline and not state().finished:
-                if worker.poll() is not None:
-                    # A supervisor (systemd Restart=always) brings the worker back.
-                    worker_restarts += 1
-                    worker = start_worker()
-                time.sleep(1)
-            first = state()
-            first_run = {
-                "status": first.status,
-                "total": first.total,
-                "completed": first.completed,
-                "failed": first.failed,
-                "errors": first.errors,
-            }
-            resumed: dict[str, Any] | None = None
-            if first.status != "done":
-                # Resume: dispatch the same job again.
-                dispatch_report_job(first)
-                while time.monotonic() < deadline + 300 and not state().finished:
-                    time.sleep(1)
-                again = state()
-                resumed = {"status": again.status, "completed": again.completed}
-            db.session.remove()
-            db.engine.dispose()
-        worker.send_signal(signal.SIGTERM)
         try:
-            worker.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(worker.pid, signal.SIGKILL)
-        worker_log.close()
-    result = {
-        "respondents_submitted_before_batch": sum(
-            1 for s, _ in outcomes.values() if s == "submitted"
-        ),
-        "respondent_errors": len(stats.errors),
-        "events": events,
-        "worker_restarts": worker_restarts,
-        "first_run": first_run,
-        "resumed": resumed,
-        "ok": first_run["status"] == "done" or (resumed or {}).get("status") == "done",
-    }
+            with Server(env, OUT / "loadtest-redis-batch-web.log") as server:
+                stats, outcomes, _, _ = asyncio.run(
+                    run_respondents(
+                        fixture, server.base_url, args.concurrency, args.time_limit, [], server
+                    )
+                )
+                result["respondents_submitted_before_batch"] = sum(
+                    1 for state, _ in outcomes.values() if state == "submitted"
+                )
+                result["respondent_errors"] = len(stats.errors)
+                staff = Staff(server.base_url, password)
+                index = f"/reports/campaigns/{fixture.campaign_id}"
+                a = _job_id(staff.post(f"{index}/batch", index, {"lang": "ja"}))
+                first = staff.wait(a, lambda state: state["completed"] >= 1, 300)
+                event("batch A running", job=a, completed=first["completed"], total=first["total"])
+                try:
+                    redis_stop()
+                    event("redis stopped", redis_answers=redis_up())
+                    started_b = staff.post(f"{index}/batch", index, {"lang": "ja"})
+                    b = _job_id(started_b)
+                    page_b = staff.client.get(f"/reports/jobs/{b}").text
+                    state_b = staff.status(b)
+                    event(
+                        "batch B started while redis down",
+                        job=b,
+                        http_status=started_b.status_code,
+                        status=state_b["status"],
+                        resumable=state_b["resumable"],
+                    )
+                    checks["B answered with a redirect, not an error"] = (
+                        started_b.status_code == 302
+                    )
+                    checks["B failed: the job queue is unavailable"] = (
+                        state_b["status"] == "failed"
+                        and state_b["resumable"]
+                        and "ジョブキューが利用できない" in page_b
+                    )
+                    time.sleep(8)
+                    during = staff.status(a)
+                    event(
+                        "8 s later, redis still down",
+                        batch_a_completed=during["completed"],
+                        worker_alive=worker.poll() is None,
+                    )
+                    killed = kill_tree(worker.pid)
+                    worker.wait()
+                    event("worker and its work horse killed", pids=killed)
+                finally:
+                    redis_start()
+                event("redis restarted", redis_answers=redis_up())
+                worker = start_worker()
+                state_a = staff.wait(a, lambda state: state["resumable"], BATCH_STALE_S + 90)
+                event(
+                    "batch A after the outage",
+                    status=state_a["status"],
+                    interrupted=state_a["interrupted"],
+                    resumable=state_a["resumable"],
+                    completed=state_a["completed"],
+                    failed=state_a["failed"],
+                    total=state_a["total"],
+                )
+                page_a = staff.client.get(f"/reports/jobs/{a}").text
+                checks["A reported as interrupted or failed, resumable"] = state_a[
+                    "resumable"
+                ] and ('data-state="interrupted"' in page_a or state_a["status"] == "failed")
+                kept_before = state_a["completed"]
+                resumed_at = time.time()
+                for job in (a, b):
+                    answer = staff.post(f"/reports/jobs/{job}/resume", f"/reports/jobs/{job}")
+                    if answer.status_code != 302:
+                        raise RuntimeError(f"resuming batch {job} answered {answer.status_code}")
+                event("batches A and B resumed")
+                finals = {}
+                for name, job in (("A", a), ("B", b)):
+                    final = staff.wait(job, lambda state: state["status"] in FINISHED, 600)
+                    entries = staff.archive(job)
+                    pdfs = [entry for entry in entries if entry.filename.endswith(".pdf")]
+                    # A zip entry keeps its file's time: reports older than the resume were kept.
+                    reused = sum(1 for entry in pdfs if _entry_time(entry) < resumed_at - 2)
+                    finals[name] = {
+                        "status": final["status"],
+                        "completed": final["completed"],
+                        "failed": final["failed"],
+                        "total": final["total"],
+                        "pdfs_in_zip": len(pdfs),
+                        "reused_from_before_the_outage": reused,
+                    }
+                    checks[f"{name} resumed to a zip with every report"] = (
+                        final["status"] == "done"
+                        and final["failed"] == 0
+                        and len(pdfs) == final["total"] > 0
+                    )
+                event("after resume", **finals)
+                checks["A rendered only what was missing"] = (
+                    finals["A"]["reused_from_before_the_outage"] == kept_before
+                )
+                result["batches"] = finals
+        finally:
+            if not redis_up():
+                redis_start()
+            if worker.poll() is None:
+                worker.send_signal(signal.SIGTERM)
+                try:
+                    worker.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    kill_tree(worker.pid)
+                    worker.wait()
+            worker_log.close()
+    checks["redis answers PONG at the end"] = redis_up()
+    result["ok"] = bool(checks) and all(checks.values())
     print(json.dumps(result, ensure_ascii=False, default=str), flush=True)
     return result
 

@@ -86,8 +86,19 @@ def render_command(
     help="Worker processes (default: the number of CPUs).",
 )
 @click.option("--lang", type=LANGUAGES, default="ja", show_default=True)
-def batch_command(campaign_id: int, output: Path, jobs: int | None, lang: str) -> None:
-    """Render the organisation report and one per department of CAMPAIGN_ID in parallel."""
+@click.option(
+    "--resume",
+    is_flag=True,
+    help="Keep the reports already complete in the folder; render only the missing ones.",
+)
+def batch_command(
+    campaign_id: int, output: Path, jobs: int | None, lang: str, resume: bool
+) -> None:
+    """Render the organisation report and one per department of CAMPAIGN_ID in parallel.
+
+    Every PDF is written under a temporary name and renamed when complete, so after a failed
+    or interrupted run ``--resume`` renders only what is missing.
+    """
     from rich.console import Console
     from rich.progress import (
         BarColumn,
@@ -98,7 +109,7 @@ def batch_command(campaign_id: int, output: Path, jobs: int | None, lang: str) -
     )
     from rich.table import Table
 
-    from app.reporting.jobs import TargetResult, cpu_count, run_batch
+    from app.reporting.jobs import BatchFolderError, TargetResult, cpu_count, run_batch
 
     campaign = _campaign(campaign_id)
     workers = jobs or cpu_count()
@@ -124,18 +135,33 @@ def batch_command(campaign_id: int, output: Path, jobs: int | None, lang: str) -
                 progress.console.print(f"[red]failed[/] {result.target.label}: {result.error}")
             progress.advance(task)
 
-        results = run_batch(
-            campaign, output, jobs=workers, locale=lang, on_start=on_start, on_result=on_result
-        )
+        try:
+            results = run_batch(
+                campaign,
+                output,
+                jobs=workers,
+                locale=lang,
+                resume=resume,
+                on_start=on_start,
+                on_result=on_result,
+            )
+        except BatchFolderError as exc:
+            raise click.ClickException(str(exc)) from None
     table = Table(title=f"campaign {campaign.id}: {len(results)} reports, {workers} jobs")
     for column in ("report", "status", "seconds", "file"):
         table.add_column(column)
     for result in results:
         status = "[green]ok[/]" if result.ok else "[red]failed[/]"
+        if result.reused:
+            status = "[cyan]reused[/]"
         table.add_row(result.target.label, status, f"{result.seconds:.1f}", result.target.filename)
     console.print(table)
     failed = sum(not result.ok for result in results)
+    reused = sum(result.reused for result in results)
+    written = len(results) - failed - reused
     elapsed = time.perf_counter() - started
-    click.echo(f"{len(results) - failed} written, {failed} failed in {elapsed:.1f} s to {output}")
+    counts = f"{written} written, {reused} reused," if resume else f"{written} written,"
+    click.echo(f"{counts} {failed} failed in {elapsed:.1f} s to {output}")
     if failed:
+        click.echo("run it again with --resume to render only the missing reports", err=True)
         click.get_current_context().exit(1)

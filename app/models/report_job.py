@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Integer, String
@@ -38,17 +38,39 @@ class ReportJob(Base):
     errors: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     #: The finished zip's file name in the archive folder; None until the job is done.
     archive_path: Mapped[str | None] = mapped_column(String(300))
-    #: The RQ job id when the job runs on a Redis worker.
+    #: The id of the run that owns the job: the RQ job id on a Redis worker, a random id in
+    #: the local pool. Resuming gives the job a new run; an older run that wakes up stops.
     queue_job_id: Mapped[str | None] = mapped_column(String(64))
+    #: The folder (inside the archive folder) that keeps the job's rendered PDFs until every
+    #: report has been produced, so that resuming renders only what is missing.
+    parts_dir: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: Last sign of life of the run: set when it is queued, starts and after every report.
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     campaign: Mapped[Campaign] = relationship()
 
     @property
     def finished(self) -> bool:
         return self.status in ("done", "failed")
+
+    def stalled(self, limit_s: float, now: datetime | None = None) -> bool:
+        """Queued or running, but without a sign of life for more than ``limit_s`` seconds:
+        its worker died or the queue lost it (a Redis outage), so it will never finish."""
+        if self.finished:
+            return False
+        last = self.heartbeat_at or self.started_at or self.created_at
+        if last is None:
+            return False
+        return (now or utcnow()) - last > timedelta(seconds=limit_s)
+
+    def resumable(self, limit_s: float, now: datetime | None = None) -> bool:
+        """Failed, finished with failed reports, or stalled: resuming renders what is missing."""
+        if self.finished:
+            return self.status == "failed" or self.failed > 0
+        return self.stalled(limit_s, now)
 
     @property
     def progress(self) -> float:

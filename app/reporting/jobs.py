@@ -5,10 +5,18 @@ The CLI runs the set in parallel processes (:func:`run_batch`); the web starts a
 local process pool otherwise, recording its progress in the database row and leaving a zip.
 Every worker process builds its own application from the parent's settings: database
 connections, fonts and WeasyPrint state are never shared across processes.
+
+Both can be resumed. Every PDF is written to a temporary file and renamed into place, so a
+report file that exists is complete; resuming skips those and renders only what is missing
+(``report batch --resume``; :func:`resume_report_job` for a web job, whose PDFs stay in a
+folder of their own under the archive folder until all of them have been produced). A web job
+that failed, finished with failed reports, or stopped showing progress for longer than
+``CX_REPORT_JOB_STALE_S`` (its worker died, or Redis lost it) can be resumed.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import multiprocessing
 import os
@@ -16,10 +24,11 @@ import pickle
 import re
 import resource
 import secrets
+import shutil
 import signal
-import tempfile
 import threading
 import time
+import uuid
 import zipfile
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
@@ -29,6 +38,8 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy import select
 
 from app.extensions import db
@@ -39,6 +50,22 @@ logger = logging.getLogger(__name__)
 #: Settings a worker process must not inherit: they describe the parent's process only.
 _NOT_INHERITED = frozenset({"SERVER_NAME", "APPLICATION_ROOT", "PREFERRED_URL_SCHEME"})
 ARCHIVE_DIR = "reports"
+#: Written into a batch's folder: which campaign its reports belong to.
+BATCH_MANIFEST = ".report-batch.json"
+#: The ``error`` of a job-level entry when the job could not be put on the queue.
+QUEUE_UNAVAILABLE = "queue_unavailable"
+
+
+class QueueUnavailableError(RuntimeError):
+    """The job queue (Redis) could not be reached; the job was marked failed, resumable."""
+
+    def __init__(self, job_id: int) -> None:
+        super().__init__(f"report job {job_id} not queued: the job queue is unavailable")
+        self.job_id = job_id
+
+
+class BatchFolderError(ValueError):
+    """A folder to resume into holds the reports of another campaign."""
 
 
 @dataclass(frozen=True)
@@ -60,6 +87,8 @@ class TargetResult:
     seconds: float
     path: str | None = None
     error: str | None = None
+    #: Already present from an earlier run (resume), not rendered again.
+    reused: bool = False
 
 
 def safe_filename(text: str) -> str:
@@ -94,6 +123,55 @@ def batch_targets(campaign: Campaign, locale: str) -> tuple[list[ReportTarget], 
         name = f"{index:02d}-{safe_filename(department.name)}{suffix}"
         targets.append(ReportTarget(campaign.id, department.id, department.name, name))
     return targets, skipped
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write ``data`` to a temporary file next to ``path`` and rename it into place.
+
+    The rename is atomic within one folder, so ``path`` is either absent or complete; a
+    process killed half-way leaves only a hidden ``.part`` file behind.
+    """
+    partial = path.with_name(f".{path.name}.{secrets.token_hex(6)}.part")
+    try:
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(partial, path)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+
+
+def is_complete_pdf(path: Path) -> bool:
+    """Whether ``path`` is a whole PDF: its header, and the end-of-file marker at its end."""
+    try:
+        with path.open("rb") as handle:
+            if handle.read(5) != b"%PDF-":
+                return False
+            size = handle.seek(0, os.SEEK_END)
+            handle.seek(max(0, size - 1024))
+            return b"%%EOF" in handle.read()
+    except OSError:
+        return False
+
+
+def _claim_folder(out_dir: Path, campaign_id: int, resume: bool) -> None:
+    """Mark ``out_dir`` as holding ``campaign_id``'s reports; resuming into another
+    campaign's folder is refused (the file names of two rounds are the same)."""
+    manifest = out_dir / BATCH_MANIFEST
+    if resume and manifest.is_file():
+        try:
+            owner = json.loads(manifest.read_text(encoding="utf-8")).get("campaign_id")
+        except (OSError, ValueError, AttributeError):
+            owner = None
+        if owner is not None and owner != campaign_id:
+            raise BatchFolderError(
+                f"{out_dir} holds the reports of campaign {owner}, not {campaign_id}: "
+                "resume into that campaign's folder, or choose another one"
+            )
+    write_atomically(manifest, json.dumps({"campaign_id": campaign_id}).encode("utf-8"))
 
 
 def worker_settings(app: Flask) -> dict[str, Any]:
@@ -146,7 +224,7 @@ def render_target(target: ReportTarget, out_dir: Path, locale: str) -> TargetRes
                     raise LookupError(f"department {target.department_id} no longer exists")
             pdf = render_pdf(campaign, department=department, locale=locale)
         path = out_dir / target.filename
-        path.write_bytes(pdf)
+        write_atomically(path, pdf)
         return TargetResult(target, True, time.perf_counter() - started, path=str(path))
     except Exception as exc:  # one broken report must not stop the others
         logger.exception("report %s of campaign %s failed", target.label, target.campaign_id)
@@ -191,46 +269,60 @@ def run_batch(
     *,
     jobs: int = 1,
     locale: str = "ja",
+    resume: bool = False,
     on_start: Callable[[list[ReportTarget], list[str]], None] | None = None,
     on_result: Callable[[TargetResult], None] | None = None,
 ) -> list[TargetResult]:
     """Render the organisation report and one per department into ``out_dir``.
 
     With ``jobs`` above 1 the reports are rendered in that many worker processes, each with
-    its own app. A failed report is recorded and the others are still written. ``on_start``
-    receives the targets and the skipped departments; ``on_result`` each result as it comes.
+    its own app. A failed report is recorded and the others are still written. With
+    ``resume``, reports already complete in ``out_dir`` are kept (results with ``reused``)
+    and only the others are rendered; resuming into another campaign's folder raises
+    :class:`BatchFolderError`. ``on_start`` receives the targets and the skipped departments;
+    ``on_result`` each result as it comes.
     """
     out_dir.mkdir(parents=True, exist_ok=True)
+    _claim_folder(out_dir, campaign.id, resume)
     targets, skipped = batch_targets(campaign, locale)
     if on_start:
         on_start(targets, skipped)
     results: list[TargetResult] = []
+
+    def record(result: TargetResult) -> None:
+        results.append(result)
+        if on_result:
+            on_result(result)
+
+    pending: list[ReportTarget] = []
+    for target in targets:
+        existing = out_dir / target.filename
+        if resume and is_complete_pdf(existing):
+            record(TargetResult(target, True, 0.0, path=str(existing), reused=True))
+        else:
+            pending.append(target)
     if jobs <= 1:
-        for target in targets:
-            result = render_target(target, out_dir, locale)
-            results.append(result)
-            if on_result:
-                on_result(result)
-        return results
-    app = current_app._get_current_object()
-    memory_mb = int(app.config.get("CX_PDF_MEMORY_MB", 0) or 0)
-    with ProcessPoolExecutor(
-        max_workers=min(jobs, len(targets)),
-        mp_context=_process_context(),
-        initializer=_init_worker,
-        initargs=(worker_settings(app), memory_mb),
-    ) as pool:
-        futures: dict[Future[TargetResult], ReportTarget] = {
-            pool.submit(_worker_render, target, str(out_dir), locale): target for target in targets
-        }
-        for future in as_completed(futures):
-            try:
-                result = future.result()
-            except Exception as exc:  # the worker process itself died
-                result = TargetResult(futures[future], False, 0.0, error=repr(exc))
-            results.append(result)
-            if on_result:
-                on_result(result)
+        for target in pending:
+            record(render_target(target, out_dir, locale))
+    elif pending:
+        app = current_app._get_current_object()
+        memory_mb = int(app.config.get("CX_PDF_MEMORY_MB", 0) or 0)
+        with ProcessPoolExecutor(
+            max_workers=min(jobs, len(pending)),
+            mp_context=_process_context(),
+            initializer=_init_worker,
+            initargs=(worker_settings(app), memory_mb),
+        ) as pool:
+            futures: dict[Future[TargetResult], ReportTarget] = {
+                pool.submit(_worker_render, target, str(out_dir), locale): target
+                for target in pending
+            }
+            for future in as_completed(futures):
+                try:
+                    result = future.result()
+                except Exception as exc:  # the worker process itself died
+                    result = TargetResult(futures[future], False, 0.0, error=repr(exc))
+                record(result)
     order = {target: index for index, target in enumerate(targets)}
     return sorted(results, key=lambda result: order[result.target])
 
@@ -243,24 +335,79 @@ def create_report_job(campaign: Campaign, user_id: int | None, locale: str) -> R
     """Record a new batch job for ``campaign`` (the caller commits, then dispatches it)."""
     job = ReportJob(campaign_id=campaign.id, user_id=user_id, locale=locale, status="queued")
     job.errors = []
+    job.heartbeat_at = utcnow()
     db.session.add(job)
     db.session.flush()
+    job.parts_dir = f"campaign-{campaign.id}-job-{job.id}-{secrets.token_hex(8)}-parts"
     return job
 
 
+def stale_after_s() -> int:
+    """Seconds without progress after which a queued or running job counts as interrupted."""
+    return int(current_app.config.get("CX_REPORT_JOB_STALE_S") or 600)
+
+
+def job_resumable(job: ReportJob) -> bool:
+    """Whether ``job`` failed, finished with failed reports, or was interrupted."""
+    return job.resumable(stale_after_s())
+
+
+def job_stalled(job: ReportJob) -> bool:
+    """Whether ``job`` is queued or running but has shown no progress for too long."""
+    return job.stalled(stale_after_s())
+
+
 def dispatch_report_job(job: ReportJob) -> None:
-    """Start a committed job: on the RQ queue when Redis is configured, else locally."""
+    """Start a committed job: on the RQ queue when Redis is configured, else locally.
+
+    Every dispatch is a new run (its id in ``queue_job_id``); a run that finds another id on
+    the job stops. When Redis cannot be reached the job is marked failed with
+    ``QUEUE_UNAVAILABLE`` (it can be resumed later) and :class:`QueueUnavailableError` raised.
+    """
     from app.queue import DEFAULT_JOB_TIMEOUT_S, get_queue
 
+    job_id = job.id
+    run_id = uuid.uuid4().hex
+    job.queue_job_id = run_id
+    job.heartbeat_at = utcnow()
+    db.session.commit()
     queue = get_queue()
-    if queue is not None:
-        queued = queue.enqueue(
-            "app.reporting.jobs.run_report_job", job.id, job_timeout=DEFAULT_JOB_TIMEOUT_S
-        )
-        job.queue_job_id = queued.id
-        db.session.commit()
+    if queue is None:
+        _local_pool().submit(_local_report_job, worker_settings(current_app), job_id, run_id)
         return
-    _local_pool().submit(_local_report_job, worker_settings(current_app), job.id)
+    try:
+        queue.enqueue(
+            "app.reporting.jobs.run_report_job",
+            job_id,
+            run_id,
+            job_id=run_id,
+            job_timeout=DEFAULT_JOB_TIMEOUT_S,
+        )
+    except (RedisConnectionError, RedisTimeoutError) as exc:
+        logger.error(
+            "report job %s not queued, the job queue is unavailable: %s",
+            job_id,
+            type(exc).__name__,
+            extra={"report_job": job_id, "campaign_id": job.campaign_id},
+        )
+        db.session.rollback()
+        job = db.session.get(ReportJob, job_id)
+        errors = list(job.errors or [])
+        if not errors or errors[-1] != {"report": "job", "error": QUEUE_UNAVAILABLE}:
+            errors.append({"report": "job", "error": QUEUE_UNAVAILABLE})
+        job.errors = errors
+        job.status = "failed"
+        job.finished_at = utcnow()
+        db.session.commit()
+        raise QueueUnavailableError(job_id) from exc
+
+
+def resume_report_job(job: ReportJob) -> None:
+    """Run a failed, partly failed or interrupted job again: the reports already in its
+    folder are kept and only the missing ones rendered, then the zip is built anew."""
+    job.status = "queued"
+    job.finished_at = None
+    dispatch_report_job(job)
 
 
 _pool: ProcessPoolExecutor | None = None
@@ -276,12 +423,12 @@ def _local_pool() -> ProcessPoolExecutor:
         return _pool
 
 
-def _local_report_job(settings: dict[str, Any], job_id: int) -> None:
+def _local_report_job(settings: dict[str, Any], job_id: int, run_id: str | None = None) -> None:
     from app import create_app
 
     app = create_app(settings)
     with app.app_context():
-        run_report_job(job_id)
+        run_report_job(job_id, run_id)
 
 
 def archive_dir() -> Path:
@@ -298,51 +445,119 @@ def _archive_path(job: ReportJob) -> Path:
     return archive_dir() / name
 
 
-def run_report_job(job_id: int) -> None:
+def job_parts_dir(job: ReportJob) -> Path:
+    """The folder keeping ``job``'s rendered PDFs between runs (named on the job's row)."""
+    if not job.parts_dir:
+        job.parts_dir = f"campaign-{job.campaign_id}-job-{job.id}-{secrets.token_hex(8)}-parts"
+    root = archive_dir()
+    folder = (root / job.parts_dir).resolve()
+    if not folder.is_relative_to(root) or folder == root:
+        raise ValueError(f"report job {job.id}: parts folder outside the archive folder")
+    return folder
+
+
+class _Superseded(Exception):
+    """The job was resumed: another run owns it now."""
+
+
+def _owned_job(job_id: int, run_id: str | None) -> ReportJob:
+    job = db.session.get(ReportJob, job_id)
+    if job is None or (run_id is not None and job.queue_job_id != run_id):
+        raise _Superseded
+    return job
+
+
+def _write_archive(job: ReportJob, files: list[Path], skipped: list[str]) -> Path:
+    archive = _archive_path(job)
+    partial = archive.with_name(f".{archive.name}.part")
+    try:
+        with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as bundle:
+            for path in files:
+                bundle.write(path, arcname=path.name)
+            if skipped:
+                bundle.writestr("skipped-departments.txt", "\n".join(skipped) + "\n")
+        os.replace(partial, archive)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    return archive
+
+
+def run_report_job(job_id: int, run_id: str | None = None) -> None:
     """Run a recorded job to the end in this process (needs an application context).
 
-    Progress is committed after every report so the progress page can follow it; the zip
-    holds every report that could be produced, even when some failed.
+    Reports already complete in the job's folder (from an earlier, failed or interrupted
+    run) are kept; the others are rendered. Progress and a heartbeat are committed after
+    every report so the progress page can follow it; the zip holds every report that could
+    be produced, even when some failed. ``run_id``, when given, must still be the job's run:
+    a run superseded by a resume stops without touching the job.
     """
     job = db.session.get(ReportJob, job_id)
-    if job is None or job.finished:
+    if job is None or job.finished or (run_id is not None and job.queue_job_id != run_id):
         return
     job.status = "running"
     job.started_at = utcnow()
-    campaign = job.campaign
+    job.heartbeat_at = utcnow()
+    job.completed = job.failed = 0
+    job.errors = []
     try:
-        targets, skipped = batch_targets(campaign, job.locale)
-        job.total = len(targets)
+        folder = job_parts_dir(job)
+        campaign = job.campaign
         db.session.commit()
-        with tempfile.TemporaryDirectory(prefix="cx-reports-") as scratch:
-            written: list[Path] = []
-            errors: list[dict[str, Any]] = []
-            for target in targets:
-                result = render_target(target, Path(scratch), job.locale)
-                job = db.session.get(ReportJob, job_id)
-                if result.ok and result.path:
-                    written.append(Path(result.path))
-                    job.completed += 1
-                else:
-                    job.failed += 1
-                    errors.append({"report": target.label, "error": result.error})
-                    job.errors = list(errors)
-                db.session.commit()
-            archive = _archive_path(job)
-            with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as bundle:
-                for path in written:
-                    bundle.write(path, arcname=path.name)
-                if skipped:
-                    bundle.writestr("skipped-departments.txt", "\n".join(skipped) + "\n")
+        skipped_departments: list[str] = []
+
+        def on_start(targets: list[ReportTarget], skipped: list[str]) -> None:
+            skipped_departments.extend(skipped)
+            current = _owned_job(job_id, run_id)
+            current.total = len(targets)
+            current.heartbeat_at = utcnow()
+            db.session.commit()
+
+        def on_result(result: TargetResult) -> None:
+            current = _owned_job(job_id, run_id)
+            if result.ok:
+                current.completed += 1
+            else:
+                current.failed += 1
+                error = {"report": result.target.label, "error": result.error}
+                current.errors = [*(current.errors or []), error]
+            current.heartbeat_at = utcnow()
+            db.session.commit()
+
+        results = run_batch(
+            campaign,
+            folder,
+            locale=job.locale,
+            resume=True,
+            on_start=on_start,
+            on_result=on_result,
+        )
+        written = [Path(result.path) for result in results if result.ok and result.path]
+        job = _owned_job(job_id, run_id)
+        archive = _write_archive(job, written, skipped_departments)
+        previous = report_job_archive(job)
         job.archive_path = archive.name
         job.status = "done" if written else "failed"
+        if previous is not None and previous != archive:
+            previous.unlink(missing_ok=True)
+        if not job.failed:
+            # Every report is in the zip: the folder is no longer needed for resuming.
+            shutil.rmtree(folder, ignore_errors=True)
+    except _Superseded:
+        logger.info("report job %s: run %s superseded by a resumed run", job_id, run_id)
+        db.session.rollback()
+        return
     except Exception as exc:
         logger.exception("report job %s failed", job_id)
         db.session.rollback()
-        job = db.session.get(ReportJob, job_id)
+        try:
+            job = _owned_job(job_id, run_id)
+        except _Superseded:
+            return
         job.status = "failed"
         job.errors = [*(job.errors or []), {"report": "job", "error": f"{type(exc).__name__}"}]
     job.finished_at = utcnow()
+    job.heartbeat_at = job.finished_at
     db.session.commit()
 
 

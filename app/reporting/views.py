@@ -8,6 +8,7 @@ calls as well.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from flask import (
@@ -15,6 +16,7 @@ from flask import (
     Response,
     abort,
     current_app,
+    flash,
     jsonify,
     redirect,
     render_template,
@@ -43,8 +45,33 @@ def _job_labels() -> dict[str, object]:
         "running": _("Running"),
         "done": _("Finished"),
         "failed": _("Failed"),
+        "partial": _("Finished with failed reports"),
+        "interrupted": _("Interrupted"),
     }
-    return {"job_status_label": lambda status: labels.get(status, status)}
+
+    def job_state(job: ReportJob) -> str:
+        if jobs.job_stalled(job):
+            return "interrupted"
+        return "partial" if job.status == "done" and job.failed else job.status
+
+    return {
+        "job_status_label": lambda status: labels.get(status, status),
+        "job_state": job_state,
+        "job_resumable": jobs.job_resumable,
+        "job_error_text": _job_error_text,
+    }
+
+
+def _job_error_text(entry: dict[str, object]) -> str:
+    """One entry of a job's ``errors`` as the page shows it: what failed, or why the job did."""
+    report = str(entry.get("report") or "")
+    if report == "job":
+        if entry.get("error") == jobs.QUEUE_UNAVAILABLE:
+            return _("The job queue is unavailable, so the batch could not run.")
+        return _("The batch stopped because of an error (%(error)s).", error=entry.get("error"))
+    if report == "organization":
+        return _("Whole organisation")
+    return report
 
 
 def _locale() -> str:
@@ -161,7 +188,36 @@ def start_batch(campaign_id: int) -> Response:
     campaign = campaign_or_404(current_user, campaign_id, manage=True)
     job = jobs.create_report_job(campaign, current_user.id, _form_locale())
     db.session.commit()
-    jobs.dispatch_report_job(job)
+    _dispatch(job, jobs.dispatch_report_job)
+    return redirect(url_for("reports.job_status", job_id=job.id))
+
+
+def _dispatch(job: ReportJob, start: Callable[[ReportJob], None]) -> None:
+    """Start or resume ``job``; without a reachable job queue, say so (the job is failed)."""
+    try:
+        start(job)
+    except jobs.QueueUnavailableError:
+        flash(
+            _(
+                "The job queue is unavailable, so the reports could not be produced now. "
+                "Please resume the batch in a few minutes."
+            ),
+            "error",
+        )
+
+
+@bp.post("/jobs/<int:job_id>/resume")
+@login_required
+def resume_job(job_id: int) -> Response:
+    """Produce what a failed or interrupted batch is missing, then its zip."""
+    job = db.session.get(ReportJob, job_id)
+    if job is None:
+        abort(404)
+    campaign_or_404(current_user, job.campaign_id, manage=True)
+    if not jobs.job_resumable(job):
+        flash(_("This batch is still running or already complete."), "info")
+    else:
+        _dispatch(job, jobs.resume_report_job)
     return redirect(url_for("reports.job_status", job_id=job.id))
 
 
@@ -184,7 +240,12 @@ def _job_or_404(job_id: int) -> ReportJob:
 @login_required
 def job_status(job_id: int) -> str:
     job = _job_or_404(job_id)
-    return render_template("reporting/job.html", job=job, campaign=job.campaign)
+    return render_template(
+        "reporting/job.html",
+        job=job,
+        campaign=job.campaign,
+        can_resume=can_manage(current_user, job.campaign.organization_id),
+    )
 
 
 @bp.get("/jobs/<int:job_id>.json")
@@ -195,6 +256,8 @@ def job_status_json(job_id: int) -> Response:
         {
             "id": job.id,
             "status": job.status,
+            "interrupted": jobs.job_stalled(job),
+            "resumable": jobs.job_resumable(job),
             "total": job.total,
             "completed": job.completed,
             "failed": job.failed,

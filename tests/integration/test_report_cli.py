@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -65,11 +66,12 @@ def test_batch_in_two_processes(runner, tmp_path: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in out.iterdir()) == [
+        ".report-batch.json",  # which campaign the folder's reports belong to
         "00-organization-ja.pdf",
         "01-営業部-ja.pdf",
         "02-開発部-ja.pdf",
     ]
-    assert all(p.read_bytes().startswith(b"%PDF") for p in out.iterdir())
+    assert all(p.read_bytes().startswith(b"%PDF") for p in out.glob("*.pdf"))
     assert "3 written, 0 failed" in result.output
 
 
@@ -92,4 +94,66 @@ def test_batch_reports_a_failure_and_still_writes_the_others(
     assert result.exit_code == 1
     assert "2 written, 1 failed" in result.output
     assert "disk full" in result.output
-    assert sorted(p.name for p in out.iterdir()) == ["00-organization-ja.pdf", "01-営業部-ja.pdf"]
+    assert sorted(p.name for p in out.glob("*.pdf")) == [
+        "00-organization-ja.pdf",
+        "01-営業部-ja.pdf",
+    ]
+
+
+def test_batch_resume_renders_only_the_report_that_failed(
+    runner, tmp_path: Path, monkeypatch
+) -> None:
+    cli, built = runner
+    real_render = service.render_pdf
+
+    def crashes_for_one(campaign, *, department=None, locale="ja"):
+        if department is not None and department.name == "開発部":
+            raise RuntimeError("renderer crashed")
+        return real_render(campaign, department=department, locale=locale)
+
+    monkeypatch.setattr(service, "render_pdf", crashes_for_one)
+    out = tmp_path / "reports"
+    args = ["report", "batch", str(built.campaign_id), "-o", str(out)]
+    first = cli.invoke(args=[*args, "--jobs", "1"])
+    assert first.exit_code == 1, first.output
+    assert "2 written, 1 failed" in first.output
+    assert "--resume" in first.output
+    kept = {p.name: (p.stat().st_ino, p.stat().st_mtime_ns) for p in out.glob("*.pdf")}
+    assert sorted(kept) == ["00-organization-ja.pdf", "01-営業部-ja.pdf"]
+    # What a run killed while writing without a temporary file would have left: not complete.
+    missing = out / "02-開発部-ja.pdf"
+    missing.write_bytes(b"%PDF-1.7\n1 0 obj")
+
+    monkeypatch.setattr(service, "render_pdf", real_render)
+    second = cli.invoke(args=[*args, "--jobs", "2", "--resume"])
+    assert second.exit_code == 0, second.output
+    assert "1 written, 2 reused, 0 failed" in second.output
+    after = {name: (p.stat().st_ino, p.stat().st_mtime_ns) for name in kept for p in [out / name]}
+    assert after == kept  # the reports of the first run were not rewritten
+    assert sorted(p.name for p in out.iterdir()) == [
+        ".report-batch.json",
+        "00-organization-ja.pdf",
+        "01-営業部-ja.pdf",
+        "02-開発部-ja.pdf",
+    ]
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(missing), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "開発部" in text
+
+
+def test_batch_refuses_to_resume_into_another_campaigns_folder(runner, tmp_path: Path) -> None:
+    cli, built = runner
+    out = tmp_path / "reports"
+    out.mkdir()
+    (out / ".report-batch.json").write_text(f'{{"campaign_id": {built.previous_id}}}')
+    (out / "00-organization-ja.pdf").write_bytes(b"%PDF-1.7\n%%EOF\n")
+    result = cli.invoke(
+        args=["report", "batch", str(built.campaign_id), "-o", str(out), "--resume"]
+    )
+    assert result.exit_code == 1
+    assert f"holds the reports of campaign {built.previous_id}" in result.output
+    assert (out / "00-organization-ja.pdf").read_bytes() == b"%PDF-1.7\n%%EOF\n"

@@ -12,6 +12,7 @@ import subprocess
 import time
 import zipfile
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
 from redis import Redis
@@ -19,10 +20,20 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from rq import SimpleWorker
 
 from app.extensions import db
-from app.models import ReportJob
+from app.models import ReportJob, utcnow
 from app.queue import get_queue
 from app.reporting import jobs, service
-from tests.integration.workspace_support import add_people, make_campaign, make_org, submit
+from tests.integration.workspace_support import (
+    add_people,
+    csrf_token,
+    grant,
+    login,
+    make_campaign,
+    make_client,
+    make_org,
+    make_user,
+    submit,
+)
 
 
 @pytest.fixture
@@ -63,11 +74,13 @@ def campaign(app):
     return campaign
 
 
-def _stand_in(fail_for: str | None = None):
+def _stand_in(fail_for: str | None = None, calls: list[str] | None = None):
     def render(campaign, *, department=None, locale="ja"):
+        if calls is not None:
+            calls.append(department.name if department is not None else "organization")
         if department is not None and department.name == fail_for:
             raise RuntimeError("renderer crashed")
-        return b"%PDF-1.7 stand-in"
+        return b"%PDF-1.7 stand-in\n%%EOF\n"
 
     return render
 
@@ -77,13 +90,14 @@ def test_a_job_on_redis_is_run_by_an_rq_worker(app, campaign, redis_url, monkeyp
     monkeypatch.setattr(service, "render_pdf", _stand_in())
     job = jobs.create_report_job(campaign, None, "en")
     db.session.commit()
+    job_id = job.id
     jobs.dispatch_report_job(job)
     queue = get_queue()
     assert queue.count == 1
     assert job.queue_job_id in queue.job_ids
     SimpleWorker([queue], connection=queue.connection).work(burst=True)
     db.session.expire_all()
-    job = db.session.get(ReportJob, job.id)
+    job = db.session.get(ReportJob, job_id)
     assert job.status == "done", job.errors
     # The organisation and 営業部; 開発部 has no responses, so no report of its own.
     assert (job.total, job.completed, job.failed) == (2, 2, 0)
@@ -105,8 +119,9 @@ def test_a_failed_report_is_recorded_and_the_rest_still_zipped(
     monkeypatch.setattr(service, "render_pdf", _stand_in(fail_for="営業部"))
     job = jobs.create_report_job(campaign, None, "ja")
     db.session.commit()
-    jobs.run_report_job(job.id)
-    job = db.session.get(ReportJob, job.id)
+    job_id = job.id
+    jobs.run_report_job(job_id)
+    job = db.session.get(ReportJob, job_id)
     assert job.status == "done"
     assert (job.completed, job.failed) == (1, 1)
     assert job.errors == [{"report": "営業部", "error": "RuntimeError: renderer crashed"}]
@@ -123,8 +138,9 @@ def test_a_job_where_nothing_could_be_produced_fails(app, campaign, monkeypatch,
     monkeypatch.setattr(service, "render_pdf", broken)
     job = jobs.create_report_job(campaign, None, "ja")
     db.session.commit()
-    jobs.run_report_job(job.id)
-    job = db.session.get(ReportJob, job.id)
+    job_id = job.id
+    jobs.run_report_job(job_id)
+    job = db.session.get(ReportJob, job_id)
     assert job.status == "failed"
     assert job.failed == job.total == 2
     assert job.finished
@@ -139,3 +155,141 @@ def test_archive_names_cannot_point_outside_the_archive_folder(app, campaign, tm
     job.archive_path = "../secret.zip"
     db.session.commit()
     assert jobs.report_job_archive(job) is None
+
+
+def _run_queue(job_id: int) -> ReportJob:
+    """Let an RQ worker run everything queued (in this process), then read the job again."""
+    queue = get_queue()
+    SimpleWorker([queue], connection=queue.connection).work(burst=True)
+    db.session.expire_all()
+    return db.session.get(ReportJob, job_id)
+
+
+def test_resuming_a_partly_failed_job_renders_only_the_missing_report(
+    app, campaign, redis_url, monkeypatch, tmp_path
+):
+    app.config.update(REDIS_URL=redis_url, CX_REPORT_ARCHIVE_DIR=str(tmp_path))
+    calls: list[str] = []
+    monkeypatch.setattr(service, "render_pdf", _stand_in(fail_for="営業部", calls=calls))
+    consultant = make_user("consultant@jobs-bank.test")
+    grant(consultant, campaign.organization, "consultant")
+    index = f"/reports/campaigns/{campaign.id}"
+    job = jobs.create_report_job(campaign, None, "ja")
+    db.session.commit()
+    job_id = job.id
+    jobs.dispatch_report_job(job)
+    job = _run_queue(job_id)
+    assert (job.status, job.completed, job.failed) == ("done", 1, 1)
+    assert jobs.job_resumable(job)
+    first_zip = jobs.report_job_archive(job)
+    parts = jobs.job_parts_dir(job)
+    kept = parts / "00-organization-ja.pdf"
+    kept_stat = (kept.stat().st_ino, kept.stat().st_mtime_ns)
+    assert sorted(p.name for p in parts.glob("*.pdf")) == ["00-organization-ja.pdf"]
+    assert parts.parent == tmp_path.resolve()
+
+    # The campaign's reports page names what failed and offers to resume.
+    client = make_client(app)
+    assert login(client, "consultant@jobs-bank.test").status_code == 302
+    page = client.get(index).get_data(as_text=True)
+    assert f'data-job="{job_id}" data-state="partial"' in page
+    assert "Finished with failed reports" in page
+    assert "営業部" in page
+
+    calls.clear()
+    monkeypatch.setattr(service, "render_pdf", _stand_in(calls=calls))
+    token = csrf_token(client, index)
+    resumed = client.post(f"/reports/jobs/{job_id}/resume", data={"csrf_token": token})
+    assert resumed.status_code == 302
+    assert db.session.get(ReportJob, job_id).status == "queued"
+    # The organisation report was kept exactly as the first run wrote it.
+    assert (kept.stat().st_ino, kept.stat().st_mtime_ns) == kept_stat
+    job = _run_queue(job_id)
+    assert calls == ["営業部"]
+    assert (job.status, job.total, job.completed, job.failed) == ("done", 2, 2, 0)
+    assert job.errors == []
+    assert not jobs.job_resumable(job)
+    archive = jobs.report_job_archive(job)
+    assert archive is not None
+    assert archive != first_zip
+    assert not first_zip.exists()  # the incomplete zip is replaced, not kept beside it
+    with zipfile.ZipFile(archive) as bundle:
+        assert sorted(bundle.namelist()) == [
+            "00-organization-ja.pdf",
+            "01-営業部-ja.pdf",
+            "skipped-departments.txt",
+        ]
+    # Everything is in the zip: the folder kept for resuming is gone.
+    assert not parts.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == [archive.name]
+
+
+def test_a_job_without_progress_is_interrupted_and_its_old_run_stops(
+    app, campaign, redis_url, monkeypatch, tmp_path
+):
+    app.config.update(
+        REDIS_URL=redis_url, CX_REPORT_ARCHIVE_DIR=str(tmp_path), CX_REPORT_JOB_STALE_S=300
+    )
+    calls: list[str] = []
+    monkeypatch.setattr(service, "render_pdf", _stand_in(calls=calls))
+    # A run that rendered the organisation report, then its worker died with Redis.
+    job = jobs.create_report_job(campaign, None, "ja")
+    job.status = "running"
+    job.queue_job_id = "run-of-a-dead-worker"
+    job.total, job.completed = 2, 1
+    job.started_at = utcnow() - timedelta(minutes=20)
+    job.heartbeat_at = utcnow() - timedelta(seconds=200)
+    parts = jobs.job_parts_dir(job)
+    parts.mkdir(parents=True)
+    (parts / "00-organization-ja.pdf").write_bytes(b"%PDF-1.7 kept\n%%EOF\n")
+    # What it was writing when it died: a temporary file, never counted as a report.
+    (parts / ".01-営業部-ja.pdf.0123456789ab.part").write_bytes(b"%PDF-1.7 half")
+    db.session.commit()
+    job_id = job.id
+    assert not jobs.job_stalled(job)  # 200 s without progress: still within the limit
+    assert not jobs.job_resumable(job)
+    job.heartbeat_at = utcnow() - timedelta(seconds=301)
+    db.session.commit()
+    assert jobs.job_stalled(job)
+    assert jobs.job_resumable(job)
+
+    jobs.resume_report_job(job)
+    new_run = db.session.get(ReportJob, job_id).queue_job_id
+    assert new_run != "run-of-a-dead-worker"
+    # The old run, should its worker come back, finds the job resumed and leaves it alone.
+    jobs.run_report_job(job_id, "run-of-a-dead-worker")
+    db.session.expire_all()
+    job = db.session.get(ReportJob, job_id)
+    assert (job.status, job.queue_job_id) == ("queued", new_run)
+    assert calls == []
+    job = _run_queue(job_id)
+    assert calls == ["営業部"]
+    assert (job.status, job.completed, job.failed) == ("done", 2, 0)
+    with zipfile.ZipFile(jobs.report_job_archive(job)) as bundle:
+        assert bundle.read("00-organization-ja.pdf") == b"%PDF-1.7 kept\n%%EOF\n"
+        assert bundle.read("01-営業部-ja.pdf") == b"%PDF-1.7 stand-in\n%%EOF\n"
+
+
+def test_an_unreachable_queue_fails_the_job_with_a_reason(
+    app, campaign, monkeypatch, tmp_path, caplog
+):
+    # Nothing listens on port 1: the connection is refused at once.
+    app.config.update(REDIS_URL="redis://127.0.0.1:1/0", CX_REPORT_ARCHIVE_DIR=str(tmp_path))
+    job = jobs.create_report_job(campaign, None, "ja")
+    db.session.commit()
+    job_id = job.id
+    with pytest.raises(jobs.QueueUnavailableError):
+        jobs.dispatch_report_job(job)
+    db.session.expire_all()
+    job = db.session.get(ReportJob, job_id)
+    assert job.status == "failed"
+    assert job.finished_at is not None
+    assert job.errors == [{"report": "job", "error": jobs.QUEUE_UNAVAILABLE}]
+    assert jobs.job_resumable(job)
+    assert f"report job {job_id} not queued, the job queue is unavailable" in caplog.text
+    # Still unreachable on a resume: failed again, the reason recorded once.
+    with pytest.raises(jobs.QueueUnavailableError):
+        jobs.resume_report_job(job)
+    db.session.expire_all()
+    job = db.session.get(ReportJob, job_id)
+    assert (job.status, job.errors) == ("failed", [{"report": "job", "error": "queue_unavailable"}])

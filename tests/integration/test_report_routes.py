@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import io
+import re
 import time
 import zipfile
+from datetime import timedelta
 
 import pytest
 
 from app.extensions import db
-from app.models import Organization, ReportJob
+from app.models import Campaign, Organization, ReportJob, utcnow
+from app.reporting import jobs, service
 from tests.integration.test_report_data import world  # noqa: F401 - module-scoped fixture
 from tests.integration.workspace_support import csrf_token, grant, login, make_client, make_user
 
@@ -116,6 +119,34 @@ def test_pdf_download(people) -> None:
     assert "filename*=UTF-8''" in disposition
 
 
+def _wait_for(job_id: int) -> ReportJob:
+    """The job once it has finished (or the time limit passed)."""
+    deadline = time.monotonic() + JOB_TIMEOUT_S
+    while True:
+        job = db.session.get(ReportJob, job_id)
+        db.session.refresh(job)
+        # End the read: on SQLite an open transaction here would hold the worker's writes.
+        db.session.commit()
+        if job.finished or time.monotonic() > deadline:
+            return job
+        time.sleep(0.5)
+
+
+def _zip_names(client, progress: dict) -> list[str]:
+    download = client.get(progress["download"])
+    assert download.status_code == 200
+    with zipfile.ZipFile(io.BytesIO(download.data)) as bundle:
+        return sorted(bundle.namelist())
+
+
+ALL_REPORTS = [
+    "00-organization-ja.pdf",
+    "01-営業部-ja.pdf",
+    "02-開発部-ja.pdf",
+    "skipped-departments.txt",
+]
+
+
 def test_batch_runs_in_the_background_and_ends_in_a_zip(people, tmp_path) -> None:
     app, built = people
     app.config["CX_REPORT_ARCHIVE_DIR"] = str(tmp_path)
@@ -129,18 +160,8 @@ def test_batch_runs_in_the_background_and_ends_in_a_zip(people, tmp_path) -> Non
     response = client.post(url, data={"lang": "ja", "csrf_token": token})
     assert response.status_code in (302, 303)
     job_url = response.headers["Location"]
-    job_id = int(job_url.rstrip("/").rsplit("/", 1)[-1])
-    deadline = time.monotonic() + JOB_TIMEOUT_S
-    while True:
-        job = db.session.get(ReportJob, job_id)
-        db.session.refresh(job)
-        status = job.status
-        # End the read: on SQLite an open transaction here would hold the worker's writes.
-        db.session.commit()
-        if status in ("done", "failed") or time.monotonic() > deadline:
-            break
-        time.sleep(0.5)
-    assert status == "done", job.errors
+    job = _wait_for(int(job_url.rstrip("/").rsplit("/", 1)[-1]))
+    assert job.status == "done", job.errors
     progress = client.get(f"{job_url}.json").get_json()
     assert progress["completed"] == 3
     assert progress["failed"] == 0
@@ -163,3 +184,112 @@ def test_batch_runs_in_the_background_and_ends_in_a_zip(people, tmp_path) -> Non
     stranger = _client(app, "stranger@report.test")
     assert stranger.get(job_url).status_code == 404
     assert stranger.get(progress["download"]).status_code == 404
+
+
+def test_a_batch_without_a_reachable_queue_fails_clearly_and_resumes_later(
+    people, tmp_path, monkeypatch, caplog
+) -> None:
+    app, built = people
+    monkeypatch.setitem(app.config, "CX_REPORT_ARCHIVE_DIR", str(tmp_path))
+    # Nothing listens on port 1: Redis is "down".
+    monkeypatch.setitem(app.config, "REDIS_URL", "redis://127.0.0.1:1/0")
+    client = _client(app, "consultant@report.test")
+    index = _urls(built)["index"]
+    token = csrf_token(client, index)
+    response = client.post(f"{index}/batch", data={"lang": "ja", "csrf_token": token})
+    assert response.status_code == 302
+    job_url = response.headers["Location"]
+    job_id = int(job_url.rsplit("/", 1)[-1])
+    assert f"report job {job_id} not queued, the job queue is unavailable" in caplog.text
+    page = client.get(job_url).get_data(as_text=True)
+    # The flashed message, the recorded reason and the way out, in Japanese.
+    assert "ジョブキューが利用できないため、レポートを今は作成できませんでした" in page
+    assert "ジョブキューが利用できないため、一括作成を実行できませんでした。" in page
+    assert f'action="/reports/jobs/{job_id}/resume"' in page
+    assert 'http-equiv="refresh"' not in page
+    progress = client.get(f"{job_url}.json").get_json()
+    assert (progress["status"], progress["resumable"]) == ("failed", True)
+    assert f'data-job="{job_id}" data-state="failed"' in client.get(index).get_data(as_text=True)
+
+    # Executives see the job but cannot resume it.
+    executive = _client(app, "executive@report.test")
+    refused = executive.post(
+        f"{job_url}/resume", data={"csrf_token": csrf_token(executive, "/account")}
+    )
+    assert refused.status_code == 404
+    assert client.post(f"{job_url}/resume").status_code == 400  # no CSRF token
+
+    # The queue is back (here: the local process pool): resuming produces every report.
+    monkeypatch.setitem(app.config, "REDIS_URL", None)
+    response = client.post(f"{job_url}/resume", data={"csrf_token": token})
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(job_url)
+    job = _wait_for(job_id)
+    assert (job.status, job.completed, job.failed, job.errors) == ("done", 3, 0, [])
+    progress = client.get(f"{job_url}.json").get_json()
+    assert progress["resumable"] is False
+    assert _zip_names(client, progress) == ALL_REPORTS
+
+
+def test_a_batch_without_progress_shows_as_interrupted_and_resumes(
+    people, tmp_path, monkeypatch
+) -> None:
+    app, built = people
+    monkeypatch.setitem(app.config, "CX_REPORT_ARCHIVE_DIR", str(tmp_path))
+    campaign = db.session.get(Campaign, built.campaign_id)
+    # A run that had produced the organisation report when its worker died.
+    job = jobs.create_report_job(campaign, None, "ja")
+    job.status = "running"
+    job.queue_job_id = "run-of-a-dead-worker"
+    job.total, job.completed = 3, 1
+    job.started_at = utcnow() - timedelta(hours=1)
+    job.heartbeat_at = utcnow() - timedelta(seconds=app.config["CX_REPORT_JOB_STALE_S"] + 5)
+    parts = jobs.job_parts_dir(job)
+    parts.mkdir(parents=True)
+    kept = service.render_pdf(campaign, locale="ja") + b"% rendered by the interrupted run\n"
+    (parts / "00-organization-ja.pdf").write_bytes(kept)
+    db.session.commit()
+    job_id = job.id
+    job_url = f"/reports/jobs/{job_id}"
+
+    client = _client(app, "consultant@report.test")
+    index = client.get(_urls(built)["index"]).get_data(as_text=True)
+    entry = re.search(rf'<li data-job="{job_id}" data-state="(\w+)">(.*?)</li>', index, re.S)
+    assert entry is not None
+    assert entry.group(1) == "interrupted"
+    assert "中断" in entry.group(2)
+    assert f'action="/reports/jobs/{job_id}/resume"' in entry.group(2)
+    page = client.get(job_url).get_data(as_text=True)
+    assert 'data-state="interrupted"' in page
+    assert 'http-equiv="refresh"' not in page
+    progress = client.get(f"{job_url}.json").get_json()
+    assert (progress["status"], progress["interrupted"], progress["resumable"]) == (
+        "running",
+        True,
+        True,
+    )
+
+    # A run that shows progress is not resumed under its feet.
+    job = db.session.get(ReportJob, job_id)
+    job.heartbeat_at = utcnow()
+    db.session.commit()
+    token = csrf_token(client, job_url)
+    assert f'action="{job_url}/resume"' not in client.get(job_url).get_data(as_text=True)
+    client.post(f"{job_url}/resume", data={"csrf_token": token})
+    job = db.session.get(ReportJob, job_id)
+    db.session.refresh(job)
+    assert (job.status, job.queue_job_id) == ("running", "run-of-a-dead-worker")
+    job.heartbeat_at = utcnow() - timedelta(hours=1)
+    db.session.commit()
+
+    response = client.post(f"{job_url}/resume", data={"csrf_token": token})
+    assert response.status_code == 302
+    job = _wait_for(job_id)
+    assert (job.status, job.completed, job.failed) == ("done", 3, 0)
+    progress = client.get(f"{job_url}.json").get_json()
+    assert _zip_names(client, progress) == ALL_REPORTS
+    download = client.get(progress["download"])
+    with zipfile.ZipFile(io.BytesIO(download.data)) as bundle:
+        # Only the missing reports were rendered: the organisation's is the one kept.
+        assert bundle.read("00-organization-ja.pdf") == kept
+        assert bundle.read("02-開発部-ja.pdf").startswith(b"%PDF")
