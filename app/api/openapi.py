@@ -366,10 +366,10 @@ def openapi_document() -> dict[str, Any]:
                     "summary": "The submitted responses as CSV (UTF-8 with a byte-order mark)",
                     "description": (
                         "One row per submitted response: department, role, submission time "
-                        "and one column per item and open question. Executives get `*` "
-                        "instead of the department and role of rows in groups below the "
-                        "threshold; open-text answers appear only for groups of at least "
-                        "max(threshold, 5) responses."
+                        "and one column per item and open question. For the organisation's "
+                        "consultants and site admins only (executive viewers get 403: they "
+                        "read aggregated results); open-text answers appear only for groups "
+                        "of at least max(threshold, 5) responses."
                     ),
                     "parameters": [
                         _CAMPAIGN_ID,
@@ -387,6 +387,7 @@ def openapi_document() -> dict[str, Any]:
                             "content": {"text/csv": {"schema": {"type": "string"}}},
                         },
                         "400": _json(_ref("Error"), "Invalid lang."),
+                        "403": _json(_ref("Error"), "Executive viewers do not export responses."),
                         **_ERRORS,
                     },
                 }

@@ -23,6 +23,7 @@ from app.auth.access import campaign_or_404, campaigns_query, can_manage
 from app.auth.tokens import user_for_api_token
 from app.extensions import db
 from app.models import Campaign
+from app.operations import audit
 from app.operations.exports import ExportOptions, export_filename, stream_csv
 from app.results import campaign_results
 
@@ -138,14 +139,21 @@ def campaign_results_view(campaign_id: int) -> Any:
 @token_required
 def responses_csv(campaign_id: int) -> Any:
     found = _campaign(campaign_id)
+    if not can_manage(g.api_user, found.organization_id):
+        return error_response(
+            403,
+            "forbidden",
+            "Individual responses are exported by the organisation's consultants only; "
+            "use /results for aggregated figures.",
+        )
     locale = request.args.get("lang", "ja")
     if locale not in ("ja", "en"):
         return error_response(400, "invalid_parameter", "lang: use ja or en", parameter="lang")
-    options = ExportOptions(
-        with_identities=False,
-        full_labels=can_manage(g.api_user, found.organization_id),
-        locale=locale,
+    options = ExportOptions(with_identities=False, locale=locale)
+    audit.record(
+        "responses.exported", campaign=found, user=g.api_user, format="csv", with_identities=False
     )
+    db.session.commit()
     return Response(
         stream_with_context(stream_csv(found, options)),
         mimetype="text/csv",

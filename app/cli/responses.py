@@ -46,7 +46,7 @@ def export_command(
     """Export submitted responses, one row per response (format from --format or the suffix)."""
     campaign = get_campaign(campaign_id)
     fmt = fmt or ("xlsx" if output.suffix.lower() == ".xlsx" else "csv")
-    options = ExportOptions(with_identities=with_identities, full_labels=True, locale=lang)
+    options = ExportOptions(with_identities=with_identities, locale=lang)
     chunks = stream_xlsx(campaign, options) if fmt == "xlsx" else stream_csv(campaign, options)
     with output.open("wb") as handle:
         for chunk in chunks:

@@ -12,11 +12,10 @@ Anonymity choices, applied through ``app/analysis/anonymity.py`` like every othe
   reveals. Open-text answers are written only for rows whose cell passes
   ``open_text_visible`` (at least ``max(threshold, 5)`` submitted responses); elsewhere the
   cell is left empty, because wording identifies people more easily than numbers;
-* executives never get names or emails; moreover in their export a row whose cell has fewer
-  responses than the threshold shows ``*`` instead of department and role, so nobody in a
-  small group can be singled out by the row's labels;
-* consultants get the department and role of every row: they run the survey and may even
-  export identities, so hiding labels from them would protect nobody.
+* only the organisation's consultants and site admins export responses (respondents are told
+  that their individual answers are never shown to their organisation, so executive viewers
+  see aggregated results only); they get the department and role of every row: they run the
+  survey and may even export identities, so hiding labels from them would protect nobody.
 
 Large campaigns are streamed: responses are read in batches of ``BATCH_SIZE`` with their
 answers fetched per batch (one query per batch, never per response), CSV chunks are yielded
@@ -44,7 +43,6 @@ from app.models import Answer, Campaign, Department, Participant, Response, Role
 from app.operations.campaigns import utc_to_local
 
 BATCH_SIZE = 500
-SUPPRESSED_LABEL = "*"
 BASE_COLUMNS = ("department", "role", "submitted_at")
 IDENTITY_COLUMNS = ("name", "email")
 #: CSV chunks are yielded once the buffer holds about this many characters.
@@ -57,8 +55,6 @@ class ExportOptions:
 
     #: Names and emails of invited respondents; only for consultants and admins who ask.
     with_identities: bool = False
-    #: False for executive viewers: small groups lose their department and role labels.
-    full_labels: bool = True
     locale: str = "ja"
 
 
@@ -157,12 +153,11 @@ def response_rows(campaign: Campaign, options: ExportOptions) -> Iterator[list[A
             answers[answer.response_id][answer.item_id] = value
         for row in batch:
             n = cells[(row.department_id, row.role_id)]
-            if options.full_labels or n >= threshold:
-                dept_label = departments.get(row.department_id, "")
-                role_label = roles.get(row.role_id, "")
-            else:
-                dept_label = role_label = SUPPRESSED_LABEL
-            values = [dept_label, role_label, _format_time(row.submitted_at)]
+            values = [
+                departments.get(row.department_id, ""),
+                roles.get(row.role_id, ""),
+                _format_time(row.submitted_at),
+            ]
             if options.with_identities:
                 values += [row.name or "", row.email or ""]
             text_ok = open_text_visible(n, threshold)

@@ -735,7 +735,8 @@ def open_link(campaign_id: int) -> BaseResponse | str:
 @bp.route("/campaigns/<int:campaign_id>/export", methods=["GET", "POST"])
 def export(campaign_id: int) -> BaseResponse | str:
     user = _user()
-    campaign = access.campaign_or_404(user, campaign_id)
+    # Row-level answers are for those who run the survey: executives see aggregates only.
+    campaign = access.campaign_or_404(user, campaign_id, manage=True)
     identities_allowed = access.can_see_identities(user, campaign.organization_id)
     form = ExportForm()
     if not identities_allowed:
@@ -743,7 +744,6 @@ def export(campaign_id: int) -> BaseResponse | str:
     if form.validate_on_submit():
         options = exports.ExportOptions(
             with_identities=identities_allowed and bool(form.with_identities.data),
-            full_labels=access.can_manage(user, campaign.organization_id),
             locale=form.locale.data,
         )
         fmt = form.format.data

@@ -18,7 +18,7 @@ from app import create_app
 from app.api.openapi import openapi_document
 from app.auth.tokens import create_api_token, revoke_api_token
 from app.extensions import db as _db
-from app.models import ApiToken, Base, Campaign, Membership, User
+from app.models import ApiToken, AuditEvent, Base, Campaign, Membership, User
 from app.operations.campaigns import create_campaign
 from app.operations.library import get_questionnaire
 from app.operations.organizations import create_organization
@@ -308,7 +308,7 @@ def test_invalid_group_by_is_a_clear_400(client, world: World, value: str, messa
     validate(response.json, "Error")
 
 
-def test_responses_csv_hides_small_groups_from_executives(client, world: World) -> None:
+def test_responses_csv_is_for_consultants_only(client, world: World) -> None:
     path = f"/api/v1/campaigns/{world.campaign.id}/responses.csv"
     consultant = client.get(path, headers=auth(world.consultant))
     assert consultant.status_code == 200
@@ -318,9 +318,17 @@ def test_responses_csv_hides_small_groups_from_executives(client, world: World) 
     assert rows[0][:3] == ["department", "role", "submitted_at"]
     assert len(rows) == 1 + 37
     assert "Retail" in {row[0] for row in rows[1:]}
+    exported = _db.session.scalars(
+        select(AuditEvent).where(
+            AuditEvent.action == "responses.exported", AuditEvent.campaign_id == world.campaign.id
+        )
+    ).all()
+    assert [e.user.email for e in exported] == ["consultant@example.com"]
     executive = client.get(path, headers=auth(world.executive))
-    rows = list(csv.reader(io.StringIO(executive.data.decode("utf-8-sig"))))
-    assert sum(row[0] == "*" for row in rows[1:]) == 2  # the two Retail executives
+    assert executive.status_code == 403
+    assert executive.mimetype == "application/json"
+    assert "consultants only" in executive.json["error"]["message"]
+    validate(executive.json, "Error")
     bad = client.get(f"{path}?lang=fr", headers=auth(world.consultant))
     assert bad.status_code == 400
 
