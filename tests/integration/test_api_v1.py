@@ -323,7 +323,8 @@ def test_responses_csv_is_for_consultants_only(client, world: World) -> None:
             AuditEvent.action == "responses.exported", AuditEvent.campaign_id == world.campaign.id
         )
     ).all()
-    assert [e.user.email for e in exported] == ["consultant@example.com"]
+    consultant = _db.session.scalar(select(User).where(User.email == "consultant@example.com"))
+    assert [e.user_id for e in exported] == [consultant.id]
     executive = client.get(path, headers=auth(world.executive))
     assert executive.status_code == 403
     assert executive.mimetype == "application/json"
