@@ -10,8 +10,8 @@ export CX_BASE_URL ?= http://$(HOST):$(PORT)
 
 # Pango and HarfBuzz's subsetter for WeasyPrint, a Japanese font with a real bold, poppler for
 # PDF checks in tests; Chromium only for the browser tests.
-RUN_APT  := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk fontconfig
-TEST_APT := $(RUN_APT) poppler-utils chromium
+RUN_APT  := python3-venv libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk fontconfig
+TEST_APT := $(RUN_APT) poppler-utils chromium redis-server
 
 .PHONY: run test lint format bench translations system-deps system-deps-test install install-dev db-upgrade seed clean serve audit cluster-demo loadtest
 

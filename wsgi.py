@@ -1,5 +1,11 @@
 """WSGI entry point: ``gunicorn wsgi:app`` or ``flask --app wsgi ...``."""
 
-from app import create_app
+import sys
 
-app = create_app()
+from app import create_app
+from app.config import ConfigError
+
+try:
+    app = create_app()
+except ConfigError as exc:  # a setting is missing or wrong: say which, without a traceback
+    sys.exit(f"error: {exc}")

@@ -72,3 +72,36 @@ def test_demo_prints_a_closed_round_link_that_offers_the_individual_report(runne
     pdf = client.get("/survey/report.pdf")
     assert pdf.status_code == 200
     assert pdf.data.startswith(b"%PDF")
+
+
+def test_demo_seed_plants_high_digital_low_organisational_behaviour_in_one_department(runner, db):
+    assert runner.invoke(args=["demo", "seed"]).exit_code == 0
+    from app.results import campaign_results
+
+    campaign = db.session.scalar(
+        select(Campaign).where(Campaign.name == "2026年度 CX 5つの力 成熟度診断")
+    )
+    results = campaign_results(campaign)
+    department = next(d for d in campaign.organization.departments if d.name == "デジタル推進部")
+    group = results.group("department", department=department.id)
+    assert group.shown
+    org = results.organisation
+    digital = group.scores["digital"].mean
+    behaviour = group.scores["org_behavior"].mean
+    assert digital - behaviour >= 1.0
+    assert digital > org.scores["digital"].mean + 0.4
+    assert behaviour < org.scores["org_behavior"].mean - 0.4
+
+
+def test_demo_seed_has_150_submitted_responses_per_open_campaign(runner, db):
+    assert runner.invoke(args=["demo", "seed"]).exit_code == 0
+    counts = dict(
+        db.session.execute(
+            select(Campaign.name, func.count(Response.id))
+            .join(Response, Response.campaign_id == Campaign.id)
+            .where(Response.status == "submitted", Campaign.status == "open")
+            .group_by(Campaign.name)
+        ).all()
+    )
+    assert len(counts) == 2
+    assert all(n >= 150 for n in counts.values()), counts
