@@ -61,6 +61,7 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(config_module.PROJECT_ROOT / "migrations"))
     csrf.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
+    app.before_request(i18n.remember_requested_locale)
     login_manager.init_app(app)
     limiter.init_app(app)
     login_manager.login_view = "auth.login"

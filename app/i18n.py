@@ -9,8 +9,16 @@ from flask import current_app, request, session, url_for
 from flask_babel import get_locale
 
 
+def remember_requested_locale() -> None:
+    """Keep ``?lang=`` in the session even when the request only redirects (a personal link)."""
+    requested = request.args.get("lang")
+    if requested in current_app.config["CX_LOCALES"]:
+        session["lang"] = requested
+
+
 def select_locale() -> str:
-    """The respondent's explicit choice, then the browser's preference, then Japanese."""
+    """The explicit choice (``?lang=``, remembered in the session), then Japanese for respondents
+    and the browser's preference for staff pages, then Japanese."""
     locales = current_app.config["CX_LOCALES"]
     requested = request.args.get("lang")
     if requested in locales:
@@ -19,6 +27,10 @@ def select_locale() -> str:
     chosen = session.get("lang")
     if chosen in locales:
         return chosen
+    if request.blueprint == "survey":
+        # Respondents start in the questionnaires' default language (Japanese) whatever their
+        # browser says; the language switch is on every page and the choice is remembered.
+        return locales[0]
     return request.accept_languages.best_match(locales) or locales[0]
 
 

@@ -21,7 +21,7 @@ def _open_link(app, participant: Participant, language: str = "ja"):
     token = rotate_token(participant)
     db.session.commit()
     client = make_client(app, language=language)
-    landed = client.get(f"/r/{token}", follow_redirects=True)
+    landed = client.get(f"/r/{token}?lang={language}", follow_redirects=True)
     return client, landed
 
 

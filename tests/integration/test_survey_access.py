@@ -68,6 +68,24 @@ def test_welcome_confirms_department_and_role_in_japanese_and_english(db, client
     assert "your individual answers are never shown to your organisation" in english
 
 
+def test_respondents_start_in_japanese_whatever_the_browser_says(db, app):
+    import flask_babel
+
+    s = setup_survey(db)
+    browser = app.test_client()
+    browser.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en-US,en;q=0.9"
+    sign_in(browser, s.token)
+    flask_babel.refresh()
+    assert "回答者情報" in browser.get("/survey/welcome").get_data(as_text=True)
+    # The switch is remembered for the following pages, even across the link's redirect.
+    english = app.test_client()
+    assert english.get(f"/r/{s.token}?lang=en").status_code == 302
+    flask_babel.refresh()
+    page = english.get("/survey/welcome").get_data(as_text=True)
+    assert '<html lang="en">' in page
+    assert "You are answering as" in page
+
+
 def test_the_same_link_resumes_on_another_device(db, app, client):
     s = setup_survey(db)
     sign_in(client, s.token)
