@@ -15,7 +15,17 @@ import resource
 from collections.abc import Callable
 from typing import Any
 
-from flask import Flask, Response, current_app, g, jsonify, render_template, request
+from flask import (
+    Flask,
+    Response,
+    current_app,
+    g,
+    has_request_context,
+    jsonify,
+    render_template,
+    request,
+)
+from flask.sessions import SecureCookieSessionInterface
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from limits.errors import StorageError
@@ -73,11 +83,26 @@ class LimitedCallFailed(RuntimeError):
     """The function run by ``run_limited`` raised; the message names the original error."""
 
 
+class HttpsAwareSessionInterface(SecureCookieSessionInterface):
+    """Signed-cookie sessions whose cookie is ``Secure`` whenever the request came over HTTPS.
+
+    ``SESSION_COOKIE_SECURE`` forces the flag everywhere; without it, a request served over
+    HTTPS (directly, or behind a proxy trusted through ``PROXY_FIX``) still gets a Secure
+    cookie, and plain-HTTP development keeps working.
+    """
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return bool(app.config["SESSION_COOKIE_SECURE"]) or (
+            has_request_context() and request.is_secure
+        )
+
+
 def register_hardening(app: Flask) -> None:
     """Proxy handling, security headers, error pages and the database-unavailable handler."""
     hops = int(app.config.get("PROXY_FIX") or 0)
     if hops > 0:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+    app.session_interface = HttpsAwareSessionInterface()
     app.after_request(_security_headers)
     for status in HANDLED_STATUSES:
         app.register_error_handler(status, _http_error)

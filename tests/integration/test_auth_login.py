@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -184,6 +185,20 @@ def test_session_cookie_flags(app, monkeypatch):
     cookie = response.headers["Set-Cookie"]
     assert "HttpOnly" in cookie
     assert "SameSite=Lax" in cookie
+    assert "Secure" not in cookie  # plain HTTP: a Secure cookie would never come back
+    # Served over HTTPS, the cookie is Secure without any setting.
+    over_https = make_client(app)
+    https = "https://cx.example"
+    form = over_https.get("/login", base_url=https).get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', form).group(1)
+    answer = over_https.post(
+        "/login",
+        base_url=https,
+        data={"email": "c@example.com", "password": PASSWORD, "csrf_token": token},
+        headers={"Referer": f"{https}/login"},  # CSRF checks the referrer over HTTPS
+    )
+    assert answer.status_code == 302
+    assert "; Secure" in answer.headers["Set-Cookie"]
     monkeypatch.setenv("SESSION_COOKIE_SECURE", "true")
     assert config_module.from_environment(app.instance_path)["SESSION_COOKIE_SECURE"] is True
     app.config["SESSION_COOKIE_SECURE"] = True
