@@ -53,6 +53,10 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "BABEL_DEFAULT_TIMEZONE": "Asia/Tokyo",
         "CX_LOCALES": ("ja", "en"),
         "WTF_CSRF_TIME_LIMIT": None,
+        # Pages are served with Referrer-Policy: no-referrer (respondent links carry tokens),
+        # so browsers send no Referer: Flask-WTF's HTTPS referrer check would refuse every
+        # form. The CSRF token and the SameSite=Lax session cookie protect the forms.
+        "WTF_CSRF_SSL_STRICT": False,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE")),
