@@ -126,11 +126,9 @@ def app(database_url: tuple[str, dict[str, Any]]) -> Iterator[Flask]:
 def _forget_cached_results() -> None:
     """In-process caches are keyed by ids, which a later test may reuse."""
     from app.dashboard import charts as dashboard_charts
-    from app.dashboard import data as dashboard_data
     from app.results import clear_cache
 
     clear_cache()
-    dashboard_data.forget()
     dashboard_charts.clear_chart_cache()
 
 

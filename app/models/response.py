@@ -1,4 +1,11 @@
-"""A respondent's answers: one response per participant, one answer per item."""
+"""A respondent's answers: one response per participant, one answer per item.
+
+Every insert, change or deletion of an answer raises its response's ``revision``: database
+triggers do it (:data:`ANSWER_REVISION_DDL`, created with the tables and by migration 0006),
+so it holds for every writer, bulk statements and SQL typed by hand included. Whatever
+depends on a campaign's answers (the results cache) can then tell that they changed from
+the campaign's responses alone, without reading a single answer.
+"""
 
 from __future__ import annotations
 
@@ -6,14 +13,17 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import (
+    DDL,
     Boolean,
     CheckConstraint,
     ForeignKey,
     Index,
+    Integer,
     SmallInteger,
     String,
     Text,
     UniqueConstraint,
+    event,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -51,6 +61,10 @@ class Response(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: Raised by the database on every write to one of the response's answers (see the
+    #: module docstring); never set by the application. The value held by a loaded object
+    #: may lag behind the database's.
+    revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     participant: Mapped[Participant | None] = relationship(back_populates="response")
     answers: Mapped[list[Answer]] = relationship(
@@ -84,3 +98,57 @@ class Answer(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
     response: Mapped[Response] = relationship(back_populates="answers")
+
+
+#: Triggers raising ``response.revision`` on every write to ``answer``, per dialect, in the
+#: order to create them. SQLite has row triggers only; PostgreSQL uses statement triggers
+#: over the rows written, so a bulk load of thousands of answers updates each response once.
+ANSWER_REVISION_DDL: dict[str, tuple[str, ...]] = {
+    "sqlite": (
+        "CREATE TRIGGER answer_revision_insert AFTER INSERT ON answer BEGIN"
+        " UPDATE response SET revision = revision + 1 WHERE id = NEW.response_id; END",
+        "CREATE TRIGGER answer_revision_update AFTER UPDATE ON answer BEGIN"
+        " UPDATE response SET revision = revision + 1"
+        " WHERE id IN (OLD.response_id, NEW.response_id); END",
+        "CREATE TRIGGER answer_revision_delete AFTER DELETE ON answer BEGIN"
+        " UPDATE response SET revision = revision + 1 WHERE id = OLD.response_id; END",
+    ),
+    "postgresql": (
+        "CREATE OR REPLACE FUNCTION answer_revision() RETURNS trigger LANGUAGE plpgsql AS $$\n"
+        "BEGIN\n"
+        "  IF TG_OP = 'INSERT' THEN\n"
+        "    UPDATE response SET revision = revision + 1\n"
+        "    WHERE id IN (SELECT response_id FROM written_answers);\n"
+        "  ELSIF TG_OP = 'DELETE' THEN\n"
+        "    UPDATE response SET revision = revision + 1\n"
+        "    WHERE id IN (SELECT response_id FROM removed_answers);\n"
+        "  ELSE\n"
+        "    UPDATE response SET revision = revision + 1\n"
+        "    WHERE id IN (SELECT response_id FROM written_answers\n"
+        "                 UNION SELECT response_id FROM removed_answers);\n"
+        "  END IF;\n"
+        "  RETURN NULL;\n"
+        "END\n"
+        "$$",
+        "CREATE TRIGGER answer_revision_insert AFTER INSERT ON answer"
+        " REFERENCING NEW TABLE AS written_answers"
+        " FOR EACH STATEMENT EXECUTE FUNCTION answer_revision()",
+        "CREATE TRIGGER answer_revision_update AFTER UPDATE ON answer"
+        " REFERENCING OLD TABLE AS removed_answers NEW TABLE AS written_answers"
+        " FOR EACH STATEMENT EXECUTE FUNCTION answer_revision()",
+        "CREATE TRIGGER answer_revision_delete AFTER DELETE ON answer"
+        " REFERENCING OLD TABLE AS removed_answers"
+        " FOR EACH STATEMENT EXECUTE FUNCTION answer_revision()",
+    ),
+}
+
+#: The triggers' names, for checks that they are in place.
+ANSWER_REVISION_TRIGGERS = (
+    "answer_revision_insert",
+    "answer_revision_update",
+    "answer_revision_delete",
+)
+
+for _dialect, _statements in ANSWER_REVISION_DDL.items():
+    for _statement in _statements:
+        event.listen(Answer.__table__, "after_create", DDL(_statement).execute_if(dialect=_dialect))

@@ -5,9 +5,10 @@ the pure statistics of :mod:`app.analysis`, applies the anonymity rules once for
 breakdown, evaluates the report rules and returns a frozen :class:`CampaignResults`.
 
 Results of a closed campaign are cached in-process, keyed by the campaign and a data version
-(counts and latest change times of its responses and answers, its settings, the
-organisation's departments and roles, the previous round's version and the rules files), so
-any change to what the figures depend on computes them afresh. Open campaigns are always
+(counts, revisions and latest change times of its responses, which every write to an answer
+raises, its settings, the organisation's departments and roles, the previous round's version
+and the rules files), so any change to what the figures depend on computes them afresh.
+Checking the version reads no answer: milliseconds at any size. Open campaigns are always
 computed fresh.
 """
 
@@ -201,7 +202,7 @@ def _compute(
     cache: bool,
 ) -> CampaignResults:
     cacheable = cache and campaign.status == "closed"
-    # Working out the version reads every answer's timestamp; only a cache needs it.
+    # Only a cache needs the version; a fresh computation spares its queries.
     version = _version(campaign, catalogues) if cacheable else ""
     if cacheable:
         with _lock:

@@ -336,33 +336,21 @@ class _CellCounts:
         self.item_ids = [item.id for item in questionnaire.items]
         self.points = list(questionnaire.scale.points)
         self.cells = list(data.cells)
-        self.department_of = np.array([cell[0] for cell in self.cells], dtype=np.int64)
-        self.role_of = np.array([cell[1] for cell in self.cells], dtype=np.int64)
-        self.counts = np.zeros((len(self.cells), len(self.item_ids), len(self.points)), np.int64)
-        item_index = {item: i for i, item in enumerate(self.item_ids)}
-        point_index = {point: i for i, point in enumerate(self.points)}
-        for c, cell in enumerate(self.cells):
-            for item, counts in data.cells[cell].items():
-                i = item_index.get(item)
-                if i is None:
-                    continue
-                for value, count in counts.items():
-                    if value is not None and value in point_index:
-                        self.counts[c, i, point_index[value]] += count
+        self.counts = data.cell_counts
 
     def for_group(self, group: _Group) -> NDArray[np.int64]:
         """Items x points counts of the cells inside a group."""
         if not self.cells:
             return np.zeros((len(self.item_ids), len(self.points)), np.int64)
-        selected = np.isin(self.department_of, list(group.departments)) & np.isin(
-            self.role_of, list(group.roles)
-        )
+        departments, roles = group.departments, group.roles
+        selected = [c for c, (d, r) in enumerate(self.cells) if d in departments and r in roles]
         return self.counts[selected].sum(axis=0)
 
     def as_mapping(self, totals: NDArray[np.int64]) -> dict[str, dict[int, int]]:
+        points = self.points
         return {
-            item: {point: int(totals[i, p]) for p, point in enumerate(self.points)}
-            for i, item in enumerate(self.item_ids)
+            item: dict(zip(points, counts, strict=True))
+            for item, counts in zip(self.item_ids, totals.tolist(), strict=True)
         }
 
 
@@ -607,7 +595,8 @@ def _gaps(
     for key in structure.breakdowns.get("department", []):
         department_id = key.removeprefix("dept:")
         cells = {role.key: summaries["role_department"][f"{key}|role:{role.key}"] for role in roles}
-        for gap in role_gaps(cells, role_order, dimension_ids):
+        # One family across every department: adjusted once, below.
+        for gap in role_gaps(cells, role_order, dimension_ids, adjust=False):
             within.append((department_id, gap))
     adjusted = adjust_family([gap for _, gap in within])
     for (department_id, _), gap in zip(within, adjusted, strict=True):
@@ -826,8 +815,9 @@ def compute_results(
             key: int(np.count_nonzero(present & group.mask))
             for key, group in structure.groups.items()
         }
+    answers_per_item = {key: totals.sum(axis=1).tolist() for key, totals in group_counts.items()}
     for i, item in enumerate(item_ids):
-        cell_counts[item] = {key: int(totals[i].sum()) for key, totals in group_counts.items()}
+        cell_counts[item] = {key: numbers[i] for key, numbers in answers_per_item.items()}
     statuses = _decide_statuses(structure, threshold, submitted, cell_counts)
 
     dimension_items = {d.id: [item.id for item in d.items] for d in dimensions}

@@ -82,7 +82,10 @@ def _database(backend: str) -> Iterator[tuple[str, dict[str, Any]] | None]:
         yield None
         return
     try:
-        yield POSTGRES_URL, {"connect_args": {"options": f"-csearch_path={schema}"}}
+        # No statement timeout: the bulk load is one COPY of up to 720,000 answers, which a
+        # busy machine can take longer than the application's limit for a request over.
+        options = f"-csearch_path={schema} -c statement_timeout=0"
+        yield POSTGRES_URL, {"connect_args": {"options": options}}
     finally:
         with engine.begin() as connection:
             connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
