@@ -52,10 +52,27 @@ def run_migrations_online() -> None:
     conf_args.setdefault("render_item", render_item)
     with get_engine().connect() as connection:
         # SQLite cannot ALTER most constraints in place; batch mode rebuilds the table.
-        conf_args["render_as_batch"] = connection.dialect.name == "sqlite"
-        context.configure(connection=connection, target_metadata=target_db.metadata, **conf_args)
-        with context.begin_transaction():
-            context.run_migrations()
+        sqlite = connection.dialect.name == "sqlite"
+        conf_args["render_as_batch"] = sqlite
+        if sqlite:
+            # A rebuild copies the table and drops the original: with foreign keys enforced,
+            # that drop would delete every row referencing it (ON DELETE CASCADE). SQLite
+            # ignores this pragma inside a transaction, so it is set before ours begins, and
+            # the references are checked before committing instead.
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
+        try:
+            context.configure(
+                connection=connection, target_metadata=target_db.metadata, **conf_args
+            )
+            with context.begin_transaction():
+                context.run_migrations()
+                if sqlite:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise RuntimeError(f"the migration broke foreign keys: {broken[:10]}")
+        finally:
+            if sqlite:
+                connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
 
 
 if context.is_offline_mode():

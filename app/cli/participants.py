@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import sys
 from pathlib import Path
 from typing import IO
@@ -11,21 +10,21 @@ import click
 from flask.cli import AppGroup
 
 from app.extensions import db
-from app.models import Participant
+from app.operations import participants as participant_ops
 from app.operations.campaigns import get_campaign
 from app.operations.organizations import OperationError
 from app.operations.participant_import import import_participants
-from app.operations.participants import (
-    disable_open_link,
-    enable_open_link,
-    issue_links,
-    open_link_url,
-    participant_link,
-)
+from app.operations.participants import disable_open_link, enable_open_link, open_link_url
 
 participants_cli = AppGroup("participants", help="Participants of a campaign and their links.")
 
-LINK_COLUMNS = ("name", "email", "department", "role", "status", "url")
+LANGUAGE_OPTION = click.option(
+    "--lang",
+    type=click.Choice(["ja", "en"]),
+    default="ja",
+    show_default=True,
+    help="Language of the role_label column.",
+)
 
 
 def _campaign(campaign_id: int):
@@ -33,22 +32,6 @@ def _campaign(campaign_id: int):
         return get_campaign(campaign_id)
     except OperationError as exc:
         raise click.ClickException(str(exc)) from None
-
-
-def _write_links(rows: list[tuple[Participant, str]], output: IO[str]) -> None:
-    writer = csv.writer(output, lineterminator="\n")
-    writer.writerow(LINK_COLUMNS)
-    for participant, token in rows:
-        writer.writerow(
-            [
-                participant.name or "",
-                participant.email or "",
-                participant.department.name,
-                participant.role.key,
-                participant.status,
-                participant_link(token),
-            ]
-        )
 
 
 def _open_output(path: Path | None) -> IO[str]:
@@ -67,7 +50,8 @@ def _open_output(path: Path | None) -> IO[str]:
     type=click.Path(dir_okay=False, writable=True, path_type=Path),
     help="Write the links CSV to this file (UTF-8 with BOM, for Excel) instead of stdout.",
 )
-def import_command(campaign_id: int, file: Path, output: Path | None) -> None:
+@LANGUAGE_OPTION
+def import_command(campaign_id: int, file: Path, output: Path | None, lang: str) -> None:
     """Import participants of CAMPAIGN_ID from FILE (CSV) and print their personal links.
 
     FILE has a header line with the columns name, email, department and role (UTF-8 with or
@@ -76,8 +60,8 @@ def import_command(campaign_id: int, file: Path, output: Path | None) -> None:
     (the header is line 1) and column, and any problem means nothing is imported (exit 1).
 
     On success the new participants' links are written as CSV (name, email, department, role,
-    status, url). Keep them: links are stored hashed and can only be replaced later, not shown
-    again.
+    role_label, status, url). Links are stored hashed and cannot be shown again; more links
+    can be handed out later (`participants links`, emails), and these keep working.
     """
     campaign = _campaign(campaign_id)
     preview, imported = import_participants(campaign, file.read_bytes())
@@ -91,7 +75,9 @@ def import_command(campaign_id: int, file: Path, output: Path | None) -> None:
     db.session.commit()
     stream = _open_output(output)
     try:
-        _write_links([(item.participant, item.token) for item in imported], stream)
+        participant_ops.write_links(
+            [(item.participant, item.token) for item in imported if item.token], stream, lang
+        )
     finally:
         if stream is not sys.stdout:
             stream.close()
@@ -110,28 +96,27 @@ def import_command(campaign_id: int, file: Path, output: Path | None) -> None:
     type=click.Path(dir_okay=False, writable=True, path_type=Path),
     help="Write the CSV to this file (UTF-8 with BOM, for Excel) instead of stdout.",
 )
-def links_command(campaign_id: int, output: Path | None) -> None:
-    """Issue NEW personal links for everyone in CAMPAIGN_ID who has not submitted, as CSV.
+@LANGUAGE_OPTION
+def links_command(campaign_id: int, output: Path | None, lang: str) -> None:
+    """Print a personal link for everyone in CAMPAIGN_ID who has not submitted, as CSV.
 
-    Links are stored only as hashes, so they cannot be printed again: this command replaces
-    the link of every participant who has not submitted yet (and is not revoked) and prints
-    the new URLs. Their earlier links stop working; answers they already saved are kept and
-    the new link resumes them. Participants who have submitted are left out.
+    Links are stored only as hashes, so they cannot be printed again: this command adds a
+    link for every participant who has not submitted yet (and is not revoked) and prints
+    the new URLs, in the same CSV as the workspace's download (name, email, department,
+    role, role_label, status, url). Links handed out before keep working, and so do sessions
+    in progress. Participants who registered through the open link without an email are left
+    out: they were shown their own link, which keeps working.
     """
     campaign = _campaign(campaign_id)
-    rows = issue_links(campaign)
+    text, count = participant_ops.links_csv(campaign, locale=lang)
     db.session.commit()
     stream = _open_output(output)
     try:
-        _write_links(rows, stream)
+        stream.write(text)
     finally:
         if stream is not sys.stdout:
             stream.close()
-    click.echo(
-        f"Warning: {len(rows)} new link(s) issued for campaign {campaign.id}; "
-        "the earlier links of these participants no longer work.",
-        err=True,
-    )
+    click.echo(f"{count} link(s) issued for campaign {campaign.id}.", err=True)
 
 
 @participants_cli.command("open-link")

@@ -4,7 +4,7 @@ from app.models.audit import AuditEvent
 from app.models.base import Base, UTCDateTime, utcnow
 from app.models.campaign import Campaign
 from app.models.organization import DEFAULT_ROLES, Department, Organization, Role
-from app.models.participant import Participant
+from app.models.participant import Participant, ParticipantLink
 from app.models.report_job import ReportJob
 from app.models.response import Answer, Response
 from app.models.user import ApiToken, Membership, User
@@ -20,6 +20,7 @@ __all__ = [
     "Membership",
     "Organization",
     "Participant",
+    "ParticipantLink",
     "ReportJob",
     "Response",
     "Role",

@@ -6,8 +6,8 @@ uses, the participants (without link tokens: only their hashes exist, and a rest
 campaign must not accept old links anyway) and every response with its answers.
 
 Restoring matches departments by name and roles by key in the target organisation,
-creating the missing ones (parents first), and gives every restored participant a new
-random link, to be handed out again from the campaign page.
+creating the missing ones (parents first); restored participants have no link until one is
+handed out again (emails or the links CSV on the campaign page).
 """
 
 from __future__ import annotations
@@ -32,7 +32,6 @@ from app.models import (
 from app.operations import audit
 from app.operations.organizations import N_, OperationError, add_department
 from app.questionnaire import Questionnaire
-from app.security import hash_token, new_token
 
 FORMAT = "cx-campaign-backup"
 FORMAT_VERSION = 1
@@ -276,7 +275,6 @@ def restore_campaign(
                 role=roles[int(entry["role"])],
                 name=entry.get("name"),
                 email=entry.get("email"),
-                token_hash=hash_token(new_token()),
                 status=entry["status"],
                 **{
                     name: _parse_time(entry.get(name), f"participant {entry.get('id')}.{name}")

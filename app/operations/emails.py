@@ -1,10 +1,11 @@
 """Invitation and reminder emails: rendered per language, sent by SMTP or written to an outbox.
 
-Personal links are stored only as hashes, so every email carries a freshly issued link: the
-participant's previous link stops working and their saved answers stay (the same rule as
-downloading the links or copying one). Without ``MAIL_SERVER`` each message is written as one
-``.eml`` file to the outbox folder (``instance/outbox`` by default), so nothing leaves the
-machine and the consultant can check the messages first.
+Personal links are stored only as hashes, so every email carries a link added for it; the
+participant's earlier links keep working (the same rule as downloading the links CSV), so a
+reminder never breaks the invitation or a session in progress, and a message that could not
+be delivered leaves nothing broken: its link is simply never used. Without ``MAIL_SERVER``
+each message is written as one ``.eml`` file to the outbox folder (``instance/outbox`` by
+default), so nothing leaves the machine and the consultant can check the messages first.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from app.models import Campaign, Participant, User, utcnow
 from app.operations import audit
 from app.operations.campaigns import utc_to_local
 from app.operations.organizations import N_, OperationError
-from app.operations.participants import participant_link, rotate_token
+from app.operations.participants import add_link, participant_link
 
 EMAIL_LOCALES = ("ja", "en")
 KINDS = ("invitation", "reminder")
@@ -191,7 +192,7 @@ def _send(
                 if _recently_emailed(participant, now):
                     delivery.skipped += 1
                     continue
-                token = rotate_token(participant)
+                token = add_link(participant, kind)
                 message = build_message(kind, participant, participant_link(token), locale)
                 try:
                     transport.send(message)
@@ -222,8 +223,9 @@ def send_invitations(
 ) -> Delivery:
     """Email the personal link to every participant not yet invited by email.
 
-    With ``resend`` participants invited earlier get a new link too, but still nobody is
-    emailed twice within 24 hours. Submitted and revoked participants never get one.
+    With ``resend`` participants invited earlier are emailed again (with one more link; the
+    earlier ones keep working), but still nobody is emailed twice within 24 hours. Submitted
+    and revoked participants never get one.
     """
     now = now or utcnow()
     delivery = _send(

@@ -25,9 +25,10 @@ from flask_babel import gettext
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import Campaign, Department, Participant, Role
+from app.models import Campaign, Department, Participant, Role, User
+from app.operations import audit
 from app.operations.organizations import OperationError, find_department, find_role
-from app.operations.participants import invite_participant
+from app.operations.participants import add_link, new_participant
 
 
 def N_(message: str) -> str:
@@ -129,8 +130,9 @@ class ImportPreview:
 @dataclass(frozen=True)
 class ImportedParticipant:
     participant: Participant
-    #: The personal link token, known only now: it is stored hashed.
-    token: str
+    #: The personal link token, known only now (it is stored hashed); None when the import
+    #: added no link (the browser upload: links are handed out later).
+    token: str | None
     line: int
 
 
@@ -322,9 +324,18 @@ class _RowContext:
         return []
 
 
-def apply_import(campaign: Campaign, preview: ImportPreview) -> list[ImportedParticipant]:
+def apply_import(
+    campaign: Campaign,
+    preview: ImportPreview,
+    *,
+    actor: User | None = None,
+    with_links: bool = False,
+) -> list[ImportedParticipant]:
     """Create the previewed participants; refuses a preview with problems or of another campaign.
 
+    Records the ``participants.imported`` audit event (``actor`` is None from the CLI).
+    ``with_links`` adds a personal link to each new participant, returned once in the
+    result (the CLI prints them); otherwise links are handed out later (emails, links CSV).
     The caller commits. Emails are checked again, since someone may have added one of them
     between the preview and now.
     """
@@ -346,18 +357,20 @@ def apply_import(campaign: Campaign, preview: ImportPreview) -> list[ImportedPar
         raise OperationError("already participants of this campaign: " + ", ".join(sorted(taken)))
     imported = []
     for row in preview.rows:
-        participant, token = invite_participant(
+        participant = new_participant(
             campaign, row.department, row.role, name=row.name, email=row.email
         )
+        token = add_link(participant, "import") if with_links else None
         imported.append(ImportedParticipant(participant, token, row.line))
+    audit.record("participants.imported", campaign=campaign, user=actor, count=len(imported))
     return imported
 
 
 def import_participants(
-    campaign: Campaign, data: bytes | str
+    campaign: Campaign, data: bytes | str, *, actor: User | None = None, with_links: bool = True
 ) -> tuple[ImportPreview, list[ImportedParticipant]]:
     """Parse, and apply when the whole file is valid; the caller commits."""
     preview = parse_participants(campaign, data)
     if not preview.ok:
         return preview, []
-    return preview, apply_import(campaign, preview)
+    return preview, apply_import(campaign, preview, actor=actor, with_links=with_links)

@@ -1,14 +1,105 @@
-"""Invitations: participants and their personal link tokens."""
+"""Invitations: participants and their personal links.
+
+A link's token is shown once and stored only as a SHA-256 hash in ``participant_link``, so a
+link cannot be handed out twice: each way of handing one out (an email, the links CSV, the
+consultant copying one) adds a new link, and the participant's earlier links keep working,
+because a link already sent may still be in use. Only ``revoke`` and ``replace_links`` revoke
+earlier links; they also change the participant's ``link_epoch``, which ends every respondent
+session (see ``app.survey.respondent``).
+"""
 
 from __future__ import annotations
 
+import csv
+import io
+from collections.abc import Iterable
+from typing import IO, Any
+
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Campaign, Department, Participant, Role, utcnow
+from app.models import Campaign, Department, Participant, ParticipantLink, Role, User, utcnow
+from app.models.participant import LINK_CHANNELS, new_link_epoch
+from app.operations import audit
 from app.operations.organizations import OperationError
 from app.security import hash_token, new_token
+
+#: The columns of the links CSV, from the web download and ``flask participants links``.
+LINK_COLUMNS = ("name", "email", "department", "role", "role_label", "status", "url")
+#: How each link channel is named on the participant page.
+LINK_CHANNEL_LABELS: dict[str, Any] = {
+    "manual": _l("Handed out from the workspace"),
+    "import": _l("Participant import (CLI)"),
+    "invitation": _l("Invitation email"),
+    "reminder": _l("Reminder email"),
+    "csv": _l("Links CSV"),
+    "open-link": _l("Open link registration"),
+    "migrated": _l("Issued before the upgrade"),
+}
+
+
+def add_link(participant: Participant, channel: str) -> str:
+    """Add a personal link and return its token (shown once, stored hashed).
+
+    The participant's earlier links keep working, and so do sessions opened with them.
+    """
+    if channel not in LINK_CHANNELS:
+        raise ValueError(f"unknown link channel {channel!r}")
+    token = new_token()
+    db.session.add(
+        ParticipantLink(participant=participant, token_hash=hash_token(token), channel=channel)
+    )
+    db.session.flush()
+    return token
+
+
+def _revoke_links(participant: Participant) -> None:
+    """Revoke every link of the participant and end every session opened with one."""
+    now = utcnow()
+    for link in participant.links:
+        if link.revoked_at is None:
+            link.revoked_at = now
+    participant.link_epoch = new_link_epoch()
+
+
+def replace_links(participant: Participant, channel: str = "manual") -> str:
+    """Revoke every earlier link of the participant and return a new one.
+
+    Sessions opened with an earlier link end; saved answers stay and continue with the new
+    link.
+    """
+    if participant.revoked_at is not None:
+        raise OperationError("this participant has been revoked")
+    _revoke_links(participant)
+    return add_link(participant, channel)
+
+
+def new_participant(
+    campaign: Campaign,
+    department: Department,
+    role: Role,
+    *,
+    name: str | None = None,
+    email: str | None = None,
+) -> Participant:
+    """Create a participant without any link yet (links are added when handed out)."""
+    if department.organization_id != campaign.organization_id:
+        raise OperationError("the department belongs to another organisation")
+    if role.organization_id != campaign.organization_id:
+        raise OperationError("the role belongs to another organisation")
+    participant = Participant(
+        campaign=campaign,
+        department=department,
+        role=role,
+        name=name or None,
+        email=email.strip().lower() if email else None,
+        status="invited",
+    )
+    db.session.add(participant)
+    db.session.flush()
+    return participant
 
 
 def invite_participant(
@@ -18,48 +109,49 @@ def invite_participant(
     *,
     name: str | None = None,
     email: str | None = None,
+    channel: str = "manual",
 ) -> tuple[Participant, str]:
-    """Create a participant and return it with its personal token (shown once, never stored)."""
-    if department.organization_id != campaign.organization_id:
-        raise OperationError("the department belongs to another organisation")
-    if role.organization_id != campaign.organization_id:
-        raise OperationError("the role belongs to another organisation")
-    token = new_token()
-    participant = Participant(
-        campaign=campaign,
-        department=department,
-        role=role,
-        name=name or None,
-        email=email.strip().lower() if email else None,
-        token_hash=hash_token(token),
-        status="invited",
-    )
-    db.session.add(participant)
-    db.session.flush()
-    return participant, token
-
-
-def rotate_token(participant: Participant) -> str:
-    """Give a participant a new link; the old one stops working."""
-    token = new_token()
-    participant.token_hash = hash_token(token)
-    db.session.flush()
-    return token
+    """Create a participant and return it with its first personal link's token."""
+    participant = new_participant(campaign, department, role, name=name, email=email)
+    return participant, add_link(participant, channel)
 
 
 def find_by_token(token: str) -> Participant | None:
-    """The active participant a token belongs to, or None (unknown and revoked look alike)."""
-    participant = db.session.scalar(
-        select(Participant).where(Participant.token_hash == hash_token(token))
+    """The active participant a token belongs to, or None.
+
+    Unknown links, revoked links and links of revoked participants look alike: one indexed
+    query that finds no row in each case.
+    """
+    return db.session.scalar(
+        select(Participant)
+        .join(ParticipantLink, ParticipantLink.participant_id == Participant.id)
+        .where(
+            ParticipantLink.token_hash == hash_token(token),
+            ParticipantLink.revoked_at.is_(None),
+            Participant.revoked_at.is_(None),
+        )
     )
-    if participant is None or participant.revoked_at is not None:
-        return None
-    return participant
 
 
 def revoke(participant: Participant) -> None:
-    participant.revoked_at = utcnow()
+    """Revoke the participant: every link of theirs stops working and every session ends."""
+    if participant.revoked_at is None:
+        participant.revoked_at = utcnow()
+    _revoke_links(participant)
     db.session.flush()
+
+
+def active_links(participant: Participant) -> list[ParticipantLink]:
+    """The participant's working links, oldest first (none once the participant is revoked)."""
+    if participant.revoked_at is not None:
+        return []
+    return [link for link in participant.links if link.revoked_at is None]
+
+
+def link_channel_label(channel: str) -> str:
+    """The translated name of a link channel (the channel itself when unknown)."""
+    label = LINK_CHANNEL_LABELS.get(channel)
+    return str(label) if label is not None else channel
 
 
 def participant_link(token: str) -> str:
@@ -72,12 +164,12 @@ def open_link_url(token: str) -> str:
     return f"{current_app.config['CX_BASE_URL'].rstrip('/')}/o/{token}"
 
 
-def issue_links(campaign: Campaign) -> list[tuple[Participant, str]]:
-    """New personal links for every participant who has not submitted (and is not revoked).
+def issue_links(campaign: Campaign, channel: str = "csv") -> list[tuple[Participant, str]]:
+    """A new personal link for every participant to hand links to; earlier links keep working.
 
-    Links are stored hashed, so the only way to hand a link out again is to issue a new one:
-    each earlier link of these participants stops working, while their saved answers stay.
-    Participants who have submitted keep their link and are left out.
+    That is everyone who has not submitted, is not revoked and has an email address:
+    participants without one registered themselves through the open link and were shown
+    their own link then (it keeps working).
     """
     participants = db.session.scalars(
         select(Participant)
@@ -85,10 +177,44 @@ def issue_links(campaign: Campaign) -> list[tuple[Participant, str]]:
             Participant.campaign_id == campaign.id,
             Participant.status != "submitted",
             Participant.revoked_at.is_(None),
+            Participant.email.is_not(None),
+            Participant.email != "",
         )
         .order_by(Participant.id)
     ).all()
-    return [(participant, rotate_token(participant)) for participant in participants]
+    return [(participant, add_link(participant, channel)) for participant in participants]
+
+
+def write_links(rows: Iterable[tuple[Participant, str]], output: IO[str], locale: str) -> None:
+    """Write ``rows`` (participant, token) as the links CSV (``LINK_COLUMNS``, CRLF lines)."""
+    writer = csv.writer(output, lineterminator="\r\n")
+    writer.writerow(LINK_COLUMNS)
+    for participant, token in rows:
+        writer.writerow(
+            [
+                participant.name or "",
+                participant.email or "",
+                participant.department.name,
+                participant.role.key,
+                participant.role.label(locale),
+                participant.status,
+                participant_link(token),
+            ]
+        )
+
+
+def links_csv(campaign: Campaign, *, locale: str, actor: User | None = None) -> tuple[str, int]:
+    """The links CSV of a campaign, for the web download and ``flask participants links``.
+
+    Adds one link for every participant ``issue_links`` selects (earlier links keep
+    working), records the ``links.exported`` audit event and returns the CSV text (without a
+    byte-order mark) and the number of links. The caller commits.
+    """
+    issued = issue_links(campaign, "csv")
+    audit.record("links.exported", campaign=campaign, user=actor, links=len(issued))
+    buffer = io.StringIO()
+    write_links(issued, buffer, locale)
+    return buffer.getvalue(), len(issued)
 
 
 def enable_open_link(campaign: Campaign) -> str:
@@ -148,4 +274,4 @@ def register_open_participant(
         raise OperationError("choose one of the listed departments")
     if role is None:
         raise OperationError("choose one of the listed roles")
-    return invite_participant(campaign, department, role)
+    return invite_participant(campaign, department, role, channel="open-link")

@@ -1,10 +1,11 @@
 """Who is answering: the personal link exchanged for a signed session key.
 
 The link's token is only ever used once per browser, on ``/r/<token>``: the session then
-holds the participant's id and a short fingerprint of the token's hash, and every later page
-is reached without the token in its URL (so it does not leak through history, referrers or
-proxies). Issuing a new link or revoking it changes or voids the hash, which ends every
-session opened with the old link.
+holds the participant's id and their ``link_epoch``, and every later page is reached without
+the token in its URL (so it does not leak through history, referrers or proxies). Handing
+out another link leaves the epoch alone, so a respondent halfway through keeps their
+session; revoking the participant or replacing their link changes it (and sets
+``revoked_at``), which ends every session opened with any earlier link.
 """
 
 from __future__ import annotations
@@ -20,12 +21,11 @@ SESSION_KEY = "respondent"
 #: A participant's own link, kept in the session after registering through an open link so
 #: the welcome page can show it again.
 RESUME_LINK_KEY = "respondent_link"
-FINGERPRINT_LENGTH = 16
 
 
 def sign_in(participant: Participant, *, resume_token: str | None = None) -> None:
     """Bind this browser session to the participant (replacing any other respondent)."""
-    session[SESSION_KEY] = [participant.id, participant.token_hash[:FINGERPRINT_LENGTH]]
+    session[SESSION_KEY] = [participant.id, participant.link_epoch]
     if resume_token is not None:
         session[RESUME_LINK_KEY] = resume_token
     else:
@@ -39,21 +39,17 @@ def sign_out() -> None:
 
 def current_participant() -> Participant | None:
     """The participant of this session, with its campaign loaded; None if there is none or
-    its link was replaced or revoked since the session began."""
+    its links were replaced or revoked since the session began."""
     value = session.get(SESSION_KEY)
     if not (isinstance(value, list) and len(value) == 2 and isinstance(value[0], int)):
         return None
-    participant_id, fingerprint = value
+    participant_id, epoch = value
     participant = db.session.scalar(
         select(Participant)
         .join(Participant.campaign)
         .options(contains_eager(Participant.campaign).defer(Campaign.questionnaire_content))
         .where(Participant.id == participant_id)
     )
-    if (
-        participant is None
-        or participant.revoked_at is not None
-        or participant.token_hash[:FINGERPRINT_LENGTH] != fingerprint
-    ):
+    if participant is None or participant.revoked_at is not None or participant.link_epoch != epoch:
         return None
     return participant

@@ -65,20 +65,32 @@ def test_consultant_runs_a_campaign_end_to_end(live_server, page, artifacts, app
     page.get_by_role("button", name="Import 5 participants").click()
     page.wait_for_url(campaign_url)
 
-    # One person's link, issued again and copied with the copy button.
+    # One person's link, handed out from their page and copied with the copy button.
     page.get_by_role("row", name="田中 健").get_by_role("link", name="Manage").click()
-    expect(page.get_by_text("stop working immediately")).to_be_visible()
-    page.get_by_role("button", name="Issue a new link").click()
+    expect(page.get_by_text("Links handed out before keep working")).to_be_visible()
+    expect(
+        page.get_by_role("button", name="Issue a new link (the previous one stops working)")
+    ).to_be_visible()
+    page.screenshot(path=str(artifacts / "workspace-participant-links.png"), full_page=True)
+    page.get_by_role("button", name="Get a link to hand out").click()
     link = page.locator("#personal-link").input_value()
     assert "/r/" in link
     page.get_by_role("button", name="Copy", exact=True).click()
     expect(page.locator(".copy-status")).to_have_text("Copied")
     page.goto(campaign_url)
+    expect(page.locator("#links-open-link-note")).to_be_visible()
 
     page.get_by_role("button", name="Open campaign").click()
     page.get_by_role("button", name="Send invitations").click()
     expect(page.get_by_text("written to the outbox folder")).to_be_visible()
     assert len(list((tmp_path / "outbox").glob("*.eml"))) == 5
+
+    # The invitation added a link: the one copied before still opens the questionnaire.
+    respondent = page.context.browser.new_context()
+    respondent_page = respondent.new_page()
+    respondent_page.goto(link)
+    respondent_page.wait_for_url("**/survey/welcome**")
+    respondent.close()
 
     with app.app_context():
         campaign = db.session.scalar(select(Campaign).where(Campaign.name == "2026年度 CX診断"))

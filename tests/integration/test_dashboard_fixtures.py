@@ -32,7 +32,6 @@ from app.operations.campaigns import close_campaign, create_campaign, open_campa
 from app.operations.organizations import add_department, create_organization
 from app.questionnaire import parse_questionnaire
 from app.results import campaign_results
-from app.security import hash_token, new_token
 from tests.integration.workspace_support import grant, login, make_client, make_user
 
 QUESTIONNAIRE = """
@@ -119,7 +118,6 @@ def _respond(
         campaign_id=campaign.id,
         department_id=department.id,
         role_id=role.id,
-        token_hash=hash_token(new_token()),
         status="submitted",
         invited_at=now,
         started_at=now,

@@ -8,7 +8,7 @@ import pytest
 
 from app.extensions import db
 from app.models import Campaign, Organization, Participant
-from app.operations.participants import rotate_token
+from app.operations.participants import add_link
 from app.results import campaign_results
 from tests.integration.test_report_data import world  # noqa: F401 - module-scoped fixture
 from tests.integration.workspace_support import csrf_token, grant, login, make_client, make_user
@@ -17,8 +17,8 @@ REPORT_URL = "/survey/report.pdf"
 
 
 def _open_link(app, participant: Participant, language: str = "ja"):
-    """A fresh browser that followed the participant's (newly issued) personal link."""
-    token = rotate_token(participant)
+    """A fresh browser that followed a personal link handed out to the participant now."""
+    token = add_link(participant, "manual")
     db.session.commit()
     client = make_client(app, language=language)
     landed = client.get(f"/r/{token}?lang={language}", follow_redirects=True)

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from app.models import Answer, Campaign, Participant, Response
+from app.models import Answer, Campaign, Participant, ParticipantLink, Response
 from app.operations.campaigns import create_campaign
 from app.operations.library import get_questionnaire
 from app.operations.organizations import OperationError, add_department, create_organization
@@ -61,13 +61,15 @@ def test_duplicate_slug_is_refused(db):
 def test_token_is_stored_only_as_its_hash(db, campaign):
     participant, token = _invite(db, campaign)
     assert len(token) >= 22  # at least 128 bits in URL-safe base64
+    assert len(token) >= 43  # 256 bits in URL-safe base64
     stored = db.session.scalar(
-        select(Participant.token_hash).where(Participant.id == participant.id)
+        select(ParticipantLink.token_hash).where(ParticipantLink.participant_id == participant.id)
     )
     assert stored == hash_token(token)
     assert token not in stored
-    row = db.session.execute(select(Participant.__table__)).mappings().one()
-    assert token not in {str(v) for v in row.values()}
+    for table in (Participant.__table__, ParticipantLink.__table__):
+        row = db.session.execute(select(table)).mappings().one()
+        assert not any(token in str(v) for v in row.values())
     assert find_by_token(token).id == participant.id
     assert find_by_token(token + "x") is None
 

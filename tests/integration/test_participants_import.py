@@ -8,7 +8,7 @@ import io
 import pytest
 from sqlalchemy import func, select
 
-from app.models import Participant
+from app.models import AuditEvent, Participant
 from app.operations.organizations import OperationError
 from app.operations.participant_import import apply_import, parse_participants
 from app.operations.participants import find_by_token
@@ -144,7 +144,7 @@ def test_preview_then_apply_for_the_browser_upload(db, app, campaign):
         apply_import(campaign, bad)
 
 
-def test_links_rotates_tokens_of_participants_who_have_not_submitted(db, runner, campaign):
+def test_links_adds_a_link_for_each_participant_who_has_not_submitted(db, runner, campaign):
     _waiting, old_waiting = invite(db, campaign, email="w@example.jp")
     started, old_started = invite(db, campaign, email="s@example.jp")
     done, old_done = invite(db, campaign, email="d@example.jp")
@@ -154,21 +154,50 @@ def test_links_rotates_tokens_of_participants_who_have_not_submitted(db, runner,
     db.session.commit()
     result = runner.invoke(args=["participants", "links", str(campaign.id)])
     assert result.exit_code == 0, result.output
-    assert "earlier links of these participants no longer work" in result.stderr
+    assert "2 link(s) issued" in result.stderr
     rows = _links(result.stdout)
-    assert list(rows[0]) == ["name", "email", "department", "role", "status", "url"]
+    assert list(rows[0]) == ["name", "email", "department", "role", "role_label", "status", "url"]
     assert {r["email"]: r["status"] for r in rows} == {
         "w@example.jp": "invited",
         "s@example.jp": "started",
     }
+    assert {(r["role"], r["role_label"]) for r in rows} == {
+        ("middle_manager", "ミドルマネジメント")
+    }
     for row in rows:
         assert find_by_token(row["url"].rsplit("/", 1)[1]).email == row["email"]
-    assert find_by_token(old_waiting) is None
-    assert find_by_token(old_started) is None
-    assert find_by_token(old_done).id == done.id  # submitted participants keep their link
+    # Links handed out before keep working.
+    assert find_by_token(old_waiting).email == "w@example.jp"
+    assert find_by_token(old_started).email == "s@example.jp"
+    assert find_by_token(old_done).id == done.id
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "links.exported"))
+    assert (event.detail, event.user_id) == ({"links": 2}, None)
     help_text = runner.invoke(args=["participants", "links", "--help"]).output
-    assert "stop working" in help_text
+    assert "keep working" in help_text
     assert "stored only as hashes" in help_text
+
+
+def test_cli_import_records_the_same_audit_event_as_the_web(db, runner, campaign, tmp_path):
+    path = tmp_path / "people.csv"
+    path.write_text(GOOD, encoding="utf-8")
+    result = runner.invoke(args=["participants", "import", str(campaign.id), str(path)])
+    assert result.exit_code == 0, result.output
+    events = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.campaign_id == campaign.id)
+    ).all()
+    imported = [e for e in events if e.action == "participants.imported"]
+    assert len(imported) == 1
+    assert (imported[0].detail, imported[0].user_id) == ({"count": 3}, None)
+    # A file with problems imports nothing and records nothing.
+    bad = tmp_path / "bad.csv"
+    bad.write_text("email,department,role\nx@example.jp,nowhere,executive\n", encoding="utf-8")
+    assert runner.invoke(args=["participants", "import", str(campaign.id), str(bad)]).exit_code
+    assert (
+        db.session.scalar(
+            select(func.count(AuditEvent.id)).where(AuditEvent.action == "participants.imported")
+        )
+        == 1
+    )
 
 
 def test_import_writes_an_excel_friendly_file_when_asked(db, runner, campaign, tmp_path):

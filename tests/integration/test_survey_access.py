@@ -2,23 +2,32 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import event, func, select
 
 from app.extensions import db as _db
-from app.models import Participant, utcnow
+from app.models import Answer, Participant, Response, utcnow
 from app.operations.campaigns import close_campaign
 from app.operations.participants import (
+    add_link,
     disable_open_link,
     enable_open_link,
+    find_by_token,
+    issue_links,
+    links_csv,
+    replace_links,
     revoke,
-    rotate_token,
 )
 from tests.integration.survey_fixtures import (
     ORG_NAME,
     csrf_from,
     in_language,
+    invite,
+    make_campaign,
     setup_survey,
     sign_in,
     start,
@@ -136,16 +145,128 @@ def test_unknown_and_revoked_links_look_the_same(db, client):
     assert "This link is not valid" in english.get_data(as_text=True)
 
 
-def test_a_replaced_link_ends_sessions_opened_with_the_old_one(db, client):
-    s = setup_survey(db)
-    sign_in(client, s.token)
-    assert client.get("/survey/welcome").status_code == 200
-    new_token = rotate_token(s.participant)
+def _unknown_body(client, token: str) -> str:
+    response = client.get(f"/r/{token}")
+    assert response.status_code == 404
+    return response.get_data(as_text=True).replace(token, "TOKEN")
+
+
+def _first_item(campaign) -> str:
+    return campaign.questionnaire.items[0].id
+
+
+def _saved_value(participant_id: int, item_id: str) -> int | None:
+    _db.session.expire_all()
+    return _db.session.scalar(
+        select(Answer.value)
+        .join(Response, Response.id == Answer.response_id)
+        .where(Response.participant_id == participant_id, Answer.item_id == item_id)
+    )
+
+
+def test_links_handed_out_later_keep_earlier_links_and_the_session_in_progress(db, app, client):
+    campaign = make_campaign(db)
+    participant, invitation = invite(db, campaign, email="hanako@example.jp")
+    sign_in(client, invitation)
+    start(client)
+    html = client.get("/survey/page?n=1").get_data(as_text=True)
+    # While the respondent is on page 1, the consultant downloads the links CSV and a
+    # reminder is sent: each adds a link.
+    (csv_participant, from_csv), *_others = issue_links(campaign)
+    from_reminder = add_link(participant, "reminder")
     db.session.commit()
-    assert client.get("/survey/welcome").status_code == 403
-    assert client.get(f"/r/{s.token}").status_code == 404
-    sign_in(client, new_token)
-    assert client.get("/survey/welcome").status_code == 200
+    assert csv_participant.id == participant.id
+    first = _first_item(campaign)
+    posted = client.post(
+        "/survey/page?n=1",
+        data={"csrf_token": csrf_from(html), f"q_{first}": "3", "action": "next"},
+    )
+    assert posted.status_code == 302
+    assert posted.headers["Location"].endswith("/survey/page?n=2")
+    assert _saved_value(participant.id, first) == 3
+    for token in (invitation, from_csv, from_reminder):
+        assert find_by_token(token).id == participant.id
+        other = app.test_client()
+        sign_in(other, token)
+        assert other.get("/survey/", follow_redirects=True).request.full_path == "/survey/page?n=2"
+    assert client.get("/survey/page?n=2").status_code == 200
+
+
+@pytest.mark.parametrize("action", ["replace", "revoke"])
+def test_replacing_or_revoking_ends_every_session_and_every_earlier_link(db, app, client, action):
+    campaign = make_campaign(db)
+    participant, invitation = invite(db, campaign, email="hanako@example.jp")
+    reminder = add_link(participant, "reminder")
+    from_csv = add_link(participant, "csv")
+    db.session.commit()
+    sign_in(client, invitation)
+    start(client)
+    html = client.get("/survey/page?n=1").get_data(as_text=True)
+    other = app.test_client()
+    sign_in(other, from_csv)
+    assert other.get("/survey/welcome").status_code == 200
+    if action == "replace":
+        new = replace_links(participant)
+    else:
+        revoke(participant)
+    db.session.commit()
+    first = _first_item(campaign)
+    posted = client.post(
+        "/survey/page?n=1",
+        data={"csrf_token": csrf_from(html), f"q_{first}": "3", "action": "next"},
+    )
+    assert posted.status_code == 403
+    assert _saved_value(participant.id, first) is None
+    assert other.get("/survey/welcome").status_code == 403
+    unknown = _unknown_body(app.test_client(), "u" * len(invitation))
+    for token in (invitation, reminder, from_csv):
+        assert find_by_token(token) is None
+        assert _unknown_body(app.test_client(), token) == unknown
+        _response, queries = _count_queries(app.test_client(), f"/r/{token}")
+        assert len(queries) == 1
+    if action == "replace":
+        sign_in(client, new)
+        assert client.get("/survey/", follow_redirects=True).request.full_path == (
+            "/survey/page?n=1"
+        )
+
+
+def test_open_link_registrants_keep_their_link_and_are_left_out_of_the_links_csv(db, app, client):
+    campaign = make_campaign(db)
+    invite(db, campaign, email="invited@example.jp")
+    open_token = enable_open_link(campaign)
+    db.session.commit()
+    html = client.get(f"/o/{open_token}").get_data(as_text=True)
+    dept = next(d for d in campaign.organization.departments if d.name == "個人営業部")
+    role = next(r for r in campaign.organization.roles if r.key == "frontline")
+    client.post(
+        f"/o/{open_token}",
+        data={"csrf_token": csrf_from(html), "department": dept.id, "role": role.id},
+    )
+    link_page = client.get("/survey/link").get_data(as_text=True)
+    personal = link_page.split("http://localhost/r/")[1].split("<")[0]
+    registrant = find_by_token(personal)
+    assert registrant.email is None
+    start(client)
+    page = client.get("/survey/page?n=1").get_data(as_text=True)
+
+    text, count = links_csv(campaign, locale="ja")
+    db.session.commit()
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert count == 1
+    assert [row["email"] for row in rows] == ["invited@example.jp"]
+
+    first = _first_item(campaign)
+    posted = client.post(
+        "/survey/page?n=1",
+        data={"csrf_token": csrf_from(page), f"q_{first}": "5", "action": "next"},
+    )
+    assert posted.status_code == 302
+    assert _saved_value(registrant.id, first) == 5
+    assert find_by_token(personal).id == registrant.id
+    other = app.test_client()
+    sign_in(other, personal)
+    assert other.get("/survey/", follow_redirects=True).request.full_path == "/survey/page?n=2"
 
 
 def test_campaign_not_yet_open_gives_410(db, client):

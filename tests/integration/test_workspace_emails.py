@@ -16,7 +16,8 @@ from app.extensions import db
 from app.models import AuditEvent, Participant, utcnow
 from app.operations.emails import send_invitations, send_reminders
 from app.operations.organizations import OperationError
-from app.operations.participants import find_by_token
+from app.operations.participants import add_link, find_by_token, links_csv
+from tests.integration.survey_fixtures import csrf_from, sign_in, start
 from tests.integration.workspace_support import (
     add_people,
     csrf_token,
@@ -139,18 +140,50 @@ def test_reminders_skip_submitted_and_recently_emailed(app, smtp):
     assert actions.count("invitations.sent") == 1
 
 
-def test_reminder_link_replaces_the_invitation_link(app, smtp):
+def test_the_invitation_link_keeps_working_after_reminders_and_a_links_download(app, smtp):
     org = make_org("acme")
     campaign = make_campaign(org)
-    add_people(campaign, 1)
+    person = add_people(campaign, 1)[0]
     send_invitations(campaign)
     db.session.commit()
-    old = _link_in(smtp.messages[0]).rsplit("/", 1)[1]
+    invitation = _link_in(smtp.messages[0]).rsplit("/", 1)[1]
+    respondent = make_client(app)
+    sign_in(respondent, invitation)
+    start(respondent)
+    csrf = csrf_from(respondent.get("/survey/page?n=1").get_data(as_text=True))
+    # While the respondent is on page 1: a reminder, then the consultant downloads the links.
     send_reminders(campaign, now=utcnow() + timedelta(days=2))
+    links_csv(campaign, locale="ja")
     db.session.commit()
-    new = _link_in(smtp.messages[1]).rsplit("/", 1)[1]
-    assert find_by_token(old) is None
-    assert find_by_token(new) is not None
+    reminder = _link_in(smtp.messages[1]).rsplit("/", 1)[1]
+    assert reminder != invitation
+    first = campaign.questionnaire.items[0].id
+    posted = respondent.post(
+        "/survey/page?n=1", data={"csrf_token": csrf, f"q_{first}": "2", "action": "next"}
+    )
+    assert posted.status_code == 302
+    assert posted.headers["Location"].endswith("/survey/page?n=2")
+    db.session.expire_all()
+    assert {a.item_id: a.value for a in person.response.answers} == {first: 2}
+    assert find_by_token(invitation).id == person.id
+    assert find_by_token(reminder).id == person.id
+    body = smtp.messages[1].get_body(preferencelist=("plain",)).get_content()
+    assert "以前にお送りしたリンクも引き続きご利用いただけます" in body
+    assert "無効" not in body
+
+
+def test_resending_invitations_keeps_the_first_link(app, smtp):
+    org = make_org("acme")
+    campaign = make_campaign(org)
+    person = add_people(campaign, 1)[0]
+    send_invitations(campaign)
+    db.session.commit()
+    send_invitations(campaign, resend=True, now=utcnow() + timedelta(days=2))
+    db.session.commit()
+    assert len(smtp.messages) == 2
+    tokens = [_link_in(m).rsplit("/", 1)[1] for m in smtp.messages]
+    assert tokens[0] != tokens[1]
+    assert all(find_by_token(t).id == person.id for t in tokens)
 
 
 def test_emails_need_an_open_campaign(app, smtp):
@@ -172,12 +205,42 @@ def test_refused_recipient_is_reported_and_not_marked(app, smtp):
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
+    earlier = add_link(people[0], "csv")
+    db.session.commit()
     smtp.handle_RCPT = refuse_one
     delivery = send_invitations(campaign)
     assert delivery.sent == 1
     assert delivery.failed == [people[0].email]
     db.session.commit()
     assert db.session.get(Participant, people[0].id).invited_by_email_at is None
+    # The refused recipient's earlier link is untouched (the email's link is never used).
+    assert find_by_token(earlier).id == people[0].id
+
+
+def test_a_failing_server_mid_batch_breaks_nobody_s_link(app, smtp):
+    org = make_org("acme")
+    campaign = make_campaign(org)
+    people = add_people(campaign, 3)
+    earlier = {p.id: add_link(p, "csv") for p in people}
+    db.session.commit()
+    seen: list[str] = []
+
+    async def fail_on_second(server, session, envelope, address, rcpt_options):
+        seen.append(address)
+        if len(seen) == 2:
+            return "421 service shutting down"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    smtp.handle_RCPT = fail_on_second
+    delivery = send_invitations(campaign)
+    db.session.commit()
+    assert delivery.sent == 1
+    assert len(delivery.failed) == 2
+    for person in people:
+        assert find_by_token(earlier[person.id]).id == person.id
+    sent = _link_in(smtp.messages[0]).rsplit("/", 1)[1]
+    assert find_by_token(sent) is not None
 
 
 def test_without_a_mail_server_messages_go_to_the_outbox(app, tmp_path):
