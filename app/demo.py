@@ -21,12 +21,16 @@ from app.models import (
     User,
     utcnow,
 )
-from app.operations.campaigns import close_campaign, create_campaign, open_campaign
+from app.operations.campaigns import (
+    close_campaign,
+    create_campaign,
+    open_campaign,
+    pair_campaigns,
+)
 from app.operations.library import get_questionnaire
 from app.operations.organizations import add_department, create_organization
-from app.operations.participants import invite_participant, rotate_token
+from app.operations.participants import add_link, invite_participant
 from app.questionnaire import Questionnaire
-from app.security import hash_token, new_token
 
 DEMO_SLUG = "minato-bank"
 DEMO_NAME = "みなと地域銀行"
@@ -191,7 +195,6 @@ def _populate(
                     campaign=campaign,
                     department=dept,
                     role=role,
-                    token_hash=hash_token(new_token()),
                     status="invited",
                     invited_at=now,
                 )
@@ -242,6 +245,9 @@ def seed_demo(seed: int = 20261121) -> SeedResult:
     for questionnaire_id, name in CAMPAIGNS:
         earlier = previous if questionnaire_id == PREVIOUS_ROUND[0] else None
         campaigns.append(_ensure_campaign(org, questionnaire_id, name, rng, previous=earlier))
+    # The two 2026 campaigns are companions: each report and dashboard shows the other's
+    # results (pairing an already paired couple again changes nothing).
+    pair_campaigns(campaigns[1], campaigns[2])
     _user, password = _ensure_consultant(org)
     respondent_token = _demo_respondent_token(campaigns[1], org)
     report_token = _closed_round_token(previous)
@@ -287,11 +293,11 @@ def _closed_round_token(campaign: Campaign) -> str:
         .order_by(Participant.id)
         .limit(1)
     )
-    return rotate_token(participant) if participant is not None else ""
+    return add_link(participant, "manual") if participant is not None else ""
 
 
 def _demo_respondent_token(campaign: Campaign, org: Organization) -> str:
-    """A fresh link for the demo respondent (links are stored hashed, so it is re-issued)."""
+    """A fresh link for the demo respondent (links are stored hashed, so another is added)."""
     participant = db.session.scalar(
         select(Participant).where(
             Participant.campaign_id == campaign.id, Participant.email == DEMO_RESPONDENT_EMAIL
@@ -304,4 +310,4 @@ def _demo_respondent_token(campaign: Campaign, org: Organization) -> str:
             campaign, dept, role, name="デモ 回答者", email=DEMO_RESPONDENT_EMAIL
         )
         return token
-    return rotate_token(participant)
+    return add_link(participant, "manual")

@@ -21,7 +21,9 @@ from app.operations.campaigns import (
     get_campaign,
     local_to_utc,
     open_campaign,
+    pair_campaigns,
     reopen_campaign,
+    unpair_campaign,
 )
 from app.operations.emails import Delivery, send_invitations, send_reminders
 from app.operations.library import get_questionnaire
@@ -149,10 +151,40 @@ def copy_command(campaign_id: int, name: str, version: str | None) -> None:
     click.echo(new.id)
 
 
+@campaign_cli.command("pair")
+@click.argument("campaign_id", type=int)
+@click.argument("other_id", type=int)
+@operation
+def pair_command(campaign_id: int, other_id: int) -> None:
+    """Make OTHER_ID the companion campaign of CAMPAIGN_ID, and the reverse.
+
+    Both campaigns belong to the same organisation and ask the other questionnaire kind (the
+    five capabilities with the CX improvement cycle); each one's reports and dashboard then
+    show the other's results. Either campaign's earlier companion is released.
+    """
+    campaign = get_campaign(campaign_id)
+    other = get_campaign(other_id)
+    pair_campaigns(campaign, other)
+    click.echo(f"Campaigns {campaign.id} and {other.id} are companions.")
+
+
+@campaign_cli.command("unpair")
+@click.argument("campaign_id", type=int)
+@operation
+def unpair_command(campaign_id: int) -> None:
+    """Release the companion campaign of CAMPAIGN_ID (on both sides)."""
+    campaign = get_campaign(campaign_id)
+    former = unpair_campaign(campaign)
+    if former is None:
+        click.echo(f"Campaign {campaign.id} has no companion campaign.")
+    else:
+        click.echo(f"Campaigns {campaign.id} and {former.id} are no longer companions.")
+
+
 @campaign_cli.command("invite")
 @click.argument("campaign_id", type=int)
 @click.option("--lang", type=click.Choice(["ja", "en"]), default="ja", show_default=True)
-@click.option("--resend", is_flag=True, help="Also email those invited before (new links).")
+@click.option("--resend", is_flag=True, help="Also email those invited before again.")
 @operation
 def invite_command(campaign_id: int, lang: str, resend: bool) -> None:
     """Email personal links to participants not yet invited."""

@@ -19,11 +19,11 @@ from app.auth.access import campaign_or_404, campaigns_query, can_manage
 from app.dashboard import benchmark as benchmarks
 from app.dashboard import bp
 from app.dashboard import viewmodel as vm
-from app.dashboard.data import results_for
 from app.extensions import db
 from app.i18n import current_locale
 from app.models import Campaign, Organization
-from app.results import CampaignResults
+from app.operations.campaigns import companion_of
+from app.results import CampaignResults, campaign_results
 
 
 class _Page:
@@ -32,7 +32,7 @@ class _Page:
     def __init__(self, campaign_id: int) -> None:
         self.campaign = campaign_or_404(current_user, campaign_id)
         self.locale = current_locale()
-        self.results: CampaignResults = results_for(self.campaign, self.locale)
+        self.results: CampaignResults = campaign_results(self.campaign, locale=self.locale)
         self.builder = vm.Builder(self.results, self.campaign.questionnaire, self.locale)
 
     def render(self, template: str, tab: str, **context: Any) -> str:
@@ -94,18 +94,36 @@ def index() -> str:
 # Overview ---------------------------------------------------------------------------------
 
 
+def _companion(page: _Page) -> vm.Builder | None:
+    """A page builder over the companion campaign's results, when the user may see it."""
+    other = companion_of(page.campaign)
+    if other is None:
+        return None
+    visible = db.session.scalar(
+        campaigns_query(current_user).where(
+            Campaign.id == other.id, Campaign.organization_id == page.campaign.organization_id
+        )
+    )
+    if visible is None:
+        return None
+    results = campaign_results(visible, locale=page.locale)
+    return vm.Builder(results, visible.questionnaire, page.locale)
+
+
 @bp.get("/campaigns/<int:campaign_id>")
 @login_required
 def overview(campaign_id: int) -> str:
     page = _Page(campaign_id)
-    return page.render("dashboard/overview.html", "overview", page=vm.overview(page.builder))
+    model = vm.overview(page.builder, _companion(page))
+    return page.render("dashboard/overview.html", "overview", page=model)
 
 
 @bp.get("/campaigns/<int:campaign_id>/overview.csv")
 @login_required
 def overview_csv(campaign_id: int) -> Response:
     page = _Page(campaign_id)
-    return _csv(vm.overview(page.builder).table(), f"campaign-{campaign_id}-overview")
+    model = vm.overview(page.builder, _companion(page))
+    return _csv(model.table(), f"campaign-{campaign_id}-overview")
 
 
 # Departments ------------------------------------------------------------------------------
@@ -215,7 +233,7 @@ def _earlier_rounds(page: _Page) -> list[CampaignResults]:
         if previous is None:
             break
         seen.add(previous.id)
-        rounds.insert(0, results_for(previous, page.locale))
+        rounds.insert(0, campaign_results(previous, locale=page.locale))
         previous_id = previous.previous_campaign_id
     return rounds
 

@@ -350,6 +350,19 @@ class Builder:
 
 
 @dataclass(frozen=True)
+class CompanionOverview:
+    """The companion campaign's levels per dimension, from its own results object."""
+
+    campaign_id: int
+    name: str
+    #: Whether the companion's whole organisation reaches its anonymity threshold.
+    shown: bool
+    n: int | None
+    threshold: int
+    kinds: tuple[KindSummary, ...]
+
+
+@dataclass(frozen=True)
 class OverviewPage:
     counts: Counts
     organisation_shown: bool
@@ -357,6 +370,7 @@ class OverviewPage:
     findings: tuple[tuple[str, str], ...]
     gaps: tuple[GapRow, ...]
     hidden_roles: tuple[str, ...]
+    companion: CompanionOverview | None = None
 
     def table(self) -> Table:
         header = [_("Kind"), _("Dimension"), _("Score"), _("Maturity level"), _("Responses")]
@@ -365,6 +379,16 @@ class OverviewPage:
             rows.append(_kind_row(kind.title, _("Overall"), kind.overall))
             for dim, cell in kind.dimensions:
                 rows.append(_kind_row(kind.title, dim.title, cell))
+        if self.companion is not None:
+            for kind in self.companion.kinds:
+                title = _(
+                    "%(kind)s (companion campaign %(campaign)s)",
+                    kind=kind.title,
+                    campaign=self.companion.name,
+                )
+                rows.append(_kind_row(title, _("Overall"), kind.overall))
+                for dim, cell in kind.dimensions:
+                    rows.append(_kind_row(title, dim.title, cell))
         return Table(header, rows)
 
 
@@ -374,12 +398,52 @@ def _kind_row(kind: str, title: str, cell: Cell) -> Row:
     return [kind, title, score(cell.mean), cell.level_label, str(cell.n or "")]
 
 
-def overview(builder: Builder) -> OverviewPage:
-    """The organisation at a glance: levels per kind, the role radar, findings and gaps."""
+def overview(builder: Builder, companion: Builder | None = None) -> OverviewPage:
+    """The organisation at a glance: levels per kind, the role radar, findings and gaps.
+
+    ``companion`` reads the companion campaign's results (the other questionnaire kind): its
+    levels per dimension of the kinds this campaign does not ask about are shown alongside.
+    """
     results = builder.results
     org = results.organisation
-    kinds = []
-    for kind in results.kinds:
+    role_gaps = sorted(results.gaps_of("role"), key=lambda g: (-abs(g.difference), g.dimension))
+    findings = tuple((f.severity, builder.text(f.text)) for f in results.findings)
+    hidden = tuple(builder.text(g.label) for g in results.by_role if g.status == SUPPRESSED)
+    return OverviewPage(
+        builder.counts(),
+        org.shown,
+        _kind_summaries(builder, results.kinds),
+        findings,
+        tuple(builder.gap_line(g) for g in role_gaps[:OVERVIEW_GAPS]),
+        hidden,
+        _companion_overview(builder, companion),
+    )
+
+
+def _companion_overview(builder: Builder, companion: Builder | None) -> CompanionOverview | None:
+    if companion is None:
+        return None
+    other = companion.results
+    kinds = tuple(k for k in other.kinds if k not in builder.results.kinds)
+    if not kinds or other.organization_id != builder.results.organization_id:
+        return None
+    org = other.organisation
+    return CompanionOverview(
+        other.campaign_id,
+        other.campaign_name,
+        org.shown,
+        org.n if org.shown else None,
+        other.anonymity_threshold,
+        _kind_summaries(companion, kinds),
+    )
+
+
+def _kind_summaries(builder: Builder, kinds: Sequence[str]) -> tuple[KindSummary, ...]:
+    """Per kind: the organisation's level on each dimension and the radar by role."""
+    results = builder.results
+    org = results.organisation
+    found = []
+    for kind in kinds:
         dims = tuple(
             (d, builder.cell(org.scores.get(d.id))) for d in builder.dims if d.kind == kind
         )
@@ -399,22 +463,12 @@ def overview(builder: Builder) -> OverviewPage:
             if org.shown
             else None
         )
-        kinds.append(
+        found.append(
             KindSummary(
                 kind, builder.kind_title(kind), builder.cell(org.overall.get(kind)), dims, chart
             )
         )
-    role_gaps = sorted(results.gaps_of("role"), key=lambda g: (-abs(g.difference), g.dimension))
-    findings = tuple((f.severity, builder.text(f.text)) for f in results.findings)
-    hidden = tuple(builder.text(g.label) for g in results.by_role if g.status == SUPPRESSED)
-    return OverviewPage(
-        builder.counts(),
-        org.shown,
-        tuple(kinds),
-        findings,
-        tuple(builder.gap_line(g) for g in role_gaps[:OVERVIEW_GAPS]),
-        hidden,
-    )
+    return tuple(found)
 
 
 @dataclass(frozen=True)

@@ -58,6 +58,12 @@ class Campaign(Base):
     previous_campaign_id: Mapped[int | None] = mapped_column(
         ForeignKey("campaign.id", ondelete="SET NULL")
     )
+    #: The campaign of the other questionnaire kind asked of the same organisation (five
+    #: capabilities with the improvement cycle), whose results the reports and the dashboard
+    #: show alongside. Set on both campaigns of a pair (``operations.campaigns.pair_campaigns``).
+    companion_campaign_id: Mapped[int | None] = mapped_column(
+        ForeignKey("campaign.id", ondelete="SET NULL")
+    )
     #: Whether anyone with the campaign's open link may register and answer.
     open_link_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
     open_link_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
@@ -70,7 +76,12 @@ class Campaign(Base):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     organization: Mapped[Organization] = relationship(back_populates="campaigns")
-    previous_campaign: Mapped[Campaign | None] = relationship(remote_side="Campaign.id")
+    previous_campaign: Mapped[Campaign | None] = relationship(
+        remote_side="Campaign.id", foreign_keys="Campaign.previous_campaign_id"
+    )
+    companion_campaign: Mapped[Campaign | None] = relationship(
+        remote_side="Campaign.id", foreign_keys="Campaign.companion_campaign_id", post_update=True
+    )
     participants: Mapped[list[Participant]] = relationship(
         back_populates="campaign", cascade="all, delete-orphan"
     )

@@ -17,7 +17,13 @@ from app.models.campaign import (
 from app.operations import audit
 from app.operations.organizations import N_, OperationError
 from app.operations.participant_import import EMAIL_RE
-from app.operations.participants import invite_participant, issue_links, rotate_token
+from app.operations.participants import (
+    add_link,
+    invite_participant,
+    new_participant,
+    replace_links,
+    revoke,
+)
 from app.questionnaire import Questionnaire
 
 #: Dates are entered and shown in this zone unless the caller says otherwise.
@@ -202,7 +208,7 @@ def copy_campaign(
     closes_at: datetime | None = None,
     actor: User | None = None,
 ) -> Campaign:
-    """Create the next round: same participants with new links, linked to this campaign.
+    """Create the next round: the same participants (no link yet), linked to this campaign.
 
     ``questionnaire`` defaults to the campaign's own frozen one; it may be a newer version of
     the same questionnaire id (never another questionnaire, never an older version), so
@@ -241,7 +247,7 @@ def copy_campaign(
     for participant in participants:
         if participant.department.archived:
             continue
-        invite_participant(
+        new_participant(
             new,
             participant.department,
             participant.role,
@@ -256,6 +262,145 @@ def copy_campaign(
         participants=len(new.participants),
     )
     return new
+
+
+def campaign_kind(campaign: Campaign) -> str | None:
+    """``capability`` or ``stage`` when the campaign's questionnaire asks about one kind only."""
+    kinds = campaign.questionnaire.kinds
+    return kinds[0] if len(kinds) == 1 else None
+
+
+def check_companion(campaign: Campaign, other: Campaign) -> None:
+    """Raise OperationError unless ``other`` may be ``campaign``'s companion campaign.
+
+    A companion belongs to the same organisation and asks the other kind of questionnaire:
+    a five-capabilities campaign pairs with an improvement-cycle campaign and vice versa.
+    """
+    if other.id == campaign.id:
+        raise OperationError(N_("A campaign cannot be its own companion."))
+    if other.organization_id != campaign.organization_id:
+        raise OperationError(
+            N_(
+                "Campaign %(id)s belongs to another organisation: a companion campaign must "
+                "assess the same organisation."
+            ),
+            id=other.id,
+        )
+    for candidate in (campaign, other):
+        if campaign_kind(candidate) is None:
+            raise OperationError(
+                N_(
+                    "Campaign %(id)s asks about both the five capabilities and the CX "
+                    "improvement cycle: it needs no companion campaign."
+                ),
+                id=candidate.id,
+            )
+    if campaign_kind(other) == campaign_kind(campaign):
+        raise OperationError(
+            N_(
+                "Campaigns %(id)s and %(other)s ask the same kind of questionnaire: a companion "
+                "campaign must ask the other one (the five capabilities with the CX "
+                "improvement cycle)."
+            ),
+            id=campaign.id,
+            other=other.id,
+        )
+
+
+def _pointing_at(ids: tuple[int, ...]) -> list[Campaign]:
+    """Campaigns whose companion is one of ``ids``."""
+    return list(
+        db.session.scalars(
+            select(Campaign).where(Campaign.companion_campaign_id.in_(ids)).order_by(Campaign.id)
+        )
+    )
+
+
+def pair_campaigns(campaign: Campaign, other: Campaign, *, actor: User | None = None) -> Campaign:
+    """Make ``other`` the companion campaign of ``campaign`` and ``campaign`` that of ``other``.
+
+    Either campaign's earlier companion is released. Pairing an already paired couple again
+    changes nothing.
+    """
+    check_companion(campaign, other)
+    if campaign.companion_campaign_id == other.id and other.companion_campaign_id == campaign.id:
+        return campaign
+    pair = (campaign.id, other.id)
+    released = {c.id: c for c in _pointing_at(pair) if c.id not in pair}
+    for member in (campaign, other):
+        earlier = member.companion_campaign
+        if earlier is not None and earlier.id not in pair:
+            released[earlier.id] = earlier
+    for earlier in released.values():
+        if earlier.companion_campaign_id is not None:
+            partner = earlier.companion_campaign_id
+            earlier.companion_campaign = None
+            audit.record(
+                "campaign.unpaired", campaign=earlier, user=actor, companion_campaign_id=partner
+            )
+    campaign.companion_campaign = other
+    other.companion_campaign = campaign
+    db.session.flush()
+    audit.record("campaign.paired", campaign=campaign, user=actor, companion_campaign_id=other.id)
+    audit.record("campaign.paired", campaign=other, user=actor, companion_campaign_id=campaign.id)
+    return campaign
+
+
+def unpair_campaign(campaign: Campaign, *, actor: User | None = None) -> Campaign | None:
+    """Release ``campaign``'s companion campaign (on both sides); returns the former companion,
+    or None when there was none."""
+    companion = companion_of(campaign) or campaign.companion_campaign
+    changed = [campaign] if campaign.companion_campaign_id is not None else []
+    changed += [c for c in _pointing_at((campaign.id,)) if c.id != campaign.id]
+    if not changed:
+        return None
+    for member in changed:
+        partner = member.companion_campaign_id
+        member.companion_campaign = None
+        audit.record(
+            "campaign.unpaired", campaign=member, user=actor, companion_campaign_id=partner
+        )
+    db.session.flush()
+    return companion
+
+
+def companion_of(campaign: Campaign) -> Campaign | None:
+    """The campaign's companion campaign (same organisation, the other questionnaire kind).
+
+    The pairing is read both ways: the campaign's own link first, else a campaign of the same
+    organisation that names this one as its companion. A link that no longer satisfies the
+    rules (another organisation, the same kind) is ignored.
+    """
+    candidates = []
+    if campaign.companion_campaign is not None:
+        candidates.append(campaign.companion_campaign)
+    candidates += db.session.scalars(
+        select(Campaign)
+        .where(
+            Campaign.companion_campaign_id == campaign.id,
+            Campaign.organization_id == campaign.organization_id,
+        )
+        .order_by(Campaign.id)
+    ).all()
+    for candidate in candidates:
+        try:
+            check_companion(campaign, candidate)
+        except OperationError:
+            continue
+        return candidate
+    return None
+
+
+def companion_choices(campaign: Campaign) -> list[Campaign]:
+    """The organisation's campaigns that may be ``campaign``'s companion, oldest first."""
+    kind = campaign_kind(campaign)
+    if kind is None:
+        return []
+    return [
+        c
+        for c in campaigns_of(campaign.organization)
+        if c.id != campaign.id and campaign_kind(c) not in (None, kind)
+    ]
 
 
 def get_campaign(campaign_id: int) -> Campaign:
@@ -358,27 +503,26 @@ def update_participant(
 
 
 def revoke_participant(participant: Participant, *, actor: User | None = None) -> Participant:
-    """Stop the participant's link from working; their answers stay in the results."""
+    """Stop every link of the participant and end their sessions; answers stay in the results."""
     if participant.revoked_at is None:
-        participant.revoked_at = utcnow()
-        db.session.flush()
+        revoke(participant)
         audit.record("participant.revoked", campaign=participant.campaign, user=actor)
     return participant
 
 
-def issue_link(participant: Participant, *, actor: User | None = None) -> str:
-    """A new personal link for one participant; the previous one stops working."""
+def hand_out_link(participant: Participant, *, actor: User | None = None) -> str:
+    """A link to give one participant; their earlier links keep working."""
     if participant.revoked_at is not None:
         raise OperationError(N_("This participant's link has been revoked."))
-    token = rotate_token(participant)
+    token = add_link(participant, "manual")
     audit.record("participant.link_issued", campaign=participant.campaign, user=actor)
     return token
 
 
-def issue_all_links(
-    campaign: Campaign, *, actor: User | None = None
-) -> list[tuple[Participant, str]]:
-    """New links for everyone who has not submitted (see ``participants.issue_links``)."""
-    issued = issue_links(campaign)
-    audit.record("links.exported", campaign=campaign, user=actor, links=len(issued))
-    return issued
+def replace_link(participant: Participant, *, actor: User | None = None) -> str:
+    """A new link for one participant; every earlier link stops working and sessions end."""
+    if participant.revoked_at is not None:
+        raise OperationError(N_("This participant's link has been revoked."))
+    token = replace_links(participant, "manual")
+    audit.record("participant.link_replaced", campaign=participant.campaign, user=actor)
+    return token

@@ -58,15 +58,24 @@ def render_html(
 ) -> RenderedReport:
     """The organisation report of ``campaign`` (or ``department``'s report) as HTML.
 
+    When the campaign has a companion campaign (the other questionnaire kind, same
+    organisation), the report adds the companion's sections from its own results object.
     Raises :class:`ReportUnavailableError` when the group the report is about is too small
     to be shown.
     """
     # Charts pull in matplotlib: imported on first render, not when the app starts.
+    from app.operations.campaigns import companion_of
     from app.reporting.context import build_report_view
 
     with force_locale(locale), gc_paused():
+        other = companion_of(campaign)
+        companion = (_results(other, locale), other) if other is not None else None
         view = build_report_view(
-            _results(campaign, locale), campaign, locale=locale, department=department
+            _results(campaign, locale),
+            campaign,
+            locale=locale,
+            department=department,
+            companion=companion,
         )
         name = "department" if department is not None else "organization"
         return render_template_html(name, {"report": view}, locale, asset_url=asset_url)

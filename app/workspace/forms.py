@@ -123,7 +123,16 @@ class CampaignForm(_CampaignFields):
 
 
 class CampaignSettingsForm(_CampaignFields):
-    pass
+    companion = SelectField(
+        _l("Companion campaign"),
+        coerce=int,
+        default=0,
+        description=_l(
+            "A campaign of the same organisation that asks the other questionnaire (the five "
+            "capabilities with the CX improvement cycle): the reports and the dashboard show "
+            "its results alongside this campaign's, and this campaign's alongside its own."
+        ),
+    )
 
 
 class NextRoundForm(FlaskForm):
@@ -149,7 +158,7 @@ class ParticipantForm(FlaskForm):
 
 class EmailForm(FlaskForm):
     locale = SelectField(_l("Language of the email"), choices=options(LOCALES), default="ja")
-    resend = BooleanField(_l("Also send again to people invited before (they get a new link)"))
+    resend = BooleanField(_l("Also send again to people invited before (earlier links still work)"))
 
 
 class ExportForm(FlaskForm):

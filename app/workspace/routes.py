@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -32,18 +30,23 @@ from app.hardening import check_upload_size
 from app.i18n import current_locale
 from app.models import Campaign, Organization, Participant, User
 from app.operations import audit, emails, exports
+from app.operations import participants as participant_ops
 from app.operations.backup import backup_campaign
 from app.operations.campaigns import (
     add_participant,
     close_campaign,
+    companion_choices,
+    companion_of,
     copy_campaign,
     create_campaign,
-    issue_all_links,
-    issue_link,
+    hand_out_link,
     local_to_utc,
     open_campaign,
+    pair_campaigns,
     reopen_campaign,
+    replace_link,
     revoke_participant,
+    unpair_campaign,
     update_campaign,
     update_participant,
     utc_to_local,
@@ -61,8 +64,10 @@ from app.operations.organizations import (
 )
 from app.operations.participant_import import apply_import, decode_csv, parse_participants
 from app.operations.participants import (
+    active_links,
     disable_open_link,
     enable_open_link,
+    link_channel_label,
     open_link_url,
     participant_link,
 )
@@ -385,6 +390,7 @@ def campaign(campaign_id: int) -> str:
 @bp.route("/campaigns/<int:campaign_id>/settings", methods=["GET", "POST"])
 def campaign_settings(campaign_id: int) -> BaseResponse | str:
     campaign = access.campaign_or_404(_user(), campaign_id, manage=True)
+    companion = companion_of(campaign)
     form = CampaignSettingsForm(
         data={
             "name": campaign.name,
@@ -392,9 +398,18 @@ def campaign_settings(campaign_id: int) -> BaseResponse | str:
             "closes_at": _naive_local(campaign.closes_at),
             "threshold": campaign.anonymity_threshold,
             "individual_reports": campaign.individual_reports,
+            "companion": companion.id if companion is not None else 0,
         }
         if request.method == "GET"
         else None
+    )
+    choices = {c.id: c for c in companion_choices(campaign)}
+    form.companion.choices = options(
+        [(0, _("No companion campaign"))]
+        + [
+            (c.id, f"{c.name} ({c.questionnaire_id} {c.questionnaire_version})")
+            for c in choices.values()
+        ]
     )
     if form.validate_on_submit():
         opens_at, closes_at = _dates(form)
@@ -408,6 +423,12 @@ def campaign_settings(campaign_id: int) -> BaseResponse | str:
                 individual_reports=form.individual_reports.data,
                 actor=_user(),
             )
+            if "companion" in request.form:
+                chosen = choices.get(form.companion.data)
+                if chosen is None:
+                    unpair_campaign(campaign, actor=_user())
+                else:
+                    pair_campaigns(campaign, chosen, actor=_user())
         except OperationError as exc:
             _fail(exc)
         else:
@@ -487,13 +508,10 @@ def import_participants(campaign_id: int) -> BaseResponse | str:
         preview = parse_participants(campaign, confirm.data.data)
         if preview.ok:
             try:
-                imported = apply_import(campaign, preview)
+                imported = apply_import(campaign, preview, actor=_user())
             except OperationError as exc:
                 _fail(exc)
             else:
-                audit.record(
-                    "participants.imported", campaign=campaign, user=_user(), count=len(imported)
-                )
                 _commit_and_flash(_("%(n)d participants imported.", n=len(imported)))
                 return redirect(url_for(".campaign", campaign_id=campaign.id))
         return render_template(
@@ -592,7 +610,12 @@ def edit_participant(participant_id: int) -> BaseResponse | str:
             _commit_and_flash(_("Participant saved."))
             return redirect(url_for(".campaign", campaign_id=campaign.id) + "#participants")
     return render_template(
-        "workspace/participant_form.html", campaign=campaign, form=form, participant=participant
+        "workspace/participant_form.html",
+        campaign=campaign,
+        form=form,
+        participant=participant,
+        links=active_links(participant),
+        link_channel_label=link_channel_label,
     )
 
 
@@ -606,12 +629,23 @@ def revoke_view(participant_id: int) -> BaseResponse:
 
 @bp.post("/participants/<int:participant_id>/link")
 def new_link(participant_id: int) -> BaseResponse | str:
+    """A link to give this participant; their earlier links keep working."""
+    return _issue_link(participant_id, replace=False)
+
+
+@bp.post("/participants/<int:participant_id>/replace-link")
+def replace_link_view(participant_id: int) -> BaseResponse | str:
+    """A new link for this participant; every earlier link stops working."""
+    return _issue_link(participant_id, replace=True)
+
+
+def _issue_link(participant_id: int, *, replace: bool) -> BaseResponse | str:
     participant = access.participant_or_404(_user(), participant_id)
     try:
-        token = issue_link(participant, actor=_user())
+        token = (replace_link if replace else hand_out_link)(participant, actor=_user())
     except OperationError as exc:
         _fail(exc)
-        return redirect(url_for(".campaign", campaign_id=participant.campaign_id))
+        return redirect(url_for(".edit_participant", participant_id=participant.id))
     db.session.commit()
     return render_template(
         "workspace/participant_link.html",
@@ -619,32 +653,18 @@ def new_link(participant_id: int) -> BaseResponse | str:
         campaign=participant.campaign,
         link=participant_link(token),
         added=False,
+        replaced=replace,
     )
 
 
 @bp.post("/campaigns/<int:campaign_id>/links.csv")
 def links_csv(campaign_id: int) -> BaseResponse:
+    """The links CSV: one more link for everyone who has not submitted (the CLI's CSV too)."""
     campaign = access.campaign_or_404(_user(), campaign_id, manage=True)
-    issued = issue_all_links(campaign, actor=_user())
-    locale = current_locale()
-    buffer = io.StringIO()
-    buffer.write("\ufeff")
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(["name", "email", "department", "role", "status", "link"])
-    for participant, token in issued:
-        writer.writerow(
-            [
-                participant.name or "",
-                participant.email or "",
-                participant.department.name,
-                participant.role.label(locale),
-                participant.status,
-                participant_link(token),
-            ]
-        )
+    text, _count = participant_ops.links_csv(campaign, locale=current_locale(), actor=_user())
     db.session.commit()
     return Response(
-        buffer.getvalue().encode("utf-8"),
+        ("\ufeff" + text).encode("utf-8"),
         mimetype="text/csv",
         headers={
             "Content-Disposition": f'attachment; filename="campaign-{campaign.id}-links.csv"',

@@ -6,7 +6,15 @@ import re
 
 from sqlalchemy import func, select
 
-from app.models import Answer, Campaign, Organization, Participant, Response, User
+from app.models import (
+    Answer,
+    AuditEvent,
+    Campaign,
+    Organization,
+    Participant,
+    Response,
+    User,
+)
 
 
 def _counts(db):
@@ -39,11 +47,23 @@ def test_demo_seed_creates_data_and_is_idempotent(runner, db):
     ]
     current = campaigns["2026年度 CX 5つの力 成熟度診断"]
     assert current.previous_campaign is campaigns["2025年度 CX 5つの力 成熟度診断"]
+    # The two 2026 campaigns are companions, on both sides.
+    cycle = campaigns["2026年度 CX向上サイクル 実践度診断"]
+    assert current.companion_campaign is cycle
+    assert cycle.companion_campaign is current
+    assert campaigns["2025年度 CX 5つの力 成熟度診断"].companion_campaign is None
+    paired = (
+        select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "campaign.paired")
+    )
+    assert db.session.scalar(paired) == 2
 
     second = runner.invoke(args=["demo", "seed"])
     assert second.exit_code == 0, second.output
     assert "Already present" in second.output
     assert _counts(db) == counts
+    db.session.expire_all()
+    assert current.companion_campaign is cycle
+    assert db.session.scalar(paired) == 2
 
 
 def test_demo_seed_plants_a_vision_gap_between_executives_and_front_line(runner, db):
