@@ -70,6 +70,9 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         # A queued or running report batch without progress for this long is shown as
         # interrupted (its worker died, or Redis lost it) and can be resumed.
         "CX_REPORT_JOB_STALE_S": _int("CX_REPORT_JOB_STALE_S", 600),
+        # Where report batches keep their PDFs and zips; unset: the instance folder's
+        # reports/ (app.reporting.jobs.archive_dir). Share it between web nodes and workers.
+        "CX_REPORT_ARCHIVE_DIR": env.get("CX_REPORT_ARCHIVE_DIR") or None,
         "LOG_FORMAT": (env.get("LOG_FORMAT") or "text").lower(),
         "LOG_LEVEL": (env.get("LOG_LEVEL") or "INFO").upper(),
         # Number of trusted proxies in front of the app (X-Forwarded-* honoured only then).

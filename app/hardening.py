@@ -161,6 +161,24 @@ def _human_size(size: int) -> str:
     return f"{size} B"
 
 
+def _too_large_limit(error: HTTPException | None) -> str:
+    """The setting that refused a 413: ``CX_MAX_CSV_BYTES`` for an uploaded file,
+    ``MAX_FORM_PARTS/MAX_FORM_MEMORY_SIZE`` for a multipart form within the body size
+    (Werkzeug's form parser raises the same error for too many fields and for a field too
+    large), ``MAX_CONTENT_LENGTH`` otherwise."""
+    if isinstance(error, UploadTooLarge):
+        return "CX_MAX_CSV_BYTES"
+    body_limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    length = request.content_length
+    if (
+        request.mimetype == "multipart/form-data"
+        and length is not None
+        and (not body_limit or length <= body_limit)
+    ):
+        return "MAX_FORM_PARTS/MAX_FORM_MEMORY_SIZE"
+    return "MAX_CONTENT_LENGTH"
+
+
 def _message(status: int, error: HTTPException | None) -> tuple[str, str]:
     if status == 400:
         if isinstance(error, CSRFError):
@@ -188,11 +206,17 @@ def _message(status: int, error: HTTPException | None) -> tuple[str, str]:
                 size=_human_size(error.size),
                 limit=_human_size(error.limit),
             )
+        if _too_large_limit(error) == "MAX_CONTENT_LENGTH":
+            return _("Too much data"), _(
+                "What was sent is larger than this site accepts (at most %(limit)s). Nothing "
+                "was saved from this request.",
+                limit=_human_size(int(current_app.config.get("MAX_CONTENT_LENGTH") or 0)),
+            )
         return _("Too much data"), _(
-            "What was sent is larger than this site accepts (at most %(limit)s, and at most "
-            "%(fields)s form fields). Nothing was saved from this request.",
-            limit=_human_size(int(current_app.config.get("MAX_CONTENT_LENGTH") or 0)),
+            "The form holds more than this site accepts: at most %(fields)s form fields, and "
+            "at most %(size)s of text in one field. Nothing was saved from this request.",
             fields=current_app.config.get("MAX_FORM_PARTS") or 1000,
+            size=_human_size(int(current_app.config.get("MAX_FORM_MEMORY_SIZE") or 0)),
         )
     if status == 429:
         return _("Too many requests"), _("Please wait a moment and try again.")
@@ -247,15 +271,20 @@ def render_error(
 def _http_error(error: HTTPException) -> Response:
     status = error.code or 500
     if status == 413:
-        log.warning(
-            "request refused: too large",
-            extra={
-                "path": request.path,
-                "content_length": request.content_length,
-                "limit": current_app.config.get("MAX_CONTENT_LENGTH"),
-                "detail": error.description,
-            },
-        )
+        limit = _too_large_limit(error)
+        extra: dict[str, Any] = {
+            "path": request.path,
+            "content_length": request.content_length,
+            "limit": limit,
+        }
+        if isinstance(error, UploadTooLarge):
+            extra.update(size=error.size, max_bytes=error.limit)
+        elif limit == "MAX_CONTENT_LENGTH":
+            extra["max_bytes"] = current_app.config.get("MAX_CONTENT_LENGTH")
+        else:
+            extra["max_form_parts"] = current_app.config.get("MAX_FORM_PARTS")
+            extra["max_form_memory_size"] = current_app.config.get("MAX_FORM_MEMORY_SIZE")
+        log.warning("request refused: too large", extra=extra)
     elif status in (400, 429):
         log.info("request refused", extra={"status": status, "path": request.path})
     title, message = _message(status, error)

@@ -115,15 +115,24 @@ class GapBar:
 
 @dataclass(frozen=True)
 class HeatmapRow:
-    """A row of the heatmap. A suppressed row carries no values at all, by construction."""
+    """A row of the heatmap. A suppressed row carries no values at all, by construction.
+
+    ``withheld`` names the columns of a shown row whose cell the results withheld (too few
+    people scored that dimension): drawn like a suppressed row's cells, and their value must
+    be None. Any other None is a cell without data.
+    """
 
     label: str
     values: tuple[float | None, ...] = ()
     suppressed: bool = False
+    withheld: frozenset[int] = frozenset()
 
     def __post_init__(self) -> None:
         if self.suppressed and any(value is not None for value in self.values):
             raise ValueError(f"suppressed row {self.label!r} cannot carry values")
+        for column in self.withheld:
+            if column < len(self.values) and self.values[column] is not None:
+                raise ValueError(f"withheld cell {column} of {self.label!r} cannot carry a value")
 
 
 @dataclass(frozen=True)
@@ -606,7 +615,8 @@ def heatmap(
 ) -> str:
     """Groups x dimensions, coloured by difference from the organisation, as SVG.
 
-    Suppressed rows are greyed and say so in every cell; they never carry a number.
+    Suppressed rows are greyed and say so in every cell, and so are the withheld cells of a
+    shown row; they never carry a number. A cell without data shows ``no_data_label``.
     """
     if not rows:
         raise ValueError("no rows to draw")
@@ -628,7 +638,7 @@ def heatmap(
                 raise ValueError(f"row {row.label!r} needs {n_cols} values")
             for c in range(n_cols):
                 value = None if row.suppressed else row.values[c]
-                if row.suppressed:
+                if row.suppressed or c in row.withheld:
                     face, text, color = SUPPRESSED_FILL, suppressed_label, MUTED
                 elif value is None:
                     face, text, color = "#F5F6F8", no_data_label, MUTED

@@ -8,7 +8,7 @@ given a number here: they are either left out or listed by name as "not shown".
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from flask_babel import gettext as _
@@ -21,7 +21,9 @@ from app.reporting.methodology import methodology_html
 from app.reporting.service import ReportUnavailableError
 from app.reporting.viewmodel import (
     Card,
+    CompanionInfo,
     Cover,
+    DepartmentCell,
     DepartmentsSection,
     DimensionView,
     GapRow,
@@ -84,9 +86,13 @@ class _Builder:
         questionnaire: Questionnaire,
         locale: str,
         department: Department | None,
+        companion: tuple[CampaignResults, Campaign] | None = None,
     ) -> None:
         self.results = results
         self.campaign = campaign
+        self.department = department
+        #: The companion campaign's results and campaign, whose other kind the report adds.
+        self.companion = companion
         self.questionnaire = questionnaire
         self.locale = locale
         self.scale = ScaleSpec(
@@ -195,6 +201,17 @@ class _Builder:
     def mean_of(group: GroupResult, dimension_id: str) -> float | None:
         cell = group.scores.get(dimension_id)
         return cell.mean if cell is not None and cell.shown else None
+
+    def department_cells(
+        self, group: GroupResult, dimensions: Sequence[DimensionResult]
+    ) -> tuple[DepartmentCell, ...]:
+        """A shown group's score per dimension, withheld cells marked (they are not "no data")."""
+        cells = []
+        for dimension in dimensions:
+            cell = group.scores.get(dimension.id)
+            withheld = cell is not None and cell.status == SUPPRESSED
+            cells.append(DepartmentCell(self.mean_of(group, dimension.id), suppressed=withheld))
+        return tuple(cells)
 
     # Sections -----------------------------------------------------------------------------
 
@@ -429,15 +446,19 @@ class _Builder:
             else None,
         )
 
-    def kind_sections(self) -> list[KindSection]:
+    def kind_sections(
+        self, kinds: Sequence[str] | None = None, *, detail: bool = True
+    ) -> list[KindSection]:
+        """One section per kind (all of the campaign's kinds by default); ``detail=False``
+        leaves out the answer distribution charts, which only the dimension pages show."""
         sections = []
-        for kind in self.results.kinds:
+        for kind in self.results.kinds if kinds is None else kinds:
             dimensions = self.results.dimensions_of_kind(kind)
             if not dimensions:
                 continue
             number = self.numbering.next()
             views = tuple(
-                self.dimension_view(d, f"{int(number)}.{i}")
+                self.dimension_view(d, f"{int(number)}.{i}", distribution=detail)
                 for i, d in enumerate(dimensions, start=1)
             )
             bottleneck = None
@@ -465,6 +486,57 @@ class _Builder:
                 )
             )
         return sections
+
+    def companion_sections(self) -> list[KindSection]:
+        """The companion campaign's sections of the kinds this campaign does not ask about.
+
+        They are built by a builder of their own over the companion's results object (its
+        anonymity threshold already applied), for the same scope: the whole organisation, or
+        the same department when the companion shows it. Chapter numbers continue this
+        report's.
+        """
+        if self.companion is None:
+            return []
+        results, campaign = self.companion
+        kinds = [kind for kind in results.kinds if kind not in self.results.kinds]
+        if not kinds or results.organization_id != self.results.organization_id:
+            return []
+        try:
+            other = _Builder(
+                results, campaign, campaign.questionnaire, self.locale, self.department
+            )
+        except ReportUnavailableError:
+            # The companion does not show this scope (too few responses): nothing of it here.
+            return []
+        other.numbering = self.numbering
+        if other.scope.is_department:
+            roles = [
+                g
+                for g in results.by_role_department
+                if g.key.get("department") == other.scope.department_id
+            ]
+        else:
+            roles = list(results.by_role)
+        info = CompanionInfo(
+            campaign=results.campaign_name,
+            questionnaire=other.text(results.questionnaire.title),
+            n=other.scope.group.n or 0,
+            threshold=results.anonymity_threshold,
+            hidden=tuple(
+                other.role_labels.get(g.key["role"], other.text(g.label))
+                for g in roles
+                if g.status == SUPPRESSED
+            ),
+        )
+        sections = other.kind_sections(kinds, detail=False)
+        return [replace(section, companion=info) for section in sections]
+
+    def companion_findings(self) -> tuple[str, ...]:
+        """The companion campaign's findings (its rules over its own shown figures)."""
+        if self.companion is None or self.scope.is_department:
+            return ()
+        results, _campaign = self.companion
+        return tuple(results.text(f.text, self.locale) for f in results.findings)
 
     def _weakest(self, kind: str, views: Sequence[DimensionView]) -> DimensionView | None:
         if not self.scope.is_department:
@@ -601,7 +673,12 @@ class _Builder:
             for dimension, org_mean in zip(dimensions, org_means, strict=True):
                 mean = self.mean_of(group, dimension.id)
                 values.append(None if mean is None or org_mean is None else mean - org_mean)
-            heat_rows.append(charts.HeatmapRow(label, tuple(values)))
+            withheld = frozenset(
+                column
+                for column, cell in enumerate(self.department_cells(group, dimensions))
+                if cell.suppressed
+            )
+            heat_rows.append(charts.HeatmapRow(label, tuple(values), withheld=withheld))
         titles = [self.text(d.title) for d in dimensions]
         heatmap = charts.svg_data_uri(
             charts.heatmap(heat_rows, titles, suppressed_label=_("suppressed"))
@@ -617,7 +694,7 @@ class _Builder:
                     organisation.n or 0,
                     overall.mean if overall is not None and overall.shown else None,
                 ),
-                tuple(org_means),
+                self.department_cells(organisation, dimensions),
             )
         )
         panels = []
@@ -632,7 +709,7 @@ class _Builder:
                         group.n or 0,
                         cell.mean if cell is not None and cell.shown else None,
                     ),
-                    tuple(self.mean_of(group, d.id) for d in dimensions),
+                    self.department_cells(group, dimensions),
                 )
             )
             panels.append(
@@ -752,7 +829,7 @@ class _Builder:
         ]
         return charts.svg_data_uri(charts.radar_chart(titles, series, self.scale, label_width=14))
 
-    def methods(self) -> Methods:
+    def methods(self, companion_sections: Sequence[KindSection] = ()) -> Methods:
         counts = self.results.response_counts.total
         suppressed = []
         seen: set[tuple[str, str]] = set()
@@ -812,19 +889,35 @@ class _Builder:
                     "Departments are compared with the rest of the organisation; a department "
                     "includes its sub-departments."
                 ),
+                *self.companion_statistics(companion_sections),
             ),
             methodology=methodology_html(self.locale),
             reliability=reliability,
         )
 
+    @staticmethod
+    def companion_statistics(companion_sections: Sequence[KindSection]) -> tuple[str, ...]:
+        infos = {s.companion.campaign: s.companion for s in companion_sections if s.companion}
+        return tuple(
+            _(
+                "Companion campaign %(campaign)s: its chapter is taken from its own results, "
+                "with its own anonymity threshold (%(threshold)s); its groups below that "
+                "threshold are not shown.",
+                campaign=info.campaign,
+                threshold=info.threshold,
+            )
+            for info in infos.values()
+        )
+
     def build(self) -> ReportView:
         sections = self.kind_sections()
+        companion_sections = self.companion_sections()
         role_gaps = self.scope_role_gaps()
         gaps = self.gaps_section(role_gaps)
         departments = self.departments_section()
         trend = self.trend_section()
-        summary = self.summary(sections, role_gaps)
-        methods = self.methods()
+        summary = self.summary(sections, role_gaps, companion_sections)
+        methods = self.methods(companion_sections)
         toc = [TocEntry("summary", "01", _("Executive summary"))]
         for section in sections:
             toc.append(
@@ -838,6 +931,8 @@ class _Builder:
                     ),
                 )
             )
+        for section in companion_sections:
+            toc.append(TocEntry(section.anchor, section.number, section.title))
         if gaps:
             toc.append(TocEntry(gaps.anchor, gaps.number, _("Perception gaps")))
         if departments:
@@ -866,14 +961,30 @@ class _Builder:
             methods=methods,
             toc=tuple(toc),
             scale_labels=self.scale.labels,
+            companion_sections=tuple(companion_sections),
         )
 
-    def summary(self, sections: Sequence[KindSection], role_gaps: Sequence[GapResult]) -> Summary:
+    def summary(
+        self,
+        sections: Sequence[KindSection],
+        role_gaps: Sequence[GapResult],
+        companion_sections: Sequence[KindSection] = (),
+    ) -> Summary:
         overall = tuple((section.title, section.overall) for section in sections)
+        companion_overall = tuple(
+            (
+                section.title,
+                section.overall,
+                _("Companion campaign: %(campaign)s", campaign=section.companion.campaign),
+            )
+            for section in companion_sections
+            if section.companion is not None
+        )
         strengths, priorities = self.highlights(sections)
         findings: tuple[str, ...] = ()
         if not self.scope.is_department:
             findings = tuple(self.text(f.text) for f in self.results.findings)
+            findings += self.companion_findings()
         chart = sections[0].chart if sections else None
         caption = (
             _("Scores of the whole organisation and of each role")
@@ -893,6 +1004,7 @@ class _Builder:
             gap_sentences=self.gap_sentences(role_gaps),
             findings=findings,
             progress_to_target=progress,
+            companion_overall=companion_overall,
         )
 
     def summary_cards(self, sections: Sequence[KindSection]) -> tuple[Card, ...]:
@@ -943,7 +1055,14 @@ def build_report_view(
     *,
     locale: str,
     department: Department | None = None,
+    companion: tuple[CampaignResults, Campaign] | None = None,
 ) -> ReportView:
-    """What the organisation report (or ``department``'s report) shows, in ``locale``."""
-    builder = _Builder(results, campaign, campaign.questionnaire, locale, department)
+    """What the organisation report (or ``department``'s report) shows, in ``locale``.
+
+    ``companion`` is the companion campaign's results object and campaign: its sections of
+    the kind this campaign does not ask about are added after this campaign's own.
+    """
+    builder = _Builder(
+        results, campaign, campaign.questionnaire, locale, department, companion=companion
+    )
     return builder.build()

@@ -107,6 +107,19 @@ class DimensionView:
 
 
 @dataclass(frozen=True)
+class CompanionInfo:
+    """The companion campaign a section of the report comes from."""
+
+    campaign: str
+    questionnaire: str
+    #: Submitted responses of the report's scope in the companion campaign.
+    n: int
+    threshold: int
+    #: Roles of the scope the companion campaign withholds (named only, never scored).
+    hidden: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class KindSection:
     """All dimensions of one kind (the five capabilities, or the four cycle stages)."""
 
@@ -123,6 +136,9 @@ class KindSection:
     #: Stages only: the weakest stage and what to do about it.
     bottleneck: DimensionView | None = None
     actions: tuple[str, ...] = ()
+    #: Set when the section comes from the companion campaign: a summary (overview table,
+    #: chart, bottleneck) without the per-dimension pages.
+    companion: CompanionInfo | None = None
 
 
 @dataclass(frozen=True)
@@ -157,6 +173,8 @@ class Summary:
     gap_sentences: tuple[str, ...]
     findings: tuple[str, ...]
     progress_to_target: float | None = None
+    #: The companion campaign's overall level per kind: (title, level, note).
+    companion_overall: tuple[tuple[str, Level, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -215,14 +233,28 @@ class GapsSection:
 
 
 @dataclass(frozen=True)
+class DepartmentCell:
+    """A department's score on one dimension in the department table.
+
+    ``suppressed``: the results withheld it (too few people of the department scored the
+    dimension), so it is labelled as such and has no number; otherwise a missing ``mean``
+    means no data.
+    """
+
+    mean: float | None
+    suppressed: bool = False
+
+
+@dataclass(frozen=True)
 class DepartmentsSection:
     number: str
     anchor: str
     heatmap: str | None
     small_multiples: str | None
     dimensions: tuple[str, ...]
-    #: One row per shown department: its overall score and each dimension's score.
-    rows: tuple[tuple[GroupScore, tuple[float | None, ...]], ...]
+    #: The organisation, then one row per shown department: its overall score and a cell
+    #: per dimension.
+    rows: tuple[tuple[GroupScore, tuple[DepartmentCell, ...]], ...]
     hidden: tuple[str, ...]
 
 
@@ -295,3 +327,5 @@ class ReportView:
     methods: Methods
     toc: tuple[TocEntry, ...] = field(default_factory=tuple)
     scale_labels: tuple[str, ...] = ()
+    #: The companion campaign's sections of the other kind (see ``KindSection.companion``).
+    companion_sections: tuple[KindSection, ...] = ()

@@ -3,7 +3,10 @@
 The fixture's Legal department (two respondents) and Development's single executive are
 below the threshold. Every page and CSV is rendered, in both languages, and searched: no row,
 list entry, option or chart description naming Legal carries a number, Legal's exact mean as
-displayed appears in no table cell, and Development's executive column holds no score.
+displayed appears in no table cell, and Development's executive column holds no score. Every
+chart the pages embed (base64 ``data:`` SVGs in ``<img src>``, and any inline ``<svg>``) is
+decoded and searched too: none names Legal or shows Legal's mean, and the charts of
+Development's pages have no executive series.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import re
 from flask import Flask
 
 from app.results import campaign_results
+from tests.integration.svg_support import embedded_svgs, figure_pattern, svg_text
 from tests.integration.test_dashboard_fixtures import (
     LEGAL,
     LEGAL_MEAN,
@@ -74,6 +78,23 @@ def _urls(world) -> list[str]:
     return pages + csvs
 
 
+def _check_charts(body: str, url: str, language: str, dev_page: bool) -> list[str]:
+    """Decode every chart of ``body`` and check it withholds what is suppressed; returns the
+    charts' text."""
+    executive = "経営層" if language == "ja" else "Executive"
+    texts = []
+    for svg in embedded_svgs(body):
+        text = svg_text(svg)
+        assert text, url  # a chart that shows no text at all was not decoded properly
+        assert LEGAL not in svg, (url, text)
+        assert not figure_pattern(LEGAL_MEAN).search(text), (url, text)
+        if dev_page:
+            # Development's charts draw its shown roles only: no executive series or legend.
+            assert executive not in text, (url, text)
+        texts.append(text)
+    return texts
+
+
 def test_no_suppressed_group_figure_reaches_any_page_or_csv(app: Flask) -> None:
     world = build_world(with_previous=True)
     results = campaign_results(world.campaign)
@@ -86,10 +107,13 @@ def test_no_suppressed_group_figure_reaches_any_page_or_csv(app: Flask) -> None:
     dev = world.departments["開発部"].id
     for language in ("ja", "en"):
         client = executive_client(app, world, language)
+        charts: dict[str, list[str]] = {}
         for url in _urls(world):
             response = client.get(url + ("&" if "?" in url else "?") + f"lang={language}")
             assert response.status_code == 200, url
             body = response.get_data(as_text=True)
+            dev_page = f"/departments/{dev}" in url or f"department={dev}" in url
+            charts[url] = _check_charts(body, url, language, dev_page)
             if response.mimetype == "text/csv":
                 rows = list(csv.reader(io.StringIO(body.lstrip("\ufeff"))))
                 for row in rows:
@@ -130,3 +154,12 @@ def test_no_suppressed_group_figure_reaches_any_page_or_csv(app: Flask) -> None:
             if f"/departments/{dev}?" in url or f"roles?department={dev}&" in url:
                 executive = "経営層" if language == "ja" else "Executive"
                 assert not re.search(executive + r"\s*<span class=\"muted\">\(n=", body), url
+        # The search covered the charts: radars on the overview, department and role pages,
+        # distributions on the dimension pages, the trend; Development's own radar among them.
+        base = f"/dashboard/campaigns/{world.campaign.id}"
+        assert sum(len(found) for found in charts.values()) >= 10, charts.keys()
+        for url in (base, f"{base}/roles", f"{base}/trend", f"{base}/dimensions/vision"):
+            assert charts[url], url
+        assert any("開発部" in text for text in charts[f"{base}/departments/{dev}"])
+        frontline = "現場" if language == "ja" else "Front line"
+        assert any(frontline in text for text in charts[f"{base}/roles?department={dev}"])

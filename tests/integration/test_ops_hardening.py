@@ -46,6 +46,22 @@ def _fail() -> None:
     raise ValueError("bad report rule on line 3")
 
 
+def _refusals(caplog, message: str) -> list[logging.LogRecord]:
+    """The log records with ``message`` (the log line support finds by the page's reference)."""
+    return [record for record in caplog.records if record.getMessage() == message]
+
+
+def _logged_for(response, caplog, message: str) -> logging.LogRecord:
+    """The one ``message`` record of ``response``'s request, found by its request id."""
+    request_id = response.headers["X-Request-ID"]
+    assert request_id in response.get_data(as_text=True)  # the reference on the page
+    records = [
+        r for r in _refusals(caplog, message) if getattr(r, "request_id", None) == request_id
+    ]
+    assert len(records) == 1, [(r.getMessage(), r.__dict__.get("request_id")) for r in records]
+    return records[0]
+
+
 def test_security_headers_on_pages_and_errors(client):
     for path in ("/", "/healthz", "/no-such-page"):
         response = client.get(path)
@@ -119,16 +135,63 @@ def test_body_over_max_content_length_is_refused_with_a_page_and_a_log(client, a
     assert response.status_code == 413
     text = response.get_data(as_text=True)
     assert "Too much data" in text
-    assert "1 KB" in text
-    assert any(r.message == "request refused: too large" for r in caplog.records)
+    assert "at most 1 KB)" in text
+    record = _logged_for(response, caplog, "request refused: too large")
+    assert record.levelno == logging.WARNING
+    assert record.limit == "MAX_CONTENT_LENGTH"
+    assert record.max_bytes == 1024
+    assert record.content_length > 4000
+    assert record.path == "/login"
 
 
-def test_too_many_form_fields_are_refused(client, app):
+def test_too_many_form_fields_are_refused_with_a_page_and_a_log(client, app, caplog):
     app.config["MAX_FORM_PARTS"] = 50
+    caplog.set_level(logging.WARNING, logger="app.hardening")
     fields = {f"f{i}": "1" for i in range(200)}
     response = client.post("/login", data=fields, content_type="multipart/form-data", headers=EN)
     assert response.status_code == 413
     assert "at most 50 form fields" in response.get_data(as_text=True)
+    record = _logged_for(response, caplog, "request refused: too large")
+    assert record.limit == "MAX_FORM_PARTS/MAX_FORM_MEMORY_SIZE"
+    assert record.max_form_parts == 50
+    assert record.path == "/login"
+    # Fewer fields than the limit pass the parser (the login form answers, no 413).
+    few = {f"f{i}": "1" for i in range(40)}
+    assert client.post("/login", data=few, content_type="multipart/form-data").status_code != 413
+
+
+def test_form_data_over_max_form_memory_size_is_refused_with_a_page_and_a_log(
+    database_url, monkeypatch, caplog
+):
+    # From the environment, as in production; the body stays far below MAX_CONTENT_LENGTH.
+    monkeypatch.setenv("MAX_FORM_MEMORY_SIZE", "2048")
+    url, options = database_url
+    limited = create_app(make_config(url, options))
+    assert limited.config["MAX_FORM_MEMORY_SIZE"] == 2048
+    assert limited.config["MAX_CONTENT_LENGTH"] == 8 * 1024 * 1024
+    caplog.set_level(logging.WARNING, logger="app.hardening")
+    client = limited.test_client()
+    multipart = "multipart/form-data"
+
+    response = client.post("/login", data={"email": "x" * 5000}, content_type=multipart, headers=EN)
+    assert response.status_code == 413
+    text = response.get_data(as_text=True)
+    assert "Too much data" in text
+    assert "at most 2 KB of text in one field" in text
+    record = _logged_for(response, caplog, "request refused: too large")
+    assert record.levelno == logging.WARNING
+    assert record.limit == "MAX_FORM_PARTS/MAX_FORM_MEMORY_SIZE"
+    assert record.max_form_memory_size == 2048
+    assert 5000 < record.content_length < 8 * 1024 * 1024
+
+    japanese = client.post("/login", data={"email": "x" * 5000}, content_type=multipart)
+    assert japanese.status_code == 413
+    assert "1項目のテキストは 2 KB まで" in japanese.get_data(as_text=True)
+    # The same form with a field under the limit is parsed (no 413).
+    small = client.post("/login", data={"email": "x" * 1000}, content_type=multipart)
+    assert small.status_code != 413
+    with limited.app_context():
+        db.engine.dispose()
 
 
 def test_check_upload_size_returns_the_size_and_rewinds(app):
@@ -137,8 +200,9 @@ def test_check_upload_size_returns_the_size_and_rewinds(app):
     assert upload.stream.read() == b"a,b\n1,2\n"
 
 
-def test_check_upload_size_refuses_big_files_with_a_clear_page(app):
+def test_check_upload_size_refuses_big_files_with_a_clear_page(app, caplog):
     app.config["CX_MAX_CSV_BYTES"] = 10
+    caplog.set_level(logging.WARNING, logger="app.hardening")
     big = FileStorage(io.BytesIO(b"x" * 2048), filename="名簿.csv")
     with pytest.raises(UploadTooLarge) as caught:
         check_upload_size(big)
@@ -161,6 +225,12 @@ def test_check_upload_size_refuses_big_files_with_a_clear_page(app):
     assert response.status_code == 413
     text = response.get_data(as_text=True)
     assert "名簿.csv is 2 KB; files of at most 10 B are accepted" in text
+    upload = _logged_for(response, caplog, "upload refused: too large")
+    assert (upload.size, upload.limit) == (2048, 10)
+    refusal = _logged_for(response, caplog, "request refused: too large")
+    assert refusal.limit == "CX_MAX_CSV_BYTES"
+    assert (refusal.size, refusal.max_bytes) == (2048, 10)
+    assert refusal.path == "/_ops/upload"
 
 
 def test_run_limited_returns_the_result():
@@ -188,7 +258,9 @@ def test_run_limited_reports_the_functions_own_error():
         run_limited(_fail, timeout=30, memory_mb=0)
 
 
-def test_resource_limit_has_an_error_page(app):
+def test_resource_limit_has_an_error_page_and_a_log(app, caplog):
+    caplog.set_level(logging.WARNING, logger="app.hardening")
+
     @app.get("/_ops/report")
     def _report() -> str:
         return run_limited(_sleep, 30, timeout=0.5, memory_mb=0)
@@ -197,6 +269,27 @@ def test_resource_limit_has_an_error_page(app):
     assert response.status_code == 503
     assert "within 0.5 seconds" in response.get_data(as_text=True)
     assert "could not be produced" in response.get_data(as_text=True)
+    record = _logged_for(response, caplog, "resource limit exceeded")
+    assert record.levelno == logging.ERROR
+    assert (record.kind, record.timeout_s) == ("timeout", 0.5)
+    timed_out = _logged_for(response, caplog, "limited call timed out")
+    assert timed_out.timeout_s == 0.5
+
+
+def test_memory_limit_has_an_error_page_and_a_log(app, caplog):
+    caplog.set_level(logging.WARNING, logger="app.hardening")
+
+    @app.get("/_ops/big-report")
+    def _big_report() -> str:
+        return str(run_limited(_allocate, 2048, timeout=30, memory_mb=512))
+
+    response = app.test_client().get("/_ops/big-report", headers=EN)
+    assert response.status_code == 503
+    text = response.get_data(as_text=True)
+    assert "could not be produced within the memory limit of 512 MB" in text
+    record = _logged_for(response, caplog, "resource limit exceeded")
+    assert (record.kind, record.memory_mb) == ("memory", 512)
+    assert _logged_for(response, caplog, "limited call ran out of memory").memory_mb == 512
 
 
 @pytest.mark.parametrize(

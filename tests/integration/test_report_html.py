@@ -6,7 +6,6 @@ The snapshot of the normalised HTML lives in ``tests/snapshots/``; run with
 
 from __future__ import annotations
 
-import base64
 import os
 import re
 from html import unescape
@@ -20,6 +19,7 @@ from app.reporting import service
 from app.reporting.rendering import report_environment
 from app.reporting.service import ReportUnavailableError
 from app.results import campaign_results
+from tests.integration.svg_support import DATA_URI, embedded_svgs
 from tests.integration.test_report_data import (
     ORG_NAME,
     SHOWN_DEPARTMENTS,
@@ -28,7 +28,6 @@ from tests.integration.test_report_data import (
 )
 
 SNAPSHOTS = Path(__file__).resolve().parent.parent / "snapshots"
-DATA_URI = re.compile(r"data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)")
 ROW = re.compile(r"<tr[^>]*>(.*?)</tr>", re.S)
 DECIMAL = re.compile(r"\d\.\d\d")
 
@@ -42,7 +41,7 @@ def _rows(html: str) -> list[str]:
 
 
 def _charts(html: str) -> list[str]:
-    return [base64.b64decode(data).decode("utf-8") for data in DATA_URI.findall(html)]
+    return embedded_svgs(html)
 
 
 @pytest.fixture(scope="module")

@@ -13,16 +13,19 @@ import time
 import zipfile
 from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from redis import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 from rq import SimpleWorker
 
+from app import create_app
 from app.extensions import db
 from app.models import ReportJob, utcnow
 from app.queue import get_queue
 from app.reporting import jobs, service
+from tests.conftest import make_config
 from tests.integration.workspace_support import (
     add_people,
     csrf_token,
@@ -145,6 +148,45 @@ def test_a_job_where_nothing_could_be_produced_fails(app, campaign, monkeypatch,
     assert job.failed == job.total == 2
     assert job.finished
     assert job.progress == 1.0
+
+
+def test_the_archive_folder_is_read_from_the_environment(
+    app, campaign, database_url, monkeypatch, tmp_path
+):
+    folder = tmp_path / "shared-archive"
+    monkeypatch.setenv("CX_REPORT_ARCHIVE_DIR", str(folder))
+    monkeypatch.setattr(service, "render_pdf", _stand_in())
+    job = jobs.create_report_job(campaign, None, "ja")
+    db.session.commit()
+    job_id = job.id
+    url, options = database_url
+    # A worker started with the variable in its environment (as from /etc/cx-maturity/env).
+    worker = create_app(make_config(url, options))
+    assert worker.config["CX_REPORT_ARCHIVE_DIR"] == str(folder)
+    worker.instance_path = str(tmp_path / "instance")
+    with worker.app_context():
+        jobs.run_report_job(job_id)
+        done = db.session.get(ReportJob, job_id)
+        assert done.status == "done", done.errors
+        archive = jobs.report_job_archive(done)
+        assert archive is not None
+        assert archive.parent == folder.resolve()
+        db.session.remove()
+        db.engine.dispose()
+    assert [path.name for path in folder.glob("*.zip")] == [archive.name]
+    with zipfile.ZipFile(archive) as bundle:
+        assert "00-organization-ja.pdf" in bundle.namelist()
+    # Nothing went to the default folder.
+    assert not (tmp_path / "instance").exists()
+
+    # Unset, the default is unchanged: the instance folder's reports/.
+    monkeypatch.delenv("CX_REPORT_ARCHIVE_DIR")
+    default = create_app(make_config(url, options))
+    assert default.config["CX_REPORT_ARCHIVE_DIR"] is None
+    default.instance_path = str(tmp_path / "default-instance")
+    with default.app_context():
+        assert jobs.archive_dir() == (Path(default.instance_path) / "reports").resolve()
+        db.engine.dispose()
 
 
 def test_archive_names_cannot_point_outside_the_archive_folder(app, campaign, tmp_path):

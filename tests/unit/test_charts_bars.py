@@ -78,6 +78,25 @@ def test_a_suppressed_row_cannot_carry_numbers() -> None:
         HeatmapRow("人事部", (3.2, 3.1), suppressed=True)
 
 
+def test_heatmap_labels_a_withheld_cell_of_a_shown_row_apart_from_no_data() -> None:
+    svg = charts.heatmap(
+        [
+            HeatmapRow("営業部", (0.3, -0.2, 0.1, 0.0, -0.4)),
+            HeatmapRow("開発部", (0.1, None, None, 0.9, -0.7), withheld=frozenset({2})),
+        ],
+        DIMENSIONS,
+        suppressed_label="非表示",
+    )
+    texts = _texts(svg)
+    # Column 2 of 開発部 is withheld (greyed and labelled); column 1 has no data ("–").
+    assert texts.count("非表示") == 1
+    assert texts.count("–") == 1
+    assert "+0.90" in texts
+    assert charts.SUPPRESSED_FILL.lower() in svg.lower()
+    with pytest.raises(ValueError, match="cannot carry a value"):
+        HeatmapRow("開発部", (0.1, 0.2), withheld=frozenset({1}))
+
+
 def test_distributions_stack_shares_with_level_labels() -> None:
     rows = [
         DistributionRow("2.1.1", (0.1, 0.2, 0.3, 0.3, 0.1), 140),
