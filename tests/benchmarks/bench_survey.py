@@ -405,6 +405,12 @@ def run() -> dict[str, Any]:
     else:
         document["postgresql"] = {"skipped": f"not reachable at {POSTGRES_URL}"}
     failures = [name for name in ("sqlite", "postgresql") if "error" in document[name]]
+    # Errors or lost answers under load fail the benchmark run (make bench exits non-zero).
+    failures += [
+        name
+        for name in ("sqlite", "postgresql")
+        if "ok" in document[name] and not document[name]["ok"]
+    ]
     if failures:
         raise RuntimeError(f"bench_survey failed on {', '.join(failures)}: {document}")
     return document

@@ -190,7 +190,9 @@ def test_oversized_text_is_refused_on_the_server(db, client, s):
         data={"csrf_token": token, f"q_{question.id}": "あ" * (question.max_length + 1)},
     )
     assert response.status_code == 422
-    assert f"{question.max_length}文字以内でご記入ください" in response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    assert f"{question.max_length}文字以内でご記入ください" in page
+    assert "あ" * (question.max_length + 1) in page  # what was typed is still in the form
     assert question.id not in _answers(db, s.participant.id)
     # Exactly the limit is fine, and browser line breaks (CRLF) count as one character.
     text = "い" * (question.max_length - 2) + "\r\n" + "う"
