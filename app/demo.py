@@ -26,6 +26,7 @@ from app.operations.campaigns import (
     create_campaign,
     open_campaign,
     pair_campaigns,
+    set_targets,
 )
 from app.operations.library import get_questionnaire
 from app.operations.organizations import add_department, create_organization
@@ -228,6 +229,16 @@ def _populate(
     db.session.execute(insert(Answer), rows)
 
 
+#: Target levels of the current five-capabilities round.
+DEMO_TARGETS = {
+    "org_behavior": 3.5,
+    "design": 3.5,
+    "operations": 3.5,
+    "digital": 3.5,
+    "unlearning": 3.0,
+}
+
+
 def seed_demo(seed: int = 20261121) -> SeedResult:
     """Create the demo organisation, campaigns and responses; a second run adds nothing."""
     rng = random.Random(seed)
@@ -248,6 +259,8 @@ def seed_demo(seed: int = 20261121) -> SeedResult:
     # The two 2026 campaigns are companions: each report and dashboard shows the other's
     # results (pairing an already paired couple again changes nothing).
     pair_campaigns(campaigns[1], campaigns[2])
+    # The bank's ambition for the current round: the dashed outline on the radar charts.
+    set_targets(campaigns[1], DEMO_TARGETS)
     _user, password = _ensure_consultant(org)
     respondent_token = _demo_respondent_token(campaigns[1], org)
     report_token = _closed_round_token(previous)

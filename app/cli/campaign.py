@@ -23,6 +23,7 @@ from app.operations.campaigns import (
     open_campaign,
     pair_campaigns,
     reopen_campaign,
+    set_targets,
     unpair_campaign,
 )
 from app.operations.emails import Delivery, send_invitations, send_reminders
@@ -96,6 +97,30 @@ def open_command(campaign_id: int) -> None:
     """Open a draft campaign (or reopen a closed one)."""
     campaign = open_campaign(get_campaign(campaign_id))
     click.echo(f"Campaign {campaign.id} is open.")
+
+
+@campaign_cli.command("targets")
+@click.argument("campaign_id", type=int)
+@click.argument("targets", nargs=-1)
+@click.option("--clear", is_flag=True, help="Remove every target first.")
+@operation
+def targets_command(campaign_id: int, targets: tuple[str, ...], clear: bool) -> None:
+    """Set target levels per dimension: DIMENSION=LEVEL ... (DIMENSION= removes one)."""
+    campaign = get_campaign(campaign_id)
+    wanted: dict[str, float | None] = {} if clear else dict(campaign.targets or {})
+    for text in targets:
+        dimension, sep, value = text.partition("=")
+        if not sep or not dimension:
+            raise click.BadParameter(f"{text!r}: write DIMENSION=LEVEL", param_hint="TARGETS")
+        try:
+            wanted[dimension] = float(value) if value.strip() else None
+        except ValueError:
+            raise click.BadParameter(
+                f"{text!r}: {value!r} is not a number", param_hint="TARGETS"
+            ) from None
+    set_targets(campaign, wanted)
+    shown = ", ".join(f"{k}={v:g}" for k, v in campaign.targets.items()) or "none"
+    click.echo(f"Targets of campaign {campaign.id}: {shown}.")
 
 
 @campaign_cli.command("reopen")

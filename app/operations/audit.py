@@ -16,6 +16,7 @@ ACTIONS: dict[str, Any] = {
     "organization.updated": _l("Organisation updated"),
     "campaign.created": _l("Campaign created"),
     "campaign.updated": _l("Campaign settings changed"),
+    "campaign.targets_set": _l("Target levels set"),
     "campaign.opened": _l("Campaign opened"),
     "campaign.closed": _l("Campaign closed"),
     "campaign.reopened": _l("Campaign reopened"),

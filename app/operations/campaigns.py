@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
@@ -155,6 +156,44 @@ def update_campaign(
         user=actor,
         individual_reports=bool(campaign.individual_reports),
     )
+    return campaign
+
+
+def set_targets(
+    campaign: Campaign, targets: Mapping[str, float | None], *, actor: User | None = None
+) -> Campaign:
+    """Set the target level of some dimensions (None or a missing key: no target).
+
+    Targets are maturity levels on the questionnaire's scale; they drive the dashed outline
+    on the radar charts and the progress-to-target figure. They may change at any time:
+    they are the organisation's ambition, not part of what respondents answered.
+    """
+    questionnaire = campaign.questionnaire
+    known = {d.id for d in questionnaire.dimensions}
+    scale = questionnaire.scale
+    cleaned: dict[str, float] = {}
+    for dimension_id, value in targets.items():
+        if dimension_id not in known:
+            raise OperationError(
+                N_("Unknown dimension %(dimension)s (this questionnaire has: %(known)s)."),
+                dimension=dimension_id,
+                known=", ".join(d.id for d in questionnaire.dimensions),
+            )
+        if value is None:
+            continue
+        if not scale.min <= float(value) <= scale.max:
+            raise OperationError(
+                N_("The target of %(dimension)s must be between %(min)s and %(max)s."),
+                dimension=dimension_id,
+                min=scale.min,
+                max=scale.max,
+            )
+        cleaned[dimension_id] = round(float(value), 2)
+    if cleaned == dict(campaign.targets or {}):
+        return campaign
+    campaign.targets = cleaned
+    db.session.flush()
+    audit.record("campaign.targets_set", campaign=campaign, user=actor, targets=cleaned)
     return campaign
 
 

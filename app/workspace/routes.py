@@ -27,7 +27,7 @@ from wtforms import SelectChoice
 from app.auth import access
 from app.extensions import db
 from app.hardening import check_upload_size
-from app.i18n import current_locale
+from app.i18n import current_locale, localized
 from app.models import Campaign, Organization, Participant, User
 from app.operations import audit, emails, exports
 from app.operations import participants as participant_ops
@@ -46,6 +46,7 @@ from app.operations.campaigns import (
     reopen_campaign,
     replace_link,
     revoke_participant,
+    set_targets,
     unpair_campaign,
     update_campaign,
     update_participant,
@@ -53,6 +54,7 @@ from app.operations.campaigns import (
 )
 from app.operations.library import available_questionnaires
 from app.operations.organizations import (
+    N_,
     OperationError,
     add_department,
     add_role,
@@ -429,12 +431,47 @@ def campaign_settings(campaign_id: int) -> BaseResponse | str:
                     unpair_campaign(campaign, actor=_user())
                 else:
                     pair_campaigns(campaign, chosen, actor=_user())
+            if any(key.startswith(TARGET_FIELD) for key in request.form):
+                set_targets(campaign, _posted_targets(campaign), actor=_user())
         except OperationError as exc:
             _fail(exc)
         else:
             _commit_and_flash(_("Campaign settings saved."))
             return redirect(url_for(".campaign", campaign_id=campaign.id))
-    return render_template("workspace/campaign_settings.html", campaign=campaign, form=form)
+    targets = (
+        {d.id: request.form.get(TARGET_FIELD + d.id, "") for d in campaign.questionnaire.dimensions}
+        if request.method == "POST"
+        else {k: f"{v:g}" for k, v in (campaign.targets or {}).items()}
+    )
+    return render_template(
+        "workspace/campaign_settings.html",
+        campaign=campaign,
+        form=form,
+        targets=targets,
+        target_field=TARGET_FIELD,
+    )
+
+
+#: Target levels are posted as one field per dimension: ``target-<dimension id>``.
+TARGET_FIELD = "target-"
+
+
+def _posted_targets(campaign: Campaign) -> dict[str, float | None]:
+    """The target level of each dimension as posted (empty: no target)."""
+    found: dict[str, float | None] = {}
+    for dimension in campaign.questionnaire.dimensions:
+        text = (request.form.get(TARGET_FIELD + dimension.id) or "").strip()
+        if not text:
+            found[dimension.id] = None
+            continue
+        try:
+            found[dimension.id] = float(text.replace(",", "."))
+        except ValueError:
+            raise OperationError(
+                N_("The target of %(dimension)s must be a number, like 3.5."),
+                dimension=localized(dimension.title),
+            ) from None
+    return found
 
 
 def _naive_local(moment: Any) -> Any:

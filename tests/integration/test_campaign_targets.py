@@ -1,0 +1,113 @@
+"""Target levels per dimension: set from the campaign settings page and the CLI, read by the
+results engine (progress to target) and refused when off the scale or unknown."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.extensions import db
+from app.models import AuditEvent, Campaign
+from app.operations.campaigns import set_targets
+from app.operations.organizations import OperationError
+from app.results import campaign_results
+from tests.integration.workspace_support import (
+    add_people,
+    csrf_token,
+    fast_password_hashing,
+    grant,
+    login,
+    make_campaign,
+    make_client,
+    make_org,
+    make_user,
+    submit,
+)
+
+pytestmark = pytest.mark.usefixtures(fast_password_hashing.__name__)
+
+
+@pytest.fixture
+def campaign(app):
+    org = make_org("acme")
+    grant(make_user("c@example.com"), org, "consultant")
+    campaign = make_campaign(org)
+    for person in add_people(campaign, 3):
+        submit(person, value=3)
+    db.session.commit()
+    return campaign
+
+
+def _settings_form(campaign: Campaign, client) -> dict[str, str]:
+    url = f"/workspace/campaigns/{campaign.id}/settings"
+    return {
+        "csrf_token": csrf_token(client, url),
+        "name": campaign.name,
+        "timezone": "Asia/Tokyo",
+        "threshold": str(campaign.anonymity_threshold),
+    }
+
+
+def test_settings_page_sets_and_clears_targets(app, campaign):
+    client = make_client(app)
+    assert login(client, "c@example.com").status_code == 302
+    url = f"/workspace/campaigns/{campaign.id}/settings"
+    page = client.get(url).get_data(as_text=True)
+    assert "Target levels" in page
+    assert 'name="target-digital"' in page
+    form = _settings_form(campaign, client)
+    form.update({"target-digital": "4", "target-org_behavior": "3.5", "target-design": ""})
+    assert client.post(url, data=form).status_code == 302
+    db.session.expire_all()
+    saved = db.session.get(Campaign, campaign.id)
+    assert saved.targets == {"digital": 4.0, "org_behavior": 3.5}
+    # Everyone answered 3: organisation scores are 3.0, so the shortfall is 1 + 0.5 of 7.5.
+    results = campaign_results(saved)
+    assert results.targets.targets == {"digital": 4.0, "org_behavior": 3.5}
+    assert results.targets.percent_to_target == pytest.approx(1 - 1.5 / 7.5)
+    assert 'value="3.5"' in client.get(url).get_data(as_text=True)
+    event = db.session.query(AuditEvent).filter_by(action="campaign.targets_set").one()
+    assert event.detail["targets"] == {"digital": 4.0, "org_behavior": 3.5}
+
+    form = _settings_form(saved, client)
+    form.update({"target-digital": "", "target-org_behavior": ""})
+    assert client.post(url, data=form).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Campaign, campaign.id).targets == {}
+
+
+def test_settings_page_refuses_a_target_off_the_scale_and_keeps_the_input(app, campaign):
+    client = make_client(app)
+    assert login(client, "c@example.com").status_code == 302
+    url = f"/workspace/campaigns/{campaign.id}/settings"
+    form = _settings_form(campaign, client)
+    form.update({"target-digital": "7", "target-design": "abc"})
+    page = client.post(url, data=form).get_data(as_text=True)
+    assert "must be between 1 and 5" in page or "must be a number" in page
+    assert 'value="7"' in page
+    db.session.expire_all()
+    assert db.session.get(Campaign, campaign.id).targets == {}
+
+
+def test_operation_checks_dimension_and_scale(campaign):
+    with pytest.raises(OperationError, match="Unknown dimension nope"):
+        set_targets(campaign, {"nope": 3})
+    with pytest.raises(OperationError, match="between 1 and 5"):
+        set_targets(campaign, {"digital": 0.5})
+
+
+def test_cli_sets_and_clears_targets(runner, campaign):
+    result = runner.invoke(args=["campaign", "targets", str(campaign.id), "digital=4.5"])
+    assert result.exit_code == 0, result.output
+    assert "digital=4.5" in result.output
+    result = runner.invoke(args=["campaign", "targets", str(campaign.id), "design=3"])
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    assert db.session.get(Campaign, campaign.id).targets == {"digital": 4.5, "design": 3.0}
+    bad = runner.invoke(args=["campaign", "targets", str(campaign.id), "digital=9"])
+    assert bad.exit_code != 0
+    assert "between 1 and 5" in bad.output
+    cleared = runner.invoke(args=["campaign", "targets", str(campaign.id), "--clear"])
+    assert cleared.exit_code == 0, cleared.output
+    assert "none" in cleared.output
+    db.session.expire_all()
+    assert db.session.get(Campaign, campaign.id).targets == {}
