@@ -108,8 +108,11 @@ def test_export_reads_in_batches_not_per_response(campaign, monkeypatch):
 def test_xlsx_has_item_ids_then_item_texts(campaign, tmp_path):
     path = tmp_path / "export.xlsx"
     exports.write_xlsx(campaign, ExportOptions(locale="en"), str(path))
-    sheet = load_workbook(path, read_only=True).active
-    rows = list(sheet.iter_rows(values_only=True))
+    workbook = load_workbook(path, read_only=True)
+    try:
+        rows = list(workbook.active.iter_rows(values_only=True))
+    finally:
+        workbook.close()  # read-only workbooks keep the file open until closed
     item = campaign.questionnaire.items[0]
     assert rows[0][:4] == ("department", "role", "submitted_at", item.id)
     assert rows[1][3] == item.text.get("en")
@@ -140,8 +143,11 @@ def test_browser_export_streams_and_is_audited(app, campaign):
     assert rows[0]["email"]
     xlsx = client.post(url, data={"csrf_token": token, "format": "xlsx", "locale": "en"})
     assert xlsx.mimetype.endswith("spreadsheetml.sheet")
-    sheet = load_workbook(io.BytesIO(xlsx.get_data()), read_only=True).active
-    assert len(list(sheet.iter_rows(values_only=True))) == 11
+    workbook = load_workbook(io.BytesIO(xlsx.get_data()), read_only=True)
+    try:
+        assert len(list(workbook.active.iter_rows(values_only=True))) == 11
+    finally:
+        workbook.close()
     events = db.session.scalars(
         select(AuditEvent).where(AuditEvent.action == "responses.exported")
     ).all()
