@@ -494,12 +494,7 @@ def _reliability(
     organisation_shown: bool,
     threshold: int,
 ) -> dict[str, Reliability]:
-    scale = questionnaire.scale
-    everyone = (
-        cell_counts.counts.sum(axis=0)
-        if cell_counts.cells
-        else np.zeros((len(cell_counts.item_ids), len(cell_counts.points)), np.int64)
-    )
+    points = np.array(questionnaire.scale.points, dtype=np.float64)
     result: dict[str, Reliability] = {}
     for dimension in questionnaire.dimensions:
         k = len(dimension.items)
@@ -509,18 +504,10 @@ def _reliability(
         item_totals: list[float] = []
         item_totals_sq: list[float] = []
         for item in dimension.items:
-            i = cell_counts.item_ids.index(item.id)
-            points = np.array(cell_counts.points, dtype=np.float64)
-            if item.reverse:
-                points = scale.min + scale.max - points
-            answers = everyone[i].astype(np.float64)
-            total = float(answers @ points)
-            total_sq = float(answers @ (points * points))
-            _, partial, partial_sq = data.incomplete_item_sums[dimension.id].get(
-                item.id, (0, 0.0, 0.0)
-            )
-            item_totals.append(total - partial)
-            item_totals_sq.append(total_sq - partial_sq)
+            answers = data.complete_counts[cell_counts.item_ids.index(item.id)].astype(np.float64)
+            values = points[::-1] if item.reverse else points
+            item_totals.append(float(answers @ values))
+            item_totals_sq.append(float(answers @ (values * values)))
         alpha, used = cronbach_alpha_from_sums(
             n, item_totals, item_totals_sq, float(totals.sum()), float((totals * totals).sum())
         )

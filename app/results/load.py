@@ -1,21 +1,33 @@
-"""Set-based loading of a campaign's answers: a few GROUP BY queries, never answer objects.
+"""Set-based loading of a campaign's answers: two GROUP BY passes, never answer objects.
 
 The database returns, per submitted response and dimension, the sums the scores are made of
-(reverse coding and weights applied inside the SQL sum); per department, role, item and scale
-point the number of answers; and, for Cronbach's alpha, per item the sums of the respondents
-who left a dimension incomplete. Individual answers never reach Python; numpy arranges the
-aggregates into arrays.
+(reverse coding and weights applied inside the SQL sum); and per department, role, item and
+scale point the number of answers, with how many of them come from respondents who left the
+item's dimension incomplete (Cronbach's alpha uses the others). Individual answers never reach
+Python; numpy arranges the aggregates into arrays.
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from sqlalchemy import ColumnElement, Integer, case, column, func, literal_column, select, text
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    case,
+    column,
+    func,
+    literal_column,
+    select,
+    table,
+    text,
+)
 
 from app.extensions import db
 from app.models import Answer, Campaign, Department, Participant, Response, Role
@@ -58,9 +70,9 @@ class CampaignData:
     #: ``cell_counts[cell, item, point]``. "Not applicable" is not counted.
     cells: list[tuple[int, int]]
     cell_counts: NDArray[np.int64]
-    #: Per dimension, per item: (count, sum, sum of squares) of recoded answers given by the
-    #: respondents who did *not* answer every item of that dimension.
-    incomplete_item_sums: dict[str, dict[str, tuple[int, float, float]]]
+    #: Per item and scale point, the answers of the respondents who answered every item of
+    #: the item's dimension: ``complete_counts[item, point]``.
+    complete_counts: NDArray[np.int64]
     departments: list[DepartmentRow]
     roles: list[RoleRow]
     #: ``{(department id, role id): {status: count}}`` of invitations not revoked.
@@ -84,18 +96,24 @@ def _submitted(campaign_id: int) -> list[ColumnElement[bool]]:
 class _Coding:
     """SQL expressions for an item's dimension, weight and reverse-coded value.
 
-    Only answers on the scale count (``in_scale``): "not applicable" has no value, and a value
-    off the scale cannot come from the app.
+    Only answers with a value count ("not applicable" and open text have none). The app
+    stores only values on the scale; ``strict`` also filters on the scale and on the
+    questionnaire's items, for a database written to by something else.
     """
 
-    def __init__(self, questionnaire: Questionnaire) -> None:
+    def __init__(self, questionnaire: Questionnaire, strict: bool = False) -> None:
         self.questionnaire = questionnaire
         self.item_ids = [item.id for item in questionnaire.items]
         self.dimension_ids = [d.id for d in questionnaire.dimensions]
         scale = questionnaire.scale
         self.minimum = scale.min
         self.points = scale.max - scale.min + 1
-        self.in_scale = Answer.value.between(scale.min, scale.max)
+        self.filters: list[ColumnElement[bool]] = [Answer.value.is_not(None)]
+        if strict:
+            self.filters = [
+                Answer.value.between(scale.min, scale.max),
+                Answer.item_id.in_(self.item_ids),
+            ]
         reverse = [item.id for item in questionnaire.items if item.reverse]
         value: ColumnElement[Any] = Answer.value
         if reverse:
@@ -118,8 +136,13 @@ class _Coding:
 
 
 def load_campaign_data(campaign: Campaign, questionnaire: Questionnaire) -> CampaignData:
-    """Load the sums and counts of a campaign's submitted responses."""
-    coding = _Coding(questionnaire)
+    """Load the sums and counts of a campaign's submitted responses.
+
+    Two passes over the answers: per response and dimension, then per (department, role)
+    cell, item and scale point. The queries rely on the app storing only values on the scale
+    and items of the questionnaire; the second pass sees every stored value and item, and
+    should it find a value off the scale, both passes run again with the values filtered.
+    """
     if db.session.get_bind().dialect.name == "postgresql":
         # The per-respondent sums hash some 100,000 groups for 20,000 respondents (~20 MB);
         # with the default 4 MB of work memory PostgreSQL spills them to disk. LOCAL: for
@@ -134,10 +157,16 @@ def load_campaign_data(campaign: Campaign, questionnaire: Questionnaire) -> Camp
     response_ids = np.ascontiguousarray(table[:, 0])
     department_ids = np.ascontiguousarray(table[:, 1])
     role_ids = np.ascontiguousarray(table[:, 2])
-    sums = _respondent_sums(campaign.id, coding, response_ids)
-    cells, cell_counts = _cell_counts(campaign.id, coding, department_ids, role_ids)
-    masks = _incomplete_masks(questionnaire, sums[2])
-    incomplete = _incomplete_item_sums(coding, response_ids, masks)
+    loaded = None
+    for strict in (False, True):
+        coding = _Coding(questionnaire, strict)
+        sums = _respondent_sums(campaign.id, coding, response_ids)
+        masks = _incomplete_masks(questionnaire, sums[2])
+        loaded = _cell_counts(campaign.id, coding, response_ids, masks, department_ids, role_ids)
+        if loaded is not None:
+            break
+    assert loaded is not None  # the strict pass never finds a value off the scale
+    cells, cell_counts, complete_counts = loaded
     invitations, imported = _participation(campaign.id)
     return CampaignData(
         response_ids=response_ids,
@@ -149,7 +178,7 @@ def load_campaign_data(campaign: Campaign, questionnaire: Questionnaire) -> Camp
         plain_totals=sums[3],
         cells=cells,
         cell_counts=cell_counts,
-        incomplete_item_sums=incomplete,
+        complete_counts=complete_counts,
         departments=load_departments(campaign.organization_id),
         roles=load_roles(campaign.organization_id),
         invitations=invitations,
@@ -165,47 +194,44 @@ def _respondent_sums(
     dict[str, NDArray[np.int64]],
     dict[str, NDArray[np.float64]],
 ]:
-    """Per response and dimension: weighted sum, sum of weights, answers, plain sum."""
+    """Per response and dimension: weighted sum, sum of weights, answers, plain sum.
+
+    Unweighted questionnaires need only the plain sum and the number of answers: the weighted
+    sum is the plain one and the sum of weights the number of answers.
+    """
     dimension = coding.dimension_index.label("dimension")
+    columns: list[ColumnElement[Any]] = [func.sum(coding.value), func.count(Answer.value)]
     if coding.weighted:
-        weighted_total = func.sum(coding.weight * coding.value)
-        weight_total = func.sum(coding.weight)
-    else:
-        weighted_total = func.sum(coding.value)
-        weight_total = func.count(Answer.value)
+        columns += [func.sum(coding.weight * coding.value), func.sum(coding.weight)]
     query = (
-        select(
-            Answer.response_id,
-            dimension,
-            weighted_total,
-            weight_total,
-            func.count(Answer.value),
-            func.sum(coding.value),
-        )
+        select(Answer.response_id, dimension, *columns)
         .join(Response, Response.id == Answer.response_id)
-        .where(*_submitted(campaign_id))
-        .where(coding.in_scale, Answer.item_id.in_(coding.item_ids))
+        .where(*_submitted(campaign_id), *coding.filters)
         # By position: the CASE would otherwise be rendered twice with different bind
         # parameters, which PostgreSQL does not recognise as the same expression.
         .group_by(Answer.response_id, literal_column("2"))
     )
-    rows = _rows(query)
+    rows = [row for row in _rows(query) if row[1] is not None]  # None: not a scale item
     n = len(response_ids)
     dimensions = coding.dimension_ids
+    plain = {d: np.zeros(n) for d in dimensions}
+    answered = {d: np.zeros(n, dtype=np.int64) for d in dimensions}
     weighted = {d: np.zeros(n) for d in dimensions}
     weights = {d: np.zeros(n) for d in dimensions}
-    answered = {d: np.zeros(n, dtype=np.int64) for d in dimensions}
-    plain = {d: np.zeros(n) for d in dimensions}
     if rows:
-        found = np.array(rows, dtype=np.float64)
+        width = len(rows[0])
+        found = np.fromiter(
+            (float(x or 0) for row in rows for x in row), dtype=np.float64, count=len(rows) * width
+        ).reshape(-1, width)
         positions = np.searchsorted(response_ids, found[:, 0].astype(np.int64))
+        dimension_of = found[:, 1].astype(np.int64)
         for index, dimension_id in enumerate(dimensions):
-            selected = found[:, 1] == index
+            selected = dimension_of == index
             at = positions[selected]
-            weighted[dimension_id][at] = found[selected, 2]
-            weights[dimension_id][at] = found[selected, 3]
-            answered[dimension_id][at] = found[selected, 4].astype(np.int64)
-            plain[dimension_id][at] = found[selected, 5]
+            plain[dimension_id][at] = found[selected, 2]
+            answered[dimension_id][at] = found[selected, 3].astype(np.int64)
+            weighted[dimension_id][at] = found[selected, 4 if coding.weighted else 2]
+            weights[dimension_id][at] = found[selected, 5 if coding.weighted else 3]
     return weighted, weights, answered, plain
 
 
@@ -220,95 +246,154 @@ def _incomplete_masks(
     return masks
 
 
+def _packed_flags(
+    masks: NDArray[np.int64], n_dimensions: int
+) -> tuple[int, list[list[int]], NDArray[np.int64]]:
+    """Each respondent's incomplete-dimension flags packed into a few summable integers.
+
+    Dimension d's flag sits in a field of ``width`` bits of one of the integers; summing the
+    integers of any set of respondents sums every field separately, because no field can
+    count beyond the number of respondents (``width`` is that number's bit length) and the
+    fields of an integer fill at most 63 bits. Returns the width, the dimensions of each
+    integer, and the integers (respondents x integers).
+    """
+    width = max(1, len(masks).bit_length())
+    per_column = max(1, 63 // width)
+    groups = [
+        list(range(start, min(start + per_column, n_dimensions)))
+        for start in range(0, n_dimensions, per_column)
+    ]
+    packed = np.zeros((len(masks), len(groups)), dtype=np.int64)
+    for column_index, dimensions in enumerate(groups):
+        for position, dimension in enumerate(dimensions):
+            packed[:, column_index] |= ((masks >> dimension) & 1) << (position * width)
+    return width, groups, packed
+
+
 def _cell_counts(
     campaign_id: int,
     coding: _Coding,
+    response_ids: NDArray[np.int64],
+    masks: NDArray[np.int64],
     department_ids: NDArray[np.int64],
     role_ids: NDArray[np.int64],
-) -> tuple[list[tuple[int, int]], NDArray[np.int64]]:
+) -> tuple[list[tuple[int, int]], NDArray[np.int64], NDArray[np.int64]] | None:
     """Answer counts per (department, role) cell, item and scale point, from one GROUP BY.
 
-    Cells are the department and role pairs of the submitted responses, in ascending order;
-    items in questionnaire order; points from the scale's lowest. "Not applicable" is not
-    counted.
+    Returns the cells (the department and role pairs of the submitted responses, ascending),
+    ``counts[cell, item, point]`` and ``complete[item, point]``, the answers of the
+    respondents who answered every item of the item's dimension (what Cronbach's alpha is
+    computed from). Items are in questionnaire order, points from the scale's lowest; "not
+    applicable" is not counted. ``None`` when a value off the scale was found and the coding
+    does not filter them.
+
+    The incomplete respondents come from the same GROUP BY: a small table of them, joined
+    once per response, carries their flags packed into summable integers
+    (:func:`_packed_flags`), so each group also sums, per dimension, the answers of the
+    respondents who left that dimension incomplete, at the price of an integer sum per answer.
     """
     n_items = len(coding.item_ids)
+    n_dimensions = len(coding.dimension_ids)
+    empty = np.zeros((0, n_items, coding.points), dtype=np.int64)
     if len(department_ids) == 0:
-        return [], np.zeros((0, n_items, coding.points), dtype=np.int64)
+        return [], empty, np.zeros((n_items, coding.points), dtype=np.int64)
     keys = np.unique(np.stack([department_ids, role_ids], axis=1), axis=0)
     cells = [(int(department), int(role)) for department, role in keys.tolist()]
-    # Grouped by the item's id as stored (no expression to evaluate per answer); the few
-    # thousand rows are placed into the array by position afterwards.
-    query = (
-        select(Response.department_id, Response.role_id, Answer.item_id, Answer.value, func.count())
-        .join(Response, Response.id == Answer.response_id)
-        .where(*_submitted(campaign_id))
-        .where(coding.in_scale, Answer.item_id.in_(coding.item_ids))
-        .group_by(Response.department_id, Response.role_id, Answer.item_id, Answer.value)
-    )
-    counts = np.zeros((len(cells), n_items, coding.points), dtype=np.int64)
-    rows = _rows(query)
-    if rows:
-        cell_at = {cell: index for index, cell in enumerate(cells)}
-        item_at = {item_id: index for index, item_id in enumerate(coding.item_ids)}
-        at = np.array(
-            [(cell_at[(row[0], row[1])], item_at[row[2]], row[3], row[4]) for row in rows],
-            dtype=np.int64,
-        )
-        counts[at[:, 0], at[:, 1], at[:, 2] - coding.minimum] = at[:, 3]
-    return cells, counts
-
-
-def _incomplete_item_sums(
-    coding: _Coding, response_ids: NDArray[np.int64], masks: NDArray[np.int64]
-) -> dict[str, dict[str, tuple[int, float, float]]]:
-    """Item sums of the respondents who left a dimension incomplete, per dimension.
-
-    Cronbach's alpha uses only respondents who answered every item of a dimension; their item
-    sums are the campaign's (from the cell counts) minus these. One query joins the answers to
-    the list of incomplete respondents, each with its mask of incomplete dimensions, and
-    groups by item and mask: a few hundred rows whatever the campaign's size.
-    """
-    dimensions = coding.questionnaire.dimensions
-    result: dict[str, dict[str, tuple[int, float, float]]] = {d.id: {} for d in dimensions}
     incomplete = np.nonzero(masks)[0]
-    if incomplete.size == 0:
-        return result
-    # Whole numbers computed here, written into the SQL text: a VALUES list of thousands of
-    # rows costs far more as bind parameters. Both databases name its columns column1...
-    listed = ", ".join(f"({int(response_ids[i])}, {int(masks[i])})" for i in incomplete.tolist())
-    pattern = (
-        text(f"VALUES {listed}")
-        .columns(column("column1", Integer), column("column2", Integer))
-        .cte("incomplete")
-    )
-    query = (
-        select(
-            Answer.item_id,
-            pattern.c.column2,
-            func.count(Answer.value),
-            func.sum(coding.value),
-            func.sum(coding.value * coding.value),
+    width, groups, packed = _packed_flags(masks[incomplete], n_dimensions)
+    with _flags_table(response_ids[incomplete], packed) as listed:
+        query = select(
+            Response.department_id, Response.role_id, Answer.item_id, Answer.value, func.count()
         )
-        .join(pattern, pattern.c.column1 == Answer.response_id)
-        .where(coding.in_scale, Answer.item_id.in_(coding.item_ids))
-        .group_by(Answer.item_id, pattern.c.column2)
-    )
+        if listed is not None:
+            # NULL for the respondents not listed, which SUM leaves out.
+            query = query.add_columns(
+                *(func.sum(listed.c[f"flags{index}"]) for index in range(len(groups)))
+            ).outerjoin(listed, listed.c.response_id == Response.id)
+        query = (
+            query.join(Answer, Answer.response_id == Response.id)
+            .where(*_submitted(campaign_id), *coding.filters)
+            # Grouped by the item's id as stored (no expression to evaluate per answer); the
+            # few thousand rows are placed into the arrays by position afterwards.
+            .group_by(Response.department_id, Response.role_id, Answer.item_id, Answer.value)
+        )
+        rows = _rows(query)
+    # Where each item's dimension flag is: (integer column, bit shift).
     dimension_of = {
-        item.id: index for index, dimension in enumerate(dimensions) for item in dimension.items
+        item.id: index
+        for index, dimension in enumerate(coding.questionnaire.dimensions)
+        for item in dimension.items
     }
-    for item_id, mask, n, total, total_sq in _rows(query):
-        index = dimension_of[item_id]
-        if not int(mask) >> index & 1:
-            continue
-        totals = result[dimensions[index].id]
-        before = totals.get(item_id, (0, 0.0, 0.0))
-        totals[item_id] = (
-            before[0] + int(n),
-            before[1] + float(total or 0),
-            before[2] + float(total_sq or 0),
+    field_of = {
+        dimension: (column_index, position * width)
+        for column_index, dimensions in enumerate(groups)
+        for position, dimension in enumerate(dimensions)
+    }
+    item_at = {item_id: index for index, item_id in enumerate(coding.item_ids)}
+    cell_at = {cell: index for index, cell in enumerate(cells)}
+    field_mask = (1 << width) - 1
+    counts = np.zeros((len(cells), n_items, coding.points), dtype=np.int64)
+    partial = np.zeros((n_items, coding.points), dtype=np.int64)
+    placed = []
+    for row in rows:
+        item = item_at.get(row[2])
+        if item is None:
+            continue  # not a scale item of the questionnaire
+        point = row[3] - coding.minimum
+        if not 0 <= point < coding.points:
+            return None
+        flagged = 0
+        if listed is not None:
+            column_index, shift = field_of[dimension_of[row[2]]]
+            flagged = (int(row[5 + column_index] or 0) >> shift) & field_mask
+        placed.append((cell_at[(row[0], row[1])], item, point, row[4], flagged))
+    if placed:
+        at = np.array(placed, dtype=np.int64)
+        counts[at[:, 0], at[:, 1], at[:, 2]] = at[:, 3]
+        np.add.at(partial, (at[:, 1], at[:, 2]), at[:, 4])
+    return cells, counts, counts.sum(axis=0) - partial
+
+
+@contextlib.contextmanager
+def _flags_table(response_ids: NDArray[np.int64], packed: NDArray[np.int64]) -> Iterator[Any]:
+    """The incomplete respondents and their packed flags, to join: ``None`` if there are none.
+
+    Columns ``response_id`` and ``flags0``, ``flags1``... PostgreSQL joins a VALUES list by
+    hashing it. SQLite would scan such a list once per response, so there it is a temporary
+    table keyed by the response id (in SQLite's separate temporary database: no lock on the
+    data), dropped afterwards.
+    """
+    if len(response_ids) == 0:
+        yield None
+        return
+    names = ["response_id"] + [f"flags{index}" for index in range(packed.shape[1])]
+    columns = [column(name, BigInteger) for name in names]
+    rows = np.column_stack([response_ids, packed]).tolist()
+    if db.session.get_bind().dialect.name != "sqlite":
+        # Whole numbers computed here, written into the SQL text: a VALUES list of thousands
+        # of rows costs far more as bind parameters.
+        listed = ", ".join("(" + ", ".join(str(int(v)) for v in row) + ")" for row in rows)
+        yield (
+            text(f"SELECT * FROM (VALUES {listed}) AS listed ({', '.join(names)})")  # noqa: S608
+            .columns(*columns)
+            .cte("incomplete_flags")
         )
-    return result
+        return
+    connection = db.session.connection()
+    definition = ", ".join(f"{name} INTEGER NOT NULL" for name in names[1:])
+    placeholders = ", ".join("?" for _ in names)
+    connection.exec_driver_sql("DROP TABLE IF EXISTS temp.cx_incomplete_flags")
+    connection.exec_driver_sql(
+        f"CREATE TEMP TABLE cx_incomplete_flags (response_id INTEGER PRIMARY KEY, {definition})"
+    )
+    try:
+        connection.exec_driver_sql(
+            f"INSERT INTO temp.cx_incomplete_flags VALUES ({placeholders})",  # noqa: S608
+            [tuple(row) for row in rows],
+        )
+        yield table("cx_incomplete_flags", *columns)
+    finally:
+        connection.exec_driver_sql("DROP TABLE IF EXISTS temp.cx_incomplete_flags")
 
 
 def _participation(

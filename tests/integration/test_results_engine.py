@@ -17,11 +17,11 @@ from pathlib import Path
 import pytest
 from flask import current_app
 from scipy import stats as scipy_stats
-from sqlalchemy import event
+from sqlalchemy import event, select, update
 
 from app import create_app
 from app.extensions import db as _db
-from app.models import Answer, Base, Campaign, Department
+from app.models import Answer, Base, Campaign, Department, Response
 from app.operations.campaigns import close_campaign, create_campaign, open_campaign
 from app.operations.organizations import add_department, create_organization
 from app.operations.participants import invite_participant
@@ -622,6 +622,38 @@ def test_scores_come_from_sums_without_loading_answer_objects(built: Built) -> N
         event.remove(Answer, "refresh", record)
     assert results.organisation.n == 75
     assert loaded == []
+
+
+def test_stray_values_written_outside_the_app_are_left_out(rounds) -> None:
+    """A value off the scale or an answer to an unknown item is not counted anywhere."""
+    own = build(_db, slug="stray", seed=5, layout=[("HQ", "executive", 7), ("HQ", "frontline", 7)])
+    close_campaign(own.campaign)
+    _db.session.commit()
+    responses = _db.session.scalars(
+        select(Response.id).where(Response.campaign_id == own.campaign.id).order_by(Response.id)
+    ).all()
+    target = next(i for i, (_, _, a) in enumerate(own.respondents) if isinstance(a.get("a1"), int))
+    _db.session.execute(
+        update(Answer)
+        .where(Answer.response_id == responses[target], Answer.item_id == "a1")
+        .values(value=9)
+    )
+    _db.session.add(Answer(response_id=responses[0], item_id="retired", value=3))
+    _db.session.commit()
+    _db.session.expire_all()
+    results = campaign_results(own.campaign, cache=False)
+    everyone = [dict(a) for _, _, a in own.respondents]
+    del everyone[target]["a1"]
+    check_cell(results.organisation.scores["alpha"], everyone, "alpha")
+    distribution = results.organisation.distributions["a1"]
+    assert sum(distribution.counts) == sum(isinstance(a.get("a1"), int) for a in everyone)
+    assert "retired" not in results.organisation.distributions
+    complete = [
+        [6 - a[item] if rev else a[item] for item, rev, _ in ITEMS["alpha"]]
+        for a in everyone
+        if all(isinstance(a.get(item), int) for item, _, _ in ITEMS["alpha"])
+    ]
+    assert results.dimension("alpha").reliability.n == len(complete)
 
 
 def test_open_text_is_shown_only_for_large_enough_groups(built: Built) -> None:
