@@ -17,6 +17,7 @@ from app.analysis.anonymity import AnonymityPolicy, GroupStatus
 from app.analysis.stats import (
     CONFIDENCE_LEVEL,
     GroupStats,
+    ItemCountTable,
     ItemDistribution,
     Moments,
     describe,
@@ -34,7 +35,8 @@ class GroupInput:
     ``scores`` maps each dimension (or pseudo-dimension such as an overall score) either to the
     group's respondent scores (NaN for missing) or to their :class:`Moments` when only sums
     are available. ``item_counts`` maps each item to ``{scale point: number of answers}`` as
-    given (not reverse coded, so the distribution matches the question's wording).
+    given (not reverse coded, so the distribution matches the question's wording); an
+    :class:`~app.analysis.stats.ItemCountTable` serves large groups of items faster.
     """
 
     n_submitted: int
@@ -168,16 +170,23 @@ def _shown_summary(
         for dimension, values in group.scores.items()
         if dimension not in hidden
     }
-    distributions = {
-        item: distribution_from_counts(item, counts, scale_min, scale_max)
-        for item, counts in group.item_counts.items()
-        if item not in hidden
-    }
+    table = group.item_counts
+    if isinstance(table, ItemCountTable):
+        distributions = {item: table.distribution(item) for item in table if item not in hidden}
+    else:
+        distributions = {
+            item: distribution_from_counts(item, counts, scale_min, scale_max)
+            for item, counts in table.items()
+            if item not in hidden
+        }
     agreement: dict[str, float | None] = {}
     for dimension, items in (dimension_items or {}).items():
         if dimension in hidden:
             continue
-        moments = [Moments.from_counts(group.item_counts.get(item, {})) for item in items]
+        if isinstance(table, ItemCountTable):
+            moments = [table.moments(item) for item in items]
+        else:
+            moments = [Moments.from_counts(table.get(item, {})) for item in items]
         dimension_stats = dimensions.get(dimension)
         agreement[dimension] = rwg_j_from_moments(
             moments,

@@ -32,6 +32,7 @@ from app.analysis import OPEN_TEXT_MINIMUM
 from app.analysis.findings import RulesError, RuleSet, load_rules
 from app.analysis.recommendations import RecommendationCatalogue, load_recommendations
 from app.extensions import db
+from app.memory import gc_paused
 from app.models import Answer, Campaign, Organization, Response, utcnow
 from app.results.compute import CampaignInfo, Labels, compute_results
 from app.results.load import data_version, load_campaign_data, load_departments, load_roles
@@ -251,7 +252,8 @@ def campaign_results(
     ``cache=False`` forces a fresh computation (benchmarks, consistency checks).
     """
     catalogues = report_catalogues()
-    results = _compute(campaign, catalogues, with_previous=True, cache=cache)
+    with gc_paused():
+        results = _compute(campaign, catalogues, with_previous=True, cache=cache)
     return results.with_locale(locale)
 
 

@@ -24,6 +24,7 @@ from app.analysis import (
     GroupStats,
     GroupStatus,
     GroupSummary,
+    ItemCountTable,
     Moments,
     capability_balance,
     cronbach_alpha_from_sums,
@@ -346,12 +347,8 @@ class _CellCounts:
         selected = [c for c, (d, r) in enumerate(self.cells) if d in departments and r in roles]
         return self.counts[selected].sum(axis=0)
 
-    def as_mapping(self, totals: NDArray[np.int64]) -> dict[str, dict[int, int]]:
-        points = self.points
-        return {
-            item: dict(zip(points, counts, strict=True))
-            for item, counts in zip(self.item_ids, totals.tolist(), strict=True)
-        }
+    def as_table(self, totals: NDArray[np.int64]) -> ItemCountTable:
+        return ItemCountTable(self.item_ids, self.points[0], self.points[-1], totals)
 
 
 @dataclass
@@ -794,7 +791,7 @@ def compute_results(
     submitted = {key: int(group.mask.sum()) for key, group in structure.groups.items()}
     answer_counts = _CellCounts(data, questionnaire)
     group_counts = {key: answer_counts.for_group(group) for key, group in structure.groups.items()}
-    item_counts = {key: answer_counts.as_mapping(totals) for key, totals in group_counts.items()}
+    item_counts = {key: answer_counts.as_table(totals) for key, totals in group_counts.items()}
     cell_counts: dict[str, dict[str, int]] = {}
     for name, values in respondent_scores.items():
         present = ~np.isnan(values)

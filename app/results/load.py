@@ -82,11 +82,16 @@ class CampaignData:
 
 
 def _rows(query: Any) -> list[tuple[Any, ...]]:
-    """Run a Core query on the session's connection and return plain tuples.
+    """Run a Core query on the session's connection and return the driver's own tuples.
 
-    Going through the connection rather than ``Session.execute`` skips the ORM result layer.
+    These queries return only whole numbers, sums and item ids, which need none of
+    SQLAlchemy's per-row processing: the rows are fetched from the DBAPI cursor directly.
     """
-    return [tuple(row) for row in db.session.connection().execute(query).all()]
+    result = db.session.connection().execute(query)
+    try:
+        return list(result.cursor.fetchall())
+    finally:
+        result.close()
 
 
 def _submitted(campaign_id: int) -> list[ColumnElement[bool]]:
@@ -318,39 +323,41 @@ def _cell_counts(
             .group_by(Response.department_id, Response.role_id, Answer.item_id, Answer.value)
         )
         rows = _rows(query)
-    # Where each item's dimension flag is: (integer column, bit shift).
-    dimension_of = {
-        item.id: index
-        for index, dimension in enumerate(coding.questionnaire.dimensions)
-        for item in dimension.items
-    }
-    field_of = {
-        dimension: (column_index, position * width)
-        for column_index, dimensions in enumerate(groups)
-        for position, dimension in enumerate(dimensions)
-    }
-    item_at = {item_id: index for index, item_id in enumerate(coding.item_ids)}
-    cell_at = {cell: index for index, cell in enumerate(cells)}
-    field_mask = (1 << width) - 1
     counts = np.zeros((len(cells), n_items, coding.points), dtype=np.int64)
     partial = np.zeros((n_items, coding.points), dtype=np.int64)
-    placed = []
-    for row in rows:
-        item = item_at.get(row[2])
-        if item is None:
-            continue  # not a scale item of the questionnaire
-        point = row[3] - coding.minimum
-        if not 0 <= point < coding.points:
-            return None
-        flagged = 0
-        if listed is not None:
-            column_index, shift = field_of[dimension_of[row[2]]]
-            flagged = (int(row[5 + column_index] or 0) >> shift) & field_mask
-        placed.append((cell_at[(row[0], row[1])], item, point, row[4], flagged))
-    if placed:
-        at = np.array(placed, dtype=np.int64)
-        counts[at[:, 0], at[:, 1], at[:, 2]] = at[:, 3]
-        np.add.at(partial, (at[:, 1], at[:, 2]), at[:, 4])
+    if not rows:
+        return cells, counts, counts.sum(axis=0) - partial
+    columns = list(zip(*rows, strict=True))
+    item_at = {item_id: index for index, item_id in enumerate(coding.item_ids)}
+    items = np.array([item_at.get(item_id, -1) for item_id in columns[2]], dtype=np.int64)
+    known = items >= 0  # the others are not scale items of the questionnaire
+    points = np.array(columns[3], dtype=np.int64)[known] - coding.minimum
+    if np.any((points < 0) | (points >= coding.points)):
+        return None
+    items = items[known]
+    # Cells by their position among the sorted (department, role) pairs.
+    base = int(keys[:, 1].max()) + 1
+    codes = np.array(columns[0], dtype=np.int64)[known] * base
+    codes += np.array(columns[1], dtype=np.int64)[known]
+    at = np.searchsorted(keys[:, 0] * base + keys[:, 1], codes)
+    counts[at, items, points] = np.array(columns[4], dtype=np.int64)[known]
+    if listed is not None:
+        # Each item's dimension flag: which summed integer holds it, and at which bit.
+        column_of = np.zeros(n_items, dtype=np.int64)
+        shift_of = np.zeros(n_items, dtype=np.int64)
+        for index, dimension in enumerate(coding.questionnaire.dimensions):
+            column_index = next(c for c, group in enumerate(groups) if index in group)
+            for item in dimension.items:
+                column_of[item_at[item.id]] = column_index
+                shift_of[item_at[item.id]] = groups[column_index].index(index) * width
+        sums = np.array(
+            [[int(value or 0) for value in columns[5 + c]] for c in range(len(groups))],
+            dtype=np.int64,
+        )[:, known]
+        flagged = (sums[column_of[items], np.arange(len(items))] >> shift_of[items]) & (
+            (1 << width) - 1
+        )
+        np.add.at(partial, (items, points), flagged)
     return cells, counts, counts.sum(axis=0) - partial
 
 

@@ -15,6 +15,7 @@ from scipy import stats as scipy_stats
 from app.analysis import (
     CapabilityBalance,
     GroupStats,
+    ItemCountTable,
     Moments,
     capability_balance,
     cronbach_alpha,
@@ -351,3 +352,36 @@ def test_property_distribution_from_counts_equals_raw(matrix: np.ndarray) -> Non
         assert raw.n == int((~np.isnan(column)).sum())
         if raw.proportions is not None:
             assert sum(raw.proportions) == pytest.approx(1.0)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.integers(min_value=0, max_value=2),
+    st.integers(min_value=2, max_value=10),
+    st.lists(
+        st.lists(st.integers(min_value=0, max_value=500), min_size=10, max_size=10), max_size=8
+    ),
+)
+def test_item_count_table_reads_like_its_counts(scale_min, points, rows) -> None:
+    scale_max = scale_min + points - 1
+    counts = [row[:points] for row in rows]
+    items = [f"q{i}" for i in range(len(counts))]
+    table = ItemCountTable(items, scale_min, scale_max, np.array(counts, dtype=np.int64))
+    assert list(table) == items
+    for item, row in zip(items, counts, strict=True):
+        mapping = dict(zip(range(scale_min, scale_max + 1), row, strict=True))
+        assert table[item] == mapping
+        assert table.distribution(item) == distribution_from_counts(
+            item, mapping, scale_min, scale_max
+        )
+        expected = Moments.from_counts(mapping)
+        found = table.moments(item)
+        assert found.n == expected.n
+        assert found.total == pytest.approx(expected.total)
+        assert found.total_sq == pytest.approx(expected.total_sq)
+    assert table.moments("absent") == Moments(0, 0.0, 0.0)
+
+
+def test_item_count_table_refuses_negative_counts() -> None:
+    with pytest.raises(ValueError, match="negative"):
+        ItemCountTable(["q1"], 1, 3, [[1, -1, 0]])
