@@ -333,7 +333,7 @@ def _rwg_from_variances(variances: Sequence[float], n_scale_points: int) -> floa
     if not variances:
         return None
     expected = (n_scale_points * n_scale_points - 1) / 12.0
-    ratio = float(np.mean(variances)) / expected
+    ratio = math.fsum(variances) / len(variances) / expected
     if ratio >= 1.0:
         return 0.0
     n_items = len(variances)

@@ -26,6 +26,10 @@ CAMPAIGN_STATUSES = ("draft", "open", "closed")
 DEFAULT_ANONYMITY_THRESHOLD = 5
 MIN_ANONYMITY_THRESHOLD = 3
 MAX_ANONYMITY_THRESHOLD = 10
+#: Parsed questionnaires kept per process, by content hash.
+PARSED_QUESTIONNAIRES = 64
+
+_parsed_questionnaires: dict[str, Questionnaire] = {}
 
 
 class Campaign(Base):
@@ -93,7 +97,15 @@ class Campaign(Base):
 
         cached = self.__dict__.get("_questionnaire")
         if cached is None or cached.content_hash != self.questionnaire_hash:
-            cached = Questionnaire.from_dict(self.questionnaire_content)
+            # Parsed once per process and content: campaigns of the same questionnaire
+            # version share one frozen object.
+            cached = _parsed_questionnaires.get(self.questionnaire_hash)
+            if cached is None:
+                cached = Questionnaire.from_dict(self.questionnaire_content)
+                if cached.content_hash == self.questionnaire_hash:
+                    if len(_parsed_questionnaires) >= PARSED_QUESTIONNAIRES:
+                        _parsed_questionnaires.clear()
+                    _parsed_questionnaires[self.questionnaire_hash] = cached
             self.__dict__["_questionnaire"] = cached
         return cached
 

@@ -140,6 +140,20 @@ class _Coding:
         )
 
 
+_codings: dict[tuple[str, bool], _Coding] = {}
+
+
+def _coding(questionnaire: Questionnaire, strict: bool) -> _Coding:
+    """The questionnaire's SQL expressions, built once per process and content."""
+    key = (questionnaire.content_hash, strict)
+    coding = _codings.get(key)
+    if coding is None:
+        if len(_codings) >= 64:
+            _codings.clear()
+        coding = _codings[key] = _Coding(questionnaire, strict)
+    return coding
+
+
 def load_campaign_data(campaign: Campaign, questionnaire: Questionnaire) -> CampaignData:
     """Load the sums and counts of a campaign's submitted responses.
 
@@ -164,7 +178,7 @@ def load_campaign_data(campaign: Campaign, questionnaire: Questionnaire) -> Camp
     role_ids = np.ascontiguousarray(table[:, 2])
     loaded = None
     for strict in (False, True):
-        coding = _Coding(questionnaire, strict)
+        coding = _coding(questionnaire, strict)
         sums = _respondent_sums(campaign.id, coding, response_ids)
         masks = _incomplete_masks(questionnaire, sums[2])
         loaded = _cell_counts(campaign.id, coding, response_ids, masks, department_ids, role_ids)
@@ -225,9 +239,8 @@ def _respondent_sums(
     weights = {d: np.zeros(n) for d in dimensions}
     if rows:
         width = len(rows[0])
-        found = np.fromiter(
-            (float(x or 0) for row in rows for x in row), dtype=np.float64, count=len(rows) * width
-        ).reshape(-1, width)
+        # Every group has at least one value, so no sum is NULL.
+        found = np.array(rows, dtype=np.float64).reshape(-1, width)
         positions = np.searchsorted(response_ids, found[:, 0].astype(np.int64))
         dimension_of = found[:, 1].astype(np.int64)
         for index, dimension_id in enumerate(dimensions):
