@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import multiprocessing
 import os
 import pickle
@@ -190,8 +191,17 @@ def worker_settings(app: Flask) -> dict[str, Any]:
 
 @contextmanager
 def _deadline(seconds: int) -> Iterator[None]:
-    """Raise ``TimeoutError`` in this thread after ``seconds`` (main thread only)."""
+    """Raise ``TimeoutError`` in this thread after ``seconds`` (main thread only).
+
+    An alarm already set (an RQ work horse's job timeout) is kept: when it comes first it is
+    left alone; otherwise it is set again afterwards for the time it had left.
+    """
     if seconds <= 0 or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    outer = signal.alarm(0)
+    if outer and outer <= seconds:
+        signal.alarm(outer)
         yield
         return
 
@@ -199,12 +209,15 @@ def _deadline(seconds: int) -> Iterator[None]:
         raise TimeoutError(f"report not finished within {seconds} s")
 
     previous = signal.signal(signal.SIGALRM, _expired)
+    started = time.monotonic()
     signal.alarm(seconds)
     try:
         yield
     finally:
         signal.alarm(0)
         signal.signal(signal.SIGALRM, previous)
+        if outer:
+            signal.alarm(max(1, math.ceil(outer - (time.monotonic() - started))))
 
 
 def render_target(target: ReportTarget, out_dir: Path, locale: str) -> TargetResult:
