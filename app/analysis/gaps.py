@@ -11,10 +11,10 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
 
 from scipy import special
 
+from app.analysis.plain import PlainFields
 from app.analysis.stats import GroupStats, Moments, describe_moments
 from app.analysis.summary import GroupSummary
 
@@ -131,7 +131,7 @@ def holm_adjust(p_values: Sequence[float | None]) -> list[float | None]:
 
 
 @dataclass(frozen=True)
-class Gap:
+class Gap(PlainFields):
     """A comparison of two groups on one dimension; ``difference`` is ``mean_a - mean_b``."""
 
     dimension: str
@@ -150,27 +150,6 @@ class Gap:
     significant: bool
     notable: bool
     direction: str | None
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-able form."""
-        return {
-            "dimension": self.dimension,
-            "a": self.a,
-            "b": self.b,
-            "n_a": self.n_a,
-            "n_b": self.n_b,
-            "mean_a": self.mean_a,
-            "mean_b": self.mean_b,
-            "difference": self.difference,
-            "hedges_g": self.hedges_g,
-            "t": self.t,
-            "df": self.df,
-            "p_value": self.p_value,
-            "p_adjusted": self.p_adjusted,
-            "significant": self.significant,
-            "notable": self.notable,
-            "direction": self.direction,
-        }
 
 
 def compare(dimension: str, a: str, b: str, stats_a: GroupStats, stats_b: GroupStats) -> Gap | None:
@@ -331,7 +310,7 @@ def _rest_direction(difference: float, notable: bool) -> str:
 
 
 @dataclass(frozen=True)
-class Trend:
+class Trend(PlainFields):
     """The change of a group's mean on one dimension since the previous round."""
 
     dimension: str
@@ -346,23 +325,6 @@ class Trend:
     p_adjusted: float | None
     significant: bool
     notable: bool
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-able form."""
-        return {
-            "dimension": self.dimension,
-            "group": self.group,
-            "n_current": self.n_current,
-            "n_previous": self.n_previous,
-            "current_mean": self.current_mean,
-            "previous_mean": self.previous_mean,
-            "change": self.change,
-            "hedges_g": self.hedges_g,
-            "p_value": self.p_value,
-            "p_adjusted": self.p_adjusted,
-            "significant": self.significant,
-            "notable": self.notable,
-        }
 
 
 def trend(dimension: str, group: str, current: GroupStats, previous: GroupStats) -> Trend | None:

@@ -11,11 +11,12 @@ import functools
 import math
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
 from scipy import stats as scipy_stats
+
+from app.analysis.plain import PlainFields
 
 CONFIDENCE_LEVEL = 0.95
 #: Agreement needs at least this many respondents in the group to mean anything.
@@ -48,7 +49,7 @@ def _present(values: ArrayLike | Iterable[float | None]) -> np.ndarray:
 
 
 @dataclass(frozen=True)
-class Moments:
+class Moments(PlainFields):
     """Sufficient statistics of a set of values: count, sum and sum of squares.
 
     This is what a database returns for ``COUNT(x), SUM(x), SUM(x * x)``; moments of disjoint
@@ -103,13 +104,9 @@ class Moments:
         raw = (self.total_sq - self.total * mean) / (self.n - 1)
         return _clean_variance(max(raw, 0.0), mean)
 
-    def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-able form."""
-        return {"n": self.n, "total": self.total, "total_sq": self.total_sq}
-
 
 @dataclass(frozen=True)
-class GroupStats:
+class GroupStats(PlainFields):
     """Descriptive statistics of a group's scores on one dimension.
 
     ``n`` counts respondents with a score; ``sd`` and the confidence interval need ``n >= 2``;
@@ -122,17 +119,6 @@ class GroupStats:
     median: float | None
     ci_low: float | None
     ci_high: float | None
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-able form."""
-        return {
-            "n": self.n,
-            "mean": self.mean,
-            "sd": self.sd,
-            "median": self.median,
-            "ci_low": self.ci_low,
-            "ci_high": self.ci_high,
-        }
 
 
 @functools.lru_cache(maxsize=1024)
@@ -220,8 +206,10 @@ def maturity_level(score: float | None, scale_min: int, scale_max: int) -> int |
 
 
 @dataclass(frozen=True)
-class ItemDistribution:
+class ItemDistribution(PlainFields):
     """How one item's answers spread over the scale points."""
+
+    plain_keys = ("item", "n", "points", "counts", "proportions")
 
     item: str
     points: tuple[int, ...]
@@ -234,17 +222,6 @@ class ItemDistribution:
         if self.n == 0:
             return None
         return tuple(count / self.n for count in self.counts)
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-able form."""
-        proportions = self.proportions
-        return {
-            "item": self.item,
-            "n": self.n,
-            "points": list(self.points),
-            "counts": list(self.counts),
-            "proportions": None if proportions is None else list(proportions),
-        }
 
 
 def distribution_from_counts(
@@ -440,16 +417,12 @@ def cronbach_alpha_from_sums(
 
 
 @dataclass(frozen=True)
-class CapabilityBalance:
+class CapabilityBalance(PlainFields):
     """How evenly the organisation's capabilities are developed."""
 
     spread: float | None
     weakest: str | None
     strongest: str | None
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-able form."""
-        return {"spread": self.spread, "weakest": self.weakest, "strongest": self.strongest}
 
 
 def capability_balance(scores: Mapping[str, float | None]) -> CapabilityBalance:

@@ -9,11 +9,11 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any
 
 from numpy.typing import ArrayLike
 
 from app.analysis.anonymity import AnonymityPolicy, GroupStatus
+from app.analysis.plain import PlainFields
 from app.analysis.stats import (
     CONFIDENCE_LEVEL,
     GroupStats,
@@ -45,7 +45,7 @@ class GroupInput:
 
 
 @dataclass(frozen=True)
-class GroupSummary:
+class GroupSummary(PlainFields):
     """What may be shown of one group. Only ``ok`` groups carry numbers."""
 
     key: str
@@ -73,17 +73,6 @@ class GroupSummary:
     def stats(self, dimension: str) -> GroupStats | None:
         """Return the group's statistics on a dimension, or None when not shown or absent."""
         return self.dimensions.get(dimension)
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-able form."""
-        return {
-            "key": self.key,
-            "status": self.status.value,
-            "n": self.n,
-            "dimensions": {key: value.to_dict() for key, value in self.dimensions.items()},
-            "agreement": dict(self.agreement),
-            "distributions": {key: value.to_dict() for key, value in self.distributions.items()},
-        }
 
 
 def summarise_groups(

@@ -30,6 +30,7 @@ from sqlalchemy import select
 
 from app.analysis import OPEN_TEXT_MINIMUM
 from app.analysis.findings import RulesError, RuleSet, load_rules
+from app.analysis.plain import PlainFields
 from app.analysis.recommendations import RecommendationCatalogue, load_recommendations
 from app.extensions import db
 from app.memory import gc_paused
@@ -261,7 +262,7 @@ def campaign_results(
 
 
 @dataclass(frozen=True)
-class OpenTextAnswer:
+class OpenTextAnswer(PlainFields):
     """One free-text answer, attributed to a department or role only where that is safe."""
 
     question: str
@@ -272,7 +273,7 @@ class OpenTextAnswer:
 
 
 @dataclass(frozen=True)
-class OpenTexts:
+class OpenTexts(PlainFields):
     """The free-text answers of a group, or why none may be shown."""
 
     visible: bool
@@ -281,24 +282,6 @@ class OpenTexts:
     n: int | None
     minimum: int
     answers: tuple[OpenTextAnswer, ...] = ()
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-able form."""
-        return {
-            "visible": self.visible,
-            "n": self.n,
-            "minimum": self.minimum,
-            "answers": [
-                {
-                    "question": answer.question,
-                    "question_text": dict(answer.question_text),
-                    "text": answer.text,
-                    "department": None if answer.department is None else dict(answer.department),
-                    "role": None if answer.role is None else dict(answer.role),
-                }
-                for answer in self.answers
-            ],
-        }
 
 
 def _shown_size(results: CampaignResults, breakdown: str, key: Mapping[str, Any]) -> int | None:

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from app.analysis import GroupSummary
+from app.analysis.plain import PlainFields
 
 #: A text in several locales, e.g. ``{"ja": "経営層", "en": "Executive"}``.
 Localized = Mapping[str, str]
@@ -70,8 +71,10 @@ class ScoreCell:
 
 
 @dataclass(frozen=True)
-class DistributionCell:
+class DistributionCell(PlainFields):
     """How one group's answers to one item spread over the scale (answers as given)."""
+
+    plain_keys = ("item", "status", "n", "points", "counts", "proportions")
 
     item: str
     status: str
@@ -85,22 +88,23 @@ class DistributionCell:
             return None
         return tuple(count / self.n for count in self.counts)
 
-    def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-able form."""
-        proportions = self.proportions
-        return {
-            "item": self.item,
-            "status": self.status,
-            "n": self.n,
-            "points": list(self.points),
-            "counts": list(self.counts),
-            "proportions": None if proportions is None else list(proportions),
-        }
-
 
 @dataclass(frozen=True)
-class GroupResult:
+class GroupResult(PlainFields):
     """One group of one breakdown: the organisation, a role, a department or both."""
+
+    plain_keys = (
+        "breakdown",
+        "key",
+        "label",
+        "status",
+        "n",
+        "parent_department_id",
+        "depth",
+        "scores",
+        "overall",
+        "distributions",
+    )
 
     breakdown: str
     key: GroupKey
@@ -122,46 +126,23 @@ class GroupResult:
     def score(self, dimension: str) -> ScoreCell | None:
         return self.scores.get(dimension)
 
-    def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-able form."""
-        return {
-            "breakdown": self.breakdown,
-            "key": dict(self.key),
-            "label": dict(self.label),
-            "status": self.status,
-            "n": self.n,
-            "parent_department_id": self.parent_department_id,
-            "depth": self.depth,
-            "scores": {key: cell.to_dict() for key, cell in self.scores.items()},
-            "overall": {key: cell.to_dict() for key, cell in self.overall.items()},
-            "distributions": {key: cell.to_dict() for key, cell in self.distributions.items()},
-        }
-
 
 @dataclass(frozen=True)
-class Reliability:
+class Reliability(PlainFields):
     """Cronbach's alpha of a dimension over the respondents who answered all its items."""
 
     alpha: float | None
     n: int
     items: int
 
-    def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-able form."""
-        return {"alpha": self.alpha, "n": self.n, "items": self.items}
-
 
 @dataclass(frozen=True)
-class Recommendation:
+class Recommendation(PlainFields):
     """What to do next on a dimension from its current maturity level."""
 
     dimension: str
     level: int
     text: Localized
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-able form."""
-        return {"dimension": self.dimension, "level": self.level, "text": dict(self.text)}
 
 
 @dataclass(frozen=True)
@@ -218,7 +199,7 @@ class DimensionResult:
 
 
 @dataclass(frozen=True)
-class GapResult:
+class GapResult(PlainFields):
     """A perception gap ``a - b`` on one dimension, with its test and the words for it."""
 
     breakdown: str
@@ -242,34 +223,9 @@ class GapResult:
     direction: str
     direction_label: Localized
 
-    def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-able form."""
-        return {
-            "breakdown": self.breakdown,
-            "dimension": self.dimension,
-            "a": dict(self.a),
-            "b": dict(self.b),
-            "a_label": dict(self.a_label),
-            "b_label": dict(self.b_label),
-            "n_a": self.n_a,
-            "n_b": self.n_b,
-            "mean_a": self.mean_a,
-            "mean_b": self.mean_b,
-            "difference": self.difference,
-            "hedges_g": self.hedges_g,
-            "t": self.t,
-            "df": self.df,
-            "p_value": self.p_value,
-            "p_adjusted": self.p_adjusted,
-            "significant": self.significant,
-            "notable": self.notable,
-            "direction": self.direction,
-            "direction_label": dict(self.direction_label),
-        }
-
 
 @dataclass(frozen=True)
-class TrendResult:
+class TrendResult(PlainFields):
     """A group's change on one dimension since the previous round."""
 
     breakdown: str
@@ -287,28 +243,9 @@ class TrendResult:
     significant: bool
     notable: bool
 
-    def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-able form."""
-        return {
-            "breakdown": self.breakdown,
-            "dimension": self.dimension,
-            "key": dict(self.key),
-            "label": dict(self.label),
-            "n_current": self.n_current,
-            "n_previous": self.n_previous,
-            "current_mean": self.current_mean,
-            "previous_mean": self.previous_mean,
-            "change": self.change,
-            "hedges_g": self.hedges_g,
-            "p_value": self.p_value,
-            "p_adjusted": self.p_adjusted,
-            "significant": self.significant,
-            "notable": self.notable,
-        }
-
 
 @dataclass(frozen=True)
-class Balance:
+class Balance(PlainFields):
     """How evenly the dimensions of one kind are developed at organisation level."""
 
     kind: str
@@ -316,35 +253,18 @@ class Balance:
     weakest: str | None
     strongest: str | None
 
-    def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-able form."""
-        return {
-            "kind": self.kind,
-            "spread": self.spread,
-            "weakest": self.weakest,
-            "strongest": self.strongest,
-        }
-
 
 @dataclass(frozen=True)
-class Targets:
+class Targets(PlainFields):
     """Progress towards the campaign's target levels."""
 
     targets: Mapping[str, float]
     shortfalls: Mapping[str, float]
     percent_to_target: float | None
 
-    def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-able form."""
-        return {
-            "targets": dict(self.targets),
-            "shortfalls": dict(self.shortfalls),
-            "percent_to_target": self.percent_to_target,
-        }
-
 
 @dataclass(frozen=True)
-class Finding:
+class Finding(PlainFields):
     """A report rule that holds for this campaign, with its text filled in."""
 
     rule: str
@@ -352,19 +272,12 @@ class Finding:
     text: Localized
     dimension: str | None = None
 
-    def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-able form."""
-        return {
-            "rule": self.rule,
-            "severity": self.severity,
-            "text": dict(self.text),
-            "dimension": self.dimension,
-        }
-
 
 @dataclass(frozen=True)
-class CountRow:
+class CountRow(PlainFields):
     """Invitation and response counts of one group (counts, not scores: always shown)."""
+
+    plain_keys = ("key", "label", "invited", "started", "submitted", "response_rate")
 
     key: GroupKey
     label: Localized
@@ -377,37 +290,18 @@ class CountRow:
         """Submitted responses over invitations; None without invitations."""
         return None if self.invited == 0 else min(1.0, self.submitted / self.invited)
 
-    def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-able form."""
-        return {
-            "key": dict(self.key),
-            "label": dict(self.label),
-            "invited": self.invited,
-            "started": self.started,
-            "submitted": self.submitted,
-            "response_rate": self.response_rate,
-        }
-
 
 @dataclass(frozen=True)
-class ResponseCounts:
+class ResponseCounts(PlainFields):
     """Who was invited, who started and who submitted, overall and per group."""
 
     total: CountRow
     by_department: tuple[CountRow, ...]
     by_role: tuple[CountRow, ...]
 
-    def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-able form."""
-        return {
-            "total": self.total.to_dict(),
-            "by_department": [row.to_dict() for row in self.by_department],
-            "by_role": [row.to_dict() for row in self.by_role],
-        }
-
 
 @dataclass(frozen=True)
-class SuppressedCell:
+class SuppressedCell(PlainFields):
     """A group, or a dimension or item of a group, withheld by the anonymity rules."""
 
     breakdown: str
@@ -419,17 +313,6 @@ class SuppressedCell:
     id: str | None
     #: ``below_threshold`` or ``complementary`` (withheld so a small cell cannot be derived).
     reason: str
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-able form."""
-        return {
-            "breakdown": self.breakdown,
-            "key": dict(self.key),
-            "label": dict(self.label),
-            "level": self.level,
-            "id": self.id,
-            "reason": self.reason,
-        }
 
 
 @dataclass(frozen=True)
