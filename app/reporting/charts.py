@@ -22,7 +22,9 @@ from dataclasses import dataclass, field
 import matplotlib
 from matplotlib.collections import PolyCollection
 from matplotlib.figure import Figure
-from matplotlib.patches import Rectangle
+from matplotlib.patches import PathPatch, Rectangle
+from matplotlib.path import Path as MplPath
+from matplotlib.transforms import offset_copy
 
 from app.reporting.fonts import ReportFonts, locate_fonts, register_with_matplotlib
 
@@ -356,40 +358,67 @@ class _Radar:
     rings; a report needs a dozen radars in well under a second.
     """
 
-    def __init__(self, ax: object, n_axes: int, scale: ScaleSpec) -> None:
+    def __init__(
+        self,
+        ax: object,
+        n_axes: int,
+        scale: ScaleSpec,
+        *,
+        center: tuple[float, float] = (0.0, 0.0),
+        size: float = 1.0,
+    ) -> None:
         self.ax = ax
         self.n_axes = n_axes
         self.scale = scale
+        #: Where the radar sits in the axes' data coordinates, and its outer ring's radius.
+        self.cx, self.cy = center
+        self.size = size
         self.low = scale.min - (scale.max - scale.min) / 4
         self.angles = [math.pi / 2 - 2 * math.pi * i / n_axes for i in range(n_axes)]
-        ax.set_aspect("equal")
-        ax.axis("off")
-        ax.set_xlim(-1.0, 1.0)
-        ax.set_ylim(-1.0, 1.0)
 
     def radius(self, value: float) -> float:
         return (value - self.low) / (self.scale.max - self.low)
 
+    def at(self, x: float, y: float) -> tuple[float, float]:
+        """Data coordinates of a point given relative to the radar (outer ring at 1)."""
+        return self.cx + self.size * x, self.cy + self.size * y
+
     def xy(self, values: Sequence[float]) -> tuple[list[float], list[float]]:
-        radii = [self.radius(v) for v in values]
-        xs = [r * math.cos(a) for r, a in zip(radii, self.angles, strict=True)]
-        ys = [r * math.sin(a) for r, a in zip(radii, self.angles, strict=True)]
+        polar = list(zip((self.radius(v) for v in values), self.angles, strict=True))
+        xs = [self.cx + self.size * r * math.cos(a) for r, a in polar]
+        ys = [self.cy + self.size * r * math.sin(a) for r, a in polar]
         return [*xs, xs[0]], [*ys, ys[0]]
 
     def grid(self, ring_numbers: bool = True, every_ring: bool = True) -> None:
+        """Rings at the scale's points (the outer one darker) and a spoke per axis.
+
+        Lines of the same style are drawn as one line broken by NaNs: one SVG path each
+        instead of one per ring and spoke, for matplotlib and WeasyPrint alike.
+        """
         middle = (self.scale.min + self.scale.max) // 2
+        inner_xs: list[float] = []
+        inner_ys: list[float] = []
         for point in self.scale.points:
             if not every_ring and point not in (middle, self.scale.max):
                 continue
-            xs, ys = self.xy([point] * self.n_axes)
-            outer = point == self.scale.max
-            self.ax.plot(xs, ys, color="#B8BFCA" if outer else GRID, lw=0.8 if outer else 0.6)
+            if point != self.scale.max:
+                xs, ys = self.xy([point] * self.n_axes)
+                inner_xs += [*xs, math.nan]
+                inner_ys += [*ys, math.nan]
             if ring_numbers:
-                self.ax.text(
-                    0.025, self.radius(point), str(point), fontsize=5.8, color=MUTED, va="center"
-                )
+                x, y = self.at(0.025, self.radius(point))
+                self.ax.text(x, y, str(point), fontsize=5.8, color=MUTED, va="center")
+        if inner_xs:
+            self.ax.plot(inner_xs[:-1], inner_ys[:-1], color=GRID, lw=0.6)
+        xs, ys = self.xy([self.scale.max] * self.n_axes)
+        self.ax.plot(xs, ys, color="#B8BFCA", lw=0.8)
+        spoke_xs: list[float] = []
+        spoke_ys: list[float] = []
         for angle in self.angles:
-            self.ax.plot([0, math.cos(angle)], [0, math.sin(angle)], color=GRID, lw=0.6)
+            x, y = self.at(math.cos(angle), math.sin(angle))
+            spoke_xs += [self.cx, x, math.nan]
+            spoke_ys += [self.cy, y, math.nan]
+        self.ax.plot(spoke_xs[:-1], spoke_ys[:-1], color=GRID, lw=0.6)
 
     def axis_labels(self, labels: Sequence[str], fontsize: float, distance: float = 1.1) -> None:
         for label, angle in zip(labels, self.angles, strict=True):
@@ -397,8 +426,7 @@ class _Radar:
             ha = "center" if abs(x) < 0.15 else "left" if x > 0 else "right"
             va = "center" if abs(y) < 0.15 else "bottom" if y > 0 else "top"
             self.ax.text(
-                distance * x,
-                distance * y,
+                *self.at(distance * x, distance * y),
                 label,
                 ha=ha,
                 va=va,
@@ -429,6 +457,14 @@ class _Radar:
                 self.ax.fill(xs, ys, color=item.color, alpha=0.1, zorder=2, lw=0)
             handles.append(line)
         return handles
+
+
+def _plain_axes(ax: object, xlim: tuple[float, float], ylim: tuple[float, float]) -> None:
+    """Axes for radars: equal scales on both axes and no axis drawn."""
+    ax.set_aspect("equal")
+    ax.axis("off")
+    ax.set_xlim(*xlim)
+    ax.set_ylim(*ylim)
 
 
 def _row_major(handles: list[object], columns: int) -> list[object]:
@@ -467,9 +503,8 @@ def radar_chart(
         ax = fig.add_axes(
             (0.5 - plot_h / size[0] / 2, bottom_in / size[1], plot_h / size[0], plot_h / size[1])
         )
+        _plain_axes(ax, (-1.45, 1.45), (-1.12, 1.22))
         radar = _Radar(ax, n_axes, scale)
-        ax.set_xlim(-1.45, 1.45)
-        ax.set_ylim(-1.12, 1.22)
         radar.grid()
         radar.axis_labels([wrap_label(label, label_width) for label in axis_labels], 8.5)
         handles = radar.series(series)
@@ -507,14 +542,17 @@ def radar_small_multiples(
         fig = Figure(figsize=(width, height))
         short = [wrap_label(label, 6, 3) for label in axis_labels]
         handles: list[object] = []
+        # One axes in inches for every panel: axes are costly to build and draw, even bare.
+        ax = fig.add_axes((0, 0, 1, 1))
+        _plain_axes(ax, (0, width), (0, height))
         for index, panel in enumerate(panels):
             row, column = divmod(index, columns)
             cell_top = height - row * cell_h
             size = cell_w - 0.78
             left = column * cell_w + (cell_w - size) / 2
             bottom = cell_top - 0.62 - size
-            ax = fig.add_axes((left / width, bottom / height, size / width, size / height))
-            radar = _Radar(ax, n_axes, scale)
+            center = (left + size / 2, bottom + size / 2)
+            radar = _Radar(ax, n_axes, scale, center=center, size=size / 2)
             # Only the middle and outer rings: small panels stay legible and light to draw.
             radar.grid(ring_numbers=False, every_ring=False)
             radar.axis_labels(short, 5.0, distance=1.07)
@@ -598,8 +636,7 @@ def bar_chart(
                         label=item.legend_label if row == 0 else None,
                     )
         ax.set_ylim(n_rows - 0.5, -0.5)
-        ax.set_yticks(range(n_rows))
-        ax.set_yticklabels(ticklabels, color=INK, fontsize=8.5)
+        _row_labels(ax, range(n_rows), ticklabels, fontsize=8.5, colors=[INK] * n_rows)
         _scale_x_axis(ax, scale)
         handles, legend_labels = ax.get_legend_handles_labels()
         fig.legend(
@@ -612,6 +649,35 @@ def bar_chart(
             handlelength=1.6,
         )
         return _to_svg(fig)
+
+
+def _row_labels(
+    ax: object,
+    positions: Sequence[float],
+    labels: Sequence[str],
+    *,
+    fontsize: float,
+    colors: Sequence[str],
+    pad: float = 3.5,
+) -> None:
+    """Row labels left of the axes, placed as y tick labels are, without the ticks.
+
+    Each tick is five artists that matplotlib builds, lays out and draws even when only its
+    label shows: with a label per row, ticks were much of a chart's drawing time.
+    """
+    ax.set_yticks([])
+    place = offset_copy(ax.get_yaxis_transform(), fig=ax.figure, x=-pad, units="points")
+    for y, label, color in zip(positions, labels, colors, strict=True):
+        ax.text(
+            0,
+            y,
+            label,
+            transform=place,
+            ha="right",
+            va="center_baseline",
+            fontsize=fontsize,
+            color=color,
+        )
 
 
 def _scale_x_axis(ax: object, scale: ScaleSpec) -> None:
@@ -674,8 +740,7 @@ def gap_chart(
         ax.axvline(0, color=INK, lw=0.8)
         ax.set_xlim(-limit, limit)
         ax.set_ylim(len(bars) - 0.5, -0.5)
-        ax.set_yticks(range(len(bars)))
-        ax.set_yticklabels(labels, color=INK, fontsize=8)
+        _row_labels(ax, range(len(bars)), labels, fontsize=8, colors=[INK] * len(bars))
         ax.grid(axis="x", color=GRID, lw=0.7, zorder=0)
         ax.set_axisbelow(True)
         for side in ("top", "right", "left"):
@@ -715,6 +780,8 @@ def heatmap(
         ax = fig.add_axes(
             (left / width, 0.08 / height, cell_w * n_cols / width, cell_h * len(rows) / height)
         )
+        cells: list[list[tuple[float, float]]] = []
+        faces: list[object] = []
         for r, row in enumerate(rows):
             if not row.suppressed and len(row.values) != n_cols:
                 raise ValueError(f"row {row.label!r} needs {n_cols} values")
@@ -728,17 +795,28 @@ def heatmap(
                     face = cmap(norm(max(-limit, min(limit, value))))
                     text = f"{value:+.2f}"
                     color = "white" if abs(value) > 0.6 * limit else INK
-                ax.add_patch(Rectangle((c, r), 1, 1, facecolor=face, edgecolor="white", lw=1.5))
+                cells.append([(c, r), (c + 1, r), (c + 1, r + 1), (c, r + 1)])
+                faces.append(face)
                 ax.text(c + 0.5, r + 0.5, text, ha="center", va="center", fontsize=7, color=color)
+        # One collection of cells: a patch per cell costs matplotlib far more to build and draw.
+        ax.add_collection(
+            PolyCollection(
+                cells, facecolors=faces, edgecolors="white", linewidths=1.5, joinstyle="miter"
+            )
+        )
         ax.set_xlim(0, n_cols)
         ax.set_ylim(len(rows), 0)
         ax.set_xticks([c + 0.5 for c in range(n_cols)])
         ax.set_xticklabels([wrap_label(label, 11, 2) for label in column_labels], fontsize=7)
         ax.xaxis.tick_top()
-        ax.set_yticks([r + 0.5 for r in range(len(rows))])
-        ax.set_yticklabels(row_labels, fontsize=7.5)
-        for tick, row in zip(ax.get_yticklabels(), rows, strict=True):
-            tick.set_color(MUTED if row.suppressed else INK)
+        _row_labels(
+            ax,
+            [r + 0.5 for r in range(len(rows))],
+            row_labels,
+            fontsize=7.5,
+            colors=[MUTED if row.suppressed else INK for row in rows],
+            pad=3,
+        )
         ax.tick_params(length=0, pad=3)
         for spine in ax.spines.values():
             spine.set_visible(False)
@@ -783,10 +861,10 @@ def distribution_chart(
         ax = fig.add_axes(
             (left / width, 0.08 / height, 1 - (left + 0.45) / width, 1 - 0.5 / height)
         )
-        # One collection for every segment: forty bar patches cost matplotlib several times
-        # as much to build and draw, for the same SVG paths.
-        segments: list[list[tuple[float, float]]] = []
-        segment_colors: list[str] = []
+        # One shape per answer point holding that point's segment of every row: a bar patch
+        # per segment costs matplotlib several times as much to build and draw, and
+        # WeasyPrint visits every SVG node.
+        segments: list[list[tuple[float, float]]] = [[] for _ in range(n_points)]
         for r, row in enumerate(rows):
             if len(row.proportions) != n_points:
                 raise ValueError(f"item {row.label!r} needs {n_points} shares")
@@ -794,8 +872,7 @@ def distribution_chart(
             for index, share in enumerate(row.proportions):
                 if share > 0:
                     x0, x1, y0, y1 = lefts[index], lefts[index] + share, r - 0.33, r + 0.33
-                    segments.append([(x0, y0), (x1, y0), (x1, y1), (x0, y1)])
-                    segment_colors.append(colors[index])
+                    segments[index] += [(x0, y0), (x1, y0), (x1, y1), (x0, y1), (x0, y0)]
             for index, share in enumerate(row.proportions):
                 if show_values and share >= 0.08:
                     dark = index in (0, n_points - 1)
@@ -810,11 +887,14 @@ def distribution_chart(
                     )
             if show_values:
                 ax.text(1.015, r, f"n={row.n}", va="center", fontsize=6.2, color=MUTED)
-        ax.add_collection(PolyCollection(segments, facecolors=segment_colors, linewidths=0))
+        for color, vertices in zip(colors, segments, strict=True):
+            if vertices:
+                codes = [MplPath.MOVETO, *[MplPath.LINETO] * 3, MplPath.CLOSEPOLY]
+                shape = MplPath(vertices, codes * (len(vertices) // 5))
+                ax.add_patch(PathPatch(shape, facecolor=color, lw=0))
         ax.set_xlim(0, 1)
         ax.set_ylim(len(rows) - 0.5, -0.5)
-        ax.set_yticks(range(len(rows)))
-        ax.set_yticklabels(labels, fontsize=7, color=INK)
+        _row_labels(ax, range(len(rows)), labels, fontsize=7, colors=[INK] * len(rows))
         ax.set_xticks([])
         for spine in ax.spines.values():
             spine.set_visible(False)

@@ -14,6 +14,7 @@ import base64
 import gc
 import logging
 import mimetypes
+import re
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -220,10 +221,37 @@ class _PdfEngine:
 
     def write_pdf(self, report: RenderedReport, root: Path) -> bytes:
         fetcher = ReportURLFetcher([root], self.fetcher_files)
-        html = _with_head_link(report.html, self.font_link)
+        html = _with_head_link(_without_indentation(report.html), self.font_link)
         with self.lock, gc_paused():
             document = self._html_class(string=html, base_url=report.base_url, url_fetcher=fetcher)
             return document.write_pdf(font_config=self.font_config)
+
+
+#: Block-level elements of the report templates: white space next to one of their tags
+#: starts or ends a line, so it is never rendered.
+_BLOCK_TAGS = (
+    r"(?:address|article|aside|blockquote|body|dd|div|dl|dt|figcaption|figure|footer|h[1-6]"
+    r"|head|header|hr|html|li|link|main|meta|nav|ol|p|section|style|table|tbody|td|tfoot|th"
+    r"|thead|title|tr|ul)"
+)
+_INDENTATION = re.compile(
+    rf"(?<=>)[ \t\r]*\n\s*(?=</?{_BLOCK_TAGS}[\s>/])"
+    rf"|(</?{_BLOCK_TAGS}(?:\s[^<>]*)?>)[ \t\r]*\n\s*(?=<)"
+)
+_PREFORMATTED = re.compile(r"(<(?:pre|textarea)\b.*?</(?:pre|textarea)\s*>)", re.S | re.I)
+
+
+def _without_indentation(html: str) -> str:
+    """``html`` without the templates' line breaks and indentation around block-level tags.
+
+    Such white space is never rendered, but WeasyPrint still builds, styles and lays out a
+    box for every run of it (well over a thousand in an organisation report). Preformatted
+    elements are left as they are.
+    """
+    parts = _PREFORMATTED.split(html)
+    for index in range(0, len(parts), 2):
+        parts[index] = _INDENTATION.sub(lambda found: found.group(1) or "", parts[index])
+    return "".join(parts)
 
 
 def _with_head_link(html: str, link: str) -> str:
