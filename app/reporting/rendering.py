@@ -11,13 +11,11 @@ from __future__ import annotations
 
 import atexit
 import base64
-import gc
 import logging
 import mimetypes
 import re
 import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -30,6 +28,7 @@ from flask import current_app
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
+from app.memory import gc_paused
 from app.reporting import formatting
 from app.reporting.fonts import ReportFonts, font_face_css, locate_fonts
 
@@ -40,23 +39,6 @@ logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 REPORT_NAMES = ("organization", "department", "individual")
 #: File types the HTML preview may serve from the reports folder.
 ASSET_SUFFIXES = (".css", ".svg", ".png")
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector for the duration of a render.
-
-    WeasyPrint and matplotlib allocate hundreds of thousands of objects per report; the
-    collector's repeated full passes over them took about a sixth of the render time.
-    Reference counting still frees almost everything; the rest is collected afterwards.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 class RefusedURLError(ValueError):

@@ -12,9 +12,10 @@ from flask_babel import force_locale
 from sqlalchemy import select
 
 from app.extensions import db
+from app.memory import gc_paused
 from app.models import Campaign, Department, Participant
 from app.reporting.jobs import safe_filename, worker_settings
-from app.reporting.rendering import RenderedReport, gc_paused, html_to_pdf
+from app.reporting.rendering import RenderedReport, html_to_pdf
 from app.reporting.rendering import render_html as render_template_html
 
 __all__ = [
