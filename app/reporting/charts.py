@@ -351,6 +351,25 @@ def _label_inches(labels: Sequence[str], fontsize: float) -> float:
     return columns * fontsize * 0.55 / 72
 
 
+def _legend_columns(
+    labels: Sequence[str], fontsize: float, width_in: float, most: int, handle_em: float
+) -> int:
+    """The most legend columns (up to ``most``) whose rows fit in ``width_in`` inches.
+
+    Entries fill the legend row by row (see :func:`_row_major`); each column is as wide as
+    its longest label plus the handle, the gap to the label and the spacing between columns.
+    """
+    extra_in = (handle_em + 0.8 + 1.4) * fontsize / 72
+    for columns in range(min(most, len(labels)), 1, -1):
+        widths = [
+            max(_label_inches([label], fontsize) for label in labels[column::columns])
+            for column in range(columns)
+        ]
+        if sum(widths) + columns * extra_in <= width_in:
+            return columns
+    return 1
+
+
 class _Radar:
     """A radar drawn on plain axes: polygon rings, spokes and labels placed by hand.
 
@@ -495,7 +514,9 @@ def radar_chart(
     n_axes = len(axis_labels)
     if n_axes < 3:
         raise ValueError("a radar needs at least three axes")
-    legend_rows = 1 if len(series) <= 4 else math.ceil(len(series) / 3)
+    labels = [item.legend_label for item in series]
+    columns = _legend_columns(labels, 7.5, size[0] - 0.2, 4 if len(labels) <= 4 else 3, 2.4)
+    legend_rows = math.ceil(len(labels) / max(1, columns))
     with _style(fonts):
         fig = Figure(figsize=size)
         bottom_in = 0.3 + 0.2 * legend_rows
@@ -509,7 +530,6 @@ def radar_chart(
         radar.axis_labels([wrap_label(label, label_width) for label in axis_labels], 8.5)
         handles = radar.series(series)
         if handles:
-            columns = len(handles) if len(handles) <= 4 else 3
             fig.legend(
                 handles=_row_major(handles, columns),
                 loc="lower center",
@@ -595,7 +615,8 @@ def bar_chart(
         ticklabels[highlight] = f"{ticklabels[highlight]}\n▲ {highlight_label}"
     row_h = 0.16 + 0.15 * len(bars)
     width = 6.4
-    legend_rows = math.ceil(len(series) / 4)
+    columns = _legend_columns([item.legend_label for item in series], 7.5, width - 0.2, 4, 1.6)
+    legend_rows = math.ceil(len(series) / columns)
     height = 0.95 + 0.2 * legend_rows + n_rows * row_h
     left = _label_inches(ticklabels, 8.5) + 0.15
     with _style(fonts):
@@ -643,7 +664,7 @@ def bar_chart(
             handles,
             legend_labels,
             loc="lower center",
-            ncol=min(4, len(series)),
+            ncol=columns,
             fontsize=7.5,
             bbox_to_anchor=(0.5, 0.0),
             handlelength=1.6,

@@ -80,3 +80,38 @@ def test_radar_needs_three_axes_and_a_value_per_axis() -> None:
 
 def test_svg_is_deterministic() -> None:
     assert charts.radar_chart(AXES, _roles(), SCALE) == charts.radar_chart(AXES, _roles(), SCALE)
+
+
+@pytest.mark.parametrize(
+    ("labels", "columns"),
+    [
+        (("Whole organisation", "Executive", "Middle management", "Front line"), None),
+        (("全体", "経営層", "ミドルマネジメント", "現場"), None),
+        (("全体", "経営", "中間", "現場"), 4),
+    ],
+)
+def test_radar_legend_fits_inside_the_figure(monkeypatch, labels, columns) -> None:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    legends = []
+    to_svg = charts._to_svg
+
+    def measured(fig):
+        renderer = FigureCanvasAgg(fig).get_renderer()
+        for legend in fig.legends:
+            legends.append((legend.get_window_extent(renderer), fig.bbox, legend._ncols))
+        return to_svg(fig)
+
+    monkeypatch.setattr(charts, "_to_svg", measured)
+    keys = ("executive", "middle_manager", "frontline")
+    colours = [charts.ORGANIZATION_COLOR, *(charts.role_color(k) for k in keys)]
+    series = [
+        Series(label, (3.1, 2.8, 3.3, 2.9, 2.6), colour, n=n)
+        for label, colour, n in zip(labels, colours, (500, 50, 150, 300), strict=True)
+    ]
+    charts.radar_chart(AXES, series, SCALE)
+    ((extent, figure, ncols),) = legends
+    assert extent.x0 >= figure.x0
+    assert extent.x1 <= figure.x1
+    if columns is not None:
+        assert ncols == columns  # short labels stay on one row
