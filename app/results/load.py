@@ -147,8 +147,7 @@ def _items_table(coding: _Coding) -> Iterator[Any]:
     """The questionnaire's items as a table to join answers to (by ``item_id``).
 
     Joining a 40-row table costs the database less per answer than a CASE of 40 branches
-    on the item id. PostgreSQL hashes a VALUES list; SQLite would scan one for every
-    answer, so there it is a temporary table keyed by the item id, dropped afterwards.
+    on the item id. PostgreSQL hashes a VALUES list; SQLite gets a keyed temporary table.
     """
     columns = [
         column("item_id", String),
@@ -159,20 +158,32 @@ def _items_table(coding: _Coding) -> Iterator[Any]:
     if db.session.get_bind().dialect.name != "sqlite":
         yield values(*columns, name="questionnaire_items").data(coding.items)
         return
+    with _sqlite_keyed_table("cx_questionnaire_items", columns, coding.items) as keyed:
+        yield keyed
+
+
+@contextlib.contextmanager
+def _sqlite_keyed_table(name: str, columns: list[Any], rows: list[Any]) -> Iterator[Any]:
+    """``rows`` as a temporary SQLite table keyed by its first column, dropped afterwards.
+
+    SQLite scans a VALUES list once for every row joined to it; a keyed table is one lookup.
+    Temporary tables live in SQLite's separate temporary database: no lock on the data.
+    """
+    sql_types = {String: "TEXT", Integer: "INTEGER", BigInteger: "INTEGER", Float: "REAL"}
+    definitions = [f"{c.name} {sql_types[type(c.type)]} NOT NULL" for c in columns]
+    definitions[0] += " PRIMARY KEY"
+    placeholders = ", ".join("?" for _ in columns)
     connection = db.session.connection()
-    connection.exec_driver_sql("DROP TABLE IF EXISTS temp.cx_questionnaire_items")
-    connection.exec_driver_sql(
-        "CREATE TEMP TABLE cx_questionnaire_items (item_id TEXT PRIMARY KEY,"
-        " dimension INTEGER NOT NULL, reverse INTEGER NOT NULL, weight REAL NOT NULL)"
-        " WITHOUT ROWID"
-    )
+    connection.exec_driver_sql(f"DROP TABLE IF EXISTS temp.{name}")
+    connection.exec_driver_sql(f"CREATE TEMP TABLE {name} ({', '.join(definitions)}) WITHOUT ROWID")
     try:
         connection.exec_driver_sql(
-            "INSERT INTO temp.cx_questionnaire_items VALUES (?, ?, ?, ?)", coding.items
+            f"INSERT INTO temp.{name} VALUES ({placeholders})",  # noqa: S608
+            [tuple(row) for row in rows],
         )
-        yield table("cx_questionnaire_items", *columns)
+        yield table(name, *columns)
     finally:
-        connection.exec_driver_sql("DROP TABLE IF EXISTS temp.cx_questionnaire_items")
+        connection.exec_driver_sql(f"DROP TABLE IF EXISTS temp.{name}")
 
 
 _codings: dict[tuple[str, bool], _Coding] = {}
@@ -415,9 +426,7 @@ def _flags_table(response_ids: NDArray[np.int64], packed: NDArray[np.int64]) -> 
     """The incomplete respondents and their packed flags, to join: ``None`` if there are none.
 
     Columns ``response_id`` and ``flags0``, ``flags1``... PostgreSQL joins a VALUES list by
-    hashing it. SQLite would scan such a list once per response, so there it is a temporary
-    table keyed by the response id (in SQLite's separate temporary database: no lock on the
-    data), dropped afterwards.
+    hashing it; SQLite gets a keyed temporary table.
     """
     if len(response_ids) == 0:
         yield None
@@ -435,21 +444,8 @@ def _flags_table(response_ids: NDArray[np.int64], packed: NDArray[np.int64]) -> 
             .cte("incomplete_flags")
         )
         return
-    connection = db.session.connection()
-    definition = ", ".join(f"{name} INTEGER NOT NULL" for name in names[1:])
-    placeholders = ", ".join("?" for _ in names)
-    connection.exec_driver_sql("DROP TABLE IF EXISTS temp.cx_incomplete_flags")
-    connection.exec_driver_sql(
-        f"CREATE TEMP TABLE cx_incomplete_flags (response_id INTEGER PRIMARY KEY, {definition})"
-    )
-    try:
-        connection.exec_driver_sql(
-            f"INSERT INTO temp.cx_incomplete_flags VALUES ({placeholders})",  # noqa: S608
-            [tuple(row) for row in rows],
-        )
-        yield table("cx_incomplete_flags", *columns)
-    finally:
-        connection.exec_driver_sql("DROP TABLE IF EXISTS temp.cx_incomplete_flags")
+    with _sqlite_keyed_table("cx_incomplete_flags", columns, rows) as keyed:
+        yield keyed
 
 
 def _participation(
