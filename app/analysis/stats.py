@@ -256,9 +256,18 @@ class ItemCountTable(Mapping[str, Mapping[int, int]]):
         self._row = {item: index for index, item in enumerate(self.item_ids)}
         self._rows = [tuple(row) for row in table.tolist()]
         values = np.asarray(self.points, dtype=np.float64)
-        self._n = table.sum(axis=1).tolist()
-        self._total = (table @ values).tolist()
-        self._total_sq = (table @ (values * values)).tolist()
+        n = table.sum(axis=1)
+        total = table @ values
+        total_sq = table @ (values * values)
+        self._n = n.tolist()
+        self._total = total.tolist()
+        self._total_sq = total_sq.tolist()
+        # Every item's sample variance at once, by the same steps as Moments.variance.
+        with np.errstate(divide="ignore", invalid="ignore"):
+            mean = total / n
+            raw = np.maximum((total_sq - total * mean) / (n - 1), 0.0)
+        residue = raw <= _ZERO_VARIANCE_TOLERANCE * np.maximum(1.0, mean * mean)
+        self._variance = np.where(residue, 0.0, raw).tolist()
 
     def __getitem__(self, item: str) -> Mapping[int, int]:
         return dict(zip(self.points, self._rows[self._row[item]], strict=True))
@@ -280,6 +289,20 @@ class ItemCountTable(Mapping[str, Mapping[int, int]]):
         if row is None:
             return Moments(0, 0.0, 0.0)
         return Moments(self._n[row], self._total[row], self._total_sq[row])
+
+    def agreement(
+        self, items: Sequence[str], n_scale_points: int, n: int | None = None
+    ) -> float | None:
+        """r_wg(j) of ``items``: what :func:`rwg_j_from_moments` gives for their moments."""
+        if n_scale_points < 2:
+            raise ValueError("a scale needs at least two points")
+        rows = [self._row.get(item) for item in items]
+        if n is None:
+            n = max((self._n[row] for row in rows if row is not None), default=0)
+        if n < MIN_AGREEMENT_N:
+            return None
+        variances = [self._variance[row] for row in rows if row is not None and self._n[row] >= 2]
+        return _rwg_from_variances(variances, n_scale_points)
 
 
 @functools.lru_cache(maxsize=64)

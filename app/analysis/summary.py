@@ -172,16 +172,13 @@ def _shown_summary(
     for dimension, items in (dimension_items or {}).items():
         if dimension in hidden:
             continue
+        dimension_stats = dimensions.get(dimension)
+        n = None if dimension_stats is None else dimension_stats.n
         if isinstance(table, ItemCountTable):
-            moments = [table.moments(item) for item in items]
+            agreement[dimension] = table.agreement(items, scale_max - scale_min + 1, n)
         else:
             moments = [Moments.from_counts(table.get(item, {})) for item in items]
-        dimension_stats = dimensions.get(dimension)
-        agreement[dimension] = rwg_j_from_moments(
-            moments,
-            scale_max - scale_min + 1,
-            None if dimension_stats is None else dimension_stats.n,
-        )
+            agreement[dimension] = rwg_j_from_moments(moments, scale_max - scale_min + 1, n)
     return GroupSummary(
         key=key,
         status=GroupStatus.OK,

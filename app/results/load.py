@@ -18,14 +18,17 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 from sqlalchemy import (
+    ARRAY,
     BigInteger,
     ColumnElement,
     Float,
     Integer,
     String,
+    bindparam,
     case,
     column,
     func,
+    literal_column,
     select,
     table,
     text,
@@ -101,15 +104,26 @@ def _submitted(campaign_id: int) -> list[ColumnElement[bool]]:
     return [Response.campaign_id == campaign_id, Response.status == "submitted"]
 
 
-class _Coding:
-    """How the SQL reads a questionnaire's items: dimension, reverse coding and weight.
+def _item_columns() -> list[Any]:
+    # New column objects for every table made of them: a column belongs to one table.
+    return [
+        column("item_id", String),
+        column("dimension", Integer),
+        column("reverse", Integer),
+        column("weight", Float),
+        column("code_offset", Integer),
+    ]
 
-    Only answers with a value count ("not applicable" and open text have none). The app
-    stores only values on the scale; ``strict`` also filters on the scale and on the
-    questionnaire's items, for a database written to by something else.
+
+class _Coding:
+    """How the SQL reads a questionnaire's items: position, dimension, reverse coding, weight.
+
+    Only values on the scale count ("not applicable" and open text have none; the app stores
+    no other, and one written by something else is left out), and only answers to the
+    questionnaire's scale items (the joins to its items table leave the others out).
     """
 
-    def __init__(self, questionnaire: Questionnaire, strict: bool = False) -> None:
+    def __init__(self, questionnaire: Questionnaire) -> None:
         self.questionnaire = questionnaire
         self.item_ids = [item.id for item in questionnaire.items]
         self.dimension_ids = [d.id for d in questionnaire.dimensions]
@@ -117,20 +131,42 @@ class _Coding:
         self.minimum = scale.min
         self.maximum = scale.max
         self.points = scale.max - scale.min + 1
-        self.filters: list[ColumnElement[bool]] = [Answer.value.is_not(None)]
-        if strict:
-            self.filters = [
-                Answer.value.between(scale.min, scale.max),
-                Answer.item_id.in_(self.item_ids),
-            ]
-        #: (item id, dimension index, 1 if reverse-coded, weight) of every scale item.
+        # Whole numbers of the questionnaire written into the SQL: PostgreSQL plans a
+        # prepared statement's bound range blindly, and badly.
+        self.filters: list[ColumnElement[bool]] = [
+            Answer.value.between(_number(scale.min), _number(scale.max))
+        ]
+        position = {item_id: index for index, item_id in enumerate(self.item_ids)}
+        #: (item id, dimension index, 1 if reverse-coded, weight, code offset) of every scale
+        #: item; ``code offset + value`` numbers the item's scale points from
+        #: ``position x points`` on (see :func:`_sqlite_cell_rows`).
         self.items = [
-            (item.id, index, int(item.reverse), float(item.weight))
+            (
+                item.id,
+                index,
+                int(item.reverse),
+                float(item.weight),
+                position[item.id] * self.points - self.minimum,
+            )
             for index, dimension in enumerate(questionnaire.dimensions)
             for item in dimension.items
         ]
         self.reversed = any(row[2] for row in self.items)
         self.weighted = {row[3] for row in self.items} != {1.0}
+        self._values: Any = None
+
+    def values(self, dialect: Any) -> Any:
+        """The items as a VALUES list (for PostgreSQL), built once per process.
+
+        Written as SQL text, which SQLAlchemy caches by its text: a VALUES construct is
+        compiled afresh for every statement that uses it.
+        """
+        if self._values is None:
+            listed = values(*_item_columns(), name="questionnaire_items", literal_binds=True)
+            query = select(listed.data(self.items))
+            sql = str(query.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+            self._values = text(sql).columns(*_item_columns()).subquery("questionnaire_items")
+        return self._values
 
     def value(self, items: Any) -> ColumnElement[Any]:
         """The answer's value, reverse-coded where its item (joined as ``items``) says so."""
@@ -142,40 +178,47 @@ class _Coding:
         )
 
 
+def _number(value: int) -> ColumnElement[Any]:
+    """A whole number written into the SQL text rather than bound."""
+    return literal_column(str(int(value)), Integer)
+
+
+def _is_sqlite() -> bool:
+    return bool(db.session.get_bind().dialect.name == "sqlite")
+
+
 @contextlib.contextmanager
 def _items_table(coding: _Coding) -> Iterator[Any]:
     """The questionnaire's items as a table to join answers to (by ``item_id``).
 
-    Joining a 40-row table costs the database less per answer than a CASE of 40 branches
-    on the item id. PostgreSQL hashes a VALUES list; SQLite gets a keyed temporary table.
+    Joining a small table costs the database less per answer than a CASE over the item ids.
+    PostgreSQL hashes a VALUES list; SQLite gets a keyed temporary table.
     """
-    columns = [
-        column("item_id", String),
-        column("dimension", Integer),
-        column("reverse", Integer),
-        column("weight", Float),
-    ]
-    if db.session.get_bind().dialect.name != "sqlite":
-        yield values(*columns, name="questionnaire_items").data(coding.items)
+    if not _is_sqlite():
+        yield coding.values(db.session.get_bind().dialect)
         return
-    with _sqlite_keyed_table("cx_questionnaire_items", columns, coding.items) as keyed:
+    with _sqlite_keyed_table("cx_questionnaire_items", _item_columns(), coding.items) as keyed:
         yield keyed
 
 
 @contextlib.contextmanager
-def _sqlite_keyed_table(name: str, columns: list[Any], rows: list[Any]) -> Iterator[Any]:
-    """``rows`` as a temporary SQLite table keyed by its first column, dropped afterwards.
+def _sqlite_keyed_table(
+    name: str, columns: list[Any], rows: list[Any], key_columns: int = 1
+) -> Iterator[Any]:
+    """``rows`` as a temporary SQLite table keyed by its first columns, dropped afterwards.
 
     SQLite scans a VALUES list once for every row joined to it; a keyed table is one lookup.
     Temporary tables live in SQLite's separate temporary database: no lock on the data.
     """
     sql_types = {String: "TEXT", Integer: "INTEGER", BigInteger: "INTEGER", Float: "REAL"}
     definitions = [f"{c.name} {sql_types[type(c.type)]} NOT NULL" for c in columns]
-    definitions[0] += " PRIMARY KEY"
+    key = ", ".join(c.name for c in columns[:key_columns])
     placeholders = ", ".join("?" for _ in columns)
     connection = db.session.connection()
     connection.exec_driver_sql(f"DROP TABLE IF EXISTS temp.{name}")
-    connection.exec_driver_sql(f"CREATE TEMP TABLE {name} ({', '.join(definitions)}) WITHOUT ROWID")
+    connection.exec_driver_sql(
+        f"CREATE TEMP TABLE {name} ({', '.join(definitions)}, PRIMARY KEY ({key})) WITHOUT ROWID"
+    )
     try:
         connection.exec_driver_sql(
             f"INSERT INTO temp.{name} VALUES ({placeholders})",  # noqa: S608
@@ -186,32 +229,29 @@ def _sqlite_keyed_table(name: str, columns: list[Any], rows: list[Any]) -> Itera
         connection.exec_driver_sql(f"DROP TABLE IF EXISTS temp.{name}")
 
 
-_codings: dict[tuple[str, bool], _Coding] = {}
+_codings: dict[str, _Coding] = {}
 
 
-def _coding(questionnaire: Questionnaire, strict: bool) -> _Coding:
+def _coding(questionnaire: Questionnaire) -> _Coding:
     """The questionnaire's SQL expressions, built once per process and content."""
-    key = (questionnaire.content_hash, strict)
-    coding = _codings.get(key)
+    coding = _codings.get(questionnaire.content_hash)
     if coding is None:
         if len(_codings) >= 64:
             _codings.clear()
-        coding = _codings[key] = _Coding(questionnaire, strict)
+        coding = _codings[questionnaire.content_hash] = _Coding(questionnaire)
     return coding
 
 
 def load_campaign_data(campaign: Campaign, questionnaire: Questionnaire) -> CampaignData:
     """Load the sums and counts of a campaign's submitted responses.
 
-    Two passes over the answers: per response and dimension, then per (department, role)
-    cell, item and scale point. The queries rely on the app storing only values on the scale
-    and items of the questionnaire; the second pass sees every stored value and item, and
-    should it find a value off the scale, both passes run again with the values filtered.
+    Two passes over the answers: per response (a sum and a count per dimension), then per
+    (department, role) cell, item and scale point.
     """
     if db.session.get_bind().dialect.name == "postgresql":
-        # The per-respondent sums hash some 100,000 groups for 20,000 respondents (~20 MB);
-        # with the default 4 MB of work memory PostgreSQL spills them to disk. LOCAL: for
-        # this transaction only.
+        # The per-respondent sums hash some 20,000 groups for 20,000 respondents; with the
+        # default 4 MB of work memory PostgreSQL may spill them to disk. LOCAL: for this
+        # transaction only.
         db.session.execute(text("SET LOCAL work_mem = '64MB'"))
     responses = _rows(
         select(Response.id, Response.department_id, Response.role_id)
@@ -222,16 +262,13 @@ def load_campaign_data(campaign: Campaign, questionnaire: Questionnaire) -> Camp
     response_ids = np.ascontiguousarray(table[:, 0])
     department_ids = np.ascontiguousarray(table[:, 1])
     role_ids = np.ascontiguousarray(table[:, 2])
-    loaded = None
-    for strict in (False, True):
-        coding = _coding(questionnaire, strict)
-        sums = _respondent_sums(campaign.id, coding, response_ids)
-        masks = _incomplete_masks(questionnaire, sums[2])
-        loaded = _cell_counts(campaign.id, coding, response_ids, masks, department_ids, role_ids)
-        if loaded is not None:
-            break
-    assert loaded is not None  # the strict pass never finds a value off the scale
-    cells, cell_counts, complete_counts = loaded
+    coding = _coding(questionnaire)
+    with _items_table(coding) as items:
+        sums = _respondent_sums(campaign.id, coding, items, response_ids)
+        incomplete = _incomplete_flags(questionnaire, sums[2])
+        cells, cell_counts, complete_counts = _cell_counts(
+            campaign.id, coding, items, response_ids, incomplete, department_ids, role_ids
+        )
     invitations, imported = _participation(campaign.id)
     return CampaignData(
         response_ids=response_ids,
@@ -251,8 +288,22 @@ def load_campaign_data(campaign: Campaign, questionnaire: Questionnaire) -> Camp
     )
 
 
+def _listed(
+    found: NDArray[np.int64], listed: NDArray[np.int64]
+) -> tuple[NDArray[np.int64], NDArray[np.bool_]]:
+    """Positions of ``found`` values in the sorted ``listed`` ones, and which are listed.
+
+    A response submitted between two of the loading queries is not in the list the first
+    one made; its rows are left out rather than given to another respondent or cell.
+    """
+    positions = np.searchsorted(listed, found)
+    inside = positions < len(listed)
+    inside[inside] = listed[positions[inside]] == found[inside]
+    return np.where(inside, positions, 0), inside
+
+
 def _respondent_sums(
-    campaign_id: int, coding: _Coding, response_ids: NDArray[np.int64]
+    campaign_id: int, coding: _Coding, items: Any, response_ids: NDArray[np.int64]
 ) -> tuple[
     dict[str, NDArray[np.float64]],
     dict[str, NDArray[np.float64]],
@@ -261,23 +312,31 @@ def _respondent_sums(
 ]:
     """Per response and dimension: weighted sum, sum of weights, answers, plain sum.
 
+    One row per response, each dimension's sums in filtered aggregates: grouped by the
+    response alone, SQLite reads the answers in that order already and sorts nothing.
     Unweighted questionnaires need only the plain sum and the number of answers: the weighted
     sum is the plain one and the sum of weights the number of answers.
     """
-    with _items_table(coding) as items:
-        value = coding.value(items)
-        columns: list[ColumnElement[Any]] = [func.sum(value), func.count(Answer.value)]
+    n_dimensions = len(coding.dimension_ids)
+    value = coding.value(items)
+    columns: list[ColumnElement[Any]] = []
+    for index in range(n_dimensions):
+        inside = items.c.dimension == _number(index)
+        columns += [func.sum(value).filter(inside), func.count().filter(inside)]
         if coding.weighted:
-            columns += [func.sum(items.c.weight * value), func.sum(items.c.weight)]
-        query = (
-            select(Answer.response_id, items.c.dimension, *columns)
-            .select_from(Response)
-            .join(Answer, Answer.response_id == Response.id)
-            .join(items, items.c.item_id == Answer.item_id)
-            .where(*_submitted(campaign_id), *coding.filters)
-            .group_by(Answer.response_id, items.c.dimension)
-        )
-        rows = _rows(query)
+            columns += [
+                func.sum(items.c.weight * value).filter(inside),
+                func.sum(items.c.weight).filter(inside),
+            ]
+    query = (
+        select(Response.id, *columns)
+        .select_from(Response)
+        .join(Answer, Answer.response_id == Response.id)
+        .join(items, items.c.item_id == Answer.item_id)
+        .where(*_submitted(campaign_id), *coding.filters)
+        .group_by(Response.id)
+    )
+    rows = _rows(query)
     n = len(response_ids)
     dimensions = coding.dimension_ids
     plain = {d: np.zeros(n) for d in dimensions}
@@ -285,72 +344,72 @@ def _respondent_sums(
     weighted = {d: np.zeros(n) for d in dimensions}
     weights = {d: np.zeros(n) for d in dimensions}
     if rows:
-        width = len(rows[0])
-        # Every group has at least one value, so no sum is NULL.
-        found = np.array(rows, dtype=np.float64).reshape(-1, width)
-        positions = np.searchsorted(response_ids, found[:, 0].astype(np.int64))
-        dimension_of = found[:, 1].astype(np.int64)
+        # A dimension without answers sums to NULL: NaN here, zero below.
+        found = np.array(rows, dtype=np.float64).reshape(len(rows), -1)
+        at, inside = _listed(found[:, 0].astype(np.int64), response_ids)
+        at, found = at[inside], np.nan_to_num(found[inside])
+        stride = 4 if coding.weighted else 2
         for index, dimension_id in enumerate(dimensions):
-            selected = dimension_of == index
-            at = positions[selected]
-            plain[dimension_id][at] = found[selected, 2]
-            answered[dimension_id][at] = found[selected, 3].astype(np.int64)
-            weighted[dimension_id][at] = found[selected, 4 if coding.weighted else 2]
-            weights[dimension_id][at] = found[selected, 5 if coding.weighted else 3]
+            first = 1 + index * stride
+            plain[dimension_id][at] = found[:, first]
+            answered[dimension_id][at] = found[:, first + 1].astype(np.int64)
+            weighted[dimension_id][at] = found[:, first + 2 if coding.weighted else first]
+            weights[dimension_id][at] = found[:, first + 3 if coding.weighted else first + 1]
     return weighted, weights, answered, plain
 
 
-def _incomplete_masks(
+def _incomplete_flags(
     questionnaire: Questionnaire, answered: dict[str, NDArray[np.int64]]
-) -> NDArray[np.int64]:
-    """Per respondent, a bit per dimension they answered some but not all items of."""
-    masks = np.zeros(len(next(iter(answered.values()), [])), dtype=np.int64)
-    for index, dimension in enumerate(questionnaire.dimensions):
-        count = answered[dimension.id]
-        masks |= ((count > 0) & (count < len(dimension.items))).astype(np.int64) << index
-    return masks
+) -> list[NDArray[np.bool_]]:
+    """Per dimension, which respondents answered some but not all of its items."""
+    return [
+        (answered[dimension.id] > 0) & (answered[dimension.id] < len(dimension.items))
+        for dimension in questionnaire.dimensions
+    ]
 
 
 def _packed_flags(
-    masks: NDArray[np.int64], n_dimensions: int
+    flags: NDArray[np.bool_],
 ) -> tuple[int, list[list[int]], NDArray[np.int64]]:
     """Each respondent's incomplete-dimension flags packed into a few summable integers.
 
-    Dimension d's flag sits in a field of ``width`` bits of one of the integers; summing the
-    integers of any set of respondents sums every field separately, because no field can
-    count beyond the number of respondents (``width`` is that number's bit length) and the
-    fields of an integer fill at most 63 bits. Returns the width, the dimensions of each
-    integer, and the integers (respondents x integers).
+    ``flags`` is respondents x dimensions. Dimension d's flag sits in a field of ``width``
+    bits of one of the integers; summing the integers of any set of respondents sums every
+    field separately, because no field can count beyond the number of respondents
+    (``width`` is that number's bit length) and the fields of an integer fill at most 63
+    bits. Returns the width, the dimensions of each integer, and the integers (respondents x
+    integers).
     """
-    width = max(1, len(masks).bit_length())
+    n_respondents, n_dimensions = flags.shape
+    width = max(1, n_respondents.bit_length())
     per_column = max(1, 63 // width)
     groups = [
         list(range(start, min(start + per_column, n_dimensions)))
         for start in range(0, n_dimensions, per_column)
     ]
-    packed = np.zeros((len(masks), len(groups)), dtype=np.int64)
+    packed = np.zeros((n_respondents, len(groups)), dtype=np.int64)
     for column_index, dimensions in enumerate(groups):
         for position, dimension in enumerate(dimensions):
-            packed[:, column_index] |= ((masks >> dimension) & 1) << (position * width)
+            packed[:, column_index] |= flags[:, dimension].astype(np.int64) << (position * width)
     return width, groups, packed
 
 
 def _cell_counts(
     campaign_id: int,
     coding: _Coding,
+    items_table: Any,
     response_ids: NDArray[np.int64],
-    masks: NDArray[np.int64],
+    incomplete: list[NDArray[np.bool_]],
     department_ids: NDArray[np.int64],
     role_ids: NDArray[np.int64],
-) -> tuple[list[tuple[int, int]], NDArray[np.int64], NDArray[np.int64]] | None:
+) -> tuple[list[tuple[int, int]], NDArray[np.int64], NDArray[np.int64]]:
     """Answer counts per (department, role) cell, item and scale point, from one GROUP BY.
 
     Returns the cells (the department and role pairs of the submitted responses, ascending),
     ``counts[cell, item, point]`` and ``complete[item, point]``, the answers of the
     respondents who answered every item of the item's dimension (what Cronbach's alpha is
     computed from). Items are in questionnaire order, points from the scale's lowest; "not
-    applicable" is not counted. ``None`` when a value off the scale was found and the coding
-    does not filter them.
+    applicable" is not counted.
 
     The incomplete respondents come from the same GROUP BY: a small table of them, joined
     once per response, carries their flags packed into summable integers
@@ -358,92 +417,159 @@ def _cell_counts(
     respondents who left that dimension incomplete, at the price of an integer sum per answer.
     """
     n_items = len(coding.item_ids)
-    n_dimensions = len(coding.dimension_ids)
-    empty = np.zeros((0, n_items, coding.points), dtype=np.int64)
+    counts = np.zeros((0, n_items, coding.points), dtype=np.int64)
+    partial = np.zeros((n_items, coding.points), dtype=np.int64)
     if len(department_ids) == 0:
-        return [], empty, np.zeros((n_items, coding.points), dtype=np.int64)
+        return [], counts, partial
     keys = np.unique(np.stack([department_ids, role_ids], axis=1), axis=0)
     cells = [(int(department), int(role)) for department, role in keys.tolist()]
-    incomplete = np.nonzero(masks)[0]
-    width, groups, packed = _packed_flags(masks[incomplete], n_dimensions)
-    with _flags_table(response_ids[incomplete], packed) as listed:
-        query = select(
-            Response.department_id, Response.role_id, Answer.item_id, Answer.value, func.count()
-        )
-        if listed is not None:
-            # NULL for the respondents not listed, which SUM leaves out.
-            query = query.add_columns(
-                *(func.sum(listed.c[f"flags{index}"]) for index in range(len(groups)))
-            ).outerjoin(listed, listed.c.response_id == Response.id)
-        query = (
-            query.join(Answer, Answer.response_id == Response.id)
-            .where(*_submitted(campaign_id), *coding.filters)
-            # Grouped by the item's id as stored (no expression to evaluate per answer); the
-            # few thousand rows are placed into the arrays by position afterwards.
-            .group_by(Response.department_id, Response.role_id, Answer.item_id, Answer.value)
-        )
-        rows = _rows(query)
+    flags = np.stack(incomplete, axis=1) if incomplete else np.zeros((len(response_ids), 0), bool)
+    listed = np.nonzero(flags.any(axis=1))[0]
+    width, groups, packed = _packed_flags(flags[listed])
+    with _flags_table(response_ids[listed], packed) as flagged:
+        # Zero rather than NULL where a group holds none of the listed respondents.
+        sums = [] if flagged is None else [func.coalesce(func.sum(c), 0) for c in flagged.c[1:]]
+        if _is_sqlite():
+            rows = _sqlite_cell_rows(campaign_id, coding, items_table, keys, flagged, sums)
+        else:
+            rows = _cell_rows(campaign_id, coding, flagged, sums)
     counts = np.zeros((len(cells), n_items, coding.points), dtype=np.int64)
-    partial = np.zeros((n_items, coding.points), dtype=np.int64)
     if not rows:
-        return cells, counts, counts.sum(axis=0) - partial
+        return cells, counts, partial
     columns = list(zip(*rows, strict=True))
-    item_at = {item_id: index for index, item_id in enumerate(coding.item_ids)}
-    items = np.array([item_at.get(item_id, -1) for item_id in columns[2]], dtype=np.int64)
-    known = items >= 0  # the others are not scale items of the questionnaire
-    points = np.array(columns[3], dtype=np.int64)[known] - coding.minimum
-    if np.any((points < 0) | (points >= coding.points)):
-        return None
-    items = items[known]
-    # Cells by their position among the sorted (department, role) pairs.
-    base = int(keys[:, 1].max()) + 1
-    codes = np.array(columns[0], dtype=np.int64)[known] * base
-    codes += np.array(columns[1], dtype=np.int64)[known]
-    at = np.searchsorted(keys[:, 0] * base + keys[:, 1], codes)
-    counts[at, items, points] = np.array(columns[4], dtype=np.int64)[known]
-    if listed is not None:
+    if _is_sqlite():
+        codes = np.array(columns[0], dtype=np.int64)
+        at = codes // (n_items * coding.points)
+        items = codes // coding.points % n_items
+        points = codes % coding.points
+        known = np.ones(len(rows), dtype=bool)
+        columns = columns[1:]
+    else:
+        item_at = {item_id: index for index, item_id in enumerate(coding.item_ids)}
+        items = np.array([item_at.get(item_id, -1) for item_id in columns[2]], dtype=np.int64)
+        points = np.array(columns[3], dtype=np.int64) - coding.minimum
+        base = int(keys[:, 1].max()) + 1
+        found = np.array(columns[0], dtype=np.int64) * base + np.array(columns[1], dtype=np.int64)
+        at, known = _listed(found, keys[:, 0] * base + keys[:, 1])
+        # The items table is not joined here: answers to other items are left out now.
+        known &= items >= 0
+        columns = columns[4:]
+    at, items, points = at[known], items[known], points[known]
+    counts[at, items, points] = np.array(columns[0], dtype=np.int64)[known]
+    if flagged is not None:
         # Each item's dimension flag: which summed integer holds it, and at which bit.
         column_of = np.zeros(n_items, dtype=np.int64)
         shift_of = np.zeros(n_items, dtype=np.int64)
+        item_at = {item_id: index for index, item_id in enumerate(coding.item_ids)}
         for index, dimension in enumerate(coding.questionnaire.dimensions):
             column_index = next(c for c, group in enumerate(groups) if index in group)
             for item in dimension.items:
                 column_of[item_at[item.id]] = column_index
                 shift_of[item_at[item.id]] = groups[column_index].index(index) * width
-        sums = np.array(
-            [[int(value or 0) for value in columns[5 + c]] for c in range(len(groups))],
-            dtype=np.int64,
-        )[:, known]
-        flagged = (sums[column_of[items], np.arange(len(items))] >> shift_of[items]) & (
-            (1 << width) - 1
-        )
-        np.add.at(partial, (items, points), flagged)
+        summed = np.array(columns[1:], dtype=np.int64).reshape(len(groups), -1)[:, known]
+        field = summed[column_of[items], np.arange(len(items))] >> shift_of[items]
+        np.add.at(partial, (items, points), field & ((1 << width) - 1))
     return cells, counts, counts.sum(axis=0) - partial
+
+
+def _sqlite_cell_rows(
+    campaign_id: int,
+    coding: _Coding,
+    items: Any,
+    keys: NDArray[np.int64],
+    flagged: Any,
+    sums: list[Any],
+) -> list[tuple[Any, ...]]:
+    """SQLite: ``(code, count, flag sums...)`` with ``code = (cell x items + item) x points +
+    point``.
+
+    SQLite groups by sorting every answer by the group's key; sorting on one integer costs
+    it far less than on a department, a role, an item id and a value. The cells are a keyed
+    temporary table numbering each (department, role) pair.
+    """
+    stride = len(coding.item_ids) * coding.points
+    cell_columns = [
+        column("department_id", BigInteger),
+        column("role_id", BigInteger),
+        column("base", BigInteger),
+    ]
+    rows = [(d, r, index * stride) for index, (d, r) in enumerate(keys.tolist())]
+    with _sqlite_keyed_table("cx_cells", cell_columns, rows, key_columns=2) as cells:
+        code = (cells.c.base + items.c.code_offset + Answer.value).label("code")
+        query = (
+            select(code, func.count(), *sums)
+            .select_from(Response)
+            .join(
+                cells,
+                (cells.c.department_id == Response.department_id)
+                & (cells.c.role_id == Response.role_id),
+            )
+        )
+        if flagged is not None:
+            query = query.outerjoin(flagged, flagged.c.response_id == Response.id)
+        query = (
+            query.join(Answer, Answer.response_id == Response.id)
+            .join(items, items.c.item_id == Answer.item_id)
+            .where(*_submitted(campaign_id), *coding.filters)
+            .group_by(code)
+        )
+        return _rows(query)
+
+
+def _cell_rows(
+    campaign_id: int, coding: _Coding, flagged: Any, sums: list[Any]
+) -> list[tuple[Any, ...]]:
+    """PostgreSQL: ``(department, role, item id, value, count, flag sums...)``.
+
+    PostgreSQL hashes the groups, so the item's id as stored serves as the key and the
+    items table need not be joined; the rows are placed into the arrays by position.
+    """
+    query = select(
+        Response.department_id,
+        Response.role_id,
+        Answer.item_id,
+        Answer.value,
+        func.count(),
+        *sums,
+    ).select_from(Response)
+    if flagged is not None:
+        # NULL for the respondents not listed, which SUM leaves out.
+        query = query.outerjoin(flagged, flagged.c.response_id == Response.id)
+    query = (
+        query.join(Answer, Answer.response_id == Response.id)
+        .where(*_submitted(campaign_id), *coding.filters)
+        .group_by(Response.department_id, Response.role_id, Answer.item_id, Answer.value)
+    )
+    return _rows(query)
 
 
 @contextlib.contextmanager
 def _flags_table(response_ids: NDArray[np.int64], packed: NDArray[np.int64]) -> Iterator[Any]:
     """The incomplete respondents and their packed flags, to join: ``None`` if there are none.
 
-    Columns ``response_id`` and ``flags0``, ``flags1``... PostgreSQL joins a VALUES list by
-    hashing it; SQLite gets a keyed temporary table.
+    Columns ``response_id`` and ``flags0``, ``flags1``... PostgreSQL unnests one array
+    parameter per column (the statement's text stays the same, so it is prepared once) and
+    hashes the rows; SQLite gets a keyed temporary table.
     """
     if len(response_ids) == 0:
         yield None
         return
     names = ["response_id"] + [f"flags{index}" for index in range(packed.shape[1])]
     columns = [column(name, BigInteger) for name in names]
-    rows = np.column_stack([response_ids, packed]).tolist()
-    if db.session.get_bind().dialect.name != "sqlite":
-        # Whole numbers computed here, written into the SQL text: a VALUES list of thousands
-        # of rows costs far more as bind parameters.
-        listed = ", ".join("(" + ", ".join(str(int(v)) for v in row) + ")" for row in rows)
+    if not _is_sqlite():
+        arrays = [response_ids, *packed.T]
         yield (
-            text(f"SELECT * FROM (VALUES {listed}) AS listed ({', '.join(names)})")  # noqa: S608
-            .columns(*columns)
-            .cte("incomplete_flags")
+            func.unnest(
+                *(
+                    bindparam(name, array.tolist(), type_=ARRAY(BigInteger))
+                    for name, array in zip(names, arrays, strict=True)
+                )
+            )
+            .table_valued(*columns)
+            .render_derived(name="incomplete_flags")
         )
         return
+    rows = np.column_stack([response_ids, packed]).tolist()
     with _sqlite_keyed_table("cx_incomplete_flags", columns, rows) as keyed:
         yield keyed
 

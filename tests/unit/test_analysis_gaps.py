@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import json
 import math
@@ -33,6 +34,7 @@ from app.analysis import (
     trends,
     welch_test,
 )
+from app.analysis.gaps import adjust_family
 
 PROPERTY = settings(max_examples=60, deadline=None, database=None)
 ROLES = ["executive", "middle_manager", "frontline"]
@@ -140,6 +142,25 @@ def test_role_gaps_directions_and_family_adjustment() -> None:
         json.dumps(gap.to_dict(), allow_nan=False)
     reference = scipy_stats.ttest_ind([4.0, 4.5, 5.0, 4.5], [2.0, 2.5, 3.0, 2.0], equal_var=False)
     assert top.p_value == pytest.approx(reference.pvalue)
+
+
+def test_family_adjustment_matches_dataclass_replace() -> None:
+    result = summaries(
+        {
+            "executive": {"d1": [4.0, 4.5, 5.0, 4.5], "d2": [2.0, 2.5, 2.0, 2.5]},
+            "frontline": {"d1": [2.0, 2.5, 3.0, 2.0], "d2": [3.5, 4.0, 3.5, 4.0]},
+        }
+    )
+    raw = role_gaps(result, ROLES, adjust=False)
+    adjusted = adjust_family(raw + raw)
+    expected = holm_adjust([g.p_value for g in raw + raw])
+    for gap, after, p in zip(raw + raw, adjusted, expected, strict=True):
+        significant = p is not None and p < 0.05
+        assert after == dataclasses.replace(gap, p_adjusted=p, significant=significant)
+        assert type(after) is type(gap)
+        assert after.to_dict()["p_adjusted"] == p
+    # The originals are left as they were.
+    assert [g.p_adjusted for g in raw] == [g.p_value for g in raw]
 
 
 def test_role_gaps_leave_out_suppressed_roles() -> None:

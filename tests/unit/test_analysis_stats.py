@@ -380,6 +380,15 @@ def test_item_count_table_reads_like_its_counts(scale_min, points, rows) -> None
         assert found.total == pytest.approx(expected.total)
         assert found.total_sq == pytest.approx(expected.total_sq)
     assert table.moments("absent") == Moments(0, 0.0, 0.0)
+    # The table's agreement index is the one of its items' moments, absent items included.
+    for n in (None, 2, 3, 40):
+        for chosen in (items, items[:3], [*items[:2], "absent"]):
+            expected_rwg = rwg_j_from_moments([table.moments(i) for i in chosen], points, n)
+            found_rwg = table.agreement(chosen, points, n)
+            if expected_rwg is None:
+                assert found_rwg is None
+            else:
+                assert found_rwg == pytest.approx(expected_rwg, abs=1e-12)
 
 
 def test_item_count_table_refuses_negative_counts() -> None:

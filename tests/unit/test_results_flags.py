@@ -33,7 +33,8 @@ def test_sums_of_packed_flags_count_each_dimension_separately(case) -> None:
         listed = np.full(population, masks[0], dtype=np.int64)
     else:
         listed = np.array(masks, dtype=np.int64)
-    width, groups, packed = _packed_flags(listed, n_dimensions)
+    flags = (listed[:, None] >> np.arange(n_dimensions)) & 1 == 1
+    width, groups, packed = _packed_flags(flags)
     assert sorted(d for group in groups for d in group) == list(range(n_dimensions))
     assert all(len(group) * width <= 63 for group in groups)
     # Sums as the database makes them: of Python integers, checked to fit a signed 64 bits.
