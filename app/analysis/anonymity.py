@@ -139,10 +139,52 @@ def partition_statuses(
     departments, where one cell belongs to several families; it generalises
     :func:`suppression_statuses`, which looks at one breakdown only.
     """
+    return partition_statuses_many(
+        {None: counts}, families, threshold, hidden={None: hidden}, never_shown=never_shown
+    )[None]
+
+
+def partition_statuses_many(
+    counts: Mapping[Hashable, Mapping[Hashable, int]],
+    families: Iterable[Family],
+    threshold: int,
+    *,
+    hidden: Mapping[Hashable, Collection[Hashable]] | None = None,
+    never_shown: Collection[Hashable] = (),
+) -> dict[Hashable, dict[Hashable, GroupStatus]]:
+    """:func:`partition_statuses` for several counts of the same cells at once.
+
+    ``counts[name]`` are the cells' counts for one figure (a dimension's scores, an item's
+    answers...), ``hidden[name]`` the cells already suppressed for it; the families are
+    checked once.
+    """
     _check_threshold(threshold)
-    order = {key: index for index, key in enumerate(counts)}
-    forced = set(hidden)
     pseudo = set(never_shown)
+    checked = [family for family in families if family.parent is not None]
+    known: set[Hashable] | None = None
+    found: dict[Hashable, dict[Hashable, GroupStatus]] = {}
+    for name, cell_counts in counts.items():
+        if known is None or cell_counts.keys() != known:
+            for family in checked:
+                unknown = [
+                    key for key in (family.parent, *family.members) if key not in cell_counts
+                ]
+                if unknown:
+                    raise ValueError(f"family refers to cells without a count: {unknown!r}")
+            known = set(cell_counts)
+        forced = set((hidden or {}).get(name, ()))
+        found[name] = _partition(cell_counts, checked, threshold, forced, pseudo)
+    return found
+
+
+def _partition(
+    counts: Mapping[Hashable, int],
+    checked: list[Family],
+    threshold: int,
+    forced: set[Hashable],
+    pseudo: set[Hashable],
+) -> dict[Hashable, GroupStatus]:
+    order = {key: index for index, key in enumerate(counts)}
     statuses: dict[Hashable, GroupStatus] = {}
     for key, n in counts.items():
         if n < 0:
@@ -153,11 +195,6 @@ def partition_statuses(
             statuses[key] = GroupStatus.SUPPRESSED
         else:
             statuses[key] = GroupStatus.OK
-    checked = [family for family in families if family.parent is not None]
-    for family in checked:
-        unknown = [key for key in (family.parent, *family.members) if key not in counts]
-        if unknown:
-            raise ValueError(f"family refers to cells without a count: {unknown!r}")
 
     def exposed(family: Family) -> bool:
         suppressed = [key for key in family.members if statuses[key] is GroupStatus.SUPPRESSED]

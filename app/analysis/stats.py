@@ -191,6 +191,60 @@ def describe(
     )
 
 
+def describe_groups(
+    values: ArrayLike, members: ArrayLike, confidence: float = CONFIDENCE_LEVEL
+) -> list[GroupStats]:
+    """:func:`describe` of many groups of the same respondents at once.
+
+    ``values`` holds every respondent's score (NaN for missing); ``members`` is groups x
+    respondents, true where a respondent belongs to a group (groups may overlap). Gives what
+    :func:`describe` gives for each group's scores, up to the rounding of the sums, which
+    add the same values in another order; the work grows with the memberships, not with
+    groups x respondents.
+    """
+    scores = np.asarray(values, dtype=np.float64).ravel()
+    inside = np.asarray(members, dtype=bool)
+    if inside.ndim != 2 or inside.shape[1] != scores.size:
+        raise ValueError("members must be groups x respondents")
+    order = np.argsort(scores, kind="stable")  # NaN last
+    ordered = scores[order]
+    # Each group's scores as (group, position) pairs, by group and then ascending score.
+    group_of, position = np.nonzero(inside[:, order] & ~np.isnan(ordered))
+    chosen = ordered[position]
+    n_groups = inside.shape[0]
+    counts = np.bincount(group_of, minlength=n_groups)
+    totals = np.bincount(group_of, weights=chosen, minlength=n_groups)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        means = totals / counts
+        deviations = chosen - means[group_of]
+        squares = np.bincount(group_of, weights=deviations * deviations, minlength=n_groups)
+        variances = squares / (counts - 1)
+    starts = np.cumsum(counts) - counts
+    low = np.minimum(starts + (counts - 1) // 2, max(len(chosen) - 1, 0))
+    high = np.minimum(starts + counts // 2, max(len(chosen) - 1, 0))
+    medians = (chosen[low] + chosen[high]) / 2 if len(chosen) else np.zeros(n_groups)
+    found = []
+    for n, mean, variance, median in zip(
+        counts.tolist(), means.tolist(), variances.tolist(), medians.tolist(), strict=True
+    ):
+        if n == 0:
+            found.append(GroupStats(0, None, None, None, None, None))
+            continue
+        sd = math.sqrt(_clean_variance(variance, mean)) if n >= 2 else None
+        ci = mean_ci(n, mean, sd, confidence)
+        found.append(
+            GroupStats(
+                n=n,
+                mean=mean,
+                sd=sd,
+                median=median,
+                ci_low=None if ci is None else ci[0],
+                ci_high=None if ci is None else ci[1],
+            )
+        )
+    return found
+
+
 def maturity_level(score: float | None, scale_min: int, scale_max: int) -> int | None:
     """Return the maturity level of a score: rounded half up, clamped into the scale.
 

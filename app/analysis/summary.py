@@ -32,15 +32,17 @@ class GroupInput:
     """What the caller knows about one group, before anonymity is applied.
 
     ``n_submitted`` is the number of submitted responses, which decides suppression.
-    ``scores`` maps each dimension (or pseudo-dimension such as an overall score) either to the
-    group's respondent scores (NaN for missing) or to their :class:`Moments` when only sums
-    are available. ``item_counts`` maps each item to ``{scale point: number of answers}`` as
-    given (not reverse coded, so the distribution matches the question's wording); an
+    ``scores`` maps each dimension (or pseudo-dimension such as an overall score) to the
+    group's respondent scores (NaN for missing), to their :class:`Moments` when only sums
+    are available, or to their :class:`GroupStats` when described already (by
+    :func:`~app.analysis.stats.describe_groups`, for many groups at once). ``item_counts``
+    maps each item to ``{scale point: number of answers}`` as given (not reverse coded, so
+    the distribution matches the question's wording); an
     :class:`~app.analysis.stats.ItemCountTable` serves large groups of items faster.
     """
 
     n_submitted: int
-    scores: Mapping[str, ArrayLike | Moments] = field(default_factory=dict)
+    scores: Mapping[str, ArrayLike | Moments | GroupStats] = field(default_factory=dict)
     item_counts: Mapping[str, Mapping[int, int]] = field(default_factory=dict)
 
 
@@ -139,6 +141,14 @@ def summarise_with_statuses(
     return summaries
 
 
+def _described(values: ArrayLike | Moments | GroupStats, confidence: float) -> GroupStats:
+    if isinstance(values, GroupStats):
+        return values
+    if isinstance(values, Moments):
+        return describe_moments(values, confidence)
+    return describe(values, confidence)
+
+
 def _shown_summary(
     key: str,
     group: GroupInput,
@@ -151,11 +161,7 @@ def _shown_summary(
     # Hidden items still count towards a shown dimension's agreement index: it reveals no
     # item's distribution, and leaving them out would change the index.
     dimensions = {
-        dimension: (
-            describe_moments(values, confidence)
-            if isinstance(values, Moments)
-            else describe(values, confidence)
-        )
+        dimension: _described(values, confidence)
         for dimension, values in group.scores.items()
         if dimension not in hidden
     }

@@ -29,6 +29,7 @@ from app.analysis import (
     capability_balance,
     cronbach_alpha_from_sums,
     department_gaps,
+    describe_groups,
     dimension_scores_from_sums,
     maturity_level,
     overall_scores_by_kind,
@@ -38,7 +39,7 @@ from app.analysis import (
     target_gaps,
     trends,
 )
-from app.analysis.anonymity import Family, partition_statuses
+from app.analysis.anonymity import Family, partition_statuses, partition_statuses_many
 from app.analysis.findings import DimensionFact, Facts, GapFact, RuleSet, TrendFact
 from app.analysis.gaps import adjust_family
 from app.analysis.recommendations import RecommendationCatalogue
@@ -339,13 +340,16 @@ class _CellCounts:
         self.cells = list(data.cells)
         self.counts = data.cell_counts
 
-    def for_group(self, group: _Group) -> NDArray[np.int64]:
-        """Items x points counts of the cells inside a group."""
-        if not self.cells:
-            return np.zeros((len(self.item_ids), len(self.points)), np.int64)
-        departments, roles = group.departments, group.roles
-        selected = [c for c, (d, r) in enumerate(self.cells) if d in departments and r in roles]
-        return self.counts[selected].sum(axis=0)
+    def for_groups(self, groups: Sequence[_Group]) -> NDArray[np.int64]:
+        """Groups x items x points: the counts of the cells inside each group, at once."""
+        shape = (len(groups), len(self.item_ids), len(self.points))
+        if not self.cells or not groups:
+            return np.zeros(shape, np.int64)
+        inside = np.array(
+            [[d in g.departments and r in g.roles for d, r in self.cells] for g in groups],
+            dtype=np.int64,
+        )
+        return (inside @ self.counts.reshape(len(self.cells), -1)).reshape(shape)
 
     def as_table(self, totals: NDArray[np.int64]) -> ItemCountTable:
         return ItemCountTable(self.item_ids, self.points[0], self.points[-1], totals)
@@ -371,12 +375,13 @@ def _decide_statuses(
         for key, status in groups.items()
         if status is not GroupStatus.OK and not structure.groups[key].pseudo
     ]
-    cells = {
-        cell: partition_statuses(
-            counts, structure.families, threshold, hidden=not_shown, never_shown=pseudo
-        )
-        for cell, counts in cell_counts.items()
-    }
+    cells = partition_statuses_many(
+        cell_counts,
+        structure.families,
+        threshold,
+        hidden=dict.fromkeys(cell_counts, not_shown),
+        never_shown=pseudo,
+    )
     return _Statuses(groups, cells)
 
 
@@ -788,33 +793,43 @@ def compute_results(
 
     structure = build_structure(data, labels)
     item_ids = [item.id for item in questionnaire.items]
-    submitted = {key: int(group.mask.sum()) for key, group in structure.groups.items()}
+    keys = list(structure.groups)
+    groups = list(structure.groups.values())
+    # Groups x respondents: who belongs where; every count below is one product with it
+    # (of floats, which BLAS multiplies; the counts are exact far beyond any campaign).
+    members = np.stack([group.mask for group in groups]).astype(np.float64)
+    submitted = dict(zip(keys, members.sum(axis=1).astype(np.int64).tolist(), strict=True))
     answer_counts = _CellCounts(data, questionnaire)
-    group_counts = {key: answer_counts.for_group(group) for key, group in structure.groups.items()}
-    item_counts = {key: answer_counts.as_table(totals) for key, totals in group_counts.items()}
-    cell_counts: dict[str, dict[str, int]] = {}
-    for name, values in respondent_scores.items():
-        present = ~np.isnan(values)
-        cell_counts[name] = {
-            key: int(np.count_nonzero(present & group.mask))
-            for key, group in structure.groups.items()
-        }
-    answers_per_item = {key: totals.sum(axis=1).tolist() for key, totals in group_counts.items()}
-    for i, item in enumerate(item_ids):
-        cell_counts[item] = {key: numbers[i] for key, numbers in answers_per_item.items()}
+    group_totals = answer_counts.for_groups(groups)
+    item_counts = {
+        key: answer_counts.as_table(totals) for key, totals in zip(keys, group_totals, strict=True)
+    }
+    names = list(respondent_scores)
+    scored = np.stack([~np.isnan(respondent_scores[name]) for name in names]).astype(np.float64)
+    per_name = np.rint(scored @ members.T).astype(np.int64).tolist()
+    cell_counts: dict[str, dict[str, int]] = {
+        name: dict(zip(keys, counts, strict=True))
+        for name, counts in zip(names, per_name, strict=True)
+    }
+    answers_per_item = group_totals.sum(axis=2).T.tolist()  # items x groups
+    for item, numbers in zip(item_ids, answers_per_item, strict=True):
+        cell_counts[item] = dict(zip(keys, numbers, strict=True))
     statuses = _decide_statuses(structure, threshold, submitted, cell_counts)
 
     dimension_items = {d.id: [item.id for item in d.items] for d in dimensions}
     summaries: dict[str, dict[str, GroupSummary]] = {}
     results_by_breakdown: dict[str, list[GroupResult]] = {}
+    shown_keys = [key for keys in structure.breakdowns.values() for key in keys]
+    shown_members = np.stack([structure.groups[key].mask for key in shown_keys])
+    described = {
+        name: dict(zip(shown_keys, describe_groups(values, shown_members), strict=True))
+        for name, values in respondent_scores.items()
+    }
     for breakdown, keys in structure.breakdowns.items():
         inputs = {
             key: GroupInput(
                 submitted[key],
-                {
-                    name: values[structure.groups[key].mask]
-                    for name, values in respondent_scores.items()
-                },
+                {name: by_group[key] for name, by_group in described.items()},
                 item_counts[key],
             )
             for key in keys

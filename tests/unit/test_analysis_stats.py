@@ -21,6 +21,7 @@ from app.analysis import (
     cronbach_alpha,
     cronbach_alpha_from_sums,
     describe,
+    describe_groups,
     describe_moments,
     distribution_from_counts,
     item_distribution,
@@ -69,6 +70,54 @@ def test_describe_small_and_empty_groups() -> None:
     constant = describe([3.0, 3.0, 3.0])
     assert constant.sd == 0.0
     assert (constant.ci_low, constant.ci_high) == (3.0, 3.0)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(
+        st.one_of(st.just(NAN), st.integers(min_value=1, max_value=5).map(float), st.floats(1, 5)),
+        max_size=40,
+    ),
+    st.lists(st.lists(st.booleans(), min_size=40, max_size=40), max_size=6),
+)
+def test_describe_groups_matches_describing_each_group(values, rows) -> None:
+    scores = np.array(values, dtype=np.float64)
+    members = np.array([row[: len(values)] for row in rows], dtype=bool).reshape(
+        len(rows), len(values)
+    )
+    found = describe_groups(scores, members)
+    assert len(found) == len(members)
+    for row, stats in zip(members, found, strict=True):
+        expected = describe(scores[row])
+        assert stats.n == expected.n
+        for name in ("mean", "sd", "median", "ci_low", "ci_high"):
+            value, reference = getattr(stats, name), getattr(expected, name)
+            if reference is None:
+                assert value is None, name
+            else:
+                assert value == pytest.approx(reference, rel=1e-12, abs=1e-12), name
+
+
+def test_describe_groups_hand_worked() -> None:
+    scores = [1.0, 5.0, NAN, 3.0, 4.0]
+    members = [
+        [True, True, True, True, True],
+        [False, False, True, False, False],
+        [True, False, False, False, False],
+        [False, True, False, True, False],
+    ]
+    everyone, nobody, alone, pair = describe_groups(scores, members)
+    assert (everyone.n, everyone.mean, everyone.median) == (4, 3.25, 3.5)
+    assert everyone.sd == pytest.approx(
+        math.sqrt(((1 - 3.25) ** 2 + 1.75**2 + 0.25**2 + 0.75**2) / 3)
+    )
+    assert nobody == GroupStats(0, None, None, None, None, None)
+    assert alone == GroupStats(1, 1.0, None, 1.0, None, None)
+    assert (pair.n, pair.mean, pair.median) == (2, 4.0, 4.0)
+    assert (
+        describe_groups([], np.zeros((2, 0), dtype=bool))
+        == [GroupStats(0, None, None, None, None, None)] * 2
+    )
 
 
 def test_describe_moments_matches_describe_except_median() -> None:
