@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike
 from scipy import stats as scipy_stats
 
+from app.analysis.lazy import LazyMapping
 from app.analysis.plain import PlainFields
 
 CONFIDENCE_LEVEL = 0.95
@@ -336,6 +337,11 @@ class ItemCountTable(Mapping[str, Mapping[int, int]]):
         """The item's distribution (what :func:`distribution_from_counts` gives)."""
         row = self._row[item]
         return ItemDistribution(item, self.points, self._rows[row], self._n[row])
+
+    def distributions(self, hidden: Collection[str] = ()) -> Mapping[str, ItemDistribution]:
+        """``{item: distribution}`` of every item not ``hidden``, each made when first read."""
+        shown = [item for item in self.item_ids if item not in hidden]
+        return LazyMapping(shown, self.distribution)
 
     def moments(self, item: str) -> Moments:
         """Count, sum and sum of squares of the item's answers; zeros for an unknown item."""

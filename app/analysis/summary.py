@@ -13,6 +13,7 @@ from types import MappingProxyType
 from numpy.typing import ArrayLike
 
 from app.analysis.anonymity import AnonymityPolicy, GroupStatus
+from app.analysis.lazy import LazyMapping
 from app.analysis.plain import PlainFields
 from app.analysis.stats import (
     CONFIDENCE_LEVEL,
@@ -58,9 +59,12 @@ class GroupSummary(PlainFields):
     distributions: Mapping[str, ItemDistribution] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        # Read-only views, so a summary handed to a template cannot be altered on the way.
+        # Read-only views, so a summary handed to a template cannot be altered on the way
+        # (what is read-only already is kept as it is).
         for name in ("dimensions", "agreement", "distributions"):
-            object.__setattr__(self, name, MappingProxyType(dict(getattr(self, name))))
+            value = getattr(self, name)
+            if not isinstance(value, MappingProxyType | LazyMapping):
+                object.__setattr__(self, name, MappingProxyType(dict(value)))
         if self.status is GroupStatus.OK:
             return
         expected_n = 0 if self.status is GroupStatus.NO_DATA else None
@@ -166,8 +170,9 @@ def _shown_summary(
         if dimension not in hidden
     }
     table = group.item_counts
+    distributions: Mapping[str, ItemDistribution]
     if isinstance(table, ItemCountTable):
-        distributions = {item: table.distribution(item) for item in table if item not in hidden}
+        distributions = table.distributions(hidden)
     else:
         distributions = {
             item: distribution_from_counts(item, counts, scale_min, scale_max)
@@ -191,5 +196,5 @@ def _shown_summary(
         n=group.n_submitted,
         dimensions=MappingProxyType(dimensions),
         agreement=MappingProxyType(agreement),
-        distributions=MappingProxyType(distributions),
+        distributions=distributions,
     )

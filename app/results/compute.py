@@ -7,6 +7,7 @@ the frozen :class:`~app.results.model.CampaignResults`.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ from app.analysis import (
     GroupStatus,
     GroupSummary,
     ItemCountTable,
+    ItemDistribution,
     Moments,
     capability_balance,
     cronbach_alpha_from_sums,
@@ -42,6 +44,7 @@ from app.analysis import (
 from app.analysis.anonymity import Family, partition_statuses, partition_statuses_many
 from app.analysis.findings import DimensionFact, Facts, GapFact, RuleSet, TrendFact
 from app.analysis.gaps import adjust_family
+from app.analysis.lazy import LazyMapping
 from app.analysis.recommendations import RecommendationCatalogue
 from app.analysis.summary import summarise_with_statuses
 from app.questionnaire import Questionnaire
@@ -385,13 +388,8 @@ def _decide_statuses(
     return _Statuses(groups, cells)
 
 
-def _level_label(questionnaire: Questionnaire, level: int | None) -> Localized | None:
-    if level is None:
-        return None
-    for point, text in questionnaire.scale.labels:
-        if point == level:
-            return text.to_dict()
-    return None
+def _level_labels(questionnaire: Questionnaire) -> dict[int, Localized]:
+    return {point: text.to_dict() for point, text in questionnaire.scale.labels}
 
 
 def _score_cell(
@@ -400,14 +398,15 @@ def _score_cell(
     status: GroupStatus,
     agreement: float | None,
     questionnaire: Questionnaire,
-    with_level: bool,
+    level_labels: Mapping[int, Localized],
 ) -> ScoreCell:
     if status is GroupStatus.SUPPRESSED:
         return ScoreCell(name, STATUS_SUPPRESSED)
     if stats is None or stats.n == 0 or stats.mean is None:
         return ScoreCell(name, STATUS_NO_DATA, n=0)
     scale = questionnaire.scale
-    level = maturity_level(stats.mean, scale.min, scale.max) if with_level else None
+    level = maturity_level(stats.mean, scale.min, scale.max)
+    label = level_labels.get(level) if level is not None else None
     return ScoreCell(
         name,
         STATUS_OK,
@@ -419,7 +418,24 @@ def _score_cell(
         ci_high=stats.ci_high,
         agreement=agreement,
         level=level,
-        level_label=_level_label(questionnaire, level),
+        level_label=None if label is None else dict(label),
+    )
+
+
+def _distribution_cell(
+    cell_statuses: Mapping[str, Mapping[str, GroupStatus]],
+    group_key: str,
+    shown: Mapping[str, ItemDistribution],
+    item: str,
+) -> DistributionCell:
+    """One item's distribution in one group, as the anonymity rules let it be shown."""
+    if cell_statuses[item][group_key] is GroupStatus.SUPPRESSED:
+        return DistributionCell(item, STATUS_SUPPRESSED)
+    distribution = shown.get(item)
+    if distribution is None or distribution.n == 0:
+        return DistributionCell(item, STATUS_NO_DATA, 0)
+    return DistributionCell(
+        item, STATUS_OK, distribution.n, distribution.points, distribution.counts
     )
 
 
@@ -429,6 +445,7 @@ def _group_result(
     statuses: _Statuses,
     questionnaire: Questionnaire,
     kinds: Sequence[str],
+    level_labels: Mapping[int, Localized],
 ) -> GroupResult:
     status = statuses.groups[group.key]
     if status is not GroupStatus.OK:
@@ -448,7 +465,7 @@ def _group_result(
             statuses.cells[d.id][group.key],
             summary.agreement.get(d.id),
             questionnaire,
-            True,
+            level_labels,
         )
         for d in questionnaire.dimensions
     }
@@ -459,22 +476,14 @@ def _group_result(
             statuses.cells[OVERALL_PREFIX + kind][group.key],
             None,
             questionnaire,
-            True,
+            level_labels,
         )
         for kind in kinds
     }
-    distributions: dict[str, DistributionCell] = {}
-    for item in questionnaire.items:
-        cell_status = statuses.cells[item.id][group.key]
-        distribution = summary.distributions.get(item.id)
-        if cell_status is GroupStatus.SUPPRESSED:
-            distributions[item.id] = DistributionCell(item.id, STATUS_SUPPRESSED)
-        elif distribution is None or distribution.n == 0:
-            distributions[item.id] = DistributionCell(item.id, STATUS_NO_DATA, 0)
-        else:
-            distributions[item.id] = DistributionCell(
-                item.id, STATUS_OK, distribution.n, distribution.points, distribution.counts
-            )
+    distributions = LazyMapping(
+        [item.id for item in questionnaire.items],
+        functools.partial(_distribution_cell, statuses.cells, group.key, summary.distributions),
+    )
     return GroupResult(
         group.breakdown,
         group.public_key,
@@ -817,6 +826,7 @@ def compute_results(
     statuses = _decide_statuses(structure, threshold, submitted, cell_counts)
 
     dimension_items = {d.id: [item.id for item in d.items] for d in dimensions}
+    level_labels = _level_labels(questionnaire)
     summaries: dict[str, dict[str, GroupSummary]] = {}
     results_by_breakdown: dict[str, list[GroupResult]] = {}
     shown_keys = [key for keys in structure.breakdowns.values() for key in keys]
@@ -850,7 +860,12 @@ def compute_results(
         )
         results_by_breakdown[breakdown] = [
             _group_result(
-                structure.groups[key], summaries[breakdown][key], statuses, questionnaire, kinds
+                structure.groups[key],
+                summaries[breakdown][key],
+                statuses,
+                questionnaire,
+                kinds,
+                level_labels,
             )
             for key in keys
         ]
