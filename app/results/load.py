@@ -24,6 +24,7 @@ from sqlalchemy import (
     Float,
     Integer,
     String,
+    and_,
     bindparam,
     case,
     column,
@@ -245,26 +246,17 @@ def _coding(questionnaire: Questionnaire) -> _Coding:
 def load_campaign_data(campaign: Campaign, questionnaire: Questionnaire) -> CampaignData:
     """Load the sums and counts of a campaign's submitted responses.
 
-    Two passes over the answers: per response (a sum and a count per dimension), then per
-    (department, role) cell, item and scale point.
+    Two passes over the answers: per submitted response (its department and role, and a sum
+    and a count per dimension), then per (department, role) cell, item and scale point.
     """
     if db.session.get_bind().dialect.name == "postgresql":
         # The per-respondent sums hash some 20,000 groups for 20,000 respondents; with the
         # default 4 MB of work memory PostgreSQL may spill them to disk. LOCAL: for this
         # transaction only.
         db.session.execute(text("SET LOCAL work_mem = '64MB'"))
-    responses = _rows(
-        select(Response.id, Response.department_id, Response.role_id)
-        .where(*_submitted(campaign.id))
-        .order_by(Response.id)
-    )
-    table = np.array(responses, dtype=np.int64).reshape(-1, 3)
-    response_ids = np.ascontiguousarray(table[:, 0])
-    department_ids = np.ascontiguousarray(table[:, 1])
-    role_ids = np.ascontiguousarray(table[:, 2])
     coding = _coding(questionnaire)
     with _items_table(coding) as items:
-        sums = _respondent_sums(campaign.id, coding, items, response_ids)
+        response_ids, department_ids, role_ids, sums = _respondent_sums(campaign.id, coding, items)
         incomplete = _incomplete_flags(questionnaire, sums[2])
         cells, cell_counts, complete_counts = _cell_counts(
             campaign.id, coding, items, response_ids, incomplete, department_ids, role_ids
@@ -303,19 +295,26 @@ def _listed(
 
 
 def _respondent_sums(
-    campaign_id: int, coding: _Coding, items: Any, response_ids: NDArray[np.int64]
+    campaign_id: int, coding: _Coding, items: Any
 ) -> tuple[
-    dict[str, NDArray[np.float64]],
-    dict[str, NDArray[np.float64]],
-    dict[str, NDArray[np.int64]],
-    dict[str, NDArray[np.float64]],
+    NDArray[np.int64],
+    NDArray[np.int64],
+    NDArray[np.int64],
+    tuple[
+        dict[str, NDArray[np.float64]],
+        dict[str, NDArray[np.float64]],
+        dict[str, NDArray[np.int64]],
+        dict[str, NDArray[np.float64]],
+    ],
 ]:
-    """Per response and dimension: weighted sum, sum of weights, answers, plain sum.
+    """Every submitted response (ascending ids) with its department and role, and per
+    dimension its weighted sum, sum of weights, number of answers and plain sum.
 
     One row per response, each dimension's sums in filtered aggregates: grouped by the
-    response alone, SQLite reads the answers in that order already and sorts nothing.
-    Unweighted questionnaires need only the plain sum and the number of answers: the weighted
-    sum is the plain one and the sum of weights the number of answers.
+    response alone, SQLite reads the answers in that order already and sorts nothing. The
+    answers are joined to the responses by outer joins, so a response with no answer on the
+    scale is listed too. Unweighted questionnaires need only the plain sum and the number
+    of answers: the weighted sum is the plain one and the sum of weights the number of answers.
     """
     n_dimensions = len(coding.dimension_ids)
     value = coding.value(items)
@@ -329,33 +328,37 @@ def _respondent_sums(
                 func.sum(items.c.weight).filter(inside),
             ]
     query = (
-        select(Response.id, *columns)
+        select(Response.id, Response.department_id, Response.role_id, *columns)
         .select_from(Response)
-        .join(Answer, Answer.response_id == Response.id)
-        .join(items, items.c.item_id == Answer.item_id)
-        .where(*_submitted(campaign_id), *coding.filters)
+        .outerjoin(Answer, and_(Answer.response_id == Response.id, *coding.filters))
+        # An answer to an item the questionnaire lacks finds no dimension: no filter keeps it.
+        .outerjoin(items, items.c.item_id == Answer.item_id)
+        .where(*_submitted(campaign_id))
         .group_by(Response.id)
     )
     rows = _rows(query)
-    n = len(response_ids)
-    dimensions = coding.dimension_ids
-    plain = {d: np.zeros(n) for d in dimensions}
-    answered = {d: np.zeros(n, dtype=np.int64) for d in dimensions}
-    weighted = {d: np.zeros(n) for d in dimensions}
-    weights = {d: np.zeros(n) for d in dimensions}
-    if rows:
-        # A dimension without answers sums to NULL: NaN here, zero below.
-        found = np.array(rows, dtype=np.float64).reshape(len(rows), -1)
-        at, inside = _listed(found[:, 0].astype(np.int64), response_ids)
-        at, found = at[inside], np.nan_to_num(found[inside])
-        stride = 4 if coding.weighted else 2
-        for index, dimension_id in enumerate(dimensions):
-            first = 1 + index * stride
-            plain[dimension_id][at] = found[:, first]
-            answered[dimension_id][at] = found[:, first + 1].astype(np.int64)
-            weighted[dimension_id][at] = found[:, first + 2 if coding.weighted else first]
-            weights[dimension_id][at] = found[:, first + 3 if coding.weighted else first + 1]
-    return weighted, weights, answered, plain
+    # A dimension without answers sums to NULL: NaN here, zero below.
+    found = np.array(rows, dtype=np.float64).reshape(len(rows), 3 + len(columns))
+    found = np.nan_to_num(found[np.argsort(found[:, 0], kind="stable")])
+    response_ids, department_ids, role_ids = (
+        np.ascontiguousarray(found[:, index]).astype(np.int64) for index in range(3)
+    )
+    plain: dict[str, NDArray[np.float64]] = {}
+    answered: dict[str, NDArray[np.int64]] = {}
+    weighted: dict[str, NDArray[np.float64]] = {}
+    weights: dict[str, NDArray[np.float64]] = {}
+    stride = 4 if coding.weighted else 2
+    for index, dimension_id in enumerate(coding.dimension_ids):
+        first = 3 + index * stride
+        plain[dimension_id] = np.ascontiguousarray(found[:, first])
+        answered[dimension_id] = found[:, first + 1].astype(np.int64)
+        weighted[dimension_id] = np.ascontiguousarray(
+            found[:, first + 2 if coding.weighted else first]
+        )
+        weights[dimension_id] = np.ascontiguousarray(
+            found[:, first + 3 if coding.weighted else first + 1]
+        )
+    return response_ids, department_ids, role_ids, (weighted, weights, answered, plain)
 
 
 def _incomplete_flags(

@@ -656,6 +656,39 @@ def test_stray_values_written_outside_the_app_are_left_out(rounds) -> None:
     assert results.dimension("alpha").reliability.n == len(complete)
 
 
+def test_responses_without_an_answer_on_the_scale_still_count(rounds) -> None:
+    """Submitted with every answer "not applicable", or with none: counted, never scored."""
+    own = build(_db, slug="blank", seed=6, layout=[("HQ", "executive", 6)], na_beta_in=None)
+    campaign = own.campaign
+    hq = own.departments["HQ"]
+    executive = next(role for role in campaign.organization.roles if role.key == "executive")
+    blank = [
+        Response(
+            campaign_id=campaign.id,
+            department_id=hq.id,
+            role_id=executive.id,
+            status="submitted",
+            source="import",
+        )
+        for _ in range(2)
+    ]
+    _db.session.add_all(blank)
+    _db.session.flush()
+    for item in ("a1", "a2", "b1"):
+        _db.session.add(Answer(response_id=blank[0].id, item_id=item, not_applicable=True))
+    close_campaign(campaign)
+    _db.session.commit()
+    results = campaign_results(campaign, cache=False)
+    assert results.organisation.n == 8
+    everyone = [dict(a) for _, _, a in own.respondents]
+    check_cell(results.organisation.scores["alpha"], everyone, "alpha")
+    assert results.organisation.scores["alpha"].n == 6
+    assert results.response_counts.total.submitted == 8
+    assert results.organisation.distributions["a1"].n == sum(
+        isinstance(a.get("a1"), int) for a in everyone
+    )
+
+
 def test_open_text_is_shown_only_for_large_enough_groups(built: Built) -> None:
     results = campaign_results(built.campaign)
     everyone = open_text_answers(built.campaign, results=results)
