@@ -84,8 +84,6 @@ class CampaignData:
     roles: list[RoleRow]
     #: ``{(department id, role id): {status: count}}`` of invitations not revoked.
     invitations: dict[tuple[int, int], dict[str, int]] = field(default_factory=dict)
-    #: ``{(department id, role id): count}`` of submitted responses collected without a link.
-    imported: dict[tuple[int, int], int] = field(default_factory=dict)
 
 
 def _rows(query: Any) -> list[tuple[Any, ...]]:
@@ -261,7 +259,6 @@ def load_campaign_data(campaign: Campaign, questionnaire: Questionnaire) -> Camp
         cells, cell_counts, complete_counts = _cell_counts(
             campaign.id, coding, items, response_ids, incomplete, department_ids, role_ids
         )
-    invitations, imported = _participation(campaign.id)
     return CampaignData(
         response_ids=response_ids,
         department_ids=department_ids,
@@ -275,8 +272,7 @@ def load_campaign_data(campaign: Campaign, questionnaire: Questionnaire) -> Camp
         complete_counts=complete_counts,
         departments=load_departments(campaign.organization_id),
         roles=load_roles(campaign.organization_id),
-        invitations=invitations,
-        imported=imported,
+        invitations=_invitations(campaign.id),
     )
 
 
@@ -577,9 +573,8 @@ def _flags_table(response_ids: NDArray[np.int64], packed: NDArray[np.int64]) -> 
         yield keyed
 
 
-def _participation(
-    campaign_id: int,
-) -> tuple[dict[tuple[int, int], dict[str, int]], dict[tuple[int, int], int]]:
+def _invitations(campaign_id: int) -> dict[tuple[int, int], dict[str, int]]:
+    """``{(department id, role id): {status: count}}`` of the invitations not revoked."""
     invitations: dict[tuple[int, int], dict[str, int]] = defaultdict(dict)
     query = (
         select(Participant.department_id, Participant.role_id, Participant.status, func.count())
@@ -588,15 +583,7 @@ def _participation(
     )
     for department_id, role_id, status, count in db.session.execute(query):
         invitations[(department_id, role_id)][status] = int(count)
-    imported: dict[tuple[int, int], int] = {}
-    query = (
-        select(Response.department_id, Response.role_id, func.count())
-        .where(*_submitted(campaign_id), Response.participant_id.is_(None))
-        .group_by(Response.department_id, Response.role_id)
-    )
-    for department_id, role_id, count in db.session.execute(query):
-        imported[(department_id, role_id)] = int(count)
-    return dict(invitations), imported
+    return dict(invitations)
 
 
 def load_departments(organization_id: int) -> list[DepartmentRow]:
