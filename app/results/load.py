@@ -103,14 +103,77 @@ def _submitted(campaign_id: int) -> list[ColumnElement[bool]]:
     return [Response.campaign_id == campaign_id, Response.status == "submitted"]
 
 
-def _item_columns() -> list[Any]:
+#: Bits of each packed per-response sum (see :class:`_Packing`): 32-bit integers, which
+#: both databases sum exactly and PostgreSQL faster than 64-bit ones.
+PACKED_BITS = 31
+
+
+@dataclass(frozen=True)
+class _Packing:
+    """Where each dimension's sum and count sit in the integers pass 1 sums per response.
+
+    An answer adds ``unit x (its recoded value - scale minimum) + count unit`` to one of a
+    few integers: the units place each dimension's sum and count in their own bit fields,
+    each as wide as the largest value it can reach for one respondent (every item answered at
+    the top of the scale), so one SUM per integer carries every dimension's sum and count.
+    ``fields[d]`` is (integer, sum shift, sum width, count shift, count width) of dimension d.
+    """
+
+    fields: tuple[tuple[int, int, int, int, int], ...]
+    columns: int
+
+    @classmethod
+    def of(cls, questionnaire: Questionnaire, bits: int = PACKED_BITS) -> _Packing:
+        spread = questionnaire.scale.max - questionnaire.scale.min
+        fields = []
+        column_index, used = 0, 0
+        for dimension in questionnaire.dimensions:
+            k = len(dimension.items)
+            sum_width = max(1, (k * spread).bit_length())
+            count_width = k.bit_length()
+            if sum_width + count_width > bits:
+                raise ValueError(f"dimension {dimension.id!r} has too many items to sum")
+            if used + sum_width + count_width > bits:
+                column_index, used = column_index + 1, 0
+            fields.append((column_index, used, sum_width, used + sum_width, count_width))
+            used += sum_width + count_width
+        return cls(tuple(fields), column_index + 1 if fields else 0)
+
+    def units(self, dimension: int) -> list[int]:
+        """An item of ``dimension``'s (unit, count unit) per integer, flattened."""
+        column_index, sum_shift, _, count_shift, _ = self.fields[dimension]
+        found = []
+        for index in range(self.columns):
+            inside = index == column_index
+            found += [1 << sum_shift if inside else 0, 1 << count_shift if inside else 0]
+        return found
+
+    def unpack(
+        self, totals: NDArray[np.int64], dimension: int
+    ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+        """A dimension's (sums of recoded value - minimum, counts) from the summed integers."""
+        column_index, sum_shift, sum_width, count_shift, count_width = self.fields[dimension]
+        packed = totals[:, column_index]
+        return (
+            (packed >> sum_shift) & ((1 << sum_width) - 1),
+            (packed >> count_shift) & ((1 << count_width) - 1),
+        )
+
+
+def _item_columns(packing: _Packing) -> list[Any]:
     # New column objects for every table made of them: a column belongs to one table.
+    units = [
+        column(f"{name}{index}", Integer)
+        for index in range(packing.columns)
+        for name in ("unit", "count_unit")
+    ]
     return [
         column("item_id", String),
         column("dimension", Integer),
         column("reverse", Integer),
         column("weight", Float),
         column("code_offset", Integer),
+        *units,
     ]
 
 
@@ -136,9 +199,11 @@ class _Coding:
             Answer.value.between(_number(scale.min), _number(scale.max))
         ]
         position = {item_id: index for index, item_id in enumerate(self.item_ids)}
-        #: (item id, dimension index, 1 if reverse-coded, weight, code offset) of every scale
-        #: item; ``code offset + value`` numbers the item's scale points from
-        #: ``position x points`` on (see :func:`_sqlite_cell_rows`).
+        self.packing = _Packing.of(questionnaire)
+        #: (item id, dimension index, 1 if reverse-coded, weight, code offset, units...) of
+        #: every scale item; ``code offset + value`` numbers the item's scale points from
+        #: ``position x points`` on (see :func:`_sqlite_cell_rows`), the units place its
+        #: answers in the packed sums (see :class:`_Packing`).
         self.items = [
             (
                 item.id,
@@ -146,6 +211,7 @@ class _Coding:
                 int(item.reverse),
                 float(item.weight),
                 position[item.id] * self.points - self.minimum,
+                *self.packing.units(index),
             )
             for index, dimension in enumerate(questionnaire.dimensions)
             for item in dimension.items
@@ -161,10 +227,13 @@ class _Coding:
         compiled afresh for every statement that uses it.
         """
         if self._values is None:
-            listed = values(*_item_columns(), name="questionnaire_items", literal_binds=True)
+            columns = _item_columns(self.packing)
+            listed = values(*columns, name="questionnaire_items", literal_binds=True)
             query = select(listed.data(self.items))
             sql = str(query.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
-            self._values = text(sql).columns(*_item_columns()).subquery("questionnaire_items")
+            self._values = (
+                text(sql).columns(*_item_columns(self.packing)).subquery("questionnaire_items")
+            )
         return self._values
 
     def value(self, items: Any) -> ColumnElement[Any]:
@@ -172,8 +241,17 @@ class _Coding:
         if not self.reversed:
             return Answer.value
         return case(
-            (items.c.reverse == 1, self.minimum + self.maximum - Answer.value),
+            (items.c.reverse == 1, _number(self.minimum + self.maximum) - Answer.value),
             else_=Answer.value,
+        )
+
+    def above_minimum(self, items: Any) -> ColumnElement[Any]:
+        """The answer's recoded value minus the scale's minimum: from 0 up."""
+        if not self.reversed:
+            return Answer.value - _number(self.minimum)
+        return case(
+            (items.c.reverse == 1, _number(self.maximum) - Answer.value),
+            else_=Answer.value - _number(self.minimum),
         )
 
 
@@ -196,7 +274,8 @@ def _items_table(coding: _Coding) -> Iterator[Any]:
     if not _is_sqlite():
         yield coding.values(db.session.get_bind().dialect)
         return
-    with _sqlite_keyed_table("cx_questionnaire_items", _item_columns(), coding.items) as keyed:
+    columns = _item_columns(coding.packing)
+    with _sqlite_keyed_table("cx_questionnaire_items", columns, coding.items) as keyed:
         yield keyed
 
 
@@ -306,19 +385,25 @@ def _respondent_sums(
     """Every submitted response (ascending ids) with its department and role, and per
     dimension its weighted sum, sum of weights, number of answers and plain sum.
 
-    One row per response, each dimension's sums in filtered aggregates: grouped by the
-    response alone, SQLite reads the answers in that order already and sorts nothing. The
-    answers are joined to the responses by outer joins, so a response with no answer on the
-    scale is listed too. Unweighted questionnaires need only the plain sum and the number
-    of answers: the weighted sum is the plain one and the sum of weights the number of answers.
+    One row per response, every dimension's sum and count in a few packed integer sums
+    (:class:`_Packing`): grouped by the response alone, SQLite reads the answers in that order
+    already and sorts nothing, and each answer adds to one or two sums instead of two per
+    dimension. The answers are joined to the responses by outer joins, so a response with no
+    answer on the scale is listed too. Unweighted questionnaires need only the plain sum and
+    the number of answers: the weighted sum is the plain one and the sum of weights the
+    number of answers.
     """
-    n_dimensions = len(coding.dimension_ids)
-    value = coding.value(items)
-    columns: list[ColumnElement[Any]] = []
-    for index in range(n_dimensions):
-        inside = items.c.dimension == _number(index)
-        columns += [func.sum(value).filter(inside), func.count().filter(inside)]
-        if coding.weighted:
+    # Every dimension's sum and count in a few packed integers (see _Packing), and for a
+    # weighted questionnaire the weighted sums too.
+    above = coding.above_minimum(items)
+    columns: list[ColumnElement[Any]] = [
+        func.sum(items.c[f"unit{index}"] * above + items.c[f"count_unit{index}"])
+        for index in range(coding.packing.columns)
+    ]
+    if coding.weighted:
+        value = coding.value(items)
+        for index in range(len(coding.dimension_ids)):
+            inside = items.c.dimension == _number(index)
             columns += [
                 func.sum(items.c.weight * value).filter(inside),
                 func.sum(items.c.weight).filter(inside),
@@ -333,27 +418,32 @@ def _respondent_sums(
         .group_by(Response.id)
     )
     rows = _rows(query)
-    # A dimension without answers sums to NULL: NaN here, zero below.
-    found = np.array(rows, dtype=np.float64).reshape(len(rows), 3 + len(columns))
-    found = np.nan_to_num(found[np.argsort(found[:, 0], kind="stable")])
-    response_ids, department_ids, role_ids = (
-        np.ascontiguousarray(found[:, index]).astype(np.int64) for index in range(3)
-    )
+    packed_columns = coding.packing.columns
+    ordered = sorted(rows)
+    ids = np.array([row[:3] for row in ordered], dtype=np.int64).reshape(len(rows), 3)
+    response_ids, department_ids, role_ids = (np.ascontiguousarray(ids[:, i]) for i in range(3))
+    # A response without answers on the scale sums to NULL: zero.
+    packed = np.array(
+        [[total or 0 for total in row[3 : 3 + packed_columns]] for row in ordered],
+        dtype=np.int64,
+    ).reshape(len(rows), packed_columns)
     plain: dict[str, NDArray[np.float64]] = {}
     answered: dict[str, NDArray[np.int64]] = {}
     weighted: dict[str, NDArray[np.float64]] = {}
     weights: dict[str, NDArray[np.float64]] = {}
-    stride = 4 if coding.weighted else 2
+    if coding.weighted:
+        floats = np.array([row[3 + packed_columns :] for row in ordered], dtype=np.float64)
+        floats = np.nan_to_num(floats.reshape(len(rows), 2 * len(coding.dimension_ids)))
     for index, dimension_id in enumerate(coding.dimension_ids):
-        first = 3 + index * stride
-        plain[dimension_id] = np.ascontiguousarray(found[:, first])
-        answered[dimension_id] = found[:, first + 1].astype(np.int64)
-        weighted[dimension_id] = np.ascontiguousarray(
-            found[:, first + 2 if coding.weighted else first]
-        )
-        weights[dimension_id] = np.ascontiguousarray(
-            found[:, first + 3 if coding.weighted else first + 1]
-        )
+        shifted, count = coding.packing.unpack(packed, index)
+        answered[dimension_id] = count
+        plain[dimension_id] = (shifted + coding.minimum * count).astype(np.float64)
+        if coding.weighted:
+            weighted[dimension_id] = np.ascontiguousarray(floats[:, 2 * index])
+            weights[dimension_id] = np.ascontiguousarray(floats[:, 2 * index + 1])
+        else:
+            weighted[dimension_id] = plain[dimension_id].copy()
+            weights[dimension_id] = count.astype(np.float64)
     return response_ids, department_ids, role_ids, (weighted, weights, answered, plain)
 
 
@@ -368,20 +458,21 @@ def _incomplete_flags(
 
 
 def _packed_flags(
-    flags: NDArray[np.bool_],
+    flags: NDArray[np.bool_], bits: int = 63
 ) -> tuple[int, list[list[int]], NDArray[np.int64]]:
     """Each respondent's incomplete-dimension flags packed into a few summable integers.
 
     ``flags`` is respondents x dimensions. Dimension d's flag sits in a field of ``width``
     bits of one of the integers; summing the integers of any set of respondents sums every
     field separately, because no field can count beyond the number of respondents
-    (``width`` is that number's bit length) and the fields of an integer fill at most 63
-    bits. Returns the width, the dimensions of each integer, and the integers (respondents x
-    integers).
+    (``width`` is that number's bit length) and the fields of an integer fill at most
+    ``bits`` bits (63 for a 64-bit sum; 31 where the database sums 32-bit integers into
+    64-bit ones, as PostgreSQL does faster than 64-bit ones into decimals). Returns the
+    width, the dimensions of each integer, and the integers (respondents x integers).
     """
     n_respondents, n_dimensions = flags.shape
     width = max(1, n_respondents.bit_length())
-    per_column = max(1, 63 // width)
+    per_column = max(1, bits // width)
     groups = [
         list(range(start, min(start + per_column, n_dimensions)))
         for start in range(0, n_dimensions, per_column)
@@ -424,7 +515,7 @@ def _cell_counts(
     cells = [(int(department), int(role)) for department, role in keys.tolist()]
     flags = np.stack(incomplete, axis=1) if incomplete else np.zeros((len(response_ids), 0), bool)
     listed = np.nonzero(flags.any(axis=1))[0]
-    width, groups, packed = _packed_flags(flags[listed])
+    width, groups, packed = _packed_flags(flags[listed], 63 if _is_sqlite() else 31)
     with _flags_table(response_ids[listed], packed) as flagged:
         # Zero rather than NULL where a group holds none of the listed respondents.
         sums = [] if flagged is None else [func.coalesce(func.sum(c), 0) for c in flagged.c[1:]]
@@ -556,15 +647,17 @@ def _flags_table(response_ids: NDArray[np.int64], packed: NDArray[np.int64]) -> 
     names = ["response_id"] + [f"flags{index}" for index in range(packed.shape[1])]
     columns = [column(name, BigInteger) for name in names]
     if not _is_sqlite():
+        # The flags are packed into 32-bit integers here (see _packed_flags).
+        types = [BigInteger] + [Integer] * packed.shape[1]
         arrays = [response_ids, *packed.T]
         yield (
             func.unnest(
                 *(
-                    bindparam(name, array.tolist(), type_=ARRAY(BigInteger))
-                    for name, array in zip(names, arrays, strict=True)
+                    bindparam(name, array.tolist(), type_=ARRAY(kind))
+                    for name, array, kind in zip(names, arrays, types, strict=True)
                 )
             )
-            .table_valued(*columns)
+            .table_valued(*(column(name, kind) for name, kind in zip(names, types, strict=True)))
             .render_derived(name="incomplete_flags")
         )
         return

@@ -137,6 +137,7 @@ def build(
     departments: dict[str, Department] | None = None,
     layout=LAYOUT,
     na_beta_in: tuple[str, str, int] | None = ("Support", "frontline", 6),
+    questionnaire_text: str = QUESTIONNAIRE,
 ) -> Built:
     """A campaign with the LAYOUT's respondents, answered at random through the operations."""
     if organization is None:
@@ -148,7 +149,7 @@ def build(
         departments["Support"] = add_department(organization, "Support")
     assert departments is not None
     roles = {role.key: role for role in organization.roles}
-    questionnaire = parse_questionnaire(QUESTIONNAIRE)
+    questionnaire = parse_questionnaire(questionnaire_text)
     campaign = create_campaign(organization, questionnaire, f"round {seed}", previous=previous)
     open_campaign(campaign)
     built = Built(campaign, departments)
@@ -174,8 +175,10 @@ def build(
 # Reference computation ----------------------------------------------------------------
 
 
-def respondent_score(answers: dict[str, int | str], dimension: str) -> float | None:
-    items = ITEMS[dimension]
+def respondent_score(
+    answers: dict[str, int | str], dimension: str, weighted: bool = True
+) -> float | None:
+    items = [(item, rev, w if weighted else 1.0) for item, rev, w in ITEMS[dimension]]
     answered = [(item, rev, w) for item, rev, w in items if isinstance(answers.get(item), int)]
     if len(answered) * 2 < len(items):
         return None
@@ -654,6 +657,36 @@ def test_stray_values_written_outside_the_app_are_left_out(rounds) -> None:
         if all(isinstance(a.get(item), int) for item, _, _ in ITEMS["alpha"])
     ]
     assert results.dimension("alpha").reliability.n == len(complete)
+
+
+def test_an_unweighted_questionnaire_gives_the_raw_answer_means(rounds) -> None:
+    """Without weights the scores come from the packed plain sums and counts alone."""
+    text = QUESTIONNAIRE.replace(", weight: 2}", "}").replace(", weight: 0.5}", "}")
+    assert "weight" not in text
+    own = build(
+        _db,
+        slug="plain",
+        seed=7,
+        layout=[("HQ", "executive", 9), ("HQ", "frontline", 8)],
+        questionnaire_text=text.replace('version: "1.0.0"', 'version: "1.0.1"'),
+    )
+    close_campaign(own.campaign)
+    _db.session.commit()
+    results = campaign_results(own.campaign, cache=False)
+    for key, answers in (
+        ({}, members(own)),
+        ({"role": "frontline"}, members(own, role="frontline")),
+    ):
+        group = results.group("role", **key) if key else results.organisation
+        for dimension in ITEMS:
+            values = [
+                s for a in answers if (s := respondent_score(a, dimension, False)) is not None
+            ]
+            cell = group.scores[dimension]
+            assert cell.n == len(values)
+            assert cell.mean == pytest.approx(statistics.fmean(values), abs=1e-12)
+            assert cell.sd == pytest.approx(statistics.stdev(values), abs=1e-12)
+            assert cell.median == pytest.approx(statistics.median(values), abs=1e-12)
 
 
 def test_responses_without_an_answer_on_the_scale_still_count(rounds) -> None:
