@@ -27,6 +27,7 @@ from sqlalchemy import (
     and_,
     bindparam,
     case,
+    cast,
     column,
     func,
     literal_column,
@@ -518,7 +519,9 @@ def _cell_counts(
     width, groups, packed = _packed_flags(flags[listed], 63 if _is_sqlite() else 31)
     with _flags_table(response_ids[listed], packed) as flagged:
         # Zero rather than NULL where a group holds none of the listed respondents.
-        sums = [] if flagged is None else [func.coalesce(func.sum(c), 0) for c in flagged.c[1:]]
+        sums = []
+        if flagged is not None:
+            sums = [func.coalesce(func.sum(c), _number(0)) for c in flagged.c[1:]]
         if _is_sqlite():
             rows = _sqlite_cell_rows(campaign_id, coding, items_table, keys, flagged, sums)
         else:
@@ -647,13 +650,18 @@ def _flags_table(response_ids: NDArray[np.int64], packed: NDArray[np.int64]) -> 
     names = ["response_id"] + [f"flags{index}" for index in range(packed.shape[1])]
     columns = [column(name, BigInteger) for name in names]
     if not _is_sqlite():
-        # The flags are packed into 32-bit integers here (see _packed_flags).
+        # The flags are packed into 32-bit integers here (see _packed_flags). Each array is
+        # sent as one text literal ('{1,2,...}'), which the driver passes through as it is
+        # instead of inspecting every element.
         types = [BigInteger] + [Integer] * packed.shape[1]
         arrays = [response_ids, *packed.T]
         yield (
             func.unnest(
                 *(
-                    bindparam(name, array.tolist(), type_=ARRAY(kind))
+                    cast(
+                        bindparam(name, "{" + ",".join(map(str, array.tolist())) + "}", String),
+                        ARRAY(kind),
+                    )
                     for name, array, kind in zip(names, arrays, types, strict=True)
                 )
             )
