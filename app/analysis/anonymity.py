@@ -184,8 +184,8 @@ def _partition(
     forced: set[Hashable],
     pseudo: set[Hashable],
 ) -> dict[Hashable, GroupStatus]:
-    order = {key: index for index, key in enumerate(counts)}
     statuses: dict[Hashable, GroupStatus] = {}
+    suppressed: set[Hashable] = set()
     for key, n in counts.items():
         if n < 0:
             raise ValueError(f"cell {key!r} has a negative count")
@@ -193,30 +193,38 @@ def _partition(
             statuses[key] = GroupStatus.NO_DATA
         elif n < threshold or key in forced or key in pseudo:
             statuses[key] = GroupStatus.SUPPRESSED
+            suppressed.add(key)
         else:
             statuses[key] = GroupStatus.OK
 
     def exposed(family: Family) -> bool:
-        suppressed = [key for key in family.members if statuses[key] is GroupStatus.SUPPRESSED]
-        if not suppressed:
+        hidden = [key for key in family.members if key in suppressed]
+        if not hidden:
             return False
-        total = sum(counts[key] for key in suppressed)
+        total = sum(counts[key] for key in hidden)
         if total < threshold:
             return True
         # A single hidden cell equals the total minus the shown cells; a never-shown cell
         # belongs to this family only, so that reveals nothing further when it is large.
-        return len(suppressed) == 1 and suppressed[0] not in pseudo
+        return len(hidden) == 1 and hidden[0] not in pseudo
 
+    order: dict[Hashable, int] | None = None
     changed = True
     while changed:
         changed = False
         for family in checked:
-            if statuses[family.parent] is not GroupStatus.OK or not exposed(family):
+            if statuses[family.parent] is not GroupStatus.OK:
+                continue
+            if suppressed.isdisjoint(family.members) or not exposed(family):
                 continue
             shown = [key for key in family.members if statuses[key] is GroupStatus.OK]
             if not shown:
                 continue
-            smallest = min(shown, key=lambda key: (counts[key], order[key]))
+            if order is None:
+                order = {key: index for index, key in enumerate(counts)}
+            rank = order
+            smallest = min(shown, key=lambda key: (counts[key], rank[key]))
             statuses[smallest] = GroupStatus.SUPPRESSED
+            suppressed.add(smallest)
             changed = True
     return statuses

@@ -11,9 +11,10 @@ import functools
 import math
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
-from numpy.typing import ArrayLike
+from numpy.typing import ArrayLike, NDArray
 from scipy import stats as scipy_stats
 
 from app.analysis.lazy import LazyMapping
@@ -303,26 +304,45 @@ class ItemCountTable(Mapping[str, Mapping[int, int]]):
     def __init__(
         self, item_ids: Sequence[str], scale_min: int, scale_max: int, counts: ArrayLike
     ) -> None:
-        self.points, _ = _points(scale_min, scale_max)
-        table = np.asarray(counts, dtype=np.int64).reshape(len(item_ids), len(self.points))
-        if table.size and table.min() < 0:
-            raise ValueError("counts cannot be negative")
-        self.item_ids = tuple(item_ids)
-        self._row = {item: index for index, item in enumerate(self.item_ids)}
-        self._rows = [tuple(row) for row in table.tolist()]
-        values = np.asarray(self.points, dtype=np.float64)
-        n = table.sum(axis=1)
-        total = table @ values
-        total_sq = table @ (values * values)
-        self._n = n.tolist()
-        self._total = total.tolist()
-        self._total_sq = total_sq.tolist()
-        # Every item's sample variance at once, by the same steps as Moments.variance.
-        with np.errstate(divide="ignore", invalid="ignore"):
-            mean = total / n
-            raw = np.maximum((total_sq - total * mean) / (n - 1), 0.0)
-        residue = raw <= _ZERO_VARIANCE_TOLERANCE * np.maximum(1.0, mean * mean)
-        self._variance = np.where(residue, 0.0, raw).tolist()
+        points, _ = _points(scale_min, scale_max)
+        table = np.asarray(counts, dtype=np.int64).reshape(1, len(item_ids), len(points))
+        self._fill(*_table_columns(tuple(item_ids), points, table), 0)
+
+    @classmethod
+    def many(
+        cls, item_ids: Sequence[str], scale_min: int, scale_max: int, counts: ArrayLike
+    ) -> list[ItemCountTable]:
+        """One table per entry of ``counts`` (tables x items x scale points), made at once."""
+        points, _ = _points(scale_min, scale_max)
+        tables = np.asarray(counts, dtype=np.int64).reshape(-1, len(item_ids), len(points))
+        columns = _table_columns(tuple(item_ids), points, tables)
+        found = []
+        for index in range(tables.shape[0]):
+            table = cls.__new__(cls)
+            table._fill(*columns, index)
+            found.append(table)
+        return found
+
+    def _fill(
+        self,
+        points: tuple[int, ...],
+        item_ids: tuple[str, ...],
+        row: dict[str, int],
+        rows: list[list[list[int]]],
+        n: list[list[int]],
+        total: list[list[float]],
+        total_sq: list[list[float]],
+        variance: list[list[float]],
+        index: int,
+    ) -> None:
+        self.points = points
+        self.item_ids = item_ids
+        self._row = row
+        self._rows = [tuple(counts) for counts in rows[index]]
+        self._n = n[index]
+        self._total = total[index]
+        self._total_sq = total_sq[index]
+        self._variance = variance[index]
 
     def __getitem__(self, item: str) -> Mapping[int, int]:
         return dict(zip(self.points, self._rows[self._row[item]], strict=True))
@@ -363,6 +383,35 @@ class ItemCountTable(Mapping[str, Mapping[int, int]]):
             return None
         variances = [self._variance[row] for row in rows if row is not None and self._n[row] >= 2]
         return _rwg_from_variances(variances, n_scale_points)
+
+
+def _table_columns(
+    item_ids: tuple[str, ...], points: tuple[int, ...], tables: NDArray[np.int64]
+) -> tuple[Any, ...]:
+    """What :class:`ItemCountTable` keeps of each of ``tables`` (tables x items x points)."""
+    if tables.size and tables.min() < 0:
+        raise ValueError("counts cannot be negative")
+    values = np.asarray(points, dtype=np.float64)
+    n = tables.sum(axis=2)
+    total = tables @ values
+    total_sq = tables @ (values * values)
+    # Every item's sample variance at once, by the same steps as Moments.variance.
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean = total / n
+        raw = np.maximum((total_sq - total * mean) / (n - 1), 0.0)
+    residue = raw <= _ZERO_VARIANCE_TOLERANCE * np.maximum(1.0, mean * mean)
+    variance = np.where(residue, 0.0, raw)
+    row = {item: index for index, item in enumerate(item_ids)}
+    return (
+        points,
+        item_ids,
+        row,
+        tables.tolist(),
+        n.tolist(),
+        total.tolist(),
+        total_sq.tolist(),
+        variance.tolist(),
+    )
 
 
 @functools.lru_cache(maxsize=64)

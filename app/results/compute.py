@@ -354,8 +354,8 @@ class _CellCounts:
         )
         return (inside @ self.counts.reshape(len(self.cells), -1)).reshape(shape)
 
-    def as_table(self, totals: NDArray[np.int64]) -> ItemCountTable:
-        return ItemCountTable(self.item_ids, self.points[0], self.points[-1], totals)
+    def as_tables(self, totals: NDArray[np.int64]) -> list[ItemCountTable]:
+        return ItemCountTable.many(self.item_ids, self.points[0], self.points[-1], totals)
 
 
 @dataclass
@@ -810,9 +810,7 @@ def compute_results(
     submitted = dict(zip(keys, members.sum(axis=1).astype(np.int64).tolist(), strict=True))
     answer_counts = _CellCounts(data, questionnaire)
     group_totals = answer_counts.for_groups(groups)
-    item_counts = {
-        key: answer_counts.as_table(totals) for key, totals in zip(keys, group_totals, strict=True)
-    }
+    item_counts = dict(zip(keys, answer_counts.as_tables(group_totals), strict=True))
     names = list(respondent_scores)
     scored = np.stack([~np.isnan(respondent_scores[name]) for name in names]).astype(np.float64)
     per_name = np.rint(scored @ members.T).astype(np.int64).tolist()

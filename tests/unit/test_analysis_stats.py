@@ -440,6 +440,29 @@ def test_item_count_table_reads_like_its_counts(scale_min, points, rows) -> None
                 assert found_rwg == pytest.approx(expected_rwg, abs=1e-12)
 
 
+@settings(max_examples=40, deadline=None)
+@given(
+    st.integers(min_value=2, max_value=7),
+    st.lists(
+        st.lists(st.lists(st.integers(0, 300), min_size=7, max_size=7), min_size=3, max_size=3),
+        max_size=5,
+    ),
+)
+def test_item_count_tables_made_at_once_equal_those_made_one_by_one(points, tables) -> None:
+    items = ["q1", "q2", "q3"]
+    counts = np.array([[row[:points] for row in table] for table in tables], dtype=np.int64)
+    counts = counts.reshape(len(tables), 3, points)
+    made = ItemCountTable.many(items, 1, points, counts)
+    assert len(made) == len(tables)
+    for table, single in zip(made, counts, strict=True):
+        expected = ItemCountTable(items, 1, points, single)
+        assert dict(table) == dict(expected)
+        for item in items:
+            assert table.distribution(item) == expected.distribution(item)
+            assert table.moments(item) == expected.moments(item)
+        assert table.agreement(items, points) == expected.agreement(items, points)
+
+
 def test_item_count_table_refuses_negative_counts() -> None:
     with pytest.raises(ValueError, match="negative"):
         ItemCountTable(["q1"], 1, 3, [[1, -1, 0]])
