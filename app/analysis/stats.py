@@ -182,6 +182,10 @@ def describe(
         deviations = present - total / n
         variance = float((deviations * deviations).sum() / (n - 1))
         sd = math.sqrt(_clean_variance(variance, mean))
+    return _stats(n, mean, sd, median, confidence)
+
+
+def _stats(n: int, mean: float, sd: float | None, median: float, confidence: float) -> GroupStats:
     ci = mean_ci(n, mean, sd, confidence)
     return GroupStats(
         n=n,
@@ -233,17 +237,7 @@ def describe_groups(
             found.append(GroupStats(0, None, None, None, None, None))
             continue
         sd = math.sqrt(_clean_variance(variance, mean)) if n >= 2 else None
-        ci = mean_ci(n, mean, sd, confidence)
-        found.append(
-            GroupStats(
-                n=n,
-                mean=mean,
-                sd=sd,
-                median=median,
-                ci_low=None if ci is None else ci[0],
-                ci_high=None if ci is None else ci[1],
-            )
-        )
+        found.append(_stats(n, mean, sd, median, confidence))
     return found
 
 
