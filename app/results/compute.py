@@ -802,32 +802,32 @@ def compute_results(
 
     structure = build_structure(data, labels)
     item_ids = [item.id for item in questionnaire.items]
-    keys = list(structure.groups)
-    groups = list(structure.groups.values())
+    group_keys = list(structure.groups)
+    every_group = list(structure.groups.values())
     # Groups x respondents: who belongs where; every count below is one product with it
-    # (of floats, which BLAS multiplies; the counts are exact far beyond any campaign).
-    members = np.stack([group.mask for group in groups]).astype(np.float64)
-    submitted = dict(zip(keys, members.sum(axis=1).astype(np.int64).tolist(), strict=True))
+    # (of 32-bit floats, which BLAS multiplies; whole numbers stay exact up to 2^24).
+    members = np.stack([group.mask for group in every_group]).astype(np.float32)
+    submitted = dict(zip(group_keys, members.sum(axis=1).astype(np.int64).tolist(), strict=True))
     answer_counts = _CellCounts(data, questionnaire)
-    group_totals = answer_counts.for_groups(groups)
-    item_counts = dict(zip(keys, answer_counts.as_tables(group_totals), strict=True))
+    group_totals = answer_counts.for_groups(every_group)
+    item_counts = dict(zip(group_keys, answer_counts.as_tables(group_totals), strict=True))
     names = list(respondent_scores)
-    scored = np.stack([~np.isnan(respondent_scores[name]) for name in names]).astype(np.float64)
+    scored = np.stack([~np.isnan(respondent_scores[name]) for name in names]).astype(np.float32)
     per_name = np.rint(scored @ members.T).astype(np.int64).tolist()
     cell_counts: dict[str, dict[str, int]] = {
-        name: dict(zip(keys, counts, strict=True))
+        name: dict(zip(group_keys, counts, strict=True))
         for name, counts in zip(names, per_name, strict=True)
     }
     answers_per_item = group_totals.sum(axis=2).T.tolist()  # items x groups
     for item, numbers in zip(item_ids, answers_per_item, strict=True):
-        cell_counts[item] = dict(zip(keys, numbers, strict=True))
+        cell_counts[item] = dict(zip(group_keys, numbers, strict=True))
     statuses = _decide_statuses(structure, threshold, submitted, cell_counts)
 
     dimension_items = {d.id: [item.id for item in d.items] for d in dimensions}
     level_labels = _level_labels(questionnaire)
     summaries: dict[str, dict[str, GroupSummary]] = {}
     results_by_breakdown: dict[str, list[GroupResult]] = {}
-    shown_keys = [key for keys in structure.breakdowns.values() for key in keys]
+    shown_keys = [key for listed in structure.breakdowns.values() for key in listed]
     shown_members = np.stack([structure.groups[key].mask for key in shown_keys])
     described = {
         name: dict(zip(shown_keys, describe_groups(values, shown_members), strict=True))
