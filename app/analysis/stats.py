@@ -290,7 +290,7 @@ def distribution_from_counts(
 class ItemCountTable(Mapping[str, Mapping[int, int]]):
     """Answer counts of several items as one items x scale points array.
 
-    Reads like ``{item: {scale point: count}}``; :meth:`distribution` and :meth:`moments`
+    Reads like ``{item: {scale point: count}}``; :meth:`distribution` and :meth:`agreement`
     answer from the array directly, which matters when a results computation asks for
     thousands of them.
     """
@@ -324,8 +324,6 @@ class ItemCountTable(Mapping[str, Mapping[int, int]]):
         row: dict[str, int],
         rows: list[list[list[int]]],
         n: list[list[int]],
-        total: list[list[float]],
-        total_sq: list[list[float]],
         variance: list[list[float]],
         index: int,
     ) -> None:
@@ -334,8 +332,6 @@ class ItemCountTable(Mapping[str, Mapping[int, int]]):
         self._row = row
         self._rows = [tuple(counts) for counts in rows[index]]
         self._n = n[index]
-        self._total = total[index]
-        self._total_sq = total_sq[index]
         self._variance = variance[index]
 
     def __getitem__(self, item: str) -> Mapping[int, int]:
@@ -356,13 +352,6 @@ class ItemCountTable(Mapping[str, Mapping[int, int]]):
         """``{item: distribution}`` of every item not ``hidden``, each made when first read."""
         shown = [item for item in self.item_ids if item not in hidden]
         return LazyMapping(shown, self.distribution)
-
-    def moments(self, item: str) -> Moments:
-        """Count, sum and sum of squares of the item's answers; zeros for an unknown item."""
-        row = self._row.get(item)
-        if row is None:
-            return Moments(0, 0.0, 0.0)
-        return Moments(self._n[row], self._total[row], self._total_sq[row])
 
     def agreement(
         self, items: Sequence[str], n_scale_points: int, n: int | None = None
@@ -402,8 +391,6 @@ def _table_columns(
         row,
         tables.tolist(),
         n.tolist(),
-        total.tolist(),
-        total_sq.tolist(),
         variance.tolist(),
     )
 
