@@ -184,6 +184,7 @@ def _partition(
     forced: set[Hashable],
     pseudo: set[Hashable],
 ) -> dict[Hashable, GroupStatus]:
+    order = {key: index for index, key in enumerate(counts)}
     statuses: dict[Hashable, GroupStatus] = {}
     suppressed: set[Hashable] = set()
     for key, n in counts.items():
@@ -208,7 +209,6 @@ def _partition(
         # belongs to this family only, so that reveals nothing further when it is large.
         return len(hidden) == 1 and hidden[0] not in pseudo
 
-    order: dict[Hashable, int] | None = None
     changed = True
     while changed:
         changed = False
@@ -220,10 +220,7 @@ def _partition(
             shown = [key for key in family.members if statuses[key] is GroupStatus.OK]
             if not shown:
                 continue
-            if order is None:
-                order = {key: index for index, key in enumerate(counts)}
-            rank = order
-            smallest = min(shown, key=lambda key: (counts[key], rank[key]))
+            smallest = min(shown, key=lambda key: (counts[key], order[key]))
             statuses[smallest] = GroupStatus.SUPPRESSED
             suppressed.add(smallest)
             changed = True

@@ -199,7 +199,8 @@ class _Coding:
         self.filters: list[ColumnElement[bool]] = [
             Answer.value.between(_number(scale.min), _number(scale.max))
         ]
-        position = {item_id: index for index, item_id in enumerate(self.item_ids)}
+        #: Each scale item's position in questionnaire order.
+        self.position = {item_id: index for index, item_id in enumerate(self.item_ids)}
         self.packing = _Packing.of(questionnaire)
         #: (item id, dimension index, 1 if reverse-coded, weight, code offset, units...) of
         #: every scale item; ``code offset + value`` numbers the item's scale points from
@@ -211,7 +212,7 @@ class _Coding:
                 index,
                 int(item.reverse),
                 float(item.weight),
-                position[item.id] * self.points - self.minimum,
+                self.position[item.id] * self.points - self.minimum,
                 *self.packing.units(index),
             )
             for index, dimension in enumerate(questionnaire.dimensions)
@@ -538,8 +539,8 @@ def _cell_counts(
         known = np.ones(len(rows), dtype=bool)
         columns = columns[1:]
     else:
-        item_at = {item_id: index for index, item_id in enumerate(coding.item_ids)}
-        items = np.array([item_at.get(item_id, -1) for item_id in columns[2]], dtype=np.int64)
+        position = coding.position
+        items = np.array([position.get(item_id, -1) for item_id in columns[2]], dtype=np.int64)
         points = np.array(columns[3], dtype=np.int64) - coding.minimum
         base = int(keys[:, 1].max()) + 1
         found = np.array(columns[0], dtype=np.int64) * base + np.array(columns[1], dtype=np.int64)
@@ -553,12 +554,11 @@ def _cell_counts(
         # Each item's dimension flag: which summed integer holds it, and at which bit.
         column_of = np.zeros(n_items, dtype=np.int64)
         shift_of = np.zeros(n_items, dtype=np.int64)
-        item_at = {item_id: index for index, item_id in enumerate(coding.item_ids)}
         for index, dimension in enumerate(coding.questionnaire.dimensions):
             column_index = next(c for c, group in enumerate(groups) if index in group)
             for item in dimension.items:
-                column_of[item_at[item.id]] = column_index
-                shift_of[item_at[item.id]] = groups[column_index].index(index) * width
+                column_of[coding.position[item.id]] = column_index
+                shift_of[coding.position[item.id]] = groups[column_index].index(index) * width
         summed = np.array(columns[1:], dtype=np.int64).reshape(len(groups), -1)[:, known]
         field = summed[column_of[items], np.arange(len(items))] >> shift_of[items]
         np.add.at(partial, (items, points), field & ((1 << width) - 1))
