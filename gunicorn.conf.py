@@ -44,5 +44,5 @@ secure_scheme_headers = {}
 accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-")
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
-logger_class = "app.observability.GunicornLogger"
+logger_class = "app.platform.observability.GunicornLogger"
 proc_name = os.environ.get("GUNICORN_PROC_NAME", "cx-maturity")

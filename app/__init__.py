@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Flask
 
-from app import config as config_module
+from app.platform import config as config_module
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -41,21 +41,21 @@ def load_config(app: Flask, overrides: Mapping[str, Any] | None) -> None:
 
 
 def register_observability(app: Flask) -> None:
-    from app.observability import register_observability as register
+    from app.platform.observability import register_observability as register
 
     register(app)
 
 
 def register_hardening(app: Flask) -> None:
-    from app.hardening import register_hardening as register
+    from app.platform.hardening import register_hardening as register
 
     register(app)
 
 
 def register_extensions(app: Flask) -> None:
-    from app import i18n
-    from app.db_setup import configure_engine_events
-    from app.extensions import babel, csrf, db, limiter, login_manager, migrate
+    from app.platform import i18n
+    from app.platform.db_setup import configure_engine_events
+    from app.platform.extensions import babel, csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(config_module.PROJECT_ROOT / "migrations"))
@@ -83,13 +83,12 @@ def register_blueprints(app: Flask) -> None:
     from app.auth import bp as auth_bp
     from app.dashboard import bp as dashboard_bp
     from app.main import bp as main_bp
-    from app.reporting.views import bp as reports_bp
+    from app.reports import bp as reports_bp
     from app.survey import bp as survey_bp
     from app.workspace import bp as workspace_bp
 
-    for blueprint in (main_bp, auth_bp, survey_bp, workspace_bp, dashboard_bp, api_bp):
+    for blueprint in (main_bp, auth_bp, survey_bp, workspace_bp, dashboard_bp, api_bp, reports_bp):
         app.register_blueprint(blueprint)
-    app.register_blueprint(reports_bp)
 
 
 def register_commands(app: Flask) -> None:
@@ -114,7 +113,7 @@ def register_commands(app: Flask) -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
-    from app import i18n
+    from app.platform import i18n
 
     app.jinja_env.globals["current_locale"] = i18n.current_locale
     app.jinja_env.globals["localized"] = i18n.localized

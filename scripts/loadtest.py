@@ -160,11 +160,11 @@ def seed(url: str, respondents: int, secret_key: str) -> Fixture:
     from flask_migrate import upgrade
 
     from app import create_app
-    from app.extensions import db
     from app.operations.campaigns import create_campaign, open_campaign
     from app.operations.library import get_questionnaire
     from app.operations.organizations import add_department, create_organization
     from app.operations.participants import invite_participant
+    from app.platform.extensions import db
 
     app = create_app(
         {"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": secret_key, "LOG_LEVEL": "WARNING"}
@@ -635,8 +635,8 @@ def add_consultant(url: str, secret_key: str, password: str) -> None:
     """A consultant of the seeded organisation, to start batches through the web."""
     from app import create_app
     from app.auth.accounts import create_user, grant_access
-    from app.extensions import db
     from app.models import Organization
+    from app.platform.extensions import db
 
     app = create_app(
         {"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": secret_key, "LOG_LEVEL": "WARNING"}
@@ -751,7 +751,7 @@ def redis_batch_scenario(args: argparse.Namespace) -> dict[str, Any]:
 
         def start_worker() -> subprocess.Popen[bytes]:
             return subprocess.Popen(
-                [sys.executable, "-m", "app.worker"],
+                [sys.executable, "-m", "app.platform.worker"],
                 cwd=ROOT,
                 env=worker_env,
                 stdout=worker_log,

@@ -15,8 +15,8 @@ from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import create_engine, text
 
 from app import create_app
-from app.extensions import db as _db
 from app.models import Base
+from app.platform.extensions import db as _db
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 TEST_SECRET_KEY = "test-secret-key-" + "x" * 32

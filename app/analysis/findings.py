@@ -33,7 +33,7 @@ OPERATORS: Mapping[str, Callable[[float, float], bool]] = {
     "!=": lambda a, b: not math.isclose(a, b, abs_tol=1e-9),
 }
 GAP_BREAKDOWNS = ("role", "department", "role_department")
-TREND_BREAKDOWNS = ("organisation", "role", "department", "role_department")
+TREND_BREAKDOWNS = ("organization", "role", "department", "role_department")
 DIRECTIONS = (
     "blind_spot_at_the_top",
     "hidden_strength_below",
@@ -406,7 +406,7 @@ class TrendCondition(Condition):
     dimension: str
     op: str
     value: float
-    breakdown: str = "organisation"
+    breakdown: str = "organization"
     significant: bool | None = None
 
     def evaluate(self, facts: Facts) -> Binding | None:
@@ -795,7 +795,7 @@ class _RulesWalker:
     def _trend(self, node: Node, fields: dict[str, Node]) -> Condition | None:
         dimension = self.dimension(node, allow_any=True)
         comparison = self._comparison(fields)
-        breakdown = "organisation"
+        breakdown = "organization"
         valid = True
         if "breakdown" in fields:
             chosen = self.check.choice(fields["breakdown"], TREND_BREAKDOWNS, what="breakdown")

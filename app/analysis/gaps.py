@@ -277,13 +277,13 @@ def role_gaps(
     return _adjust_family(gaps) if adjust else gaps
 
 
-def rest_of_organisation(organisation: Moments, group: Moments) -> GroupStats:
+def rest_of_organization(organization: Moments, group: Moments) -> GroupStats:
     """Return the statistics of everyone outside a group, from whole-organisation and group sums.
 
     Both arguments are moments of the same respondent-level scores (count, sum, sum of
     squares); the median is not available this way and is None.
     """
-    return describe_moments(organisation - group)
+    return describe_moments(organization - group)
 
 
 def department_gaps(

@@ -2,7 +2,7 @@
 
 from flask import Blueprint
 
-from app.extensions import csrf
+from app.platform.extensions import csrf
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 # Requests carry a personal token in the Authorization header, never the session cookie, so a

@@ -21,10 +21,10 @@ from app.api.serializers import (
 )
 from app.auth.access import campaign_or_404, campaigns_query, can_manage
 from app.auth.tokens import user_for_api_token
-from app.extensions import db
 from app.models import Campaign
 from app.operations import audit
 from app.operations.exports import ExportOptions, export_filename, stream_csv
+from app.platform.extensions import db
 from app.results import campaign_results
 
 REALM = "cx-maturity"

@@ -8,13 +8,13 @@ from typing import Any
 from flask import url_for
 from sqlalchemy import func, select
 
-from app.extensions import db
 from app.models import Campaign, Department, Organization, Participant, Response
+from app.platform.extensions import db
 from app.results import CampaignResults, GapResult, GroupResult, ScoreCell
 
 #: Accepted ``group_by`` values and the breakdown each one selects.
 GROUP_BY_CHOICES: Mapping[tuple[str, ...], str] = {
-    (): "organisation",
+    (): "organization",
     ("role",): "role",
     ("department",): "department",
     ("role", "department"): "role_department",

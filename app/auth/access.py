@@ -10,8 +10,8 @@ from __future__ import annotations
 from flask import abort
 from sqlalchemy import Select, select
 
-from app.extensions import db
 from app.models import Campaign, Department, Membership, Organization, Participant, Role, User
+from app.platform.extensions import db
 
 #: Access levels that may change an organisation's set-up and see participant identities.
 MANAGE = "consultant"

@@ -7,10 +7,10 @@ import re
 from sqlalchemy import select
 
 from app.auth.passwords import check_password_policy, hash_password
-from app.extensions import db
 from app.models import Membership, Organization, User
 from app.models.user import ACCESS_LEVELS
-from app.operations.organizations import N_, OperationError
+from app.operations.errors import N_, OperationError
+from app.platform.extensions import db
 
 #: Deliberately loose: one @, something on each side, a dot in the domain, no spaces.
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")

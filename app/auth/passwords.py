@@ -9,7 +9,7 @@ from pathlib import Path
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from app.operations.organizations import N_, OperationError
+from app.operations.errors import N_, OperationError
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 

@@ -20,8 +20,8 @@ from app.auth.passwords import (
     verify_password,
 )
 from app.auth.tokens import create_api_token, revoke_api_token
-from app.extensions import db
 from app.models import ApiToken
+from app.platform.extensions import db
 
 bp.before_app_request(sessions.enforce_session)
 

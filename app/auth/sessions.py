@@ -24,8 +24,8 @@ import time
 from flask import current_app, session
 from flask_login import current_user, login_user, logout_user
 
-from app.extensions import db
 from app.models import User
+from app.platform.extensions import db
 
 GENERATION_KEY = "_cx_gen"
 LAST_SEEN_KEY = "_cx_seen"

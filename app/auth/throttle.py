@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from flask import current_app
 from limits import RateLimitItem, parse
 
-from app.extensions import limiter
+from app.platform.extensions import limiter
 
 log = logging.getLogger(__name__)
 

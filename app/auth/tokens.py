@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from app.extensions import db
 from app.models import ApiToken, User, utcnow
-from app.security import hash_token, new_token
+from app.platform.extensions import db
+from app.platform.security import hash_token, new_token
 
 
 def create_api_token(user: User, name: str | None = None) -> str:

@@ -9,8 +9,8 @@ from typing import Any, TypeVar
 import click
 from flask_babel import force_locale
 
-from app.extensions import db
-from app.operations.organizations import OperationError
+from app.operations.errors import OperationError
+from app.platform.extensions import db
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -10,7 +10,6 @@ import click
 from flask.cli import AppGroup
 
 from app.cli._support import operation
-from app.extensions import db
 from app.models import Campaign, Organization
 from app.operations.backup import backup_campaign, restore_campaign
 from app.operations.campaigns import (
@@ -30,6 +29,7 @@ from app.operations.emails import Delivery, send_invitations, send_reminders
 from app.operations.library import get_questionnaire
 from app.operations.organizations import get_organization
 from app.operations.progress import campaign_progress
+from app.platform.extensions import db
 
 campaign_cli = AppGroup("campaign", help="Assessment campaigns.")
 

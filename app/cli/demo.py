@@ -6,8 +6,8 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from app.demo import seed_demo
-from app.extensions import db
+from app.operations.demo import seed_demo
+from app.platform.extensions import db
 
 demo_cli = AppGroup("demo", help="Demo data.")
 

@@ -7,9 +7,9 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from app.cli._support import operation
-from app.extensions import db
 from app.models import Organization
 from app.operations.organizations import create_organization, department_tree, get_organization
+from app.platform.extensions import db
 
 org_cli = AppGroup("org", help="Client organisations.")
 

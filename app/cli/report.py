@@ -9,8 +9,8 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from app.extensions import db
 from app.models import Campaign, Department
+from app.platform.extensions import db
 
 report_cli = AppGroup("report", help="Render diagnostic PDF reports.")
 

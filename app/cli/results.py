@@ -15,8 +15,8 @@ from ruamel.yaml.error import YAMLError
 
 from app.analysis.findings import check_rules_file
 from app.analysis.recommendations import check_recommendations_file
-from app.extensions import db
 from app.models import Campaign
+from app.platform.extensions import db
 from app.questionnaire import discover
 from app.results import RECOMMENDATIONS_FILE, RULES_FILE, CampaignResults, campaign_results
 
@@ -155,7 +155,7 @@ def show_command(campaign_id: int, group_by: str, as_json: bool, locale: str) ->
     if as_json:
         click.echo(json.dumps(results.to_dict(), ensure_ascii=False, indent=2))
         return
-    breakdowns = ["organisation"]
+    breakdowns = ["organization"]
     for part in (p.strip() for p in group_by.split(",") if p.strip()):
         if part not in ("role", "department", "role_department"):
             raise click.BadParameter(

@@ -13,9 +13,9 @@ from sqlalchemy import select
 from app.auth.accounts import create_user, get_user, grant_access, set_password
 from app.auth.tokens import create_api_token
 from app.cli._support import operation
-from app.extensions import db
 from app.models import Membership, Organization, User
 from app.operations.organizations import get_organization
+from app.platform.extensions import db
 
 F = TypeVar("F", bound=Callable[..., Any])
 

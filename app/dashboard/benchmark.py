@@ -18,9 +18,9 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from app.dashboard.viewmodel import SUPPRESSED, Builder, Cell, Dim, Table
-from app.extensions import db
 from app.models import Campaign, Membership
-from app.reporting.formatting import score, signed
+from app.platform.extensions import db
+from app.presentation.formatting import score, signed
 from app.results import campaign_results
 
 if TYPE_CHECKING:
@@ -109,7 +109,7 @@ def pool_campaigns(campaign: Campaign) -> list[Campaign]:
 def _pool_means(pool: list[CampaignResults]) -> dict[str, list[float]]:
     means: dict[str, list[float]] = {}
     for results in pool:
-        org = results.organisation
+        org = results.organization
         if not org.shown:
             continue
         for dimension_id, cell in org.scores.items():
@@ -121,12 +121,12 @@ def _pool_means(pool: list[CampaignResults]) -> dict[str, list[float]]:
 def benchmark(builder: Builder, campaign: Campaign) -> BenchmarkPage:
     """The benchmark page: pool size always, figures only for a large enough pool."""
     pool = [campaign_results(c) for c in pool_campaigns(campaign)]
-    size = sum(1 for results in pool if results.organisation.shown)
+    size = sum(1 for results in pool if results.organization.shown)
     questionnaire = builder.text(builder.results.questionnaire.title)
     if size < MINIMUM_POOL:
         return BenchmarkPage(size, MINIMUM_POOL, (), questionnaire)
     means = _pool_means(pool)
-    org = builder.results.organisation
+    org = builder.results.organization
     rows = []
     for dim in builder.dims:
         values = sorted(means.get(dim.id, []))

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 
 from matplotlib.figure import Figure
 
-from app.reporting import charts
-from app.reporting.charts import GRID, INK, MUTED, OKABE_ITO, ScaleSpec, svg_data_uri
+from app.presentation import charts
+from app.presentation.charts import GRID, INK, MUTED, OKABE_ITO, ScaleSpec, svg_data_uri
 
 #: Charts kept per process (each is a few tens of kilobytes).
 CACHE_SIZE = 256

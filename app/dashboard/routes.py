@@ -19,10 +19,10 @@ from app.auth.access import campaign_or_404, campaigns_query, can_manage
 from app.dashboard import benchmark as benchmarks
 from app.dashboard import bp
 from app.dashboard import viewmodel as vm
-from app.extensions import db
-from app.i18n import current_locale
 from app.models import Campaign, Organization
 from app.operations.campaigns import companion_of
+from app.platform.extensions import db
+from app.platform.i18n import current_locale
 from app.results import CampaignResults, campaign_results
 
 

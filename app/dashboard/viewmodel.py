@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING, Any
 from flask_babel import gettext as _
 
 from app.dashboard.charts import TrendLine, cached_chart, trend_chart
-from app.reporting import charts
-from app.reporting.charts import ScaleSpec, Series
-from app.reporting.formatting import p_value, percent, score, signed
+from app.presentation import charts
+from app.presentation.charts import ScaleSpec, Series
+from app.presentation.formatting import p_value, percent, score, signed
 from app.reporting.viewmodel import GapRow, gap_row
 
 if TYPE_CHECKING:
@@ -195,7 +195,7 @@ class Builder:
                 group.depth,
                 department_id=group.key.get("department"),
             )
-        ref = reference or self.results.organisation
+        ref = reference or self.results.organization
         cells = tuple(
             self.cell(group.scores.get(d.id), ref.scores.get(d.id) if ref.shown else None)
             for d in self.dims
@@ -215,8 +215,8 @@ class Builder:
             department_id=group.key.get("department"),
         )
 
-    def organisation_row(self) -> GroupRow:
-        row = self.row(self.results.organisation, "organisation")
+    def organization_row(self) -> GroupRow:
+        row = self.row(self.results.organization, "organization")
         # The organisation is the reference: a difference from itself says nothing.
         cells = tuple(replace(c, difference=None) for c in row.cells)
         overall = tuple(replace(c, difference=None) for c in row.overall)
@@ -296,10 +296,10 @@ class Builder:
             values.append(cell.mean if cell is not None and cell.shown and group.shown else None)
         return Series(label, tuple(values), color, n=group.n if group.shown else None, **style)
 
-    def organisation_series(self, kind: str, *, reference: bool = False) -> Series:
+    def organization_series(self, kind: str, *, reference: bool = False) -> Series:
         if reference:
             return self.series_of(
-                self.results.organisation,
+                self.results.organization,
                 kind,
                 _("Whole organisation"),
                 charts.PREVIOUS_COLOR,
@@ -307,7 +307,7 @@ class Builder:
                 linewidth=1.4,
             )
         return self.series_of(
-            self.results.organisation,
+            self.results.organization,
             kind,
             _("Whole organisation"),
             charts.ORGANIZATION_COLOR,
@@ -365,7 +365,7 @@ class CompanionOverview:
 @dataclass(frozen=True)
 class OverviewPage:
     counts: Counts
-    organisation_shown: bool
+    organization_shown: bool
     kinds: tuple[KindSummary, ...]
     findings: tuple[tuple[str, str], ...]
     gaps: tuple[GapRow, ...]
@@ -405,7 +405,7 @@ def overview(builder: Builder, companion: Builder | None = None) -> OverviewPage
     levels per dimension of the kinds this campaign does not ask about are shown alongside.
     """
     results = builder.results
-    org = results.organisation
+    org = results.organization
     role_gaps = sorted(results.gaps_of("role"), key=lambda g: (-abs(g.difference), g.dimension))
     findings = tuple((f.severity, builder.text(f.text)) for f in results.findings)
     hidden = tuple(builder.text(g.label) for g in results.by_role if g.status == SUPPRESSED)
@@ -427,7 +427,7 @@ def _companion_overview(builder: Builder, companion: Builder | None) -> Companio
     kinds = tuple(k for k in other.kinds if k not in builder.results.kinds)
     if not kinds or other.organization_id != builder.results.organization_id:
         return None
-    org = other.organisation
+    org = other.organization
     return CompanionOverview(
         other.campaign_id,
         other.campaign_name,
@@ -441,13 +441,13 @@ def _companion_overview(builder: Builder, companion: Builder | None) -> Companio
 def _kind_summaries(builder: Builder, kinds: Sequence[str]) -> tuple[KindSummary, ...]:
     """Per kind: the organisation's level on each dimension and the radar by role."""
     results = builder.results
-    org = results.organisation
+    org = results.organization
     found = []
     for kind in kinds:
         dims = tuple(
             (d, builder.cell(org.scores.get(d.id))) for d in builder.dims if d.kind == kind
         )
-        series = [builder.organisation_series(kind)]
+        series = [builder.organization_series(kind)]
         series += builder.role_series(results.by_role, kind)
         chart = (
             builder.kind_chart(
@@ -475,7 +475,7 @@ def _kind_summaries(builder: Builder, kinds: Sequence[str]) -> tuple[KindSummary
 class DepartmentsPage:
     dims: tuple[Dim, ...]
     kinds: tuple[tuple[str, str], ...]
-    organisation: GroupRow
+    organization: GroupRow
     rows: tuple[GroupRow, ...]
     sort: str
     direction: str
@@ -493,7 +493,7 @@ class DepartmentsPage:
                 dim.title,
                 _("%(dimension)s (difference from the organisation)", dimension=dim.title),
             ]
-        rows = [_department_csv(self.organisation, self.dims, self.kinds)]
+        rows = [_department_csv(self.organization, self.dims, self.kinds)]
         rows += [_department_csv(row, self.dims, self.kinds) for row in self.rows]
         return Table(header, rows)
 
@@ -568,7 +568,7 @@ def departments(
     return DepartmentsPage(
         builder.dims,
         kinds,
-        builder.organisation_row(),
+        builder.organization_row(),
         tuple(rows),
         sort,
         direction,
@@ -619,7 +619,7 @@ def _overlays(builder: Builder, selected: Sequence[int]) -> list[Chart]:
             series.append(
                 builder.series_of(group, kind, builder.text(group.label), charts.group_color(index))
             )
-        series.append(builder.organisation_series(kind, reference=True))
+        series.append(builder.organization_series(kind, reference=True))
         chart = builder.kind_chart(
             kind,
             series,
@@ -654,7 +654,7 @@ class DepartmentPage:
     shown: bool
     n: int | None
     row: GroupRow
-    organisation: GroupRow
+    organization: GroupRow
     roles: tuple[GroupRow, ...]
     items: tuple[ItemView, ...]
     charts: tuple[Chart, ...]
@@ -662,7 +662,7 @@ class DepartmentPage:
 
     def table(self) -> Table:
         header = [_("Group"), _("Responses")] + [d.title for d in self.dims]
-        rows = [_score_csv(r, len(self.dims)) for r in (self.row, *self.roles, self.organisation)]
+        rows = [_score_csv(r, len(self.dims)) for r in (self.row, *self.roles, self.organization)]
         return Table(header, rows)
 
 
@@ -681,7 +681,7 @@ def department(builder: Builder, department_id: int) -> DepartmentPage:
     group = results.group("department", department=department_id)
     row = builder.row(group, str(department_id))
     inner = [g for g in results.by_role_department if g.key.get("department") == department_id]
-    roles = builder.role_rows(inner, results.organisation)
+    roles = builder.role_rows(inner, results.organization)
     items: list[ItemView] = []
     chart_list: list[Chart] = []
     if group.shown:
@@ -692,7 +692,7 @@ def department(builder: Builder, department_id: int) -> DepartmentPage:
                 builder.series_of(
                     group, kind, row.label, charts.ORGANIZATION_COLOR, fill=True, linewidth=2.4
                 ),
-                builder.organisation_series(kind, reference=True),
+                builder.organization_series(kind, reference=True),
             ]
             series += builder.role_series(inner, kind)
             chart = builder.kind_chart(
@@ -714,7 +714,7 @@ def department(builder: Builder, department_id: int) -> DepartmentPage:
         group.shown,
         group.n if group.shown else None,
         row,
-        builder.organisation_row(),
+        builder.organization_row(),
         roles,
         tuple(items),
         tuple(chart_list),
@@ -772,7 +772,7 @@ def _item_views(
 class RolesPage:
     dims: tuple[Dim, ...]
     roles: tuple[GroupRow, ...]
-    organisation: GroupRow
+    organization: GroupRow
     gaps: tuple[GapRow, ...]
     blind_spots: tuple[GapRow, ...]
     departments: tuple[tuple[int, str, bool], ...]
@@ -782,11 +782,11 @@ class RolesPage:
     charts: tuple[Chart, ...]
 
     def table(self) -> Table:
-        header = [_("Dimension")] + [r.label for r in self.roles] + [self.organisation.label]
+        header = [_("Dimension")] + [r.label for r in self.roles] + [self.organization.label]
         rows = []
         for index, dim in enumerate(self.dims):
             row = [dim.title]
-            for role in (*self.roles, self.organisation):
+            for role in (*self.roles, self.organization):
                 if not role.shown:
                     row.append(SUPPRESSED)
                 else:
@@ -833,7 +833,7 @@ def roles(builder: Builder, department_id: int | None = None) -> RolesPage:
     if department_id is None:
         groups = list(results.by_role)
         gaps = list(results.gaps_of("role"))
-        reference = results.organisation
+        reference = results.organization
     else:
         scope = results.group("department", department=department_id)
         scope_label = builder.text(scope.label)
@@ -849,7 +849,7 @@ def roles(builder: Builder, department_id: int | None = None) -> RolesPage:
     gaps.sort(key=lambda g: (-abs(g.difference), g.dimension))
     rows = builder.role_rows(groups, reference)
     if department_id is None:
-        org_row = builder.organisation_row()
+        org_row = builder.organization_row()
     else:
         org_row = builder.row(reference, str(department_id))
     lines = tuple(builder.gap_line(g) for g in gaps)
@@ -891,7 +891,7 @@ def roles(builder: Builder, department_id: int | None = None) -> RolesPage:
 class DimensionPage:
     dim: Dim
     description: str
-    organisation: Cell
+    organization: Cell
     reliability: float | None
     roles: tuple[tuple[str, str, Cell], ...]
     items: tuple[ItemView, ...]
@@ -923,7 +923,7 @@ def dimension(builder: Builder, dimension_id: str) -> DimensionPage:
     results = builder.results
     result: DimensionResult = results.dimension(dimension_id)
     dim = next(d for d in builder.dims if d.id == dimension_id)
-    org_cell = builder.cell(result.organisation)
+    org_cell = builder.cell(result.organization)
     role_cells = tuple(
         (
             g.key["role"],
@@ -932,7 +932,7 @@ def dimension(builder: Builder, dimension_id: str) -> DimensionPage:
         )
         for g in results.by_role
     )
-    groups = [(_("Whole organisation"), results.organisation)]
+    groups = [(_("Whole organisation"), results.organization)]
     groups += [(builder.role_label(g.key["role"]), g) for g in results.by_role]
     level = result.level
     next_level = level + 1 if level is not None and level < builder.scale.max else None
@@ -1059,7 +1059,7 @@ def trend(builder: Builder, rounds: Sequence[CampaignResults]) -> TrendPage:
         values: list[float | None] = []
         flags: list[bool] = []
         for position, round_results in enumerate(chain):
-            org = round_results.organisation
+            org = round_results.organization
             cell = org.scores.get(d.id) if org.shown else None
             values.append(cell.mean if cell is not None and cell.shown else None)
             significant = False
@@ -1067,7 +1067,7 @@ def trend(builder: Builder, rounds: Sequence[CampaignResults]) -> TrendPage:
                 significant = any(
                     t.significant
                     for t in round_results.trends
-                    if t.breakdown == "organisation" and t.dimension == d.id
+                    if t.breakdown == "organization" and t.dimension == d.id
                 )
             flags.append(significant)
         if any(v is not None for v in values):
@@ -1088,7 +1088,7 @@ def trend(builder: Builder, rounds: Sequence[CampaignResults]) -> TrendPage:
             _("Slope chart of the organisation's scores over the rounds. %(values)s", values=words),
         )
     order = {d.id: i for i, d in enumerate(results.dimensions)}
-    breakdown_order = {"organisation": 0, "role": 1, "department": 2}
+    breakdown_order = {"organization": 0, "role": 1, "department": 2}
     trends = sorted(
         (t for t in results.trends if t.breakdown in breakdown_order),
         key=lambda t: (breakdown_order[t.breakdown], str(dict(t.key)), order.get(t.dimension, 0)),
@@ -1096,7 +1096,7 @@ def trend(builder: Builder, rounds: Sequence[CampaignResults]) -> TrendPage:
     rows = tuple(
         TrendRowView(
             builder.text(results.dimension(t.dimension).title),
-            _("Whole organisation") if t.breakdown == "organisation" else builder.text(t.label),
+            _("Whole organisation") if t.breakdown == "organization" else builder.text(t.label),
             t.previous_mean,
             t.current_mean,
             t.change,

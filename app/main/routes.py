@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from flask import current_app, render_template
 
-from app.health import readiness
 from app.main import bp
+from app.platform.health import readiness
 
 
 @bp.get("/")

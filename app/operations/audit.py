@@ -7,8 +7,8 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from app.extensions import db
 from app.models import AuditEvent, Campaign, Organization, User
+from app.platform.extensions import db
 
 #: Every action the log knows, with its label for the campaign page.
 ACTIONS: dict[str, Any] = {

@@ -17,7 +17,6 @@ from typing import Any
 
 from sqlalchemy import insert, select
 
-from app.extensions import db
 from app.models import (
     Answer,
     Campaign,
@@ -30,7 +29,9 @@ from app.models import (
     utcnow,
 )
 from app.operations import audit
-from app.operations.organizations import N_, OperationError, add_department
+from app.operations.errors import N_, OperationError
+from app.operations.organizations import add_department
+from app.platform.extensions import db
 from app.questionnaire import Questionnaire
 
 FORMAT = "cx-campaign-backup"

@@ -8,7 +8,6 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
-from app.extensions import db
 from app.models import Campaign, Department, Organization, Participant, Role, User, utcnow
 from app.models.campaign import (
     DEFAULT_ANONYMITY_THRESHOLD,
@@ -16,7 +15,7 @@ from app.models.campaign import (
     MIN_ANONYMITY_THRESHOLD,
 )
 from app.operations import audit
-from app.operations.organizations import N_, OperationError
+from app.operations.errors import N_, OperationError
 from app.operations.participant_import import EMAIL_RE
 from app.operations.participants import (
     add_link,
@@ -25,6 +24,7 @@ from app.operations.participants import (
     replace_links,
     revoke,
 )
+from app.platform.extensions import db
 from app.questionnaire import Questionnaire
 
 #: Dates are entered and shown in this zone unless the caller says otherwise.

@@ -24,13 +24,13 @@ from pathlib import Path
 from flask import current_app, render_template
 from sqlalchemy import or_, select
 
-from app.extensions import db
-from app.i18n import localized
 from app.models import Campaign, Participant, User, utcnow
 from app.operations import audit
 from app.operations.campaigns import utc_to_local
-from app.operations.organizations import N_, OperationError
+from app.operations.errors import N_, OperationError
 from app.operations.participants import add_link, participant_link
+from app.platform.extensions import db
+from app.platform.i18n import localized
 
 EMAIL_LOCALES = ("ja", "en")
 KINDS = ("invitation", "reminder")

@@ -38,9 +38,9 @@ from typing import Any
 from sqlalchemy import func, select
 
 from app.analysis.anonymity import open_text_visible
-from app.extensions import db
 from app.models import Answer, Campaign, Department, Participant, Response, Role
 from app.operations.campaigns import utc_to_local
+from app.platform.extensions import db
 
 BATCH_SIZE = 500
 BASE_COLUMNS = ("department", "role", "submitted_at")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from flask import current_app
 
-from app.operations.organizations import OperationError
+from app.operations.errors import OperationError
 from app.questionnaire import Questionnaire, QuestionnaireError, load_questionnaire
 
 _lock = threading.Lock()

@@ -4,43 +4,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from typing import Any
 
-from flask import has_request_context
-from flask_babel import gettext
 from sqlalchemy import select
 
-from app.extensions import db
 from app.models import DEFAULT_ROLES, Department, Membership, Organization, Role, User
 from app.operations import audit
+from app.operations.errors import N_, OperationError
+from app.platform.extensions import db
 
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 ROLE_KEY_RE = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 MAX_NAME_LENGTH = 200
-
-
-def N_(message: str) -> str:
-    """Mark ``message`` for extraction; it is translated later, when it is shown."""
-    return message
-
-
-class OperationError(ValueError):
-    """A request the data does not allow, with a message fit to show the user.
-
-    ``message`` is an English msgid with ``%(name)s`` placeholders filled from ``params``.
-    It is translated when turned into text inside a request (the user's language) and left
-    in English elsewhere (CLI, logs, tests).
-    """
-
-    def __init__(self, message: str, **params: Any) -> None:
-        self.message = message
-        self.params = params
-        super().__init__(message % params if params else message)
-
-    def __str__(self) -> str:
-        if has_request_context():
-            return gettext(self.message, **self.params)
-        return self.message % self.params if self.params else self.message
 
 
 def _clean_name(name: str | None) -> str:

@@ -24,17 +24,12 @@ from typing import Any, ClassVar
 from flask_babel import gettext
 from sqlalchemy import func, select
 
-from app.extensions import db
 from app.models import Campaign, Department, Participant, Role, User
 from app.operations import audit
-from app.operations.organizations import OperationError, find_department, find_role
+from app.operations.errors import N_, OperationError
+from app.operations.organizations import find_department, find_role
 from app.operations.participants import add_link, new_participant
-
-
-def N_(message: str) -> str:
-    """Mark a message for extraction; it is translated when shown."""
-    return message
-
+from app.platform.extensions import db
 
 REQUIRED_COLUMNS: tuple[str, ...] = ("email", "department", "role")
 OPTIONAL_COLUMNS: tuple[str, ...] = ("name",)

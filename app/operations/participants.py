@@ -19,12 +19,12 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from app.extensions import db
 from app.models import Campaign, Department, Participant, ParticipantLink, Role, User, utcnow
 from app.models.participant import LINK_CHANNELS, new_link_epoch
 from app.operations import audit
-from app.operations.organizations import OperationError
-from app.security import hash_token, new_token
+from app.operations.errors import OperationError
+from app.platform.extensions import db
+from app.platform.security import hash_token, new_token
 
 #: The columns of the links CSV, from the web download and ``flask participants links``.
 LINK_COLUMNS = ("name", "email", "department", "role", "role_label", "status", "url")

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 
-from app.extensions import db
 from app.models import Campaign, Department, Participant, Role
+from app.platform.extensions import db
 
 
 @dataclass(frozen=True)

@@ -16,9 +16,9 @@ from datetime import datetime
 
 from sqlalchemy import select, update
 
-from app.extensions import db
 from app.models import Answer, Campaign, Participant, Response, utcnow
-from app.operations.organizations import OperationError
+from app.operations.errors import OperationError
+from app.platform.extensions import db
 from app.questionnaire import Questionnaire
 
 #: The value an answer carries for "don't know / not applicable".

@@ -15,8 +15,8 @@ from flask_babel import gettext as _
 
 from app.analysis import Moments, maturity_level
 from app.models import Campaign, Department, utcnow
-from app.reporting import charts, formatting
-from app.reporting.charts import ScaleSpec, Series
+from app.presentation import charts, formatting
+from app.presentation.charts import ScaleSpec, Series
 from app.reporting.methodology import methodology_html
 from app.reporting.service import ReportUnavailableError
 from app.reporting.viewmodel import (
@@ -115,7 +115,7 @@ class _Builder:
 
     def _scope(self, department: Department | None) -> _Scope:
         if department is None:
-            if not self.results.organisation.shown:
+            if not self.results.organization.shown:
                 raise ReportUnavailableError(
                     _(
                         "The campaign has fewer submitted responses than its anonymity "
@@ -123,7 +123,7 @@ class _Builder:
                         threshold=self.results.anonymity_threshold,
                     )
                 )
-            return _Scope(self.results.organisation, None)
+            return _Scope(self.results.organization, None)
         try:
             group = self.results.group("department", department=department.id)
         except KeyError:
@@ -253,13 +253,13 @@ class _Builder:
                     linewidth=2.4,
                 )
             )
-            organisation = self.results.organisation
+            organization = self.results.organization
             series.append(
                 Series(
                     _("Whole organisation"),
-                    tuple(self.mean_of(organisation, i) for i in ids),
+                    tuple(self.mean_of(organization, i) for i in ids),
                     charts.PREVIOUS_COLOR,
-                    n=organisation.n,
+                    n=organization.n,
                     linestyle="dashed",
                     linewidth=1.4,
                 )
@@ -389,10 +389,10 @@ class _Builder:
     ) -> DimensionView:
         cell = self.scope.group.scores.get(dimension.id)
         level = self.level(cell)
-        organisation_cell = self.results.organisation.scores.get(dimension.id)
+        organization_cell = self.results.organization.scores.get(dimension.id)
         reference = None
-        if self.scope.is_department and organisation_cell is not None and organisation_cell.shown:
-            reference = organisation_cell.mean
+        if self.scope.is_department and organization_cell is not None and organization_cell.shown:
+            reference = organization_cell.mean
         if self.scope.is_department:
             role_groups = [
                 g
@@ -410,7 +410,7 @@ class _Builder:
         departments: list[GroupScore] = []
         hidden_departments: list[str] = []
         if not self.scope.is_department:
-            org_mean = organisation_cell.mean if organisation_cell is not None else None
+            org_mean = organization_cell.mean if organization_cell is not None else None
             departments, hidden_departments = self.group_scores(
                 self.results.by_department,
                 dimension.id,
@@ -661,8 +661,8 @@ class _Builder:
         if not groups:
             return None
         dimensions = self.results.dimensions
-        organisation = self.results.organisation
-        org_means = [self.mean_of(organisation, d.id) for d in dimensions]
+        organization = self.results.organization
+        org_means = [self.mean_of(organization, d.id) for d in dimensions]
         heat_rows = []
         for group in groups:
             label = _indent(self.text(group.label), group.depth)
@@ -685,16 +685,16 @@ class _Builder:
         )
         kind = self.results.kinds[0]
         rows = []
-        overall = organisation.overall.get(kind)
+        overall = organization.overall.get(kind)
         rows.append(
             (
                 GroupScore(
                     "organization",
                     _("Whole organisation"),
-                    organisation.n or 0,
+                    organization.n or 0,
                     overall.mean if overall is not None and overall.shown else None,
                 ),
-                self.department_cells(organisation, dimensions),
+                self.department_cells(organization, dimensions),
             )
         )
         panels = []
@@ -761,12 +761,12 @@ class _Builder:
             trends = [
                 t
                 for t in self.results.trends
-                if t.breakdown == "organisation" or (t.breakdown == "role" and t.notable)
+                if t.breakdown == "organization" or (t.breakdown == "role" and t.notable)
             ]
         if not trends:
             return None
         order = {d.id: i for i, d in enumerate(self.results.dimensions)}
-        breakdown_order = {"organisation": 0, "role": 1, "department": 2}
+        breakdown_order = {"organization": 0, "role": 1, "department": 2}
         trends.sort(
             key=lambda t: (
                 breakdown_order.get(t.breakdown, 9),
@@ -778,7 +778,7 @@ class _Builder:
             TrendRow(
                 dimension=self.text(self.results.dimension(t.dimension).title),
                 group=_("Whole organisation")
-                if t.breakdown == "organisation"
+                if t.breakdown == "organization"
                 else self.text(t.label),
                 previous=t.previous_mean,
                 current=t.current_mean,
@@ -800,7 +800,7 @@ class _Builder:
         )
 
     def trend_chart(self, trends: Sequence[Any]) -> str | None:
-        top = "department" if self.scope.is_department else "organisation"
+        top = "department" if self.scope.is_department else "organization"
         by_dimension = {t.dimension: t for t in trends if t.breakdown == top}
         dimensions = [d for d in self.results.dimensions if d.id in by_dimension]
         if len(dimensions) < 3:
@@ -837,7 +837,7 @@ class _Builder:
             "role": _("Role"),
             "department": _("Department"),
             "role_department": _("Role within department"),
-            "organisation": _("Organisation"),
+            "organization": _("Organisation"),
         }
         for cell in self.results.suppressed_cells:
             if cell.level != "group":

@@ -22,9 +22,9 @@ from app.analysis import (
     overall_scores_by_kind,
 )
 from app.models import Participant, utcnow
+from app.presentation import charts
+from app.presentation.charts import ScaleSpec, Series
 from app.questionnaire import Questionnaire
-from app.reporting import charts
-from app.reporting.charts import ScaleSpec, Series
 from app.reporting.rendering import RenderedReport, render_html
 from app.reporting.service import campaign_results_for, check_individual_report
 
@@ -35,7 +35,7 @@ class IndividualItem:
     text: str
     answer: int | None
     answer_label: str
-    organisation: float | None
+    organization: float | None
     role: float | None
 
 
@@ -47,7 +47,7 @@ class IndividualDimension:
     own_level: int | None
     own_level_label: str
     role: float | None
-    organisation: float | None
+    organization: float | None
     items: tuple[IndividualItem, ...]
 
 
@@ -127,7 +127,7 @@ def build_individual_view(participant: Participant, locale: str) -> IndividualVi
         if answer.text is None
     }
     own = own_scores(questionnaire, answers)
-    organisation = results.organisation if results.organisation.shown else None
+    organization = results.organization if results.organization.shown else None
     try:
         role_group = results.group("role", role=participant.role.key)
     except KeyError:
@@ -163,7 +163,7 @@ def build_individual_view(participant: Participant, locale: str) -> IndividualVi
                     text=questionnaire.text(item.text, locale),
                     answer=answer,
                     answer_label=label,
-                    organisation=_item_mean(organisation, questionnaire, item.id),
+                    organization=_item_mean(organization, questionnaire, item.id),
                     role=_item_mean(role_group, questionnaire, item.id),
                 )
             )
@@ -180,7 +180,7 @@ def build_individual_view(participant: Participant, locale: str) -> IndividualVi
                 if level is None
                 else scale.label(level, locale, questionnaire.default_locale),
                 role=group_mean(role_group, dimension.id),
-                organisation=group_mean(organisation, dimension.id),
+                organization=group_mean(organization, dimension.id),
                 items=tuple(items),
             )
         )
@@ -198,7 +198,7 @@ def build_individual_view(participant: Participant, locale: str) -> IndividualVi
         dimensions,
         role_label,
         role_group,
-        organisation,
+        organization,
         ScaleSpec(scale.min, scale.max, scale_labels),
         participant.role,
         radar=questionnaire.kinds == ("capability",) and len(dimensions) >= 3,
@@ -227,7 +227,7 @@ def _chart(
     dimensions: list[IndividualDimension],
     role_label: str,
     role_group: object,
-    organisation: object,
+    organization: object,
     scale: ScaleSpec,
     role: object,
     *,
@@ -247,13 +247,13 @@ def _chart(
                 linewidth=1.6,
             )
         )
-    if organisation is not None:
+    if organization is not None:
         series.append(
             Series(
                 _("Whole organisation"),
-                tuple(d.organisation for d in dimensions),
+                tuple(d.organization for d in dimensions),
                 charts.ORGANIZATION_COLOR,
-                n=organisation.n,
+                n=organization.n,
                 linestyle="dashed",
                 linewidth=1.4,
             )

@@ -43,8 +43,8 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy import select
 
-from app.extensions import db
 from app.models import Campaign, Department, ReportJob, utcnow
+from app.platform.extensions import db
 
 logger = logging.getLogger(__name__)
 
@@ -377,7 +377,7 @@ def dispatch_report_job(job: ReportJob) -> None:
     the job stops. When Redis cannot be reached the job is marked failed with
     ``QUEUE_UNAVAILABLE`` (it can be resumed later) and :class:`QueueUnavailableError` raised.
     """
-    from app.queue import DEFAULT_JOB_TIMEOUT_S, get_queue
+    from app.platform.queue import DEFAULT_JOB_TIMEOUT_S, get_queue
 
     job_id = job.id
     run_id = uuid.uuid4().hex

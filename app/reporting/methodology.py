@@ -9,7 +9,7 @@ from pathlib import Path
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
-from app.config import PROJECT_ROOT
+from app.platform.config import PROJECT_ROOT
 
 DOCS_DIR = PROJECT_ROOT / "docs"
 

@@ -28,9 +28,9 @@ from flask import current_app
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
-from app.memory import gc_paused
-from app.reporting import formatting
-from app.reporting.fonts import ReportFonts, font_face_css, locate_fonts
+from app.platform.memory import gc_paused
+from app.presentation import formatting
+from app.presentation.fonts import ReportFonts, font_face_css, locate_fonts
 
 logger = logging.getLogger(__name__)
 # WeasyPrint reports every layout step at INFO; a server log needs only its warnings.

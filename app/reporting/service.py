@@ -11,9 +11,9 @@ from flask import current_app
 from flask_babel import force_locale
 from sqlalchemy import select
 
-from app.extensions import db
-from app.memory import gc_paused
 from app.models import Campaign, Department, Participant
+from app.platform.extensions import db
+from app.platform.memory import gc_paused
 from app.reporting.jobs import safe_filename, worker_settings
 from app.reporting.rendering import RenderedReport, html_to_pdf
 from app.reporting.rendering import render_html as render_template_html
@@ -120,7 +120,7 @@ def render_pdf_limited(
     memory or time with it. Checking that the report is available first answers the common
     refusal without starting a process.
     """
-    from app.hardening import run_limited
+    from app.platform.hardening import run_limited
 
     config = current_app.config
     if department is not None and not department_report_allowed(campaign, department):
@@ -265,7 +265,7 @@ def _render_individual_in_child(
 
 def render_individual_report_limited(participant: Participant, locale: str) -> bytes:
     """:func:`render_individual_report` under the web's PDF time limit and memory cap."""
-    from app.hardening import run_limited
+    from app.platform.hardening import run_limited
 
     check_individual_report(participant)
     config = current_app.config

@@ -32,9 +32,9 @@ from app.analysis import OPEN_TEXT_MINIMUM
 from app.analysis.findings import RulesError, RuleSet, load_rules
 from app.analysis.plain import PlainFields
 from app.analysis.recommendations import RecommendationCatalogue, load_recommendations
-from app.extensions import db
-from app.memory import gc_paused
 from app.models import Answer, Campaign, Organization, Response, utcnow
+from app.platform.extensions import db
+from app.platform.memory import gc_paused
 from app.results.compute import CampaignInfo, Labels, compute_results
 from app.results.load import data_version, load_campaign_data, load_departments, load_roles
 from app.results.model import (
@@ -107,7 +107,7 @@ def _both(message: Any) -> dict[str, str]:
 
 def _labels() -> Labels:
     return Labels(
-        organisation=_both(_l("Whole organisation")),
+        organization=_both(_l("Whole organisation")),
         rest=_both(_l("Rest of the organisation")),
     )
 
@@ -316,7 +316,7 @@ def open_text_answers(
     if role_key is not None:
         key["role"] = role_key
     breakdown = {
-        (): "organisation",
+        (): "organization",
         ("role",): "role",
         ("department",): "department",
         ("department", "role"): "role_department",

@@ -36,7 +36,7 @@ from app.analysis import (
     maturity_level,
     overall_scores_by_kind,
     percent_to_target,
-    rest_of_organisation,
+    rest_of_organization,
     role_gaps,
     target_gaps,
     trends,
@@ -93,7 +93,7 @@ class CampaignInfo:
 class Labels:
     """Texts of the groups the engine names itself, in every locale."""
 
-    organisation: Localized
+    organization: Localized
     rest: Localized
 
 
@@ -205,9 +205,9 @@ def build_structure(data: CampaignData, labels: Labels) -> _Structure:
     add(
         _Group(
             ORGANISATION,
-            "organisation",
+            "organization",
             {},
-            labels.organisation,
+            labels.organization,
             everyone,
             all_department_ids,
             all_role_ids,
@@ -502,7 +502,7 @@ def _reliability(
     questionnaire: Questionnaire,
     data: CampaignData,
     cell_counts: _CellCounts,
-    organisation_shown: bool,
+    organization_shown: bool,
     threshold: int,
 ) -> dict[str, Reliability]:
     points = np.array(questionnaire.scale.points, dtype=np.float64)
@@ -522,7 +522,7 @@ def _reliability(
         alpha, used = cronbach_alpha_from_sums(
             n, item_totals, item_totals_sq, float(totals.sum()), float((totals * totals).sum())
         )
-        if not organisation_shown or used < threshold:
+        if not organization_shown or used < threshold:
             alpha = None
         result[dimension.id] = Reliability(alpha, used, k)
     return result
@@ -625,7 +625,7 @@ def _trends(
         return []
     dimension_ids = [d.id for d in questionnaire.dimensions if d.id in previous_dimensions]
     found: list[TrendResult] = []
-    for breakdown in ("organisation", "role", "department", "role_department"):
+    for breakdown in ("organization", "role", "department", "role_department"):
         before = previous.summaries.get(breakdown, {})
         for item in trends(summaries.get(breakdown, {}), before, dimension_ids):
             group = structure.groups[item.group]
@@ -682,7 +682,7 @@ def _suppressed_cells(
     levels = [(d.id, "dimension", d.id) for d in questionnaire.dimensions]
     levels += [(OVERALL_PREFIX + kind, "overall", kind) for kind in kinds]
     levels += [(item.id, "item", item.id) for item in questionnaire.items]
-    for breakdown in ("organisation", "role", "department", "role_department"):
+    for breakdown in ("organization", "role", "department", "role_department"):
         for key in structure.breakdowns.get(breakdown, []):
             group = structure.groups[key]
             if statuses.groups[key] is GroupStatus.SUPPRESSED:
@@ -705,31 +705,31 @@ def _suppressed_cells(
     return found
 
 
-def _targets(campaign: CampaignInfo, organisation: GroupResult) -> Targets:
+def _targets(campaign: CampaignInfo, organization: GroupResult) -> Targets:
     targets: dict[str, float] = {}
     for dimension, value in (campaign.targets or {}).items():
         try:
             number = float(value)
         except (TypeError, ValueError):
             continue
-        if math.isfinite(number) and dimension in organisation.scores:
+        if math.isfinite(number) and dimension in organization.scores:
             targets[str(dimension)] = number
     current = {
-        dimension: cell.mean for dimension, cell in organisation.scores.items() if cell.shown
+        dimension: cell.mean for dimension, cell in organization.scores.items() if cell.shown
     }
     return Targets(targets, target_gaps(targets, current), percent_to_target(targets, current))
 
 
 def _facts(
     questionnaire: Questionnaire,
-    organisation: GroupResult,
+    organization: GroupResult,
     reliability: Mapping[str, Reliability],
     gaps: Sequence[GapResult],
     trend_results: Sequence[TrendResult],
 ) -> Facts:
     dimensions = {}
     for dimension in questionnaire.dimensions:
-        cell = organisation.scores.get(dimension.id)
+        cell = organization.scores.get(dimension.id)
         shown = cell is not None and cell.shown
         dimensions[dimension.id] = DimensionFact(
             id=dimension.id,
@@ -868,22 +868,22 @@ def compute_results(
             for key in keys
         ]
 
-    organisation = results_by_breakdown["organisation"][0]
+    organization = results_by_breakdown["organization"][0]
     dimension_ids = [d.id for d in dimensions]
     rest: dict[str, dict[str, GroupStats]] = {}
-    organisation_moments = {d: Moments.from_values(scores[d]) for d in dimension_ids}
+    organization_moments = {d: Moments.from_values(scores[d]) for d in dimension_ids}
     for key in structure.breakdowns.get("department", []):
         if statuses.groups[key] is not GroupStatus.OK:
             continue
         mask = structure.groups[key].mask
         rest[key.removeprefix("dept:")] = {
-            d: rest_of_organisation(organisation_moments[d], Moments.from_values(scores[d][mask]))
+            d: rest_of_organization(organization_moments[d], Moments.from_values(scores[d][mask]))
             for d in dimension_ids
         }
     gap_results = _gaps(structure, summaries, data.roles, dimension_ids, rest, labels)
     trend_results = _trends(summaries, previous, structure, questionnaire) if previous else []
-    reliability = _reliability(questionnaire, data, answer_counts, organisation.shown, threshold)
-    targets = _targets(campaign, organisation)
+    reliability = _reliability(questionnaire, data, answer_counts, organization.shown, threshold)
+    targets = _targets(campaign, organization)
 
     def cells_of(breakdown: str, dimension_id: str) -> dict[Any, ScoreCell]:
         found: dict[Any, ScoreCell] = {}
@@ -904,7 +904,7 @@ def compute_results(
 
     dimension_results = []
     for dimension in dimensions:
-        cell = organisation.scores.get(dimension.id) or ScoreCell(dimension.id, STATUS_SUPPRESSED)
+        cell = organization.scores.get(dimension.id) or ScoreCell(dimension.id, STATUS_SUPPRESSED)
         recommendation = None
         if recommendations is not None and cell.level is not None:
             text = recommendations.for_level(dimension.id, cell.level)
@@ -919,7 +919,7 @@ def compute_results(
                 if dimension.description is None
                 else dimension.description.to_dict(),
                 items=tuple(item.id for item in dimension.items),
-                organisation=cell,
+                organization=cell,
                 by_role=cells_of("role", dimension.id),
                 by_department=cells_of("department", dimension.id),
                 by_role_department=cells_of("role_department", dimension.id),
@@ -933,16 +933,16 @@ def compute_results(
     balance = {}
     for kind in kinds:
         current = {
-            d.id: organisation.scores[d.id].mean
+            d.id: organization.scores[d.id].mean
             for d in questionnaire.dimensions_of_kind(kind)
-            if d.id in organisation.scores
+            if d.id in organization.scores
         }
         spread = capability_balance(current)
         balance[kind] = Balance(kind, spread.spread, spread.weakest, spread.strongest)
 
     findings: tuple[Finding, ...] = ()
     if rules is not None:
-        facts = _facts(questionnaire, organisation, reliability, gap_results, trend_results)
+        facts = _facts(questionnaire, organization, reliability, gap_results, trend_results)
         findings = tuple(
             Finding(fired.rule, fired.severity, fired.text, fired.dimension)
             for fired in rules.evaluate(facts)
@@ -968,7 +968,7 @@ def compute_results(
         ),
         kinds=kinds,
         dimensions=tuple(dimension_results),
-        organisation=organisation,
+        organization=organization,
         by_role=tuple(results_by_breakdown.get("role", [])),
         by_department=tuple(results_by_breakdown.get("department", [])),
         by_role_department=tuple(results_by_breakdown.get("role_department", [])),

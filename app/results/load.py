@@ -37,8 +37,8 @@ from sqlalchemy import (
     values,
 )
 
-from app.extensions import db
 from app.models import Answer, Campaign, Department, Participant, Response, Role
+from app.platform.extensions import db
 from app.questionnaire import Questionnaire
 
 

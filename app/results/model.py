@@ -20,7 +20,7 @@ Localized = Mapping[str, str]
 #: Identifies a group within its breakdown, e.g. ``{"department": 3, "role": "executive"}``.
 GroupKey = Mapping[str, Any]
 
-BREAKDOWNS = ("organisation", "role", "department", "role_department")
+BREAKDOWNS = ("organization", "role", "department", "role_department")
 STATUS_OK = "ok"
 STATUS_SUPPRESSED = "suppressed"
 STATUS_NO_DATA = "no_data"
@@ -154,7 +154,7 @@ class DimensionResult:
     title: Localized
     description: Localized | None
     items: tuple[str, ...]
-    organisation: ScoreCell
+    organization: ScoreCell
     by_role: Mapping[str, ScoreCell]
     by_department: Mapping[int, ScoreCell]
     #: ``{(department id, role key): cell}``
@@ -166,11 +166,11 @@ class DimensionResult:
 
     @property
     def level(self) -> int | None:
-        return self.organisation.level
+        return self.organization.level
 
     @property
     def level_label(self) -> Localized | None:
-        return self.organisation.level_label
+        return self.organization.level_label
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-able form."""
@@ -180,7 +180,7 @@ class DimensionResult:
             "title": dict(self.title),
             "description": _localized(self.description),
             "items": list(self.items),
-            "organisation": self.organisation.to_dict(),
+            "organization": self.organization.to_dict(),
             "level": self.level,
             "level_label": _localized(self.level_label),
             "by_role": {key: cell.to_dict() for key, cell in self.by_role.items()},
@@ -359,7 +359,7 @@ class CampaignResults:
     #: Dimension kinds in questionnaire order, e.g. ``("capability",)``.
     kinds: tuple[str, ...]
     dimensions: tuple[DimensionResult, ...]
-    organisation: GroupResult
+    organization: GroupResult
     by_role: tuple[GroupResult, ...]
     by_department: tuple[GroupResult, ...]
     by_role_department: tuple[GroupResult, ...]
@@ -395,8 +395,8 @@ class CampaignResults:
 
     def groups(self, breakdown: str) -> tuple[GroupResult, ...]:
         """The groups of one breakdown (``organisation``, ``role``, ``department``, ...)."""
-        if breakdown == "organisation":
-            return (self.organisation,)
+        if breakdown == "organization":
+            return (self.organization,)
         if breakdown == "role":
             return self.by_role
         if breakdown == "department":
@@ -452,7 +452,7 @@ class CampaignResults:
             "questionnaire": self.questionnaire.to_dict(),
             "kinds": list(self.kinds),
             "dimensions": [d.to_dict() for d in self.dimensions],
-            "organisation": self.organisation.to_dict(),
+            "organization": self.organization.to_dict(),
             "by_role": [g.to_dict() for g in self.by_role],
             "by_department": [g.to_dict() for g in self.by_department],
             "by_role_department": [g.to_dict() for g in self.by_role_department],

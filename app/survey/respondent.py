@@ -14,8 +14,8 @@ from flask import session
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager
 
-from app.extensions import db
 from app.models import Campaign, Participant
+from app.platform.extensions import db
 
 SESSION_KEY = "respondent"
 #: A participant's own link, kept in the session after registering through an open link so

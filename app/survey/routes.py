@@ -11,10 +11,8 @@ from flask import g, jsonify, redirect, render_template, request, session, url_f
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 
-from app.extensions import db
-from app.i18n import current_locale
 from app.models import Answer, Participant, utcnow
-from app.operations.organizations import OperationError
+from app.operations.errors import OperationError
 from app.operations.participants import (
     find_by_token,
     find_campaign_by_open_token,
@@ -32,6 +30,8 @@ from app.operations.responses import (
     save_page,
     submit,
 )
+from app.platform.extensions import db
+from app.platform.i18n import current_locale
 from app.reporting.jobs import safe_filename
 from app.reporting.service import (
     ReportUnavailableError,

@@ -25,9 +25,6 @@ from werkzeug.wrappers import Response as BaseResponse
 from wtforms import SelectChoice
 
 from app.auth import access
-from app.extensions import db
-from app.hardening import check_upload_size
-from app.i18n import current_locale, localized
 from app.models import Campaign, Organization, Participant, User
 from app.operations import audit, emails, exports
 from app.operations import participants as participant_ops
@@ -52,10 +49,9 @@ from app.operations.campaigns import (
     update_participant,
     utc_to_local,
 )
+from app.operations.errors import N_, OperationError
 from app.operations.library import available_questionnaires
 from app.operations.organizations import (
-    N_,
-    OperationError,
     add_department,
     add_role,
     create_organization,
@@ -75,6 +71,9 @@ from app.operations.participants import (
 )
 from app.operations.progress import campaign_progress
 from app.operations.response_import import apply_responses, parse_responses
+from app.platform.extensions import db
+from app.platform.hardening import check_upload_size
+from app.platform.i18n import current_locale, localized
 from app.workspace import bp
 from app.workspace.forms import (
     CampaignForm,

@@ -55,8 +55,8 @@ def _pages(campaign_id: int, department_ids: list[int]) -> dict[str, str]:
 def run() -> dict[str, Any]:
     from app import create_app
     from app.auth.accounts import create_user, grant_access
-    from app.extensions import db
     from app.models import Base, Department, Organization
+    from app.platform.extensions import db
     from tests.conftest import make_config
     from tests.integration.workspace_support import PASSWORD, login, make_client
 

@@ -52,12 +52,12 @@ def _settings(database: Path) -> dict[str, Any]:
 def build(database: Path) -> int:
     """Create the campaign; return its id."""
     from app import create_app
-    from app.extensions import db
     from app.models import Answer, Base, Response
     from app.operations.campaigns import close_campaign, create_campaign, open_campaign
     from app.operations.library import get_questionnaire
     from app.operations.organizations import add_department, create_organization
     from app.operations.participants import invite_participant
+    from app.platform.extensions import db
 
     app = create_app(_settings(database))
     with app.app_context():
@@ -109,9 +109,10 @@ def _child_render(database: str, campaign_id: int, repeats: int) -> dict[str, An
     import resource
 
     from app import create_app
-    from app.extensions import db
     from app.models import Campaign
-    from app.reporting import charts, service
+    from app.platform.extensions import db
+    from app.presentation import charts
+    from app.reporting import service
     from app.reporting.rendering import html_to_pdf
     from app.results import campaign_results, clear_cache
 
@@ -173,8 +174,8 @@ def _child_render(database: str, campaign_id: int, repeats: int) -> dict[str, An
 
 def _child_batch(database: str, campaign_id: int, jobs: int, out: str) -> dict[str, Any]:
     from app import create_app
-    from app.extensions import db
     from app.models import Campaign
+    from app.platform.extensions import db
     from app.reporting.jobs import run_batch
 
     app = create_app(_settings(Path(database)))

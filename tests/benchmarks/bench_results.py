@@ -265,8 +265,8 @@ def _raw_queries(db: Any, campaign_id: int) -> tuple[Callable[[], Any], Callable
 
 def _measure(backend: str, n_respondents: int) -> dict[str, Any]:
     from app import create_app
-    from app.extensions import db
     from app.models import Base, Campaign
+    from app.platform.extensions import db
     from app.results import campaign_results, clear_cache
 
     with _database(backend) as database:
@@ -293,7 +293,7 @@ def _measure(backend: str, n_respondents: int) -> dict[str, Any]:
             def full() -> None:
                 db.session.expire_all()
                 results = campaign_results(db.session.get(Campaign, campaign_id), cache=False)
-                assert results.organisation.n == n_respondents
+                assert results.organization.n == n_respondents
 
             full()  # warm-up: imports, report files, connection
             raw_items()

@@ -138,12 +138,12 @@ def _app(url: str):
 
 
 def seed(url: str) -> Seeded:
-    from app.extensions import db
     from app.models import Base
     from app.operations.campaigns import create_campaign, open_campaign
     from app.operations.library import get_questionnaire
     from app.operations.organizations import add_department, create_organization
     from app.operations.participants import invite_participant
+    from app.platform.extensions import db
 
     app = _app(url)
     with app.app_context():
@@ -166,8 +166,8 @@ def seed(url: str) -> Seeded:
 
 
 def stored_answers(url: str, participant_ids: list[int]) -> dict[int, dict[str, int]]:
-    from app.extensions import db
     from app.models import Answer, Response
+    from app.platform.extensions import db
 
     app = _app(url)
     found: dict[int, dict[str, int]] = {pid: {} for pid in participant_ids}

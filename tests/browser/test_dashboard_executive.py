@@ -8,9 +8,9 @@ from flask import Flask
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from app.demo import seed_demo
-from app.extensions import db
 from app.models import Campaign
+from app.operations.demo import seed_demo
+from app.platform.extensions import db
 from tests.integration.workspace_support import (
     PASSWORD,
     grant,

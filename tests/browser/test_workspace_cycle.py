@@ -9,8 +9,8 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from app.extensions import db
 from app.models import Campaign, Participant
+from app.platform.extensions import db
 from tests.integration.workspace_support import PASSWORD, make_user, submit
 
 pytestmark = pytest.mark.browser

@@ -22,8 +22,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from app.auth.tokens import create_api_token
-from app.extensions import db
 from app.models import ApiToken, AuditEvent, Campaign, Organization, ReportJob, Response, User
+from app.platform.extensions import db
 from tests.integration.workspace_support import (
     add_people,
     csrf_token,
@@ -192,7 +192,7 @@ def _request(client: FlaskClient, method: str, url: str, csrf: str, api_token: s
     return client.open(url, method=method, json={}, headers=headers)
 
 
-def test_no_route_reveals_another_organisations_objects(app: Flask, worlds) -> None:
+def test_no_route_reveals_another_organizations_objects(app: Flask, worlds) -> None:
     a, b = worlds
     rules = _classify(app, set(b.values))
     assert len(rules) >= 20, "the url map looks too small: are the blueprints registered?"

@@ -11,8 +11,8 @@ from hypothesis import HealthCheck, settings
 from schemathesis.checks import negative_data_rejection
 
 from app.api.openapi import openapi_document
-from app.extensions import db as _db
 from app.operations.campaigns import close_campaign
+from app.platform.extensions import db as _db
 from tests.integration.test_api_v1 import World, auth, make_world, module_app
 
 # Built from the document itself rather than from a fixture: the schema is the same for every

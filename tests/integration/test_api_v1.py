@@ -17,13 +17,13 @@ from sqlalchemy import select
 from app import create_app
 from app.api.openapi import openapi_document
 from app.auth.tokens import create_api_token, revoke_api_token
-from app.extensions import db as _db
 from app.models import ApiToken, AuditEvent, Base, Campaign, Membership, User
 from app.operations.campaigns import create_campaign
 from app.operations.library import get_questionnaire
 from app.operations.organizations import create_organization
+from app.platform.extensions import db as _db
+from app.platform.security import hash_token
 from app.results import campaign_results, clear_cache
-from app.security import hash_token
 from tests.conftest import make_config
 from tests.integration.test_results_engine import build
 
@@ -184,7 +184,7 @@ def test_campaigns_are_scoped_to_the_tokens_user(client, world: World) -> None:
 
 
 @pytest.mark.parametrize("suffix", ["", "/results", "/results?group_by=role", "/responses.csv"])
-def test_another_organisations_campaign_is_not_found(client, world: World, suffix: str) -> None:
+def test_another_organizations_campaign_is_not_found(client, world: World, suffix: str) -> None:
     response = client.get(
         f"/api/v1/campaigns/{world.other_campaign.id}{suffix}", headers=auth(world.consultant)
     )
@@ -207,7 +207,7 @@ def test_campaign_detail(client, world: World) -> None:
     assert detail["counts"] == {"invited": 38, "started": 0, "submitted": 37, "departments": 5}
 
 
-def test_results_for_the_whole_organisation(client, world: World) -> None:
+def test_results_for_the_whole_organization(client, world: World) -> None:
     response = client.get(
         f"/api/v1/campaigns/{world.campaign.id}/results", headers=auth(world.executive)
     )
@@ -228,7 +228,7 @@ def test_results_for_the_whole_organisation(client, world: World) -> None:
     assert group["n"] == 37
     assert group["suppressed"] is False
     results = campaign_results(world.campaign)
-    cell = results.organisation.scores["alpha"]
+    cell = results.organization.scores["alpha"]
     assert group["scores"]["alpha"] == {
         "mean": cell.mean,
         "sd": cell.sd,
@@ -239,7 +239,7 @@ def test_results_for_the_whole_organisation(client, world: World) -> None:
         "level": cell.level,
         "suppressed": False,
     }
-    assert group["overall"]["capability"] == results.organisation.overall["capability"].mean
+    assert group["overall"]["capability"] == results.organization.overall["capability"].mean
     assert document["gaps"] == []
 
 

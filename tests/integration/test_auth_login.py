@@ -8,14 +8,14 @@ import time
 import pytest
 from sqlalchemy import select
 
-from app import config as config_module
 from app.auth import sessions
 from app.auth.accounts import create_user, set_password
 from app.auth.passwords import PasswordPolicyError, check_password_policy, common_passwords
 from app.auth.tokens import create_api_token, revoke_api_token, user_for_api_token
-from app.extensions import db
 from app.models import ApiToken, User
-from app.operations.organizations import OperationError
+from app.operations.errors import OperationError
+from app.platform import config as config_module
+from app.platform.extensions import db
 from tests.integration.workspace_support import (
     PASSWORD,
     csrf_token,

@@ -97,7 +97,7 @@ def test_success_forgives_earlier_failures_of_the_pair(app):
 
 
 def test_storage_is_redis_when_redis_url_is_set(monkeypatch, tmp_path):
-    from app.config import from_environment
+    from app.platform.config import from_environment
 
     monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6390/0")
     assert from_environment(str(tmp_path))["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6390/0"
@@ -147,6 +147,6 @@ def test_counters_are_shared_through_redis(database_url, redis_url):
         assert not decision.allowed
         assert decision.reason == "pair"
         assert throttle.check("c@example.com", OFFICE).allowed
-        from app.extensions import limiter
+        from app.platform.extensions import limiter
 
         limiter.reset()

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from app.extensions import db
 from app.models import AuditEvent, Campaign
 from app.operations.campaigns import set_targets
-from app.operations.organizations import OperationError
+from app.operations.errors import OperationError
+from app.platform.extensions import db
 from app.results import campaign_results
 from tests.integration.workspace_support import (
     add_people,

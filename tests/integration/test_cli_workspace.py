@@ -12,8 +12,8 @@ from sqlalchemy import select
 
 from app.auth.passwords import verify_password
 from app.auth.tokens import user_for_api_token
-from app.extensions import db
 from app.models import AuditEvent, Campaign, Membership, Organization, Response, User
+from app.platform.extensions import db
 from tests.integration.workspace_support import (
     PASSWORD,
     add_people,

@@ -7,7 +7,6 @@ import re
 import pytest
 from sqlalchemy import select
 
-from app.extensions import db
 from app.models import AuditEvent, Campaign
 from app.operations.campaigns import (
     companion_choices,
@@ -16,7 +15,8 @@ from app.operations.campaigns import (
     pair_campaigns,
     unpair_campaign,
 )
-from app.operations.organizations import OperationError
+from app.operations.errors import OperationError
+from app.platform.extensions import db
 from app.questionnaire import parse_questionnaire
 from tests.integration.workspace_support import (
     csrf_token,

@@ -15,7 +15,6 @@ from html import unescape
 
 import pytest
 
-from app.extensions import db
 from app.models import Campaign, Department, Organization
 from app.operations.campaigns import (
     close_campaign,
@@ -27,6 +26,7 @@ from app.operations.campaigns import (
 from app.operations.library import get_questionnaire
 from app.operations.participants import invite_participant
 from app.operations.responses import save_answers, start_response, submit_response
+from app.platform.extensions import db
 from app.reporting import service
 from app.results import campaign_results
 from tests.integration.test_report_data import (
@@ -137,16 +137,16 @@ def test_capability_report_has_the_companions_cycle_chapter(paired) -> None:
     assert "CX向上サイクル" in text
     # The line naming the companion campaign and its n.
     assert cycle.name in text
-    assert f"回答 {companion.organisation.n} 件" in text
+    assert f"回答 {companion.organization.n} 件" in text
     rows = _rows(section)
     for dimension in companion.dimensions:
         title = companion.text(dimension.title, "ja")
         row = next(r for r in rows if title in r)
         # The organisation's mean, then each role's, all from the companion's results.
-        assert f"{dimension.organisation.mean:.2f}" in row, (title, row)
+        assert f"{dimension.organization.mean:.2f}" in row, (title, row)
         for group in companion.by_role:
             assert f"{group.scores[dimension.id].mean:.2f}" in row, (title, group.key)
-    overall = companion.organisation.overall["stage"]
+    overall = companion.organization.overall["stage"]
     assert f"{overall.mean:.2f}" in text
     # The bottleneck stage and what to do about it.
     weakest = companion.dimension(companion.balance["stage"].weakest)
@@ -174,7 +174,7 @@ def test_toc_summary_and_findings_name_the_companion(paired) -> None:
     numbers = dict(anchors)
     assert int(numbers["kind-capability"]) < int(numbers["kind-stage"]) < int(numbers["gaps"])
     summary = _text(re.search(r'id="summary">(.*?)</section>', html, re.S).group(1))
-    overall = companion.organisation.overall["stage"]
+    overall = companion.organization.overall["stage"]
     assert f"{overall.mean:.2f}" in summary
     assert f"対になるキャンペーン：{cycle.name}" in summary
     bottleneck = next(f for f in companion.findings if f.rule.startswith("bottleneck_"))
@@ -197,9 +197,9 @@ def test_cycle_report_has_the_companions_capability_summary(paired) -> None:
     text = _text(match.group(1))
     assert capabilities.name in text
     for dimension in companion.dimensions:
-        assert f"{dimension.organisation.mean:.2f}" in text
+        assert f"{dimension.organization.mean:.2f}" in text
     assert 'href="#kind-capability"' in html
-    overall = companion.organisation.overall["capability"]
+    overall = companion.organization.overall["capability"]
     summary = _text(re.search(r'id="summary">(.*?)</section>', html, re.S).group(1))
     assert f"{overall.mean:.2f}" in summary
 
@@ -241,7 +241,7 @@ def test_pdf_has_the_cycle_chapter(paired, tmp_path) -> None:
     assert "CX向上サイクル" in text
     assert "ボトルネックの段階" in text
     assert cycle.name in text
-    assert f"{companion.organisation.overall['stage'].mean:.2f}" in text
+    assert f"{companion.organization.overall['stage'].mean:.2f}" in text
     contents = subprocess.run(
         ["pdftotext", "-layout", "-f", "2", "-l", "2", str(path), "-"],
         capture_output=True,
@@ -269,25 +269,25 @@ def test_dashboard_overview_shows_the_companions_levels(paired) -> None:
     ]
     for dimension in companion.dimensions:
         assert companion.text(dimension.title, "ja") in html
-        assert f"{dimension.organisation.mean:.2f}" in cells
-        assert companion.text(dimension.organisation.level_label, "ja") in html
+        assert f"{dimension.organization.mean:.2f}" in cells
+        assert companion.text(dimension.organization.level_label, "ja") in html
         assert f"/dashboard/campaigns/{cycle.id}/dimensions/{dimension.id}" in html
     assert f'href="/dashboard/campaigns/{cycle.id}"' in html
     assert cycle.name in html
     assert "5.00" not in cells
     rows = client.get(f"/dashboard/campaigns/{capabilities.id}/overview.csv").get_data(as_text=True)
-    overall = companion.organisation.overall["stage"]
+    overall = companion.organization.overall["stage"]
     assert f"{overall.mean:.2f}" in rows
     assert cycle.name in rows
     # And the other way round: the cycle campaign's overview shows the capabilities.
     html = client.get(f"/dashboard/campaigns/{cycle.id}").get_data(as_text=True)
     own = campaign_results(capabilities, locale="ja")
     for dimension in own.dimensions:
-        assert f"{dimension.organisation.mean:.2f}" in html
+        assert f"{dimension.organization.mean:.2f}" in html
     assert f'href="/dashboard/campaigns/{capabilities.id}"' in html
 
 
-def test_dashboard_never_follows_a_link_to_another_organisation(paired) -> None:
+def test_dashboard_never_follows_a_link_to_another_organization(paired) -> None:
     from flask import current_app
 
     from app.operations.organizations import create_organization

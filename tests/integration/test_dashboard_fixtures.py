@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from flask import Flask
 from sqlalchemy import insert
 
-from app.extensions import db
 from app.models import (
     Answer,
     Campaign,
@@ -30,6 +29,7 @@ from app.models import (
 )
 from app.operations.campaigns import close_campaign, create_campaign, open_campaign
 from app.operations.organizations import add_department, create_organization
+from app.platform.extensions import db
 from app.questionnaire import parse_questionnaire
 from app.results import campaign_results
 from tests.integration.workspace_support import grant, login, make_client, make_user
@@ -246,6 +246,6 @@ def test_the_world_has_the_suppressed_groups_it_claims(app: Flask) -> None:
         "role_department", department=world.departments["開発部"].id, role="executive"
     )
     assert dev_executive.status == "suppressed"
-    assert results.organisation.shown
+    assert results.organization.shown
     shown = [g for g in results.by_department if g.shown]
     assert len(shown) >= 2

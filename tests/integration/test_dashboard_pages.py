@@ -51,11 +51,11 @@ def test_campaign_list_and_overview_show_the_results_figures(app: Flask, world) 
 
     results = campaign_results(world.campaign)
     html = _text(client.get(f"/dashboard/campaigns/{world.campaign.id}"))
-    overall = results.organisation.overall["capability"]
+    overall = results.organization.overall["capability"]
     assert f"{overall.mean:.2f}" in html
     assert results.text(overall.level_label, "ja") in html
     for dimension in results.dimensions:
-        assert f"{dimension.organisation.mean:.2f}" in _cells(html)
+        assert f"{dimension.organization.mean:.2f}" in _cells(html)
         assert results.text(dimension.title, "ja") in html
     rate = results.response_counts.total.response_rate
     assert f"{rate * 100:.0f}%" in html
@@ -189,7 +189,7 @@ def test_dimension_detail_distribution_agreement_and_next_level(app: Flask, worl
     results = campaign_results(world.campaign)
     html = _text(client.get(f"/dashboard/campaigns/{world.campaign.id}/dimensions/vision"))
     dimension = results.dimension("vision")
-    assert f"{dimension.organisation.agreement:.2f}" in html
+    assert f"{dimension.organization.agreement:.2f}" in html
     for group in results.by_role:
         assert f"{group.scores['vision'].agreement:.2f}" in html
     assert "Stacked bars" not in html  # alt text is translated
@@ -199,7 +199,7 @@ def test_dimension_detail_distribution_agreement_and_next_level(app: Flask, worl
     if level + 1 in (4, 5):
         descriptor = {4: "ビジョンが日々の判断に使われている", 5: "ビジョンが共通言語になっている"}
         assert descriptor[level + 1] in html
-    distribution = results.organisation.distributions["v1"]
+    distribution = results.organization.distributions["v1"]
     share = distribution.counts[-1] / distribution.n
     rows = _csv(client.get(f"/dashboard/campaigns/{world.campaign.id}/dimensions/vision.csv"))
     org_row = next(r for r in rows if r[0] == "1.1" and r[2] == "組織全体")
@@ -215,15 +215,15 @@ def test_trend_page_shows_changes_with_significance(app: Flask, world) -> None:
     results = campaign_results(world.campaign)
     html = _text(client.get(f"/dashboard/campaigns/{world.campaign.id}/trend"))
     assert world.previous.name in html
-    organisation = [t for t in results.trends if t.breakdown == "organisation"]
-    assert organisation
-    for trend in organisation:
+    organization = [t for t in results.trends if t.breakdown == "organization"]
+    assert organization
+    for trend in organization:
         assert f"{trend.change:+.2f}" in html or f"−{abs(trend.change):.2f}" in html
-    if any(t.significant for t in organisation):
+    if any(t.significant for t in organization):
         assert '<span class="sig"' in html
     rows = _csv(client.get(f"/dashboard/campaigns/{world.campaign.id}/trend.csv"))
     assert len(rows) == 1 + sum(
-        1 for t in results.trends if t.breakdown in ("organisation", "role", "department")
+        1 for t in results.trends if t.breakdown in ("organization", "role", "department")
     )
 
 
@@ -250,11 +250,11 @@ def test_trend_over_three_rounds_shows_every_round_per_group(app: Flask) -> None
     assert any(history in cell for cell in unmarked), history
     # The first step (2024 → 2025) is large and marked where the engine found it significant.
     step = next(
-        t for t in rounds[1].trends if t.breakdown == "organisation" and t.dimension == "design"
+        t for t in rounds[1].trends if t.breakdown == "organization" and t.dimension == "design"
     )
     assert step.significant
     # The mark follows the score of the round whose step from the one before was significant.
-    values = [f"{r.organisation.scores['design'].mean:.2f}" for r in rounds]
+    values = [f"{r.organization.scores['design'].mean:.2f}" for r in rounds]
     marked = f"{values[0]} → {values[1]} * → {values[2]}"
     assert any(marked in cell for cell in cells), (marked, cells[:12])
 
@@ -272,7 +272,7 @@ def test_trend_without_previous_round_says_so(app: Flask) -> None:
     assert "no previous round" in html
 
 
-def test_benchmark_needs_five_other_organisations(app: Flask) -> None:
+def test_benchmark_needs_five_other_organizations(app: Flask) -> None:
     world = build_world("org-main")
     consultant = make_user("consultant@example.jp")
     grant(consultant, world.org, "consultant")
@@ -290,7 +290,7 @@ def test_benchmark_needs_five_other_organisations(app: Flask) -> None:
     for index in range(5):
         assert f"ピア{index}" not in html
         assert f"peer-{index}" not in html
-    pool = sorted(campaign_results(c).organisation.scores["vision"].mean for c in peers)
+    pool = sorted(campaign_results(c).organization.scores["vision"].mean for c in peers)
     assert f"{pool[2]:.2f}" in _cells(html)
     rows = _csv(client.get(url + ".csv"))
     assert rows[1][0] == "Vision"
@@ -298,7 +298,7 @@ def test_benchmark_needs_five_other_organisations(app: Flask) -> None:
 
     # One organisation fewer: the pool is too small, and the page says how small.
     peers[-1].status = "draft"
-    from app.extensions import db
+    from app.platform.extensions import db
 
     db.session.commit()
     small = _text(client.get(url))

@@ -94,7 +94,7 @@ def test_demo_prints_a_closed_round_link_that_offers_the_individual_report(runne
     assert pdf.data.startswith(b"%PDF")
 
 
-def test_demo_seed_plants_high_digital_low_organisational_behaviour_in_one_department(runner, db):
+def test_demo_seed_plants_high_digital_low_organizational_behaviour_in_one_department(runner, db):
     assert runner.invoke(args=["demo", "seed"]).exit_code == 0
     from app.results import campaign_results
 
@@ -105,7 +105,7 @@ def test_demo_seed_plants_high_digital_low_organisational_behaviour_in_one_depar
     department = next(d for d in campaign.organization.departments if d.name == "デジタル推進部")
     group = results.group("department", department=department.id)
     assert group.shown
-    org = results.organisation
+    org = results.organization
     digital = group.scores["digital"].mean
     behaviour = group.scores["org_behavior"].mean
     assert digital - behaviour >= 1.0

@@ -10,13 +10,13 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import event, func, select
 
-from app.extensions import db
 from app.models import Answer, AuditEvent, Campaign, Response
 from app.operations import exports
 from app.operations.backup import backup_campaign, restore_campaign
+from app.operations.errors import OperationError
 from app.operations.exports import ExportOptions, stream_csv
-from app.operations.organizations import OperationError
 from app.operations.response_import import import_responses, parse_responses
+from app.platform.extensions import db
 from tests.integration.workspace_support import (
     add_people,
     csrf_token,

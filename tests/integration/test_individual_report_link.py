@@ -6,9 +6,9 @@ import subprocess
 
 import pytest
 
-from app.extensions import db
 from app.models import Campaign, Organization, Participant
 from app.operations.participants import add_link
+from app.platform.extensions import db
 from app.results import campaign_results
 from tests.integration.test_report_data import world  # noqa: F401 - module-scoped fixture
 from tests.integration.workspace_support import csrf_token, grant, login, make_client, make_user
@@ -61,7 +61,7 @@ def test_the_link_of_a_closed_round_offers_the_report_and_it_downloads(responden
     assert participant.department.name in text
     results = campaign_results(participant.campaign)
     org_behavior = next(d for d in results.dimensions if d.id == "org_behavior")
-    assert f"{org_behavior.organisation.mean:.2f}" in text
+    assert f"{org_behavior.organization.mean:.2f}" in text
     fonts = subprocess.run(
         ["pdffonts", str(path)], capture_output=True, text=True, check=True
     ).stdout

@@ -16,7 +16,7 @@ from gunicorn.config import Config as GunicornConfig
 from app import create_app
 from app.auth.accounts import create_user, grant_access
 from app.auth.tokens import create_api_token
-from app.observability import (
+from app.platform.observability import (
     GunicornLogger,
     JsonFormatter,
     TextFormatter,

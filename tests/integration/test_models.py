@@ -8,8 +8,9 @@ from sqlalchemy.exc import IntegrityError
 
 from app.models import Answer, Campaign, Participant, ParticipantLink, Response
 from app.operations.campaigns import create_campaign
+from app.operations.errors import OperationError
 from app.operations.library import get_questionnaire
-from app.operations.organizations import OperationError, add_department, create_organization
+from app.operations.organizations import add_department, create_organization
 from app.operations.participants import find_by_token, invite_participant, revoke
 from app.operations.responses import (
     ResponseLocked,
@@ -17,7 +18,7 @@ from app.operations.responses import (
     start_response,
     submit_response,
 )
-from app.security import hash_token
+from app.platform.security import hash_token
 
 
 @pytest.fixture
@@ -35,7 +36,7 @@ def _invite(db, campaign, email=None):
     return participant, token
 
 
-def test_new_organisation_has_the_three_default_roles(db):
+def test_new_organization_has_the_three_default_roles(db):
     org = create_organization("roles", "Roles Inc")
     db.session.commit()
     assert [r.key for r in org.roles] == ["executive", "middle_manager", "frontline"]

@@ -13,14 +13,14 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError
 
 from app import create_app
-from app.config import apply_engine_defaults
-from app.db_setup import (
+from app.platform.config import apply_engine_defaults
+from app.platform.db_setup import (
     SQLITE_BUSY_TIMEOUT_MS,
     configure_engine_events,
     sqlite_begin_statement,
     write_transactions,
 )
-from app.extensions import db
+from app.platform.extensions import db
 from tests.conftest import make_config
 
 # ----------------------------------------------------------------------------- SQLite
@@ -117,7 +117,7 @@ def test_engine_defaults_size_the_pool_and_keep_caller_options():
 
 
 def test_pool_size_follows_the_gunicorn_thread_count(monkeypatch, tmp_path):
-    from app.config import from_environment
+    from app.platform.config import from_environment
 
     monkeypatch.setenv("GUNICORN_THREADS", "6")
     monkeypatch.delenv("DB_POOL_SIZE", raising=False)

@@ -13,8 +13,8 @@ import pytest
 from werkzeug.datastructures import FileStorage
 
 from app import create_app
-from app.extensions import db
-from app.hardening import (
+from app.platform.extensions import db
+from app.platform.hardening import (
     CONTENT_SECURITY_POLICY,
     LimitedCallFailed,
     ResourceLimitExceeded,
@@ -130,7 +130,7 @@ def test_error_pages_default_to_japanese(client):
 
 def test_body_over_max_content_length_is_refused_with_a_page_and_a_log(client, app, caplog):
     app.config["MAX_CONTENT_LENGTH"] = 1024
-    caplog.set_level(logging.WARNING, logger="app.hardening")
+    caplog.set_level(logging.WARNING, logger="app.platform.hardening")
     response = client.post("/login", data={"email": "x" * 4000}, headers=EN)
     assert response.status_code == 413
     text = response.get_data(as_text=True)
@@ -146,7 +146,7 @@ def test_body_over_max_content_length_is_refused_with_a_page_and_a_log(client, a
 
 def test_too_many_form_fields_are_refused_with_a_page_and_a_log(client, app, caplog):
     app.config["MAX_FORM_PARTS"] = 50
-    caplog.set_level(logging.WARNING, logger="app.hardening")
+    caplog.set_level(logging.WARNING, logger="app.platform.hardening")
     fields = {f"f{i}": "1" for i in range(200)}
     response = client.post("/login", data=fields, content_type="multipart/form-data", headers=EN)
     assert response.status_code == 413
@@ -169,7 +169,7 @@ def test_form_data_over_max_form_memory_size_is_refused_with_a_page_and_a_log(
     limited = create_app(make_config(url, options))
     assert limited.config["MAX_FORM_MEMORY_SIZE"] == 2048
     assert limited.config["MAX_CONTENT_LENGTH"] == 8 * 1024 * 1024
-    caplog.set_level(logging.WARNING, logger="app.hardening")
+    caplog.set_level(logging.WARNING, logger="app.platform.hardening")
     client = limited.test_client()
     multipart = "multipart/form-data"
 
@@ -202,7 +202,7 @@ def test_check_upload_size_returns_the_size_and_rewinds(app):
 
 def test_check_upload_size_refuses_big_files_with_a_clear_page(app, caplog):
     app.config["CX_MAX_CSV_BYTES"] = 10
-    caplog.set_level(logging.WARNING, logger="app.hardening")
+    caplog.set_level(logging.WARNING, logger="app.platform.hardening")
     big = FileStorage(io.BytesIO(b"x" * 2048), filename="名簿.csv")
     with pytest.raises(UploadTooLarge) as caught:
         check_upload_size(big)
@@ -259,7 +259,7 @@ def test_run_limited_reports_the_functions_own_error():
 
 
 def test_resource_limit_has_an_error_page_and_a_log(app, caplog):
-    caplog.set_level(logging.WARNING, logger="app.hardening")
+    caplog.set_level(logging.WARNING, logger="app.platform.hardening")
 
     @app.get("/_ops/report")
     def _report() -> str:
@@ -277,7 +277,7 @@ def test_resource_limit_has_an_error_page_and_a_log(app, caplog):
 
 
 def test_memory_limit_has_an_error_page_and_a_log(app, caplog):
-    caplog.set_level(logging.WARNING, logger="app.hardening")
+    caplog.set_level(logging.WARNING, logger="app.platform.hardening")
 
     @app.get("/_ops/big-report")
     def _big_report() -> str:
@@ -312,7 +312,7 @@ def test_gunicorn_settings_come_from_the_environment(monkeypatch, env, expected)
     for key, value in expected.items():
         assert settings[key] == value
     assert settings["worker_class"] == "gthread"
-    assert settings["logger_class"] == "app.observability.GunicornLogger"
+    assert settings["logger_class"] == "app.platform.observability.GunicornLogger"
     assert settings["secure_scheme_headers"] == {}
 
 

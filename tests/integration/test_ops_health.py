@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy import text
 
 from app import create_app
-from app.extensions import db
-from app.health import migration_heads
+from app.platform.extensions import db
+from app.platform.health import migration_heads
 from tests.conftest import make_config
 
 

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.models import AuditEvent, Participant
-from app.operations.organizations import OperationError
+from app.operations.errors import OperationError
 from app.operations.participant_import import apply_import, parse_participants
 from app.operations.participants import find_by_token
 from app.operations.responses import begin, submit

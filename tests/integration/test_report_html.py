@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from app.extensions import db
 from app.models import Campaign, Department
+from app.platform.extensions import db
 from app.reporting import service
 from app.reporting.rendering import report_environment
 from app.reporting.service import ReportUnavailableError
@@ -95,11 +95,11 @@ def test_every_section_is_present_in_japanese(rendered) -> None:
 def test_numbers_are_the_results_objects(rendered) -> None:
     results, html, _built = rendered
     rows = _rows(html)
-    overall = results.organisation.overall["capability"]
+    overall = results.organization.overall["capability"]
     assert f"{overall.mean:.2f}" in _text(html)
     for dimension in results.dimensions:
         title = results.text(dimension.title, "ja")
-        mean = f"{dimension.organisation.mean:.2f}"
+        mean = f"{dimension.organization.mean:.2f}"
         overview = [row for row in rows if f"{title}" in row and "レベル" in row]
         assert overview, title
         assert mean in overview[0], (title, mean)
@@ -147,7 +147,7 @@ def test_a_suppressed_department_has_no_report_of_its_own(world) -> None:  # noq
         service.render_html(campaign, department=hidden, locale="ja")
 
 
-def test_department_report_compares_with_the_organisation(world) -> None:  # noqa: F811
+def test_department_report_compares_with_the_organization(world) -> None:  # noqa: F811
     _app, built = world
     campaign = db.session.get(Campaign, built.campaign_id)
     department = db.session.get(Department, built.departments["営業部"])
@@ -156,7 +156,7 @@ def test_department_report_compares_with_the_organisation(world) -> None:  # noq
     text = _text(html)
     group = results.group("department", department=department.id)
     assert f"{group.overall['capability'].mean:.2f}" in text
-    assert f"{results.organisation.scores['org_behavior'].mean:.2f}" in text
+    assert f"{results.organization.scores['org_behavior'].mean:.2f}" in text
     assert 'id="departments"' not in html
     for name in (*SUPPRESSED_DEPARTMENTS, "開発部"):
         assert name not in text
@@ -210,7 +210,7 @@ def test_numbers_are_printed_the_same_way_everywhere(world) -> None:  # noqa: F8
 
     from flask_babel import force_locale
 
-    from app.reporting import formatting
+    from app.presentation import formatting
 
     assert formatting.score(3.456) == "3.46"
     assert formatting.score(None) == "–"

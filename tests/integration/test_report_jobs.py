@@ -21,9 +21,9 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from rq import SimpleWorker
 
 from app import create_app
-from app.extensions import db
 from app.models import ReportJob, utcnow
-from app.queue import get_queue
+from app.platform.extensions import db
+from app.platform.queue import get_queue
 from app.reporting import jobs, service
 from tests.conftest import make_config
 from tests.integration.workspace_support import (

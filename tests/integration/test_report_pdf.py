@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageStat
 
-from app.extensions import db
 from app.models import Campaign, Participant
+from app.platform.extensions import db
 from app.reporting import service
 from app.reporting.service import ReportUnavailableError, render_individual_report
 from app.results import campaign_results
@@ -35,9 +35,9 @@ def test_text_holds_the_japanese_headings_and_the_numbers(organization_pdf) -> N
     text = _run("pdftotext", "-layout", str(path), "-")
     for heading in ("エグゼクティブサマリー", "組織行動の力", "認識ギャップ", "付録：分析方法"):
         assert heading in text, heading
-    assert f"{results.organisation.overall['capability'].mean:.2f}" in text
+    assert f"{results.organization.overall['capability'].mean:.2f}" in text
     for dimension in results.dimensions:
-        assert f"{dimension.organisation.mean:.2f}" in text
+        assert f"{dimension.organization.mean:.2f}" in text
     # Boxes instead of glyphs would extract as nothing, or as replacement characters.
     assert "\ufffd" not in text
 

@@ -10,8 +10,8 @@ from datetime import timedelta
 
 import pytest
 
-from app.extensions import db
 from app.models import Campaign, Organization, ReportJob, utcnow
+from app.platform.extensions import db
 from app.reporting import jobs, service
 from tests.integration.test_report_data import world  # noqa: F401 - module-scoped fixture
 from tests.integration.workspace_support import csrf_token, grant, login, make_client, make_user
@@ -60,14 +60,14 @@ def test_anonymous_visitors_are_sent_to_the_login(people) -> None:
         assert "/login" in response.headers["Location"]
 
 
-def test_someone_from_another_organisation_sees_nothing(people) -> None:
+def test_someone_from_another_organization_sees_nothing(people) -> None:
     app, built = people
     client = _client(app, "stranger@report.test")
     for url in _urls(built).values():
         assert client.get(url).status_code == 404, url
 
 
-def test_executive_previews_organisation_and_department_reports(people) -> None:
+def test_executive_previews_organization_and_department_reports(people) -> None:
     app, built = people
     client = _client(app, "executive@report.test")
     urls = _urls(built)
@@ -89,7 +89,7 @@ def test_executive_previews_organisation_and_department_reports(people) -> None:
     assert "人事部" in hidden.get_data(as_text=True)
 
 
-def test_a_department_of_another_organisation_is_not_found(people) -> None:
+def test_a_department_of_another_organization_is_not_found(people) -> None:
     app, built = people
     client = _client(app, "consultant@report.test")
     response = client.get(f"/reports/campaigns/{built.campaign_id}/departments/999999.html")
@@ -104,7 +104,7 @@ def test_stylesheets_are_served_and_nothing_else(people) -> None:
     assert css.mimetype == "text/css"
     assert client.get("/reports/assets/shared/_assessment.html").status_code == 404
     assert client.get("/reports/assets/../pyproject.toml").status_code == 404
-    assert client.get("/reports/assets/shared/../../app/config.py").status_code == 404
+    assert client.get("/reports/assets/shared/../../app/platform/config.py").status_code == 404
 
 
 def test_pdf_download(people) -> None:

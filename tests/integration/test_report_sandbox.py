@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from app.reporting.fonts import locate_fonts
+from app.presentation.fonts import locate_fonts
 from app.reporting.rendering import (
     RefusedURLError,
     RenderedReport,
@@ -80,7 +80,7 @@ def test_rendering_never_opens_a_connection(app, monkeypatch, caplog) -> None:
 
 
 def test_configured_font_path_wins_over_fontconfig(app, tmp_path: Path) -> None:
-    from app.reporting.fonts import FontNotFoundError
+    from app.presentation.fonts import FontNotFoundError
 
     regular = locate_fonts().regular
     assert locate_fonts(str(regular)).regular == regular

@@ -49,7 +49,7 @@ def test_closed_results_are_cached_until_an_answer_changes(db, closed) -> None:
     second = campaign_results(closed.campaign)
     assert second is not first
     assert second.data_version != first.data_version
-    assert second.organisation.scores["beta"].mean != first.organisation.scores["beta"].mean
+    assert second.organization.scores["beta"].mean != first.organization.scores["beta"].mean
     assert campaign_results(closed.campaign) is second
 
 
@@ -63,7 +63,7 @@ def test_a_response_added_after_closing_is_counted(db, closed) -> None:
     submit_response(response)
     db.session.commit()
     second = campaign_results(closed.campaign)
-    assert second.organisation.n == first.organisation.n + 1
+    assert second.organization.n == first.organization.n + 1
     assert second.response_counts.total.invited == first.response_counts.total.invited + 1
 
 
@@ -89,7 +89,7 @@ def test_settings_and_report_files_are_part_of_the_version(
     fourth = campaign_results(closed.campaign)
     # A broken rules file never breaks the results: no findings, and the problem is logged.
     assert fourth.findings == ()
-    assert fourth.organisation.n == first.organisation.n
+    assert fourth.organization.n == first.organization.n
 
 
 def test_open_campaigns_are_computed_afresh(db, closed) -> None:
@@ -245,8 +245,8 @@ def test_cached_results_are_recomputed_after_any_answer_write(db, closed, writer
     second = campaign_results(closed.campaign)
     assert second is not first
     fresh = campaign_results(closed.campaign, cache=False)
-    assert second.organisation == fresh.organisation
-    assert second.organisation != first.organisation
+    assert second.organization == fresh.organization
+    assert second.organization != first.organization
     assert campaign_results(closed.campaign) is second
 
 
@@ -274,7 +274,7 @@ def test_deleting_a_response_recomputes_cached_results(db, closed) -> None:
     db.session.commit()
     second = campaign_results(closed.campaign)
     assert second is not first
-    assert second.organisation.n == first.organisation.n - 1
+    assert second.organization.n == first.organization.n - 1
     # A bulk delete, the database cascading to the answers.
     before = data_version(closed.campaign)
     last = db.session.scalar(select(func.max(Response.id)))
@@ -283,7 +283,7 @@ def test_deleting_a_response_recomputes_cached_results(db, closed) -> None:
     )
     db.session.commit()
     assert data_version(closed.campaign) != before
-    assert campaign_results(closed.campaign).organisation.n == first.organisation.n - 2
+    assert campaign_results(closed.campaign).organization.n == first.organization.n - 2
 
 
 def test_a_csv_import_into_a_closed_campaign_recomputes_cached_results(db, closed) -> None:
@@ -297,7 +297,7 @@ def test_a_csv_import_into_a_closed_campaign_recomputes_cached_results(db, close
     assert data_version(closed.campaign) != before
     second = campaign_results(closed.campaign)
     assert second is not first
-    assert second.organisation.n == first.organisation.n + 1
+    assert second.organization.n == first.organization.n + 1
 
 
 def test_reopening_and_closing_again_recomputes_cached_results(db, closed) -> None:
@@ -311,7 +311,7 @@ def test_reopening_and_closing_again_recomputes_cached_results(db, closed) -> No
     db.session.commit()
     second = campaign_results(closed.campaign)
     assert second is not first
-    assert second.organisation != first.organisation
+    assert second.organization != first.organization
 
 
 def test_survey_autosave_and_submit_raise_the_revision_and_version(db, client) -> None:

@@ -48,7 +48,7 @@ def test_show_prints_the_breakdowns_and_json(db, runner) -> None:
     assert re.search(r"^Support\s+-\s+suppressed", result.output, re.MULTILINE)
     result = runner.invoke(args=["results", "show", str(built.campaign.id), "--json"])
     document = json.loads(result.output)
-    assert document["organisation"]["n"] == 13
+    assert document["organization"]["n"] == 13
     assert runner.invoke(args=["results", "show", "999999"]).exit_code != 0
     bad = runner.invoke(args=["results", "show", str(built.campaign.id), "--group-by", "team"])
     assert bad.exit_code == 2

@@ -20,12 +20,12 @@ from scipy import stats as scipy_stats
 from sqlalchemy import event, select, update
 
 from app import create_app
-from app.extensions import db as _db
 from app.models import Answer, Base, Campaign, Department, Response
 from app.operations.campaigns import close_campaign, create_campaign, open_campaign
 from app.operations.organizations import add_department, create_organization
 from app.operations.participants import invite_participant
 from app.operations.responses import save_answers, start_response, submit_response
+from app.platform.extensions import db as _db
 from app.questionnaire import parse_questionnaire
 from app.results import campaign_results, clear_cache, open_text_answers
 from tests.conftest import make_config
@@ -285,12 +285,12 @@ def built(rounds: tuple[Built, Built]) -> Built:
 def test_every_shown_cell_matches_the_raw_answer_computation(built: Built) -> None:
     results = campaign_results(built.campaign)
     everyone = members(built)
-    assert results.organisation.n == len(everyone) == 75
+    assert results.organization.n == len(everyone) == 75
     for dimension in ITEMS:
-        check_cell(results.organisation.scores[dimension], everyone, dimension)
+        check_cell(results.organization.scores[dimension], everyone, dimension)
     for kind in ("capability", "stage"):
         values = [s for a in everyone if (s := overall(a, kind)) is not None]
-        assert results.organisation.overall[kind].mean == pytest.approx(statistics.fmean(values))
+        assert results.organization.overall[kind].mean == pytest.approx(statistics.fmean(values))
     checked = 0
     for breakdown in ("role", "department", "role_department"):
         for group in results.groups(breakdown):
@@ -312,11 +312,11 @@ def test_every_shown_cell_matches_the_raw_answer_computation(built: Built) -> No
 
 def test_level_labels_and_distributions_come_from_the_questionnaire(built: Built) -> None:
     results = campaign_results(built.campaign)
-    cell = results.organisation.scores["alpha"]
+    cell = results.organization.scores["alpha"]
     labels = {1: "未着手", 2: "部分的", 3: "途上", 4: "定着", 5: "先進的"}
     assert cell.level_label["ja"] == labels[cell.level]
     assert results.dimension("alpha").level_label == cell.level_label
-    distribution = results.organisation.distributions["a2"]
+    distribution = results.organization.distributions["a2"]
     # Answers as given (not reverse coded), not-applicable and skipped ones left out.
     raw = [a["a2"] for a in members(built) if isinstance(a.get("a2"), int)]
     assert distribution.n == len(raw)
@@ -479,7 +479,7 @@ def test_role_gaps_match_welch_hedges_and_holm(built: Built) -> None:
     assert any(g.direction_label["ja"] == "経営層の盲点" for g in executive_frontline)
 
 
-def test_department_gaps_compare_with_the_rest_of_the_organisation(built: Built) -> None:
+def test_department_gaps_compare_with_the_rest_of_the_organization(built: Built) -> None:
     results = campaign_results(built.campaign)
     gaps = results.gaps_of("department")
     hq = built.department_id("HQ")
@@ -528,8 +528,8 @@ def test_response_counts_balance_targets_and_recommendations(built: Built) -> No
     # Counts are shown even for groups too small to show scores.
     support_exec = next(row for row in counts.by_role if row.key == {"role": "executive"})
     assert support_exec.submitted == 6 + 5 + 2 + 1
-    alpha = results.organisation.scores["alpha"].mean
-    beta = results.organisation.scores["beta"].mean
+    alpha = results.organization.scores["alpha"].mean
+    beta = results.organization.scores["beta"].mean
     shortfall = max(0, 4 - alpha) + max(0, 3.5 - beta)
     assert results.targets.percent_to_target == pytest.approx(1 - shortfall / 7.5)
     assert results.dimension("alpha").target == 4
@@ -544,11 +544,11 @@ def test_previous_round_gives_the_same_breakdowns_and_trends(rounds) -> None:
     results = campaign_results(second.campaign)
     assert results.previous is not None
     assert results.previous.campaign_id == first.campaign.id
-    assert results.previous.organisation.n == 75
-    organisation_trends = [t for t in results.trends if t.breakdown == "organisation"]
-    assert {t.dimension for t in organisation_trends} == set(ITEMS)
+    assert results.previous.organization.n == 75
+    organization_trends = [t for t in results.trends if t.breakdown == "organization"]
+    assert {t.dimension for t in organization_trends} == set(ITEMS)
     raw_p = []
-    for trend in organisation_trends:
+    for trend in organization_trends:
         now = [
             s for a in members(second) if (s := respondent_score(a, trend.dimension)) is not None
         ]
@@ -559,7 +559,7 @@ def test_previous_round_gives_the_same_breakdowns_and_trends(rounds) -> None:
         welch = scipy_stats.ttest_ind(now, before, equal_var=False)
         assert trend.p_value == pytest.approx(welch.pvalue, rel=1e-6)
         raw_p.append(welch.pvalue)
-    for trend, expected in zip(organisation_trends, _holm(raw_p), strict=True):
+    for trend, expected in zip(organization_trends, _holm(raw_p), strict=True):
         assert trend.p_adjusted == pytest.approx(expected, rel=1e-6)
     breakdowns = {t.breakdown for t in results.trends}
     assert {"role", "department"} <= breakdowns
@@ -600,7 +600,7 @@ rules:
     assert [f.rule for f in results.findings] == ["role_gap", "weakest_capability"]
     weakest = results.balance["capability"].weakest
     title = {"alpha": "Alpha", "beta": "Beta"}[weakest]
-    score = results.organisation.scores[weakest].mean
+    score = results.organization.scores[weakest].mean
     assert fired["weakest_capability"].text["en"] == f"Weakest: {title} ({score:.1f})"
     assert fired["weakest_capability"].dimension == weakest
     assert "経営層" in fired["role_gap"].text["ja"] or "現場" in fired["role_gap"].text["ja"]
@@ -623,7 +623,7 @@ def test_scores_come_from_sums_without_loading_answer_objects(built: Built) -> N
     finally:
         event.remove(Answer, "load", record)
         event.remove(Answer, "refresh", record)
-    assert results.organisation.n == 75
+    assert results.organization.n == 75
     assert loaded == []
 
 
@@ -647,10 +647,10 @@ def test_stray_values_written_outside_the_app_are_left_out(rounds) -> None:
     results = campaign_results(own.campaign, cache=False)
     everyone = [dict(a) for _, _, a in own.respondents]
     del everyone[target]["a1"]
-    check_cell(results.organisation.scores["alpha"], everyone, "alpha")
-    distribution = results.organisation.distributions["a1"]
+    check_cell(results.organization.scores["alpha"], everyone, "alpha")
+    distribution = results.organization.distributions["a1"]
     assert sum(distribution.counts) == sum(isinstance(a.get("a1"), int) for a in everyone)
-    assert "retired" not in results.organisation.distributions
+    assert "retired" not in results.organization.distributions
     complete = [
         [6 - a[item] if rev else a[item] for item, rev, _ in ITEMS["alpha"]]
         for a in everyone
@@ -677,7 +677,7 @@ def test_an_unweighted_questionnaire_gives_the_raw_answer_means(rounds) -> None:
         ({}, members(own)),
         ({"role": "frontline"}, members(own, role="frontline")),
     ):
-        group = results.group("role", **key) if key else results.organisation
+        group = results.group("role", **key) if key else results.organization
         for dimension in ITEMS:
             values = [
                 s for a in answers if (s := respondent_score(a, dimension, False)) is not None
@@ -712,12 +712,12 @@ def test_responses_without_an_answer_on_the_scale_still_count(rounds) -> None:
     close_campaign(campaign)
     _db.session.commit()
     results = campaign_results(campaign, cache=False)
-    assert results.organisation.n == 8
+    assert results.organization.n == 8
     everyone = [dict(a) for _, _, a in own.respondents]
-    check_cell(results.organisation.scores["alpha"], everyone, "alpha")
-    assert results.organisation.scores["alpha"].n == 6
+    check_cell(results.organization.scores["alpha"], everyone, "alpha")
+    assert results.organization.scores["alpha"].n == 6
     assert results.response_counts.total.submitted == 8
-    assert results.organisation.distributions["a1"].n == sum(
+    assert results.organization.distributions["a1"].n == sum(
         isinstance(a.get("a1"), int) for a in everyone
     )
 

@@ -19,12 +19,12 @@ from sqlalchemy import select
 from app import create_app
 from app.auth.accounts import create_user, grant_access
 from app.auth.tokens import create_api_token
-from app.extensions import db
 from app.models import ApiToken, Participant
 from app.operations.campaigns import create_campaign, open_campaign
 from app.operations.library import get_questionnaire
 from app.operations.organizations import add_department, create_organization
 from app.operations.participants import invite_participant
+from app.platform.extensions import db
 from tests.conftest import make_config
 from tests.integration.survey_fixtures import csrf_from
 
@@ -185,7 +185,7 @@ def test_anonymous_requests_are_refused_everywhere(web, tenants):
     assert failures == []
 
 
-def test_another_organisations_objects_are_invisible(web, tenants):
+def test_another_organizations_objects_are_invisible(web, tenants):
     mine, theirs = tenants
     client = web.test_client()
     _login(client, mine.email)

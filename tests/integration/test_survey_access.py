@@ -9,7 +9,6 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import event, func, select
 
-from app.extensions import db as _db
 from app.models import Answer, Participant, Response, utcnow
 from app.operations.campaigns import close_campaign
 from app.operations.participants import (
@@ -22,6 +21,7 @@ from app.operations.participants import (
     replace_links,
     revoke,
 )
+from app.platform.extensions import db as _db
 from tests.integration.survey_fixtures import (
     ORG_NAME,
     csrf_from,

@@ -8,7 +8,6 @@ import io
 import pytest
 from sqlalchemy import select
 
-from app.extensions import db
 from app.models import Answer, AuditEvent, Participant, Response, User
 from app.operations import participants as participant_ops
 from app.operations.participants import (
@@ -18,6 +17,7 @@ from app.operations.participants import (
     find_by_token,
     register_open_participant,
 )
+from app.platform.extensions import db
 from tests.integration.survey_fixtures import csrf_from, sign_in, start
 from tests.integration.workspace_support import (
     add_people,

@@ -8,10 +8,10 @@ import re
 import pytest
 from sqlalchemy import select
 
-from app.extensions import db
 from app.models import Campaign
 from app.operations.campaigns import close_campaign
 from app.operations.responses import begin, save_page
+from app.platform.extensions import db
 from tests.integration.workspace_support import (
     add_people,
     fast_password_hashing,

@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
-from app.extensions import db
 from app.models import AuditEvent, Campaign, Department, Membership, Organization, Role, User
 from app.operations.campaigns import (
     close_campaign,
@@ -15,13 +14,9 @@ from app.operations.campaigns import (
     open_campaign,
     update_campaign,
 )
-from app.operations.organizations import (
-    OperationError,
-    add_department,
-    add_role,
-    rename_role,
-    update_department,
-)
+from app.operations.errors import OperationError
+from app.operations.organizations import add_department, add_role, rename_role, update_department
+from app.platform.extensions import db
 from app.questionnaire import Questionnaire
 from tests.integration.workspace_support import (
     add_people,
@@ -56,7 +51,7 @@ def _post(client, url, **data):
     return client.post(url, data={"csrf_token": client.csrf, **data})
 
 
-def test_consultant_creates_an_organisation_and_gets_access(app, consultant_client):
+def test_consultant_creates_an_organization_and_gets_access(app, consultant_client):
     response = _post(
         consultant_client,
         "/workspace/orgs/new",
@@ -80,7 +75,7 @@ def test_bad_slug_is_explained_and_nothing_is_created(app, consultant_client):
     assert db.session.scalar(select(Organization)) is None
 
 
-def test_executive_only_users_cannot_create_organisations(app):
+def test_executive_only_users_cannot_create_organizations(app):
     org = make_org("acme")
     viewer = make_user("exec@example.com")
     grant(viewer, org, "executive")
@@ -285,7 +280,7 @@ def test_next_round_refuses_another_questionnaire_or_an_older_version(app):
     assert newer.questionnaire_version == "1.1.0"
 
 
-def test_organisation_settings_rename_and_reslug(app, consultant_client):
+def test_organization_settings_rename_and_reslug(app, consultant_client):
     org = make_org("acme")
     grant(_consultant(), org, "consultant")
     make_org("taken")

@@ -10,13 +10,13 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from app.auth.accounts import create_user, grant_access
-from app.extensions import db
 from app.models import Campaign, Organization, Participant, User
 from app.operations.campaigns import create_campaign, open_campaign
 from app.operations.library import get_questionnaire
 from app.operations.organizations import create_organization
 from app.operations.participants import invite_participant
 from app.operations.responses import save_answers, start_response, submit_response
+from app.platform.extensions import db
 
 PASSWORD = "quiet-harbour-lantern-47"
 

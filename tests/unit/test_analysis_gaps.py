@@ -27,7 +27,7 @@ from app.analysis import (
     hedges_g,
     holm_adjust,
     is_notable,
-    rest_of_organisation,
+    rest_of_organization,
     role_gaps,
     summarise_groups,
     trend,
@@ -193,7 +193,7 @@ def test_department_gaps_against_the_rest() -> None:
     assert not result["it"].shown  # complementary suppression of the smallest shown group
     everyone = Moments.from_values([v for values in org.values() for v in values])
     rest = {
-        key: {"d1": rest_of_organisation(everyone, Moments.from_values(values))}
+        key: {"d1": rest_of_organization(everyone, Moments.from_values(values))}
         for key, values in org.items()
     }
     gaps = department_gaps(result, rest)
@@ -208,10 +208,10 @@ def test_department_gaps_against_the_rest() -> None:
     assert [g.p_adjusted for g in gaps] == pytest.approx(holm_adjust([g.p_value for g in gaps]))
 
 
-def test_rest_of_organisation_equals_describing_the_rest() -> None:
+def test_rest_of_organization_equals_describing_the_rest() -> None:
     group = [4.0, 5.0, 4.5]
     others = [2.0, 3.0, 3.5, 4.0]
-    rest = rest_of_organisation(Moments.from_values(group + others), Moments.from_values(group))
+    rest = rest_of_organization(Moments.from_values(group + others), Moments.from_values(group))
     expected = describe(others)
     assert rest.n == expected.n
     assert rest.mean == pytest.approx(expected.mean)
@@ -322,7 +322,7 @@ def test_property_comparisons_never_warn(a: list[float], b: list[float]) -> None
 def test_property_rest_from_sums_equals_describing_the_rest(
     group: list[float], others: list[float]
 ) -> None:
-    rest = rest_of_organisation(Moments.from_values(group + others), Moments.from_values(group))
+    rest = rest_of_organization(Moments.from_values(group + others), Moments.from_values(group))
     expected = describe(others)
     assert rest.n == expected.n
     for name in ("mean", "sd", "ci_low", "ci_high"):

@@ -6,8 +6,8 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from app.reporting import charts
-from app.reporting.charts import DistributionRow, GapBar, HeatmapRow, ScaleSpec, Series
+from app.presentation import charts
+from app.presentation.charts import DistributionRow, GapBar, HeatmapRow, ScaleSpec, Series
 
 SCALE = ScaleSpec(1, 5, ("未着手", "部分的・属人的", "仕組み化の途上", "組織的に定着", "先進的"))
 DIMENSIONS = ("組織行動の力", "デザインの力", "オペレーションの力", "デジタルの力", "脱学習の力")

@@ -11,9 +11,9 @@ from pathlib import Path
 import matplotlib
 import pytest
 
-from app.reporting import charts
-from app.reporting.charts import ScaleSpec, Series
-from app.reporting.fonts import ReportFonts, font_face_css, locate_fonts
+from app.presentation import charts
+from app.presentation.charts import ScaleSpec, Series
+from app.presentation.fonts import ReportFonts, font_face_css, locate_fonts
 
 SCALE = ScaleSpec(1, 5, ("未着手", "部分的", "途上", "定着", "先進的"))
 #: matplotlib ships DejaVu Sans, a font without kana, so this test needs nothing installed.

@@ -7,8 +7,8 @@ import xml.etree.ElementTree as ET
 
 from matplotlib.figure import Figure
 
-from app.reporting import charts
-from app.reporting.charts import ScaleSpec, Series
+from app.presentation import charts
+from app.presentation.charts import ScaleSpec, Series
 
 SVG = "{http://www.w3.org/2000/svg}"
 XLINK_HREF = "{http://www.w3.org/1999/xlink}href"

@@ -9,7 +9,12 @@ from pathlib import Path
 import pytest
 
 from app import create_app
-from app.config import MIN_SECRET_KEY_LENGTH, ConfigError, check_secret_key, from_environment
+from app.platform.config import (
+    MIN_SECRET_KEY_LENGTH,
+    ConfigError,
+    check_secret_key,
+    from_environment,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -104,9 +104,9 @@ def facts() -> Facts:
             gap("operations", 0.8, breakdown="department"),
         ),
         trends=(
-            TrendFact("organisation", "design", {"ja": "全体", "en": "All"}, -0.4, True, False),
-            TrendFact("organisation", "digital", {"ja": "全体", "en": "All"}, -0.7, False, True),
-            TrendFact("organisation", "operations", {"ja": "全体", "en": "All"}, 0.5, True, True),
+            TrendFact("organization", "design", {"ja": "全体", "en": "All"}, -0.4, True, False),
+            TrendFact("organization", "digital", {"ja": "全体", "en": "All"}, -0.7, False, True),
+            TrendFact("organization", "operations", {"ja": "全体", "en": "All"}, 0.5, True, True),
         ),
     )
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from app.reporting.fonts import locate_fonts
+from app.presentation.fonts import locate_fonts
 from app.reporting.rendering import ReportURLFetcher, _engine, _with_head_link
 
 REPORTS = Path(__file__).resolve().parents[2] / "reports"

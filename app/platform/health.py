@@ -16,8 +16,8 @@ from alembic.script import ScriptDirectory
 from flask import Flask
 from sqlalchemy import text
 
-from app import config as config_module
-from app.extensions import db
+from app.platform import config as config_module
+from app.platform.extensions import db
 
 log = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
 
 #: The shortest SECRET_KEY accepted outside debug and testing.
 MIN_SECRET_KEY_LENGTH = 32

@@ -1,4 +1,4 @@
-"""The background worker: ``python -m app.worker [QUEUE ...]`` (default queue: ``default``).
+"""The background worker: ``python -m app.platform.worker [QUEUE ...]`` (queue: ``default``).
 
 Runs RQ's forking worker inside an application context, so jobs use the same configuration,
 database and logging as the web nodes. Each job runs in a fresh child process; the database
@@ -16,8 +16,8 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from rq import Queue, Worker
 
 from app import create_app
-from app.extensions import db
-from app.queue import DEFAULT_QUEUE, redis_connection
+from app.platform.extensions import db
+from app.platform.queue import DEFAULT_QUEUE, redis_connection
 
 log = logging.getLogger(__name__)
 

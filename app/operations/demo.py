@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from sqlalchemy import func, insert, select
 
 from app.auth.passwords import hash_password
-from app.extensions import db
 from app.models import (
     Answer,
     Campaign,
@@ -31,6 +30,7 @@ from app.operations.campaigns import (
 from app.operations.library import get_questionnaire
 from app.operations.organizations import add_department, create_organization
 from app.operations.participants import add_link, invite_participant
+from app.platform.extensions import db
 from app.questionnaire import Questionnaire
 
 DEMO_SLUG = "minato-bank"

@@ -26,7 +26,7 @@ from matplotlib.patches import PathPatch, Rectangle
 from matplotlib.path import Path as MplPath
 from matplotlib.transforms import offset_copy
 
-from app.reporting.fonts import ReportFonts, locate_fonts, register_with_matplotlib
+from app.presentation.fonts import ReportFonts, locate_fonts, register_with_matplotlib
 
 #: Okabe & Ito's colour-blind-safe palette (black moved last: it is kept for targets).
 OKABE_ITO: tuple[str, ...] = (

@@ -120,7 +120,7 @@ def register_hardening(app: Flask) -> None:
 def _close_session_quietly(_error: BaseException | None) -> None:
     """End the request's session; a database that died after the response was built must not
     turn that finished response into a 500 (the ROLLBACK at the end fails then)."""
-    from app.extensions import db
+    from app.platform.extensions import db
 
     try:
         db.session.remove()
@@ -313,7 +313,7 @@ def is_database_unavailable(error: BaseException) -> bool:
 def _database_error(error: Exception) -> Response:
     if not is_database_unavailable(error):
         raise error
-    from app.extensions import db
+    from app.platform.extensions import db
 
     try:
         db.session.rollback()

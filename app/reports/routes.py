@@ -12,7 +12,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 from flask import (
-    Blueprint,
     Response,
     abort,
     current_app,
@@ -30,12 +29,11 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from app.auth.access import campaign_or_404, can_manage
-from app.extensions import db
 from app.models import Campaign, Department, ReportJob
+from app.platform.extensions import db
 from app.reporting import jobs, service
 from app.reporting.rendering import ASSET_SUFFIXES, reports_dir
-
-bp = Blueprint("reports", __name__, url_prefix="/reports", template_folder="templates")
+from app.reports import bp
 
 
 @bp.context_processor
@@ -92,7 +90,7 @@ def _asset_url(relative: str) -> str:
 
 
 def _unavailable(campaign: Campaign, error: service.ReportUnavailableError) -> tuple[str, int]:
-    return render_template("reporting/unavailable.html", campaign=campaign, message=str(error)), 409
+    return render_template("reports/unavailable.html", campaign=campaign, message=str(error)), 409
 
 
 def _pdf_response(pdf: bytes, filename: str) -> Response:
@@ -115,7 +113,7 @@ def index(campaign_id: int) -> str:
         .limit(5)
     ).all()
     return render_template(
-        "reporting/index.html",
+        "reports/index.html",
         campaign=campaign,
         departments=departments,
         jobs=recent,
@@ -241,7 +239,7 @@ def _job_or_404(job_id: int) -> ReportJob:
 def job_status(job_id: int) -> str:
     job = _job_or_404(job_id)
     return render_template(
-        "reporting/job.html",
+        "reports/job.html",
         job=job,
         campaign=job.campaign,
         can_resume=can_manage(current_user, job.campaign.organization_id),
