@@ -31,7 +31,9 @@ class Organization(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     departments: Mapped[list[Department]] = relationship(
-        back_populates="organization", cascade="all, delete-orphan", order_by="Department.position"
+        back_populates="organization",
+        cascade="all, delete-orphan",
+        order_by=lambda: DEPARTMENT_ORDER,
     )
     roles: Mapped[list[Role]] = relationship(
         back_populates="organization", cascade="all, delete-orphan", order_by="Role.rank"
@@ -71,6 +73,11 @@ class Department(Base):
 
     def __repr__(self) -> str:
         return f"<Department {self.name}>"
+
+
+#: The order of departments in queries: position, then name, then id (as
+#: :func:`app.analysis.tree.display_key`, which orders them as a tree).
+DEPARTMENT_ORDER = (Department.position, Department.name, Department.id)
 
 
 class Role(Base):

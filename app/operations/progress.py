@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 
-from app.models import Campaign, Department, Participant, Role
+from app.models import DEPARTMENT_ORDER, Campaign, Department, Participant, Role
 from app.platform.extensions import db
 
 
@@ -113,7 +113,7 @@ def campaign_progress(campaign: Campaign) -> CampaignProgress:
     departments = db.session.scalars(
         select(Department)
         .where(Department.organization_id == campaign.organization_id)
-        .order_by(Department.position, Department.id)
+        .order_by(*DEPARTMENT_ORDER)
     ).all()
     roles = db.session.scalars(
         select(Role).where(Role.organization_id == campaign.organization_id).order_by(Role.rank)

@@ -43,7 +43,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy import select
 
-from app.models import Campaign, Department, ReportJob, utcnow
+from app.models import DEPARTMENT_ORDER, Campaign, Department, ReportJob, utcnow
 from app.platform.extensions import db
 
 logger = logging.getLogger(__name__)
@@ -115,7 +115,7 @@ def batch_targets(campaign: Campaign, locale: str) -> tuple[list[ReportTarget], 
     departments = db.session.scalars(
         select(Department)
         .where(Department.organization_id == campaign.organization_id, ~Department.archived)
-        .order_by(Department.position, Department.id)
+        .order_by(*DEPARTMENT_ORDER)
     ).all()
     for index, department in enumerate(departments, start=1):
         if not department_report_allowed(campaign, department, results):

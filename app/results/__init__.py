@@ -32,6 +32,7 @@ from app.analysis import OPEN_TEXT_MINIMUM
 from app.analysis.findings import RulesError, RuleSet, load_rules
 from app.analysis.plain import PlainFields
 from app.analysis.recommendations import RecommendationCatalogue, load_recommendations
+from app.analysis.tree import subtree_ids
 from app.models import Answer, Campaign, Organization, Response, utcnow
 from app.platform.extensions import db
 from app.platform.memory import gc_paused
@@ -338,7 +339,7 @@ def open_text_answers(
         .where(Answer.text.is_not(None), Answer.item_id.in_(list(questions)))
     )
     if department_id is not None:
-        query = query.where(Response.department_id.in_(_subtree_ids(department_id, departments)))
+        query = query.where(Response.department_id.in_(subtree_ids(department_id, departments)))
     if role_key is not None:
         role_ids = [role.id for role in roles.values() if role.key == role_key]
         query = query.where(Response.role_id.in_(role_ids))
@@ -373,20 +374,6 @@ def open_text_answers(
     order = {question_id: index for index, question_id in enumerate(questions)}
     answers.sort(key=lambda answer: (order[answer.question], answer.text))
     return OpenTexts(True, size, minimum, tuple(answers))
-
-
-def _subtree_ids(department_id: int, departments: list[Any]) -> list[int]:
-    children: dict[int | None, list[int]] = {}
-    for department in departments:
-        children.setdefault(department.parent_id, []).append(department.id)
-    found = [department_id]
-    stack = [department_id]
-    while stack:
-        for child in children.get(stack.pop(), []):
-            if child not in found:
-                found.append(child)
-                stack.append(child)
-    return found
 
 
 def _role_labels(labels: Mapping[str, Any], key: str) -> dict[str, str]:

@@ -37,7 +37,7 @@ from sqlalchemy import (
     values,
 )
 
-from app.models import Answer, Campaign, Department, Participant, Response, Role
+from app.models import DEPARTMENT_ORDER, Answer, Campaign, Department, Participant, Response, Role
 from app.platform.extensions import db
 from app.questionnaire import Questionnaire
 
@@ -698,7 +698,7 @@ def load_departments(organization_id: int) -> list[DepartmentRow]:
             Department.archived,
         )
         .where(Department.organization_id == organization_id)
-        .order_by(Department.position, Department.id)
+        .order_by(*DEPARTMENT_ORDER)
     )
     return [DepartmentRow(*row) for row in rows]
 
