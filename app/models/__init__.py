@@ -9,6 +9,8 @@ from app.models.organization import (
     Department,
     Organization,
     Role,
+    role_label,
+    role_labels,
 )
 from app.models.participant import Participant, ParticipantLink
 from app.models.report_job import ReportJob
@@ -33,5 +35,7 @@ __all__ = [
     "Role",
     "UTCDateTime",
     "User",
+    "role_label",
+    "role_labels",
     "utcnow",
 ]

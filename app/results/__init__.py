@@ -33,7 +33,7 @@ from app.analysis.findings import RulesError, RuleSet, load_rules
 from app.analysis.plain import PlainFields
 from app.analysis.recommendations import RecommendationCatalogue, load_recommendations
 from app.analysis.tree import subtree_ids
-from app.models import Answer, Campaign, Organization, Response, utcnow
+from app.models import Answer, Campaign, Organization, Response, role_labels, utcnow
 from app.platform.extensions import db
 from app.platform.memory import gc_paused
 from app.results.compute import CampaignInfo, Labels, compute_results
@@ -366,7 +366,7 @@ def open_text_answers(
                 )
                 role_size = cell if role_size is not None else None
             if role_size is not None and role_size >= minimum:
-                role_label = _role_labels(role.labels, role.key)
+                role_label = role_labels(role.labels, role.key)
         question = questions[item_id]
         answers.append(
             OpenTextAnswer(item_id, question.text.to_dict(), text, department_label, role_label)
@@ -374,10 +374,3 @@ def open_text_answers(
     order = {question_id: index for index, question_id in enumerate(questions)}
     answers.sort(key=lambda answer: (order[answer.question], answer.text))
     return OpenTexts(True, size, minimum, tuple(answers))
-
-
-def _role_labels(labels: Mapping[str, Any], key: str) -> dict[str, str]:
-    texts = {str(k): str(v) for k, v in labels.items() if v}
-    for locale in ("ja", "en"):
-        texts.setdefault(locale, texts.get("ja") or texts.get("en") or key)
-    return texts

@@ -48,6 +48,7 @@ from app.analysis.lazy import LazyMapping
 from app.analysis.recommendations import RecommendationCatalogue
 from app.analysis.summary import summarise_with_statuses
 from app.analysis.tree import department_tree
+from app.models import role_labels
 from app.questionnaire import Questionnaire
 from app.results.load import CampaignData, DepartmentRow, RoleRow
 from app.results.model import (
@@ -176,7 +177,7 @@ def build_structure(data: CampaignData, labels: Labels) -> _Structure:
                 _role_key(role),
                 "role",
                 {"role": role.key},
-                _role_label(role),
+                role_labels(role.labels, role.key),
                 role_masks[role.id],
                 all_department_ids,
                 frozenset({role.id}),
@@ -201,7 +202,7 @@ def build_structure(data: CampaignData, labels: Labels) -> _Structure:
             )
         )
         for role in data.roles:
-            role_label = _role_label(role)
+            role_label = role_labels(role.labels, role.key)
             add(
                 _Group(
                     _dept_role_key(department.id, role),
@@ -281,13 +282,6 @@ def build_structure(data: CampaignData, labels: Labels) -> _Structure:
                 )
             )
     return structure
-
-
-def _role_label(role: RoleRow) -> dict[str, str]:
-    labels = {str(k): str(v) for k, v in role.labels.items() if v}
-    for locale in ("ja", "en"):
-        labels.setdefault(locale, labels.get("ja") or labels.get("en") or role.key)
-    return labels
 
 
 class _CellCounts:
