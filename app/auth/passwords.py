@@ -10,6 +10,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from app.operations.errors import N_, OperationError
+from app.platform.cache import BoundedCache
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 
@@ -20,13 +21,11 @@ COMMON_PASSWORDS_FILE = Path(__file__).with_name("common-passwords.txt")
 
 #: A hash made with the current parameters, verified when an account does not exist so that
 #: a failed login takes the same time whether or not the email is known.
-_dummy: dict[PasswordHasher, str] = {}
+_dummy: BoundedCache[PasswordHasher, str] = BoundedCache(1)
 
 
 def _dummy_hash() -> str:
-    if _hasher not in _dummy:
-        _dummy[_hasher] = _hasher.hash(secrets.token_urlsafe(16))
-    return _dummy[_hasher]
+    return _dummy.get_or_create(_hasher, lambda: _hasher.hash(secrets.token_urlsafe(16)))
 
 
 class PasswordPolicyError(OperationError):

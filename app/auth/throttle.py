@@ -15,6 +15,9 @@ so every worker shares the counters; process memory otherwise). Three limits app
    failures) for the operator instead; distributed guessing stays slow through limits 1 and 2
    per address, argon2id, and passwords of 12+ characters outside the 10,000 most common.
 
+The numbers are the defaults of ``LOGIN_PAIR_LIMIT``, ``LOGIN_ADDRESS_LIMIT`` and
+``LOGIN_ACCOUNT_LIMIT`` (:mod:`app.platform.config`).
+
 A refused attempt does not verify the password at all, so the answer ("too many attempts")
 says nothing about whether the password was right, and it is not counted again.
 """
@@ -32,9 +35,6 @@ from app.platform.extensions import limiter
 
 log = logging.getLogger(__name__)
 
-PAIR_LIMIT = "5/minute"
-ADDRESS_LIMIT = "20/hour"
-ACCOUNT_LIMIT = "50/hour"
 #: How long an address where the account logged in successfully stays "known".
 KNOWN_ADDRESS_SECONDS = 30 * 24 * 3600
 
@@ -52,9 +52,9 @@ class ThrottleDecision:
 def _limits() -> dict[str, RateLimitItem]:
     config = current_app.config
     return {
-        "pair": parse(config.get("LOGIN_PAIR_LIMIT", PAIR_LIMIT)),
-        "address": parse(config.get("LOGIN_ADDRESS_LIMIT", ADDRESS_LIMIT)),
-        "account": parse(config.get("LOGIN_ACCOUNT_LIMIT", ACCOUNT_LIMIT)),
+        "pair": parse(config["LOGIN_PAIR_LIMIT"]),
+        "address": parse(config["LOGIN_ADDRESS_LIMIT"]),
+        "account": parse(config["LOGIN_ACCOUNT_LIMIT"]),
     }
 
 

@@ -9,21 +9,19 @@ from __future__ import annotations
 
 import hashlib
 import math
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from matplotlib.figure import Figure
 
+from app.platform.cache import BoundedCache
 from app.presentation import charts
 from app.presentation.charts import GRID, INK, MUTED, OKABE_ITO, ScaleSpec, svg_data_uri
 
 #: Charts kept per process (each is a few tens of kilobytes).
 CACHE_SIZE = 256
 
-_lock = threading.Lock()
-_cache: OrderedDict[str, str] = OrderedDict()
+_cache: BoundedCache[str, str] = BoundedCache(CACHE_SIZE)
 
 
 def cached_chart(key: Sequence[object], draw: Callable[[], str]) -> str:
@@ -33,23 +31,12 @@ def cached_chart(key: Sequence[object], draw: Callable[[], str]) -> str:
     locale and the chart's inputs.
     """
     digest = hashlib.sha256(repr(tuple(key)).encode("utf-8")).hexdigest()
-    with _lock:
-        found = _cache.get(digest)
-        if found is not None:
-            _cache.move_to_end(digest)
-            return found
-    uri = svg_data_uri(draw())
-    with _lock:
-        _cache[digest] = uri
-        while len(_cache) > CACHE_SIZE:
-            _cache.popitem(last=False)
-    return uri
+    return _cache.get_or_create(digest, lambda: svg_data_uri(draw()))
 
 
 def clear_chart_cache() -> None:
     """Forget every memoised chart (tests)."""
-    with _lock:
-        _cache.clear()
+    _cache.clear()
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,15 @@
 from app.models.audit import AuditEvent
 from app.models.base import Base, UTCDateTime, utcnow
 from app.models.campaign import Campaign
-from app.models.organization import DEFAULT_ROLES, Department, Organization, Role
+from app.models.organization import (
+    DEFAULT_ROLES,
+    DEPARTMENT_ORDER,
+    Department,
+    Organization,
+    Role,
+    role_label,
+    role_labels,
+)
 from app.models.participant import Participant, ParticipantLink
 from app.models.report_job import ReportJob
 from app.models.response import Answer, Response
@@ -11,6 +19,7 @@ from app.models.user import ApiToken, Membership, User
 
 __all__ = [
     "DEFAULT_ROLES",
+    "DEPARTMENT_ORDER",
     "Answer",
     "ApiToken",
     "AuditEvent",
@@ -26,5 +35,7 @@ __all__ = [
     "Role",
     "UTCDateTime",
     "User",
+    "role_label",
+    "role_labels",
     "utcnow",
 ]

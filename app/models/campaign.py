@@ -16,6 +16,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base, UTCDateTime, utcnow
+from app.platform.cache import BoundedCache
 
 if TYPE_CHECKING:
     from app.models.organization import Organization
@@ -29,7 +30,8 @@ MAX_ANONYMITY_THRESHOLD = 10
 #: Parsed questionnaires kept per process, by content hash.
 PARSED_QUESTIONNAIRES = 64
 
-_parsed_questionnaires: dict[str, Questionnaire] = {}
+#: The one cache of parsed questionnaires: the survey, results and reports all read it.
+_parsed_questionnaires: BoundedCache[str, Questionnaire] = BoundedCache(PARSED_QUESTIONNAIRES)
 
 
 class Campaign(Base):
@@ -103,9 +105,7 @@ class Campaign(Base):
             if cached is None:
                 cached = Questionnaire.from_dict(self.questionnaire_content)
                 if cached.content_hash == self.questionnaire_hash:
-                    if len(_parsed_questionnaires) >= PARSED_QUESTIONNAIRES:
-                        _parsed_questionnaires.clear()
-                    _parsed_questionnaires[self.questionnaire_hash] = cached
+                    _parsed_questionnaires.put(self.questionnaire_hash, cached)
             self.__dict__["_questionnaire"] = cached
         return cached
 

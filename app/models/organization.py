@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -31,7 +32,9 @@ class Organization(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     departments: Mapped[list[Department]] = relationship(
-        back_populates="organization", cascade="all, delete-orphan", order_by="Department.position"
+        back_populates="organization",
+        cascade="all, delete-orphan",
+        order_by=lambda: DEPARTMENT_ORDER,
     )
     roles: Mapped[list[Role]] = relationship(
         back_populates="organization", cascade="all, delete-orphan", order_by="Role.rank"
@@ -73,6 +76,28 @@ class Department(Base):
         return f"<Department {self.name}>"
 
 
+def role_labels(labels: Mapping[str, Any], key: str) -> dict[str, str]:
+    """A role's name in every language: its own, else Japanese, else English, else its key.
+
+    Names in languages other than Japanese and English are kept as they are.
+    """
+    names = {str(locale): str(name) for locale, name in labels.items() if name}
+    for locale in ("ja", "en"):
+        names.setdefault(locale, names.get("ja") or names.get("en") or key)
+    return names
+
+
+def role_label(labels: Mapping[str, Any], key: str, locale: str) -> str:
+    """A role's name in ``locale``, falling back as :func:`role_labels` does."""
+    names = role_labels(labels, key)
+    return names.get(locale) or names["ja"]
+
+
+#: The order of departments in queries: position, then name, then id (as
+#: :func:`app.analysis.tree.display_key`, which orders them as a tree).
+DEPARTMENT_ORDER = (Department.position, Department.name, Department.id)
+
+
 class Role(Base):
     __tablename__ = "role"
     __table_args__ = (UniqueConstraint("organization_id", "key"),)
@@ -91,7 +116,8 @@ class Role(Base):
     organization: Mapped[Organization] = relationship(back_populates="roles")
 
     def label(self, locale: str) -> str:
-        return self.labels.get(locale) or self.labels.get("ja") or self.key
+        """The role's name in ``locale`` (see :func:`role_label`)."""
+        return role_label(self.labels, self.key, locale)
 
     def __repr__(self) -> str:
         return f"<Role {self.key}>"

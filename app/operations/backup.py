@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import insert, select
 
+from app.analysis.tree import department_tree, display_key
 from app.models import (
     Answer,
     Campaign,
@@ -118,12 +119,10 @@ def backup_campaign(campaign: Campaign) -> dict[str, Any]:
 
     departments = {d.id: d for d in org.departments}
     # Parents of used departments travel too, so the hierarchy can be rebuilt.
+    hierarchy = department_tree(departments.values())
     wanted = set(used_departments)
     for dept_id in list(wanted):
-        node = departments.get(dept_id)
-        while node is not None and node.parent_id is not None:
-            wanted.add(node.parent_id)
-            node = departments.get(node.parent_id)
+        wanted.update(hierarchy.ancestors(dept_id))
     return {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
@@ -147,7 +146,7 @@ def backup_campaign(campaign: Campaign) -> dict[str, Any]:
                 "position": d.position,
                 "archived": bool(d.archived),
             }
-            for d in sorted(departments.values(), key=lambda d: (d.position, d.id))
+            for d in sorted(departments.values(), key=display_key)
             if d.id in wanted
         ],
         "roles": [

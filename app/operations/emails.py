@@ -90,7 +90,7 @@ def build_message(
     html = render_template(f"email/{kind}.{locale}.html", **context)
     message = EmailMessage()
     message["Subject"] = subject.removeprefix("Subject:").strip()
-    message["From"] = current_app.config.get("MAIL_FROM") or "cx-assessment@localhost"
+    message["From"] = current_app.config["MAIL_FROM"]
     message["To"] = _address(participant.name, participant.email or "")
     message["Date"] = format_datetime(utcnow())
     message["Message-ID"] = make_msgid(domain="cx-assessment")
@@ -130,7 +130,7 @@ def _transport() -> Iterator[_Outbox | _Smtp]:
     if not mail_configured():
         yield _Outbox(outbox_dir())
         return
-    connection = smtplib.SMTP(config["MAIL_SERVER"], int(config.get("MAIL_PORT") or 25), timeout=30)
+    connection = smtplib.SMTP(config["MAIL_SERVER"], int(config["MAIL_PORT"]), timeout=30)
     try:
         if config.get("MAIL_USE_TLS"):
             connection.starttls(context=ssl.create_default_context())

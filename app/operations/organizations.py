@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping
 
 from sqlalchemy import select
 
+from app.analysis import tree
 from app.models import DEFAULT_ROLES, Department, Membership, Organization, Role, User
 from app.operations import audit
 from app.operations.errors import N_, OperationError
@@ -227,17 +228,4 @@ def department_tree(
 ) -> list[tuple[int, Department]]:
     """Departments in display order as ``(depth, department)``, children under their parent."""
     depts = [d for d in org.departments if include_archived or not d.archived]
-    ids = {d.id for d in depts}
-    children: dict[int | None, list[Department]] = {}
-    for dept in depts:
-        parent_id = dept.parent_id if dept.parent_id in ids else None
-        children.setdefault(parent_id, []).append(dept)
-    ordered: list[tuple[int, Department]] = []
-
-    def walk(parent_id: int | None, depth: int) -> None:
-        for dept in sorted(children.get(parent_id, []), key=lambda d: (d.position, d.name)):
-            ordered.append((depth, dept))
-            walk(dept.id, depth + 1)
-
-    walk(None, 0)
-    return ordered
+    return [(depth, dept) for dept, depth in tree.department_tree(depts).ordered]

@@ -19,7 +19,16 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from app.models import Campaign, Department, Participant, ParticipantLink, Role, User, utcnow
+from app.models import (
+    DEPARTMENT_ORDER,
+    Campaign,
+    Department,
+    Participant,
+    ParticipantLink,
+    Role,
+    User,
+    utcnow,
+)
 from app.models.participant import LINK_CHANNELS, new_link_epoch
 from app.operations import audit
 from app.operations.errors import OperationError
@@ -253,7 +262,7 @@ def open_link_choices(campaign: Campaign) -> tuple[list[Department], list[Role]]
         .where(
             Department.organization_id == campaign.organization_id, Department.archived.is_(False)
         )
-        .order_by(Department.position, Department.id)
+        .order_by(*DEPARTMENT_ORDER)
     ).all()
     roles = db.session.scalars(
         select(Role).where(Role.organization_id == campaign.organization_id).order_by(Role.rank)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 
-from app.models import Campaign, Department, Participant, Role
+from app.models import DEPARTMENT_ORDER, Campaign, Department, Participant, Role, role_label
 from app.platform.extensions import db
 
 
@@ -59,7 +59,7 @@ class RoleProgress:
     counts: ProgressCounts
 
     def label(self, locale: str) -> str:
-        return self.labels.get(locale) or self.labels.get("ja") or self.key
+        return role_label(self.labels, self.key, locale)
 
 
 @dataclass(frozen=True)
@@ -113,7 +113,7 @@ def campaign_progress(campaign: Campaign) -> CampaignProgress:
     departments = db.session.scalars(
         select(Department)
         .where(Department.organization_id == campaign.organization_id)
-        .order_by(Department.position, Department.id)
+        .order_by(*DEPARTMENT_ORDER)
     ).all()
     roles = db.session.scalars(
         select(Role).where(Role.organization_id == campaign.organization_id).order_by(Role.rank)

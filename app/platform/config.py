@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import secrets
+from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -17,36 +19,77 @@ class ConfigError(RuntimeError):
     """Raised when the app is started with settings it must refuse."""
 
 
-def _bool(value: str | None, default: bool = False) -> bool:
-    if value is None or value == "":
+def _bool(env: Mapping[str, str], name: str, default: bool = False) -> bool:
+    """The environment variable ``name`` as on/off (1, true, yes, on), or ``default``."""
+    value = env.get(name)
+    if value is None or value.strip() == "":
         return default
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
-def _int(name: str, default: int) -> int:
+def _int(env: Mapping[str, str], name: str, default: int, *, minimum: int | None = None) -> int:
     """The environment variable ``name`` as a whole number, or ``default`` when unset."""
-    value = os.environ.get(name)
+    value = env.get(name)
     if value is None or value.strip() == "":
         return default
     try:
-        return int(value)
+        number = int(value)
     except ValueError:
         raise ConfigError(f"{name} must be a whole number, got {value!r}") from None
+    if minimum is not None and number < minimum:
+        raise ConfigError(f"{name} must be at least {minimum}, got {number}")
+    return number
 
 
-def from_environment(instance_path: str) -> dict[str, Any]:
-    """Build the configuration mapping from environment variables."""
-    env = os.environ
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    """The environment variable ``name`` as a number, or ``default`` when unset."""
+    value = env.get(name)
+    if value is None or value.strip() == "":
+        return default
+    try:
+        return float(value)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, got {value!r}") from None
+
+
+def _str(env: Mapping[str, str], name: str, default: str | None = None) -> str | None:
+    """The environment variable ``name``, or ``default`` when unset or empty."""
+    return env.get(name) or default
+
+
+def log_format(env: Mapping[str, str] | None = None) -> str:
+    """``LOG_FORMAT``: ``json`` or ``text`` (the default).
+
+    Also read on its own by gunicorn's logger class, which is set up before any app exists.
+    """
+    env = os.environ if env is None else env
+    return (_str(env, "LOG_FORMAT") or "text").lower()
+
+
+def font_paths(env: Mapping[str, str] | None = None) -> tuple[str | None, str | None]:
+    """``CX_FONT_PATH`` and ``CX_FONT_BOLD_PATH``: the report's font files (None: fontconfig).
+
+    Also read on its own when charts or PDFs are drawn outside an application context.
+    """
+    env = os.environ if env is None else env
+    return _str(env, "CX_FONT_PATH"), _str(env, "CX_FONT_BOLD_PATH")
+
+
+def from_environment(instance_path: str, env: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Build the configuration mapping from environment variables (``env``: os.environ)."""
+    env = os.environ if env is None else env
     default_db = "sqlite:///" + str(Path(instance_path) / "cx.sqlite3")
+    font_regular, font_bold = font_paths(env)
     return {
-        "SECRET_KEY": env.get("SECRET_KEY") or _read_secret_file(Path(instance_path)),
-        "SQLALCHEMY_DATABASE_URI": normalise_database_url(env.get("DATABASE_URL") or default_db),
-        "CX_QUESTIONNAIRE_DIR": env.get("CX_QUESTIONNAIRE_DIR")
-        or str(PROJECT_ROOT / "questionnaires"),
-        "CX_REPORTS_DIR": env.get("CX_REPORTS_DIR") or str(PROJECT_ROOT / "reports"),
+        "SECRET_KEY": _str(env, "SECRET_KEY") or _read_secret_file(Path(instance_path)),
+        "SQLALCHEMY_DATABASE_URI": normalise_database_url(_str(env, "DATABASE_URL", default_db)),
+        "CX_QUESTIONNAIRE_DIR": _str(
+            env, "CX_QUESTIONNAIRE_DIR", str(PROJECT_ROOT / "questionnaires")
+        ),
+        "CX_REPORTS_DIR": _str(env, "CX_REPORTS_DIR", str(PROJECT_ROOT / "reports")),
         "CX_BASE_URL": env.get("CX_BASE_URL", "http://127.0.0.1:5000"),
-        "REDIS_URL": env.get("REDIS_URL") or None,
-        "DEBUG": _bool(env.get("FLASK_DEBUG")),
+        "REDIS_URL": _str(env, "REDIS_URL"),
+        "DEBUG": _bool(env, "FLASK_DEBUG"),
         "TESTING": False,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "BABEL_DEFAULT_LOCALE": "ja",
@@ -59,39 +102,57 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "WTF_CSRF_SSL_STRICT": False,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
-        "SESSION_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE")),
-        "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 8 * 1024 * 1024),
+        "SESSION_COOKIE_SECURE": _bool(env, "SESSION_COOKIE_SECURE"),
+        "MAX_CONTENT_LENGTH": _int(env, "MAX_CONTENT_LENGTH", 8 * 1024 * 1024),
         # Werkzeug's form parser limits: the longest questionnaire page has ~60 fields.
-        "MAX_FORM_PARTS": _int("MAX_FORM_PARTS", 500),
-        "MAX_FORM_MEMORY_SIZE": _int("MAX_FORM_MEMORY_SIZE", 1024 * 1024),
-        "CX_MAX_CSV_BYTES": _int("CX_MAX_CSV_BYTES", 2 * 1024 * 1024),
-        "CX_PDF_TIMEOUT_S": _int("CX_PDF_TIMEOUT_S", 120),
-        "CX_PDF_MEMORY_MB": _int("CX_PDF_MEMORY_MB", 1536),
+        "MAX_FORM_PARTS": _int(env, "MAX_FORM_PARTS", 500),
+        "MAX_FORM_MEMORY_SIZE": _int(env, "MAX_FORM_MEMORY_SIZE", 1024 * 1024),
+        "CX_MAX_CSV_BYTES": _int(env, "CX_MAX_CSV_BYTES", 2 * 1024 * 1024),
+        # One PDF render: seconds before it is stopped, and its address space in MB (0: no
+        # cap), whether rendered for a web request, in a batch or by a worker.
+        "CX_PDF_TIMEOUT_S": _int(env, "CX_PDF_TIMEOUT_S", 120, minimum=1),
+        "CX_PDF_MEMORY_MB": _int(env, "CX_PDF_MEMORY_MB", 1536, minimum=0),
+        # Report batches rendered at once by a node without Redis (a local process pool).
+        "CX_REPORT_WORKERS": _int(env, "CX_REPORT_WORKERS", 1, minimum=1),
         # A queued or running report batch without progress for this long is shown as
         # interrupted (its worker died, or Redis lost it) and can be resumed.
-        "CX_REPORT_JOB_STALE_S": _int("CX_REPORT_JOB_STALE_S", 600),
+        "CX_REPORT_JOB_STALE_S": _int(env, "CX_REPORT_JOB_STALE_S", 600, minimum=1),
         # Where report batches keep their PDFs and zips; unset: the instance folder's
         # reports/ (app.reporting.jobs.archive_dir). Share it between web nodes and workers.
-        "CX_REPORT_ARCHIVE_DIR": env.get("CX_REPORT_ARCHIVE_DIR") or None,
-        "LOG_FORMAT": (env.get("LOG_FORMAT") or "text").lower(),
-        "LOG_LEVEL": (env.get("LOG_LEVEL") or "INFO").upper(),
+        "CX_REPORT_ARCHIVE_DIR": _str(env, "CX_REPORT_ARCHIVE_DIR"),
+        # Font files of charts and PDFs; unset: fontconfig's Noto Sans CJK JP.
+        "CX_FONT_PATH": font_regular,
+        "CX_FONT_BOLD_PATH": font_bold,
+        # The response rate a campaign aims for, marked on its progress page.
+        "CX_RESPONSE_RATE_TARGET": _float(env, "CX_RESPONSE_RATE_TARGET", 0.7),
+        # Failed logins allowed per email and address, per address, and per email (the last
+        # only logs a warning: app.auth.throttle), in the notation of the limits library.
+        "LOGIN_PAIR_LIMIT": _str(env, "LOGIN_PAIR_LIMIT", "5/minute"),
+        "LOGIN_ADDRESS_LIMIT": _str(env, "LOGIN_ADDRESS_LIMIT", "20/hour"),
+        "LOGIN_ACCOUNT_LIMIT": _str(env, "LOGIN_ACCOUNT_LIMIT", "50/hour"),
+        "LOG_FORMAT": log_format(env),
+        "LOG_LEVEL": (_str(env, "LOG_LEVEL") or "INFO").upper(),
         # Number of trusted proxies in front of the app (X-Forwarded-* honoured only then).
-        "PROXY_FIX": _int("PROXY_FIX", 0),
-        "DB_STATEMENT_TIMEOUT_MS": _int("DB_STATEMENT_TIMEOUT_MS", 30_000),
-        "DB_CONNECT_TIMEOUT_S": _int("DB_CONNECT_TIMEOUT_S", 5),
+        "PROXY_FIX": _int(env, "PROXY_FIX", 0, minimum=0),
+        "DB_STATEMENT_TIMEOUT_MS": _int(env, "DB_STATEMENT_TIMEOUT_MS", 30_000, minimum=0),
+        "DB_CONNECT_TIMEOUT_S": _int(env, "DB_CONNECT_TIMEOUT_S", 5, minimum=1),
         # One connection per gunicorn thread, plus a little headroom for bursts.
-        "DB_POOL_SIZE": _int("DB_POOL_SIZE", _int("GUNICORN_THREADS", 2)),
-        "DB_MAX_OVERFLOW": _int("DB_MAX_OVERFLOW", 2),
+        "DB_POOL_SIZE": _int(
+            env, "DB_POOL_SIZE", _int(env, "GUNICORN_THREADS", 2, minimum=1), minimum=1
+        ),
+        "DB_MAX_OVERFLOW": _int(env, "DB_MAX_OVERFLOW", 2, minimum=0),
         # Staff sessions end after 8 hours without a request (refreshed on every request).
         "PERMANENT_SESSION_LIFETIME": timedelta(hours=8),
-        "RATELIMIT_STORAGE_URI": env.get("REDIS_URL") or "memory://",
-        # Outgoing mail; without MAIL_SERVER messages are written to instance/outbox as .eml.
-        "MAIL_SERVER": env.get("MAIL_SERVER") or None,
-        "MAIL_PORT": int(env.get("MAIL_PORT") or 587),
-        "MAIL_USERNAME": env.get("MAIL_USERNAME") or None,
-        "MAIL_PASSWORD": env.get("MAIL_PASSWORD") or None,
-        "MAIL_USE_TLS": _bool(env.get("MAIL_USE_TLS"), default=True),
-        "MAIL_FROM": env.get("MAIL_FROM") or "cx-assessment@localhost",
+        "RATELIMIT_STORAGE_URI": _str(env, "REDIS_URL", "memory://"),
+        # Outgoing mail; without MAIL_SERVER messages are written to MAIL_OUTBOX_DIR as .eml
+        # (unset: the instance folder's outbox/).
+        "MAIL_SERVER": _str(env, "MAIL_SERVER"),
+        "MAIL_PORT": _int(env, "MAIL_PORT", 587, minimum=1),
+        "MAIL_USERNAME": _str(env, "MAIL_USERNAME"),
+        "MAIL_PASSWORD": _str(env, "MAIL_PASSWORD"),
+        "MAIL_USE_TLS": _bool(env, "MAIL_USE_TLS", default=True),
+        "MAIL_FROM": _str(env, "MAIL_FROM", "cx-assessment@localhost"),
+        "MAIL_OUTBOX_DIR": _str(env, "MAIL_OUTBOX_DIR"),
     }
 
 
@@ -117,8 +178,6 @@ def check_secret_key(config: dict[str, Any]) -> None:
     if config.get("DEBUG") or config.get("TESTING"):
         if not key:
             # A per-process random key keeps debug sessions working without a shared default.
-            import secrets
-
             config["SECRET_KEY"] = secrets.token_hex(32)
         return
     if not key or len(key) < MIN_SECRET_KEY_LENGTH:
@@ -141,14 +200,14 @@ def apply_engine_defaults(config: dict[str, Any]) -> None:
     options.setdefault("hide_parameters", True)
     url = str(config.get("SQLALCHEMY_DATABASE_URI") or "")
     if url.startswith("postgresql"):
-        options.setdefault("pool_size", int(config.get("DB_POOL_SIZE") or 2))
-        options.setdefault("max_overflow", int(config.get("DB_MAX_OVERFLOW") or 0))
+        options.setdefault("pool_size", int(config["DB_POOL_SIZE"]))
+        options.setdefault("max_overflow", int(config["DB_MAX_OVERFLOW"]))
         # Waiting longer for a pooled connection than a client waits for a page helps nobody.
         options.setdefault("pool_timeout", 10)
         options.setdefault("pool_recycle", 1800)
         connect_args = dict(options.get("connect_args") or {})
-        connect_args.setdefault("connect_timeout", int(config.get("DB_CONNECT_TIMEOUT_S") or 5))
-        timeout_ms = int(config.get("DB_STATEMENT_TIMEOUT_MS") or 0)
+        connect_args.setdefault("connect_timeout", int(config["DB_CONNECT_TIMEOUT_S"]))
+        timeout_ms = int(config["DB_STATEMENT_TIMEOUT_MS"])
         pg_options = str(connect_args.get("options") or "")
         if timeout_ms > 0 and "statement_timeout" not in pg_options:
             connect_args["options"] = f"{pg_options} -c statement_timeout={timeout_ms}".strip()

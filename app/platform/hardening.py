@@ -99,7 +99,7 @@ class HttpsAwareSessionInterface(SecureCookieSessionInterface):
 
 def register_hardening(app: Flask) -> None:
     """Proxy handling, security headers, error pages and the database-unavailable handler."""
-    hops = int(app.config.get("PROXY_FIX") or 0)
+    hops = int(app.config["PROXY_FIX"])
     if hops > 0:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     app.session_interface = HttpsAwareSessionInterface()
@@ -215,7 +215,7 @@ def _message(status: int, error: HTTPException | None) -> tuple[str, str]:
         return _("Too much data"), _(
             "The form holds more than this site accepts: at most %(fields)s form fields, and "
             "at most %(size)s of text in one field. Nothing was saved from this request.",
-            fields=current_app.config.get("MAX_FORM_PARTS") or 1000,
+            fields=current_app.config["MAX_FORM_PARTS"],
             size=_human_size(int(current_app.config.get("MAX_FORM_MEMORY_SIZE") or 0)),
         )
     if status == 429:

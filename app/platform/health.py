@@ -8,7 +8,7 @@ Redis answers when ``REDIS_URL`` is set (for a load balancer's routing decision)
 from __future__ import annotations
 
 import logging
-from functools import cache
+from functools import lru_cache
 from pathlib import Path
 
 from alembic.config import Config as AlembicConfig
@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 MIGRATIONS_DIR = config_module.PROJECT_ROOT / "migrations"
 
 
-@cache
+@lru_cache(maxsize=4)
 def migration_heads(directory: Path = MIGRATIONS_DIR) -> frozenset[str]:
     """The head revisions of the migration scripts shipped with this code."""
     alembic_config = AlembicConfig()

@@ -23,6 +23,8 @@ from typing import Any
 from flask import Flask, Response, g, request
 from gunicorn import glogging
 
+from app.platform.config import log_format
+
 #: Incoming request ids are accepted only if they look like this (no spaces, quotes, CRLF).
 SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,128}$")
 REQUEST_ID_HEADER = "X-Request-ID"
@@ -201,7 +203,7 @@ def configure_logging(log_format: str = "text", level: str = "INFO") -> None:
 
 def register_observability(app: Flask) -> None:
     """Logging set-up and the request id: accepted or generated, echoed in the response."""
-    configure_logging(app.config.get("LOG_FORMAT", "text"), app.config.get("LOG_LEVEL", "INFO"))
+    configure_logging(app.config["LOG_FORMAT"], app.config["LOG_LEVEL"])
 
     @app.before_request
     def _assign_request_id() -> None:
@@ -234,7 +236,7 @@ class GunicornLogger(glogging.Logger):
     def setup(self, cfg: Any) -> None:
         super().setup(cfg)
         install_record_factory()
-        formatter = make_formatter(os.environ.get("LOG_FORMAT", "text"))
+        formatter = make_formatter(log_format())
         for logger in (self.error_log, self.access_log):
             for handler in logger.handlers:
                 handler.setFormatter(formatter)

@@ -12,26 +12,29 @@ from flask import current_app
 from redis import Redis
 from rq import Queue
 
+from app.platform.cache import BoundedCache
+
 #: The queue report jobs and other slow work go to unless a caller names another.
 DEFAULT_QUEUE = "default"
 #: A job running longer than this is stopped by the worker (PDF batches of large campaigns).
 DEFAULT_JOB_TIMEOUT_S = 1800
 
-_connections: dict[str, Redis] = {}
+#: One client per Redis URL; a process normally only ever uses one.
+_connections: BoundedCache[str, Redis] = BoundedCache(4)
+# Held while a client is made, so that one URL never gets two connection pools.
 _lock = threading.Lock()
 
 
 def redis_connection(url: str) -> Redis:
     """A shared client for ``url`` (one connection pool per process and URL)."""
     with _lock:
-        connection = _connections.get(url)
-        if connection is None:
-            # Short timeouts: a dead Redis must fail a request quickly, not hang a thread.
-            connection = Redis.from_url(
+        # Short timeouts: a dead Redis must fail a request quickly, not hang a thread.
+        return _connections.get_or_create(
+            url,
+            lambda: Redis.from_url(
                 url, socket_connect_timeout=2, socket_timeout=10, health_check_interval=30
-            )
-            _connections[url] = connection
-        return connection
+            ),
+        )
 
 
 def get_queue(name: str = DEFAULT_QUEUE) -> Queue | None:

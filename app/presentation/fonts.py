@@ -7,13 +7,16 @@ goes stale when fonts are installed after it first ran.
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import threading
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+
+from flask import current_app, has_app_context
+
+from app.platform.config import font_paths
 
 #: fontconfig patterns tried when no font file is configured.
 REGULAR_PATTERN = "Noto Sans CJK JP:style=Regular"
@@ -122,7 +125,7 @@ def locate_fonts(regular: str | None = None, bold: str | None = None) -> ReportF
     """Find the report fonts: explicit paths, then ``CX_FONT_PATH`` settings, then fontconfig.
 
     Inside an application context the app's ``CX_FONT_PATH`` / ``CX_FONT_BOLD_PATH`` settings
-    are read; otherwise the environment variables of the same names. Raises
+    are used; otherwise :func:`app.platform.config.font_paths` reads them. Raises
     :class:`FontNotFoundError` when no font with Japanese glyphs is available.
     """
     if regular is None and bold is None:
@@ -131,15 +134,9 @@ def locate_fonts(regular: str | None = None, bold: str | None = None) -> ReportF
 
 
 def _settings() -> tuple[str | None, str | None]:
-    from flask import current_app, has_app_context
-
     if has_app_context():
-        config = current_app.config
-        return (
-            config.get("CX_FONT_PATH") or os.environ.get("CX_FONT_PATH"),
-            config.get("CX_FONT_BOLD_PATH") or os.environ.get("CX_FONT_BOLD_PATH"),
-        )
-    return os.environ.get("CX_FONT_PATH"), os.environ.get("CX_FONT_BOLD_PATH")
+        return current_app.config["CX_FONT_PATH"], current_app.config["CX_FONT_BOLD_PATH"]
+    return font_paths()
 
 
 def register_with_matplotlib(fonts: ReportFonts) -> str:

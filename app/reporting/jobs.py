@@ -43,7 +43,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy import select
 
-from app.models import Campaign, Department, ReportJob, utcnow
+from app.models import DEPARTMENT_ORDER, Campaign, Department, ReportJob, utcnow
 from app.platform.extensions import db
 
 logger = logging.getLogger(__name__)
@@ -115,7 +115,7 @@ def batch_targets(campaign: Campaign, locale: str) -> tuple[list[ReportTarget], 
     departments = db.session.scalars(
         select(Department)
         .where(Department.organization_id == campaign.organization_id, ~Department.archived)
-        .order_by(Department.position, Department.id)
+        .order_by(*DEPARTMENT_ORDER)
     ).all()
     for index, department in enumerate(departments, start=1):
         if not department_report_allowed(campaign, department, results):
@@ -226,7 +226,7 @@ def render_target(target: ReportTarget, out_dir: Path, locale: str) -> TargetRes
 
     started = time.perf_counter()
     try:
-        with _deadline(int(current_app.config.get("CX_PDF_TIMEOUT_S", 0) or 0)):
+        with _deadline(int(current_app.config["CX_PDF_TIMEOUT_S"])):
             campaign = db.session.get(Campaign, target.campaign_id)
             if campaign is None:
                 raise LookupError(f"campaign {target.campaign_id} no longer exists")
@@ -319,7 +319,7 @@ def run_batch(
             record(render_target(target, out_dir, locale))
     elif pending:
         app = current_app._get_current_object()
-        memory_mb = int(app.config.get("CX_PDF_MEMORY_MB", 0) or 0)
+        memory_mb = int(app.config["CX_PDF_MEMORY_MB"])
         with ProcessPoolExecutor(
             max_workers=min(jobs, len(pending)),
             mp_context=_process_context(),
@@ -357,7 +357,7 @@ def create_report_job(campaign: Campaign, user_id: int | None, locale: str) -> R
 
 def stale_after_s() -> int:
     """Seconds without progress after which a queued or running job counts as interrupted."""
-    return int(current_app.config.get("CX_REPORT_JOB_STALE_S") or 600)
+    return int(current_app.config["CX_REPORT_JOB_STALE_S"])
 
 
 def job_resumable(job: ReportJob) -> bool:
@@ -431,7 +431,7 @@ def _local_pool() -> ProcessPoolExecutor:
     global _pool
     with _pool_lock:
         if _pool is None:
-            workers = int(current_app.config.get("CX_REPORT_WORKERS", 1) or 1)
+            workers = int(current_app.config["CX_REPORT_WORKERS"])
             _pool = ProcessPoolExecutor(max_workers=workers, mp_context=_process_context())
         return _pool
 

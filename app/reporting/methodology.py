@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import re
-import threading
 from pathlib import Path
 
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
+from app.platform.cache import FileCache
 from app.platform.config import PROJECT_ROOT
 
 DOCS_DIR = PROJECT_ROOT / "docs"
 
-_cache: dict[Path, tuple[int, Markup]] = {}
-_lock = threading.Lock()
 _HEADING = re.compile(r"<(/?)h([1-5])>")
 #: Sections meant for the people running the application, not for the client's report.
 ADMIN_MARKERS = ("(for administrators)", "（管理者向け）")
@@ -33,16 +31,7 @@ def methodology_html(locale: str, directory: Path = DOCS_DIR) -> Markup:
     document's own title is dropped (the appendix has one) and headings move one level down
     so they nest under it.
     """
-    path = methodology_path(locale, directory)
-    mtime = path.stat().st_mtime_ns
-    with _lock:
-        cached = _cache.get(path)
-        if cached is not None and cached[0] == mtime:
-            return cached[1]
-    html = markdown_to_html(path.read_text(encoding="utf-8"))
-    with _lock:
-        _cache[path] = (mtime, html)
-    return html
+    return _documents.get(methodology_path(locale, directory))
 
 
 def markdown_to_html(text: str) -> Markup:
@@ -54,6 +43,13 @@ def markdown_to_html(text: str) -> Markup:
     body = re.sub(r"^<h1>.*?</h1>\n", "", body, count=1)
     body = _HEADING.sub(lambda m: f"<{m.group(1)}h{int(m.group(2)) + 1}>", body)
     return Markup(body)  # noqa: S704 - markdown-it escapes the text and refuses raw HTML
+
+
+def _document_html(path: Path) -> Markup:
+    return markdown_to_html(path.read_text(encoding="utf-8"))
+
+
+_documents = FileCache(_document_html, maxsize=8)
 
 
 def _without_admin_sections(text: str) -> str:

@@ -28,6 +28,7 @@ from flask import current_app
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
+from app.platform.cache import BoundedCache
 from app.platform.memory import gc_paused
 from app.presentation import formatting
 from app.presentation.fonts import ReportFonts, font_face_css, locate_fonts
@@ -243,7 +244,9 @@ def _with_head_link(html: str, link: str) -> str:
     return link + html
 
 
-_engines: dict[ReportFonts, _PdfEngine] = {}
+#: One engine per font set; a process normally only ever uses one.
+_engines: BoundedCache[ReportFonts, _PdfEngine] = BoundedCache(4)
+# Held while an engine is made: each costs a 19 MB font copy, never make two at once.
 _engines_lock = threading.Lock()
 # Release the font configurations (and their temporary folders) while the interpreter is
 # still whole: WeasyPrint's own finaliser fails when it runs during shutdown.
@@ -252,10 +255,7 @@ atexit.register(_engines.clear)
 
 def _engine(fonts: ReportFonts) -> _PdfEngine:
     with _engines_lock:
-        engine = _engines.get(fonts)
-        if engine is None:
-            engine = _engines[fonts] = _PdfEngine(fonts)
-        return engine
+        return _engines.get_or_create(fonts, lambda: _PdfEngine(fonts))
 
 
 def html_to_pdf(report: RenderedReport, fonts: ReportFonts | None = None) -> bytes:

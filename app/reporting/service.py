@@ -131,8 +131,8 @@ def render_pdf_limited(
         campaign.id,
         None if department is None else department.id,
         locale,
-        timeout=float(config.get("CX_PDF_TIMEOUT_S", 120)),
-        memory_mb=int(config.get("CX_PDF_MEMORY_MB", 0) or 0),
+        timeout=float(config["CX_PDF_TIMEOUT_S"]),
+        memory_mb=int(config["CX_PDF_MEMORY_MB"]),
     )
     if pdf.startswith(_UNAVAILABLE):
         raise ReportUnavailableError(pdf[len(_UNAVAILABLE) :].decode("utf-8"))
@@ -274,8 +274,8 @@ def render_individual_report_limited(participant: Participant, locale: str) -> b
         worker_settings(current_app),
         participant.id,
         locale,
-        timeout=float(config.get("CX_PDF_TIMEOUT_S", 120)),
-        memory_mb=int(config.get("CX_PDF_MEMORY_MB", 0) or 0),
+        timeout=float(config["CX_PDF_TIMEOUT_S"]),
+        memory_mb=int(config["CX_PDF_MEMORY_MB"]),
     )
     if pdf.startswith(_UNAVAILABLE):
         raise ReportUnavailableError(pdf[len(_UNAVAILABLE) :].decode("utf-8"))

@@ -16,10 +16,9 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import threading
-from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +31,9 @@ from app.analysis import OPEN_TEXT_MINIMUM
 from app.analysis.findings import RulesError, RuleSet, load_rules
 from app.analysis.plain import PlainFields
 from app.analysis.recommendations import RecommendationCatalogue, load_recommendations
-from app.models import Answer, Campaign, Organization, Response, utcnow
+from app.analysis.tree import subtree_ids
+from app.models import Answer, Campaign, Organization, Response, role_labels, utcnow
+from app.platform.cache import BoundedCache, FileCache
 from app.platform.extensions import db
 from app.platform.memory import gc_paused
 from app.results.compute import CampaignInfo, Labels, compute_results
@@ -91,9 +92,7 @@ RECOMMENDATIONS_FILE = "recommendations.yaml"
 #: Closed campaigns whose results are kept per process.
 CACHE_SIZE = 32
 
-_lock = threading.Lock()
-_cache: OrderedDict[tuple[int, str], CampaignResults] = OrderedDict()
-_catalogue_cache: dict[Path, tuple[tuple[int, int], Any]] = {}
+_cache: BoundedCache[tuple[int, str], CampaignResults] = BoundedCache(CACHE_SIZE)
 
 
 def _both(message: Any) -> dict[str, str]:
@@ -122,34 +121,31 @@ class ReportCatalogues:
     signature: str
 
 
-def _load_file(path: Path, loader: Any) -> tuple[Any, list[str]]:
+def _read_catalogue(loader: Callable[[Path], Any], path: Path) -> tuple[Any, list[str]]:
+    """``loader(path)`` and the problems found; a missing file is no problem."""
     try:
-        stat = path.stat()
+        path.stat()
     except OSError:
         return None, []
-    signature = (stat.st_mtime_ns, stat.st_size)
-    with _lock:
-        cached = _catalogue_cache.get(path)
-    if cached is not None and cached[0] == signature:
-        return cached[1]
     try:
-        loaded: tuple[Any, list[str]] = (loader(path), [])
+        return loader(path), []
     except RulesError as exc:
-        loaded = (None, [str(problem) for problem in exc.problems])
         log.error("invalid report file %s:\n%s", path, exc)
+        return None, [str(problem) for problem in exc.problems]
     except OSError as exc:
-        loaded = (None, [f"{path}: cannot read file: {exc}"])
-    with _lock:
-        _catalogue_cache[path] = (signature, loaded)
-    return loaded
+        return None, [f"{path}: cannot read file: {exc}"]
+
+
+_rules_files = FileCache(partial(_read_catalogue, load_rules), maxsize=8)
+_recommendation_files = FileCache(partial(_read_catalogue, load_recommendations), maxsize=8)
 
 
 def report_catalogues() -> ReportCatalogues:
     """The rules and recommendations files of ``CX_REPORTS_DIR`` (reloaded when changed)."""
     directory = Path(current_app.config["CX_REPORTS_DIR"])
-    rules, rule_problems = _load_file(directory / RULES_FILE, load_rules)
-    recommendations, recommendation_problems = _load_file(
-        directory / RECOMMENDATIONS_FILE, load_recommendations
+    rules, rule_problems = _rules_files.get(directory / RULES_FILE)
+    recommendations, recommendation_problems = _recommendation_files.get(
+        directory / RECOMMENDATIONS_FILE
     )
     parts = []
     for name in (RULES_FILE, RECOMMENDATIONS_FILE):
@@ -168,8 +164,7 @@ def report_catalogues() -> ReportCatalogues:
 
 def clear_cache() -> None:
     """Forget every cached result (for tests and after bulk changes made outside the app)."""
-    with _lock:
-        _cache.clear()
+    _cache.clear()
 
 
 def _version(campaign: Campaign, catalogues: ReportCatalogues) -> str:
@@ -207,11 +202,9 @@ def _compute(
     # Only a cache needs the version; a fresh computation spares its queries.
     version = _version(campaign, catalogues) if cacheable else ""
     if cacheable:
-        with _lock:
-            cached = _cache.get((campaign.id, version))
-            if cached is not None:
-                _cache.move_to_end((campaign.id, version))
-                return cached
+        cached = _cache.get((campaign.id, version))
+        if cached is not None:
+            return cached
     previous = None
     if with_previous and campaign.previous_campaign_id is not None:
         previous_campaign = db.session.get(Campaign, campaign.previous_campaign_id)
@@ -235,10 +228,7 @@ def _compute(
         data_version=version,
     )
     if cacheable:
-        with _lock:
-            _cache[(campaign.id, version)] = results
-            while len(_cache) > CACHE_SIZE:
-                _cache.popitem(last=False)
+        _cache.put((campaign.id, version), results)
     return results
 
 
@@ -338,7 +328,7 @@ def open_text_answers(
         .where(Answer.text.is_not(None), Answer.item_id.in_(list(questions)))
     )
     if department_id is not None:
-        query = query.where(Response.department_id.in_(_subtree_ids(department_id, departments)))
+        query = query.where(Response.department_id.in_(subtree_ids(department_id, departments)))
     if role_key is not None:
         role_ids = [role.id for role in roles.values() if role.key == role_key]
         query = query.where(Response.role_id.in_(role_ids))
@@ -365,7 +355,7 @@ def open_text_answers(
                 )
                 role_size = cell if role_size is not None else None
             if role_size is not None and role_size >= minimum:
-                role_label = _role_labels(role.labels, role.key)
+                role_label = role_labels(role.labels, role.key)
         question = questions[item_id]
         answers.append(
             OpenTextAnswer(item_id, question.text.to_dict(), text, department_label, role_label)
@@ -373,24 +363,3 @@ def open_text_answers(
     order = {question_id: index for index, question_id in enumerate(questions)}
     answers.sort(key=lambda answer: (order[answer.question], answer.text))
     return OpenTexts(True, size, minimum, tuple(answers))
-
-
-def _subtree_ids(department_id: int, departments: list[Any]) -> list[int]:
-    children: dict[int | None, list[int]] = {}
-    for department in departments:
-        children.setdefault(department.parent_id, []).append(department.id)
-    found = [department_id]
-    stack = [department_id]
-    while stack:
-        for child in children.get(stack.pop(), []):
-            if child not in found:
-                found.append(child)
-                stack.append(child)
-    return found
-
-
-def _role_labels(labels: Mapping[str, Any], key: str) -> dict[str, str]:
-    texts = {str(k): str(v) for k, v in labels.items() if v}
-    for locale in ("ja", "en"):
-        texts.setdefault(locale, texts.get("ja") or texts.get("en") or key)
-    return texts

@@ -47,6 +47,8 @@ from app.analysis.gaps import adjust_family
 from app.analysis.lazy import LazyMapping
 from app.analysis.recommendations import RecommendationCatalogue
 from app.analysis.summary import summarise_with_statuses
+from app.analysis.tree import department_tree
+from app.models import role_labels
 from app.questionnaire import Questionnaire
 from app.results.load import CampaignData, DepartmentRow, RoleRow
 from app.results.model import (
@@ -134,58 +136,12 @@ def _included_departments(data: CampaignData) -> list[DepartmentRow]:
     """Active departments, plus archived ones still holding responses or invitations."""
     used = set(data.department_ids.tolist())
     used.update(department for department, _ in data.invitations)
-    by_id = {d.id: d for d in data.departments}
     keep = {d.id for d in data.departments if not d.archived or d.id in used}
     # A kept department's ancestors are kept too, so roll-ups stay complete.
+    tree = department_tree(data.departments)
     for department_id in list(keep):
-        parent = by_id[department_id].parent_id
-        while parent is not None and parent in by_id and parent not in keep:
-            keep.add(parent)
-            parent = by_id[parent].parent_id
+        keep.update(tree.ancestors(department_id))
     return [d for d in data.departments if d.id in keep]
-
-
-def _department_tree(
-    departments: Sequence[DepartmentRow],
-) -> tuple[list[tuple[DepartmentRow, int]], dict[int, list[int]]]:
-    """Departments depth-first in display order with their depth, and each one's children."""
-    ids = {d.id for d in departments}
-    children: dict[int, list[int]] = {d.id: [] for d in departments}
-    roots: list[DepartmentRow] = []
-    for department in departments:
-        if department.parent_id is not None and department.parent_id in ids:
-            children[department.parent_id].append(department.id)
-        else:
-            roots.append(department)
-    by_id = {d.id: d for d in departments}
-    ordered: list[tuple[DepartmentRow, int]] = []
-    seen: set[int] = set()
-
-    def visit(department: DepartmentRow, depth: int) -> None:
-        if department.id in seen:  # a cycle in bad data must not loop forever
-            return
-        seen.add(department.id)
-        ordered.append((department, depth))
-        for child in children[department.id]:
-            visit(by_id[child], depth + 1)
-
-    for root in roots:
-        visit(root, 0)
-    for department in departments:  # anything only reachable through a cycle
-        if department.id not in seen:
-            visit(department, 0)
-    return ordered, children
-
-
-def _subtree(department_id: int, children: Mapping[int, list[int]]) -> set[int]:
-    found = {department_id}
-    stack = [department_id]
-    while stack:
-        for child in children.get(stack.pop(), ()):
-            if child not in found:
-                found.add(child)
-                stack.append(child)
-    return found
 
 
 def build_structure(data: CampaignData, labels: Labels) -> _Structure:
@@ -193,7 +149,8 @@ def build_structure(data: CampaignData, labels: Labels) -> _Structure:
     structure = _Structure()
     everyone = np.ones(len(data.response_ids), dtype=bool)
     departments = _included_departments(data)
-    ordered, children = _department_tree(departments)
+    tree = department_tree(departments)
+    ordered, children = tree.ordered, tree.children
     all_department_ids = frozenset(d.id for d in data.departments)
     all_role_ids = frozenset(r.id for r in data.roles)
 
@@ -220,7 +177,7 @@ def build_structure(data: CampaignData, labels: Labels) -> _Structure:
                 _role_key(role),
                 "role",
                 {"role": role.key},
-                _role_label(role),
+                role_labels(role.labels, role.key),
                 role_masks[role.id],
                 all_department_ids,
                 frozenset({role.id}),
@@ -229,7 +186,7 @@ def build_structure(data: CampaignData, labels: Labels) -> _Structure:
     structure.families.append(Family(ORGANISATION, tuple(_role_key(r) for r in data.roles)))
 
     for department, depth in ordered:
-        subtree = frozenset(_subtree(department.id, children))
+        subtree = frozenset(tree.subtree(department.id))
         mask = np.isin(data.department_ids, list(subtree))
         add(
             _Group(
@@ -245,7 +202,7 @@ def build_structure(data: CampaignData, labels: Labels) -> _Structure:
             )
         )
         for role in data.roles:
-            role_label = _role_label(role)
+            role_label = role_labels(role.labels, role.key)
             add(
                 _Group(
                     _dept_role_key(department.id, role),
@@ -325,13 +282,6 @@ def build_structure(data: CampaignData, labels: Labels) -> _Structure:
                 )
             )
     return structure
-
-
-def _role_label(role: RoleRow) -> dict[str, str]:
-    labels = {str(k): str(v) for k, v in role.labels.items() if v}
-    for locale in ("ja", "en"):
-        labels.setdefault(locale, labels.get("ja") or labels.get("en") or role.key)
-    return labels
 
 
 class _CellCounts:

@@ -37,7 +37,8 @@ from sqlalchemy import (
     values,
 )
 
-from app.models import Answer, Campaign, Department, Participant, Response, Role
+from app.models import DEPARTMENT_ORDER, Answer, Campaign, Department, Participant, Response, Role
+from app.platform.cache import BoundedCache
 from app.platform.extensions import db
 from app.questionnaire import Questionnaire
 
@@ -309,17 +310,12 @@ def _sqlite_keyed_table(
         connection.exec_driver_sql(f"DROP TABLE IF EXISTS temp.{name}")
 
 
-_codings: dict[str, _Coding] = {}
+_codings: BoundedCache[str, _Coding] = BoundedCache(64)
 
 
 def _coding(questionnaire: Questionnaire) -> _Coding:
     """The questionnaire's SQL expressions, built once per process and content."""
-    coding = _codings.get(questionnaire.content_hash)
-    if coding is None:
-        if len(_codings) >= 64:
-            _codings.clear()
-        coding = _codings[questionnaire.content_hash] = _Coding(questionnaire)
-    return coding
+    return _codings.get_or_create(questionnaire.content_hash, lambda: _Coding(questionnaire))
 
 
 def load_campaign_data(campaign: Campaign, questionnaire: Questionnaire) -> CampaignData:
@@ -698,7 +694,7 @@ def load_departments(organization_id: int) -> list[DepartmentRow]:
             Department.archived,
         )
         .where(Department.organization_id == organization_id)
-        .order_by(Department.position, Department.id)
+        .order_by(*DEPARTMENT_ORDER)
     )
     return [DepartmentRow(*row) for row in rows]
 

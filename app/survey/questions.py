@@ -9,7 +9,6 @@ questionnaire of the campaign, never written by hand for one questionnaire.
 
 from __future__ import annotations
 
-import threading
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -21,6 +20,7 @@ from wtforms.validators import Length
 
 from app.models import Answer, Campaign
 from app.operations.responses import NOT_APPLICABLE, AnswerValue
+from app.platform.cache import BoundedCache
 from app.questionnaire import Item, LocalizedText, OpenQuestion, Questionnaire
 
 #: Returned by ``QuestionType.answer_value`` when the form carries nothing for the question:
@@ -321,32 +321,19 @@ class Survey:
         return [q for q in self.questions if not q.type.is_answered(answers.get(q.id))]
 
 
-_lock = threading.Lock()
-_questionnaires: dict[str, Questionnaire] = {}
-_surveys: dict[str, Survey] = {}
+#: Generated surveys kept per process, one per questionnaire content.
+SURVEYS = 64
 
-
-def campaign_questionnaire(campaign: Campaign) -> Questionnaire:
-    """The campaign's frozen questionnaire, parsed once per process for each content hash.
-
-    Views load campaigns with the (large) frozen content deferred; it is read from the
-    database only the first time a process meets that hash.
-    """
-    key = campaign.questionnaire_hash
-    questionnaire = _questionnaires.get(key)
-    if questionnaire is None:
-        questionnaire = campaign.questionnaire
-        with _lock:
-            _questionnaires[key] = questionnaire
-    return questionnaire
+_surveys: BoundedCache[str, Survey] = BoundedCache(SURVEYS)
 
 
 def survey_for(campaign: Campaign) -> Survey:
-    """The generated survey of a campaign, built once per process for each content hash."""
-    key = campaign.questionnaire_hash
-    survey = _surveys.get(key)
-    if survey is None:
-        survey = Survey(campaign_questionnaire(campaign))
-        with _lock:
-            _surveys[key] = survey
-    return survey
+    """The generated survey of a campaign, built once per process for each content hash.
+
+    Views load campaigns with the (large) frozen content deferred; it is read from the
+    database only the first time a process meets that hash (:attr:`Campaign.questionnaire`
+    keeps the parsed questionnaires).
+    """
+    return _surveys.get_or_create(
+        campaign.questionnaire_hash, lambda: Survey(campaign.questionnaire)
+    )

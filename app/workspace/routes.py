@@ -94,8 +94,6 @@ from app.workspace.forms import (
 )
 
 PAGE_SIZE = 100
-#: The response rate a campaign aims for, unless CX_RESPONSE_RATE_TARGET says otherwise.
-DEFAULT_RATE_TARGET = 0.7
 
 
 @bp.before_request
@@ -350,7 +348,7 @@ def campaign(campaign_id: int) -> str:
     campaign = access.campaign_or_404(user, campaign_id)
     manage = access.can_manage(user, campaign.organization_id)
     progress = campaign_progress(campaign)
-    target = float(current_app.config.get("CX_RESPONSE_RATE_TARGET", DEFAULT_RATE_TARGET))
+    target = float(current_app.config["CX_RESPONSE_RATE_TARGET"])
     context: dict[str, Any] = {
         "results_url": _optional_url("dashboard.overview", campaign_id=campaign.id),
         "reports_url": _optional_url("reports.index", campaign_id=campaign.id),

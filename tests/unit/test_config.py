@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -13,7 +14,9 @@ from app.platform.config import (
     MIN_SECRET_KEY_LENGTH,
     ConfigError,
     check_secret_key,
+    font_paths,
     from_environment,
+    log_format,
 )
 
 REPO = Path(__file__).resolve().parents[2]
@@ -90,3 +93,158 @@ def test_the_cli_says_what_is_missing_without_a_traceback(tmp_path) -> None:
     assert run.returncode != 0
     assert "error: SECRET_KEY must be set" in run.stderr
     assert "Traceback" not in run.stderr
+
+
+# Every environment variable the app reads: (variable, setting, default, a value, its reading).
+SETTINGS = [
+    ("SECRET_KEY", "SECRET_KEY", None, "s" * 40, "s" * 40),
+    (
+        "DATABASE_URL",
+        "SQLALCHEMY_DATABASE_URI",
+        "sqlite:///INSTANCE/cx.sqlite3",
+        "postgres://u@db/cx",
+        "postgresql+psycopg://u@db/cx",
+    ),
+    ("FLASK_DEBUG", "DEBUG", False, "yes", True),
+    (
+        "CX_QUESTIONNAIRE_DIR",
+        "CX_QUESTIONNAIRE_DIR",
+        str(REPO / "questionnaires"),
+        "/srv/q",
+        "/srv/q",
+    ),
+    ("CX_REPORTS_DIR", "CX_REPORTS_DIR", str(REPO / "reports"), "/srv/r", "/srv/r"),
+    (
+        "CX_BASE_URL",
+        "CX_BASE_URL",
+        "http://127.0.0.1:5000",
+        "https://cx.example",
+        "https://cx.example",
+    ),
+    ("REDIS_URL", "REDIS_URL", None, "redis://r:6379/1", "redis://r:6379/1"),
+    ("REDIS_URL", "RATELIMIT_STORAGE_URI", "memory://", "redis://r:6379/1", "redis://r:6379/1"),
+    ("SESSION_COOKIE_SECURE", "SESSION_COOKIE_SECURE", False, "1", True),
+    ("MAX_CONTENT_LENGTH", "MAX_CONTENT_LENGTH", 8 * 1024 * 1024, "1000", 1000),
+    ("MAX_FORM_PARTS", "MAX_FORM_PARTS", 500, "80", 80),
+    ("MAX_FORM_MEMORY_SIZE", "MAX_FORM_MEMORY_SIZE", 1024 * 1024, "4096", 4096),
+    ("CX_MAX_CSV_BYTES", "CX_MAX_CSV_BYTES", 2 * 1024 * 1024, "512", 512),
+    ("CX_PDF_TIMEOUT_S", "CX_PDF_TIMEOUT_S", 120, "30", 30),
+    ("CX_PDF_MEMORY_MB", "CX_PDF_MEMORY_MB", 1536, "0", 0),
+    ("CX_REPORT_WORKERS", "CX_REPORT_WORKERS", 1, "3", 3),
+    ("CX_REPORT_JOB_STALE_S", "CX_REPORT_JOB_STALE_S", 600, "45", 45),
+    ("CX_REPORT_ARCHIVE_DIR", "CX_REPORT_ARCHIVE_DIR", None, "/srv/a", "/srv/a"),
+    ("CX_FONT_PATH", "CX_FONT_PATH", None, "/f/r.otf", "/f/r.otf"),
+    ("CX_FONT_BOLD_PATH", "CX_FONT_BOLD_PATH", None, "/f/b.otf", "/f/b.otf"),
+    ("CX_RESPONSE_RATE_TARGET", "CX_RESPONSE_RATE_TARGET", 0.7, "0.55", 0.55),
+    ("LOGIN_PAIR_LIMIT", "LOGIN_PAIR_LIMIT", "5/minute", "3/minute", "3/minute"),
+    ("LOGIN_ADDRESS_LIMIT", "LOGIN_ADDRESS_LIMIT", "20/hour", "9/hour", "9/hour"),
+    ("LOGIN_ACCOUNT_LIMIT", "LOGIN_ACCOUNT_LIMIT", "50/hour", "99/hour", "99/hour"),
+    ("LOG_FORMAT", "LOG_FORMAT", "text", "JSON", "json"),
+    ("LOG_LEVEL", "LOG_LEVEL", "INFO", "debug", "DEBUG"),
+    ("PROXY_FIX", "PROXY_FIX", 0, "2", 2),
+    ("DB_STATEMENT_TIMEOUT_MS", "DB_STATEMENT_TIMEOUT_MS", 30_000, "0", 0),
+    ("DB_CONNECT_TIMEOUT_S", "DB_CONNECT_TIMEOUT_S", 5, "9", 9),
+    ("DB_POOL_SIZE", "DB_POOL_SIZE", 2, "7", 7),
+    ("GUNICORN_THREADS", "DB_POOL_SIZE", 2, "6", 6),
+    ("DB_MAX_OVERFLOW", "DB_MAX_OVERFLOW", 2, "0", 0),
+    ("MAIL_SERVER", "MAIL_SERVER", None, "smtp.example", "smtp.example"),
+    ("MAIL_PORT", "MAIL_PORT", 587, "2525", 2525),
+    ("MAIL_USERNAME", "MAIL_USERNAME", None, "mailer", "mailer"),
+    ("MAIL_PASSWORD", "MAIL_PASSWORD", None, "pw", "pw"),
+    ("MAIL_USE_TLS", "MAIL_USE_TLS", True, "off", False),
+    ("MAIL_FROM", "MAIL_FROM", "cx-assessment@localhost", "cx@example.jp", "cx@example.jp"),
+    ("MAIL_OUTBOX_DIR", "MAIL_OUTBOX_DIR", None, "/srv/outbox", "/srv/outbox"),
+]
+
+
+class _RecordingEnvironment(dict):
+    """An environment that remembers every variable asked for."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.asked: set[str] = set()
+
+    def get(self, key, default=None):  # type: ignore[override]
+        self.asked.add(key)
+        return super().get(key, default)
+
+
+def _expected(value: object, instance: Path) -> object:
+    return value.replace("INSTANCE", str(instance)) if isinstance(value, str) else value
+
+
+@pytest.mark.parametrize(
+    ("variable", "setting", "default", "raw", "parsed"),
+    SETTINGS,
+    ids=[f"{row[0]}->{row[1]}" for row in SETTINGS],
+)
+def test_each_setting_comes_from_the_environment_with_its_default(
+    tmp_path, variable, setting, default, raw, parsed
+) -> None:
+    assert from_environment(str(tmp_path), env={})[setting] == _expected(default, tmp_path)
+    assert from_environment(str(tmp_path), env={variable: raw})[setting] == parsed
+    # An empty variable counts as unset.
+    if variable != "CX_BASE_URL":
+        assert from_environment(str(tmp_path), env={variable: ""})[setting] == _expected(
+            default, tmp_path
+        )
+
+
+def test_the_table_above_covers_every_variable_read(tmp_path) -> None:
+    env = _RecordingEnvironment()
+    from_environment(str(tmp_path), env=env)
+    assert env.asked == {row[0] for row in SETTINGS}
+
+
+def test_every_variable_is_in_the_readme_configuration_table(tmp_path) -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme.split("\n## Configuration\n", 1)[1].split("\n## ", 1)[0]
+    documented = {
+        name
+        for line in section.splitlines()
+        if line.startswith("| `")
+        for name in re.findall(r"`([A-Z][A-Z0-9_]+)`", line.split(" | ")[0])
+    }
+    read = {row[0] for row in SETTINGS} - {"GUNICORN_THREADS"}  # gunicorn's, documented there
+    assert read <= documented, sorted(read - documented)
+
+
+def test_settings_are_read_nowhere_else() -> None:
+    readers = re.compile(r"\bos\.(environ|getenv)\b|from os import .*\b(environ|getenv)\b")
+    found = [
+        f"{path.relative_to(REPO)}:{number}"
+        for path in sorted((REPO / "app").rglob("*.py"))
+        if path.name != "config.py" or path.parent.name != "platform"
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if readers.search(line)
+    ]
+    assert found == []
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("CX_PDF_TIMEOUT_S", "soon", "whole number"),
+        ("CX_PDF_TIMEOUT_S", "0", "at least 1"),
+        ("CX_REPORT_WORKERS", "0", "at least 1"),
+        ("CX_REPORT_JOB_STALE_S", "0", "at least 1"),
+        ("DB_POOL_SIZE", "0", "at least 1"),
+        ("PROXY_FIX", "-1", "at least 0"),
+        ("CX_RESPONSE_RATE_TARGET", "most", "a number"),
+    ],
+)
+def test_a_setting_that_makes_no_sense_is_refused(tmp_path, variable, value, message) -> None:
+    with pytest.raises(ConfigError, match=f"{variable} must be (a |at least )?.*{message}"):
+        from_environment(str(tmp_path), env={variable: value})
+
+
+def test_log_format_and_fonts_are_read_for_code_running_outside_an_app(monkeypatch) -> None:
+    monkeypatch.delenv("LOG_FORMAT", raising=False)
+    monkeypatch.delenv("CX_FONT_PATH", raising=False)
+    monkeypatch.delenv("CX_FONT_BOLD_PATH", raising=False)
+    assert log_format() == "text"
+    assert font_paths() == (None, None)
+    monkeypatch.setenv("LOG_FORMAT", "Json")
+    monkeypatch.setenv("CX_FONT_PATH", "/f/r.otf")
+    assert log_format() == "json"
+    assert font_paths() == ("/f/r.otf", None)

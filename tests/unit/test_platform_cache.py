@@ -1,0 +1,165 @@
+"""The per-process caches: a bounded LRU mapping, and files parsed again when they change."""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from app.platform.cache import BoundedCache, FileCache, file_signature
+
+
+def test_the_least_recently_used_entry_goes_first() -> None:
+    cache: BoundedCache[str, int] = BoundedCache(2)
+    cache.put("a", 1)
+    cache.put("b", 2)
+    assert cache.get("a") == 1  # "a" is now more recent than "b"
+    cache.put("c", 3)
+    assert "b" not in cache
+    assert cache.get("a") == 1
+    assert cache.get("c") == 3
+    assert len(cache) == 2
+
+
+def test_putting_a_key_again_refreshes_it() -> None:
+    cache: BoundedCache[str, int] = BoundedCache(2)
+    cache.put("a", 1)
+    cache.put("b", 2)
+    cache.put("a", 10)
+    cache.put("c", 3)
+    assert cache.get("a") == 10
+    assert cache.get("b") is None
+
+
+def test_get_or_create_calls_the_factory_only_on_a_miss() -> None:
+    cache: BoundedCache[str, list[int]] = BoundedCache(4)
+    calls: list[str] = []
+
+    def make(key: str) -> list[int]:
+        calls.append(key)
+        return [len(calls)]
+
+    first = cache.get_or_create("x", lambda: make("x"))
+    assert cache.get_or_create("x", lambda: make("x")) is first
+    assert calls == ["x"]
+    cache.clear()
+    assert len(cache) == 0
+    assert cache.get_or_create("x", lambda: make("x")) == [2]
+
+
+def test_a_missing_key_gives_the_default() -> None:
+    cache: BoundedCache[str, int] = BoundedCache(1)
+    assert cache.get("nothing") is None
+    assert cache.get("nothing", 7) == 7
+
+
+def test_a_cache_holds_at_least_one_entry() -> None:
+    with pytest.raises(ValueError, match="at least 1"):
+        BoundedCache(0)
+
+
+@settings(max_examples=100, deadline=None, database=None)
+@given(
+    st.integers(1, 5),
+    st.lists(st.tuples(st.sampled_from(["get", "put"]), st.integers(0, 8)), max_size=60),
+)
+def test_it_behaves_like_a_reference_lru(maxsize: int, operations: list[tuple[str, int]]) -> None:
+    cache: BoundedCache[int, int] = BoundedCache(maxsize)
+    reference: list[int] = []  # keys, least recently used first
+    for step, (operation, key) in enumerate(operations):
+        if operation == "put":
+            cache.put(key, step)
+            if key in reference:
+                reference.remove(key)
+            reference.append(key)
+            del reference[:-maxsize]
+        else:
+            found = cache.get(key)
+            assert (found is not None) == (key in reference)
+            if key in reference:
+                reference.remove(key)
+                reference.append(key)
+        assert len(cache) == len(reference) <= maxsize
+        assert all(key in cache for key in reference)
+
+
+def test_threads_never_push_it_over_its_bound() -> None:
+    cache: BoundedCache[int, int] = BoundedCache(8)
+
+    def work(offset: int) -> None:
+        for key in range(offset, offset + 500):
+            cache.put(key % 50, key)
+            cache.get((key * 7) % 50)
+
+    threads = [threading.Thread(target=work, args=(n * 1000,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(cache) == 8
+
+
+def _touch(path: Path, text: str, mtime_ns: int) -> None:
+    path.write_text(text, encoding="utf-8")
+    os.utime(path, ns=(mtime_ns, mtime_ns))
+
+
+def test_a_file_is_parsed_once_until_it_changes(tmp_path: Path) -> None:
+    path = tmp_path / "rules.yaml"
+    _touch(path, "one", 1_000_000_000)
+    loads: list[str] = []
+
+    def load(found: Path) -> str:
+        loads.append(found.read_text(encoding="utf-8"))
+        return loads[-1].upper()
+
+    files = FileCache(load)
+    assert files.get(path) == "ONE"
+    assert files.get(path) == "ONE"
+    assert loads == ["one"]
+    # Same size, new modification time: parsed again.
+    _touch(path, "two", 2_000_000_000)
+    assert files.get(path) == "TWO"
+    # Same modification time, new size: parsed again.
+    _touch(path, "three", 2_000_000_000)
+    assert files.get(path) == "THREE"
+    assert files.get(path) == "THREE"
+    assert loads == ["one", "two", "three"]
+    files.clear()
+    assert files.get(path) == "THREE"
+    assert len(loads) == 4
+
+
+def test_a_missing_file_is_never_cached(tmp_path: Path) -> None:
+    path = tmp_path / "absent.yaml"
+    calls: list[Path] = []
+
+    def load(found: Path) -> str | None:
+        calls.append(found)
+        return found.read_text(encoding="utf-8") if found.exists() else None
+
+    files = FileCache(load)
+    assert file_signature(path) is None
+    assert files.get(path) is None
+    assert files.get(path) is None
+    assert len(calls) == 2
+    _touch(path, "here", 3_000_000_000)
+    assert files.get(path) == "here"
+    assert files.get(path) == "here"
+    assert len(calls) == 3
+
+
+def test_a_file_cache_keeps_at_most_maxsize_files(tmp_path: Path) -> None:
+    paths = [tmp_path / f"{n}.md" for n in range(3)]
+    for path in paths:
+        _touch(path, path.stem, 1_000_000_000)
+    loads: list[str] = []
+    files = FileCache(lambda found: loads.append(found.stem) or found.stem, maxsize=2)
+    for path in paths:
+        files.get(path)
+    files.get(paths[0])  # evicted by the third file: parsed again
+    assert loads == ["0", "1", "2", "0"]
