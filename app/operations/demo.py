@@ -308,7 +308,10 @@ def _closed_round_token(campaign: Campaign) -> str:
 
 
 def _demo_respondent_token(campaign: Campaign, org: Organization) -> str:
-    """A fresh link for the demo respondent (links are stored hashed, so another is added)."""
+    """A fresh link for the demo respondent (links are stored hashed, so another is added).
+
+    Not audited, like the rest of the seed's participants (see ``_populate``).
+    """
     participant = db.session.scalar(
         select(Participant).where(
             Participant.campaign_id == campaign.id, Participant.email == DEMO_RESPONDENT_EMAIL

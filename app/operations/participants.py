@@ -57,6 +57,13 @@ def add_link(participant: Participant, channel: str) -> str:
     return token
 
 
+def _check_organization(campaign: Campaign, department: Department, role: Role) -> None:
+    if department.organization_id != campaign.organization_id:
+        raise OperationError(N_("The department belongs to another organisation."))
+    if role.organization_id != campaign.organization_id:
+        raise OperationError(N_("The role belongs to another organisation."))
+
+
 def new_participant(
     campaign: Campaign,
     department: Department,
@@ -69,10 +76,7 @@ def new_participant(
 
     The caller records the audit event.
     """
-    if department.organization_id != campaign.organization_id:
-        raise OperationError(N_("The department belongs to another organisation."))
-    if role.organization_id != campaign.organization_id:
-        raise OperationError(N_("The role belongs to another organisation."))
+    _check_organization(campaign, department, role)
     participant = Participant(
         campaign=campaign,
         department=department,
@@ -141,10 +145,7 @@ def _check_email(email: str | None) -> str:
 
 
 def _check_placement(campaign: Campaign, department: Department, role: Role) -> None:
-    if department.organization_id != campaign.organization_id:
-        raise OperationError(N_("The department belongs to another organisation."))
-    if role.organization_id != campaign.organization_id:
-        raise OperationError(N_("The role belongs to another organisation."))
+    _check_organization(campaign, department, role)
     if department.archived:
         raise OperationError(N_("Department %(name)s is archived."), name=department.name)
 

@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from app.models import Campaign, Department, Participant, ParticipantLink, Role
+from app.models.participant import PARTICIPANT_STATUSES
 from app.platform.extensions import db
 from app.platform.security import hash_token
 
@@ -23,8 +24,6 @@ LINK_CHANNEL_LABELS: dict[str, Any] = {
     "open-link": _l("Open link registration"),
     "migrated": _l("Issued before the upgrade"),
 }
-#: The participant list's filters: a status of the active participants, or the revoked ones.
-STATUS_FILTERS = ("invited", "started", "submitted", "revoked")
 
 
 def find_by_token(token: str) -> Participant | None:
@@ -100,7 +99,8 @@ class ParticipantPage:
     total: int
     page: int
     pages: int
-    #: The status filter applied (one of ``STATUS_FILTERS``), or None for everyone.
+    #: The status filter asked for: a status of the active participants, ``revoked``, or
+    #: None (or anything else) for everyone.
     status: str | None
 
 
@@ -109,11 +109,12 @@ def participant_page(
 ) -> ParticipantPage:
     """Page ``page`` (from 1) of the campaign's participants, filtered by ``status``.
 
-    A status other than those of ``STATUS_FILTERS`` lists everyone.
+    ``status`` is one of ``PARTICIPANT_STATUSES`` (active participants only) or ``revoked``;
+    anything else lists everyone.
     """
     page = max(1, page)
     query = select(Participant).where(Participant.campaign_id == campaign.id)
-    if status in ("invited", "started", "submitted"):
+    if status in PARTICIPANT_STATUSES:
         query = query.where(Participant.status == status, Participant.revoked_at.is_(None))
     elif status == "revoked":
         query = query.where(Participant.revoked_at.is_not(None))

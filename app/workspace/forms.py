@@ -359,9 +359,11 @@ class ParticipantForm(FlaskForm):
             )
         return form
 
-    def placement(self, org: Organization) -> dict[str, Any]:
-        """The chosen department and role (the form has validated them against its choices)."""
+    def values(self, org: Organization) -> dict[str, Any]:
+        """What was entered, with the department and role chosen (validated against the choices)."""
         return {
+            "name": self.name.data,
+            "email": self.email.data,
             "department": next(d for d in org.departments if d.id == self.department.data),
             "role": next(r for r in org.roles if r.id == self.role.data),
         }

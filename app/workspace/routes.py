@@ -418,11 +418,7 @@ def new_participant(campaign_id: int) -> BaseResponse | str:
     if form.validate_on_submit():
         try:
             participant, token = add_participant(
-                campaign,
-                name=form.name.data,
-                email=form.email.data,
-                **form.placement(campaign.organization),
-                actor=_user(),
+                campaign, **form.values(campaign.organization), actor=_user()
             )
         except OperationError as exc:
             _fail(exc)
@@ -445,13 +441,7 @@ def edit_participant(participant_id: int) -> BaseResponse | str:
     form = ParticipantForm.for_campaign(campaign, participant)
     if form.validate_on_submit():
         try:
-            update_participant(
-                participant,
-                name=form.name.data,
-                email=form.email.data,
-                **form.placement(campaign.organization),
-                actor=_user(),
-            )
+            update_participant(participant, **form.values(campaign.organization), actor=_user())
         except OperationError as exc:
             _fail(exc)
         else:
