@@ -18,7 +18,7 @@ from app.queries.campaigns import campaigns_of
 from app.queries.organizations import campaign_counts, department_tree
 from app.queries.participants import participant_page
 from app.queries.questionnaires import left_out
-from app.workspace.forms import DepartmentForm, EmailForm, RoleForm
+from app.workspace.forms import CampaignForm, DepartmentForm, EmailForm, RoleForm
 
 #: Participants listed per page on the campaign page.
 PAGE_SIZE = 100
@@ -50,7 +50,7 @@ def organization_page(user: User, org: Organization) -> dict[str, Any]:
     }
 
 
-def new_campaign_page(org: Organization, form: Any) -> dict[str, Any]:
+def new_campaign_page(org: Organization, form: CampaignForm) -> dict[str, Any]:
     """The new campaign form, with the library files it does not offer and why."""
     return {"org": org, "form": form, "library": form.library, "left_out": left_out()}
 
