@@ -56,11 +56,11 @@ def prepare(url: str, secret_key: str) -> tuple[int, str]:
     from app import create_app
     from app.auth.accounts import create_user, grant_access
     from app.operations.campaigns import create_campaign, open_campaign
-    from app.operations.library import get_questionnaire
     from app.operations.organizations import add_department, create_organization
     from app.operations.participants import invite_participant
     from app.operations.responses import begin, save_page, submit
     from app.platform.extensions import db
+    from app.queries.questionnaires import get_questionnaire
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": secret_key})
     with app.app_context():

@@ -161,10 +161,10 @@ def seed(url: str, respondents: int, secret_key: str) -> Fixture:
 
     from app import create_app
     from app.operations.campaigns import create_campaign, open_campaign
-    from app.operations.library import get_questionnaire
     from app.operations.organizations import add_department, create_organization
     from app.operations.participants import invite_participant
     from app.platform.extensions import db
+    from app.queries.questionnaires import get_questionnaire
 
     app = create_app(
         {"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": secret_key, "LOG_LEVEL": "WARNING"}

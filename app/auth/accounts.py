@@ -80,17 +80,3 @@ def grant_access(user: User, org: Organization, access: str) -> Membership:
     membership.access = access
     db.session.flush()
     return membership
-
-
-def revoke_access(user: User, org: Organization) -> bool:
-    """Remove the user's access to ``org``; False when there was none."""
-    membership = db.session.scalar(
-        select(Membership).where(
-            Membership.user_id == user.id, Membership.organization_id == org.id
-        )
-    )
-    if membership is None:
-        return False
-    db.session.delete(membership)
-    db.session.flush()
-    return True

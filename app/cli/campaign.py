@@ -10,14 +10,12 @@ import click
 from flask.cli import AppGroup
 
 from app.cli._support import operation
-from app.models import Campaign, Organization
 from app.operations.backup import backup_campaign, restore_campaign
 from app.operations.campaigns import (
     DEFAULT_TIMEZONE,
     close_campaign,
     copy_campaign,
     create_campaign,
-    get_campaign,
     local_to_utc,
     open_campaign,
     pair_campaigns,
@@ -26,10 +24,10 @@ from app.operations.campaigns import (
     unpair_campaign,
 )
 from app.operations.emails import Delivery, send_invitations, send_reminders
-from app.operations.library import get_questionnaire
-from app.operations.organizations import get_organization
 from app.operations.progress import campaign_progress
-from app.platform.extensions import db
+from app.queries.campaigns import all_campaigns, get_campaign
+from app.queries.organizations import get_organization
+from app.queries.questionnaires import get_questionnaire
 
 campaign_cli = AppGroup("campaign", help="Assessment campaigns.")
 
@@ -146,10 +144,7 @@ def close_command(campaign_id: int) -> None:
 @operation
 def list_command(org_slug: str | None) -> None:
     """List campaigns (of one organisation when ORG_SLUG is given) with their progress."""
-    query = db.select(Campaign).join(Organization).order_by(Organization.slug, Campaign.id)
-    if org_slug:
-        query = query.where(Organization.id == get_organization(org_slug).id)
-    campaigns = db.session.scalars(query).all()
+    campaigns = all_campaigns(get_organization(org_slug) if org_slug else None)
     if not campaigns:
         click.echo("No campaigns.")
         return

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import click
 from flask.cli import AppGroup
-from sqlalchemy import select
 
 from app.cli._support import operation
-from app.models import Organization
-from app.operations.organizations import create_organization, department_tree, get_organization
-from app.platform.extensions import db
+from app.operations.organizations import create_organization
+from app.queries.organizations import department_tree, get_organization, organizations
 
 org_cli = AppGroup("org", help="Client organisations.")
 
@@ -32,7 +30,7 @@ def create_command(slug: str, name: str, departments: str) -> None:
 @operation
 def list_command() -> None:
     """List organisations."""
-    for org in db.session.scalars(select(Organization).order_by(Organization.slug)):
+    for org in organizations():
         click.echo(f"{org.slug}\t{org.name}\t{len(org.departments)} departments")
 
 

@@ -10,11 +10,12 @@ import click
 from flask.cli import AppGroup
 
 from app.operations import participants as participant_ops
-from app.operations.campaigns import get_campaign
 from app.operations.errors import OperationError
 from app.operations.participant_import import import_participants
-from app.operations.participants import disable_open_link, enable_open_link, open_link_url
+from app.operations.participants import disable_open_link, enable_open_link
 from app.platform.extensions import db
+from app.queries.campaigns import get_campaign
+from app.queries.participants import open_link_url
 
 participants_cli = AppGroup("participants", help="Participants of a campaign and their links.")
 

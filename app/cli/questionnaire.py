@@ -7,10 +7,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import click
-from flask import current_app
 from flask.cli import AppGroup
 
-from app.questionnaire import check_file, discover
+from app.queries.questionnaires import library, library_directory
+from app.questionnaire import check_file, left_out_notice
 
 questionnaire_cli = AppGroup("questionnaire", help="Validate and list questionnaire definitions.")
 
@@ -58,18 +58,21 @@ def validate_command(files: tuple[Path, ...]) -> None:
 
 @questionnaire_cli.command("list")
 def list_command() -> None:
-    """List the questionnaires in CX_QUESTIONNAIRE_DIR with their content hashes."""
-    directory = Path(current_app.config["CX_QUESTIONNAIRE_DIR"])
+    """List the questionnaires in CX_QUESTIONNAIRE_DIR with their content hashes.
+
+    The files left out are those the workspace does not offer either, for the same reasons.
+    """
+    directory = library_directory()
     if not directory.is_dir():
         raise click.ClickException(f"questionnaire directory not found: {directory}")
     rows = [["ID", "VERSION", "TITLE", "ITEMS", "HASH", "FILE"]]
     broken: list[str] = []
-    for path, questionnaire, problems in discover(directory):
+    for path, questionnaire, problems in library():
         if questionnaire is None:
-            broken.append(
-                f"{path.name}: invalid ({_plural(len(problems), 'problem')}); "
-                f"run 'flask questionnaire validate {path}' for details"
-            )
+            notice = left_out_notice(path, problems)
+            if len(problems) > 1:
+                notice += f"; run 'flask questionnaire validate {path}' for details"
+            broken.append(notice)
             continue
         rows.append(
             [

@@ -9,9 +9,9 @@ from flask.cli import AppGroup
 
 from app.cli._support import operation
 from app.operations import audit
-from app.operations.campaigns import get_campaign
 from app.operations.exports import ExportOptions, stream_csv, stream_xlsx
 from app.operations.response_import import import_responses
+from app.queries.campaigns import get_campaign
 
 responses_cli = AppGroup("responses", help="Import and export campaign responses.")
 

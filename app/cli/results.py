@@ -17,7 +17,7 @@ from app.analysis.findings import check_rules_file
 from app.analysis.recommendations import check_recommendations_file
 from app.models import Campaign
 from app.platform.extensions import db
-from app.questionnaire import discover
+from app.queries.questionnaires import available_questionnaires
 from app.results import RECOMMENDATIONS_FILE, RULES_FILE, CampaignResults, campaign_results
 
 rules_cli = AppGroup("rules", help="Validate report rules and recommendations.")
@@ -25,15 +25,11 @@ results_cli = AppGroup("results", help="Show a campaign's computed results.")
 
 
 def known_dimensions() -> dict[str, str]:
-    """Dimension id -> kind, over every valid questionnaire of the library."""
-    directory = Path(current_app.config["CX_QUESTIONNAIRE_DIR"])
+    """Dimension id -> kind, over every questionnaire the library offers."""
     known: dict[str, str] = {}
-    if not directory.is_dir():
-        return known
-    for _path, questionnaire, _problems in discover(directory):
-        if questionnaire is not None:
-            for dimension in questionnaire.dimensions:
-                known.setdefault(dimension.id, dimension.kind)
+    for questionnaire in available_questionnaires():
+        for dimension in questionnaire.dimensions:
+            known.setdefault(dimension.id, dimension.kind)
     return known
 
 

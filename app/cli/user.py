@@ -14,8 +14,8 @@ from app.auth.accounts import create_user, get_user, grant_access, set_password
 from app.auth.tokens import create_api_token
 from app.cli._support import operation
 from app.models import Membership, Organization, User
-from app.operations.organizations import get_organization
 from app.platform.extensions import db
+from app.queries.organizations import get_organization
 
 F = TypeVar("F", bound=Callable[..., Any])
 

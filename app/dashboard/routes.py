@@ -20,9 +20,9 @@ from app.dashboard import benchmark as benchmarks
 from app.dashboard import bp
 from app.dashboard import viewmodel as vm
 from app.models import Campaign, Organization
-from app.operations.campaigns import companion_of
 from app.platform.extensions import db
 from app.platform.i18n import current_locale
+from app.queries.campaigns import companion_of
 from app.results import CampaignResults, campaign_results
 
 

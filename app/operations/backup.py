@@ -32,6 +32,7 @@ from app.models import (
 from app.operations import audit
 from app.operations.errors import N_, OperationError
 from app.operations.organizations import add_department
+from app.operations.participants import new_participant
 from app.platform.extensions import db
 from app.questionnaire import Questionnaire
 
@@ -267,23 +268,24 @@ def restore_campaign(
         db.session.add(campaign)
         db.session.flush()
 
+        # A restore records one campaign.restored event with the counts below, not one per
+        # participant: it puts back people who were added (and audited) where the backup
+        # was made.
         participant_ids: dict[int, int] = {}
         for entry in _require(data, "participants", list):
-            participant = Participant(
-                campaign_id=campaign.id,
-                department=departments[int(entry["department"])],
-                role=roles[int(entry["role"])],
+            participant = new_participant(
+                campaign,
+                departments[int(entry["department"])],
+                roles[int(entry["role"])],
                 name=entry.get("name"),
                 email=entry.get("email"),
-                status=entry["status"],
-                **{
-                    name: _parse_time(entry.get(name), f"participant {entry.get('id')}.{name}")
-                    for name in PARTICIPANT_TIMES
-                },
             )
+            participant.status = entry["status"]
+            for name in PARTICIPANT_TIMES:
+                moment = _parse_time(entry.get(name), f"participant {entry.get('id')}.{name}")
+                setattr(participant, name, moment)
             if participant.invited_at is None:
                 participant.invited_at = utcnow()
-            db.session.add(participant)
             db.session.flush()
             participant_ids[int(entry["id"])] = participant.id
 

@@ -1,4 +1,8 @@
-"""Campaigns: created from a questionnaire, frozen, opened, closed, reopened, copied."""
+"""Campaigns: created from a questionnaire, frozen, opened, closed, reopened, copied, paired.
+
+Reads of campaigns (by id, by organisation, the companion campaign) are in
+:mod:`app.queries.campaigns`; participants' writes in :mod:`app.operations.participants`.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +10,9 @@ from collections.abc import Mapping
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from app.models import Campaign, Department, Organization, Participant, Role, User, utcnow
+from app.models import Campaign, Organization, Participant, User, utcnow
 from app.models.campaign import (
     DEFAULT_ANONYMITY_THRESHOLD,
     MAX_ANONYMITY_THRESHOLD,
@@ -16,16 +20,10 @@ from app.models.campaign import (
 )
 from app.operations import audit
 from app.operations.errors import N_, OperationError
-from app.operations.participant_import import EMAIL_RE
-from app.operations.participants import (
-    add_link,
-    invite_participant,
-    new_participant,
-    replace_links,
-    revoke,
-)
+from app.operations.participants import new_participant
 from app.platform.extensions import db
-from app.questionnaire import Questionnaire
+from app.queries.campaigns import check_companion, companion_of
+from app.questionnaire import Questionnaire, version_key
 
 #: Dates are entered and shown in this zone unless the caller says otherwise.
 DEFAULT_TIMEZONE = "Asia/Tokyo"
@@ -230,13 +228,6 @@ def close_campaign(campaign: Campaign, *, actor: User | None = None) -> Campaign
     return campaign
 
 
-def _version_key(version: str) -> tuple[int, ...]:
-    try:
-        return tuple(int(part) for part in version.split("."))
-    except ValueError:
-        return ()
-
-
 def copy_campaign(
     campaign: Campaign,
     name: str,
@@ -261,7 +252,7 @@ def copy_campaign(
             N_("The next round must use questionnaire %(id)s (a newer version is allowed)."),
             id=campaign.questionnaire_id,
         )
-    if _version_key(questionnaire.version) < _version_key(campaign.questionnaire_version):
+    if version_key(questionnaire.version) < version_key(campaign.questionnaire_version):
         raise OperationError(
             N_("Version %(version)s is older than the version of this campaign (%(current)s)."),
             version=questionnaire.version,
@@ -301,49 +292,6 @@ def copy_campaign(
         participants=len(new.participants),
     )
     return new
-
-
-def campaign_kind(campaign: Campaign) -> str | None:
-    """``capability`` or ``stage`` when the campaign's questionnaire asks about one kind only."""
-    kinds = campaign.questionnaire.kinds
-    return kinds[0] if len(kinds) == 1 else None
-
-
-def check_companion(campaign: Campaign, other: Campaign) -> None:
-    """Raise OperationError unless ``other`` may be ``campaign``'s companion campaign.
-
-    A companion belongs to the same organisation and asks the other kind of questionnaire:
-    a five-capabilities campaign pairs with an improvement-cycle campaign and vice versa.
-    """
-    if other.id == campaign.id:
-        raise OperationError(N_("A campaign cannot be its own companion."))
-    if other.organization_id != campaign.organization_id:
-        raise OperationError(
-            N_(
-                "Campaign %(id)s belongs to another organisation: a companion campaign must "
-                "assess the same organisation."
-            ),
-            id=other.id,
-        )
-    for candidate in (campaign, other):
-        if campaign_kind(candidate) is None:
-            raise OperationError(
-                N_(
-                    "Campaign %(id)s asks about both the five capabilities and the CX "
-                    "improvement cycle: it needs no companion campaign."
-                ),
-                id=candidate.id,
-            )
-    if campaign_kind(other) == campaign_kind(campaign):
-        raise OperationError(
-            N_(
-                "Campaigns %(id)s and %(other)s ask the same kind of questionnaire: a companion "
-                "campaign must ask the other one (the five capabilities with the CX "
-                "improvement cycle)."
-            ),
-            id=campaign.id,
-            other=other.id,
-        )
 
 
 def _pointing_at(ids: tuple[int, ...]) -> list[Campaign]:
@@ -401,167 +349,3 @@ def unpair_campaign(campaign: Campaign, *, actor: User | None = None) -> Campaig
         )
     db.session.flush()
     return companion
-
-
-def companion_of(campaign: Campaign) -> Campaign | None:
-    """The campaign's companion campaign (same organisation, the other questionnaire kind).
-
-    The pairing is read both ways: the campaign's own link first, else a campaign of the same
-    organisation that names this one as its companion. A link that no longer satisfies the
-    rules (another organisation, the same kind) is ignored.
-    """
-    candidates = []
-    if campaign.companion_campaign is not None:
-        candidates.append(campaign.companion_campaign)
-    candidates += db.session.scalars(
-        select(Campaign)
-        .where(
-            Campaign.companion_campaign_id == campaign.id,
-            Campaign.organization_id == campaign.organization_id,
-        )
-        .order_by(Campaign.id)
-    ).all()
-    for candidate in candidates:
-        try:
-            check_companion(campaign, candidate)
-        except OperationError:
-            continue
-        return candidate
-    return None
-
-
-def companion_choices(campaign: Campaign) -> list[Campaign]:
-    """The organisation's campaigns that may be ``campaign``'s companion, oldest first."""
-    kind = campaign_kind(campaign)
-    if kind is None:
-        return []
-    return [
-        c
-        for c in campaigns_of(campaign.organization)
-        if c.id != campaign.id and campaign_kind(c) not in (None, kind)
-    ]
-
-
-def get_campaign(campaign_id: int) -> Campaign:
-    """The campaign with that id (unscoped: CLI use); raise OperationError when missing."""
-    campaign = db.session.get(Campaign, campaign_id)
-    if campaign is None:
-        raise OperationError(N_("No campaign with id %(id)s."), id=campaign_id)
-    return campaign
-
-
-def campaigns_of(org: Organization) -> list[Campaign]:
-    """The organisation's campaigns, oldest first."""
-    return list(
-        db.session.scalars(
-            select(Campaign).where(Campaign.organization_id == org.id).order_by(Campaign.id)
-        )
-    )
-
-
-def _check_email(email: str | None) -> str:
-    email = (email or "").strip().lower()
-    if not EMAIL_RE.match(email) or len(email) > 320:
-        raise OperationError(N_("%(value)s is not a valid email address."), value=email)
-    return email
-
-
-def _check_placement(campaign: Campaign, department: Department, role: Role) -> None:
-    if department.organization_id != campaign.organization_id:
-        raise OperationError(N_("The department belongs to another organisation."))
-    if role.organization_id != campaign.organization_id:
-        raise OperationError(N_("The role belongs to another organisation."))
-    if department.archived:
-        raise OperationError(N_("Department %(name)s is archived."), name=department.name)
-
-
-def _email_taken(campaign: Campaign, email: str, except_id: int | None = None) -> bool:
-    query = select(Participant.id).where(
-        Participant.campaign_id == campaign.id, func.lower(Participant.email) == email
-    )
-    if except_id is not None:
-        query = query.where(Participant.id != except_id)
-    return db.session.scalar(query) is not None
-
-
-def add_participant(
-    campaign: Campaign,
-    *,
-    email: str,
-    department: Department,
-    role: Role,
-    name: str | None = None,
-    actor: User | None = None,
-) -> tuple[Participant, str]:
-    """Invite one person; returns the participant and their link token (shown once)."""
-    email = _check_email(email)
-    _check_placement(campaign, department, role)
-    if _email_taken(campaign, email):
-        raise OperationError(
-            N_("%(value)s is already a participant of this campaign."), value=email
-        )
-    participant, token = invite_participant(
-        campaign, department, role, name=(name or "").strip() or None, email=email
-    )
-    audit.record("participant.added", campaign=campaign, user=actor)
-    return participant, token
-
-
-def update_participant(
-    participant: Participant,
-    *,
-    email: str,
-    department: Department,
-    role: Role,
-    name: str | None = None,
-    actor: User | None = None,
-) -> Participant:
-    """Correct a participant's name, email, department or role.
-
-    Moving someone corrects where they belong, so a response they already started or
-    submitted moves with them and is counted in the new department and role.
-    """
-    campaign = participant.campaign
-    email = _check_email(email)
-    if department.id != participant.department_id or department.archived:
-        _check_placement(campaign, department, role)
-    if _email_taken(campaign, email, except_id=participant.id):
-        raise OperationError(
-            N_("%(value)s is already a participant of this campaign."), value=email
-        )
-    participant.name = (name or "").strip() or None
-    participant.email = email
-    participant.department = department
-    participant.role = role
-    if participant.response is not None:
-        participant.response.department_id = department.id
-        participant.response.role_id = role.id
-    db.session.flush()
-    audit.record("participant.updated", campaign=campaign, user=actor)
-    return participant
-
-
-def revoke_participant(participant: Participant, *, actor: User | None = None) -> Participant:
-    """Stop every link of the participant and end their sessions; answers stay in the results."""
-    if participant.revoked_at is None:
-        revoke(participant)
-        audit.record("participant.revoked", campaign=participant.campaign, user=actor)
-    return participant
-
-
-def hand_out_link(participant: Participant, *, actor: User | None = None) -> str:
-    """A link to give one participant; their earlier links keep working."""
-    if participant.revoked_at is not None:
-        raise OperationError(N_("This participant's link has been revoked."))
-    token = add_link(participant, "manual")
-    audit.record("participant.link_issued", campaign=participant.campaign, user=actor)
-    return token
-
-
-def replace_link(participant: Participant, *, actor: User | None = None) -> str:
-    """A new link for one participant; every earlier link stops working and sessions end."""
-    if participant.revoked_at is not None:
-        raise OperationError(N_("This participant's link has been revoked."))
-    token = replace_links(participant, "manual")
-    audit.record("participant.link_replaced", campaign=participant.campaign, user=actor)
-    return token

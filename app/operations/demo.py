@@ -27,10 +27,10 @@ from app.operations.campaigns import (
     pair_campaigns,
     set_targets,
 )
-from app.operations.library import get_questionnaire
 from app.operations.organizations import add_department, create_organization
-from app.operations.participants import add_link, invite_participant
+from app.operations.participants import add_link, invite_participant, new_participant
 from app.platform.extensions import db
+from app.queries.questionnaires import get_questionnaire
 from app.questionnaire import Questionnaire
 
 DEMO_SLUG = "minato-bank"
@@ -179,7 +179,11 @@ def _ensure_consultant(org: Organization) -> tuple[User, str | None]:
 def _populate(
     campaign: Campaign, org: Organization, rng: random.Random, shift: float = 0.0
 ) -> None:
-    """Invite the headcount and submit answers for most of it, with bulk inserts."""
+    """Invite the headcount and submit answers for most of it, with bulk inserts.
+
+    The seed records no audit event per synthetic participant or answer, as an import
+    records one for its whole file: the demo campaigns' own events say how they were made.
+    """
     questionnaire = campaign.questionnaire
     roles = {r.key: r for r in org.roles}
     departments = {d.name: d for d in org.departments}
@@ -192,14 +196,8 @@ def _populate(
             role = roles[role_key]
             # Invite a few more than answer, so progress shows a realistic response rate.
             for index in range(count + max(1, count // 4)):
-                participant = Participant(
-                    campaign=campaign,
-                    department=dept,
-                    role=role,
-                    status="invited",
-                    invited_at=now,
-                )
-                db.session.add(participant)
+                participant = new_participant(campaign, dept, role)
+                participant.invited_at = now
                 if index >= count:
                     continue
                 participant.status = "submitted"
@@ -310,7 +308,10 @@ def _closed_round_token(campaign: Campaign) -> str:
 
 
 def _demo_respondent_token(campaign: Campaign, org: Organization) -> str:
-    """A fresh link for the demo respondent (links are stored hashed, so another is added)."""
+    """A fresh link for the demo respondent (links are stored hashed, so another is added).
+
+    Not audited, like the rest of the seed's participants (see ``_populate``).
+    """
     participant = db.session.scalar(
         select(Participant).where(
             Participant.campaign_id == campaign.id, Participant.email == DEMO_RESPONDENT_EMAIL

@@ -28,9 +28,10 @@ from app.models import Campaign, Participant, User, utcnow
 from app.operations import audit
 from app.operations.campaigns import utc_to_local
 from app.operations.errors import N_, OperationError
-from app.operations.participants import add_link, participant_link
+from app.operations.participants import add_link
 from app.platform.extensions import db
 from app.platform.i18n import localized
+from app.queries.participants import participant_link
 
 EMAIL_LOCALES = ("ja", "en")
 KINDS = ("invitation", "reminder")

@@ -7,7 +7,6 @@ from collections.abc import Iterable, Mapping
 
 from sqlalchemy import select
 
-from app.analysis import tree
 from app.models import DEFAULT_ROLES, Department, Membership, Organization, Role, User
 from app.operations import audit
 from app.operations.errors import N_, OperationError
@@ -145,13 +144,6 @@ def update_department(
     return dept
 
 
-def set_department_archived(dept: Department, archived: bool) -> Department:
-    """Archive or restore a department."""
-    dept.archived = archived
-    db.session.flush()
-    return dept
-
-
 def add_role(org: Organization, key: str, labels: Mapping[str, str]) -> Role:
     """Add a respondent role below the existing ones; ``labels`` maps locale to name."""
     key = (key or "").strip().lower()
@@ -190,42 +182,3 @@ def rename_role(role: Role, labels: Mapping[str, str]) -> Role:
     role.labels = merged  # a new dict, so the JSON column is marked as changed
     db.session.flush()
     return role
-
-
-def get_organization(slug: str) -> Organization:
-    """The organisation with that slug; raise OperationError when there is none."""
-    org = db.session.scalar(select(Organization).where(Organization.slug == slug))
-    if org is None:
-        raise OperationError(N_("No organisation with slug %(slug)r."), slug=slug)
-    return org
-
-
-def find_role(org: Organization, key_or_label: str) -> Role | None:
-    """A role by its key (``frontline``) or its label in any locale (``現場``)."""
-    wanted = key_or_label.strip()
-    for role in org.roles:
-        if role.key == wanted or wanted.casefold() == role.key.casefold():
-            return role
-    for role in org.roles:
-        if any(
-            str(label).strip().casefold() == wanted.casefold() for label in role.labels.values()
-        ):
-            return role
-    return None
-
-
-def find_department(org: Organization, name: str) -> Department | None:
-    """An active department by its exact name."""
-    wanted = name.strip()
-    for dept in org.departments:
-        if dept.name == wanted and not dept.archived:
-            return dept
-    return None
-
-
-def department_tree(
-    org: Organization, *, include_archived: bool = True
-) -> list[tuple[int, Department]]:
-    """Departments in display order as ``(depth, department)``, children under their parent."""
-    depts = [d for d in org.departments if include_archived or not d.archived]
-    return [(depth, dept) for dept, depth in tree.department_tree(depts).ordered]

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -27,9 +26,9 @@ from sqlalchemy import func, select
 from app.models import Campaign, Department, Participant, Role, User
 from app.operations import audit
 from app.operations.errors import N_, OperationError
-from app.operations.organizations import find_department, find_role
-from app.operations.participants import add_link, new_participant
+from app.operations.participants import EMAIL_RE, MAX_EMAIL_LENGTH, add_link, new_participant
 from app.platform.extensions import db
+from app.queries.organizations import find_department, find_role
 
 REQUIRED_COLUMNS: tuple[str, ...] = ("email", "department", "role")
 OPTIONAL_COLUMNS: tuple[str, ...] = ("name",)
@@ -41,9 +40,6 @@ HEADER_ALIASES: dict[str, tuple[str, ...]] = {
     "role": ("role", "役割", "階層"),
 }
 MAX_NAME_LENGTH = 200
-MAX_EMAIL_LENGTH = 320
-#: Deliberately simple: one @, something on both sides, a dot in the domain, no spaces.
-EMAIL_RE = re.compile(r"^[^@\s,;<>\"]+@[^@\s,;<>\"]+\.[^@\s,;<>\".]{2,}$")
 
 MESSAGES: dict[str, str] = {
     "empty_file": N_("The file is empty: it needs a header line with the columns %(columns)s."),
@@ -335,10 +331,10 @@ def apply_import(
     between the preview and now.
     """
     if preview.campaign_id != campaign.id:
-        raise OperationError("this preview was made for another campaign")
+        raise OperationError(N_("This preview was made for another campaign."))
     if not preview.ok:
         raise OperationError(
-            f"the file has {len(preview.problems)} problem(s); nothing was imported"
+            N_("The file has %(n)d problem(s); nothing was imported."), n=len(preview.problems)
         )
     emails = [row.email for row in preview.rows]
     taken = set(
@@ -349,7 +345,10 @@ def apply_import(
         )
     )
     if taken:
-        raise OperationError("already participants of this campaign: " + ", ".join(sorted(taken)))
+        raise OperationError(
+            N_("Already participants of this campaign: %(emails)s."),
+            emails=", ".join(sorted(taken)),
+        )
     imported = []
     for row in preview.rows:
         participant = new_participant(

@@ -1,26 +1,29 @@
-"""Invitations: participants and their personal links.
+"""Participants and their personal links: every write about them, for web, CLI and imports.
 
 A link's token is shown once and stored only as a SHA-256 hash in ``participant_link``, so a
 link cannot be handed out twice: each way of handing one out (an email, the links CSV, the
 consultant copying one) adds a new link, and the participant's earlier links keep working,
-because a link already sent may still be in use. Only ``revoke`` and ``replace_links`` revoke
-earlier links; they also change the participant's ``link_epoch``, which ends every respondent
-session (see ``app.survey.respondent``).
+because a link already sent may still be in use. Only ``revoke_participant`` and
+``replace_link`` revoke earlier links; they also change the participant's ``link_epoch``,
+which ends every respondent session (see ``app.survey.respondent``).
+
+Each change made by staff records one audit event: the single changes below record their
+own; operations over many participants at once (an import, emails, the links CSV, the next
+round) build on ``new_participant``, ``invite_participant`` and ``add_link`` and record one
+event for the whole batch.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable
-from typing import IO, Any
+from typing import IO
 
-from flask import current_app
-from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.models import (
-    DEPARTMENT_ORDER,
     Campaign,
     Department,
     Participant,
@@ -31,28 +34,26 @@ from app.models import (
 )
 from app.models.participant import LINK_CHANNELS, new_link_epoch
 from app.operations import audit
-from app.operations.errors import OperationError
+from app.operations.errors import N_, OperationError
 from app.platform.extensions import db
 from app.platform.security import hash_token, new_token
+from app.queries.participants import open_link_choices, participant_link
 
 #: The columns of the links CSV, from the web download and ``flask participants links``.
 LINK_COLUMNS = ("name", "email", "department", "role", "role_label", "status", "url")
-#: How each link channel is named on the participant page.
-LINK_CHANNEL_LABELS: dict[str, Any] = {
-    "manual": _l("Handed out from the workspace"),
-    "import": _l("Participant import (CLI)"),
-    "invitation": _l("Invitation email"),
-    "reminder": _l("Reminder email"),
-    "csv": _l("Links CSV"),
-    "open-link": _l("Open link registration"),
-    "migrated": _l("Issued before the upgrade"),
-}
+MAX_EMAIL_LENGTH = 320
+#: Deliberately simple: one @, something on both sides, a dot in the domain, no spaces.
+EMAIL_RE = re.compile(r"^[^@\s,;<>\"]+@[^@\s,;<>\"]+\.[^@\s,;<>\".]{2,}$")
+
+
+# --- building blocks of single and batch operations -----------------------------------------
 
 
 def add_link(participant: Participant, channel: str) -> str:
     """Add a personal link and return its token (shown once, stored hashed).
 
-    The participant's earlier links keep working, and so do sessions opened with them.
+    The participant's earlier links keep working, and so do sessions opened with them. The
+    caller records the audit event.
     """
     if channel not in LINK_CHANNELS:
         raise ValueError(f"unknown link channel {channel!r}")
@@ -64,25 +65,11 @@ def add_link(participant: Participant, channel: str) -> str:
     return token
 
 
-def _revoke_links(participant: Participant) -> None:
-    """Revoke every link of the participant and end every session opened with one."""
-    now = utcnow()
-    for link in participant.links:
-        if link.revoked_at is None:
-            link.revoked_at = now
-    participant.link_epoch = new_link_epoch()
-
-
-def replace_links(participant: Participant, channel: str = "manual") -> str:
-    """Revoke every earlier link of the participant and return a new one.
-
-    Sessions opened with an earlier link end; saved answers stay and continue with the new
-    link.
-    """
-    if participant.revoked_at is not None:
-        raise OperationError("this participant has been revoked")
-    _revoke_links(participant)
-    return add_link(participant, channel)
+def _check_organization(campaign: Campaign, department: Department, role: Role) -> None:
+    if department.organization_id != campaign.organization_id:
+        raise OperationError(N_("The department belongs to another organisation."))
+    if role.organization_id != campaign.organization_id:
+        raise OperationError(N_("The role belongs to another organisation."))
 
 
 def new_participant(
@@ -93,11 +80,11 @@ def new_participant(
     name: str | None = None,
     email: str | None = None,
 ) -> Participant:
-    """Create a participant without any link yet (links are added when handed out)."""
-    if department.organization_id != campaign.organization_id:
-        raise OperationError("the department belongs to another organisation")
-    if role.organization_id != campaign.organization_id:
-        raise OperationError("the role belongs to another organisation")
+    """Create a participant without any link yet (links are added when handed out).
+
+    The caller records the audit event.
+    """
+    _check_organization(campaign, department, role)
     participant = Participant(
         campaign=campaign,
         department=department,
@@ -120,57 +107,12 @@ def invite_participant(
     email: str | None = None,
     channel: str = "manual",
 ) -> tuple[Participant, str]:
-    """Create a participant and return it with its first personal link's token."""
+    """Create a participant and return it with its first personal link's token.
+
+    The caller records the audit event.
+    """
     participant = new_participant(campaign, department, role, name=name, email=email)
     return participant, add_link(participant, channel)
-
-
-def find_by_token(token: str) -> Participant | None:
-    """The active participant a token belongs to, or None.
-
-    Unknown links, revoked links and links of revoked participants look alike: one indexed
-    query that finds no row in each case.
-    """
-    return db.session.scalar(
-        select(Participant)
-        .join(ParticipantLink, ParticipantLink.participant_id == Participant.id)
-        .where(
-            ParticipantLink.token_hash == hash_token(token),
-            ParticipantLink.revoked_at.is_(None),
-            Participant.revoked_at.is_(None),
-        )
-    )
-
-
-def revoke(participant: Participant) -> None:
-    """Revoke the participant: every link of theirs stops working and every session ends."""
-    if participant.revoked_at is None:
-        participant.revoked_at = utcnow()
-    _revoke_links(participant)
-    db.session.flush()
-
-
-def active_links(participant: Participant) -> list[ParticipantLink]:
-    """The participant's working links, oldest first (none once the participant is revoked)."""
-    if participant.revoked_at is not None:
-        return []
-    return [link for link in participant.links if link.revoked_at is None]
-
-
-def link_channel_label(channel: str) -> str:
-    """The translated name of a link channel (the channel itself when unknown)."""
-    label = LINK_CHANNEL_LABELS.get(channel)
-    return str(label) if label is not None else channel
-
-
-def participant_link(token: str) -> str:
-    """The public URL of a personal link, built on ``CX_BASE_URL``."""
-    return f"{current_app.config['CX_BASE_URL'].rstrip('/')}/r/{token}"
-
-
-def open_link_url(token: str) -> str:
-    """The public URL of a campaign's open link, built on ``CX_BASE_URL``."""
-    return f"{current_app.config['CX_BASE_URL'].rstrip('/')}/o/{token}"
 
 
 def issue_links(campaign: Campaign, channel: str = "csv") -> list[tuple[Participant, str]]:
@@ -178,7 +120,7 @@ def issue_links(campaign: Campaign, channel: str = "csv") -> list[tuple[Particip
 
     That is everyone who has not submitted, is not revoked and has an email address:
     participants without one registered themselves through the open link and were shown
-    their own link then (it keeps working).
+    their own link then (it keeps working). The caller records the audit event.
     """
     participants = db.session.scalars(
         select(Participant)
@@ -192,6 +134,152 @@ def issue_links(campaign: Campaign, channel: str = "csv") -> list[tuple[Particip
         .order_by(Participant.id)
     ).all()
     return [(participant, add_link(participant, channel)) for participant in participants]
+
+
+def _revoke_links(participant: Participant) -> None:
+    """Revoke every link of the participant and end every session opened with one."""
+    now = utcnow()
+    for link in participant.links:
+        if link.revoked_at is None:
+            link.revoked_at = now
+    participant.link_epoch = new_link_epoch()
+
+
+def _check_email(email: str | None) -> str:
+    email = (email or "").strip().lower()
+    if not EMAIL_RE.match(email) or len(email) > MAX_EMAIL_LENGTH:
+        raise OperationError(N_("%(value)s is not a valid email address."), value=email)
+    return email
+
+
+def _check_placement(campaign: Campaign, department: Department, role: Role) -> None:
+    _check_organization(campaign, department, role)
+    if department.archived:
+        raise OperationError(N_("Department %(name)s is archived."), name=department.name)
+
+
+def _check_email_free(campaign: Campaign, email: str, except_id: int | None = None) -> None:
+    query = select(Participant.id).where(
+        Participant.campaign_id == campaign.id, func.lower(Participant.email) == email
+    )
+    if except_id is not None:
+        query = query.where(Participant.id != except_id)
+    if db.session.scalar(query) is not None:
+        raise OperationError(
+            N_("%(value)s is already a participant of this campaign."), value=email
+        )
+
+
+def _check_not_revoked(participant: Participant) -> None:
+    if participant.revoked_at is not None:
+        raise OperationError(N_("This participant's link has been revoked."))
+
+
+# --- single changes, each audited -----------------------------------------------------------
+
+
+def add_participant(
+    campaign: Campaign,
+    *,
+    email: str,
+    department: Department,
+    role: Role,
+    name: str | None = None,
+    actor: User | None = None,
+) -> tuple[Participant, str]:
+    """Invite one person; returns the participant and their link token (shown once)."""
+    email = _check_email(email)
+    _check_placement(campaign, department, role)
+    _check_email_free(campaign, email)
+    participant, token = invite_participant(
+        campaign, department, role, name=(name or "").strip() or None, email=email
+    )
+    audit.record("participant.added", campaign=campaign, user=actor)
+    return participant, token
+
+
+def update_participant(
+    participant: Participant,
+    *,
+    email: str,
+    department: Department,
+    role: Role,
+    name: str | None = None,
+    actor: User | None = None,
+) -> Participant:
+    """Correct a participant's name, email, department or role.
+
+    Moving someone corrects where they belong, so a response they already started or
+    submitted moves with them and is counted in the new department and role.
+    """
+    campaign = participant.campaign
+    email = _check_email(email)
+    if department.id != participant.department_id or department.archived:
+        _check_placement(campaign, department, role)
+    _check_email_free(campaign, email, except_id=participant.id)
+    participant.name = (name or "").strip() or None
+    participant.email = email
+    participant.department = department
+    participant.role = role
+    if participant.response is not None:
+        participant.response.department_id = department.id
+        participant.response.role_id = role.id
+    db.session.flush()
+    audit.record("participant.updated", campaign=campaign, user=actor)
+    return participant
+
+
+def revoke_participant(participant: Participant, *, actor: User | None = None) -> Participant:
+    """Stop every link of the participant and end their sessions; answers stay in the results.
+
+    Revoking an already revoked participant changes nothing.
+    """
+    if participant.revoked_at is None:
+        participant.revoked_at = utcnow()
+        _revoke_links(participant)
+        db.session.flush()
+        audit.record("participant.revoked", campaign=participant.campaign, user=actor)
+    return participant
+
+
+def hand_out_link(participant: Participant, *, actor: User | None = None) -> str:
+    """A link to give one participant; their earlier links keep working."""
+    _check_not_revoked(participant)
+    token = add_link(participant, "manual")
+    audit.record("participant.link_issued", campaign=participant.campaign, user=actor)
+    return token
+
+
+def replace_link(participant: Participant, *, actor: User | None = None) -> str:
+    """A new link for one participant; every earlier link stops working and sessions end.
+
+    Saved answers stay and continue with the new link.
+    """
+    _check_not_revoked(participant)
+    _revoke_links(participant)
+    token = add_link(participant, "manual")
+    audit.record("participant.link_replaced", campaign=participant.campaign, user=actor)
+    return token
+
+
+def register_open_participant(
+    campaign: Campaign, department_id: int, role_id: int
+) -> tuple[Participant, str]:
+    """Create a participant from the open link with the department and role they chose.
+
+    Not audited one by one, like answers: the respondent acts, not staff, and turning the
+    open link on is audited; the progress page counts who registered.
+    """
+    if not campaign.open_link_enabled:
+        raise OperationError(N_("The open link of this campaign is disabled."))
+    departments, roles = open_link_choices(campaign)
+    department = next((d for d in departments if d.id == department_id), None)
+    role = next((r for r in roles if r.id == role_id), None)
+    if department is None:
+        raise OperationError(N_("Choose one of the listed departments."))
+    if role is None:
+        raise OperationError(N_("Choose one of the listed roles."))
+    return invite_participant(campaign, department, role, channel="open-link")
 
 
 def write_links(rows: Iterable[tuple[Participant, str]], output: IO[str], locale: str) -> None:
@@ -226,7 +314,7 @@ def links_csv(campaign: Campaign, *, locale: str, actor: User | None = None) -> 
     return buffer.getvalue(), len(issued)
 
 
-def enable_open_link(campaign: Campaign) -> str:
+def enable_open_link(campaign: Campaign, *, actor: User | None = None) -> str:
     """Turn on the campaign's open link and return its token (shown once, stored hashed).
 
     Each call issues a new token: an earlier open link of the campaign stops working.
@@ -235,52 +323,13 @@ def enable_open_link(campaign: Campaign) -> str:
     campaign.open_link_token_hash = hash_token(token)
     campaign.open_link_enabled = True
     db.session.flush()
+    audit.record("open_link.enabled", campaign=campaign, user=actor)
     return token
 
 
-def disable_open_link(campaign: Campaign) -> None:
+def disable_open_link(campaign: Campaign, *, actor: User | None = None) -> None:
     """Turn off the campaign's open link; participants it already created keep their links."""
     campaign.open_link_enabled = False
     campaign.open_link_token_hash = None
     db.session.flush()
-
-
-def find_campaign_by_open_token(token: str) -> Campaign | None:
-    """The campaign whose enabled open link this is, or None (unknown and disabled look alike)."""
-    campaign = db.session.scalar(
-        select(Campaign).where(Campaign.open_link_token_hash == hash_token(token))
-    )
-    if campaign is None or not campaign.open_link_enabled:
-        return None
-    return campaign
-
-
-def open_link_choices(campaign: Campaign) -> tuple[list[Department], list[Role]]:
-    """What a respondent may choose on the open link: live departments and every role."""
-    departments = db.session.scalars(
-        select(Department)
-        .where(
-            Department.organization_id == campaign.organization_id, Department.archived.is_(False)
-        )
-        .order_by(*DEPARTMENT_ORDER)
-    ).all()
-    roles = db.session.scalars(
-        select(Role).where(Role.organization_id == campaign.organization_id).order_by(Role.rank)
-    ).all()
-    return list(departments), list(roles)
-
-
-def register_open_participant(
-    campaign: Campaign, department_id: int, role_id: int
-) -> tuple[Participant, str]:
-    """Create a participant from the open link with the department and role they chose."""
-    if not campaign.open_link_enabled:
-        raise OperationError("the open link of this campaign is disabled")
-    departments, roles = open_link_choices(campaign)
-    department = next((d for d in departments if d.id == department_id), None)
-    role = next((r for r in roles if r.id == role_id), None)
-    if department is None:
-        raise OperationError("choose one of the listed departments")
-    if role is None:
-        raise OperationError("choose one of the listed roles")
-    return invite_participant(campaign, department, role, channel="open-link")
+    audit.record("open_link.disabled", campaign=campaign, user=actor)

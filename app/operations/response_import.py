@@ -25,10 +25,10 @@ from sqlalchemy import insert
 from app.models import Answer, Campaign, Department, Response, Role, User, utcnow
 from app.operations import audit
 from app.operations.errors import N_, OperationError
-from app.operations.organizations import find_department, find_role
 from app.operations.participant_import import CsvProblem, decode_csv
 from app.operations.responses import NOT_APPLICABLE
 from app.platform.extensions import db
+from app.queries.organizations import find_department, find_role
 
 IGNORED_COLUMNS = ("submitted_at", "name", "email")
 REQUIRED_COLUMNS = ("department", "role")

@@ -275,13 +275,3 @@ def submit(participant: Participant) -> Submission:
         response = start_response(locked)
     submit_response(response)
     return Submission(response, newly_submitted=True)
-
-
-def answers_of(response: Response | None) -> dict[str, Answer]:
-    """The response's answers by item id (empty for no response)."""
-    if response is None:
-        return {}
-    return {
-        a.item_id: a
-        for a in db.session.scalars(select(Answer).where(Answer.response_id == response.id))
-    }

@@ -8,9 +8,12 @@ from .loader import (
     QuestionnaireError,
     check_file,
     discover,
+    latest,
+    left_out_notice,
     load_questionnaire,
     parse_questionnaire,
     validate_file,
+    version_key,
 )
 from .model import (
     DIMENSION_KINDS,
@@ -39,7 +42,10 @@ __all__ = [
     "check_file",
     "compute_content_hash",
     "discover",
+    "latest",
+    "left_out_notice",
     "load_questionnaire",
     "parse_questionnaire",
     "validate_file",
+    "version_key",
 ]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -299,31 +300,64 @@ def _id_position(path: Path) -> tuple[int, int]:
 
 def discover(
     directory: str | os.PathLike[str],
+    check: Callable[[Path], tuple[Questionnaire | None, list[Problem]]] = check_file,
 ) -> list[tuple[Path, Questionnaire | None, list[Problem]]]:
     """Validate every ``*.yaml``/``*.yml`` file directly in ``directory``, sorted by name.
 
-    A file whose id and version repeat those of an earlier file is reported as invalid:
-    campaigns refer to questionnaires by id and version, so the pair must be unique.
+    This is the questionnaire library of the CLI and of the web alike. Campaigns refer to
+    questionnaires by id and version, so the pair must be unique: when two files define the
+    same id and version, both are reported and neither is offered, since choosing one by its
+    file name would be arbitrary. ``check`` validates one file (``check_file``, or a cached
+    version of it).
     """
     root = Path(directory)
     paths = sorted(
         path for path in root.iterdir() if path.is_file() and path.suffix in YAML_SUFFIXES
     )
-    results: list[tuple[Path, Questionnaire | None, list[Problem]]] = []
-    seen: dict[tuple[str, str], Path] = {}
-    for path in paths:
-        questionnaire, problems = check_file(path)
+    checked = [(path, *check(path)) for path in paths]
+    places: dict[tuple[str, str], list[Path]] = {}
+    for path, questionnaire, _problems in checked:
         if questionnaire is not None:
-            key = (questionnaire.id, questionnaire.version)
-            if key in seen:
+            places.setdefault((questionnaire.id, questionnaire.version), []).append(path)
+    results: list[tuple[Path, Questionnaire | None, list[Problem]]] = []
+    for path, questionnaire, problems in checked:
+        if questionnaire is not None:
+            same = places[(questionnaire.id, questionnaire.version)]
+            if len(same) > 1:
                 line, col = _id_position(path)
+                others = ", ".join(other.name for other in same if other != path)
                 message = (
                     f"id: questionnaire {questionnaire.id!r} version {questionnaire.version!r} "
-                    f"is already defined in {seen[key].name}"
+                    f"is also defined in {others}; neither file is offered until each "
+                    "id and version pair is unique"
                 )
                 problems = [Problem(str(path), line, col, message)]
                 questionnaire = None
-            else:
-                seen[key] = path
         results.append((path, questionnaire, problems))
     return results
+
+
+def left_out_notice(path: Path, problems: Sequence[Problem]) -> str:
+    """Why a library file is not offered, in one line (the CLI and the workspace show it)."""
+    if len(problems) == 1:
+        problem = problems[0]
+        return f"{path.name}:{problem.line}:{problem.col}: {problem.message}"
+    return f"{path.name}: invalid ({len(problems)} problems)"
+
+
+def version_key(version: str) -> tuple[int, ...]:
+    """A semantic version's MAJOR.MINOR.PATCH as numbers, for ordering versions."""
+    core = re.match(r"(\d+)\.(\d+)\.(\d+)", version)
+    return tuple(int(part) for part in core.groups()) if core else ()
+
+
+def latest(
+    questionnaires: Iterable[Questionnaire], questionnaire_id: str, version: str | None = None
+) -> Questionnaire | None:
+    """The questionnaire with that id (the highest version unless one is given), or None."""
+    matches = [
+        q
+        for q in questionnaires
+        if q.id == questionnaire_id and (version is None or q.version == version)
+    ]
+    return max(matches, key=lambda q: version_key(q.version), default=None)

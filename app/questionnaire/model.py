@@ -196,10 +196,6 @@ class OpenQuestion:
             raise ValueError(f"open question {self.id!r}: max_length must be positive")
 
 
-def _text_to_dict(text: LocalizedText | None) -> dict[str, str] | None:
-    return None if text is None else text.to_dict()
-
-
 def _points_to_dict(pairs: Iterable[tuple[int, LocalizedText]]) -> dict[str, dict[str, str]]:
     return {str(point): text.to_dict() for point, text in pairs}
 

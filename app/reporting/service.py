@@ -65,7 +65,7 @@ def render_html(
     to be shown.
     """
     # Charts pull in matplotlib: imported on first render, not when the app starts.
-    from app.operations.campaigns import companion_of
+    from app.queries.campaigns import companion_of
     from app.reporting.context import build_report_view
 
     with force_locale(locale), gc_paused():

@@ -32,11 +32,6 @@ def sign_in(participant: Participant, *, resume_token: str | None = None) -> Non
         session.pop(RESUME_LINK_KEY, None)
 
 
-def sign_out() -> None:
-    session.pop(SESSION_KEY, None)
-    session.pop(RESUME_LINK_KEY, None)
-
-
 def current_participant() -> Participant | None:
     """The participant of this session, with its campaign loaded; None if there is none or
     its links were replaced or revoked since the session began."""

@@ -13,18 +13,11 @@ from flask_babel import gettext as _
 
 from app.models import Answer, Participant, utcnow
 from app.operations.errors import OperationError
-from app.operations.participants import (
-    find_by_token,
-    find_campaign_by_open_token,
-    open_link_choices,
-    participant_link,
-    register_open_participant,
-)
+from app.operations.participants import register_open_participant
 from app.operations.responses import (
     OPEN,
     CampaignUnavailable,
     ResponseLocked,
-    answers_of,
     begin,
     campaign_availability,
     save_page,
@@ -32,6 +25,13 @@ from app.operations.responses import (
 )
 from app.platform.extensions import db
 from app.platform.i18n import current_locale
+from app.queries.participants import (
+    find_by_token,
+    find_campaign_by_open_token,
+    open_link_choices,
+    participant_link,
+)
+from app.queries.responses import answers_of
 from app.reporting.jobs import safe_filename
 from app.reporting.service import (
     ReportUnavailableError,

@@ -1,10 +1,12 @@
-"""Forms of the consultant's workspace."""
+"""Forms of the consultant's workspace, each filled with the choices its page offers."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Iterable, Mapping
+from typing import Any, Self
 
+from flask import request
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -22,11 +24,19 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from app.models import Campaign, Department, Organization, Participant, Role
 from app.models.campaign import (
     DEFAULT_ANONYMITY_THRESHOLD,
     MAX_ANONYMITY_THRESHOLD,
     MIN_ANONYMITY_THRESHOLD,
 )
+from app.operations.campaigns import local_to_utc, utc_to_local
+from app.operations.errors import N_, OperationError
+from app.platform.i18n import current_locale, localized
+from app.queries.campaigns import companion_choices, companion_of
+from app.queries.organizations import department_tree
+from app.queries.questionnaires import available_questionnaires
+from app.questionnaire import Questionnaire
 
 
 def options(pairs: Iterable[tuple[Any, Any]]) -> list[SelectChoice]:
@@ -45,6 +55,24 @@ TIMEZONES = (
     ("America/New_York", "America/New_York"),
 )
 LOCALES = (("ja", "日本語"), ("en", "English"))
+#: Target levels are posted as one field per dimension: ``target-<dimension id>``.
+TARGET_FIELD = "target-"
+
+
+def _on_get(data: dict[str, Any]) -> dict[str, Any] | None:
+    """A form's starting values when the page is shown; a posted form keeps what was posted."""
+    return data if request.method == "GET" else None
+
+
+def department_options(
+    org: Organization, *, exclude: int | None = None, top_level: bool = False
+) -> list[SelectChoice]:
+    """The organisation's live departments as indented choices (optionally a top level)."""
+    pairs: list[tuple[int, str]] = [(0, _("(top level)"))] if top_level else []
+    for depth, dept in department_tree(org, include_archived=False):
+        if dept.id != exclude:
+            pairs.append((dept.id, "\u3000" * depth + dept.name))
+    return options(pairs)
 
 
 class OrganizationForm(FlaskForm):
@@ -70,9 +98,27 @@ class DepartmentForm(FlaskForm):
     name = StringField(_l("Department name"), validators=[DataRequired(), Length(max=200)])
     parent = SelectField(_l("Part of"), coerce=int, default=0)
 
+    @classmethod
+    def for_organization(cls, org: Organization) -> Self:
+        """A new department's form, offering the organisation's departments as parents."""
+        form = cls(prefix="dept")
+        form.parent.choices = department_options(org, top_level=True)
+        return form
+
+    def chosen_parent(self, org: Organization) -> Department | None:
+        """The parent department chosen (None: the top level)."""
+        return next((d for d in org.departments if d.id == self.parent.data), None)
+
 
 class DepartmentEditForm(DepartmentForm):
     archived = BooleanField(_l("Archived (kept in results, not offered for new participants)"))
+
+    @classmethod
+    def for_department(cls, dept: Department) -> Self:
+        """The department's form; it cannot be moved under itself."""
+        form = cls(obj=dept, data=_on_get({"parent": dept.parent_id or 0}))
+        form.parent.choices = department_options(dept.organization, exclude=dept.id, top_level=True)
+        return form
 
 
 class RoleForm(FlaskForm):
@@ -88,6 +134,16 @@ class RoleForm(FlaskForm):
 class RoleLabelsForm(FlaskForm):
     label_ja = StringField(_l("Name in Japanese"), validators=[Length(max=200)])
     label_en = StringField(_l("Name in English"), validators=[Length(max=200)])
+
+    @classmethod
+    def for_role(cls, role: Role) -> Self:
+        """The role's names, to rename it."""
+        names = role.labels
+        return cls(data=_on_get({"label_ja": names.get("ja", ""), "label_en": names.get("en", "")}))
+
+    def labels(self) -> dict[str, str]:
+        """The names entered, by locale."""
+        return {"ja": self.label_ja.data, "en": self.label_en.data}
 
 
 class _CampaignFields(FlaskForm):
@@ -117,9 +173,43 @@ class _CampaignFields(FlaskForm):
         ),
     )
 
+    def dates(self) -> tuple[Any, Any]:
+        """The opening and closing moments entered, in UTC (None when left empty)."""
+        tz = self.timezone.data or "Asia/Tokyo"
+        opens = self.opens_at.data
+        closes = self.closes_at.data
+        return (
+            local_to_utc(opens.date(), opens.time(), tz) if opens else None,
+            local_to_utc(closes.date(), closes.time(), tz) if closes else None,
+        )
+
+
+def _naive_local(moment: Any) -> Any:
+    local = utc_to_local(moment)
+    return local.replace(tzinfo=None) if local else None
+
 
 class CampaignForm(_CampaignFields):
     questionnaire = RadioField(_l("Questionnaire"), validators=[DataRequired()])
+    #: Each choice (``id@version``) with its questionnaire.
+    library: dict[str, Questionnaire]
+
+    @classmethod
+    def for_library(cls) -> Self:
+        """A new campaign's form offering every questionnaire of the library."""
+        form = cls()
+        form.library = {
+            f"{q.id}@{q.version}": q
+            for q in sorted(available_questionnaires(), key=lambda q: (q.id, q.version))
+        }
+        form.questionnaire.choices = options((key, key) for key in form.library)
+        if request.method == "GET" and form.library:
+            form.questionnaire.data = next(iter(form.library))
+        return form
+
+    def chosen_questionnaire(self) -> Questionnaire:
+        """The questionnaire chosen (the form has validated against the library's choices)."""
+        return self.library[self.questionnaire.data]
 
 
 class CampaignSettingsForm(_CampaignFields):
@@ -133,11 +223,99 @@ class CampaignSettingsForm(_CampaignFields):
             "its results alongside this campaign's, and this campaign's alongside its own."
         ),
     )
+    campaign: Campaign
+    #: The campaigns offered as companion, by id.
+    companions: dict[int, Campaign]
+
+    @classmethod
+    def for_campaign(cls, campaign: Campaign) -> Self:
+        """The campaign's settings, offering the campaigns that may be its companion."""
+        companion = companion_of(campaign)
+        form = cls(
+            data=_on_get(
+                {
+                    "name": campaign.name,
+                    "opens_at": _naive_local(campaign.opens_at),
+                    "closes_at": _naive_local(campaign.closes_at),
+                    "threshold": campaign.anonymity_threshold,
+                    "individual_reports": campaign.individual_reports,
+                    "companion": companion.id if companion is not None else 0,
+                }
+            )
+        )
+        form.campaign = campaign
+        form.companions = {c.id: c for c in companion_choices(campaign)}
+        form.companion.choices = options(
+            [(0, _("No companion campaign"))]
+            + [
+                (c.id, f"{c.name} ({c.questionnaire_id} {c.questionnaire_version})")
+                for c in form.companions.values()
+            ]
+        )
+        return form
+
+    def chosen_companion(self) -> Campaign | None:
+        """The companion campaign chosen (None: no companion)."""
+        return self.companions.get(self.companion.data)
+
+    def posts_companion(self) -> bool:
+        """Whether the companion was part of the posted form."""
+        return "companion" in request.form
+
+    def posts_targets(self) -> bool:
+        """Whether target levels were part of the posted form."""
+        return any(key.startswith(TARGET_FIELD) for key in request.form)
+
+    def posted_targets(self) -> dict[str, float | None]:
+        """The target level of each dimension as posted (empty: no target)."""
+        found: dict[str, float | None] = {}
+        for dimension in self.campaign.questionnaire.dimensions:
+            text = (request.form.get(TARGET_FIELD + dimension.id) or "").strip()
+            if not text:
+                found[dimension.id] = None
+                continue
+            try:
+                found[dimension.id] = float(text.replace(",", "."))
+            except ValueError:
+                raise OperationError(
+                    N_("The target of %(dimension)s must be a number, like 3.5."),
+                    dimension=localized(dimension.title),
+                ) from None
+        return found
+
+    def target_values(self) -> Mapping[str, str]:
+        """The target fields' values to show: as posted, or the campaign's stored targets."""
+        if request.method == "POST":
+            return {
+                d.id: request.form.get(TARGET_FIELD + d.id, "")
+                for d in self.campaign.questionnaire.dimensions
+            }
+        return {k: f"{v:g}" for k, v in (self.campaign.targets or {}).items()}
 
 
 class NextRoundForm(FlaskForm):
     name = StringField(_l("Name of the next round"), validators=[DataRequired(), Length(max=200)])
     version = SelectField(_l("Questionnaire version"))
+    #: The library's versions of the campaign's questionnaire.
+    versions: dict[str, Questionnaire]
+
+    @classmethod
+    def for_campaign(cls, campaign: Campaign) -> Self:
+        """The next round's form, offering the library's versions of its questionnaire."""
+        form = cls()
+        form.versions = {
+            q.version: q for q in available_questionnaires() if q.id == campaign.questionnaire_id
+        }
+        current = f"{campaign.questionnaire_version} " + _("(this campaign's version)")
+        form.version.choices = options(
+            [("", current)]
+            + [(v, v) for v in sorted(form.versions) if v != campaign.questionnaire_version]
+        )
+        return form
+
+    def chosen_questionnaire(self) -> Questionnaire | None:
+        """The newer version chosen (None: the campaign's own version)."""
+        return self.versions.get(self.version.data) if self.version.data else None
 
 
 class UploadForm(FlaskForm):
@@ -154,6 +332,41 @@ class ParticipantForm(FlaskForm):
     email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=320)])
     department = SelectField(_l("Department"), coerce=int)
     role = SelectField(_l("Role"), coerce=int)
+
+    @classmethod
+    def for_campaign(cls, campaign: Campaign, participant: Participant | None = None) -> Self:
+        """A participant's form: the organisation's live departments and its roles.
+
+        An existing participant of an archived department may stay there.
+        """
+        data = None
+        if participant is not None:
+            data = _on_get(
+                {
+                    "name": participant.name,
+                    "email": participant.email,
+                    "department": participant.department_id,
+                    "role": participant.role_id,
+                }
+            )
+        form = cls(data=data)
+        org = campaign.organization
+        form.department.choices = department_options(org)
+        form.role.choices = options((r.id, r.label(current_locale())) for r in org.roles)
+        if participant is not None and participant.department.archived:
+            form.department.choices += options(
+                [(participant.department_id, participant.department.name)]
+            )
+        return form
+
+    def values(self, org: Organization) -> dict[str, Any]:
+        """What was entered, with the department and role chosen (validated against the choices)."""
+        return {
+            "name": self.name.data,
+            "email": self.email.data,
+            "department": next(d for d in org.departments if d.id == self.department.data),
+            "role": next(r for r in org.roles if r.id == self.role.data),
+        }
 
 
 class EmailForm(FlaskForm):

@@ -1,15 +1,18 @@
-"""The consultant's workspace: thin views over app/operations, scoped by app/auth/access.py."""
+"""The consultant's workspace: thin views over app/operations and app/queries.
+
+Each view finds its object through :mod:`app.auth.access` (another organisation's object is a
+404), fills a form from :mod:`app.workspace.forms`, calls one operation or gathers one page
+from :mod:`app.workspace.pages`, and renders; a failed operation is rolled back and shown.
+"""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator
 
 from flask import (
     Response,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -19,63 +22,56 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import func, select
-from werkzeug.routing import BuildError
 from werkzeug.wrappers import Response as BaseResponse
-from wtforms import SelectChoice
 
 from app.auth import access
-from app.models import Campaign, Organization, Participant, User
+from app.models import Campaign, User
 from app.operations import audit, emails, exports
 from app.operations import participants as participant_ops
 from app.operations.backup import backup_campaign
 from app.operations.campaigns import (
-    add_participant,
     close_campaign,
-    companion_choices,
-    companion_of,
     copy_campaign,
     create_campaign,
-    hand_out_link,
-    local_to_utc,
     open_campaign,
     pair_campaigns,
     reopen_campaign,
-    replace_link,
-    revoke_participant,
     set_targets,
     unpair_campaign,
     update_campaign,
-    update_participant,
-    utc_to_local,
 )
-from app.operations.errors import N_, OperationError
-from app.operations.library import available_questionnaires
+from app.operations.errors import OperationError
 from app.operations.organizations import (
     add_department,
     add_role,
     create_organization,
-    department_tree,
     rename_role,
     update_department,
     update_organization,
 )
 from app.operations.participant_import import apply_import, decode_csv, parse_participants
 from app.operations.participants import (
-    active_links,
+    add_participant,
     disable_open_link,
     enable_open_link,
+    hand_out_link,
+    replace_link,
+    revoke_participant,
+    update_participant,
+)
+from app.operations.response_import import apply_responses, parse_responses
+from app.platform.extensions import db
+from app.platform.hardening import check_upload_size
+from app.platform.i18n import current_locale
+from app.queries.participants import (
+    active_links,
     link_channel_label,
     open_link_url,
     participant_link,
 )
-from app.operations.progress import campaign_progress
-from app.operations.response_import import apply_responses, parse_responses
-from app.platform.extensions import db
-from app.platform.hardening import check_upload_size
-from app.platform.i18n import current_locale, localized
-from app.workspace import bp
+from app.workspace import bp, pages
 from app.workspace.forms import (
+    TARGET_FIELD,
     CampaignForm,
     CampaignSettingsForm,
     ConfirmImportForm,
@@ -90,10 +86,7 @@ from app.workspace.forms import (
     RoleForm,
     RoleLabelsForm,
     UploadForm,
-    options,
 )
-
-PAGE_SIZE = 100
 
 
 @bp.before_request
@@ -116,25 +109,24 @@ def _fail(exc: OperationError) -> None:
     flash(str(exc), "error")
 
 
+def _download(body: Iterable[bytes] | bytes | str, mimetype: str, filename: str) -> Response:
+    """A file to save, never cached: links, answers and backups are personal data."""
+    return Response(
+        body,
+        mimetype=mimetype,
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
 # --- organisations --------------------------------------------------------------------------
 
 
 @bp.get("/")
 def index() -> str:
-    orgs = db.session.scalars(access.organizations_query(_user())).all()
-    campaign_counts = dict(
-        db.session.execute(
-            select(Campaign.organization_id, func.count(Campaign.id))
-            .where(Campaign.organization_id.in_([o.id for o in orgs]))
-            .group_by(Campaign.organization_id)
-        ).all()
-    )
-    return render_template(
-        "workspace/index.html",
-        orgs=orgs,
-        campaign_counts=campaign_counts,
-        can_create=access.can_create_organizations(_user()),
-    )
+    return render_template("workspace/index.html", **pages.index_page(_user()))
 
 
 @bp.route("/orgs/new", methods=["GET", "POST"])
@@ -156,33 +148,10 @@ def new_organization() -> BaseResponse | str:
     return render_template("workspace/organization_new.html", form=form)
 
 
-def _department_choices(org: Organization, *, exclude: int | None = None) -> list[SelectChoice]:
-    pairs = [(0, _("(top level)"))]
-    for depth, dept in department_tree(org, include_archived=False):
-        if dept.id != exclude:
-            pairs.append((dept.id, "\u3000" * depth + dept.name))
-    return options(pairs)
-
-
 @bp.get("/orgs/<slug>")
 def organization(slug: str) -> str:
     org = access.organization_or_404(_user(), slug)
-    manage = access.can_manage(_user(), org.id)
-    campaigns = db.session.scalars(
-        select(Campaign).where(Campaign.organization_id == org.id).order_by(Campaign.id.desc())
-    ).all()
-    department_form = DepartmentForm(prefix="dept")
-    department_form.parent.choices = _department_choices(org)
-    return render_template(
-        "workspace/organization.html",
-        org=org,
-        manage=manage,
-        campaigns=campaigns,
-        tree=department_tree(org),
-        department_form=department_form,
-        role_form=RoleForm(prefix="role"),
-        progress={c.id: campaign_progress(c).total for c in campaigns},
-    )
+    return render_template("workspace/organization.html", **pages.organization_page(_user(), org))
 
 
 @bp.route("/orgs/<slug>/settings", methods=["GET", "POST"])
@@ -205,12 +174,10 @@ def organization_settings(slug: str) -> BaseResponse | str:
 @bp.post("/orgs/<slug>/departments")
 def add_department_view(slug: str) -> BaseResponse:
     org = access.organization_or_404(_user(), slug, manage=True)
-    form = DepartmentForm(prefix="dept")
-    form.parent.choices = _department_choices(org)
+    form = DepartmentForm.for_organization(org)
     if form.validate_on_submit():
-        parent = next((d for d in org.departments if d.id == form.parent.data), None)
         try:
-            dept = add_department(org, form.name.data, parent)
+            dept = add_department(org, form.name.data, form.chosen_parent(org))
         except OperationError as exc:
             _fail(exc)
         else:
@@ -224,14 +191,15 @@ def add_department_view(slug: str) -> BaseResponse:
 def edit_department(department_id: int) -> BaseResponse | str:
     dept = access.department_or_404(_user(), department_id)
     org = dept.organization
-    form = DepartmentEditForm(
-        obj=dept, data={"parent": dept.parent_id or 0} if request.method == "GET" else None
-    )
-    form.parent.choices = _department_choices(org, exclude=dept.id)
+    form = DepartmentEditForm.for_department(dept)
     if form.validate_on_submit():
-        parent = next((d for d in org.departments if d.id == form.parent.data), None)
         try:
-            update_department(dept, name=form.name.data, parent=parent, archived=form.archived.data)
+            update_department(
+                dept,
+                name=form.name.data,
+                parent=form.chosen_parent(org),
+                archived=form.archived.data,
+            )
         except OperationError as exc:
             _fail(exc)
         else:
@@ -261,14 +229,10 @@ def add_role_view(slug: str) -> BaseResponse:
 @bp.route("/roles/<int:role_id>", methods=["GET", "POST"])
 def edit_role(role_id: int) -> BaseResponse | str:
     role = access.role_or_404(_user(), role_id)
-    form = RoleLabelsForm(
-        data={"label_ja": role.labels.get("ja", ""), "label_en": role.labels.get("en", "")}
-        if request.method == "GET"
-        else None
-    )
+    form = RoleLabelsForm.for_role(role)
     if form.validate_on_submit():
         try:
-            rename_role(role, {"ja": form.label_ja.data, "en": form.label_en.data})
+            rename_role(role, form.labels())
         except OperationError as exc:
             _fail(exc)
         else:
@@ -280,37 +244,16 @@ def edit_role(role_id: int) -> BaseResponse | str:
 # --- campaigns ------------------------------------------------------------------------------
 
 
-def _questionnaire_choices() -> list[tuple[str, Any]]:
-    return [
-        (f"{q.id}@{q.version}", q)
-        for q in sorted(available_questionnaires(), key=lambda q: (q.id, q.version))
-    ]
-
-
-def _dates(form: CampaignForm | CampaignSettingsForm) -> tuple[Any, Any]:
-    tz = form.timezone.data or "Asia/Tokyo"
-    opens = form.opens_at.data
-    closes = form.closes_at.data
-    return (
-        local_to_utc(opens.date(), opens.time(), tz) if opens else None,
-        local_to_utc(closes.date(), closes.time(), tz) if closes else None,
-    )
-
-
 @bp.route("/orgs/<slug>/campaigns/new", methods=["GET", "POST"])
 def new_campaign(slug: str) -> BaseResponse | str:
     org = access.organization_or_404(_user(), slug, manage=True)
-    library = dict(_questionnaire_choices())
-    form = CampaignForm()
-    form.questionnaire.choices = options((key, key) for key in library)
-    if request.method == "GET" and library:
-        form.questionnaire.data = next(iter(library))
+    form = CampaignForm.for_library()
     if form.validate_on_submit():
-        opens_at, closes_at = _dates(form)
+        opens_at, closes_at = form.dates()
         try:
             campaign = create_campaign(
                 org,
-                library[form.questionnaire.data],
+                form.chosen_questionnaire(),
                 form.name.data,
                 threshold=form.threshold.data,
                 opens_at=opens_at,
@@ -323,157 +266,62 @@ def new_campaign(slug: str) -> BaseResponse | str:
         else:
             _commit_and_flash(_("Campaign %(name)s created as a draft.", name=campaign.name))
             return redirect(url_for(".campaign", campaign_id=campaign.id))
-    return render_template("workspace/campaign_new.html", org=org, form=form, library=library)
-
-
-def _optional_url(endpoint: str, **values: Any) -> str | None:
-    """A link to another area (results, reports) when that area is installed."""
-    try:
-        return url_for(endpoint, **values)
-    except BuildError:
-        return None
-
-
-def _rate_class(rate: float, target: float) -> str:
-    if rate >= target:
-        return "rate-ok"
-    if rate >= target * 0.6:
-        return "rate-warn"
-    return "rate-low"
+    return render_template("workspace/campaign_new.html", **pages.new_campaign_page(org, form))
 
 
 @bp.get("/campaigns/<int:campaign_id>")
 def campaign(campaign_id: int) -> str:
-    user = _user()
-    campaign = access.campaign_or_404(user, campaign_id)
-    manage = access.can_manage(user, campaign.organization_id)
-    progress = campaign_progress(campaign)
-    target = float(current_app.config["CX_RESPONSE_RATE_TARGET"])
-    context: dict[str, Any] = {
-        "results_url": _optional_url("dashboard.overview", campaign_id=campaign.id),
-        "reports_url": _optional_url("reports.index", campaign_id=campaign.id),
-        "campaign": campaign,
-        "org": campaign.organization,
-        "manage": manage,
-        "progress": progress,
-        "target": target,
-        "rate_class": lambda rate: _rate_class(rate, target),
-        "local": utc_to_local,
-    }
-    if manage:
-        status = request.args.get("status")
-        page = max(1, request.args.get("page", 1, type=int))
-        query = select(Participant).where(Participant.campaign_id == campaign.id)
-        if status in ("invited", "started", "submitted"):
-            query = query.where(Participant.status == status, Participant.revoked_at.is_(None))
-        elif status == "revoked":
-            query = query.where(Participant.revoked_at.is_not(None))
-        total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-        context.update(
-            participants=db.session.scalars(
-                query.order_by(Participant.id).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
-            ).all(),
-            participant_total=total,
-            page=page,
-            pages=max(1, -(-total // PAGE_SIZE)),
-            status_filter=status,
-            events=audit.campaign_events(campaign),
-            action_label=audit.action_label,
-            email_form=EmailForm(),
-            mail_configured=emails.mail_configured(),
-            outbox=str(emails.outbox_dir()),
-        )
-    return render_template("workspace/campaign.html", **context)
+    campaign = access.campaign_or_404(_user(), campaign_id)
+    page = pages.campaign_page(
+        _user(),
+        campaign,
+        status=request.args.get("status"),
+        page=request.args.get("page", 1, type=int),
+    )
+    return render_template("workspace/campaign.html", **page)
+
+
+def _save_settings(campaign: Campaign, form: CampaignSettingsForm) -> None:
+    """Name, dates, threshold; the companion and the targets when the form posted them."""
+    opens_at, closes_at = form.dates()
+    update_campaign(
+        campaign,
+        name=form.name.data,
+        opens_at=opens_at,
+        closes_at=closes_at,
+        threshold=form.threshold.data,
+        individual_reports=form.individual_reports.data,
+        actor=_user(),
+    )
+    if form.posts_companion():
+        chosen = form.chosen_companion()
+        if chosen is None:
+            unpair_campaign(campaign, actor=_user())
+        else:
+            pair_campaigns(campaign, chosen, actor=_user())
+    if form.posts_targets():
+        set_targets(campaign, form.posted_targets(), actor=_user())
 
 
 @bp.route("/campaigns/<int:campaign_id>/settings", methods=["GET", "POST"])
 def campaign_settings(campaign_id: int) -> BaseResponse | str:
     campaign = access.campaign_or_404(_user(), campaign_id, manage=True)
-    companion = companion_of(campaign)
-    form = CampaignSettingsForm(
-        data={
-            "name": campaign.name,
-            "opens_at": _naive_local(campaign.opens_at),
-            "closes_at": _naive_local(campaign.closes_at),
-            "threshold": campaign.anonymity_threshold,
-            "individual_reports": campaign.individual_reports,
-            "companion": companion.id if companion is not None else 0,
-        }
-        if request.method == "GET"
-        else None
-    )
-    choices = {c.id: c for c in companion_choices(campaign)}
-    form.companion.choices = options(
-        [(0, _("No companion campaign"))]
-        + [
-            (c.id, f"{c.name} ({c.questionnaire_id} {c.questionnaire_version})")
-            for c in choices.values()
-        ]
-    )
+    form = CampaignSettingsForm.for_campaign(campaign)
     if form.validate_on_submit():
-        opens_at, closes_at = _dates(form)
         try:
-            update_campaign(
-                campaign,
-                name=form.name.data,
-                opens_at=opens_at,
-                closes_at=closes_at,
-                threshold=form.threshold.data,
-                individual_reports=form.individual_reports.data,
-                actor=_user(),
-            )
-            if "companion" in request.form:
-                chosen = choices.get(form.companion.data)
-                if chosen is None:
-                    unpair_campaign(campaign, actor=_user())
-                else:
-                    pair_campaigns(campaign, chosen, actor=_user())
-            if any(key.startswith(TARGET_FIELD) for key in request.form):
-                set_targets(campaign, _posted_targets(campaign), actor=_user())
+            _save_settings(campaign, form)
         except OperationError as exc:
             _fail(exc)
         else:
             _commit_and_flash(_("Campaign settings saved."))
             return redirect(url_for(".campaign", campaign_id=campaign.id))
-    targets = (
-        {d.id: request.form.get(TARGET_FIELD + d.id, "") for d in campaign.questionnaire.dimensions}
-        if request.method == "POST"
-        else {k: f"{v:g}" for k, v in (campaign.targets or {}).items()}
-    )
     return render_template(
         "workspace/campaign_settings.html",
         campaign=campaign,
         form=form,
-        targets=targets,
+        targets=form.target_values(),
         target_field=TARGET_FIELD,
     )
-
-
-#: Target levels are posted as one field per dimension: ``target-<dimension id>``.
-TARGET_FIELD = "target-"
-
-
-def _posted_targets(campaign: Campaign) -> dict[str, float | None]:
-    """The target level of each dimension as posted (empty: no target)."""
-    found: dict[str, float | None] = {}
-    for dimension in campaign.questionnaire.dimensions:
-        text = (request.form.get(TARGET_FIELD + dimension.id) or "").strip()
-        if not text:
-            found[dimension.id] = None
-            continue
-        try:
-            found[dimension.id] = float(text.replace(",", "."))
-        except ValueError:
-            raise OperationError(
-                N_("The target of %(dimension)s must be a number, like 3.5."),
-                dimension=localized(dimension.title),
-            ) from None
-    return found
-
-
-def _naive_local(moment: Any) -> Any:
-    local = utc_to_local(moment)
-    return local.replace(tzinfo=None) if local else None
 
 
 @bp.post("/campaigns/<int:campaign_id>/open")
@@ -491,7 +339,9 @@ def reopen_view(campaign_id: int) -> BaseResponse:
     return _status_change(campaign_id, reopen_campaign, _("The campaign is open again."))
 
 
-def _status_change(campaign_id: int, operation: Any, message: str) -> BaseResponse:
+def _status_change(
+    campaign_id: int, operation: Callable[..., Campaign], message: str
+) -> BaseResponse:
     campaign = access.campaign_or_404(_user(), campaign_id, manage=True)
     try:
         operation(campaign, actor=_user())
@@ -505,19 +355,11 @@ def _status_change(campaign_id: int, operation: Any, message: str) -> BaseRespon
 @bp.route("/campaigns/<int:campaign_id>/next-round", methods=["GET", "POST"])
 def next_round(campaign_id: int) -> BaseResponse | str:
     campaign = access.campaign_or_404(_user(), campaign_id, manage=True)
-    versions = {
-        q.version: q for q in available_questionnaires() if q.id == campaign.questionnaire_id
-    }
-    form = NextRoundForm()
-    current = f"{campaign.questionnaire_version} " + _("(this campaign's version)")
-    form.version.choices = options(
-        [("", current)] + [(v, v) for v in sorted(versions) if v != campaign.questionnaire_version]
-    )
+    form = NextRoundForm.for_campaign(campaign)
     if form.validate_on_submit():
-        questionnaire = versions.get(form.version.data) if form.version.data else None
         try:
             new = copy_campaign(
-                campaign, form.name.data, questionnaire=questionnaire, actor=_user()
+                campaign, form.name.data, questionnaire=form.chosen_questionnaire(), actor=_user()
             )
         except OperationError as exc:
             _fail(exc)
@@ -569,30 +411,14 @@ def import_participants(campaign_id: int) -> BaseResponse | str:
     return render_template("workspace/participants_import.html", campaign=campaign, form=upload)
 
 
-def _participant_choices(form: ParticipantForm, campaign: Campaign) -> None:
-    org = campaign.organization
-    form.department.choices = options(
-        (d.id, "\u3000" * depth + d.name)
-        for depth, d in department_tree(org, include_archived=False)
-    )
-    form.role.choices = options((r.id, r.label(current_locale())) for r in org.roles)
-
-
 @bp.route("/campaigns/<int:campaign_id>/participants/new", methods=["GET", "POST"])
 def new_participant(campaign_id: int) -> BaseResponse | str:
     campaign = access.campaign_or_404(_user(), campaign_id, manage=True)
-    form = ParticipantForm()
-    _participant_choices(form, campaign)
+    form = ParticipantForm.for_campaign(campaign)
     if form.validate_on_submit():
-        org = campaign.organization
         try:
             participant, token = add_participant(
-                campaign,
-                name=form.name.data,
-                email=form.email.data,
-                department=next(d for d in org.departments if d.id == form.department.data),
-                role=next(r for r in org.roles if r.id == form.role.data),
-                actor=_user(),
+                campaign, **form.values(campaign.organization), actor=_user()
             )
         except OperationError as exc:
             _fail(exc)
@@ -612,32 +438,10 @@ def new_participant(campaign_id: int) -> BaseResponse | str:
 def edit_participant(participant_id: int) -> BaseResponse | str:
     participant = access.participant_or_404(_user(), participant_id)
     campaign = participant.campaign
-    form = ParticipantForm(
-        data={
-            "name": participant.name,
-            "email": participant.email,
-            "department": participant.department_id,
-            "role": participant.role_id,
-        }
-        if request.method == "GET"
-        else None
-    )
-    _participant_choices(form, campaign)
-    if participant.department.archived:
-        form.department.choices += options(
-            [(participant.department_id, participant.department.name)]
-        )
+    form = ParticipantForm.for_campaign(campaign, participant)
     if form.validate_on_submit():
-        org = campaign.organization
         try:
-            update_participant(
-                participant,
-                name=form.name.data,
-                email=form.email.data,
-                department=next(d for d in org.departments if d.id == form.department.data),
-                role=next(r for r in org.roles if r.id == form.role.data),
-                actor=_user(),
-            )
+            update_participant(participant, **form.values(campaign.organization), actor=_user())
         except OperationError as exc:
             _fail(exc)
         else:
@@ -697,13 +501,8 @@ def links_csv(campaign_id: int) -> BaseResponse:
     campaign = access.campaign_or_404(_user(), campaign_id, manage=True)
     text, _count = participant_ops.links_csv(campaign, locale=current_locale(), actor=_user())
     db.session.commit()
-    return Response(
-        ("\ufeff" + text).encode("utf-8"),
-        mimetype="text/csv",
-        headers={
-            "Content-Disposition": f'attachment; filename="campaign-{campaign.id}-links.csv"',
-            "Cache-Control": "no-store",
-        },
+    return _download(
+        ("\ufeff" + text).encode("utf-8"), "text/csv", f"campaign-{campaign.id}-links.csv"
     )
 
 
@@ -773,12 +572,10 @@ def _send(campaign_id: int, kind: str) -> BaseResponse:
 def open_link(campaign_id: int) -> BaseResponse | str:
     campaign = access.campaign_or_404(_user(), campaign_id, manage=True)
     if request.form.get("action") == "disable":
-        disable_open_link(campaign)
-        audit.record("open_link.disabled", campaign=campaign, user=_user())
+        disable_open_link(campaign, actor=_user())
         _commit_and_flash(_("The open link is disabled."))
         return redirect(url_for(".campaign", campaign_id=campaign.id))
-    token = enable_open_link(campaign)
-    audit.record("open_link.enabled", campaign=campaign, user=_user())
+    token = enable_open_link(campaign, actor=_user())
     db.session.commit()
     return render_template("workspace/open_link.html", campaign=campaign, link=open_link_url(token))
 
@@ -819,15 +616,8 @@ def export(campaign_id: int) -> BaseResponse | str:
             if fmt == "xlsx"
             else "text/csv"
         )
-        return Response(
-            stream_with_context(chunks),
-            mimetype=mimetype,
-            headers={
-                "Content-Disposition": (
-                    f'attachment; filename="{exports.export_filename(campaign, fmt)}"'
-                ),
-                "Cache-Control": "no-store",
-            },
+        return _download(
+            stream_with_context(chunks), mimetype, exports.export_filename(campaign, fmt)
         )
     return render_template(
         "workspace/export.html",
@@ -869,11 +659,8 @@ def backup(campaign_id: int) -> BaseResponse:
     data = backup_campaign(campaign)
     audit.record("campaign.backed_up", campaign=campaign, user=_user())
     db.session.commit()
-    return Response(
+    return _download(
         json.dumps(data, ensure_ascii=False, indent=1),
-        mimetype="application/json",
-        headers={
-            "Content-Disposition": f'attachment; filename="campaign-{campaign.id}-backup.json"',
-            "Cache-Control": "no-store",
-        },
+        "application/json",
+        f"campaign-{campaign.id}-backup.json",
     )

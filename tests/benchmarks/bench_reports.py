@@ -54,10 +54,10 @@ def build(database: Path) -> int:
     from app import create_app
     from app.models import Answer, Base, Response
     from app.operations.campaigns import close_campaign, create_campaign, open_campaign
-    from app.operations.library import get_questionnaire
     from app.operations.organizations import add_department, create_organization
     from app.operations.participants import invite_participant
     from app.platform.extensions import db
+    from app.queries.questionnaires import get_questionnaire
 
     app = create_app(_settings(database))
     with app.app_context():

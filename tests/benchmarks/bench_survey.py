@@ -140,10 +140,10 @@ def _app(url: str):
 def seed(url: str) -> Seeded:
     from app.models import Base
     from app.operations.campaigns import create_campaign, open_campaign
-    from app.operations.library import get_questionnaire
     from app.operations.organizations import add_department, create_organization
     from app.operations.participants import invite_participant
     from app.platform.extensions import db
+    from app.queries.questionnaires import get_questionnaire
 
     app = _app(url)
     with app.app_context():

@@ -10,9 +10,9 @@ from flask.testing import FlaskClient
 
 from app.models import Campaign, Participant, utcnow
 from app.operations.campaigns import create_campaign, open_campaign
-from app.operations.library import get_questionnaire
 from app.operations.organizations import add_department, create_organization
 from app.operations.participants import invite_participant
+from app.queries.questionnaires import get_questionnaire
 
 ORG_NAME = "ひかり信用金庫"
 CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')

@@ -19,10 +19,10 @@ from app.api.openapi import openapi_document
 from app.auth.tokens import create_api_token, revoke_api_token
 from app.models import ApiToken, AuditEvent, Base, Campaign, Membership, User
 from app.operations.campaigns import create_campaign
-from app.operations.library import get_questionnaire
 from app.operations.organizations import create_organization
 from app.platform.extensions import db as _db
 from app.platform.security import hash_token
+from app.queries.questionnaires import get_questionnaire
 from app.results import campaign_results, clear_cache
 from tests.conftest import make_config
 from tests.integration.test_results_engine import build

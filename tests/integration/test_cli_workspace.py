@@ -131,7 +131,7 @@ def test_campaign_create_open_close_list(runner):
     assert bad.exit_code == 1
     assert "between 3 and 10" in bad.output
     missing = _run(runner, "campaign", "create", "acme", "no-such-questionnaire", "--name", "x")
-    assert "no valid questionnaire" in missing.output
+    assert "No valid questionnaire" in missing.output
 
 
 def test_responses_import_and_export(runner, tmp_path):

@@ -8,15 +8,10 @@ import pytest
 from sqlalchemy import select
 
 from app.models import AuditEvent, Campaign
-from app.operations.campaigns import (
-    companion_choices,
-    companion_of,
-    create_campaign,
-    pair_campaigns,
-    unpair_campaign,
-)
+from app.operations.campaigns import create_campaign, pair_campaigns, unpair_campaign
 from app.operations.errors import OperationError
 from app.platform.extensions import db
+from app.queries.campaigns import companion_choices, companion_of
 from app.questionnaire import parse_questionnaire
 from tests.integration.workspace_support import (
     csrf_token,

@@ -16,17 +16,12 @@ from html import unescape
 import pytest
 
 from app.models import Campaign, Department, Organization
-from app.operations.campaigns import (
-    close_campaign,
-    companion_of,
-    create_campaign,
-    open_campaign,
-    pair_campaigns,
-)
-from app.operations.library import get_questionnaire
+from app.operations.campaigns import close_campaign, create_campaign, open_campaign, pair_campaigns
 from app.operations.participants import invite_participant
 from app.operations.responses import save_answers, start_response, submit_response
 from app.platform.extensions import db
+from app.queries.campaigns import companion_of
+from app.queries.questionnaires import get_questionnaire
 from app.reporting import service
 from app.results import campaign_results
 from tests.integration.test_report_data import (

@@ -8,9 +8,9 @@ from app import create_app
 from app.models import Answer, Base, Response
 from app.models.response import ANSWER_REVISION_TRIGGERS
 from app.operations.campaigns import create_campaign
-from app.operations.library import get_questionnaire
 from app.operations.organizations import add_department, create_organization
 from app.platform.extensions import db
+from app.queries.questionnaires import get_questionnaire
 from tests.conftest import make_config
 
 

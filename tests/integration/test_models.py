@@ -9,9 +9,8 @@ from sqlalchemy.exc import IntegrityError
 from app.models import Answer, Campaign, Participant, ParticipantLink, Response
 from app.operations.campaigns import create_campaign
 from app.operations.errors import OperationError
-from app.operations.library import get_questionnaire
 from app.operations.organizations import add_department, create_organization
-from app.operations.participants import find_by_token, invite_participant, revoke
+from app.operations.participants import invite_participant, revoke_participant
 from app.operations.responses import (
     ResponseLocked,
     save_answers,
@@ -19,6 +18,8 @@ from app.operations.responses import (
     submit_response,
 )
 from app.platform.security import hash_token
+from app.queries.participants import find_by_token
+from app.queries.questionnaires import get_questionnaire
 
 
 @pytest.fixture
@@ -77,7 +78,7 @@ def test_token_is_stored_only_as_its_hash(db, campaign):
 
 def test_revoked_token_is_not_found(db, campaign):
     participant, token = _invite(db, campaign)
-    revoke(participant)
+    revoke_participant(participant)
     db.session.commit()
     assert find_by_token(token) is None
 

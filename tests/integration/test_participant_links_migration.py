@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 from sqlalchemy import text
 
 from app import create_app
-from app.operations.participants import find_by_token
 from app.platform.extensions import db
 from app.platform.security import hash_token, new_token
+from app.queries.participants import find_by_token
 from tests.conftest import make_config
 
 NOW = datetime(2026, 4, 1, 9, 0, tzinfo=UTC)

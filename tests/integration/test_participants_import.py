@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 from app.models import AuditEvent, Participant
 from app.operations.errors import OperationError
 from app.operations.participant_import import apply_import, parse_participants
-from app.operations.participants import find_by_token
 from app.operations.responses import begin, submit
+from app.queries.participants import find_by_token
 from tests.integration.survey_fixtures import invite, make_campaign
 
 GOOD = (
@@ -132,7 +132,7 @@ def test_preview_then_apply_for_the_browser_upload(db, app, campaign):
         "john@example.com",
     ]
     # Applying the same preview again is refused: the emails are taken now.
-    with pytest.raises(OperationError, match="already participants"):
+    with pytest.raises(OperationError, match="Already participants of this campaign: "):
         apply_import(campaign, preview)
     bad = parse_participants(campaign, "email,department,role\nx@example.jp,nowhere,executive\n")
     assert not bad.ok

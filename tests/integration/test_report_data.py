@@ -19,11 +19,11 @@ from flask import Flask
 from app import create_app
 from app.models import Base, Campaign, Department, Participant
 from app.operations.campaigns import close_campaign, create_campaign, open_campaign
-from app.operations.library import get_questionnaire
 from app.operations.organizations import add_department, create_organization
 from app.operations.participants import invite_participant
 from app.operations.responses import save_answers, start_response, submit_response
 from app.platform.extensions import db as _db
+from app.queries.questionnaires import get_questionnaire
 from app.results import campaign_results, clear_cache
 from tests.conftest import make_config
 

@@ -16,12 +16,12 @@ import pytest
 
 from app.models import Campaign
 from app.operations.campaigns import create_campaign, open_campaign
-from app.operations.library import get_questionnaire
 from app.operations.organizations import add_department, create_organization
 from app.operations.participants import invite_participant
 from app.operations.responses import NOT_APPLICABLE, save_answers, start_response, submit_response
 from app.platform.extensions import db
 from app.presentation import charts
+from app.queries.questionnaires import get_questionnaire
 from app.reporting import service
 from app.results import campaign_results
 from tests.integration.svg_support import embedded_svgs, svg_text

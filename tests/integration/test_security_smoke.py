@@ -21,10 +21,10 @@ from app.auth.accounts import create_user, grant_access
 from app.auth.tokens import create_api_token
 from app.models import ApiToken, Participant
 from app.operations.campaigns import create_campaign, open_campaign
-from app.operations.library import get_questionnaire
 from app.operations.organizations import add_department, create_organization
 from app.operations.participants import invite_participant
 from app.platform.extensions import db
+from app.queries.questionnaires import get_questionnaire
 from tests.conftest import make_config
 from tests.integration.survey_fixtures import csrf_from
 

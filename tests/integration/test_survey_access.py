@@ -15,13 +15,13 @@ from app.operations.participants import (
     add_link,
     disable_open_link,
     enable_open_link,
-    find_by_token,
     issue_links,
     links_csv,
-    replace_links,
-    revoke,
+    replace_link,
+    revoke_participant,
 )
 from app.platform.extensions import db as _db
+from app.queries.participants import find_by_token
 from tests.integration.survey_fixtures import (
     ORG_NAME,
     csrf_from,
@@ -125,7 +125,7 @@ def test_survey_pages_need_a_session(db, client):
 def test_unknown_and_revoked_links_look_the_same(db, client):
     s = setup_survey(db)
     other, revoked_token = s.participant, s.token
-    revoke(other)
+    revoke_participant(other)
     db.session.commit()
     unknown_token = "x" * len(revoked_token)
     unknown_response, unknown_queries = _count_queries(client, f"/r/{unknown_token}")
@@ -206,9 +206,9 @@ def test_replacing_or_revoking_ends_every_session_and_every_earlier_link(db, app
     sign_in(other, from_csv)
     assert other.get("/survey/welcome").status_code == 200
     if action == "replace":
-        new = replace_links(participant)
+        new = replace_link(participant)
     else:
-        revoke(participant)
+        revoke_participant(participant)
     db.session.commit()
     first = _first_item(campaign)
     posted = client.post(

@@ -15,8 +15,9 @@ from sqlalchemy import select
 from app.models import AuditEvent, Participant, utcnow
 from app.operations.emails import send_invitations, send_reminders
 from app.operations.errors import OperationError
-from app.operations.participants import add_link, find_by_token, links_csv
+from app.operations.participants import add_link, links_csv
 from app.platform.extensions import db
+from app.queries.participants import find_by_token
 from tests.integration.survey_fixtures import csrf_from, sign_in, start
 from tests.integration.workspace_support import (
     add_people,

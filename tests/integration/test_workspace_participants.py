@@ -14,10 +14,10 @@ from app.operations.participants import (
     LINK_COLUMNS,
     add_link,
     enable_open_link,
-    find_by_token,
     register_open_participant,
 )
 from app.platform.extensions import db
+from app.queries.participants import find_by_token
 from tests.integration.survey_fixtures import csrf_from, sign_in, start
 from tests.integration.workspace_support import (
     add_people,

@@ -12,11 +12,11 @@ from flask.testing import FlaskClient
 from app.auth.accounts import create_user, grant_access
 from app.models import Campaign, Organization, Participant, User
 from app.operations.campaigns import create_campaign, open_campaign
-from app.operations.library import get_questionnaire
 from app.operations.organizations import create_organization
 from app.operations.participants import invite_participant
 from app.operations.responses import save_answers, start_response, submit_response
 from app.platform.extensions import db
+from app.queries.questionnaires import get_questionnaire
 
 PASSWORD = "quiet-harbour-lantern-47"
 

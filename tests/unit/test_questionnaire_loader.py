@@ -11,9 +11,12 @@ from app.questionnaire import (
     QuestionnaireError,
     check_file,
     discover,
+    latest,
+    left_out_notice,
     load_questionnaire,
     parse_questionnaire,
     validate_file,
+    version_key,
 )
 
 # Line numbers below are stable: variants replace text within a line or append after the
@@ -608,16 +611,49 @@ def test_discover_sorts_and_reports_per_file(tmp_path: Path) -> None:
     assert "YAML syntax error" in third_problems[0].message
 
 
-def test_discover_rejects_a_repeated_id_and_version(tmp_path: Path) -> None:
+def test_discover_offers_neither_file_of_a_repeated_id_and_version(tmp_path: Path) -> None:
     (tmp_path / "a.yaml").write_text(VALID, encoding="utf-8")
     (tmp_path / "b.yaml").write_text("# copy\n" + VALID, encoding="utf-8")
     (tmp_path / "c.yaml").write_text(variant('"1.0.0"', '"1.1.0"'), encoding="utf-8")
 
     found = discover(tmp_path)
-    assert found[0][1] is not None
-    assert found[2][1] is not None
-    path, questionnaire, problems = found[1]
-    assert questionnaire is None
-    assert [str(problem) for problem in problems] == [
-        f"{path}:2:5: id: questionnaire 'mini' version '1.0.0' is already defined in a.yaml"
+    assert [q is not None for _, q, _ in found] == [False, False, True]
+    (first, _, first_problems), (second, _, second_problems) = found[:2]
+    assert [str(problem) for problem in first_problems] == [
+        f"{first}:1:5: id: questionnaire 'mini' version '1.0.0' is also defined in b.yaml; "
+        "neither file is offered until each id and version pair is unique"
     ]
+    assert [str(problem) for problem in second_problems] == [
+        f"{second}:2:5: id: questionnaire 'mini' version '1.0.0' is also defined in a.yaml; "
+        "neither file is offered until each id and version pair is unique"
+    ]
+    assert left_out_notice(second, second_problems) == (
+        "b.yaml:2:5: id: questionnaire 'mini' version '1.0.0' is also defined in a.yaml; "
+        "neither file is offered until each id and version pair is unique"
+    )
+
+
+def test_discover_checks_each_file_with_the_given_check(tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").write_text(VALID, encoding="utf-8")
+    (tmp_path / "b.yaml").write_text("id: [\n", encoding="utf-8")
+    seen: list[str] = []
+
+    def check(path: Path):
+        seen.append(path.name)
+        return check_file(path)
+
+    found = discover(tmp_path, check=check)
+    assert seen == ["a.yaml", "b.yaml"]
+    assert found[0][1] is not None
+    assert left_out_notice(found[1][0], found[1][2]).startswith("b.yaml:")
+
+
+def test_latest_picks_the_highest_version_or_the_one_asked_for() -> None:
+    low = parse_questionnaire(VALID)
+    high = parse_questionnaire(variant('"1.0.0"', '"1.10.0"'))
+    middle = parse_questionnaire(variant('"1.0.0"', '"1.9.0"'))
+    assert latest([low, high, middle], "mini") is high
+    assert latest([low, high, middle], "mini", "1.9.0") is middle
+    assert latest([low, high], "mini", "2.0.0") is None
+    assert latest([low], "other") is None
+    assert version_key("1.10.0-beta.1") == (1, 10, 0)

@@ -1,0 +1,66 @@
+"""Reads of organisations, their departments and roles."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from sqlalchemy import func, select
+
+from app.analysis import tree
+from app.models import Campaign, Department, Organization, Role
+from app.operations.errors import N_, OperationError
+from app.platform.extensions import db
+
+
+def get_organization(slug: str) -> Organization:
+    """The organisation with that slug; raise OperationError when there is none."""
+    org = db.session.scalar(select(Organization).where(Organization.slug == slug))
+    if org is None:
+        raise OperationError(N_("No organisation with slug %(slug)r."), slug=slug)
+    return org
+
+
+def organizations() -> list[Organization]:
+    """Every organisation, by slug (unscoped: CLI use)."""
+    return list(db.session.scalars(select(Organization).order_by(Organization.slug)))
+
+
+def campaign_counts(org_ids: Collection[int]) -> dict[int, int]:
+    """How many campaigns each of these organisations has (organisations with none left out)."""
+    rows = db.session.execute(
+        select(Campaign.organization_id, func.count(Campaign.id))
+        .where(Campaign.organization_id.in_(list(org_ids)))
+        .group_by(Campaign.organization_id)
+    ).all()
+    return dict(rows)
+
+
+def find_role(org: Organization, key_or_label: str) -> Role | None:
+    """A role by its key (``frontline``) or its label in any locale (``現場``)."""
+    wanted = key_or_label.strip()
+    for role in org.roles:
+        if role.key == wanted or wanted.casefold() == role.key.casefold():
+            return role
+    for role in org.roles:
+        if any(
+            str(label).strip().casefold() == wanted.casefold() for label in role.labels.values()
+        ):
+            return role
+    return None
+
+
+def find_department(org: Organization, name: str) -> Department | None:
+    """An active department by its exact name."""
+    wanted = name.strip()
+    for dept in org.departments:
+        if dept.name == wanted and not dept.archived:
+            return dept
+    return None
+
+
+def department_tree(
+    org: Organization, *, include_archived: bool = True
+) -> list[tuple[int, Department]]:
+    """Departments in display order as ``(depth, department)``, children under their parent."""
+    depts = [d for d in org.departments if include_archived or not d.archived]
+    return [(depth, dept) for dept, depth in tree.department_tree(depts).ordered]

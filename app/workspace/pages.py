@@ -1,0 +1,106 @@
+"""What the workspace's pages show: each function gathers one page's reads for its template."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app, url_for
+from werkzeug.routing import BuildError
+
+from app.auth import access
+from app.models import Campaign, Organization, User
+from app.operations import audit, emails
+from app.operations.campaigns import utc_to_local
+from app.operations.progress import campaign_progress
+from app.platform.extensions import db
+from app.queries.audit import campaign_events
+from app.queries.campaigns import campaigns_of
+from app.queries.organizations import campaign_counts, department_tree
+from app.queries.participants import participant_page
+from app.queries.questionnaires import left_out
+from app.workspace.forms import CampaignForm, DepartmentForm, EmailForm, RoleForm
+
+#: Participants listed per page on the campaign page.
+PAGE_SIZE = 100
+
+
+def index_page(user: User) -> dict[str, Any]:
+    """The organisations the user may see, with their number of campaigns."""
+    orgs = db.session.scalars(access.organizations_query(user)).all()
+    return {
+        "orgs": orgs,
+        "campaign_counts": campaign_counts([o.id for o in orgs]),
+        "can_create": access.can_create_organizations(user),
+    }
+
+
+def organization_page(user: User, org: Organization) -> dict[str, Any]:
+    """An organisation's campaigns (newest first) with their progress, departments and roles."""
+    campaigns = campaigns_of(org, newest_first=True)
+    return {
+        "org": org,
+        "manage": access.can_manage(user, org.id),
+        "campaigns": campaigns,
+        "tree": department_tree(org),
+        "department_form": DepartmentForm.for_organization(org),
+        "role_form": RoleForm(prefix="role"),
+        "progress": {c.id: campaign_progress(c).total for c in campaigns},
+    }
+
+
+def new_campaign_page(org: Organization, form: CampaignForm) -> dict[str, Any]:
+    """The new campaign form, with the library files it does not offer and why."""
+    return {"org": org, "form": form, "library": form.library, "left_out": left_out()}
+
+
+def _optional_url(endpoint: str, **values: Any) -> str | None:
+    """A link to another area (results, reports) when that area is installed."""
+    try:
+        return url_for(endpoint, **values)
+    except BuildError:
+        return None
+
+
+def _rate_class(rate: float, target: float) -> str:
+    if rate >= target:
+        return "rate-ok"
+    if rate >= target * 0.6:
+        return "rate-warn"
+    return "rate-low"
+
+
+def campaign_page(
+    user: User, campaign: Campaign, *, status: str | None, page: int
+) -> dict[str, Any]:
+    """A campaign's progress; for those who manage it, its participants, log and emails.
+
+    ``status`` filters the participant list and ``page`` pages through it.
+    """
+    manage = access.can_manage(user, campaign.organization_id)
+    target = float(current_app.config["CX_RESPONSE_RATE_TARGET"])
+    context: dict[str, Any] = {
+        "results_url": _optional_url("dashboard.overview", campaign_id=campaign.id),
+        "reports_url": _optional_url("reports.index", campaign_id=campaign.id),
+        "campaign": campaign,
+        "org": campaign.organization,
+        "manage": manage,
+        "progress": campaign_progress(campaign),
+        "target": target,
+        "rate_class": lambda rate: _rate_class(rate, target),
+        "local": utc_to_local,
+    }
+    if manage:
+        listed = participant_page(campaign, status=status, page=page, page_size=PAGE_SIZE)
+        context.update(
+            participants=listed.participants,
+            participant_total=listed.total,
+            page=listed.page,
+            pages=listed.pages,
+            status_filter=listed.status,
+            events=campaign_events(campaign),
+            action_label=audit.action_label,
+            email_form=EmailForm(),
+            mail_configured=emails.mail_configured(),
+            outbox=str(emails.outbox_dir()),
+        )
+    return context
