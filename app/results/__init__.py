@@ -28,7 +28,7 @@ from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from app.analysis import OPEN_TEXT_MINIMUM
+from app.analysis.anonymity import open_text_minimum, open_text_visible
 from app.analysis.findings import RulesError, RuleSet, load_rules
 from app.analysis.plain import PlainFields
 from app.analysis.recommendations import RecommendationCatalogue, load_recommendations
@@ -309,7 +309,12 @@ def open_text_answers(
     reveals nothing.
     """
     results = results or campaign_results(campaign)
-    minimum = max(campaign.anonymity_threshold, OPEN_TEXT_MINIMUM)
+    threshold = campaign.anonymity_threshold
+    minimum = open_text_minimum(threshold)
+
+    def visible(size: int | None) -> bool:
+        return size is not None and open_text_visible(size, threshold)
+
     key: dict[str, Any] = {}
     if department_id is not None:
         key["department"] = department_id
@@ -322,7 +327,7 @@ def open_text_answers(
         ("department", "role"): "role_department",
     }[tuple(sorted(key))]
     size = _shown_size(results, breakdown, key)
-    if size is None or size < minimum:
+    if not visible(size):
         return OpenTexts(False, size, minimum)
 
     questionnaire = campaign.questionnaire
@@ -350,7 +355,7 @@ def open_text_answers(
             continue
         department_label = None
         department_size = _shown_size(results, "department", {"department": answer_department})
-        if department_size is not None and department_size >= minimum:
+        if visible(department_size):
             name = names.get(answer_department, "")
             department_label = {"ja": name, "en": name}
         role_label = None
@@ -364,7 +369,7 @@ def open_text_answers(
                     {"department": answer_department, "role": role.key},
                 )
                 role_size = cell if role_size is not None else None
-            if role_size is not None and role_size >= minimum:
+            if visible(role_size):
                 role_label = _role_labels(role.labels, role.key)
         question = questions[item_id]
         answers.append(

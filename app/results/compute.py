@@ -19,7 +19,6 @@ from numpy.typing import NDArray
 
 from app.analysis import (
     DIRECTION_LABELS,
-    OPEN_TEXT_MINIMUM,
     Gap,
     GroupInput,
     GroupStats,
@@ -34,6 +33,7 @@ from app.analysis import (
     describe_groups,
     dimension_scores_from_sums,
     maturity_level,
+    open_text_minimum,
     overall_scores_by_kind,
     percent_to_target,
     rest_of_organization,
@@ -955,7 +955,7 @@ def compute_results(
         organization_name=campaign.organization_name,
         status=campaign.status,
         anonymity_threshold=threshold,
-        open_text_minimum=max(threshold, OPEN_TEXT_MINIMUM),
+        open_text_minimum=open_text_minimum(threshold),
         questionnaire=QuestionnaireInfo(
             id=questionnaire.id,
             version=questionnaire.version,
