@@ -18,7 +18,6 @@ import numpy as np
 from numpy.typing import NDArray
 
 from app.analysis import (
-    DIRECTION_LABELS,
     Gap,
     GroupInput,
     GroupStats,
@@ -42,7 +41,7 @@ from app.analysis import (
     trends,
 )
 from app.analysis.anonymity import Family, partition_statuses, partition_statuses_many
-from app.analysis.findings import DimensionFact, Facts, GapFact, RuleSet, TrendFact
+from app.analysis.findings import DimensionFact, Facts, RuleSet
 from app.analysis.gaps import adjust_family
 from app.analysis.lazy import LazyMapping
 from app.analysis.recommendations import RecommendationCatalogue
@@ -528,7 +527,7 @@ def _reliability(
     return result
 
 
-def _gap_result(
+def _placed_gap(
     gap: Gap,
     breakdown: str,
     groups: Mapping[str, _Group],
@@ -542,29 +541,7 @@ def _gap_result(
     else:
         group_b = groups[key_of(gap.b)]
         b_key, b_label = group_b.public_key, group_b.label
-    direction = gap.direction or "aligned"
-    return GapResult(
-        breakdown=breakdown,
-        dimension=gap.dimension,
-        a=group_a.public_key,
-        b=b_key,
-        a_label=group_a.label,
-        b_label=b_label,
-        n_a=gap.n_a,
-        n_b=gap.n_b,
-        mean_a=gap.mean_a,
-        mean_b=gap.mean_b,
-        difference=gap.difference,
-        hedges_g=gap.hedges_g,
-        t=gap.t,
-        df=gap.df,
-        p_value=gap.p_value,
-        p_adjusted=gap.p_adjusted,
-        significant=gap.significant,
-        notable=gap.notable,
-        direction=direction,
-        direction_label=dict(DIRECTION_LABELS[direction]),
-    )
+    return gap.placed(breakdown, group_a.public_key, b_key, group_a.label, b_label)
 
 
 def _gaps(
@@ -581,13 +558,13 @@ def _gaps(
 
     role_summaries = {role.key: summaries["role"][_role_key(role)] for role in roles}
     for gap in role_gaps(role_summaries, role_order, dimension_ids):
-        results.append(_gap_result(gap, "role", groups, lambda k: f"role:{k}", labels.rest))
+        results.append(_placed_gap(gap, "role", groups, lambda k: f"role:{k}", labels.rest))
 
     department_summaries = {
         key.removeprefix("dept:"): summary for key, summary in summaries["department"].items()
     }
     for gap in department_gaps(department_summaries, rest, dimension_ids):
-        results.append(_gap_result(gap, "department", groups, lambda k: f"dept:{k}", labels.rest))
+        results.append(_placed_gap(gap, "department", groups, lambda k: f"dept:{k}", labels.rest))
 
     within: list[tuple[str, Gap]] = []
     for key in structure.breakdowns.get("department", []):
@@ -599,7 +576,7 @@ def _gaps(
     adjusted = adjust_family([gap for _, gap in within])
     for (department_id, _), gap in zip(within, adjusted, strict=True):
         results.append(
-            _gap_result(
+            _placed_gap(
                 gap,
                 "role_department",
                 groups,
@@ -630,22 +607,7 @@ def _trends(
         for item in trends(summaries.get(breakdown, {}), before, dimension_ids):
             group = structure.groups[item.group]
             found.append(
-                TrendResult(
-                    breakdown=breakdown,
-                    dimension=item.dimension,
-                    key=group.public_key,
-                    label=group.label,
-                    n_current=item.n_current,
-                    n_previous=item.n_previous,
-                    current_mean=item.current_mean,
-                    previous_mean=item.previous_mean,
-                    change=item.change,
-                    hedges_g=item.hedges_g,
-                    p_value=item.p_value,
-                    p_adjusted=item.p_adjusted,
-                    significant=item.significant,
-                    notable=item.notable,
-                )
+                item.placed(breakdown, group.public_key, group.public_key, group.label, group.label)
             )
     return found
 
@@ -743,33 +705,8 @@ def _facts(
         )
     return Facts(
         dimensions=dimensions,
-        gaps=tuple(
-            GapFact(
-                breakdown=gap.breakdown,
-                dimension=gap.dimension,
-                a_label=gap.a_label,
-                b_label=gap.b_label,
-                difference=gap.difference,
-                hedges_g=gap.hedges_g,
-                p_adjusted=gap.p_adjusted,
-                significant=gap.significant,
-                notable=gap.notable,
-                direction=gap.direction,
-                direction_label=gap.direction_label,
-            )
-            for gap in gaps
-        ),
-        trends=tuple(
-            TrendFact(
-                breakdown=trend.breakdown,
-                dimension=trend.dimension,
-                label=trend.label,
-                change=trend.change,
-                significant=trend.significant,
-                notable=trend.notable,
-            )
-            for trend in trend_results
-        ),
+        gaps=tuple(gaps),
+        trends=tuple(trend_results),
     )
 
 

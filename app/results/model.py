@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from app.analysis import GroupSummary
+from app.analysis.gaps import Gap, Trend
 from app.analysis.plain import PlainFields
 
 #: A text in several locales, e.g. ``{"ja": "経営層", "en": "Executive"}``.
@@ -198,50 +199,12 @@ class DimensionResult:
         }
 
 
-@dataclass(frozen=True)
-class GapResult(PlainFields):
-    """A perception gap ``a - b`` on one dimension, with its test and the words for it."""
-
-    breakdown: str
-    dimension: str
-    a: GroupKey
-    b: GroupKey
-    a_label: Localized
-    b_label: Localized
-    n_a: int
-    n_b: int
-    mean_a: float
-    mean_b: float
-    difference: float
-    hedges_g: float | None
-    t: float | None
-    df: float | None
-    p_value: float | None
-    p_adjusted: float | None
-    significant: bool
-    notable: bool
-    direction: str
-    direction_label: Localized
-
-
-@dataclass(frozen=True)
-class TrendResult(PlainFields):
-    """A group's change on one dimension since the previous round."""
-
-    breakdown: str
-    dimension: str
-    key: GroupKey
-    label: Localized
-    n_current: int
-    n_previous: int
-    current_mean: float
-    previous_mean: float
-    change: float
-    hedges_g: float | None
-    p_value: float | None
-    p_adjusted: float | None
-    significant: bool
-    notable: bool
+#: A perception gap of the results: the analysis record, placed in its breakdown with the
+#: groups' public keys (``{"role": ...}``, ``{"department": ...}``, ``{"rest": True}``) and
+#: labels. One type from the statistics to the API; see :class:`app.analysis.gaps.Gap`.
+GapResult = Gap
+#: A group's change since the previous round, placed like a gap (``key``, ``label``).
+TrendResult = Trend
 
 
 @dataclass(frozen=True)
