@@ -425,6 +425,7 @@ def _distribution_cell(
     cell_statuses: Mapping[str, Mapping[str, GroupStatus]],
     group_key: str,
     shown: Mapping[str, ItemDistribution],
+    questionnaire: Questionnaire,
     item: str,
 ) -> DistributionCell:
     """One item's distribution in one group, as the anonymity rules let it be shown."""
@@ -433,8 +434,18 @@ def _distribution_cell(
     distribution = shown.get(item)
     if distribution is None or distribution.n == 0:
         return DistributionCell(item, STATUS_NO_DATA, 0)
+    # The item's mean from its own answer counts, reverse coded like the scores.
+    scored = {
+        questionnaire.scored_value(item, point): count
+        for point, count in zip(distribution.points, distribution.counts, strict=True)
+    }
     return DistributionCell(
-        item, STATUS_OK, distribution.n, distribution.points, distribution.counts
+        item,
+        STATUS_OK,
+        distribution.n,
+        distribution.points,
+        distribution.counts,
+        Moments.from_counts(scored).mean,
     )
 
 
@@ -481,7 +492,13 @@ def _group_result(
     }
     distributions = LazyMapping(
         [item.id for item in questionnaire.items],
-        functools.partial(_distribution_cell, statuses.cells, group.key, summary.distributions),
+        functools.partial(
+            _distribution_cell,
+            statuses.cells,
+            group.key,
+            summary.distributions,
+            questionnaire,
+        ),
     )
     return GroupResult(
         group.breakdown,

@@ -73,15 +73,20 @@ class ScoreCell:
 
 @dataclass(frozen=True)
 class DistributionCell(PlainFields):
-    """How one group's answers to one item spread over the scale (answers as given)."""
+    """How one group's answers to one item spread over the scale (answers as given).
 
-    plain_keys = ("item", "status", "n", "points", "counts", "proportions")
+    ``mean`` is the item's mean answer, reverse coded like the scores (so higher is always
+    more mature); None unless the cell is shown and has answers.
+    """
+
+    plain_keys = ("item", "status", "n", "mean", "points", "counts", "proportions")
 
     item: str
     status: str
     n: int | None = None
     points: tuple[int, ...] = ()
     counts: tuple[int, ...] = ()
+    mean: float | None = None
 
     @property
     def proportions(self) -> tuple[float, ...] | None:
