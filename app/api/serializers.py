@@ -1,4 +1,4 @@
-"""JSON shapes of the API's campaigns, built from the models.
+"""JSON shapes of the API's campaigns, built from the models and the results' counts.
 
 The results document itself comes from :mod:`app.results.serialize`, shared with the CLI.
 """
@@ -11,8 +11,9 @@ from typing import Any
 from flask import url_for
 from sqlalchemy import func, select
 
-from app.models import Campaign, Department, Organization, Participant, Response
+from app.models import Campaign, Department, Organization
 from app.platform.extensions import db
+from app.results import campaign_participation
 
 
 def _iso(moment: Any) -> str | None:
@@ -46,18 +47,7 @@ def campaign_summary(campaign: Campaign, organization: Organization) -> dict[str
 def campaign_detail(campaign: Campaign, organization: Organization) -> dict[str, Any]:
     """A campaign with its dimensions and its invitation and response counts."""
     questionnaire = campaign.questionnaire
-    statuses = dict(
-        db.session.execute(
-            select(Participant.status, func.count())
-            .where(Participant.campaign_id == campaign.id, Participant.revoked_at.is_(None))
-            .group_by(Participant.status)
-        ).all()
-    )
-    submitted = db.session.scalar(
-        select(func.count(Response.id)).where(
-            Response.campaign_id == campaign.id, Response.status == "submitted"
-        )
-    )
+    counts = campaign_participation(campaign)
     departments = db.session.scalar(
         select(func.count(Department.id)).where(
             Department.organization_id == campaign.organization_id
@@ -73,9 +63,9 @@ def campaign_detail(campaign: Campaign, organization: Organization) -> dict[str,
             },
             "dimensions": dimensions(questionnaire.dimensions),
             "counts": {
-                "invited": int(sum(statuses.values())),
-                "started": int(statuses.get("started", 0)),
-                "submitted": int(submitted or 0),
+                "invited": counts.invited,
+                "started": counts.started,
+                "submitted": counts.submitted,
                 "departments": int(departments or 0),
             },
         }

@@ -28,8 +28,8 @@ from app.operations.campaigns import (
 from app.operations.emails import Delivery, send_invitations, send_reminders
 from app.operations.library import get_questionnaire
 from app.operations.organizations import get_organization
-from app.operations.progress import campaign_progress
 from app.platform.extensions import db
+from app.results import participation_by_campaign
 
 campaign_cli = AppGroup("campaign", help="Assessment campaigns.")
 
@@ -153,8 +153,9 @@ def list_command(org_slug: str | None) -> None:
     if not campaigns:
         click.echo("No campaigns.")
         return
+    counts = participation_by_campaign(campaigns)
     for campaign in campaigns:
-        total = campaign_progress(campaign).total
+        total = counts[campaign.id]
         click.echo(
             f"{campaign.id}\t{campaign.organization.slug}\t{campaign.status}\t"
             f"{campaign.questionnaire_id} {campaign.questionnaire_version}\t"

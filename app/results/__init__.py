@@ -10,6 +10,11 @@ raises, its settings, the organisation's departments and roles, the previous rou
 and the rules files), so any change to what the figures depend on computes them afresh.
 Checking the version reads no answer: milliseconds at any size. Open campaigns are always
 computed fresh.
+
+The other figures live beside it: invited, started and submitted counts
+(:mod:`app.results.participation`), a respondent's own scores (:mod:`app.results.individual`)
+and the benchmark pool (:mod:`app.results.benchmark`); :mod:`app.results.serialize` is the one
+JSON document of the results, for the API and the CLI.
 """
 
 from __future__ import annotations
@@ -48,6 +53,7 @@ from app.results.model import (
     GapResult,
     GroupResult,
     Localized,
+    Participation,
     Recommendation,
     Reliability,
     ResponseCounts,
@@ -55,6 +61,12 @@ from app.results.model import (
     SuppressedCell,
     Targets,
     TrendResult,
+)
+from app.results.participation import (
+    Cell,
+    campaign_participation,
+    participation_by_campaign,
+    participation_by_cell,
 )
 
 __all__ = [
@@ -71,6 +83,7 @@ __all__ = [
     "GroupResult",
     "OpenTextAnswer",
     "OpenTexts",
+    "Participation",
     "Recommendation",
     "Reliability",
     "ResponseCounts",
@@ -78,9 +91,13 @@ __all__ = [
     "SuppressedCell",
     "Targets",
     "TrendResult",
+    "campaign_participation",
     "campaign_results",
     "clear_cache",
     "open_text_answers",
+    "open_text_cells",
+    "participation_by_campaign",
+    "participation_by_cell",
     "report_catalogues",
 ]
 
@@ -378,6 +395,20 @@ def open_text_answers(
     order = {question_id: index for index, question_id in enumerate(questions)}
     answers.sort(key=lambda answer: (order[answer.question], answer.text))
     return OpenTexts(True, size, minimum, tuple(answers))
+
+
+def open_text_cells(campaign: Campaign) -> frozenset[Cell]:
+    """The (department id, role id) cells whose rows may carry free text in an export.
+
+    A row of an export reveals its department and role, so its free-text answers are written
+    only when that cell holds at least ``max(threshold, 5)`` submitted responses.
+    """
+    threshold = campaign.anonymity_threshold
+    return frozenset(
+        cell
+        for cell, counts in participation_by_cell(campaign).items()
+        if open_text_visible(counts.submitted, threshold)
+    )
 
 
 def _subtree_ids(department_id: int, departments: list[Any]) -> list[int]:

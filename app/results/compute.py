@@ -61,6 +61,7 @@ from app.results.model import (
     GapResult,
     GroupResult,
     Localized,
+    Participation,
     QuestionnaireInfo,
     Recommendation,
     Reliability,
@@ -132,7 +133,7 @@ def _dept_role_key(department_id: int, role: RoleRow) -> str:
 def _included_departments(data: CampaignData) -> list[DepartmentRow]:
     """Active departments, plus archived ones still holding responses or invitations."""
     used = set(data.department_ids.tolist())
-    used.update(department for department, _ in data.invitations)
+    used.update(department for department, _ in data.participation)
     by_id = {d.id: d for d in data.departments}
     keep = {d.id for d in data.departments if not d.archived or d.id in used}
     # A kept department's ancestors are kept too, so roll-ups stay complete.
@@ -629,16 +630,24 @@ def _trends(
     return found
 
 
-def _response_counts(
-    data: CampaignData, structure: _Structure, submitted: Mapping[str, int], labels: Labels
-) -> ResponseCounts:
+def _response_counts(data: CampaignData, structure: _Structure) -> ResponseCounts:
     def row(group: _Group) -> CountRow:
-        invited = started = 0
-        for (department_id, role_id), statuses in data.invitations.items():
-            if department_id in group.departments and role_id in group.roles:
-                invited += sum(statuses.values())
-                started += statuses.get("started", 0)
-        return CountRow(group.public_key, group.label, invited, started, submitted[group.key])
+        counts = sum(
+            (
+                cell
+                for (department_id, role_id), cell in data.participation.items()
+                if department_id in group.departments and role_id in group.roles
+            ),
+            Participation(),
+        )
+        return CountRow(
+            counts.invited,
+            counts.started,
+            counts.submitted,
+            counts.not_started,
+            key=group.public_key,
+            label=group.label,
+        )
 
     groups = structure.groups
     return ResponseCounts(
@@ -932,7 +941,7 @@ def compute_results(
         balance=balance,
         targets=targets,
         findings=findings,
-        response_counts=_response_counts(data, structure, submitted, labels),
+        response_counts=_response_counts(data, structure),
         suppressed_cells=tuple(
             _suppressed_cells(
                 structure, statuses, submitted, cell_counts, threshold, kinds, questionnaire

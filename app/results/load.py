@@ -10,7 +10,6 @@ Python; numpy arranges the aggregates into arrays.
 from __future__ import annotations
 
 import contextlib
-from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -40,6 +39,8 @@ from sqlalchemy import (
 from app.models import Answer, Campaign, Department, Participant, Response, Role
 from app.platform.extensions import db
 from app.questionnaire import Questionnaire
+from app.results.model import Participation
+from app.results.participation import counted_participants, participation_by_cell
 
 
 @dataclass(frozen=True)
@@ -83,8 +84,8 @@ class CampaignData:
     complete_counts: NDArray[np.int64]
     departments: list[DepartmentRow]
     roles: list[RoleRow]
-    #: ``{(department id, role id): {status: count}}`` of invitations not revoked.
-    invitations: dict[tuple[int, int], dict[str, int]] = field(default_factory=dict)
+    #: Invited, started and submitted per (department id, role id) cell.
+    participation: dict[tuple[int, int], Participation] = field(default_factory=dict)
 
 
 def _rows(query: Any) -> list[tuple[Any, ...]]:
@@ -353,7 +354,7 @@ def load_campaign_data(campaign: Campaign, questionnaire: Questionnaire) -> Camp
         complete_counts=complete_counts,
         departments=load_departments(campaign.organization_id),
         roles=load_roles(campaign.organization_id),
-        invitations=_invitations(campaign.id),
+        participation=participation_by_cell(campaign),
     )
 
 
@@ -674,19 +675,6 @@ def _flags_table(response_ids: NDArray[np.int64], packed: NDArray[np.int64]) -> 
         yield keyed
 
 
-def _invitations(campaign_id: int) -> dict[tuple[int, int], dict[str, int]]:
-    """``{(department id, role id): {status: count}}`` of the invitations not revoked."""
-    invitations: dict[tuple[int, int], dict[str, int]] = defaultdict(dict)
-    query = (
-        select(Participant.department_id, Participant.role_id, Participant.status, func.count())
-        .where(Participant.campaign_id == campaign_id, Participant.revoked_at.is_(None))
-        .group_by(Participant.department_id, Participant.role_id, Participant.status)
-    )
-    for department_id, role_id, status, count in db.session.execute(query):
-        invitations[(department_id, role_id)][status] = int(count)
-    return dict(invitations)
-
-
 def load_departments(organization_id: int) -> list[DepartmentRow]:
     """The organisation's departments, in display order."""
     rows = db.session.execute(
@@ -744,7 +732,7 @@ def data_version(campaign: Campaign) -> tuple[Any, ...]:
     )
     participation = db.session.execute(
         select(Participant.status, func.count(), func.max(Participant.last_activity_at))
-        .where(Participant.campaign_id == campaign.id, Participant.revoked_at.is_(None))
+        .where(Participant.campaign_id == campaign.id, counted_participants())
         .group_by(Participant.status)
         .order_by(Participant.status)
     ).all()

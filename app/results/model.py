@@ -242,21 +242,49 @@ class Finding(PlainFields):
 
 
 @dataclass(frozen=True)
-class CountRow(PlainFields):
-    """Invitation and response counts of one group (counts, not scores: always shown)."""
+class Participation(PlainFields):
+    """Who was invited, who has started and what was submitted (counts, not scores).
 
-    plain_keys = ("key", "label", "invited", "started", "submitted", "response_rate")
+    One rule everywhere (see :mod:`app.results.participation`): revoking a participant
+    withdraws the invitation, not an answer already given. ``invited`` counts participants
+    whose link is live plus revoked ones who had submitted; ``started`` and ``not_started``
+    live participants with a draft, or who have not opened the questionnaire; ``submitted``
+    every submitted response, which is what the figures and the exports hold (including
+    responses imported without a participant).
+    """
 
-    key: GroupKey
-    label: Localized
-    invited: int
-    started: int
-    submitted: int
+    plain_keys = ("invited", "started", "submitted", "response_rate")
+
+    invited: int = 0
+    started: int = 0
+    submitted: int = 0
+    not_started: int = 0
+
+    def __add__(self, other: Participation) -> Participation:
+        return Participation(
+            self.invited + other.invited,
+            self.started + other.started,
+            self.submitted + other.submitted,
+            self.not_started + other.not_started,
+        )
 
     @property
     def response_rate(self) -> float | None:
-        """Submitted responses over invitations; None without invitations."""
+        """Submitted responses over invitations, at most 1; None without invitations.
+
+        Responses imported without an invitation could otherwise take it above 1.
+        """
         return None if self.invited == 0 else min(1.0, self.submitted / self.invited)
+
+
+@dataclass(frozen=True)
+class CountRow(Participation):
+    """The participation of one group of a breakdown (always shown: it reveals no answer)."""
+
+    plain_keys = ("key", "label", "invited", "started", "submitted", "response_rate")
+
+    key: GroupKey = field(default_factory=dict, kw_only=True)
+    label: Localized = field(default_factory=dict, kw_only=True)
 
 
 @dataclass(frozen=True)

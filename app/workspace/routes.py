@@ -74,6 +74,7 @@ from app.operations.response_import import apply_responses, parse_responses
 from app.platform.extensions import db
 from app.platform.hardening import check_upload_size
 from app.platform.i18n import current_locale, localized
+from app.results import participation_by_campaign
 from app.workspace import bp
 from app.workspace.forms import (
     CampaignForm,
@@ -183,7 +184,7 @@ def organization(slug: str) -> str:
         tree=department_tree(org),
         department_form=department_form,
         role_form=RoleForm(prefix="role"),
-        progress={c.id: campaign_progress(c).total for c in campaigns},
+        progress=participation_by_campaign(campaigns),
     )
 
 
