@@ -6,10 +6,13 @@ sums with SQL and calls these functions. ``docs/methodology.md`` explains every 
 """
 
 from app.analysis.anonymity import (
+    MINIMUM_POOL,
     OPEN_TEXT_MINIMUM,
     AnonymityPolicy,
     GroupStatus,
+    open_text_minimum,
     open_text_visible,
+    pool_visible,
     suppressed_groups,
     suppression_statuses,
 )
@@ -74,6 +77,7 @@ from app.analysis.summary import GroupInput, GroupSummary, summarise_groups
 __all__ = [
     "CONFIDENCE_LEVEL",
     "DIRECTION_LABELS",
+    "MINIMUM_POOL",
     "MIN_AGREEMENT_N",
     "NOTABLE_DIFFERENCE",
     "OPEN_TEXT_MINIMUM",
@@ -111,12 +115,14 @@ __all__ = [
     "item_distribution",
     "maturity_level",
     "mean_ci",
+    "open_text_minimum",
     "open_text_visible",
     "overall_score",
     "overall_scores",
     "overall_scores_by_kind",
     "percent_to_target",
     "point_counts",
+    "pool_visible",
     "recode_reverse",
     "rest_of_organization",
     "role_direction",

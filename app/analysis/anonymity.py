@@ -13,6 +13,9 @@ from enum import StrEnum
 #: Free-text answers are quoted only from groups at least this large, whatever the threshold,
 #: because wording identifies people more easily than numbers do.
 OPEN_TEXT_MINIMUM = 5
+#: Fewest other organisations a benchmark pool must hold before any of its figures is shown,
+#: so that no single organisation's score can be read from the pool's median or quartiles.
+MINIMUM_POOL = 5
 
 
 class GroupStatus(StrEnum):
@@ -66,10 +69,20 @@ def suppressed_groups(
     return {key for key, status in statuses.items() if status is GroupStatus.SUPPRESSED}
 
 
+def open_text_minimum(threshold: int) -> int:
+    """Return the fewest responses a group needs for its free-text answers to be shown."""
+    _check_threshold(threshold)
+    return max(threshold, OPEN_TEXT_MINIMUM)
+
+
 def open_text_visible(n: int, threshold: int) -> bool:
     """Return whether a group's free-text answers may be shown: ``n >= max(threshold, 5)``."""
-    _check_threshold(threshold)
-    return n >= max(threshold, OPEN_TEXT_MINIMUM)
+    return n >= open_text_minimum(threshold)
+
+
+def pool_visible(size: int) -> bool:
+    """Return whether a benchmark pool of ``size`` organisations is large enough to show."""
+    return size >= MINIMUM_POOL
 
 
 @dataclass(frozen=True)

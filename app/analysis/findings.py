@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from app.analysis.gaps import Gap, Trend
 from app.questionnaire.yamlcheck import Checker, Node, Problem, UniqueIds, describe, suggestion
 
 LOCALES = ("ja", "en")
@@ -95,41 +96,13 @@ class DimensionFact:
 
 
 @dataclass(frozen=True)
-class GapFact:
-    """A perception gap ``a - b`` as the results engine reports it."""
-
-    breakdown: str
-    dimension: str
-    a_label: Localized
-    b_label: Localized
-    difference: float
-    hedges_g: float | None
-    p_adjusted: float | None
-    significant: bool
-    notable: bool
-    direction: str
-    direction_label: Localized
-
-
-@dataclass(frozen=True)
-class TrendFact:
-    """A group's change on a dimension since the previous round."""
-
-    breakdown: str
-    dimension: str
-    label: Localized
-    change: float
-    significant: bool
-    notable: bool
-
-
-@dataclass(frozen=True)
 class Facts:
     """Everything a rule may look at."""
 
     dimensions: Mapping[str, DimensionFact]
-    gaps: Sequence[GapFact] = ()
-    trends: Sequence[TrendFact] = ()
+    #: Placed gaps and trends, as the results engine reports them.
+    gaps: Sequence[Gap] = ()
+    trends: Sequence[Trend] = ()
 
     def score(self, dimension: str) -> float | None:
         fact = self.dimensions.get(dimension)
@@ -144,8 +117,8 @@ class Binding:
     other: str | None = None
     spread: float | None = None
     difference: float | None = None
-    gap: GapFact | None = None
-    trend: TrendFact | None = None
+    gap: Gap | None = None
+    trend: Trend | None = None
 
     def merge(self, later: Binding) -> Binding:
         """Combine two bindings; what the later condition selected wins."""
@@ -989,7 +962,6 @@ __all__ = [
     "Extreme",
     "Facts",
     "FiredRule",
-    "GapFact",
     "LargestGap",
     "Not",
     "Rule",
@@ -997,7 +969,6 @@ __all__ = [
     "RulesError",
     "Spread",
     "TrendCondition",
-    "TrendFact",
     "check_rules_file",
     "load_rules",
     "parse_rules",

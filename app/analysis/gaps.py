@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+from typing import Any, Self, TypeVar
 
 from scipy import special
 
@@ -24,6 +25,9 @@ NOTABLE_DIFFERENCE = 0.5
 # Differences such as 4.1 - 3.6 come out as 0.49999999999999956 in binary floating point;
 # without this allowance an exact half-point gap would not count as notable.
 _NOTABLE_TOLERANCE = 1e-9
+
+#: A text in several locales, e.g. ``{"ja": "経営層", "en": "Executive"}``.
+Localized = Mapping[str, str]
 
 BLIND_SPOT_AT_THE_TOP = "blind_spot_at_the_top"
 HIDDEN_STRENGTH_BELOW = "hidden_strength_below"
@@ -132,11 +136,18 @@ def holm_adjust(p_values: Sequence[float | None]) -> list[float | None]:
 
 @dataclass(frozen=True)
 class Gap(PlainFields):
-    """A comparison of two groups on one dimension; ``difference`` is ``mean_a - mean_b``."""
+    """A perception gap ``a - b`` on one dimension; ``difference`` is ``mean_a - mean_b``.
+
+    The one record of a gap, from the test to every output (report rules, reports, dashboard,
+    API): the functions here name the two groups by the keys they were given and leave the
+    breakdown and the labels empty; the results engine places each gap in its breakdown
+    (:meth:`placed`), with the groups' public keys and labels. A field added here, with a
+    default, reaches every reader without being copied along the way.
+    """
 
     dimension: str
-    a: str
-    b: str
+    a: Any
+    b: Any
     n_a: int
     n_b: int
     mean_a: float
@@ -150,6 +161,49 @@ class Gap(PlainFields):
     significant: bool
     notable: bool
     direction: str | None
+    #: ``role``, ``department`` or ``role_department`` once placed; None before.
+    breakdown: str | None = None
+    a_label: Localized | None = None
+    b_label: Localized | None = None
+
+    @property
+    def direction_label(self) -> Localized:
+        """The words for the direction in every language (``aligned`` when it has none)."""
+        return DIRECTION_LABELS[self.direction or ALIGNED]
+
+    def placed(
+        self,
+        breakdown: str,
+        a: Any,
+        b: Any,
+        a_label: Localized,
+        b_label: Localized,
+    ) -> Self:
+        """The same comparison with its groups named as the outputs name them."""
+        return _with(self, breakdown=breakdown, a=a, b=b, a_label=a_label, b_label=b_label)
+
+
+def _alias(name: str, doc: str) -> Any:
+    """A read-only property giving the field ``name`` under another name."""
+    return property(lambda self: getattr(self, name), doc=doc)
+
+
+@dataclass(frozen=True)
+class Trend(Gap):
+    """The change of a group's mean on one dimension since the previous round.
+
+    A gap between the group in this round (``a``, ``mean_a``) and in the previous one (``b``,
+    ``mean_b``), tested the same way; the names below call its parts as a change.
+    """
+
+    group = _alias("a", "The group's key (the same in both rounds).")
+    key = _alias("a", "The group's key, as placed by the results engine.")
+    label = _alias("a_label", "The group's label, once placed.")
+    n_current = _alias("n_a", "Respondents with a score in this round.")
+    n_previous = _alias("n_b", "Respondents with a score in the previous round.")
+    current_mean = _alias("mean_a", "This round's mean.")
+    previous_mean = _alias("mean_b", "The previous round's mean.")
+    change = _alias("difference", "``current_mean - previous_mean``.")
 
 
 def compare(dimension: str, a: str, b: str, stats_a: GroupStats, stats_b: GroupStats) -> Gap | None:
@@ -167,6 +221,7 @@ def _compare(
     stats_a: GroupStats,
     stats_b: GroupStats,
     direction_of: Callable[[float, bool], str] | None,
+    record: type[Gap] = Gap,
 ) -> Gap | None:
     """:func:`compare`, with the direction given by ``direction_of(difference, notable)``."""
     if stats_a.mean is None or stats_b.mean is None:
@@ -175,7 +230,7 @@ def _compare(
     welch = welch_test(stats_a.n, stats_a.mean, stats_a.sd, stats_b.n, stats_b.mean, stats_b.sd)
     p_value = None if welch is None else welch.p_value
     notable = is_notable(difference)
-    return Gap(
+    return record(
         dimension=dimension,
         a=a,
         b=b,
@@ -195,24 +250,28 @@ def _compare(
     )
 
 
-def _adjusted(gap: Gap, p_adjusted: float | None, significant: bool) -> Gap:
-    """``dataclasses.replace(gap, p_adjusted=..., significant=...)`` without its overhead.
+_G = TypeVar("_G", bound=Gap)
 
-    A results computation adjusts thousands of gaps; a frozen dataclass's ``replace`` runs
-    its whole ``__init__`` again, field by field. A Gap has no ``__post_init__`` to skip.
+
+def _with(gap: _G, **changes: Any) -> _G:
+    """``dataclasses.replace(gap, **changes)`` without its overhead.
+
+    A results computation adjusts and places thousands of gaps; a frozen dataclass's
+    ``replace`` runs its whole ``__init__`` again, field by field. A Gap has no
+    ``__post_init__`` to skip.
     """
-    copy = object.__new__(Gap)
-    copy.__dict__.update(gap.__dict__, p_adjusted=p_adjusted, significant=significant)
+    copy = object.__new__(type(gap))
+    copy.__dict__.update(gap.__dict__, **changes)
     return copy
 
 
-def _adjust_family(gaps: list[Gap]) -> list[Gap]:
+def _adjust_family(gaps: list[_G]) -> list[_G]:
     adjusted = holm_adjust([gap.p_value for gap in gaps])
     result = []
     for gap, p in zip(gaps, adjusted, strict=True):
         significant = p is not None and p < SIGNIFICANCE_LEVEL
         if p != gap.p_adjusted or significant != gap.significant:
-            gap = _adjusted(gap, p, significant)
+            gap = _with(gap, p_adjusted=p, significant=significant)
         result.append(gap)
     return result
 
@@ -320,46 +379,13 @@ def _rest_direction(difference: float, notable: bool) -> str:
     return ABOVE_REST if difference > 0 else BELOW_REST
 
 
-@dataclass(frozen=True)
-class Trend(PlainFields):
-    """The change of a group's mean on one dimension since the previous round."""
-
-    dimension: str
-    group: str
-    n_current: int
-    n_previous: int
-    current_mean: float
-    previous_mean: float
-    change: float
-    hedges_g: float | None
-    p_value: float | None
-    p_adjusted: float | None
-    significant: bool
-    notable: bool
-
-
 def trend(dimension: str, group: str, current: GroupStats, previous: GroupStats) -> Trend | None:
     """Return ``current mean - previous mean`` with Welch's test and Hedges' g, as one test.
 
     None when either round has no mean.
     """
-    gap = compare(dimension, "current", "previous", current, previous)
-    if gap is None:
-        return None
-    return Trend(
-        dimension=dimension,
-        group=group,
-        n_current=gap.n_a,
-        n_previous=gap.n_b,
-        current_mean=gap.mean_a,
-        previous_mean=gap.mean_b,
-        change=gap.difference,
-        hedges_g=gap.hedges_g,
-        p_value=gap.p_value,
-        p_adjusted=gap.p_adjusted,
-        significant=gap.significant,
-        notable=gap.notable,
-    )
+    found = _compare(dimension, group, group, current, previous, None, Trend)
+    return found if isinstance(found, Trend) else None
 
 
 def trends(
@@ -387,8 +413,4 @@ def trends(
             result = trend(dimension, group, stats_current, stats_previous)
             if result is not None:
                 found.append(result)
-    adjusted = holm_adjust([item.p_value for item in found])
-    return [
-        replace(item, p_adjusted=p, significant=p is not None and p < SIGNIFICANCE_LEVEL)
-        for item, p in zip(found, adjusted, strict=True)
-    ]
+    return _adjust_family(found)

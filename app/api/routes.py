@@ -12,13 +12,7 @@ from werkzeug.exceptions import HTTPException
 
 from app.api import bp
 from app.api.openapi import openapi_document
-from app.api.serializers import (
-    GroupByError,
-    campaign_detail,
-    campaign_summary,
-    parse_group_by,
-    results_document,
-)
+from app.api.serializers import campaign_detail, campaign_summary
 from app.auth.access import campaign_or_404, campaigns_query, can_manage
 from app.auth.tokens import user_for_api_token
 from app.models import Campaign
@@ -26,6 +20,7 @@ from app.operations import audit
 from app.operations.exports import ExportOptions, export_filename, stream_csv
 from app.platform.extensions import db
 from app.results import campaign_results
+from app.results.serialize import GroupByError, parse_group_by, results_document
 
 REALM = "cx-maturity"
 #: The largest id the database columns hold; larger ones name nothing (and must not reach SQL).
@@ -132,7 +127,7 @@ def campaign_results_view(campaign_id: int) -> Any:
     except GroupByError as exc:
         return error_response(400, "invalid_parameter", str(exc), parameter="group_by")
     results = campaign_results(found)
-    return jsonify(results_document(results, found.questionnaire.dimensions, group_by))
+    return jsonify(results_document(results, group_by))
 
 
 @bp.route("/campaigns/<int:campaign_id>/responses.csv")

@@ -24,10 +24,10 @@ from app.operations.campaigns import (
     unpair_campaign,
 )
 from app.operations.emails import Delivery, send_invitations, send_reminders
-from app.operations.progress import campaign_progress
 from app.queries.campaigns import all_campaigns, get_campaign
 from app.queries.organizations import get_organization
 from app.queries.questionnaires import get_questionnaire
+from app.results import participation_by_campaign
 
 campaign_cli = AppGroup("campaign", help="Assessment campaigns.")
 
@@ -148,8 +148,9 @@ def list_command(org_slug: str | None) -> None:
     if not campaigns:
         click.echo("No campaigns.")
         return
+    counts = participation_by_campaign(campaigns)
     for campaign in campaigns:
-        total = campaign_progress(campaign).total
+        total = counts[campaign.id]
         click.echo(
             f"{campaign.id}\t{campaign.organization.slug}\t{campaign.status}\t"
             f"{campaign.questionnaire_id} {campaign.questionnaire_version}\t"

@@ -19,6 +19,7 @@ from app.models import Campaign
 from app.platform.extensions import db
 from app.queries.questionnaires import available_questionnaires
 from app.results import RECOMMENDATIONS_FILE, RULES_FILE, CampaignResults, campaign_results
+from app.results.serialize import GroupByError, parse_group_by, results_document
 
 rules_cli = AppGroup("rules", help="Validate report rules and recommendations.")
 results_cli = AppGroup("results", help="Show a campaign's computed results.")
@@ -131,28 +132,47 @@ def _width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
 
 
+#: The ``--group-by`` value that selects no breakdown (the API's ``group_by`` left out).
+NO_GROUPING = "none"
+
+
 @results_cli.command("show")
 @click.argument("campaign_id", type=int)
 @click.option(
     "--group-by",
     "group_by",
-    default="role,department",
-    show_default=True,
-    help="Breakdowns to print: role, department, role_department (comma separated).",
+    default=None,
+    help=(
+        "Tables: the breakdowns to print after the organisation, comma separated: role, "
+        "department, role_department (default role,department). With --json: the API's "
+        "group_by, one of none, role, department or role,department (the role-by-department "
+        "breakdown); default none."
+    ),
 )
-@click.option("--json", "as_json", is_flag=True, help="Print the whole results object as JSON.")
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print the API's results document (GET /api/v1/campaigns/ID/results) as JSON.",
+)
 @click.option("--locale", type=click.Choice(["ja", "en"]), default="ja", show_default=True)
-def show_command(campaign_id: int, group_by: str, as_json: bool, locale: str) -> None:
+def show_command(campaign_id: int, group_by: str | None, as_json: bool, locale: str) -> None:
     """Compute and print the results of campaign CAMPAIGN_ID (anonymity rules applied)."""
     campaign = db.session.get(Campaign, campaign_id)
     if campaign is None:
         raise click.ClickException(f"no campaign with id {campaign_id}")
     results = campaign_results(campaign, locale=locale)
     if as_json:
-        click.echo(json.dumps(results.to_dict(), ensure_ascii=False, indent=2))
+        try:
+            grouping = parse_group_by(None if group_by == NO_GROUPING else group_by)
+        except GroupByError as exc:
+            raise click.BadParameter(str(exc), param_hint="--group-by") from exc
+        document = results_document(results, grouping)
+        click.echo(json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True))
         return
     breakdowns = ["organization"]
-    for part in (p.strip() for p in group_by.split(",") if p.strip()):
+    parts = "" if group_by == NO_GROUPING else (group_by or "role,department")
+    for part in (p.strip() for p in parts.split(",") if p.strip()):
         if part not in ("role", "department", "role_department"):
             raise click.BadParameter(
                 f"unknown breakdown {part!r}; use role, department or role_department",

@@ -6,12 +6,13 @@ one column per item (its id as header: a scale point, ``na`` or empty) and one p
 question. The XLSX file has a second header row with the item texts. The same file can be
 imported back (``app/operations/response_import.py``).
 
-Anonymity choices, applied through ``app/analysis/anonymity.py`` like every other output:
+Anonymity choices, applied through ``app/results`` like every other output:
 
 * the "group" of a row is its department-by-role cell, the finest grouping the row itself
-  reveals. Open-text answers are written only for rows whose cell passes
-  ``open_text_visible`` (at least ``max(threshold, 5)`` submitted responses); elsewhere the
-  cell is left empty, because wording identifies people more easily than numbers;
+  reveals. Open-text answers are written only for rows whose cell passes the open-text rule
+  (``app.results.open_text_cells``: at least ``max(threshold, 5)`` submitted responses);
+  elsewhere the cell is left empty, because wording identifies people more easily than
+  numbers;
 * only the organisation's consultants and site admins export responses (respondents are told
   that their individual answers are never shown to their organisation, so executive viewers
   see aggregated results only); they get the department and role of every row: they run the
@@ -29,18 +30,17 @@ import csv
 import io
 import os
 import tempfile
-from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from app.analysis.anonymity import open_text_visible
 from app.models import Answer, Campaign, Department, Participant, Response, Role
 from app.operations.campaigns import utc_to_local
 from app.platform.extensions import db
+from app.results import campaign_participation, open_text_cells
 
 BATCH_SIZE = 500
 BASE_COLUMNS = ("department", "role", "submitted_at")
@@ -79,15 +79,6 @@ def text_header(campaign: Campaign, options: ExportOptions) -> list[str]:
     return [*blanks, *texts]
 
 
-def _cell_counts(campaign: Campaign) -> Counter[tuple[int, int]]:
-    rows = db.session.execute(
-        select(Response.department_id, Response.role_id, func.count(Response.id))
-        .where(Response.campaign_id == campaign.id, Response.status == "submitted")
-        .group_by(Response.department_id, Response.role_id)
-    ).all()
-    return Counter({(dept, role): int(n) for dept, role, n in rows})
-
-
 def _labels(campaign: Campaign, locale: str) -> tuple[dict[int, str], dict[int, str]]:
     departments = dict(
         db.session.execute(
@@ -112,8 +103,7 @@ def _format_time(moment: datetime | None) -> str:
 
 def response_rows(campaign: Campaign, options: ExportOptions) -> Iterator[list[Any]]:
     """Data rows (no header), one per submitted response, read in batches."""
-    threshold = campaign.anonymity_threshold
-    cells = _cell_counts(campaign)
+    text_cells = open_text_cells(campaign)
     departments, roles = _labels(campaign, options.locale)
     columns = item_columns(campaign)
     open_ids = {q.id for q in campaign.questionnaire.open_questions}
@@ -152,7 +142,6 @@ def response_rows(campaign: Campaign, options: ExportOptions) -> Iterator[list[A
                 value = answer.value
             answers[answer.response_id][answer.item_id] = value
         for row in batch:
-            n = cells[(row.department_id, row.role_id)]
             values = [
                 departments.get(row.department_id, ""),
                 roles.get(row.role_id, ""),
@@ -160,7 +149,7 @@ def response_rows(campaign: Campaign, options: ExportOptions) -> Iterator[list[A
             ]
             if options.with_identities:
                 values += [row.name or "", row.email or ""]
-            text_ok = open_text_visible(n, threshold)
+            text_ok = (row.department_id, row.role_id) in text_cells
             own = answers[row.id]
             for column in columns:
                 value = own.get(column)
@@ -232,11 +221,4 @@ def export_filename(campaign: Campaign, extension: str) -> str:
 
 def submitted_count(campaign: Campaign) -> int:
     """How many responses an export of this campaign would contain."""
-    return int(
-        db.session.scalar(
-            select(func.count(Response.id)).where(
-                Response.campaign_id == campaign.id, Response.status == "submitted"
-            )
-        )
-        or 0
-    )
+    return campaign_participation(campaign).submitted

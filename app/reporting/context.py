@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from flask_babel import gettext as _
 
-from app.analysis import Moments, maturity_level
+from app.analysis import maturity_level
 from app.models import Campaign, Department, utcnow
 from app.presentation import charts, formatting
 from app.presentation.charts import ScaleSpec, Series
@@ -300,21 +300,13 @@ class _Builder:
             item = self.questionnaire.item(item_id)
             cell = self.scope.group.distributions.get(item_id)
             shown = cell is not None and cell.status == OK and bool(cell.n)
-            mean = None
-            if shown:
-                # The item mean comes from the item's own answer counts, reverse coded.
-                scored = {
-                    self.questionnaire.scored_value(item_id, point): count
-                    for point, count in zip(cell.points, cell.counts, strict=True)
-                }
-                mean = Moments.from_counts(scored).mean
             rows.append(
                 ItemRow(
                     id=item_id,
                     number=f"{number}.{index}",
                     text=self.questionnaire.text(item.text, self.locale),
                     n=cell.n if shown else 0,
-                    mean=mean,
+                    mean=cell.mean if shown else None,
                     proportions=cell.proportions if shown else None,
                     reverse=item.reverse,
                 )

@@ -14,6 +14,8 @@ from typing import Any
 
 from markupsafe import Markup
 
+from app.results.model import GapResult
+
 
 @dataclass(frozen=True)
 class Cover:
@@ -179,45 +181,47 @@ class Summary:
 
 @dataclass(frozen=True)
 class GapRow:
-    """One perception gap in the reader's language (the reports and the dashboard)."""
+    """One perception gap in the reader's language (the reports and the dashboard).
 
+    Wraps the results' gap itself: its figures (``difference``, ``mean_a``, ``hedges_g``,
+    ``p_adjusted``, ``significant``, ``direction``... and any added later) are read from it,
+    and only the texts are made here. ``dimension`` is the dimension's title;
+    ``dimension_id`` its id.
+    """
+
+    gap: GapResult
     dimension: str
-    dimension_id: str
-    pair: str
     label_a: str
     label_b: str
-    mean_a: float
-    mean_b: float
-    difference: float
-    hedges_g: float | None
-    p_adjusted: float | None
-    significant: bool
-    notable: bool
-    direction: str | None
     direction_label: str
     sentence: str = ""
 
+    @property
+    def dimension_id(self) -> str:
+        return self.gap.dimension
 
-def gap_row(gap: Any, text: Callable[[Any], str], dimension: str, sentence: str = "") -> GapRow:
-    """``gap`` (a results engine gap) with its labels put into words by ``text``."""
-    label_a = text(gap.a_label)
-    label_b = text(gap.b_label)
+    @property
+    def pair(self) -> str:
+        return f"{self.label_a} − {self.label_b}"
+
+    def __getattr__(self, name: str) -> Any:
+        # Only reached for names the row does not define itself: the gap's figures.
+        if name == "gap":  # not set yet (unpickling, copying): no gap to read from
+            raise AttributeError(name)
+        return getattr(self.gap, name)
+
+
+def gap_row(
+    gap: GapResult, text: Callable[[Any], str], dimension: str, sentence: str = ""
+) -> GapRow:
+    """``gap`` (a results gap) with its labels put into words by ``text``."""
     return GapRow(
-        dimension=dimension,
-        dimension_id=gap.dimension,
-        pair=f"{label_a} − {label_b}",
-        label_a=label_a,
-        label_b=label_b,
-        mean_a=gap.mean_a,
-        mean_b=gap.mean_b,
-        difference=gap.difference,
-        hedges_g=gap.hedges_g,
-        p_adjusted=gap.p_adjusted,
-        significant=gap.significant,
-        notable=gap.notable,
-        direction=gap.direction,
-        direction_label=text(gap.direction_label),
-        sentence=sentence,
+        gap,
+        dimension,
+        text(gap.a_label),
+        text(gap.b_label),
+        text(gap.direction_label),
+        sentence,
     )
 
 

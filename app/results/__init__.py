@@ -10,6 +10,11 @@ raises, its settings, the organisation's departments and roles, the previous rou
 and the rules files), so any change to what the figures depend on computes them afresh.
 Checking the version reads no answer: milliseconds at any size. Open campaigns are always
 computed fresh.
+
+The other figures live beside it: invited, started and submitted counts
+(:mod:`app.results.participation`), a respondent's own scores (:mod:`app.results.individual`)
+and the benchmark pool (:mod:`app.results.benchmark`); :mod:`app.results.serialize` is the one
+JSON document of the results, for the API and the CLI.
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from app.analysis import OPEN_TEXT_MINIMUM
+from app.analysis.anonymity import open_text_minimum, open_text_visible
 from app.analysis.findings import RulesError, RuleSet, load_rules
 from app.analysis.plain import PlainFields
 from app.analysis.recommendations import RecommendationCatalogue, load_recommendations
@@ -49,6 +54,7 @@ from app.results.model import (
     GapResult,
     GroupResult,
     Localized,
+    Participation,
     Recommendation,
     Reliability,
     ResponseCounts,
@@ -56,6 +62,12 @@ from app.results.model import (
     SuppressedCell,
     Targets,
     TrendResult,
+)
+from app.results.participation import (
+    Cell,
+    campaign_participation,
+    participation_by_campaign,
+    participation_by_cell,
 )
 
 __all__ = [
@@ -72,6 +84,7 @@ __all__ = [
     "GroupResult",
     "OpenTextAnswer",
     "OpenTexts",
+    "Participation",
     "Recommendation",
     "Reliability",
     "ResponseCounts",
@@ -79,9 +92,13 @@ __all__ = [
     "SuppressedCell",
     "Targets",
     "TrendResult",
+    "campaign_participation",
     "campaign_results",
     "clear_cache",
     "open_text_answers",
+    "open_text_cells",
+    "participation_by_campaign",
+    "participation_by_cell",
     "report_catalogues",
 ]
 
@@ -299,7 +316,12 @@ def open_text_answers(
     reveals nothing.
     """
     results = results or campaign_results(campaign)
-    minimum = max(campaign.anonymity_threshold, OPEN_TEXT_MINIMUM)
+    threshold = campaign.anonymity_threshold
+    minimum = open_text_minimum(threshold)
+
+    def visible(size: int | None) -> bool:
+        return size is not None and open_text_visible(size, threshold)
+
     key: dict[str, Any] = {}
     if department_id is not None:
         key["department"] = department_id
@@ -312,7 +334,7 @@ def open_text_answers(
         ("department", "role"): "role_department",
     }[tuple(sorted(key))]
     size = _shown_size(results, breakdown, key)
-    if size is None or size < minimum:
+    if not visible(size):
         return OpenTexts(False, size, minimum)
 
     questionnaire = campaign.questionnaire
@@ -340,7 +362,7 @@ def open_text_answers(
             continue
         department_label = None
         department_size = _shown_size(results, "department", {"department": answer_department})
-        if department_size is not None and department_size >= minimum:
+        if visible(department_size):
             name = names.get(answer_department, "")
             department_label = {"ja": name, "en": name}
         role_label = None
@@ -354,7 +376,7 @@ def open_text_answers(
                     {"department": answer_department, "role": role.key},
                 )
                 role_size = cell if role_size is not None else None
-            if role_size is not None and role_size >= minimum:
+            if visible(role_size):
                 role_label = role_labels(role.labels, role.key)
         question = questions[item_id]
         answers.append(
@@ -363,3 +385,17 @@ def open_text_answers(
     order = {question_id: index for index, question_id in enumerate(questions)}
     answers.sort(key=lambda answer: (order[answer.question], answer.text))
     return OpenTexts(True, size, minimum, tuple(answers))
+
+
+def open_text_cells(campaign: Campaign) -> frozenset[Cell]:
+    """The (department id, role id) cells whose rows may carry free text in an export.
+
+    A row of an export reveals its department and role, so its free-text answers are written
+    only when that cell holds at least ``max(threshold, 5)`` submitted responses.
+    """
+    threshold = campaign.anonymity_threshold
+    return frozenset(
+        cell
+        for cell, counts in participation_by_cell(campaign).items()
+        if open_text_visible(counts.submitted, threshold)
+    )

@@ -18,8 +18,6 @@ import numpy as np
 from numpy.typing import NDArray
 
 from app.analysis import (
-    DIRECTION_LABELS,
-    OPEN_TEXT_MINIMUM,
     Gap,
     GroupInput,
     GroupStats,
@@ -34,6 +32,7 @@ from app.analysis import (
     describe_groups,
     dimension_scores_from_sums,
     maturity_level,
+    open_text_minimum,
     overall_scores_by_kind,
     percent_to_target,
     rest_of_organization,
@@ -42,7 +41,7 @@ from app.analysis import (
     trends,
 )
 from app.analysis.anonymity import Family, partition_statuses, partition_statuses_many
-from app.analysis.findings import DimensionFact, Facts, GapFact, RuleSet, TrendFact
+from app.analysis.findings import DimensionFact, Facts, RuleSet
 from app.analysis.gaps import adjust_family
 from app.analysis.lazy import LazyMapping
 from app.analysis.recommendations import RecommendationCatalogue
@@ -64,6 +63,7 @@ from app.results.model import (
     GapResult,
     GroupResult,
     Localized,
+    Participation,
     QuestionnaireInfo,
     Recommendation,
     Reliability,
@@ -135,7 +135,7 @@ def _dept_role_key(department_id: int, role: RoleRow) -> str:
 def _included_departments(data: CampaignData) -> list[DepartmentRow]:
     """Active departments, plus archived ones still holding responses or invitations."""
     used = set(data.department_ids.tolist())
-    used.update(department for department, _ in data.invitations)
+    used.update(department for department, _ in data.participation)
     keep = {d.id for d in data.departments if not d.archived or d.id in used}
     # A kept department's ancestors are kept too, so roll-ups stay complete.
     tree = department_tree(data.departments)
@@ -376,6 +376,7 @@ def _distribution_cell(
     cell_statuses: Mapping[str, Mapping[str, GroupStatus]],
     group_key: str,
     shown: Mapping[str, ItemDistribution],
+    questionnaire: Questionnaire,
     item: str,
 ) -> DistributionCell:
     """One item's distribution in one group, as the anonymity rules let it be shown."""
@@ -384,8 +385,18 @@ def _distribution_cell(
     distribution = shown.get(item)
     if distribution is None or distribution.n == 0:
         return DistributionCell(item, STATUS_NO_DATA, 0)
+    # The item's mean from its own answer counts, reverse coded like the scores.
+    scored = {
+        questionnaire.scored_value(item, point): count
+        for point, count in zip(distribution.points, distribution.counts, strict=True)
+    }
     return DistributionCell(
-        item, STATUS_OK, distribution.n, distribution.points, distribution.counts
+        item,
+        STATUS_OK,
+        distribution.n,
+        distribution.points,
+        distribution.counts,
+        Moments.from_counts(scored).mean,
     )
 
 
@@ -432,7 +443,13 @@ def _group_result(
     }
     distributions = LazyMapping(
         [item.id for item in questionnaire.items],
-        functools.partial(_distribution_cell, statuses.cells, group.key, summary.distributions),
+        functools.partial(
+            _distribution_cell,
+            statuses.cells,
+            group.key,
+            summary.distributions,
+            questionnaire,
+        ),
     )
     return GroupResult(
         group.breakdown,
@@ -478,7 +495,7 @@ def _reliability(
     return result
 
 
-def _gap_result(
+def _placed_gap(
     gap: Gap,
     breakdown: str,
     groups: Mapping[str, _Group],
@@ -492,29 +509,7 @@ def _gap_result(
     else:
         group_b = groups[key_of(gap.b)]
         b_key, b_label = group_b.public_key, group_b.label
-    direction = gap.direction or "aligned"
-    return GapResult(
-        breakdown=breakdown,
-        dimension=gap.dimension,
-        a=group_a.public_key,
-        b=b_key,
-        a_label=group_a.label,
-        b_label=b_label,
-        n_a=gap.n_a,
-        n_b=gap.n_b,
-        mean_a=gap.mean_a,
-        mean_b=gap.mean_b,
-        difference=gap.difference,
-        hedges_g=gap.hedges_g,
-        t=gap.t,
-        df=gap.df,
-        p_value=gap.p_value,
-        p_adjusted=gap.p_adjusted,
-        significant=gap.significant,
-        notable=gap.notable,
-        direction=direction,
-        direction_label=dict(DIRECTION_LABELS[direction]),
-    )
+    return gap.placed(breakdown, group_a.public_key, b_key, group_a.label, b_label)
 
 
 def _gaps(
@@ -531,13 +526,13 @@ def _gaps(
 
     role_summaries = {role.key: summaries["role"][_role_key(role)] for role in roles}
     for gap in role_gaps(role_summaries, role_order, dimension_ids):
-        results.append(_gap_result(gap, "role", groups, lambda k: f"role:{k}", labels.rest))
+        results.append(_placed_gap(gap, "role", groups, lambda k: f"role:{k}", labels.rest))
 
     department_summaries = {
         key.removeprefix("dept:"): summary for key, summary in summaries["department"].items()
     }
     for gap in department_gaps(department_summaries, rest, dimension_ids):
-        results.append(_gap_result(gap, "department", groups, lambda k: f"dept:{k}", labels.rest))
+        results.append(_placed_gap(gap, "department", groups, lambda k: f"dept:{k}", labels.rest))
 
     within: list[tuple[str, Gap]] = []
     for key in structure.breakdowns.get("department", []):
@@ -549,7 +544,7 @@ def _gaps(
     adjusted = adjust_family([gap for _, gap in within])
     for (department_id, _), gap in zip(within, adjusted, strict=True):
         results.append(
-            _gap_result(
+            _placed_gap(
                 gap,
                 "role_department",
                 groups,
@@ -580,36 +575,29 @@ def _trends(
         for item in trends(summaries.get(breakdown, {}), before, dimension_ids):
             group = structure.groups[item.group]
             found.append(
-                TrendResult(
-                    breakdown=breakdown,
-                    dimension=item.dimension,
-                    key=group.public_key,
-                    label=group.label,
-                    n_current=item.n_current,
-                    n_previous=item.n_previous,
-                    current_mean=item.current_mean,
-                    previous_mean=item.previous_mean,
-                    change=item.change,
-                    hedges_g=item.hedges_g,
-                    p_value=item.p_value,
-                    p_adjusted=item.p_adjusted,
-                    significant=item.significant,
-                    notable=item.notable,
-                )
+                item.placed(breakdown, group.public_key, group.public_key, group.label, group.label)
             )
     return found
 
 
-def _response_counts(
-    data: CampaignData, structure: _Structure, submitted: Mapping[str, int], labels: Labels
-) -> ResponseCounts:
+def _response_counts(data: CampaignData, structure: _Structure) -> ResponseCounts:
     def row(group: _Group) -> CountRow:
-        invited = started = 0
-        for (department_id, role_id), statuses in data.invitations.items():
-            if department_id in group.departments and role_id in group.roles:
-                invited += sum(statuses.values())
-                started += statuses.get("started", 0)
-        return CountRow(group.public_key, group.label, invited, started, submitted[group.key])
+        counts = sum(
+            (
+                cell
+                for (department_id, role_id), cell in data.participation.items()
+                if department_id in group.departments and role_id in group.roles
+            ),
+            Participation(),
+        )
+        return CountRow(
+            counts.invited,
+            counts.started,
+            counts.submitted,
+            counts.not_started,
+            key=group.public_key,
+            label=group.label,
+        )
 
     groups = structure.groups
     return ResponseCounts(
@@ -693,33 +681,8 @@ def _facts(
         )
     return Facts(
         dimensions=dimensions,
-        gaps=tuple(
-            GapFact(
-                breakdown=gap.breakdown,
-                dimension=gap.dimension,
-                a_label=gap.a_label,
-                b_label=gap.b_label,
-                difference=gap.difference,
-                hedges_g=gap.hedges_g,
-                p_adjusted=gap.p_adjusted,
-                significant=gap.significant,
-                notable=gap.notable,
-                direction=gap.direction,
-                direction_label=gap.direction_label,
-            )
-            for gap in gaps
-        ),
-        trends=tuple(
-            TrendFact(
-                breakdown=trend.breakdown,
-                dimension=trend.dimension,
-                label=trend.label,
-                change=trend.change,
-                significant=trend.significant,
-                notable=trend.notable,
-            )
-            for trend in trend_results
-        ),
+        gaps=tuple(gaps),
+        trends=tuple(trend_results),
     )
 
 
@@ -905,7 +868,7 @@ def compute_results(
         organization_name=campaign.organization_name,
         status=campaign.status,
         anonymity_threshold=threshold,
-        open_text_minimum=max(threshold, OPEN_TEXT_MINIMUM),
+        open_text_minimum=open_text_minimum(threshold),
         questionnaire=QuestionnaireInfo(
             id=questionnaire.id,
             version=questionnaire.version,
@@ -928,7 +891,7 @@ def compute_results(
         balance=balance,
         targets=targets,
         findings=findings,
-        response_counts=_response_counts(data, structure, submitted, labels),
+        response_counts=_response_counts(data, structure),
         suppressed_cells=tuple(
             _suppressed_cells(
                 structure, statuses, submitted, cell_counts, threshold, kinds, questionnaire

@@ -10,7 +10,6 @@ Python; numpy arranges the aggregates into arrays.
 from __future__ import annotations
 
 import contextlib
-from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -41,6 +40,8 @@ from app.models import DEPARTMENT_ORDER, Answer, Campaign, Department, Participa
 from app.platform.cache import BoundedCache
 from app.platform.extensions import db
 from app.questionnaire import Questionnaire
+from app.results.model import Participation
+from app.results.participation import counted_participants, participation_by_cell
 
 
 @dataclass(frozen=True)
@@ -84,8 +85,8 @@ class CampaignData:
     complete_counts: NDArray[np.int64]
     departments: list[DepartmentRow]
     roles: list[RoleRow]
-    #: ``{(department id, role id): {status: count}}`` of invitations not revoked.
-    invitations: dict[tuple[int, int], dict[str, int]] = field(default_factory=dict)
+    #: Invited, started and submitted per (department id, role id) cell.
+    participation: dict[tuple[int, int], Participation] = field(default_factory=dict)
 
 
 def _rows(query: Any) -> list[tuple[Any, ...]]:
@@ -349,7 +350,7 @@ def load_campaign_data(campaign: Campaign, questionnaire: Questionnaire) -> Camp
         complete_counts=complete_counts,
         departments=load_departments(campaign.organization_id),
         roles=load_roles(campaign.organization_id),
-        invitations=_invitations(campaign.id),
+        participation=participation_by_cell(campaign),
     )
 
 
@@ -670,19 +671,6 @@ def _flags_table(response_ids: NDArray[np.int64], packed: NDArray[np.int64]) -> 
         yield keyed
 
 
-def _invitations(campaign_id: int) -> dict[tuple[int, int], dict[str, int]]:
-    """``{(department id, role id): {status: count}}`` of the invitations not revoked."""
-    invitations: dict[tuple[int, int], dict[str, int]] = defaultdict(dict)
-    query = (
-        select(Participant.department_id, Participant.role_id, Participant.status, func.count())
-        .where(Participant.campaign_id == campaign_id, Participant.revoked_at.is_(None))
-        .group_by(Participant.department_id, Participant.role_id, Participant.status)
-    )
-    for department_id, role_id, status, count in db.session.execute(query):
-        invitations[(department_id, role_id)][status] = int(count)
-    return dict(invitations)
-
-
 def load_departments(organization_id: int) -> list[DepartmentRow]:
     """The organisation's departments, in display order."""
     rows = db.session.execute(
@@ -740,7 +728,7 @@ def data_version(campaign: Campaign) -> tuple[Any, ...]:
     )
     participation = db.session.execute(
         select(Participant.status, func.count(), func.max(Participant.last_activity_at))
-        .where(Participant.campaign_id == campaign.id, Participant.revoked_at.is_(None))
+        .where(Participant.campaign_id == campaign.id, counted_participants())
         .group_by(Participant.status)
         .order_by(Participant.status)
     ).all()

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from app.analysis import GroupSummary
+from app.analysis.gaps import Gap, Trend
 from app.analysis.plain import PlainFields
 
 #: A text in several locales, e.g. ``{"ja": "経営層", "en": "Executive"}``.
@@ -72,15 +73,20 @@ class ScoreCell:
 
 @dataclass(frozen=True)
 class DistributionCell(PlainFields):
-    """How one group's answers to one item spread over the scale (answers as given)."""
+    """How one group's answers to one item spread over the scale (answers as given).
 
-    plain_keys = ("item", "status", "n", "points", "counts", "proportions")
+    ``mean`` is the item's mean answer, reverse coded like the scores (so higher is always
+    more mature); None unless the cell is shown and has answers.
+    """
+
+    plain_keys = ("item", "status", "n", "mean", "points", "counts", "proportions")
 
     item: str
     status: str
     n: int | None = None
     points: tuple[int, ...] = ()
     counts: tuple[int, ...] = ()
+    mean: float | None = None
 
     @property
     def proportions(self) -> tuple[float, ...] | None:
@@ -198,50 +204,12 @@ class DimensionResult:
         }
 
 
-@dataclass(frozen=True)
-class GapResult(PlainFields):
-    """A perception gap ``a - b`` on one dimension, with its test and the words for it."""
-
-    breakdown: str
-    dimension: str
-    a: GroupKey
-    b: GroupKey
-    a_label: Localized
-    b_label: Localized
-    n_a: int
-    n_b: int
-    mean_a: float
-    mean_b: float
-    difference: float
-    hedges_g: float | None
-    t: float | None
-    df: float | None
-    p_value: float | None
-    p_adjusted: float | None
-    significant: bool
-    notable: bool
-    direction: str
-    direction_label: Localized
-
-
-@dataclass(frozen=True)
-class TrendResult(PlainFields):
-    """A group's change on one dimension since the previous round."""
-
-    breakdown: str
-    dimension: str
-    key: GroupKey
-    label: Localized
-    n_current: int
-    n_previous: int
-    current_mean: float
-    previous_mean: float
-    change: float
-    hedges_g: float | None
-    p_value: float | None
-    p_adjusted: float | None
-    significant: bool
-    notable: bool
+#: A perception gap of the results: the analysis record, placed in its breakdown with the
+#: groups' public keys (``{"role": ...}``, ``{"department": ...}``, ``{"rest": True}``) and
+#: labels. One type from the statistics to the API; see :class:`app.analysis.gaps.Gap`.
+GapResult = Gap
+#: A group's change since the previous round, placed like a gap (``key``, ``label``).
+TrendResult = Trend
 
 
 @dataclass(frozen=True)
@@ -274,21 +242,49 @@ class Finding(PlainFields):
 
 
 @dataclass(frozen=True)
-class CountRow(PlainFields):
-    """Invitation and response counts of one group (counts, not scores: always shown)."""
+class Participation(PlainFields):
+    """Who was invited, who has started and what was submitted (counts, not scores).
 
-    plain_keys = ("key", "label", "invited", "started", "submitted", "response_rate")
+    One rule everywhere (see :mod:`app.results.participation`): revoking a participant
+    withdraws the invitation, not an answer already given. ``invited`` counts participants
+    whose link is live plus revoked ones who had submitted; ``started`` and ``not_started``
+    live participants with a draft, or who have not opened the questionnaire; ``submitted``
+    every submitted response, which is what the figures and the exports hold (including
+    responses imported without a participant).
+    """
 
-    key: GroupKey
-    label: Localized
-    invited: int
-    started: int
-    submitted: int
+    plain_keys = ("invited", "started", "submitted", "response_rate")
+
+    invited: int = 0
+    started: int = 0
+    submitted: int = 0
+    not_started: int = 0
+
+    def __add__(self, other: Participation) -> Participation:
+        return Participation(
+            self.invited + other.invited,
+            self.started + other.started,
+            self.submitted + other.submitted,
+            self.not_started + other.not_started,
+        )
 
     @property
     def response_rate(self) -> float | None:
-        """Submitted responses over invitations; None without invitations."""
+        """Submitted responses over invitations, at most 1; None without invitations.
+
+        Responses imported without an invitation could otherwise take it above 1.
+        """
         return None if self.invited == 0 else min(1.0, self.submitted / self.invited)
+
+
+@dataclass(frozen=True)
+class CountRow(Participation):
+    """The participation of one group of a breakdown (always shown: it reveals no answer)."""
+
+    plain_keys = ("key", "label", "invited", "started", "submitted", "response_rate")
+
+    key: GroupKey = field(default_factory=dict, kw_only=True)
+    label: Localized = field(default_factory=dict, kw_only=True)
 
 
 @dataclass(frozen=True)

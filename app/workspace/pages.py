@@ -18,6 +18,7 @@ from app.queries.campaigns import campaigns_of
 from app.queries.organizations import campaign_counts, department_tree
 from app.queries.participants import participant_page
 from app.queries.questionnaires import left_out
+from app.results import participation_by_campaign
 from app.workspace.forms import CampaignForm, DepartmentForm, EmailForm, RoleForm
 
 #: Participants listed per page on the campaign page.
@@ -44,7 +45,7 @@ def organization_page(user: User, org: Organization) -> dict[str, Any]:
         "tree": department_tree(org),
         "department_form": DepartmentForm.for_organization(org),
         "role_form": RoleForm(prefix="role"),
-        "progress": {c.id: campaign_progress(c).total for c in campaigns},
+        "progress": participation_by_campaign(campaigns),
     }
 
 

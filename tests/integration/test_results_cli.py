@@ -6,6 +6,8 @@ import json
 import re
 from pathlib import Path
 
+from app.auth.tokens import create_api_token
+from app.models import User
 from app.results import clear_cache
 from tests.integration.test_results_engine import build
 
@@ -48,8 +50,57 @@ def test_show_prints_the_breakdowns_and_json(db, runner) -> None:
     assert re.search(r"^Support\s+-\s+suppressed", result.output, re.MULTILINE)
     result = runner.invoke(args=["results", "show", str(built.campaign.id), "--json"])
     document = json.loads(result.output)
-    assert document["organization"]["n"] == 13
+    assert document["group_by"] == []
+    assert document["groups"][0]["n"] == 13
     assert runner.invoke(args=["results", "show", "999999"]).exit_code != 0
     bad = runner.invoke(args=["results", "show", str(built.campaign.id), "--group-by", "team"])
     assert bad.exit_code == 2
     assert "unknown breakdown 'team'" in bad.output
+
+
+def test_show_prints_only_the_organisation_with_group_by_none(db, runner) -> None:
+    clear_cache()
+    built = build(db, layout=SMALL, na_beta_in=None)
+    args = ["results", "show", str(built.campaign.id), "--locale", "en", "--group-by", "none"]
+    result = runner.invoke(args=args)
+    assert result.exit_code == 0, result.output
+    assert re.search(r"^Whole organisation\s+13\s", result.output, re.MULTILINE)
+    assert "HQ" not in result.output
+    table = runner.invoke(args=[*args[:-1], "role_department"])
+    assert re.search(r"^HQ / Executive\s+5\s", table.output, re.MULTILINE)
+
+
+def test_show_json_prints_the_api_results_document(db, app, runner) -> None:
+    clear_cache()
+    built = build(db, layout=SMALL, na_beta_in=None)
+    user = User(email="reader@example.com", active=True, is_admin=True)
+    db.session.add(user)
+    db.session.flush()
+    token = create_api_token(user, "tests")
+    db.session.commit()
+    client = app.test_client()
+    campaign_id = built.campaign.id
+    for cli_value, api_value in [
+        (None, None),
+        ("none", None),
+        ("role", "role"),
+        ("department", "department"),
+        ("role,department", "role,department"),
+        ("department,role", "role,department"),
+    ]:
+        args = ["results", "show", str(campaign_id), "--json"]
+        if cli_value is not None:
+            args += ["--group-by", cli_value]
+        result = runner.invoke(args=args)
+        assert result.exit_code == 0, result.output
+        url = f"/api/v1/campaigns/{campaign_id}/results"
+        if api_value is not None:
+            url += f"?group_by={api_value}"
+        response = client.get(url, headers={"Authorization": f"Bearer {token}"})
+        assert response.status_code == 200
+        assert json.loads(result.output) == response.get_json(), cli_value
+    groups = json.loads(result.output)["groups"]
+    assert {"department": "HQ", "role": "executive"} in [group["key"] for group in groups]
+    bad = runner.invoke(args=["results", "show", str(campaign_id), "--json", "--group-by", "team"])
+    assert bad.exit_code == 2
+    assert "group_by: unknown value 'team'" in bad.output

@@ -16,6 +16,7 @@ from app.analysis import (
     GroupSummary,
     Moments,
     describe,
+    open_text_minimum,
     open_text_visible,
     point_counts,
     role_gaps,
@@ -69,6 +70,17 @@ def test_open_text_needs_at_least_five_and_the_threshold() -> None:
     assert not open_text_visible(6, 7)
     assert open_text_visible(7, 7)
     assert AnonymityPolicy(3).open_text_visible(5)
+
+
+def test_open_text_minimum_is_the_larger_of_five_and_the_threshold() -> None:
+    assert open_text_minimum(3) == 5
+    assert open_text_minimum(8) == 8
+    for threshold in (1, 5, 9):
+        minimum = open_text_minimum(threshold)
+        assert open_text_visible(minimum, threshold)
+        assert not open_text_visible(minimum - 1, threshold)
+    with pytest.raises(ValueError, match="positive whole number"):
+        open_text_minimum(0)
 
 
 def test_policy_methods_use_the_same_rules() -> None:

@@ -34,7 +34,7 @@ from app.analysis import (
     trends,
     welch_test,
 )
-from app.analysis.gaps import adjust_family
+from app.analysis.gaps import Gap, Trend, adjust_family
 
 PROPERTY = settings(max_examples=60, deadline=None, database=None)
 ROLES = ["executive", "middle_manager", "frontline"]
@@ -233,6 +233,44 @@ def test_trend_matches_scipy() -> None:
     assert result.notable
     json.dumps(result.to_dict(), allow_nan=False)
     assert trend("d1", "org", describe([]), describe(previous)) is None
+
+
+def test_a_gap_placed_for_the_outputs_keeps_its_figures() -> None:
+    groups = {"executive": {"d1": [4.0, 4.5, 5.0, 4.0]}, "frontline": {"d1": [2.0, 3.0, 2.5, 3.0]}}
+    gap = role_gaps(summaries(groups), ["executive", "frontline"])[0]
+    high, low = describe(groups["executive"]["d1"]), describe(groups["frontline"]["d1"])
+    assert (gap.breakdown, gap.a_label) == (None, None)
+    placed = gap.placed(
+        "role",
+        {"role": "executive"},
+        {"role": "frontline"},
+        {"ja": "経営層", "en": "Executive"},
+        {"ja": "現場", "en": "Front line"},
+    )
+    assert type(placed) is Gap
+    assert (placed.breakdown, placed.a, placed.b_label["en"]) == (
+        "role",
+        {"role": "executive"},
+        "Front line",
+    )
+    unchanged = [f.name for f in dataclasses.fields(Gap) if f.name not in ("a", "b")]
+    unchanged = [n for n in unchanged if n not in ("breakdown", "a_label", "b_label")]
+    assert all(getattr(placed, name) == getattr(gap, name) for name in unchanged)
+    assert placed.direction == "blind_spot_at_the_top"
+    assert placed.direction_label == DIRECTION_LABELS["blind_spot_at_the_top"]
+    assert compare("d1", "a", "b", high, low).direction_label["en"] == "Aligned"
+
+
+def test_a_trend_names_its_parts_as_a_change() -> None:
+    result = trend("d1", "dept:3", describe([3.0, 4.0, 4.0]), describe([2.0, 3.0, 2.0, 3.0]))
+    assert result is not None
+    placed = result.placed("department", {"department": 3}, {"department": 3}, {"en": "HQ"}, {})
+    assert type(placed) is Trend
+    assert (placed.key, placed.label, placed.group) == ({"department": 3}, {"en": "HQ"}, placed.a)
+    assert (placed.n_current, placed.n_previous) == (3, 4)
+    assert placed.current_mean == pytest.approx(11 / 3)
+    assert placed.previous_mean == pytest.approx(2.5)
+    assert placed.change == placed.difference == pytest.approx(11 / 3 - 2.5)
 
 
 def test_trends_skip_groups_suppressed_in_either_round() -> None:

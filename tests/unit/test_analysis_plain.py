@@ -101,7 +101,7 @@ def test_group_summary_gives_the_status_value_and_plain_mappings() -> None:
 
 
 def test_results_records_keep_their_published_key_order() -> None:
-    cell = DistributionCell("a1", "ok", 4, (1, 2), (1, 3))
+    cell = DistributionCell("a1", "ok", 4, (1, 2), (1, 3), 1.75)
     group = GroupResult(
         "department",
         {"department": 7},
@@ -113,9 +113,18 @@ def test_results_records_keep_their_published_key_order() -> None:
         parent_department_id=2,
         depth=1,
     )
-    row = CountRow({"role": "executive"}, {"en": "Executive"}, 4, 3, 2)
+    row = CountRow(4, 1, 2, 1, key={"role": "executive"}, label={"en": "Executive"})
 
-    assert list(cell.to_dict()) == ["item", "status", "n", "points", "counts", "proportions"]
+    assert list(cell.to_dict()) == [
+        "item",
+        "status",
+        "n",
+        "mean",
+        "points",
+        "counts",
+        "proportions",
+    ]
+    assert cell.to_dict()["mean"] == 1.75
     assert cell.to_dict()["proportions"] == [0.25, 0.75]
     assert " ".join(group.to_dict()) == (
         "breakdown key label status n parent_department_id depth scores overall distributions"
@@ -126,7 +135,7 @@ def test_results_records_keep_their_published_key_order() -> None:
         "key": {"role": "executive"},
         "label": {"en": "Executive"},
         "invited": 4,
-        "started": 3,
+        "started": 1,
         "submitted": 2,
         "response_rate": 0.5,
     }

@@ -19,18 +19,17 @@ from app.analysis.findings import (
     DimensionValue,
     Extreme,
     Facts,
-    GapFact,
     LargestGap,
     Not,
     Rule,
     RuleSet,
     Spread,
     TrendCondition,
-    TrendFact,
     load_rules,
     parse_rules,
     render,
 )
+from app.analysis.gaps import Gap, Trend
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 RULES = ROOT / "reports/rules.yaml"
@@ -65,25 +64,60 @@ def fact(dimension: str, score: float | None, agreement: float | None = None) ->
     )
 
 
-def gap(dimension: str, difference: float, *, significant: bool = True, **extra) -> GapFact:
+def gap(dimension: str, difference: float, *, significant: bool = True, **extra) -> Gap:
     direction = "blind_spot_at_the_top" if difference >= 0.5 else "aligned"
     if difference <= -0.5:
         direction = "hidden_strength_below"
+    p = 0.01 if significant else 0.3
     values = {
         "breakdown": "role",
         "dimension": dimension,
+        "a": {"role": "executive"},
+        "b": {"role": "frontline"},
         "a_label": {"ja": "経営層", "en": "Executive"},
         "b_label": {"ja": "現場", "en": "Front line"},
+        "n_a": 12,
+        "n_b": 30,
+        "mean_a": 3.0 + difference,
+        "mean_b": 3.0,
         "difference": difference,
         "hedges_g": difference / 0.7,
-        "p_adjusted": 0.01 if significant else 0.3,
+        "t": None,
+        "df": None,
+        "p_value": p,
+        "p_adjusted": p,
         "significant": significant,
         "notable": abs(difference) >= 0.5,
         "direction": direction,
-        "direction_label": {"ja": "経営層の盲点", "en": "Blind spot at the top"},
     }
     values.update(extra)
-    return GapFact(**values)
+    return Gap(**values)
+
+
+def trend(dimension: str, change: float, significant: bool, notable: bool) -> Trend:
+    everyone = {"ja": "全体", "en": "All"}
+    p = 0.01 if significant else 0.3
+    return Trend(
+        dimension=dimension,
+        a={},
+        b={},
+        n_a=40,
+        n_b=38,
+        mean_a=3.0 + change,
+        mean_b=3.0,
+        difference=change,
+        hedges_g=None,
+        t=None,
+        df=None,
+        p_value=p,
+        p_adjusted=p,
+        significant=significant,
+        notable=notable,
+        direction=None,
+        breakdown="organization",
+        a_label=everyone,
+        b_label=everyone,
+    )
 
 
 @pytest.fixture
@@ -104,9 +138,9 @@ def facts() -> Facts:
             gap("operations", 0.8, breakdown="department"),
         ),
         trends=(
-            TrendFact("organization", "design", {"ja": "全体", "en": "All"}, -0.4, True, False),
-            TrendFact("organization", "digital", {"ja": "全体", "en": "All"}, -0.7, False, True),
-            TrendFact("organization", "operations", {"ja": "全体", "en": "All"}, 0.5, True, True),
+            trend("design", -0.4, True, False),
+            trend("digital", -0.7, False, True),
+            trend("operations", 0.5, True, True),
         ),
     )
 
