@@ -17,8 +17,8 @@ from app.analysis import Moments, maturity_level
 from app.models import Campaign, Department, utcnow
 from app.presentation import charts, formatting
 from app.presentation.charts import ScaleSpec, Series
+from app.reporting.errors import ReportUnavailableError
 from app.reporting.methodology import methodology_html
-from app.reporting.service import ReportUnavailableError
 from app.reporting.viewmodel import (
     Card,
     CompanionInfo,

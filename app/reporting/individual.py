@@ -25,8 +25,8 @@ from app.models import Participant, utcnow
 from app.presentation import charts
 from app.presentation.charts import ScaleSpec, Series
 from app.questionnaire import Questionnaire
+from app.reporting.availability import campaign_results_for, check_individual_report
 from app.reporting.rendering import RenderedReport, render_html
-from app.reporting.service import campaign_results_for, check_individual_report
 
 
 @dataclass(frozen=True)
