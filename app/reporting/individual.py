@@ -1,32 +1,28 @@
 """A respondent's personal report: their own answers against the shown group averages.
 
-The respondent's own scores are computed with :mod:`app.analysis.scoring` from their own
-answers (the same rules as everyone's); averages come from the campaign's results object and
-appear only for groups that passed the anonymity threshold.
+The respondent's own scores come from :func:`app.results.respondent.respondent_scores` (the
+same rules as everyone's); averages come from the campaign's results object and appear only
+for groups that passed the anonymity threshold.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime
 
-import numpy as np
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
-from app.analysis import (
-    Moments,
-    apply_reverse_coding,
-    dimension_scores,
-    maturity_level,
-    overall_scores_by_kind,
-)
 from app.models import Participant, utcnow
 from app.presentation import charts
 from app.presentation.charts import ScaleSpec, Series
-from app.questionnaire import Questionnaire
+from app.presentation.views import mean_of
 from app.reporting.availability import campaign_results_for, check_individual_report
 from app.reporting.rendering import RenderedReport, render_html
+from app.reporting.sections.items import item_mean
+from app.results.model import GroupResult
+from app.results.respondent import respondent_scores
 
 
 @dataclass(frozen=True)
@@ -78,41 +74,8 @@ class IndividualView:
     scale_labels: tuple[str, ...]
 
 
-def own_scores(questionnaire: Questionnaire, answers: dict[str, int | None]) -> dict[str, float]:
-    """The respondent's score on every dimension and overall per kind (NaN when none)."""
-    scale = questionnaire.scale
-    scores: dict[str, np.ndarray] = {}
-    for dimension in questionnaire.dimensions:
-        row = [
-            np.nan if answers.get(item.id) is None else float(answers[item.id])
-            for item in dimension.items
-        ]
-        matrix = apply_reverse_coding(
-            [row], [item.reverse for item in dimension.items], scale.min, scale.max
-        )
-        scores[dimension.id] = dimension_scores(matrix, [item.weight for item in dimension.items])
-    kinds = {d.id: d.kind for d in questionnaire.dimensions}
-    overall = overall_scores_by_kind(scores, kinds)
-    found = {key: float(values[0]) for key, values in scores.items()}
-    found.update({f"overall:{kind}": float(values[0]) for kind, values in overall.items()})
-    return found
-
-
 def _value(value: float) -> float | None:
-    return None if np.isnan(value) else value
-
-
-def _item_mean(group, questionnaire: Questionnaire, item_id: str) -> float | None:
-    if group is None or not group.shown:
-        return None
-    cell = group.distributions.get(item_id)
-    if cell is None or cell.status != "ok" or not cell.n:
-        return None
-    scored = {
-        questionnaire.scored_value(item_id, point): count
-        for point, count in zip(cell.points, cell.counts, strict=True)
-    }
-    return Moments.from_counts(scored).mean
+    return None if math.isnan(value) else value
 
 
 def build_individual_view(participant: Participant, locale: str) -> IndividualView:
@@ -126,7 +89,7 @@ def build_individual_view(participant: Participant, locale: str) -> IndividualVi
         for answer in participant.response.answers
         if answer.text is None
     }
-    own = own_scores(questionnaire, answers)
+    own = respondent_scores(questionnaire, answers)
     organization = results.organization if results.organization.shown else None
     try:
         role_group = results.group("role", role=participant.role.key)
@@ -138,17 +101,19 @@ def build_individual_view(participant: Participant, locale: str) -> IndividualVi
     scale_labels = tuple(scale.label(p, locale, questionnaire.default_locale) for p in scale.points)
     role_label = participant.role.label(locale)
 
-    def group_mean(group, dimension_id: str) -> float | None:
-        if group is None:
+    def group_mean(group: GroupResult | None, dimension_id: str) -> float | None:
+        return None if group is None else mean_of(group, dimension_id)
+
+    def group_item_mean(group: GroupResult | None, item_id: str) -> float | None:
+        if group is None or not group.shown:
             return None
-        cell = group.scores.get(dimension_id)
-        return cell.mean if cell is not None and cell.shown else None
+        return item_mean(group.distributions.get(item_id), questionnaire)
 
     dimensions = []
     lowest: list[tuple[int, str, str]] = []
     for d_index, dimension in enumerate(questionnaire.dimensions, start=1):
         own_score = _value(own[dimension.id])
-        level = maturity_level(own_score, scale.min, scale.max)
+        level = results.level_of(own_score)
         items = []
         for i_index, item in enumerate(dimension.items, start=1):
             answer = answers.get(item.id)
@@ -163,8 +128,8 @@ def build_individual_view(participant: Participant, locale: str) -> IndividualVi
                     text=questionnaire.text(item.text, locale),
                     answer=answer,
                     answer_label=label,
-                    organization=_item_mean(organization, questionnaire, item.id),
-                    role=_item_mean(role_group, questionnaire, item.id),
+                    organization=group_item_mean(organization, item.id),
+                    role=group_item_mean(role_group, item.id),
                 )
             )
             if answer is not None:

@@ -62,7 +62,7 @@ def render_html(
     to be shown.
     """
     # The sections draw charts with matplotlib: loaded on the first render, not at start-up.
-    from app.reporting.context import build_report_view
+    from app.reporting.assembler import build_report_view
 
     with force_locale(locale), gc_paused():
         other = companion_of(campaign)

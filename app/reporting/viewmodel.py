@@ -1,18 +1,20 @@
 """What a report shows, as plain frozen data the templates read.
 
-The context builder fills these from the campaign's results object; templates never reach
-into the database or compute anything. Only groups that passed the anonymity threshold carry
-numbers: a suppressed group appears, at most, as a name in a list of groups too small to show.
+The section builders (:mod:`app.reporting.sections`) fill these from the campaign's results
+object; templates never reach into the database or compute anything. Only groups that passed
+the anonymity threshold carry numbers: a suppressed group appears, at most, as a name in a
+list of groups too small to show. A perception gap is a :class:`~app.presentation.gaps.GapRow`
+(the dashboard's row type too).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 from markupsafe import Markup
+
+from app.presentation.gaps import GapRow
 
 
 @dataclass(frozen=True)
@@ -175,50 +177,6 @@ class Summary:
     progress_to_target: float | None = None
     #: The companion campaign's overall level per kind: (title, level, note).
     companion_overall: tuple[tuple[str, Level, str], ...] = ()
-
-
-@dataclass(frozen=True)
-class GapRow:
-    """One perception gap in the reader's language (the reports and the dashboard)."""
-
-    dimension: str
-    dimension_id: str
-    pair: str
-    label_a: str
-    label_b: str
-    mean_a: float
-    mean_b: float
-    difference: float
-    hedges_g: float | None
-    p_adjusted: float | None
-    significant: bool
-    notable: bool
-    direction: str | None
-    direction_label: str
-    sentence: str = ""
-
-
-def gap_row(gap: Any, text: Callable[[Any], str], dimension: str, sentence: str = "") -> GapRow:
-    """``gap`` (a results engine gap) with its labels put into words by ``text``."""
-    label_a = text(gap.a_label)
-    label_b = text(gap.b_label)
-    return GapRow(
-        dimension=dimension,
-        dimension_id=gap.dimension,
-        pair=f"{label_a} − {label_b}",
-        label_a=label_a,
-        label_b=label_b,
-        mean_a=gap.mean_a,
-        mean_b=gap.mean_b,
-        difference=gap.difference,
-        hedges_g=gap.hedges_g,
-        p_adjusted=gap.p_adjusted,
-        significant=gap.significant,
-        notable=gap.notable,
-        direction=gap.direction,
-        direction_label=text(gap.direction_label),
-        sentence=sentence,
-    )
 
 
 @dataclass(frozen=True)
