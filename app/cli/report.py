@@ -9,6 +9,7 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+from app import create_app
 from app.models import Campaign, Department
 from app.platform.extensions import db
 
@@ -144,6 +145,7 @@ def batch_command(
                 resume=resume,
                 on_start=on_start,
                 on_result=on_result,
+                app_factory=create_app,
             )
         except BatchFolderError as exc:
             raise click.ClickException(str(exc)) from None

@@ -1,7 +1,5 @@
-"""The executive's results views."""
+"""The executive's results views (the blueprint is made in :mod:`app.dashboard.routes`)."""
 
-from flask import Blueprint
+from app.dashboard.routes import bp
 
-bp = Blueprint("dashboard", __name__, template_folder="templates", url_prefix="/dashboard")
-
-from app.dashboard import routes  # noqa: E402, F401  (routes attach themselves to bp)
+__all__ = ["bp"]

@@ -12,18 +12,21 @@ import io
 from collections.abc import Callable
 from typing import Any
 
-from flask import Response, abort, render_template, request, url_for
+from flask import Blueprint, Response, abort, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from app.auth.access import campaign_or_404, campaigns_query, can_manage
 from app.dashboard import benchmark as benchmarks
-from app.dashboard import bp
 from app.dashboard import viewmodel as vm
 from app.models import Campaign, Organization
 from app.platform.extensions import db
 from app.platform.i18n import current_locale
 from app.queries.campaigns import companion_of
 from app.results import CampaignResults, campaign_results
+
+# Made here rather than in the package's __init__, so that the routes need not import the
+# package that imports them.
+bp = Blueprint("dashboard", "app.dashboard", template_folder="templates", url_prefix="/dashboard")
 
 
 class _Page:

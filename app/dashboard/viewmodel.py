@@ -17,9 +17,10 @@ from flask_babel import gettext as _
 
 from app.dashboard.charts import TrendLine, cached_chart, trend_chart
 from app.presentation import charts
-from app.presentation.charts import ScaleSpec, Series
+from app.presentation.charts import Series
 from app.presentation.formatting import p_value, percent, score, signed
-from app.reporting.viewmodel import GapRow, gap_row
+from app.presentation.gaps import GapRow, gap_row, gap_sentence
+from app.presentation.views import ResultsView, Values, focus_series, kind_title, mean_of
 
 if TYPE_CHECKING:
     from app.questionnaire import Questionnaire
@@ -132,35 +133,15 @@ class Counts:
     rate: float | None
 
 
-class Builder:
+class Builder(ResultsView):
     """Reads one results object in one language; shared by every page."""
 
     def __init__(self, results: CampaignResults, questionnaire: Questionnaire, locale: str):
-        self.results = results
+        super().__init__(results, locale)
         self.questionnaire = questionnaire
-        self.locale = locale
-        info = results.questionnaire
-        self.scale = ScaleSpec(
-            info.scale_min,
-            info.scale_max,
-            tuple(
-                self.text(info.scale_labels[p]) for p in range(info.scale_min, info.scale_max + 1)
-            ),
-        )
         self.dims = tuple(Dim(d.id, d.kind, self.text(d.title)) for d in results.dimensions)
-        self.role_ranks = {g.key["role"]: rank for rank, g in enumerate(results.by_role)}
 
     # Helpers ------------------------------------------------------------------------------
-
-    def text(self, value: Any) -> str:
-        return self.results.text(value, self.locale)
-
-    def kind_title(self, kind: str) -> str:
-        if kind == "capability":
-            return _("The five capabilities")
-        if kind == "stage":
-            return _("The CX improvement cycle")
-        return kind
 
     def chart_key(self, name: str, *parts: object) -> tuple[object, ...]:
         return (self.results.campaign_id, self.results.data_version, self.locale, name, parts)
@@ -178,7 +159,7 @@ class Builder:
             cell.mean,
             cell.n,
             difference,
-            self.text(cell.level_label),
+            self.level_label(cell),
             cell.agreement,
         )
 
@@ -232,32 +213,8 @@ class Builder:
             for r in rows
         )
 
-    def role_label(self, key: str) -> str:
-        for group in self.results.by_role:
-            if group.key["role"] == key:
-                return self.text(group.label)
-        return key
-
     def gap_line(self, gap: GapResult) -> GapRow:
-        higher, lower = (
-            (gap.a_label, gap.b_label)
-            if gap.difference > 0
-            else (
-                gap.b_label,
-                gap.a_label,
-            )
-        )
-        dimension = self.text(self.results.dimension(gap.dimension).title)
-        sentence = _(
-            "%(higher)s rate %(dimension)s %(difference)s points higher than "
-            "%(lower)s (%(reading)s).",
-            higher=self.text(higher),
-            lower=self.text(lower),
-            dimension=dimension,
-            difference=f"{abs(gap.difference):.2f}",
-            reading=self.text(gap.direction_label),
-        )
-        return gap_row(gap, self.text, dimension, sentence)
+        return gap_row(self, gap, gap_sentence(self, gap, "dashboard"))
 
     def kind_chart(
         self,
@@ -285,45 +242,26 @@ class Builder:
             )
         return Chart(uri, alt)
 
+    def values_of(self, group: GroupResult, kind: str) -> Values:
+        """A group's mean on each dimension of ``kind`` (None where it is not shown)."""
+        shown = group.shown
+        return tuple(mean_of(group, d.id) if shown else None for d in self.dims if d.kind == kind)
+
     def series_of(
         self, group: GroupResult, kind: str, label: str, color: str, **style: Any
     ) -> Series:
-        values = []
-        for d in self.dims:
-            if d.kind != kind:
-                continue
-            cell = group.scores.get(d.id)
-            values.append(cell.mean if cell is not None and cell.shown and group.shown else None)
-        return Series(label, tuple(values), color, n=group.n if group.shown else None, **style)
+        n = group.n if group.shown else None
+        return Series(label, self.values_of(group, kind), color, n=n, **style)
 
-    def organization_series(self, kind: str, *, reference: bool = False) -> Series:
-        if reference:
-            return self.series_of(
-                self.results.organization,
-                kind,
-                _("Whole organisation"),
-                charts.PREVIOUS_COLOR,
-                linestyle="dashed",
-                linewidth=1.4,
-            )
-        return self.series_of(
-            self.results.organization,
-            kind,
-            _("Whole organisation"),
-            charts.ORGANIZATION_COLOR,
-            fill=True,
-            linewidth=2.4,
+    def kind_organization_series(self, kind: str, *, reference: bool = False) -> Series:
+        """The whole organisation on the dimensions of ``kind``."""
+        return self.organization_series(
+            self.values_of(self.results.organization, kind), reference=reference
         )
 
-    def role_series(self, groups: Iterable[GroupResult], kind: str) -> list[Series]:
-        found = []
-        for group in groups:
-            if not group.shown:
-                continue
-            role = group.key["role"]
-            color = charts.role_color(role, self.role_ranks.get(role, 0))
-            found.append(self.series_of(group, kind, self.role_label(role), color))
-        return found
+    def kind_role_series(self, groups: Iterable[GroupResult], kind: str) -> list[Series]:
+        """One series per shown role among ``groups`` on the dimensions of ``kind``."""
+        return self.role_series(groups, lambda group: self.values_of(group, kind))
 
     def describe(self, series: Sequence[Series], kind: str) -> str:
         """Alt text: what the chart shows, with each group's values in words."""
@@ -447,8 +385,8 @@ def _kind_summaries(builder: Builder, kinds: Sequence[str]) -> tuple[KindSummary
         dims = tuple(
             (d, builder.cell(org.scores.get(d.id))) for d in builder.dims if d.kind == kind
         )
-        series = [builder.organization_series(kind)]
-        series += builder.role_series(results.by_role, kind)
+        series = [builder.kind_organization_series(kind)]
+        series += builder.kind_role_series(results.by_role, kind)
         chart = (
             builder.kind_chart(
                 kind,
@@ -456,7 +394,7 @@ def _kind_summaries(builder: Builder, kinds: Sequence[str]) -> tuple[KindSummary
                 "overview",
                 _(
                     "Radar chart of %(kind)s by role. %(values)s",
-                    kind=builder.kind_title(kind),
+                    kind=kind_title(kind),
                     values=builder.describe(series, kind),
                 ),
             )
@@ -464,9 +402,7 @@ def _kind_summaries(builder: Builder, kinds: Sequence[str]) -> tuple[KindSummary
             else None
         )
         found.append(
-            KindSummary(
-                kind, builder.kind_title(kind), builder.cell(org.overall.get(kind)), dims, chart
-            )
+            KindSummary(kind, kind_title(kind), builder.cell(org.overall.get(kind)), dims, chart)
         )
     return tuple(found)
 
@@ -554,7 +490,7 @@ def departments(
             )
         else:
             overlays = _overlays(builder, selected)
-    kinds = tuple((k, builder.kind_title(k)) for k in results.kinds)
+    kinds = tuple((k, kind_title(k)) for k in results.kinds)
     legend = (
         ("heat-n3", _("0.6 or more below")),
         ("heat-n2", _("0.3–0.6 below")),
@@ -619,14 +555,14 @@ def _overlays(builder: Builder, selected: Sequence[int]) -> list[Chart]:
             series.append(
                 builder.series_of(group, kind, builder.text(group.label), charts.group_color(index))
             )
-        series.append(builder.organization_series(kind, reference=True))
+        series.append(builder.kind_organization_series(kind, reference=True))
         chart = builder.kind_chart(
             kind,
             series,
             "overlay",
             _(
                 "Radar chart comparing departments on %(kind)s. %(values)s",
-                kind=builder.kind_title(kind),
+                kind=kind_title(kind),
                 values=builder.describe(series, kind),
             ),
         )
@@ -689,12 +625,10 @@ def department(builder: Builder, department_id: int) -> DepartmentPage:
         items = _item_views(builder, groups, [d.id for d in builder.dims])
         for kind in results.kinds:
             series = [
-                builder.series_of(
-                    group, kind, row.label, charts.ORGANIZATION_COLOR, fill=True, linewidth=2.4
-                ),
-                builder.organization_series(kind, reference=True),
+                focus_series(row.label, builder.values_of(group, kind), group.n),
+                builder.kind_organization_series(kind, reference=True),
             ]
-            series += builder.role_series(inner, kind)
+            series += builder.kind_role_series(inner, kind)
             chart = builder.kind_chart(
                 kind,
                 series,
@@ -856,14 +790,14 @@ def roles(builder: Builder, department_id: int | None = None) -> RolesPage:
     chart_list = []
     if scope_shown:
         for kind in results.kinds:
-            series = builder.role_series(groups, kind)
+            series = builder.kind_role_series(groups, kind)
             chart = builder.kind_chart(
                 kind,
                 series,
                 f"roles-{department_id}",
                 _(
                     "Radar chart of %(kind)s by role. %(values)s",
-                    kind=builder.kind_title(kind),
+                    kind=kind_title(kind),
                     values=builder.describe(series, kind),
                 ),
             )

@@ -16,8 +16,9 @@ from flask_babel import gettext as _
 from app.models import Participant, utcnow
 from app.presentation import charts
 from app.presentation.charts import ScaleSpec, Series
+from app.presentation.views import mean_of
+from app.reporting.availability import campaign_results_for, check_individual_report
 from app.reporting.rendering import RenderedReport, render_html
-from app.reporting.service import campaign_results_for, check_individual_report
 from app.results.individual import respondent_scores, response_answers
 from app.results.model import GroupResult
 
@@ -97,11 +98,8 @@ def build_individual_view(participant: Participant, locale: str) -> IndividualVi
     scale_labels = tuple(scale.label(p, locale, questionnaire.default_locale) for p in scale.points)
     role_label = participant.role.label(locale)
 
-    def group_mean(group, dimension_id: str) -> float | None:
-        if group is None:
-            return None
-        cell = group.scores.get(dimension_id)
-        return cell.mean if cell is not None and cell.shown else None
+    def group_mean(group: GroupResult | None, dimension_id: str) -> float | None:
+        return None if group is None else mean_of(group, dimension_id)
 
     dimensions = []
     lowest: list[tuple[int, str, str]] = []

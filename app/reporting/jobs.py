@@ -3,7 +3,8 @@
 The CLI runs the set in parallel processes (:func:`run_batch`); the web starts a background
 :class:`~app.models.ReportJob` that runs on an RQ worker when ``REDIS_URL`` is set and in a
 local process pool otherwise, recording its progress in the database row and leaving a zip.
-Every worker process builds its own application from the parent's settings: database
+Every worker process builds its own application from the parent's settings with the
+application factory its entry point hands over (see :mod:`app.reporting.processes`): database
 connections, fonts and WeasyPrint state are never shared across processes.
 
 Both can be resumed. Every PDF is written to a temporary file and renamed into place, so a
@@ -21,8 +22,6 @@ import logging
 import math
 import multiprocessing
 import os
-import pickle
-import re
 import resource
 import secrets
 import shutil
@@ -45,11 +44,13 @@ from sqlalchemy import select
 
 from app.models import DEPARTMENT_ORDER, Campaign, Department, ReportJob, utcnow
 from app.platform.extensions import db
+from app.platform.queue import DEFAULT_JOB_TIMEOUT_S, get_queue
+from app.reporting import service
+from app.reporting.availability import campaign_results_for, department_report_allowed
+from app.reporting.filenames import safe_filename
+from app.reporting.processes import AppFactory, worker_settings
 
 logger = logging.getLogger(__name__)
-
-#: Settings a worker process must not inherit: they describe the parent's process only.
-_NOT_INHERITED = frozenset({"SERVER_NAME", "APPLICATION_ROOT", "PREFERRED_URL_SCHEME"})
 ARCHIVE_DIR = "reports"
 #: Written into a batch's folder: which campaign its reports belong to.
 BATCH_MANIFEST = ".report-batch.json"
@@ -92,20 +93,12 @@ class TargetResult:
     reused: bool = False
 
 
-def safe_filename(text: str) -> str:
-    """``text`` usable as a file name on every system (Japanese kept, separators removed)."""
-    cleaned = re.sub(r'[\\/:*?"<>|\x00-\x1f]+', "_", text).strip(" ._")
-    return cleaned[:80] or "report"
-
-
 def batch_targets(campaign: Campaign, locale: str) -> tuple[list[ReportTarget], list[str]]:
     """The reports of a campaign's batch, and the departments left out (too few responses).
 
     A department below the anonymity threshold gets no report of its own: every number in it
     would be suppressed.
     """
-    from app.reporting.service import campaign_results_for, department_report_allowed
-
     results = campaign_results_for(campaign)
     suffix = f"-{locale}.pdf"
     targets = [
@@ -175,20 +168,6 @@ def _claim_folder(out_dir: Path, campaign_id: int, resume: bool) -> None:
     write_atomically(manifest, json.dumps({"campaign_id": campaign_id}).encode("utf-8"))
 
 
-def worker_settings(app: Flask) -> dict[str, Any]:
-    """The parent's settings that a worker's own app is created with (picklable ones)."""
-    settings: dict[str, Any] = {}
-    for key, value in app.config.items():
-        if not key.isupper() or key in _NOT_INHERITED:
-            continue
-        try:
-            pickle.dumps(value)
-        except (pickle.PicklingError, TypeError, AttributeError):
-            continue
-        settings[key] = value
-    return settings
-
-
 @contextmanager
 def _deadline(seconds: int) -> Iterator[None]:
     """Raise ``TimeoutError`` in this thread after ``seconds`` (main thread only).
@@ -222,8 +201,6 @@ def _deadline(seconds: int) -> Iterator[None]:
 
 def render_target(target: ReportTarget, out_dir: Path, locale: str) -> TargetResult:
     """Render one report of a batch into ``out_dir`` (inside an application context)."""
-    from app.reporting.service import render_pdf
-
     started = time.perf_counter()
     try:
         with _deadline(int(current_app.config["CX_PDF_TIMEOUT_S"])):
@@ -235,7 +212,7 @@ def render_target(target: ReportTarget, out_dir: Path, locale: str) -> TargetRes
                 department = db.session.get(Department, target.department_id)
                 if department is None:
                     raise LookupError(f"department {target.department_id} no longer exists")
-            pdf = render_pdf(campaign, department=department, locale=locale)
+            pdf = service.render_pdf(campaign, department=department, locale=locale)
         path = out_dir / target.filename
         write_atomically(path, pdf)
         return TargetResult(target, True, time.perf_counter() - started, path=str(path))
@@ -251,7 +228,7 @@ def render_target(target: ReportTarget, out_dir: Path, locale: str) -> TargetRes
 _worker_app: Flask | None = None
 
 
-def _init_worker(settings: dict[str, Any], memory_mb: int) -> None:
+def _init_worker(app_factory: AppFactory, settings: dict[str, Any], memory_mb: int) -> None:
     global _worker_app
     if memory_mb > 0:
         _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
@@ -259,9 +236,7 @@ def _init_worker(settings: dict[str, Any], memory_mb: int) -> None:
         if hard != resource.RLIM_INFINITY:
             limit = min(limit, hard)
         resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
-    from app import create_app
-
-    _worker_app = create_app(settings)
+    _worker_app = app_factory(settings)
     _worker_app.app_context().push()
 
 
@@ -285,16 +260,19 @@ def run_batch(
     resume: bool = False,
     on_start: Callable[[list[ReportTarget], list[str]], None] | None = None,
     on_result: Callable[[TargetResult], None] | None = None,
+    app_factory: AppFactory | None = None,
 ) -> list[TargetResult]:
     """Render the organisation report and one per department into ``out_dir``.
 
     With ``jobs`` above 1 the reports are rendered in that many worker processes, each with
-    its own app. A failed report is recorded and the others are still written. With
-    ``resume``, reports already complete in ``out_dir`` are kept (results with ``reused``)
-    and only the others are rendered; resuming into another campaign's folder raises
-    :class:`BatchFolderError`. ``on_start`` receives the targets and the skipped departments;
-    ``on_result`` each result as it comes.
+    its own app made by ``app_factory`` (required then). A failed report is recorded and the
+    others are still written. With ``resume``, reports already complete in ``out_dir`` are
+    kept (results with ``reused``) and only the others are rendered; resuming into another
+    campaign's folder raises :class:`BatchFolderError`. ``on_start`` receives the targets and
+    the skipped departments; ``on_result`` each result as it comes.
     """
+    if jobs > 1 and app_factory is None:
+        raise ValueError("rendering in worker processes needs the application factory")
     out_dir.mkdir(parents=True, exist_ok=True)
     _claim_folder(out_dir, campaign.id, resume)
     targets, skipped = batch_targets(campaign, locale)
@@ -324,7 +302,7 @@ def run_batch(
             max_workers=min(jobs, len(pending)),
             mp_context=_process_context(),
             initializer=_init_worker,
-            initargs=(worker_settings(app), memory_mb),
+            initargs=(app_factory, worker_settings(app), memory_mb),
         ) as pool:
             futures: dict[Future[TargetResult], ReportTarget] = {
                 pool.submit(_worker_render, target, str(out_dir), locale): target
@@ -370,15 +348,16 @@ def job_stalled(job: ReportJob) -> bool:
     return job.stalled(stale_after_s())
 
 
-def dispatch_report_job(job: ReportJob) -> None:
+def dispatch_report_job(job: ReportJob, *, app_factory: AppFactory) -> None:
     """Start a committed job: on the RQ queue when Redis is configured, else locally.
+
+    A local job runs in a process of its own, with an app made by ``app_factory``; the RQ
+    worker (:mod:`app.platform.worker`) runs its jobs in its own app.
 
     Every dispatch is a new run (its id in ``queue_job_id``); a run that finds another id on
     the job stops. When Redis cannot be reached the job is marked failed with
     ``QUEUE_UNAVAILABLE`` (it can be resumed later) and :class:`QueueUnavailableError` raised.
     """
-    from app.platform.queue import DEFAULT_JOB_TIMEOUT_S, get_queue
-
     job_id = job.id
     run_id = uuid.uuid4().hex
     job.queue_job_id = run_id
@@ -386,7 +365,9 @@ def dispatch_report_job(job: ReportJob) -> None:
     db.session.commit()
     queue = get_queue()
     if queue is None:
-        _local_pool().submit(_local_report_job, worker_settings(current_app), job_id, run_id)
+        _local_pool().submit(
+            _local_report_job, app_factory, worker_settings(current_app), job_id, run_id
+        )
         return
     try:
         queue.enqueue(
@@ -415,12 +396,12 @@ def dispatch_report_job(job: ReportJob) -> None:
         raise QueueUnavailableError(job_id) from exc
 
 
-def resume_report_job(job: ReportJob) -> None:
+def resume_report_job(job: ReportJob, *, app_factory: AppFactory) -> None:
     """Run a failed, partly failed or interrupted job again: the reports already in its
     folder are kept and only the missing ones rendered, then the zip is built anew."""
     job.status = "queued"
     job.finished_at = None
-    dispatch_report_job(job)
+    dispatch_report_job(job, app_factory=app_factory)
 
 
 _pool: ProcessPoolExecutor | None = None
@@ -436,10 +417,10 @@ def _local_pool() -> ProcessPoolExecutor:
         return _pool
 
 
-def _local_report_job(settings: dict[str, Any], job_id: int, run_id: str | None = None) -> None:
-    from app import create_app
-
-    app = create_app(settings)
+def _local_report_job(
+    app_factory: AppFactory, settings: dict[str, Any], job_id: int, run_id: str | None = None
+) -> None:
+    app = app_factory(settings)
     with app.app_context():
         run_report_job(job_id, run_id)
 

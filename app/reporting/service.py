@@ -3,24 +3,36 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote
 
 from flask import current_app
 from flask_babel import force_locale
-from sqlalchemy import select
 
 from app.models import Campaign, Department, Participant
 from app.platform.extensions import db
+from app.platform.hardening import run_limited
 from app.platform.memory import gc_paused
-from app.reporting.jobs import safe_filename, worker_settings
+from app.queries.campaigns import companion_of
+from app.reporting.availability import (
+    DepartmentChoice,
+    campaign_results_for,
+    check_individual_report,
+    department_choices,
+    department_report_allowed,
+    department_unavailable_message,
+    individual_report_state,
+)
+from app.reporting.errors import ReportUnavailableError
+from app.reporting.filenames import archive_filename, content_disposition, report_filename
+from app.reporting.processes import AppFactory, worker_settings
 from app.reporting.rendering import RenderedReport, html_to_pdf
 from app.reporting.rendering import render_html as render_template_html
 
 __all__ = [
+    "DepartmentChoice",
     "ReportUnavailableError",
     "archive_filename",
+    "campaign_results_for",
     "check_individual_report",
     "content_disposition",
     "department_choices",
@@ -33,21 +45,6 @@ __all__ = [
     "render_pdf_limited",
     "report_filename",
 ]
-
-
-class ReportUnavailableError(Exception):
-    """The report cannot be produced (a group too small to show, a campaign without data)."""
-
-
-def _results(campaign: Campaign, locale: str | None) -> Any:
-    from app.results import campaign_results
-
-    return campaign_results(campaign, locale=locale)
-
-
-def campaign_results_for(campaign: Campaign) -> Any:
-    """The campaign's results object (the one every report of a batch reads)."""
-    return _results(campaign, None)
 
 
 def render_html(
@@ -64,15 +61,14 @@ def render_html(
     Raises :class:`ReportUnavailableError` when the group the report is about is too small
     to be shown.
     """
-    # Charts pull in matplotlib: imported on first render, not when the app starts.
-    from app.queries.campaigns import companion_of
-    from app.reporting.context import build_report_view
+    # The sections draw charts with matplotlib: loaded on the first render, not at start-up.
+    from app.reporting.assembler import build_report_view
 
     with force_locale(locale), gc_paused():
         other = companion_of(campaign)
-        companion = (_results(other, locale), other) if other is not None else None
+        companion = (campaign_results_for(other, locale), other) if other is not None else None
         view = build_report_view(
-            _results(campaign, locale),
+            campaign_results_for(campaign, locale),
             campaign,
             locale=locale,
             department=department,
@@ -89,12 +85,19 @@ def render_pdf(
     return html_to_pdf(render_html(campaign, department=department, locale=locale))
 
 
-def _render_in_child(
-    settings: dict[str, Any], campaign_id: int, department_id: int | None, locale: str
-) -> bytes:
-    from app import create_app
+# The child cannot raise our exception across the process boundary with its message intact
+# through run_limited, so an unavailable report comes back as a tagged message instead.
+_UNAVAILABLE = b"\x00unavailable\x00"
 
-    app = create_app(settings)
+
+def _render_in_child(
+    app_factory: AppFactory,
+    settings: dict[str, Any],
+    campaign_id: int,
+    department_id: int | None,
+    locale: str,
+) -> bytes:
+    app = app_factory(settings)
     with app.app_context():
         campaign = db.session.get(Campaign, campaign_id)
         department = None if department_id is None else db.session.get(Department, department_id)
@@ -106,31 +109,12 @@ def _render_in_child(
             return _UNAVAILABLE + str(exc).encode("utf-8")
 
 
-# The child cannot raise our exception across the process boundary with its message intact
-# through run_limited, so an unavailable report comes back as a tagged message instead.
-_UNAVAILABLE = b"\x00unavailable\x00"
-
-
-def render_pdf_limited(
-    campaign: Campaign, *, department: Department | None = None, locale: str = "ja"
-) -> bytes:
-    """:func:`render_pdf` in a child process with ``CX_PDF_TIMEOUT_S`` and ``CX_PDF_MEMORY_MB``.
-
-    Web requests render this way, so a pathological report cannot take the web worker's
-    memory or time with it. Checking that the report is available first answers the common
-    refusal without starting a process.
-    """
-    from app.platform.hardening import run_limited
-
+def _run_limited(func: Callable[..., bytes], *args: Any) -> bytes:
+    """``func(*args)`` in a child process under ``CX_PDF_TIMEOUT_S`` and ``CX_PDF_MEMORY_MB``."""
     config = current_app.config
-    if department is not None and not department_report_allowed(campaign, department):
-        raise ReportUnavailableError(_unavailable_message(campaign, department))
     pdf = run_limited(
-        _render_in_child,
-        worker_settings(current_app),
-        campaign.id,
-        None if department is None else department.id,
-        locale,
+        func,
+        *args,
         timeout=float(config["CX_PDF_TIMEOUT_S"]),
         memory_mb=int(config["CX_PDF_MEMORY_MB"]),
     )
@@ -139,101 +123,30 @@ def render_pdf_limited(
     return pdf
 
 
-def _unavailable_message(campaign: Campaign, department: Department) -> str:
-    from flask_babel import gettext as _
+def render_pdf_limited(
+    campaign: Campaign,
+    *,
+    department: Department | None = None,
+    locale: str = "ja",
+    app_factory: AppFactory,
+) -> bytes:
+    """:func:`render_pdf` in a child process with ``CX_PDF_TIMEOUT_S`` and ``CX_PDF_MEMORY_MB``.
 
-    return _(
-        "%(department)s has fewer submitted responses than the anonymity threshold "
-        "(%(threshold)s), or is hidden so that a smaller group cannot be worked out: it has "
-        "no report of its own.",
-        department=department.name,
-        threshold=campaign.anonymity_threshold,
-    )
-
-
-def department_report_allowed(
-    campaign: Campaign, department: Department, results: Any | None = None
-) -> bool:
-    """Whether ``department`` is shown in the campaign's results (so may have a report)."""
-    results = results if results is not None else _results(campaign, None)
-    try:
-        group = results.group("department", department=department.id)
-    except KeyError:
-        return False
-    return group.shown
-
-
-@dataclass(frozen=True)
-class DepartmentChoice:
-    department: Department
-    depth: int
-    shown: bool
-
-
-def department_choices(campaign: Campaign) -> list[DepartmentChoice]:
-    """The organisation's departments in results order, with whether each has a report."""
-    results = _results(campaign, None)
-    by_id = {
-        d.id: d
-        for d in db.session.scalars(
-            select(Department).where(Department.organization_id == campaign.organization_id)
-        )
-    }
-    choices = []
-    for group in results.by_department:
-        department = by_id.get(group.key.get("department"))
-        if department is not None:
-            choices.append(DepartmentChoice(department, group.depth, group.shown))
-    return choices
-
-
-def report_filename(campaign: Campaign, department: Department | None, locale: str) -> str:
-    """The download name of a report, e.g. ``みなと地域銀行-2026年度…-organization-ja.pdf``."""
-    scope = "organization" if department is None else safe_filename(department.name)
-    return f"{safe_filename(campaign.name)}-{scope}-{locale}.pdf"
-
-
-def archive_filename(campaign: Campaign, locale: str) -> str:
-    """The download name of a batch's zip."""
-    return f"{safe_filename(campaign.name)}-reports-{locale}.zip"
-
-
-def content_disposition(filename: str) -> str:
-    """An attachment header that carries a Japanese file name to every browser."""
-    suffix = filename.rsplit(".", 1)[-1] if "." in filename else "pdf"
-    fallback = filename if filename.isascii() else f"report.{suffix}"
-    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}"
-
-
-def individual_report_state(participant: Participant) -> str | None:
-    """Why ``participant`` cannot have their individual report yet, or None when they can.
-
-    One of ``"not_offered"``, ``"not_closed"`` and ``"not_submitted"``.
+    Web requests render this way, so a pathological report cannot take the web worker's
+    memory or time with it; the child builds its own app with ``app_factory`` from this
+    app's settings. Checking that the report is available first answers the common refusal
+    without starting a process.
     """
-    campaign = participant.campaign
-    if not campaign.individual_reports:
-        return "not_offered"
-    if campaign.status != "closed":
-        return "not_closed"
-    response = participant.response
-    if response is None or response.status != "submitted":
-        return "not_submitted"
-    return None
-
-
-def check_individual_report(participant: Participant) -> None:
-    """Raise :class:`ReportUnavailableError` with the reason when the report is not available."""
-    from flask_babel import gettext as _
-
-    state = individual_report_state(participant)
-    if state == "not_offered":
-        raise ReportUnavailableError(_("This assessment does not offer individual reports."))
-    if state == "not_closed":
-        raise ReportUnavailableError(
-            _("Your individual report becomes available once the assessment has closed.")
-        )
-    if state == "not_submitted":
-        raise ReportUnavailableError(_("There is no submitted response for this link."))
+    if department is not None and not department_report_allowed(campaign, department):
+        raise ReportUnavailableError(department_unavailable_message(campaign, department))
+    return _run_limited(
+        _render_in_child,
+        app_factory,
+        worker_settings(current_app),
+        campaign.id,
+        None if department is None else department.id,
+        locale,
+    )
 
 
 def render_individual_report(participant: Participant, locale: str) -> bytes:
@@ -242,17 +155,16 @@ def render_individual_report(participant: Participant, locale: str) -> bytes:
     Raises :class:`ReportUnavailableError` unless the campaign is closed, offers individual
     reports and the participant submitted a response.
     """
+    # Its chart is drawn with matplotlib: loaded on the first render, not at start-up.
     from app.reporting.individual import render_individual_html
 
     return html_to_pdf(render_individual_html(participant, locale))
 
 
 def _render_individual_in_child(
-    settings: dict[str, Any], participant_id: int, locale: str
+    app_factory: AppFactory, settings: dict[str, Any], participant_id: int, locale: str
 ) -> bytes:
-    from app import create_app
-
-    app = create_app(settings)
+    app = app_factory(settings)
     with app.app_context():
         participant = db.session.get(Participant, participant_id)
         if participant is None:
@@ -263,20 +175,15 @@ def _render_individual_in_child(
             return _UNAVAILABLE + str(exc).encode("utf-8")
 
 
-def render_individual_report_limited(participant: Participant, locale: str) -> bytes:
+def render_individual_report_limited(
+    participant: Participant, locale: str, *, app_factory: AppFactory
+) -> bytes:
     """:func:`render_individual_report` under the web's PDF time limit and memory cap."""
-    from app.platform.hardening import run_limited
-
     check_individual_report(participant)
-    config = current_app.config
-    pdf = run_limited(
+    return _run_limited(
         _render_individual_in_child,
+        app_factory,
         worker_settings(current_app),
         participant.id,
         locale,
-        timeout=float(config["CX_PDF_TIMEOUT_S"]),
-        memory_mb=int(config["CX_PDF_MEMORY_MB"]),
     )
-    if pdf.startswith(_UNAVAILABLE):
-        raise ReportUnavailableError(pdf[len(_UNAVAILABLE) :].decode("utf-8"))
-    return pdf

@@ -1,20 +1,20 @@
 """What a report shows, as plain frozen data the templates read.
 
-The context builder fills these from the campaign's results object; templates never reach
-into the database or compute anything. Only groups that passed the anonymity threshold carry
-numbers: a suppressed group appears, at most, as a name in a list of groups too small to show.
+The section builders (:mod:`app.reporting.sections`) fill these from the campaign's results
+object; templates never reach into the database or compute anything. Only groups that passed
+the anonymity threshold carry numbers: a suppressed group appears, at most, as a name in a
+list of groups too small to show. A perception gap is a :class:`~app.presentation.gaps.GapRow`
+(the dashboard's row type too).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 from markupsafe import Markup
 
-from app.results.model import GapResult
+from app.presentation.gaps import GapRow
 
 
 @dataclass(frozen=True)
@@ -177,52 +177,6 @@ class Summary:
     progress_to_target: float | None = None
     #: The companion campaign's overall level per kind: (title, level, note).
     companion_overall: tuple[tuple[str, Level, str], ...] = ()
-
-
-@dataclass(frozen=True)
-class GapRow:
-    """One perception gap in the reader's language (the reports and the dashboard).
-
-    Wraps the results' gap itself: its figures (``difference``, ``mean_a``, ``hedges_g``,
-    ``p_adjusted``, ``significant``, ``direction``... and any added later) are read from it,
-    and only the texts are made here. ``dimension`` is the dimension's title;
-    ``dimension_id`` its id.
-    """
-
-    gap: GapResult
-    dimension: str
-    label_a: str
-    label_b: str
-    direction_label: str
-    sentence: str = ""
-
-    @property
-    def dimension_id(self) -> str:
-        return self.gap.dimension
-
-    @property
-    def pair(self) -> str:
-        return f"{self.label_a} − {self.label_b}"
-
-    def __getattr__(self, name: str) -> Any:
-        # Only reached for names the row does not define itself: the gap's figures.
-        if name == "gap":  # not set yet (unpickling, copying): no gap to read from
-            raise AttributeError(name)
-        return getattr(self.gap, name)
-
-
-def gap_row(
-    gap: GapResult, text: Callable[[Any], str], dimension: str, sentence: str = ""
-) -> GapRow:
-    """``gap`` (a results gap) with its labels put into words by ``text``."""
-    return GapRow(
-        gap,
-        dimension,
-        text(gap.a_label),
-        text(gap.b_label),
-        text(gap.direction_label),
-        sentence,
-    )
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from app import create_app
 from app.auth.access import campaign_or_404, can_manage
 from app.models import Campaign, Department, ReportJob
 from app.platform.extensions import db
@@ -127,7 +128,9 @@ def organization_pdf(campaign_id: int) -> Response | tuple[str, int]:
     campaign = campaign_or_404(current_user, campaign_id)
     locale = _locale()
     try:
-        pdf = service.render_pdf_limited(campaign, department=None, locale=locale)
+        pdf = service.render_pdf_limited(
+            campaign, department=None, locale=locale, app_factory=create_app
+        )
     except service.ReportUnavailableError as error:
         return _unavailable(campaign, error)
     return _pdf_response(pdf, service.report_filename(campaign, None, locale))
@@ -151,7 +154,9 @@ def department_pdf(campaign_id: int, department_id: int) -> Response | tuple[str
     department = _department_or_404(campaign, department_id)
     locale = _locale()
     try:
-        pdf = service.render_pdf_limited(campaign, department=department, locale=locale)
+        pdf = service.render_pdf_limited(
+            campaign, department=department, locale=locale, app_factory=create_app
+        )
     except service.ReportUnavailableError as error:
         return _unavailable(campaign, error)
     return _pdf_response(pdf, service.report_filename(campaign, department, locale))
@@ -190,10 +195,14 @@ def start_batch(campaign_id: int) -> Response:
     return redirect(url_for("reports.job_status", job_id=job.id))
 
 
-def _dispatch(job: ReportJob, start: Callable[[ReportJob], None]) -> None:
-    """Start or resume ``job``; without a reachable job queue, say so (the job is failed)."""
+def _dispatch(job: ReportJob, start: Callable[..., None]) -> None:
+    """Start or resume ``job``; without a reachable job queue, say so (the job is failed).
+
+    A job run without Redis runs in a local process, which builds its app with this app's
+    factory.
+    """
     try:
-        start(job)
+        start(job, app_factory=create_app)
     except jobs.QueueUnavailableError:
         flash(
             _(

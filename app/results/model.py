@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from app.analysis import GroupSummary
+from app.analysis import GroupSummary, maturity_level
 from app.analysis.gaps import Gap, Trend
 from app.analysis.plain import PlainFields
 
@@ -428,6 +428,10 @@ class CampaignResults:
             if wanted and wanted in text:
                 return text[wanted]
         return next(iter(text.values()))
+
+    def level_of(self, score: float | None) -> int | None:
+        """The maturity level of a score on this campaign's scale (None for no score)."""
+        return maturity_level(score, self.questionnaire.scale_min, self.questionnaire.scale_max)
 
     def with_locale(self, locale: str | None) -> CampaignResults:
         """The same results with another default locale (cheap; shares everything else)."""

@@ -11,6 +11,7 @@ from flask import g, jsonify, redirect, render_template, request, session, url_f
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 
+from app import create_app
 from app.models import Answer, Participant, utcnow
 from app.operations.errors import OperationError
 from app.operations.participants import register_open_participant
@@ -32,7 +33,7 @@ from app.queries.participants import (
     participant_link,
 )
 from app.queries.responses import answers_of
-from app.reporting.jobs import safe_filename
+from app.reporting.filenames import safe_filename
 from app.reporting.service import (
     ReportUnavailableError,
     content_disposition,
@@ -438,7 +439,9 @@ def individual_report() -> Any:
     """The respondent's own report, once the campaign has closed, when the consultant allows it."""
     participant: Participant = g.participant
     try:
-        pdf = render_individual_report_limited(participant, current_locale())
+        pdf = render_individual_report_limited(
+            participant, current_locale(), app_factory=create_app
+        )
     except ReportUnavailableError as exc:
         return render_template("survey/report_unavailable.html", message=str(exc)), 409
     campaign = participant.campaign

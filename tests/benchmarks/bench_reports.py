@@ -182,7 +182,7 @@ def _child_batch(database: str, campaign_id: int, jobs: int, out: str) -> dict[s
     with app.app_context():
         campaign = db.session.get(Campaign, campaign_id)
         started = time.perf_counter()
-        results = run_batch(campaign, Path(out), jobs=jobs, locale="ja")
+        results = run_batch(campaign, Path(out), jobs=jobs, locale="ja", app_factory=create_app)
         return {
             "wall_s": time.perf_counter() - started,
             "reports": len(results),

@@ -94,7 +94,7 @@ def test_a_job_on_redis_is_run_by_an_rq_worker(app, campaign, redis_url, monkeyp
     job = jobs.create_report_job(campaign, None, "en")
     db.session.commit()
     job_id = job.id
-    jobs.dispatch_report_job(job)
+    jobs.dispatch_report_job(job, app_factory=create_app)
     queue = get_queue()
     assert queue.count == 1
     assert job.queue_job_id in queue.job_ids
@@ -219,7 +219,7 @@ def test_resuming_a_partly_failed_job_renders_only_the_missing_report(
     job = jobs.create_report_job(campaign, None, "ja")
     db.session.commit()
     job_id = job.id
-    jobs.dispatch_report_job(job)
+    jobs.dispatch_report_job(job, app_factory=create_app)
     job = _run_queue(job_id)
     assert (job.status, job.completed, job.failed) == ("done", 1, 1)
     assert jobs.job_resumable(job)
@@ -295,7 +295,7 @@ def test_a_job_without_progress_is_interrupted_and_its_old_run_stops(
     assert jobs.job_stalled(job)
     assert jobs.job_resumable(job)
 
-    jobs.resume_report_job(job)
+    jobs.resume_report_job(job, app_factory=create_app)
     new_run = db.session.get(ReportJob, job_id).queue_job_id
     assert new_run != "run-of-a-dead-worker"
     # The old run, should its worker come back, finds the job resumed and leaves it alone.
@@ -321,7 +321,7 @@ def test_an_unreachable_queue_fails_the_job_with_a_reason(
     db.session.commit()
     job_id = job.id
     with pytest.raises(jobs.QueueUnavailableError):
-        jobs.dispatch_report_job(job)
+        jobs.dispatch_report_job(job, app_factory=create_app)
     db.session.expire_all()
     job = db.session.get(ReportJob, job_id)
     assert job.status == "failed"
@@ -331,7 +331,7 @@ def test_an_unreachable_queue_fails_the_job_with_a_reason(
     assert f"report job {job_id} not queued, the job queue is unavailable" in caplog.text
     # Still unreachable on a resume: failed again, the reason recorded once.
     with pytest.raises(jobs.QueueUnavailableError):
-        jobs.resume_report_job(job)
+        jobs.resume_report_job(job, app_factory=create_app)
     db.session.expire_all()
     job = db.session.get(ReportJob, job_id)
     assert (job.status, job.errors) == ("failed", [{"report": "job", "error": "queue_unavailable"}])

@@ -11,8 +11,8 @@ from sqlalchemy import event
 
 from app.api.serializers import campaign_detail
 from app.models import Campaign
-from app.operations.campaigns import revoke_participant
 from app.operations.exports import ExportOptions, response_rows, submitted_count
+from app.operations.participants import revoke_participant
 from app.operations.progress import campaign_progress
 from app.operations.response_import import import_responses
 from app.operations.responses import begin

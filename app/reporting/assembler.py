@@ -1,0 +1,90 @@
+"""The organisation and department reports' view, assembled from their sections.
+
+Every number comes from :class:`~app.results.model.CampaignResults`; the sections
+(:mod:`app.reporting.sections`) only pick, order, word and chart them. Groups and cells that
+the anonymity rules withhold are never given a number: they are either left out or listed
+by name as "not shown".
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from flask_babel import gettext as _
+
+from app.reporting.sections import companion as companion_chapters
+from app.reporting.sections import (
+    cover,
+    departments,
+    gaps,
+    kinds,
+    methods,
+    summary,
+    trend,
+)
+from app.reporting.sections.base import ReportContext
+from app.reporting.viewmodel import ReportView, TocEntry
+
+if TYPE_CHECKING:
+    from app.models import Campaign, Department
+    from app.results.model import CampaignResults
+
+
+def build_report_view(
+    results: CampaignResults,
+    campaign: Campaign,
+    *,
+    locale: str,
+    department: Department | None = None,
+    companion: tuple[CampaignResults, Campaign] | None = None,
+) -> ReportView:
+    """What the organisation report (or ``department``'s report) shows, in ``locale``.
+
+    ``companion`` is the companion campaign's results object and campaign: its sections of
+    the kind this campaign does not ask about are added after this campaign's own. Raises
+    :class:`~app.reporting.errors.ReportUnavailableError` when the report's group is not shown.
+    """
+    report = ReportContext(results, campaign, locale, department, companion=companion)
+    # Chapters are numbered in the order they are built here.
+    kind_sections = kinds.build(report)
+    companion_sections = companion_chapters.build(report)
+    role_gaps = gaps.role_gaps(report)
+    gaps_section = gaps.build(report, role_gaps)
+    departments_section = departments.build(report)
+    trend_section = trend.build(report)
+    cover_page = cover.build(report)
+    summary_section = summary.build(
+        report, cover_page, kind_sections, role_gaps, companion_sections
+    )
+    methods_section = methods.build(report, companion_sections)
+    toc: list[TocEntry] = [summary.toc_entry()]
+    toc += [kinds.toc_entry(section) for section in kind_sections]
+    toc += [companion_chapters.toc_entry(section) for section in companion_sections]
+    if gaps_section:
+        toc.append(gaps.toc_entry(gaps_section))
+    if departments_section:
+        toc.append(departments.toc_entry(departments_section))
+    if trend_section:
+        toc.append(trend.toc_entry(trend_section))
+    toc.append(methods.toc_entry(methods_section))
+    return ReportView(
+        kind="department" if report.is_department else "organization",
+        locale=locale,
+        title=_title(cover_page.scope, cover_page.organization),
+        cover=cover_page,
+        summary=summary_section,
+        sections=tuple(kind_sections),
+        gaps=gaps_section,
+        departments=departments_section,
+        trend=trend_section,
+        methods=methods_section,
+        toc=tuple(toc),
+        scale_labels=report.scale.labels,
+        companion_sections=tuple(companion_sections),
+    )
+
+
+def _title(scope: str | None, organization: str) -> str:
+    if scope:
+        return _("CX maturity diagnostic report: %(scope)s", scope=scope)
+    return _("CX maturity diagnostic report: %(organization)s", organization=organization)

@@ -1,0 +1,32 @@
+"""File names of reports and their archives, safe on every system and in every browser."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import quote
+
+from app.models import Campaign, Department
+
+
+def safe_filename(text: str) -> str:
+    """``text`` usable as a file name on every system (Japanese kept, separators removed)."""
+    cleaned = re.sub(r'[\\/:*?"<>|\x00-\x1f]+', "_", text).strip(" ._")
+    return cleaned[:80] or "report"
+
+
+def report_filename(campaign: Campaign, department: Department | None, locale: str) -> str:
+    """The download name of a report, e.g. ``みなと地域銀行-2026年度…-organization-ja.pdf``."""
+    scope = "organization" if department is None else safe_filename(department.name)
+    return f"{safe_filename(campaign.name)}-{scope}-{locale}.pdf"
+
+
+def archive_filename(campaign: Campaign, locale: str) -> str:
+    """The download name of a batch's zip."""
+    return f"{safe_filename(campaign.name)}-reports-{locale}.zip"
+
+
+def content_disposition(filename: str) -> str:
+    """An attachment header that carries a Japanese file name to every browser."""
+    suffix = filename.rsplit(".", 1)[-1] if "." in filename else "pdf"
+    fallback = filename if filename.isascii() else f"report.{suffix}"
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}"

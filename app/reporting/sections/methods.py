@@ -1,0 +1,81 @@
+"""The methods appendix: who answered, what was withheld, how the figures were made."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from flask_babel import gettext as _
+
+from app.reporting.methodology import methodology_html
+from app.reporting.sections import companion
+from app.reporting.sections.base import ReportContext
+from app.reporting.viewmodel import KindSection, Methods, SuppressedGroup, TocEntry
+
+
+def build(report: ReportContext, companion_sections: Sequence[KindSection] = ()) -> Methods:
+    """The appendix, the last chapter."""
+    results = report.results
+    counts = results.response_counts.total
+    suppressed = []
+    seen: set[tuple[str, str]] = set()
+    breakdown_names = {
+        "role": _("Role"),
+        "department": _("Department"),
+        "role_department": _("Role within department"),
+        "organization": _("Organisation"),
+    }
+    for cell in results.suppressed_cells:
+        if cell.level != "group":
+            continue
+        if report.is_department and (
+            cell.breakdown != "role_department"
+            or cell.key.get("department") != report.scope.department_id
+        ):
+            continue
+        entry = (breakdown_names.get(cell.breakdown, cell.breakdown), report.text(cell.label))
+        if entry not in seen:
+            seen.add(entry)
+            suppressed.append(SuppressedGroup(*entry))
+    reliability = tuple(
+        (report.text(d.title), d.reliability.alpha, d.reliability.n) for d in results.dimensions
+    )
+    info = results.questionnaire
+    return Methods(
+        number=report.next_number(),
+        anchor="methods",
+        invited=counts.invited,
+        submitted=counts.submitted,
+        response_rate=counts.response_rate,
+        threshold=results.anonymity_threshold,
+        suppressed=tuple(suppressed),
+        questionnaire_id=info.id,
+        questionnaire_version=info.version,
+        questionnaire_hash=info.hash,
+        statistics=(
+            _(
+                "Scores: the mean of respondents' dimension scores (each the weighted mean "
+                "of the statements they answered, when at least half were answered)."
+            ),
+            _(
+                "Spread and precision: standard deviation and %(level)s confidence "
+                "interval (Student's t).",
+                level="95%",
+            ),
+            _("Agreement within a group: r_wg(j); reliability of a dimension: Cronbach's alpha."),
+            _(
+                "Perception gaps: difference of means, Hedges' g and Welch's t-test with "
+                "Holm's adjustment within each breakdown; notable from half a scale point."
+            ),
+            _(
+                "Departments are compared with the rest of the organisation; a department "
+                "includes its sub-departments."
+            ),
+            *companion.statistics(companion_sections),
+        ),
+        methodology=methodology_html(report.locale),
+        reliability=reliability,
+    )
+
+
+def toc_entry(section: Methods) -> TocEntry:
+    return TocEntry(section.anchor, section.number, _("Appendix: methods"))

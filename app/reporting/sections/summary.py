@@ -1,0 +1,135 @@
+"""The executive summary (chapter 01): levels, headline figures, strengths and priorities,
+the largest perception gaps in words and the report rules' findings."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from flask_babel import gettext as _
+
+from app.presentation import formatting
+from app.reporting.sections import companion, gaps
+from app.reporting.sections.base import ReportContext
+from app.reporting.viewmodel import (
+    Card,
+    Cover,
+    DimensionView,
+    Highlight,
+    ItemRow,
+    KindSection,
+    Summary,
+    TocEntry,
+)
+
+if TYPE_CHECKING:
+    from app.results.model import GapResult
+
+#: How many strengths and priorities the summary names.
+HIGHLIGHTS = 3
+
+
+def build(
+    report: ReportContext,
+    cover: Cover,
+    sections: Sequence[KindSection],
+    role_gaps: Sequence[GapResult],
+    companion_sections: Sequence[KindSection] = (),
+) -> Summary:
+    """The summary of this campaign's chapters (and the companion's overall levels)."""
+    overall = tuple((section.title, section.overall) for section in sections)
+    companion_overall = tuple(
+        (
+            section.title,
+            section.overall,
+            _("Companion campaign: %(campaign)s", campaign=section.companion.campaign),
+        )
+        for section in companion_sections
+        if section.companion is not None
+    )
+    strengths, priorities = highlights(report, sections)
+    findings: tuple[str, ...] = ()
+    if not report.is_department:
+        findings = tuple(report.text(f.text) for f in report.results.findings)
+        findings += companion.findings(report)
+    chart = sections[0].chart if sections else None
+    caption = (
+        _("Scores of the whole organisation and of each role")
+        if not report.is_department
+        else _("The department against the whole organisation, and its roles")
+    )
+    progress = None
+    if not report.is_department and report.results.targets.targets:
+        progress = report.results.targets.percent_to_target
+    return Summary(
+        overall=overall,
+        cards=cards(cover, sections),
+        chart=chart,
+        chart_caption=caption,
+        strengths=tuple(strengths),
+        priorities=tuple(priorities),
+        gap_sentences=gaps.sentences(report, role_gaps),
+        findings=findings,
+        progress_to_target=progress,
+        companion_overall=companion_overall,
+    )
+
+
+def toc_entry() -> TocEntry:
+    return TocEntry("summary", "01", _("Executive summary"))
+
+
+def cards(cover: Cover, sections: Sequence[KindSection]) -> tuple[Card, ...]:
+    """The headline figures: response rate, then the strongest and weakest dimension."""
+    found = [
+        Card(
+            _("Response rate"),
+            formatting.percent(cover.response_rate),
+            _(
+                "%(submitted)s of %(invited)s invited",
+                submitted=cover.submitted,
+                invited=cover.invited,
+            ),
+        )
+    ]
+    if sections:
+        scored = [v for v in sections[0].dimensions if v.score.mean is not None]
+        if len(scored) >= 2:
+            ranked = sorted(scored, key=lambda v: (v.score.mean, v.number))
+            found.append(
+                Card(_("Strongest"), formatting.score(ranked[-1].score.mean), ranked[-1].title)
+            )
+            found.append(
+                Card(_("Weakest"), formatting.score(ranked[0].score.mean), ranked[0].title)
+            )
+    return tuple(found)
+
+
+def highlights(
+    report: ReportContext, sections: Sequence[KindSection]
+) -> tuple[list[Highlight], list[Highlight]]:
+    """The most and least established practices (statements) of the report's scope."""
+    ranked: list[tuple[float, ItemRow, DimensionView]] = []
+    for section in sections:
+        for view in section.dimensions:
+            for item in view.items:
+                if item.mean is not None:
+                    ranked.append((item.mean, item, view))
+    ranked.sort(key=lambda entry: (-entry[0], entry[1].number))
+    top = ranked[:HIGHLIGHTS]
+    bottom = sorted(ranked[-HIGHLIGHTS:], key=lambda entry: (entry[0], entry[1].number))
+    bottom = [entry for entry in bottom if entry not in top]
+    scale = report.scale
+    questionnaire = report.questionnaire
+
+    def highlight(entry: tuple[float, ItemRow, DimensionView], step: int) -> Highlight:
+        mean, item, view = entry
+        level = report.results.level_of(mean)
+        descriptor = None
+        if level is not None and scale.min <= level + step <= scale.max:
+            descriptor = questionnaire.item(item.id).level(
+                level + step, report.locale, questionnaire.default_locale
+            )
+        return Highlight(item.text, mean, f"{item.number} {view.title}", descriptor)
+
+    return [highlight(e, 0) for e in top], [highlight(e, 1) for e in bottom]

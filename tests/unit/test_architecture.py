@@ -1,0 +1,288 @@
+"""The dependency rules of the architecture, checked on the source of ``app/``.
+
+Nothing is imported: every module is parsed with :mod:`ast`, and its imports (at module level
+and inside functions alike, since an import deferred into a function is still a dependency)
+become the edges of a graph. Imports under ``if TYPE_CHECKING:`` never run, so they are left
+out. ``from package import name`` depends on ``package.name`` when that is a module, else on
+``package`` itself.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+APP = Path(__file__).resolve().parents[2] / "app"
+
+
+@dataclass(frozen=True)
+class Import:
+    """One import statement's dependency: ``module`` imports ``target`` at ``line``."""
+
+    module: str
+    target: str
+    line: int
+    #: The imported names of ``from target import ...`` that are not modules themselves.
+    names: tuple[str, ...] = ()
+
+
+def module_names(root: Path) -> dict[str, Path]:
+    """Every module under the package ``root``, by dotted name (packages by their own name)."""
+    found = {}
+    for path in sorted(root.rglob("*.py")):
+        parts = path.relative_to(root.parent).with_suffix("").parts
+        if parts[-1] == "__init__":
+            parts = parts[:-1]
+        found[".".join(parts)] = path
+    return found
+
+
+def _is_type_checking(test: ast.expr) -> bool:
+    if isinstance(test, ast.Name):
+        return test.id == "TYPE_CHECKING"
+    return isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+
+
+def imports_of(name: str, path: Path, modules: Mapping[str, Path]) -> list[Import]:
+    """The imports ``name`` (at ``path``) runs, resolved against the known ``modules``."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    found = []
+    for node in _walk(tree.body):
+        if isinstance(node, ast.Import):
+            found += [Import(name, alias.name, node.lineno) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")
+                anchor = anchor[: len(anchor) - (node.level - 1)]
+                base = ".".join([*anchor, base] if base else anchor)
+            plain = []
+            for alias in node.names:
+                candidate = f"{base}.{alias.name}"
+                if candidate in modules:
+                    found.append(Import(name, candidate, node.lineno))
+                else:
+                    plain.append(alias.name)
+            if plain:
+                found.append(Import(name, base, node.lineno, tuple(plain)))
+    return found
+
+
+def _walk(body: list[ast.stmt]) -> Iterator[ast.stmt]:
+    """Statements of a module, descending into functions, classes and blocks."""
+    for node in body:
+        if isinstance(node, ast.If) and _is_type_checking(node.test):
+            yield from _walk(node.orelse)
+            continue
+        yield node
+        for field in ("body", "orelse", "finalbody"):
+            yield from _walk([c for c in getattr(node, field, []) if isinstance(c, ast.stmt)])
+        for handler in getattr(node, "handlers", []):
+            yield from _walk(handler.body)
+        for case in getattr(node, "cases", []):
+            yield from _walk(case.body)
+
+
+def all_imports(root: Path = APP) -> list[Import]:
+    """Every import of every module under ``root``."""
+    modules = module_names(root)
+    return [found for name, path in modules.items() for found in imports_of(name, path, modules)]
+
+
+def _within(module: str, prefixes: Iterable[str]) -> bool:
+    return any(module == prefix or module.startswith(prefix + ".") for prefix in prefixes)
+
+
+def import_graph(imports: Iterable[Import], prefixes: Iterable[str]) -> dict[str, set[str]]:
+    """Edges between the modules under ``prefixes`` (``{"app.reporting", ...}``)."""
+    prefixes = tuple(prefixes)
+    graph: dict[str, set[str]] = {}
+    for found in imports:
+        if _within(found.module, prefixes):
+            graph.setdefault(found.module, set())
+            if _within(found.target, prefixes) and found.target != found.module:
+                graph[found.module].add(found.target)
+    return graph
+
+
+def import_cycles(imports: Iterable[Import], prefixes: Iterable[str]) -> list[list[str]]:
+    """The import cycles among the modules under ``prefixes``: each one a strongly connected
+    set of two or more modules, sorted (Tarjan's algorithm, iteratively)."""
+    graph = import_graph(imports, prefixes)
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    cycles: list[list[str]] = []
+    counter = 0
+    for start in sorted(graph):
+        if start in index:
+            continue
+        work = [(start, iter(sorted(graph.get(start, ()))))]
+        index[start] = low[start] = counter
+        counter += 1
+        stack.append(start)
+        on_stack.add(start)
+        while work:
+            node, successors = work[-1]
+            advanced = False
+            for successor in successors:
+                if successor not in index:
+                    index[successor] = low[successor] = counter
+                    counter += 1
+                    stack.append(successor)
+                    on_stack.add(successor)
+                    work.append((successor, iter(sorted(graph.get(successor, ())))))
+                    advanced = True
+                    break
+                if successor in on_stack:
+                    low[node] = min(low[node], index[successor])
+            if advanced:
+                continue
+            work.pop()
+            if work:
+                parent = work[-1][0]
+                low[parent] = min(low[parent], low[node])
+            if low[node] == index[node]:
+                component = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    component.append(member)
+                    if member == node:
+                        break
+                if len(component) > 1:
+                    cycles.append(sorted(component))
+    return sorted(cycles)
+
+
+def blueprint_packages(root: Path = APP) -> set[str]:
+    """Packages that make a Flask blueprint (``Blueprint(...)`` in any of their modules)."""
+    found = set()
+    for name, path in module_names(root).items():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call):
+                func = node.func
+                called = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
+                if called == "Blueprint":
+                    found.add(name if path.name == "__init__.py" else name.rpartition(".")[0])
+    return found
+
+
+def _violations(imports: Iterable[Import], module_prefix: str, forbidden: Iterable[str]) -> list:
+    forbidden = tuple(forbidden)
+    return sorted(
+        f"{found.module}:{found.line} imports {found.target}"
+        for found in imports
+        if _within(found.module, (module_prefix,)) and _within(found.target, forbidden)
+    )
+
+
+@pytest.fixture(scope="module")
+def imports() -> list[Import]:
+    return all_imports()
+
+
+def test_reporting_imports_no_auth_no_analysis_and_no_blueprint(imports) -> None:
+    blueprints = blueprint_packages()
+    assert {"app.auth", "app.dashboard", "app.reports", "app.survey"} <= blueprints
+    assert _violations(imports, "app.reporting", ("app.auth", "app.analysis", *blueprints)) == []
+
+
+def test_reporting_never_builds_the_app(imports) -> None:
+    # ``from app import create_app`` (or anything else of the app package itself): a worker's
+    # entry point hands the factory over instead.
+    found = [
+        f"{i.module}:{i.line} imports {', '.join(i.names) or 'app'} from app"
+        for i in imports
+        if _within(i.module, ("app.reporting",)) and i.target == "app"
+    ]
+    assert found == []
+
+
+def test_the_dashboard_does_not_import_the_reports(imports) -> None:
+    assert _violations(imports, "app.dashboard", ("app.reporting",)) == []
+
+
+@pytest.mark.parametrize("package", ["app.analysis", "app.questionnaire"])
+def test_pure_packages_import_neither_flask_nor_sqlalchemy(imports, package) -> None:
+    found = sorted(
+        f"{i.module}:{i.line} imports {i.target}"
+        for i in imports
+        if _within(i.module, (package,))
+        and (i.target.split(".")[0].startswith("flask") or _within(i.target, ("sqlalchemy",)))
+    )
+    assert found == []
+
+
+def test_no_import_cycle_in_reporting_presentation_and_dashboard(imports) -> None:
+    assert import_cycles(imports, {"app.reporting", "app.presentation", "app.dashboard"}) == []
+
+
+# The checks themselves, on a small package written for the purpose -----------------------
+
+
+def _package(root: Path, files: Mapping[str, str]) -> Path:
+    for relative, text in files.items():
+        path = root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return root / "pkg"
+
+
+def test_a_cycle_through_a_function_level_import_is_found(tmp_path) -> None:
+    root = _package(
+        tmp_path,
+        {
+            "pkg/__init__.py": "",
+            "pkg/a.py": "from pkg.b import thing\n",
+            "pkg/b.py": "def thing():\n    from pkg import a\n    return a\n",
+            "pkg/c.py": "import pkg.a\n",
+            "pkg/d.py": "from . import c\n",
+        },
+    )
+    found = all_imports(root)
+    assert import_cycles(found, {"pkg"}) == [["pkg.a", "pkg.b"]]
+    assert import_graph(found, {"pkg"})["pkg.d"] == {"pkg.c"}
+    # Outside the prefixes asked about, the cycle is not looked at.
+    assert import_cycles(found, {"pkg.c", "pkg.d"}) == []
+
+
+def test_typing_only_imports_do_not_count(tmp_path) -> None:
+    root = _package(
+        tmp_path,
+        {
+            "pkg/__init__.py": "",
+            "pkg/a.py": "from pkg import b\n",
+            "pkg/b.py": (
+                "from typing import TYPE_CHECKING\n"
+                "if TYPE_CHECKING:\n"
+                "    from pkg.a import Thing\n"
+                "else:\n"
+                "    import json\n"
+            ),
+        },
+    )
+    found = all_imports(root)
+    assert import_cycles(found, {"pkg"}) == []
+    assert {i.target for i in found if i.module == "pkg.b"} == {"typing", "json"}
+
+
+def test_names_imported_from_a_package_depend_on_the_package(tmp_path) -> None:
+    root = _package(
+        tmp_path,
+        {
+            "pkg/__init__.py": "from pkg.views import bp\n",
+            "pkg/views.py": "from pkg import bp\n",
+            "pkg/web/__init__.py": "from flask import Blueprint\nbp = Blueprint('web', __name__)\n",
+        },
+    )
+    found = all_imports(root)
+    assert import_cycles(found, {"pkg"}) == [["pkg", "pkg.views"]]
+    assert blueprint_packages(root) == {"pkg.web"}
