@@ -17,6 +17,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_observability(app)
     register_extensions(app)
     register_hardening(app)
+    register_url_converters(app)
     register_blueprints(app)
     register_commands(app)
     register_template_helpers(app)
@@ -76,6 +77,13 @@ def register_extensions(app: Flask) -> None:
 
     with app.app_context():
         configure_engine_events(db.engine)
+
+
+def register_url_converters(app: Flask) -> None:
+    from app.platform.routing import DatabaseIntegerConverter
+
+    # Before any rule is added: rules bind their converters when they are registered.
+    app.url_map.converters["int"] = DatabaseIntegerConverter
 
 
 def register_blueprints(app: Flask) -> None:
