@@ -33,6 +33,8 @@ def load_config(app: Flask, overrides: Mapping[str, Any] | None) -> None:
             settings["SQLALCHEMY_DATABASE_URI"]
         )
     config_module.check_secret_key(settings)
+    config_module.check_rate_limits(settings)
+    config_module.isolate_test_rate_limits(settings, overrides or {})
     config_module.apply_engine_defaults(settings)
     app.config.update(settings)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+
+from limits import parse_many
+
+from app.platform.rate_limit_store import FILE_SCHEME
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
 
@@ -38,6 +43,9 @@ def from_environment(instance_path: str) -> dict[str, Any]:
     """Build the configuration mapping from environment variables."""
     env = os.environ
     default_db = "sqlite:///" + str(Path(instance_path) / "cx.sqlite3")
+    rate_limit_file = str(
+        Path(env.get("CX_RATE_LIMIT_FILE") or Path(instance_path) / "rate-limits.sqlite3").resolve()
+    )
     return {
         "SECRET_KEY": env.get("SECRET_KEY") or _read_secret_file(Path(instance_path)),
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(env.get("DATABASE_URL") or default_db),
@@ -84,7 +92,10 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "DB_MAX_OVERFLOW": _int("DB_MAX_OVERFLOW", 2),
         # Staff sessions end after 8 hours without a request (refreshed on every request).
         "PERMANENT_SESSION_LIFETIME": timedelta(hours=8),
-        "RATELIMIT_STORAGE_URI": env.get("REDIS_URL") or "memory://",
+        # Rate-limit counters: Redis when there is one, else a file that every worker of this
+        # machine shares (per-process memory would let each worker allow the whole limit).
+        "CX_RATE_LIMIT_FILE": rate_limit_file,
+        "RATELIMIT_STORAGE_URI": env.get("REDIS_URL") or f"{FILE_SCHEME}://{rate_limit_file}",
         # Outgoing mail; without MAIL_SERVER messages are written to instance/outbox as .eml.
         "MAIL_SERVER": env.get("MAIL_SERVER") or None,
         "MAIL_PORT": int(env.get("MAIL_PORT") or 587),
@@ -93,6 +104,30 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "MAIL_USE_TLS": _bool(env.get("MAIL_USE_TLS"), default=True),
         "MAIL_FROM": env.get("MAIL_FROM") or "cx-assessment@localhost",
     }
+
+
+#: Settings holding rate limits ("10/minute;100/hour"), checked at start-up.
+RATE_LIMIT_SETTINGS: tuple[str, ...] = ()
+
+
+def check_rate_limits(config: dict[str, Any]) -> None:
+    """Refuse to start with a rate limit that cannot be read, rather than fail on a request."""
+    for name in RATE_LIMIT_SETTINGS:
+        try:
+            parse_many(str(config.get(name) or ""))
+        except ValueError:
+            raise ConfigError(
+                f"{name} must be limits such as '20/minute;100/hour', got {config.get(name)!r}"
+            ) from None
+
+
+def isolate_test_rate_limits(config: dict[str, Any], overrides: Mapping[str, Any]) -> None:
+    """Tests count in a fresh in-memory store per app unless they name a store themselves:
+    the machine's file would carry counts from one test, or test run, to the next."""
+    uri = str(config.get("RATELIMIT_STORAGE_URI") or "")
+    named = "RATELIMIT_STORAGE_URI" in overrides
+    if config.get("TESTING") and not named and uri.startswith(f"{FILE_SCHEME}://"):
+        config["RATELIMIT_STORAGE_URI"] = "memory://"
 
 
 def _read_secret_file(instance_path: Path) -> str | None:
