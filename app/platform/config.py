@@ -96,6 +96,12 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         # machine shares (per-process memory would let each worker allow the whole limit).
         "CX_RATE_LIMIT_FILE": rate_limit_file,
         "RATELIMIT_STORAGE_URI": env.get("REDIS_URL") or f"{FILE_SCHEME}://{rate_limit_file}",
+        # Registrations through a campaign's open link, per client address (all campaigns)
+        # and per campaign (all addresses); ";" separates limits that all apply.
+        "CX_OPEN_LINK_ADDRESS_LIMIT": env.get("CX_OPEN_LINK_ADDRESS_LIMIT") or "20/minute;100/hour",
+        "CX_OPEN_LINK_CAMPAIGN_LIMIT": (
+            env.get("CX_OPEN_LINK_CAMPAIGN_LIMIT") or "60/minute;1000/hour"
+        ),
         # Outgoing mail; without MAIL_SERVER messages are written to instance/outbox as .eml.
         "MAIL_SERVER": env.get("MAIL_SERVER") or None,
         "MAIL_PORT": int(env.get("MAIL_PORT") or 587),
@@ -107,7 +113,7 @@ def from_environment(instance_path: str) -> dict[str, Any]:
 
 
 #: Settings holding rate limits ("10/minute;100/hour"), checked at start-up.
-RATE_LIMIT_SETTINGS: tuple[str, ...] = ()
+RATE_LIMIT_SETTINGS = ("CX_OPEN_LINK_ADDRESS_LIMIT", "CX_OPEN_LINK_CAMPAIGN_LIMIT")
 
 
 def check_rate_limits(config: dict[str, Any]) -> None:
