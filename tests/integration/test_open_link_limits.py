@@ -57,7 +57,7 @@ def test_the_address_limit_says_when_to_come_back(db, app):
     assert refused.status_code == 429
     assert 1 <= int(refused.headers["Retry-After"]) <= 61
     text = refused.get_data(as_text=True)
-    assert "Too many registrations from your network" in text
+    assert "Too many registrations have come from your network" in text
     assert "Please try again in 1 min." in text
     assert _registered(db, campaign) == 3
     # Another address is not affected, and opening the page is never limited.
