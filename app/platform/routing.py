@@ -11,9 +11,31 @@ from werkzeug.routing import IntegerConverter, Map
 MAX_DATABASE_INT = 2**31 - 1
 
 
+def digits_at_most(limit: int) -> str:
+    """A regular expression matching the decimal numbers from 0 to ``limit`` (leading zeros
+    allowed, as Werkzeug's ``int`` converter allows them), and no larger one."""
+    text = str(limit)
+    options = [rf"\d{{1,{len(text) - 1}}}"] if len(text) > 1 else []
+    for position, digit in enumerate(text):
+        rest = len(text) - position - 1
+        if rest == 0:
+            options.append(f"{text[:position]}[0-{digit}]")
+            break
+        lowest = 1 if position == 0 else 0
+        if int(digit) > lowest:
+            options.append(rf"{text[:position]}[{lowest}-{int(digit) - 1}]\d{{{rest}}}")
+    return "0*(?:" + "|".join(options) + ")"
+
+
 class DatabaseIntegerConverter(IntegerConverter):
-    """``<int:...>`` limited to what an id column holds: larger numbers do not match (404)."""
+    """``<int:...>`` limited to what an id column holds.
+
+    A larger number does not match the rule at all, like a word would not: the request goes
+    on to the next rule (the API's own "not found" for unknown paths) or ends in a 404,
+    instead of reaching a view that would send it to the database.
+    """
 
     def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("max", MAX_DATABASE_INT)
         super().__init__(map, *args, **kwargs)
+        bounded = digits_at_most(MAX_DATABASE_INT)
+        self.regex = rf"-?{bounded}" if self.signed else bounded

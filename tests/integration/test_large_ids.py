@@ -17,6 +17,7 @@ from werkzeug.exceptions import NotFound
 
 from app.auth.tokens import create_api_token
 from app.platform.extensions import db
+from app.platform.routing import digits_at_most
 from tests.integration.test_access_cross_org import _build_world
 from tests.integration.workspace_support import (
     fast_password_hashing,
@@ -82,9 +83,22 @@ def test_ids_too_large_for_the_database_answer_404_on_every_route(app: Flask) ->
 
 def test_the_converter_accepts_the_largest_id_the_database_holds(app: Flask) -> None:
     adapter = app.url_map.bind("localhost")
-    endpoint, arguments = adapter.match(f"/workspace/campaigns/{2**31 - 1}")
-    assert (endpoint, arguments) == ("workspace.campaign", {"campaign_id": 2**31 - 1})
-    with pytest.raises(NotFound):
-        adapter.match(f"/workspace/campaigns/{2**31}")
-    with pytest.raises(NotFound):
-        adapter.match(f"/api/v1/campaigns/{10**29}/results")
+    for path, campaign_id in ((f"/{2**31 - 1}", 2**31 - 1), ("/0", 0), ("/0002", 2)):
+        endpoint, arguments = adapter.match(f"/workspace/campaigns{path}")
+        assert (endpoint, arguments) == ("workspace.campaign", {"campaign_id": campaign_id})
+    for number in (2**31, 2**31 + 10**9, 10**10, 10**29, "0" * 40 + str(2**31)):
+        with pytest.raises(NotFound):
+            adapter.match(f"/workspace/campaigns/{number}")
+        # In the API the path is unknown, like any other: the API answers its own 404.
+        endpoint, _arguments = adapter.match(f"/api/v1/campaigns/{number}/results")
+        assert endpoint == "api.not_found"
+
+
+@pytest.mark.parametrize("limit", [0, 7, 9, 10, 99, 100, 2024, 2**31 - 1, 10**9])
+def test_digits_at_most_matches_exactly_up_to_the_limit(limit: int) -> None:
+    pattern = re.compile(digits_at_most(limit))
+    samples = set(range(min(limit, 3000) + 1)) | {limit - 1, limit} - {-1}
+    for number in samples:
+        assert pattern.fullmatch(str(number)), number
+    for number in (limit + 1, limit + 9, limit * 10 + 1, 10 ** len(str(limit))):
+        assert not pattern.fullmatch(str(number)), number
