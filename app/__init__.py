@@ -17,6 +17,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_observability(app)
     register_extensions(app)
     register_hardening(app)
+    register_url_converters(app)
     register_blueprints(app)
     register_commands(app)
     register_template_helpers(app)
@@ -32,6 +33,8 @@ def load_config(app: Flask, overrides: Mapping[str, Any] | None) -> None:
             settings["SQLALCHEMY_DATABASE_URI"]
         )
     config_module.check_secret_key(settings)
+    config_module.check_rate_limits(settings)
+    config_module.isolate_test_rate_limits(settings, overrides or {})
     config_module.apply_engine_defaults(settings)
     app.config.update(settings)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
@@ -76,6 +79,13 @@ def register_extensions(app: Flask) -> None:
 
     with app.app_context():
         configure_engine_events(db.engine)
+
+
+def register_url_converters(app: Flask) -> None:
+    from app.platform.routing import DatabaseIntegerConverter
+
+    # Before any rule is added: rules bind their converters when they are registered.
+    app.url_map.converters["int"] = DatabaseIntegerConverter
 
 
 def register_blueprints(app: Flask) -> None:

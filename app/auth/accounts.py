@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from sqlalchemy import select
 
@@ -38,17 +39,25 @@ def get_user(email: str) -> User:
     return user
 
 
-def create_user(email: str, password: str, *, role: str = "consultant") -> User:
+def create_user(
+    email: str,
+    password: str,
+    *,
+    role: str = "consultant",
+    organizations: Iterable[Organization] = (),
+) -> User:
     """Create an active staff account; ``role`` is ``admin`` or ``consultant``.
 
-    A consultant sees nothing until granted access to an organisation (or creates one).
+    A consultant sees nothing until granted access to an organisation (or creates one). The
+    password must not be guessable from the email address or the names of
+    ``organizations`` (those the account is created for).
     """
     if role not in ROLES:
         raise OperationError(N_("The role must be admin or consultant."))
     email = normalise_email(email)
     if find_user(email) is not None:
         raise OperationError(N_("An account with email %(email)s already exists."), email=email)
-    check_password_policy(password, email=email)
+    check_password_policy(password, email=email, context=organization_words(organizations))
     user = User(email=email, password_hash=hash_password(password), is_admin=role == "admin")
     user.active = True
     user.session_generation = 0
@@ -57,9 +66,30 @@ def create_user(email: str, password: str, *, role: str = "consultant") -> User:
     return user
 
 
+def organization_words(organizations: Iterable[Organization]) -> list[str]:
+    """The slugs and names of ``organizations``: words a password must not be built from."""
+    return [text for org in organizations for text in (org.slug, org.name) if text]
+
+
+def organizations_of(user: User) -> list[Organization]:
+    """The organisations ``user`` has access to through a membership."""
+    return list(
+        db.session.scalars(
+            select(Organization)
+            .join(Membership, Membership.organization_id == Organization.id)
+            .where(Membership.user_id == user.id)
+        )
+    )
+
+
 def set_password(user: User, password: str) -> None:
-    """Change the password and end every session of the account."""
-    check_password_policy(password, email=user.email)
+    """Change the password and end every session of the account.
+
+    The password must not be guessable from the email address or the names of the
+    organisations the account has access to.
+    """
+    context = organization_words(organizations_of(user))
+    check_password_policy(password, email=user.email, context=context)
     user.password_hash = hash_password(password)
     user.session_generation = (user.session_generation or 0) + 1
     db.session.flush()

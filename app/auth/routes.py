@@ -47,7 +47,7 @@ def login() -> Response | str | tuple[str, int]:
         return render_template("auth/login.html", form=form)
     email = form.email.data.strip().lower()
     address = request.remote_addr or "unknown"
-    decision = throttle.check(email, address)
+    decision = throttle.begin_attempt(email, address)
     if not decision.allowed:
         minutes = max(1, (decision.retry_after + 59) // 60)
         flash(

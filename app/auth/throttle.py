@@ -1,7 +1,8 @@
 """Login throttling that slows password guessing without letting anyone lock a real user out.
 
-Only *failed* logins are counted, in Flask-Limiter's storage (Redis when ``REDIS_URL`` is set,
-so every worker shares the counters; process memory otherwise). Three limits apply:
+Failed logins are counted in the app's rate-limit store (``app.platform.rate_limit_store``:
+Redis when ``REDIS_URL`` is set, else a file every worker of the machine shares), so the
+limits hold whichever worker answers. Three limits apply:
 
 1. **Account and address**: 5 failures per minute for one email from one address. This is
    the limit an ordinary guesser meets first; it only ever blocks that one address.
@@ -13,13 +14,16 @@ so every worker shares the counters; process memory otherwise). Three limits app
    use to keep the real user out, wherever they log in from (a new laptop, a trip, a first
    login). Going over it logs a warning (``login.account_under_attack``, with how many
    failures) for the operator instead; distributed guessing stays slow through limits 1 and 2
-   per address, argon2id, and passwords of 12+ characters outside the 10,000 most common.
+   per address, argon2id, and passwords that are long and hard to guess.
 
 The numbers are the defaults of ``LOGIN_PAIR_LIMIT``, ``LOGIN_ADDRESS_LIMIT`` and
 ``LOGIN_ACCOUNT_LIMIT`` (:mod:`app.platform.config`).
 
-A refused attempt does not verify the password at all, so the answer ("too many attempts")
-says nothing about whether the password was right, and it is not counted again.
+An attempt is counted against limits 1 and 2 *before* its password is checked
+(``begin_attempt``), in one atomic step per counter, and given back when it succeeds: twenty
+guesses sent at once cannot all pass a check made before any of them was counted. A refused
+attempt does not verify the password at all, so the answer ("too many attempts") says nothing
+about whether the password was right, and it is not counted.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from dataclasses import dataclass
 from flask import current_app
 from limits import RateLimitItem, parse
 
+from app.platform import rate_limits
 from app.platform.extensions import limiter
 
 log = logging.getLogger(__name__)
@@ -89,13 +94,29 @@ def check(email: str, address: str) -> ThrottleDecision:
     return ThrottleDecision(True)
 
 
+def begin_attempt(email: str, address: str) -> ThrottleDecision:
+    """Count an attempt against the pair and address limits before its password is checked;
+    refuse it (uncounted) when either is used up. ``record_success`` gives it back."""
+    config = current_app.config
+    keys = _keys(email, address)
+    refusal = rate_limits.claim(
+        [
+            ("pair", config["LOGIN_PAIR_LIMIT"], keys["pair"]),
+            ("address", config["LOGIN_ADDRESS_LIMIT"], keys["address"]),
+        ]
+    )
+    if refusal is not None:
+        return ThrottleDecision(False, refusal.retry_after, refusal.name)
+    return ThrottleDecision(True)
+
+
 def record_failure(email: str, address: str) -> None:
-    """Count a failed login against all three limits; warn when the account's is exceeded."""
+    """Count a failed login (begun with ``begin_attempt``) against the account-wide limit;
+    warn when that is exceeded."""
     strategy = limiter.limiter
     limits = _limits()
     keys = _keys(email, address)
-    for name, key in keys.items():
-        strategy.hit(limits[name], *key)
+    strategy.hit(limits["account"], *keys["account"])
     if not strategy.test(limits["account"], *keys["account"]):
         stats = strategy.get_window_stats(limits["account"], *keys["account"])
         log.warning(
@@ -110,8 +131,10 @@ def record_failure(email: str, address: str) -> None:
 
 
 def record_success(email: str, address: str) -> None:
-    """Mark the address as known for this account and forgive its recent failures there."""
+    """Mark the address as known for this account, forgive its recent failures there and give
+    back the attempt ``begin_attempt`` counted against the address."""
     limiter.storage.incr(_known_key(email, address), KNOWN_ADDRESS_SECONDS)
     limits = _limits()
     keys = _keys(email, address)
     limiter.limiter.clear(limits["pair"], *keys["pair"])
+    rate_limits.give_back(current_app.config["LOGIN_ADDRESS_LIMIT"], *keys["address"])

@@ -52,7 +52,7 @@ def _read_password(given: str | None) -> str:
 @_password_option()
 @operation
 def create_command(email: str, role: str, password: str | None) -> None:
-    """Create a staff account (at least 12 characters, not a common password)."""
+    """Create a staff account (a password of at least 12 characters, hard to guess)."""
     user = create_user(email, _read_password(password), role=role)
     click.echo(f"Created {role} {user.email} (id {user.id}).")
 

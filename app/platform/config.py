@@ -9,6 +9,10 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from limits import parse_many
+
+from app.platform.rate_limit_store import FILE_SCHEME
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
 
 #: The shortest SECRET_KEY accepted outside debug and testing.
@@ -80,6 +84,11 @@ def from_environment(instance_path: str, env: Mapping[str, str] | None = None) -
     env = os.environ if env is None else env
     default_db = "sqlite:///" + str(Path(instance_path) / "cx.sqlite3")
     font_regular, font_bold = font_paths(env)
+    rate_limit_file = str(
+        Path(
+            _str(env, "CX_RATE_LIMIT_FILE") or Path(instance_path) / "rate-limits.sqlite3"
+        ).resolve()
+    )
     return {
         "SECRET_KEY": _str(env, "SECRET_KEY") or _read_secret_file(Path(instance_path)),
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(_str(env, "DATABASE_URL", default_db)),
@@ -143,7 +152,16 @@ def from_environment(instance_path: str, env: Mapping[str, str] | None = None) -
         "DB_MAX_OVERFLOW": _int(env, "DB_MAX_OVERFLOW", 2, minimum=0),
         # Staff sessions end after 8 hours without a request (refreshed on every request).
         "PERMANENT_SESSION_LIFETIME": timedelta(hours=8),
-        "RATELIMIT_STORAGE_URI": _str(env, "REDIS_URL", "memory://"),
+        # Rate-limit counters: Redis when there is one, else a file that every worker of this
+        # machine shares (per-process memory would let each worker allow the whole limit).
+        "CX_RATE_LIMIT_FILE": rate_limit_file,
+        "RATELIMIT_STORAGE_URI": _str(env, "REDIS_URL") or f"{FILE_SCHEME}://{rate_limit_file}",
+        # Registrations through a campaign's open link, per client address (all campaigns)
+        # and per campaign (all addresses); ";" separates limits that all apply.
+        "CX_OPEN_LINK_ADDRESS_LIMIT": _str(env, "CX_OPEN_LINK_ADDRESS_LIMIT", "20/minute;100/hour"),
+        "CX_OPEN_LINK_CAMPAIGN_LIMIT": _str(
+            env, "CX_OPEN_LINK_CAMPAIGN_LIMIT", "60/minute;1000/hour"
+        ),
         # Outgoing mail; without MAIL_SERVER messages are written to MAIL_OUTBOX_DIR as .eml
         # (unset: the instance folder's outbox/).
         "MAIL_SERVER": _str(env, "MAIL_SERVER"),
@@ -154,6 +172,30 @@ def from_environment(instance_path: str, env: Mapping[str, str] | None = None) -
         "MAIL_FROM": _str(env, "MAIL_FROM", "cx-assessment@localhost"),
         "MAIL_OUTBOX_DIR": _str(env, "MAIL_OUTBOX_DIR"),
     }
+
+
+#: Settings holding rate limits ("10/minute;100/hour"), checked at start-up.
+RATE_LIMIT_SETTINGS = ("CX_OPEN_LINK_ADDRESS_LIMIT", "CX_OPEN_LINK_CAMPAIGN_LIMIT")
+
+
+def check_rate_limits(config: dict[str, Any]) -> None:
+    """Refuse to start with a rate limit that cannot be read, rather than fail on a request."""
+    for name in RATE_LIMIT_SETTINGS:
+        try:
+            parse_many(str(config.get(name) or ""))
+        except ValueError:
+            raise ConfigError(
+                f"{name} must be limits such as '20/minute;100/hour', got {config.get(name)!r}"
+            ) from None
+
+
+def isolate_test_rate_limits(config: dict[str, Any], overrides: Mapping[str, Any]) -> None:
+    """Tests count in a fresh in-memory store per app unless they name a store themselves:
+    the machine's file would carry counts from one test, or test run, to the next."""
+    uri = str(config.get("RATELIMIT_STORAGE_URI") or "")
+    named = "RATELIMIT_STORAGE_URI" in overrides
+    if config.get("TESTING") and not named and uri.startswith(f"{FILE_SCHEME}://"):
+        config["RATELIMIT_STORAGE_URI"] = "memory://"
 
 
 def _read_secret_file(instance_path: Path) -> str | None:

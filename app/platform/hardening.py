@@ -37,6 +37,8 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from app.platform.form_limits import FormTooLarge, LimitedRequest, parse_urlencoded_form
+
 log = logging.getLogger(__name__)
 
 CONTENT_SECURITY_POLICY = (
@@ -103,6 +105,8 @@ def register_hardening(app: Flask) -> None:
     if hops > 0:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     app.session_interface = HttpsAwareSessionInterface()
+    app.request_class = LimitedRequest
+    app.before_request(parse_urlencoded_form)
     app.after_request(_security_headers)
     for status in HANDLED_STATUSES:
         app.register_error_handler(status, _http_error)
@@ -162,12 +166,15 @@ def _human_size(size: int) -> str:
 
 
 def _too_large_limit(error: HTTPException | None) -> str:
-    """The setting that refused a 413: ``CX_MAX_CSV_BYTES`` for an uploaded file,
-    ``MAX_FORM_PARTS/MAX_FORM_MEMORY_SIZE`` for a multipart form within the body size
+    """The setting that refused a 413: ``CX_MAX_CSV_BYTES`` for an uploaded file, the one a
+    url-encoded form went over, ``MAX_FORM_PARTS/MAX_FORM_MEMORY_SIZE`` for a multipart form
+    within the body size
     (Werkzeug's form parser raises the same error for too many fields and for a field too
     large), ``MAX_CONTENT_LENGTH`` otherwise."""
     if isinstance(error, UploadTooLarge):
         return "CX_MAX_CSV_BYTES"
+    if isinstance(error, FormTooLarge):
+        return error.limit
     body_limit = current_app.config.get("MAX_CONTENT_LENGTH")
     length = request.content_length
     if (
@@ -206,6 +213,18 @@ def _message(status: int, error: HTTPException | None) -> tuple[str, str]:
                 size=_human_size(error.size),
                 limit=_human_size(error.limit),
             )
+        if isinstance(error, FormTooLarge) and error.limit == "MAX_FORM_PARTS":
+            return _("Too much data"), _(
+                "The form has more fields than this site accepts: at most %(fields)s fields "
+                "(MAX_FORM_PARTS). Nothing was saved from this request.",
+                fields=error.maximum,
+            )
+        if isinstance(error, FormTooLarge):
+            return _("Too much data"), _(
+                "A form field holds more text than this site accepts: at most %(size)s in one "
+                "field (MAX_FORM_MEMORY_SIZE). Nothing was saved from this request.",
+                size=_human_size(error.maximum),
+            )
         if _too_large_limit(error) == "MAX_CONTENT_LENGTH":
             return _("Too much data"), _(
                 "What was sent is larger than this site accepts (at most %(limit)s). Nothing "
@@ -237,8 +256,10 @@ def render_error(
     *,
     code: str | None = None,
     headers: dict[str, str] | None = None,
+    details: dict[str, Any] | None = None,
 ) -> Response:
-    """An error page (or a JSON error for the API) carrying the request id for support."""
+    """An error page (or a JSON error for the API) carrying the request id for support;
+    ``details`` are added to the JSON error (the page says them in ``message``)."""
     request_id = g.get("request_id")
     if _wants_json():
         response = jsonify(
@@ -248,6 +269,7 @@ def render_error(
                     "code": code or title,
                     "message": message,
                     "request_id": request_id,
+                    **(details or {}),
                 }
             }
         )
@@ -291,7 +313,12 @@ def _http_error(error: HTTPException) -> Response:
     headers = {}
     if status == 429 and error.get_headers():
         headers = {k: v for k, v in error.get_headers() if k.lower() == "retry-after"}
-    response = render_error(status, title, message, code=type(error).__name__, headers=headers)
+    details = None
+    if isinstance(error, FormTooLarge):
+        details = {"limit": error.limit, "max": error.maximum}
+    response = render_error(
+        status, title, message, code=type(error).__name__, headers=headers, details=details
+    )
     if status == 405:
         allowed = getattr(error, "valid_methods", None)
         if allowed:

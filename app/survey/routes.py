@@ -26,6 +26,7 @@ from app.operations.responses import (
 )
 from app.platform.extensions import db
 from app.platform.i18n import current_locale
+from app.platform.rate_limits import Refusal
 from app.queries.participants import (
     find_by_token,
     find_campaign_by_open_token,
@@ -42,6 +43,7 @@ from app.reporting.service import (
 )
 from app.survey import bp
 from app.survey.forms import ActionForm, OpenLinkForm
+from app.survey.limits import claim_registration
 from app.survey.questions import FIELD_PREFIX, UNCHANGED, Page, Survey, survey_for
 from app.survey.respondent import RESUME_LINK_KEY, current_participant, sign_in
 
@@ -156,6 +158,9 @@ def open_link(token: str) -> Any:
     form.department.choices = [(d.id, d.name) for d in departments]
     form.role.choices = [(r.id, r.label(locale)) for r in roles]
     if form.validate_on_submit():
+        refusal = claim_registration(campaign.id, request.remote_addr or "unknown")
+        if refusal is not None:
+            return _too_many_registrations(refusal)
         try:
             participant, personal_token = register_open_participant(
                 campaign, form.department.data, form.role.data
@@ -177,6 +182,12 @@ def open_link(token: str) -> Any:
         ),
         status,
     )
+
+
+def _too_many_registrations(refusal: Refusal) -> Any:
+    minutes = max(1, (refusal.retry_after + 59) // 60)
+    page = render_template("survey/too_many.html", reason=refusal.name, minutes=minutes)
+    return page, 429, {"Retry-After": str(refusal.retry_after)}
 
 
 @bp.get("/survey/link")

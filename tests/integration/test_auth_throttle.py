@@ -7,6 +7,7 @@ import shutil
 import socket
 import subprocess
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -96,13 +97,75 @@ def test_success_forgives_earlier_failures_of_the_pair(app):
     assert _attempt(app, OFFICE, "c@example.com", PASSWORD) == 302
 
 
-def test_storage_is_redis_when_redis_url_is_set(monkeypatch, tmp_path):
+def test_storage_is_redis_when_redis_url_is_set_else_a_file_the_workers_share(
+    monkeypatch, tmp_path
+):
     from app.platform.config import from_environment
 
+    monkeypatch.delenv("CX_RATE_LIMIT_FILE", raising=False)
     monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6390/0")
     assert from_environment(str(tmp_path))["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6390/0"
     monkeypatch.delenv("REDIS_URL")
-    assert from_environment(str(tmp_path))["RATELIMIT_STORAGE_URI"] == "memory://"
+    shared = from_environment(str(tmp_path))["RATELIMIT_STORAGE_URI"]
+    assert shared == f"cx-file://{tmp_path.resolve()}/rate-limits.sqlite3"
+    monkeypatch.setenv("CX_RATE_LIMIT_FILE", str(tmp_path / "elsewhere.sqlite3"))
+    assert from_environment(str(tmp_path))["RATELIMIT_STORAGE_URI"].endswith("/elsewhere.sqlite3")
+
+
+def test_tests_count_in_memory_unless_they_name_a_store(database_url, tmp_path):
+    url, options = database_url
+    assert create_app(make_config(url, options)).config["RATELIMIT_STORAGE_URI"] == "memory://"
+    named = f"cx-file://{tmp_path}/limits.sqlite3"
+    config = make_config(url, options, RATELIMIT_STORAGE_URI=named)
+    assert create_app(config).config["RATELIMIT_STORAGE_URI"] == named
+
+
+def test_counters_are_shared_through_the_file(database_url, tmp_path):
+    """Two app instances (as two workers) on the same file see the same failures."""
+    url, options = database_url
+    shared = f"cx-file://{tmp_path}/rate-limits.sqlite3"
+    first = create_app(make_config(url, options, RATELIMIT_STORAGE_URI=shared))
+    with first.app_context():
+        for _ in range(5):
+            assert throttle.begin_attempt("c@example.com", ATTACKERS[5]).allowed
+            throttle.record_failure("c@example.com", ATTACKERS[5])
+    second = create_app(make_config(url, options, RATELIMIT_STORAGE_URI=shared))
+    with second.app_context():
+        decision = throttle.begin_attempt("c@example.com", ATTACKERS[5])
+        assert not decision.allowed
+        assert decision.reason == "pair"
+        assert 1 <= decision.retry_after <= 61
+        assert throttle.check("c@example.com", OFFICE).allowed
+
+
+def test_attempts_sent_at_once_are_counted_before_their_passwords_are_checked(
+    database_url, tmp_path
+):
+    url, options = database_url
+    shared = f"cx-file://{tmp_path}/rate-limits.sqlite3"
+    app = create_app(make_config(url, options, RATELIMIT_STORAGE_URI=shared))
+
+    def attempt(_n: int) -> bool:
+        with app.app_context():
+            return throttle.begin_attempt("c@example.com", ATTACKERS[6]).allowed
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        allowed = list(pool.map(attempt, range(20)))
+    assert allowed.count(True) == 5
+    # Refused attempts are not counted: the address still has 15 of its 20 an hour.
+    with app.app_context():
+        for n in range(15):
+            assert throttle.begin_attempt(f"user{n}@example.com", ATTACKERS[6]).allowed
+        decision = throttle.begin_attempt("other@example.com", ATTACKERS[6])
+        assert (decision.allowed, decision.reason) == (False, "address")
+
+
+def test_a_success_gives_its_attempt_back_to_the_address(app):
+    make_user("c@example.com")
+    app.config["LOGIN_ADDRESS_LIMIT"] = "3/hour"
+    for _ in range(5):
+        assert _attempt(app, OFFICE, "c@example.com", PASSWORD) == 302
+    assert _attempt(app, OFFICE, "c@example.com", "typo-in-password") == 200
 
 
 def _free_port() -> int:
@@ -140,6 +203,7 @@ def test_counters_are_shared_through_redis(database_url, redis_url):
     first = create_app(make_config(url, options, RATELIMIT_STORAGE_URI=redis_url))
     with first.app_context():
         for _ in range(5):
+            assert throttle.begin_attempt("c@example.com", ATTACKERS[5]).allowed
             throttle.record_failure("c@example.com", ATTACKERS[5])
     second = create_app(make_config(url, options, RATELIMIT_STORAGE_URI=redis_url))
     with second.app_context():

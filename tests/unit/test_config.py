@@ -18,6 +18,7 @@ from app.platform.config import (
     from_environment,
     log_format,
 )
+from app.platform.rate_limit_store import FILE_SCHEME
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -122,7 +123,34 @@ SETTINGS = [
         "https://cx.example",
     ),
     ("REDIS_URL", "REDIS_URL", None, "redis://r:6379/1", "redis://r:6379/1"),
-    ("REDIS_URL", "RATELIMIT_STORAGE_URI", "memory://", "redis://r:6379/1", "redis://r:6379/1"),
+    (
+        "REDIS_URL",
+        "RATELIMIT_STORAGE_URI",
+        f"{FILE_SCHEME}://INSTANCE/rate-limits.sqlite3",
+        "redis://r:6379/1",
+        "redis://r:6379/1",
+    ),
+    (
+        "CX_RATE_LIMIT_FILE",
+        "CX_RATE_LIMIT_FILE",
+        "INSTANCE/rate-limits.sqlite3",
+        "/srv/limits.sqlite3",
+        "/srv/limits.sqlite3",
+    ),
+    (
+        "CX_OPEN_LINK_ADDRESS_LIMIT",
+        "CX_OPEN_LINK_ADDRESS_LIMIT",
+        "20/minute;100/hour",
+        "5/minute",
+        "5/minute",
+    ),
+    (
+        "CX_OPEN_LINK_CAMPAIGN_LIMIT",
+        "CX_OPEN_LINK_CAMPAIGN_LIMIT",
+        "60/minute;1000/hour",
+        "9/minute",
+        "9/minute",
+    ),
     ("SESSION_COOKIE_SECURE", "SESSION_COOKIE_SECURE", False, "1", True),
     ("MAX_CONTENT_LENGTH", "MAX_CONTENT_LENGTH", 8 * 1024 * 1024, "1000", 1000),
     ("MAX_FORM_PARTS", "MAX_FORM_PARTS", 500, "80", 80),
