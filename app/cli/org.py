@@ -6,7 +6,7 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from app.cli._support import operation
+from app.cli._support import NAME, operation
 from app.models import Organization
 from app.operations.organizations import create_organization, department_tree, get_organization
 from app.platform.extensions import db
@@ -15,9 +15,11 @@ org_cli = AppGroup("org", help="Client organisations.")
 
 
 @org_cli.command("create")
-@click.argument("slug")
-@click.option("--name", required=True, help="The organisation's display name.")
-@click.option("--departments", default="", help='Top-level departments, e.g. "Sales,IT,HR".')
+@click.argument("slug", type=NAME)
+@click.option("--name", type=NAME, required=True, help="The organisation's display name.")
+@click.option(
+    "--departments", type=NAME, default="", help='Top-level departments, e.g. "Sales,IT,HR".'
+)
 @operation
 def create_command(slug: str, name: str, departments: str) -> None:
     """Create an organisation SLUG with the default roles and optional departments."""

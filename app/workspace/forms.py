@@ -6,7 +6,6 @@ from collections.abc import Iterable
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
@@ -27,6 +26,7 @@ from app.models.campaign import (
     MAX_ANONYMITY_THRESHOLD,
     MIN_ANONYMITY_THRESHOLD,
 )
+from app.platform.forms import Form
 
 
 def options(pairs: Iterable[tuple[Any, Any]]) -> list[SelectChoice]:
@@ -47,7 +47,7 @@ TIMEZONES = (
 LOCALES = (("ja", "日本語"), ("en", "English"))
 
 
-class OrganizationForm(FlaskForm):
+class OrganizationForm(Form):
     name = StringField(_l("Organisation name"), validators=[DataRequired(), Length(max=200)])
     slug = StringField(
         _l("Short name (slug)"),
@@ -61,12 +61,12 @@ class OrganizationForm(FlaskForm):
     )
 
 
-class OrganizationSettingsForm(FlaskForm):
+class OrganizationSettingsForm(Form):
     name = StringField(_l("Organisation name"), validators=[DataRequired(), Length(max=200)])
     slug = StringField(_l("Short name (slug)"), validators=[DataRequired(), Length(max=64)])
 
 
-class DepartmentForm(FlaskForm):
+class DepartmentForm(Form):
     name = StringField(_l("Department name"), validators=[DataRequired(), Length(max=200)])
     parent = SelectField(_l("Part of"), coerce=int, default=0)
 
@@ -75,7 +75,7 @@ class DepartmentEditForm(DepartmentForm):
     archived = BooleanField(_l("Archived (kept in results, not offered for new participants)"))
 
 
-class RoleForm(FlaskForm):
+class RoleForm(Form):
     key = StringField(
         _l("Key"),
         validators=[DataRequired(), Length(max=64)],
@@ -85,12 +85,12 @@ class RoleForm(FlaskForm):
     label_en = StringField(_l("Name in English"), validators=[Length(max=200)])
 
 
-class RoleLabelsForm(FlaskForm):
+class RoleLabelsForm(Form):
     label_ja = StringField(_l("Name in Japanese"), validators=[Length(max=200)])
     label_en = StringField(_l("Name in English"), validators=[Length(max=200)])
 
 
-class _CampaignFields(FlaskForm):
+class _CampaignFields(Form):
     name = StringField(_l("Campaign name"), validators=[DataRequired(), Length(max=200)])
     opens_at = DateTimeLocalField(_l("Opens"), format="%Y-%m-%dT%H:%M", validators=[Optional()])
     closes_at = DateTimeLocalField(_l("Closes"), format="%Y-%m-%dT%H:%M", validators=[Optional()])
@@ -135,33 +135,33 @@ class CampaignSettingsForm(_CampaignFields):
     )
 
 
-class NextRoundForm(FlaskForm):
+class NextRoundForm(Form):
     name = StringField(_l("Name of the next round"), validators=[DataRequired(), Length(max=200)])
     version = SelectField(_l("Questionnaire version"))
 
 
-class UploadForm(FlaskForm):
+class UploadForm(Form):
     file = FileField(_l("CSV file"), validators=[FileRequired()])
 
 
-class ConfirmImportForm(FlaskForm):
+class ConfirmImportForm(Form):
     #: The previewed file, sent back to be validated again before anything is written.
     data = HiddenField(validators=[DataRequired()])
 
 
-class ParticipantForm(FlaskForm):
+class ParticipantForm(Form):
     name = StringField(_l("Name"), validators=[Optional(), Length(max=200)])
     email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=320)])
     department = SelectField(_l("Department"), coerce=int)
     role = SelectField(_l("Role"), coerce=int)
 
 
-class EmailForm(FlaskForm):
+class EmailForm(Form):
     locale = SelectField(_l("Language of the email"), choices=options(LOCALES), default="ja")
     resend = BooleanField(_l("Also send again to people invited before (earlier links still work)"))
 
 
-class ExportForm(FlaskForm):
+class ExportForm(Form):
     format = RadioField(
         _l("Format"), choices=options((("xlsx", "Excel (XLSX)"), ("csv", "CSV"))), default="xlsx"
     )
