@@ -93,10 +93,13 @@ def register_blueprints(app: Flask) -> None:
     from app.auth import bp as auth_bp
     from app.dashboard import bp as dashboard_bp
     from app.main import bp as main_bp
+    from app.platform.text import SegmentConverter
     from app.reports import bp as reports_bp
     from app.survey import bp as survey_bp
     from app.workspace import bp as workspace_bp
 
+    # Before any rule is added: each rule compiles its converters when registered.
+    app.url_map.converters["default"] = app.url_map.converters["string"] = SegmentConverter
     for blueprint in (main_bp, auth_bp, survey_bp, workspace_bp, dashboard_bp, api_bp, reports_bp):
         app.register_blueprint(blueprint)
 

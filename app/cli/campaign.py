@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
-from app.cli._support import operation
+from app.cli._support import NAME, operation
 from app.operations.backup import backup_campaign, restore_campaign
 from app.operations.campaigns import (
     DEFAULT_TIMEZONE,
@@ -46,7 +46,9 @@ def _day(value: str | None, option: str) -> date | None:
 @campaign_cli.command("create")
 @click.argument("org_slug")
 @click.argument("questionnaire_id")
-@click.option("--name", required=True, help="The campaign's name, as respondents will see it.")
+@click.option(
+    "--name", type=NAME, required=True, help="The campaign's name, as respondents will see it."
+)
 @click.option(
     "--threshold", type=int, default=5, show_default=True, help="Anonymity threshold (3-10)."
 )
@@ -160,7 +162,7 @@ def list_command(org_slug: str | None) -> None:
 
 @campaign_cli.command("copy")
 @click.argument("campaign_id", type=int)
-@click.option("--name", required=True, help="The next round's name.")
+@click.option("--name", type=NAME, required=True, help="The next round's name.")
 @click.option("--version", default=None, help="A newer version of the same questionnaire.")
 @operation
 def copy_command(campaign_id: int, name: str, version: str | None) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
-from app.cli._support import operation
+from app.cli._support import NAME, operation
 from app.operations.organizations import create_organization
 from app.queries.organizations import department_tree, get_organization, organizations
 
@@ -13,9 +13,11 @@ org_cli = AppGroup("org", help="Client organisations.")
 
 
 @org_cli.command("create")
-@click.argument("slug")
-@click.option("--name", required=True, help="The organisation's display name.")
-@click.option("--departments", default="", help='Top-level departments, e.g. "Sales,IT,HR".')
+@click.argument("slug", type=NAME)
+@click.option("--name", type=NAME, required=True, help="The organisation's display name.")
+@click.option(
+    "--departments", type=NAME, default="", help='Top-level departments, e.g. "Sales,IT,HR".'
+)
 @operation
 def create_command(slug: str, name: str, departments: str) -> None:
     """Create an organisation SLUG with the default roles and optional departments."""

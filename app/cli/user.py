@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from app.auth.accounts import create_user, get_user, grant_access, set_password
 from app.auth.tokens import create_api_token
-from app.cli._support import operation
+from app.cli._support import NAME, operation
 from app.models import Membership, Organization, User
 from app.platform.extensions import db
 from app.queries.organizations import get_organization
@@ -41,7 +41,7 @@ def _read_password(given: str | None) -> str:
 
 
 @user_cli.command("create")
-@click.argument("email")
+@click.argument("email", type=NAME)
 @click.option(
     "--role",
     type=click.Choice(["admin", "consultant"]),
@@ -82,7 +82,7 @@ def grant_command(email: str, org_slug: str, access: str) -> None:
 
 @user_cli.command("token")
 @click.argument("email")
-@click.option("--name", default=None, help="A label to recognise the token later.")
+@click.option("--name", type=NAME, default=None, help="A label to recognise the token later.")
 @operation
 def token_command(email: str, name: str | None) -> None:
     """Create an API token; it is printed once, on the last line, and stored only hashed."""

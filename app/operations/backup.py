@@ -34,6 +34,7 @@ from app.operations.errors import N_, OperationError
 from app.operations.organizations import add_department
 from app.operations.participants import new_participant
 from app.platform.extensions import db
+from app.platform.text import clean_free_text, find_control_character
 from app.questionnaire import Questionnaire
 
 FORMAT = "cx-campaign-backup"
@@ -69,6 +70,32 @@ def _parse_time(value: Any, where: str) -> datetime | None:
     if moment.tzinfo is None:
         raise OperationError(N_("%(where)s: the time has no time zone."), where=where)
     return moment
+
+
+def _refuse_control_characters(value: Any, where: str) -> None:
+    """Refuse a control character in any text of the backup but the questionnaire's.
+
+    A backup written by this app holds none (``app.platform.text``): a file that does was
+    edited or damaged, and PostgreSQL would refuse a NUL in any text column. Answers' texts
+    are free text and are cleaned instead; the questionnaire is checked by its hash.
+    """
+    if isinstance(value, str):
+        found = find_control_character(value)
+        if found is not None:
+            raise OperationError(
+                N_("%(where)s: contains a control character (%(char)s) at character %(position)d."),
+                where=where,
+                char=found.codepoint,
+                position=found.position,
+            )
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _refuse_control_characters(key, where)
+            if not (where.endswith("]") and ".answers[" in where and key == "text"):
+                _refuse_control_characters(item, f"{where}.{key}" if where else str(key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _refuse_control_characters(item, f"{where}[{index}]")
 
 
 def backup_campaign(campaign: Campaign) -> dict[str, Any]:
@@ -235,6 +262,7 @@ def restore_campaign(
             N_("Backup format version %(version)s is not supported."),
             version=data.get("format_version"),
         )
+    _refuse_control_characters({k: v for k, v in data.items() if k != "questionnaire"}, "")
     source = _require(data, "campaign", dict)
     try:
         questionnaire = Questionnaire.from_dict(_require(data, "questionnaire", dict))
@@ -318,7 +346,10 @@ def restore_campaign(
                     "item_id": str(answer["item_id"]),
                     "value": answer.get("value"),
                     "not_applicable": bool(answer.get("not_applicable", False)),
-                    "text": answer.get("text"),
+                    # Free text, like an answer typed in the survey.
+                    "text": None
+                    if answer.get("text") is None
+                    else clean_free_text(str(answer["text"])),
                     "updated_at": response.updated_at,
                 }
                 for answer in entry.get("answers", [])

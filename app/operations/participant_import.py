@@ -7,24 +7,31 @@ only when the whole file is valid. Nothing is written when any row has a problem
 
 The file has a header line (line 1) with the columns ``name``, ``email``, ``department`` and
 ``role`` in any order (Japanese headers 氏名, メールアドレス, 部署, 役割 are accepted too). It
-may be UTF-8 with or without a byte-order mark, or Shift_JIS (cp932) as Excel writes it in
-Japan. Departments are matched by name, roles by key (``frontline``) or by label in any locale
-(``現場``).
+may be UTF-8 with or without a byte-order mark, UTF-16, or Shift_JIS (cp932) as Excel writes
+it in Japan (``app.operations.csv_input`` reads it). Departments are matched by name, roles by
+key (``frontline``) or by label in any locale (``現場``). Every cell names something, so a
+control character in any of them is refused at its line and column.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import ClassVar
 
-from flask_babel import gettext
 from sqlalchemy import func, select
 
 from app.models import Campaign, Department, Participant, Role, User
 from app.operations import audit
+from app.operations.csv_input import (
+    CSV_MESSAGES,
+    CsvProblem,
+    UnreadableCsv,
+    control_character,
+    decode_csv,
+    header_control_character,
+    read_records,
+)
 from app.operations.errors import N_, OperationError
 from app.operations.participants import EMAIL_RE, MAX_EMAIL_LENGTH, add_link, new_participant
 from app.platform.extensions import db
@@ -42,8 +49,8 @@ HEADER_ALIASES: dict[str, tuple[str, ...]] = {
 MAX_NAME_LENGTH = 200
 
 MESSAGES: dict[str, str] = {
+    **CSV_MESSAGES,
     "empty_file": N_("The file is empty: it needs a header line with the columns %(columns)s."),
-    "encoding": N_("The file is neither UTF-8 nor Shift_JIS text; save it as CSV UTF-8."),
     "missing_column": N_("Required column %(column)s is missing from the header."),
     "duplicate_column": N_("Column %(column)s appears more than once in the header."),
     "missing_value": N_("%(column)s is empty."),
@@ -56,34 +63,6 @@ MESSAGES: dict[str, str] = {
     "unknown_department": N_("There is no department named %(value)s (known: %(known)s)."),
     "unknown_role": N_("There is no role %(value)s (known: %(known)s)."),
 }
-
-
-@dataclass(frozen=True)
-class CsvProblem:
-    """One problem in an uploaded CSV: its line (the header is line 1), column and reason.
-
-    Subclasses name their message table in ``MESSAGES``; ``code`` is a key of it.
-    """
-
-    MESSAGES: ClassVar[Mapping[str, str]] = {}
-
-    line: int
-    column: str | None
-    code: str
-    params: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def message(self) -> str:
-        """The message in English, for logs and the CLI."""
-        return self.MESSAGES[self.code] % self.params
-
-    def localized(self) -> str:
-        """The message in the current request's language."""
-        return gettext(self.MESSAGES[self.code], **self.params)
-
-    def __str__(self) -> str:
-        where = f"line {self.line}" + (f", column {self.column}" if self.column else "")
-        return f"{where}: {self.message}"
 
 
 @dataclass(frozen=True)
@@ -127,38 +106,12 @@ class ImportedParticipant:
     line: int
 
 
-def decode_csv(data: bytes) -> tuple[str, str]:
-    """The text of a CSV file and the encoding it was in: UTF-8 (BOM or not) or cp932.
-
-    UTF-8 is tried first because it is strict: Shift_JIS bytes of Japanese text are almost
-    never valid UTF-8, while any byte sequence could pass as some single-byte encoding.
-    """
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8"), "utf-8-sig"
-    try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    return data.decode("cp932"), "cp932"
-
-
 def _canonical_header(raw: str) -> str | None:
     wanted = raw.strip().strip("\ufeff").casefold()
     for column, aliases in HEADER_ALIASES.items():
         if wanted in (alias.casefold() for alias in aliases):
             return column
     return None
-
-
-def _records(text: str) -> list[tuple[int, list[str]]]:
-    """CSV records with the file line each starts on (quoted fields may span lines)."""
-    reader = csv.reader(io.StringIO(text, newline=""))
-    records: list[tuple[int, list[str]]] = []
-    start = 1
-    for fields in reader:
-        records.append((start, fields))
-        start = reader.line_num + 1
-    return records
 
 
 def parse_participants(campaign: Campaign, data: bytes | str) -> ImportPreview:
@@ -170,9 +123,9 @@ def parse_participants(campaign: Campaign, data: bytes | str) -> ImportPreview:
     if isinstance(data, bytes):
         try:
             text, encoding = decode_csv(data)
-        except UnicodeDecodeError:
+        except UnreadableCsv as exc:
             preview = ImportPreview(campaign.id, "unknown")
-            preview.problems.append(ImportProblem(1, None, "encoding"))
+            preview.problems.append(ImportProblem(exc.line, None, exc.code, exc.params))
             return preview
     else:
         text, encoding = data.lstrip("\ufeff"), "text"
@@ -180,10 +133,10 @@ def parse_participants(campaign: Campaign, data: bytes | str) -> ImportPreview:
     problems = preview.problems
     try:
         records = [
-            (line, fields) for line, fields in _records(text) if any(f.strip() for f in fields)
+            (line, fields) for line, fields in read_records(text) if any(f.strip() for f in fields)
         ]
-    except csv.Error as exc:
-        problems.append(ImportProblem(1, None, "encoding", {"detail": str(exc)}))
+    except UnreadableCsv as exc:
+        problems.append(ImportProblem(exc.line, None, exc.code, exc.params))
         return preview
     if not records or records[0][0] != 1:
         columns = ", ".join((*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS))
@@ -193,6 +146,11 @@ def parse_participants(campaign: Campaign, data: bytes | str) -> ImportPreview:
     header_line, header = records[0]
     positions: dict[str, int] = {}
     for index, raw in enumerate(header):
+        refused = header_control_character(raw, index)
+        if refused is not None:
+            # Reported once; the column is still recognised by its visible name.
+            raw = refused[0]
+            problems.append(ImportProblem(header_line, raw, "control_character", refused[1]))
         column = _canonical_header(raw)
         if column is None:
             continue
@@ -264,6 +222,11 @@ class _RowContext:
         for column in REQUIRED_COLUMNS:
             if values.get(column) == "":
                 problems.append(ImportProblem(line, column, "missing_value", {"column": column}))
+        for column, value in list(values.items()):
+            refused = control_character(value, column)
+            if refused is not None:
+                problems.append(ImportProblem(line, column, "control_character", refused))
+                del values[column]
         name = values.get("name") or None
         if name and len(name) > MAX_NAME_LENGTH:
             problems.append(

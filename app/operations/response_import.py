@@ -10,12 +10,15 @@ Like the participant import, parsing and applying are separate: ``parse_response
 every bad cell with its file line and column name and writes nothing; ``apply_responses``
 creates the responses (``source='import'``, submitted, no participant) only when the whole
 file is valid.
+
+The file is read like the participants file (``app.operations.csv_input``: the same encodings
+and messages). Open answers are free text: control characters other than tabs and line breaks
+are removed from them, as from answers typed in the survey. Every other cell names something
+(a department, a role, a point on the scale) and is refused when it holds one.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -24,18 +27,26 @@ from sqlalchemy import insert
 
 from app.models import Answer, Campaign, Department, Response, Role, User, utcnow
 from app.operations import audit
+from app.operations.csv_input import (
+    CSV_MESSAGES,
+    CsvProblem,
+    UnreadableCsv,
+    control_character,
+    decode_csv,
+    header_control_character,
+    read_records,
+)
 from app.operations.errors import N_, OperationError
-from app.operations.participant_import import CsvProblem, decode_csv
 from app.operations.responses import NOT_APPLICABLE
 from app.platform.extensions import db
+from app.platform.text import clean_free_text
 from app.queries.organizations import find_department, find_role
 
 IGNORED_COLUMNS = ("submitted_at", "name", "email")
 REQUIRED_COLUMNS = ("department", "role")
 
 MESSAGES: dict[str, str] = {
-    "encoding": N_("The file is neither UTF-8 nor Shift_JIS text; save it as CSV UTF-8."),
-    "csv": N_("The file is not valid CSV: %(detail)s"),
+    **CSV_MESSAGES,
     "empty_file": N_("The file is empty: it needs a header line with department, role and items."),
     "missing_column": N_("Required column %(column)s is missing from the header."),
     "duplicate_column": N_("Column %(column)s appears more than once in the header."),
@@ -80,32 +91,15 @@ class ResponsePreview:
         return not self.problems
 
 
-def _records(text: str) -> list[tuple[int, list[str]]]:
-    reader = csv.reader(io.StringIO(text, newline=""))
-    records: list[tuple[int, list[str]]] = []
-    start = 1
-    for fields in reader:
-        records.append((start, fields))
-        start = reader.line_num + 1
-    return records
-
-
 def parse_responses(campaign: Campaign, data: bytes | str) -> ResponsePreview:
     """Parse and check a responses CSV against the campaign's frozen questionnaire."""
     preview = ResponsePreview(campaign.id)
     problems = preview.problems
-    if isinstance(data, bytes):
-        try:
-            text, _encoding = decode_csv(data)
-        except UnicodeDecodeError:
-            problems.append(ResponseProblem(1, None, "encoding"))
-            return preview
-    else:
-        text = data.lstrip("\ufeff")
     try:
-        records = [(n, f) for n, f in _records(text) if any(cell.strip() for cell in f)]
-    except csv.Error as exc:
-        problems.append(ResponseProblem(1, None, "csv", {"detail": str(exc)}))
+        text = decode_csv(data)[0] if isinstance(data, bytes) else data.lstrip("\ufeff")
+        records = [(n, f) for n, f in read_records(text) if any(cell.strip() for cell in f)]
+    except UnreadableCsv as exc:
+        problems.append(ResponseProblem(exc.line, None, exc.code, exc.params))
         return preview
     if not records:
         problems.append(ResponseProblem(1, None, "empty_file"))
@@ -118,6 +112,11 @@ def parse_responses(campaign: Campaign, data: bytes | str) -> ResponsePreview:
     header_line, header = records[0]
     positions: dict[str, int] = {}
     for index, raw in enumerate(header):
+        refused = header_control_character(raw, index)
+        if refused is not None:
+            # Reported once; the column is still recognised by its visible name.
+            raw = refused[0]
+            problems.append(ResponseProblem(header_line, raw, "control_character", refused[1]))
         column = raw.strip().lstrip("\ufeff")
         if column in positions:
             problems.append(
@@ -149,20 +148,29 @@ def parse_responses(campaign: Campaign, data: bytes | str) -> ResponsePreview:
     width = len(header)
     for line, fields in records[1:]:
         row_problems: list[ResponseProblem] = []
-
-        def cell(column: str, fields: list[str] = fields) -> str:
-            index = positions[column]
-            return fields[index].strip() if index < len(fields) else ""
+        cells: dict[str, str] = {}
+        for column, index in positions.items():
+            value = fields[index].strip() if index < len(fields) else ""
+            if column in open_questions:
+                cells[column] = clean_free_text(value).strip()
+                continue
+            refused = control_character(value, column)
+            if refused is None:
+                cells[column] = value
+            else:
+                row_problems.append(ResponseProblem(line, column, "control_character", refused))
 
         if len(fields) > width and any(f.strip() for f in fields[width:]):
             row_problems.append(ResponseProblem(line, None, "too_many_fields"))
-        dept_name, role_name = cell("department"), cell("role")
+        dept_name, role_name = cells.get("department"), cells.get("role")
         department = find_department(org, dept_name) if dept_name else None
         role = find_role(org, role_name) if role_name else None
         for column, value, found, code, known in (
             ("department", dept_name, department, "unknown_department", known_departments),
             ("role", role_name, role, "unknown_role", known_roles),
         ):
+            if value is None:
+                continue
             if not value:
                 row_problems.append(
                     ResponseProblem(line, column, "missing_value", {"column": column})
@@ -173,7 +181,7 @@ def parse_responses(campaign: Campaign, data: bytes | str) -> ResponsePreview:
                 )
         answers: dict[str, Any] = {}
         for column in answer_columns:
-            raw = cell(column)
+            raw = cells.get(column)
             if not raw:
                 continue
             if column in open_questions:

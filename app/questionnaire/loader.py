@@ -18,7 +18,16 @@ from ruamel.yaml.comments import CommentedMap
 from ruamel.yaml.error import YAMLError
 
 from .model import DEFAULT_OPEN_QUESTION_MAX_LENGTH, DIMENSION_KINDS, Questionnaire
-from .yamlcheck import Checker, Node, Problem, UniqueIds, at_key, is_integer
+from .yamlcheck import (
+    MAX_BYTES,
+    Checker,
+    Node,
+    Problem,
+    UniqueIds,
+    at_key,
+    is_integer,
+    size_problem,
+)
 
 QUESTIONNAIRE_ID_RE = re.compile(r"[a-z][a-z0-9-]*")
 ENTRY_ID_RE = re.compile(r"[a-z][a-z0-9_]*")
@@ -249,7 +258,12 @@ def parse_questionnaire(text: str, filename: str = "<string>") -> Questionnaire:
 
 
 def _read(path: Path, filename: str) -> str:
-    data = path.read_bytes()
+    # One byte past the limit is enough to refuse a file, however large it is.
+    with path.open("rb") as handle:
+        data = handle.read(MAX_BYTES + 1)
+    too_large = size_problem(filename, data)
+    if too_large is not None:
+        raise QuestionnaireError([too_large])
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -279,6 +293,11 @@ def check_file(path: str | os.PathLike[str]) -> tuple[Questionnaire | None, list
         return None, exc.problems
     except OSError as exc:
         return None, [Problem(str(path), 1, 1, f"cannot read file: {exc.strerror or exc}")]
+    except Exception as exc:
+        # A file no check foresaw must still be reported as this file's problem, never stop
+        # the listing of a folder (``discover``) or the validation of other files at it.
+        message = f"cannot be read as a questionnaire ({type(exc).__name__}: {exc})"
+        return None, [Problem(str(path), 1, 1, message)]
 
 
 def validate_file(path: str | os.PathLike[str]) -> list[Problem]:

@@ -12,6 +12,14 @@ rules, for example) can reuse it. The typical flow is::
 Each check records a :class:`Problem` pointing at the offending node and returns the cleaned
 value, or ``None`` when the node is invalid, so a walker can keep going and report every
 problem in one pass.
+
+Loading is bounded, because these files may come from anyone who can write to a folder: a
+document larger than ``max_bytes``, nested deeper than ``max_depth`` or holding more than
+``max_values`` values (an alias counts as a copy of what it names, so a few lines cannot
+expand into billions) is refused with the position where the limit is passed. Tags (``!!str``,
+``!!python/object``, ``!custom``) and merge keys (``<<``) are refused as well: the formats read
+here are plain mappings, lists and scalars, and both would make a value mean something other
+than what the file shows at that place.
 """
 
 from __future__ import annotations
@@ -27,12 +35,29 @@ from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.constructor import DuplicateKeyError
+from ruamel.yaml.composer import Composer
+from ruamel.yaml.constructor import ConstructorError, DuplicateKeyError, RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.events import AliasEvent, CollectionStartEvent, ScalarEvent
+from ruamel.yaml.nodes import MappingNode, SequenceNode
 from ruamel.yaml.parser import ParserError
 from ruamel.yaml.scanner import ScannerError
 
 _EXCERPT_LENGTH = 40
+
+#: Largest document read, in bytes of UTF-8: four times the largest questionnaire shipped
+#: (65 KB). The round-trip parser takes about 7 s per MiB of such text.
+MAX_BYTES = 256 * 1024
+#: Deepest nesting of mappings and lists; the formats read here need at most 7 levels.
+MAX_DEPTH = 20
+#: Most values (scalars, mappings and lists) a document may hold, each alias counted as a
+#: copy of what it names: six times the largest questionnaire shipped (1,664). The parser
+#: takes about 0.3 ms per value, so this also bounds the time of a file of tiny values.
+MAX_VALUES = 10_000
+
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+#: What an implicitly typed scalar was taken for, by the last part of its resolved tag.
+_KINDS = {"timestamp": "a date", "int": "an integer", "float": "a number", "bool": "a boolean"}
 
 
 @dataclass(frozen=True, order=True)
@@ -128,7 +153,8 @@ def _position(container: object, key: object, *, of_key: bool) -> tuple[int, int
         else:
             return None
     except (KeyError, IndexError, TypeError):
-        # Keys pulled in through a YAML merge key (<<) have no recorded position.
+        # Only keys of the text have a recorded position (merge keys, which would pull in
+        # others, are refused when loading).
         return None
     return int(line), int(col)
 
@@ -140,12 +166,154 @@ def _node_start(container: object) -> tuple[int, int]:
     return int(lc.line), int(lc.col)
 
 
+def size_problem(filename: str, data: bytes, limit: int = MAX_BYTES) -> Problem | None:
+    """A problem at the place where ``data`` passes ``limit`` bytes, or None within it.
+
+    Readers may pass only the first ``limit + 1`` bytes of a larger file: the message then
+    says "more than" rather than the size.
+    """
+    if len(data) <= limit:
+        return None
+    before = data[:limit].decode("utf-8", errors="ignore")
+    line = before.count("\n") + 1
+    col = len(before) - (before.rfind("\n") + 1) + 1
+    size = f"{limit // 1024} KiB ({limit:,} bytes)" if limit >= 1024 else f"{limit:,} bytes"
+    return Problem(
+        filename,
+        line,
+        col,
+        f"file too large: a YAML file here may have at most {size}, and this one passes that "
+        "limit here",
+    )
+
+
+class _LimitsError(MarkedYAMLError):
+    """A document passes one of the loader's limits, or uses a tag or a merge key."""
+
+
+def _tag_as_written(tag: Any) -> str:
+    handle = getattr(tag, "handle", None) or ""
+    suffix = getattr(tag, "suffix", None)
+    return f"{handle}{suffix}" if suffix is not None else str(tag)
+
+
+class _LimitedComposer(Composer):
+    """Builds the node tree while refusing tags, merge keys, deep nesting and alias bombs.
+
+    Composition is where each of these is seen first and with its position, before anything
+    is constructed: the parser underneath reads events one at a time, so a document is never
+    parsed past the point where it breaks a limit.
+    """
+
+    def __init__(self, loader: Any = None) -> None:
+        super().__init__(loader)
+        #: Values under each composed node (itself included), by node id, aliases expanded.
+        self._sizes: dict[int, int] = {}
+        #: Values of the document so far, aliases expanded.
+        self._total = 0
+
+    def _refuse(self, message: str, mark: Any) -> None:
+        raise _LimitsError(None, None, message, mark)
+
+    def _count(self, values: int, mark: Any) -> None:
+        # Counted as values arrive, so a long flat list stops at the limit, not at its end.
+        self._total += values
+        limit = self.loader.max_values
+        if limit and self._total > limit:
+            self._refuse(
+                f"more than {limit:,} values in the document (each alias counted as a copy of "
+                "the value it names); use fewer aliases or a smaller file",
+                mark,
+            )
+
+    def compose_document(self) -> Any:
+        self._sizes = {}
+        self._total = 0
+        return super().compose_document()
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        event = self.parser.peek_event()
+        if isinstance(event, AliasEvent):
+            node = super().compose_node(parent, index)
+            if id(node) not in self._sizes:
+                self._refuse(
+                    f"alias *{event.anchor} refers to a value that contains it; a value "
+                    "cannot include itself",
+                    event.start_mark,
+                )
+            self._count(self._sizes[id(node)], event.start_mark)
+            return node
+        if isinstance(event, ScalarEvent | CollectionStartEvent) and event.ctag is not None:
+            self._refuse(
+                f"tags such as {_tag_as_written(event.ctag)} are not allowed; write the plain "
+                "value (quote text that would otherwise read as a number, date or boolean)",
+                event.start_mark,
+            )
+        limit = self.loader.max_depth
+        if limit and self.depth >= limit:
+            self._refuse(
+                f"nested more than {limit} levels deep; the format needs far fewer levels "
+                "(is a bracket or an indentation out of place?)",
+                event.start_mark,
+            )
+        self._count(1, event.start_mark)
+        node = super().compose_node(parent, index)
+        size = 1
+        if isinstance(node, SequenceNode):
+            size += sum(self._sizes[id(child)] for child in node.value)
+        elif isinstance(node, MappingNode):
+            for key, value in node.value:
+                if str(key.tag) == _MERGE_TAG:
+                    self._refuse(
+                        "merge keys (<<) are not allowed; write the keys out in this mapping "
+                        "(an alias such as *name may still stand for a whole value)",
+                        key.start_mark,
+                    )
+                size += self._sizes[id(key)] + self._sizes[id(value)]
+        self._sizes[id(node)] = size
+        return node
+
+
+class _CheckedConstructor(RoundTripConstructor):
+    """Turns a scalar that cannot become a Python value into a positioned loader error.
+
+    Implicit types are resolved from the text alone, so ``2020-02-31`` is taken for a date
+    that does not exist and would otherwise fail with a bare ValueError.
+    """
+
+    def construct_object(self, node: Any, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep=deep)
+        except (ValueError, TypeError, OverflowError) as exc:
+            kind = str(node.tag).rsplit(":", 1)[-1]
+            kind = _KINDS.get(kind, f"a {kind}")
+            text = str(node.value) if isinstance(node.value, str) else ""
+            if len(text) > _EXCERPT_LENGTH:
+                text = text[: _EXCERPT_LENGTH - 1] + "…"
+            raise ConstructorError(
+                None,
+                None,
+                f"cannot read {text!r} as {kind} ({exc}); quote it if it is meant as text",
+                node.start_mark,
+            ) from exc
+
+
 class Checker:
     """Collects problems for one file while validation code walks its nodes."""
 
-    def __init__(self, filename: str) -> None:
+    def __init__(
+        self,
+        filename: str,
+        *,
+        max_bytes: int = MAX_BYTES,
+        max_depth: int = MAX_DEPTH,
+        max_values: int = MAX_VALUES,
+    ) -> None:
         self.filename = filename
         self.problems: list[Problem] = []
+        self.max_bytes = max_bytes
+        self.max_depth = max_depth
+        self.max_values = max_values
 
     @property
     def ok(self) -> bool:
@@ -169,10 +337,20 @@ class Checker:
     def load(self, text: str) -> Node | None:
         """Parse ``text`` with ruamel's round-trip loader, which keeps positions.
 
-        Syntax errors, duplicate keys and other loader errors are recorded as problems at
-        the error mark; ``None`` is returned in that case.
+        Syntax errors, duplicate keys, tags, merge keys, passed limits and other loader errors
+        are recorded as problems at the error mark; ``None`` is returned in that case.
         """
+        too_large = size_problem(
+            self.filename, text.encode("utf-8", errors="replace"), self.max_bytes
+        )
+        if too_large is not None:
+            self.problems.append(too_large)
+            return None
         yaml = YAML(typ="rt")
+        yaml.Composer = _LimitedComposer
+        yaml.Constructor = _CheckedConstructor
+        yaml.max_depth = self.max_depth
+        yaml.max_values = self.max_values  # type: ignore[attr-defined]
         try:
             with warnings.catch_warnings():
                 # Loader warnings (such as a reused anchor name) describe valid YAML; the
@@ -184,6 +362,8 @@ class Checker:
             line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
             if isinstance(exc, DuplicateKeyError):
                 message = f"YAML error: {exc.problem}; a key may appear only once in a mapping"
+            elif isinstance(exc, _LimitsError):
+                message = f"YAML error: {exc.problem}"
             else:
                 kind = "syntax error" if isinstance(exc, ScannerError | ParserError) else "error"
                 detail = " ".join(
@@ -436,7 +616,7 @@ def at_key(child: Node, parent: Node) -> Node:
     """Return a node positioned at ``child``'s key and named by ``parent``'s path.
 
     Problems about a key itself (unknown key, unknown locale) read best as "in this mapping,
-    this key is wrong". Keys without a recorded position (merge keys) fall back to the parent.
+    this key is wrong". Keys without a recorded position fall back to the parent.
     """
     if child.key_line is None or child.key_col is None:
         return Node(child.value, parent.path, parent.line, parent.col)

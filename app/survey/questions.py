@@ -21,6 +21,7 @@ from wtforms.validators import Length
 from app.models import Answer, Campaign
 from app.operations.responses import NOT_APPLICABLE, AnswerValue
 from app.platform.cache import BoundedCache
+from app.platform.text import clean_free_text
 from app.questionnaire import Item, LocalizedText, OpenQuestion, Questionnaire
 
 #: Returned by ``QuestionType.answer_value`` when the form carries nothing for the question:
@@ -197,9 +198,9 @@ class OpenTextQuestion(QuestionType):
                     ),
                 )
             ],
-            filters=[
-                lambda value: value.replace("\r\n", "\n") if isinstance(value, str) else value
-            ],
+            # Invisible control characters go before the length is counted; the rest of
+            # the answer, and the page's other answers, are saved as written.
+            filters=[lambda value: clean_free_text(value) if isinstance(value, str) else value],
         )
 
     def form_value(self, answer: Answer | None) -> str | None:

@@ -8,7 +8,6 @@ from typing import Any, Self
 from flask import request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
@@ -32,6 +31,7 @@ from app.models.campaign import (
 )
 from app.operations.campaigns import local_to_utc, utc_to_local
 from app.operations.errors import N_, OperationError
+from app.platform.forms import Form
 from app.platform.i18n import current_locale, localized
 from app.queries.campaigns import companion_choices, companion_of
 from app.queries.organizations import department_tree
@@ -75,7 +75,7 @@ def department_options(
     return options(pairs)
 
 
-class OrganizationForm(FlaskForm):
+class OrganizationForm(Form):
     name = StringField(_l("Organisation name"), validators=[DataRequired(), Length(max=200)])
     slug = StringField(
         _l("Short name (slug)"),
@@ -89,12 +89,12 @@ class OrganizationForm(FlaskForm):
     )
 
 
-class OrganizationSettingsForm(FlaskForm):
+class OrganizationSettingsForm(Form):
     name = StringField(_l("Organisation name"), validators=[DataRequired(), Length(max=200)])
     slug = StringField(_l("Short name (slug)"), validators=[DataRequired(), Length(max=64)])
 
 
-class DepartmentForm(FlaskForm):
+class DepartmentForm(Form):
     name = StringField(_l("Department name"), validators=[DataRequired(), Length(max=200)])
     parent = SelectField(_l("Part of"), coerce=int, default=0)
 
@@ -121,7 +121,7 @@ class DepartmentEditForm(DepartmentForm):
         return form
 
 
-class RoleForm(FlaskForm):
+class RoleForm(Form):
     key = StringField(
         _l("Key"),
         validators=[DataRequired(), Length(max=64)],
@@ -131,7 +131,7 @@ class RoleForm(FlaskForm):
     label_en = StringField(_l("Name in English"), validators=[Length(max=200)])
 
 
-class RoleLabelsForm(FlaskForm):
+class RoleLabelsForm(Form):
     label_ja = StringField(_l("Name in Japanese"), validators=[Length(max=200)])
     label_en = StringField(_l("Name in English"), validators=[Length(max=200)])
 
@@ -146,7 +146,7 @@ class RoleLabelsForm(FlaskForm):
         return {"ja": self.label_ja.data, "en": self.label_en.data}
 
 
-class _CampaignFields(FlaskForm):
+class _CampaignFields(Form):
     name = StringField(_l("Campaign name"), validators=[DataRequired(), Length(max=200)])
     opens_at = DateTimeLocalField(_l("Opens"), format="%Y-%m-%dT%H:%M", validators=[Optional()])
     closes_at = DateTimeLocalField(_l("Closes"), format="%Y-%m-%dT%H:%M", validators=[Optional()])
@@ -293,7 +293,7 @@ class CampaignSettingsForm(_CampaignFields):
         return {k: f"{v:g}" for k, v in (self.campaign.targets or {}).items()}
 
 
-class NextRoundForm(FlaskForm):
+class NextRoundForm(Form):
     name = StringField(_l("Name of the next round"), validators=[DataRequired(), Length(max=200)])
     version = SelectField(_l("Questionnaire version"))
     #: The library's versions of the campaign's questionnaire.
@@ -318,16 +318,16 @@ class NextRoundForm(FlaskForm):
         return self.versions.get(self.version.data) if self.version.data else None
 
 
-class UploadForm(FlaskForm):
+class UploadForm(Form):
     file = FileField(_l("CSV file"), validators=[FileRequired()])
 
 
-class ConfirmImportForm(FlaskForm):
+class ConfirmImportForm(Form):
     #: The previewed file, sent back to be validated again before anything is written.
     data = HiddenField(validators=[DataRequired()])
 
 
-class ParticipantForm(FlaskForm):
+class ParticipantForm(Form):
     name = StringField(_l("Name"), validators=[Optional(), Length(max=200)])
     email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=320)])
     department = SelectField(_l("Department"), coerce=int)
@@ -369,12 +369,12 @@ class ParticipantForm(FlaskForm):
         }
 
 
-class EmailForm(FlaskForm):
+class EmailForm(Form):
     locale = SelectField(_l("Language of the email"), choices=options(LOCALES), default="ja")
     resend = BooleanField(_l("Also send again to people invited before (earlier links still work)"))
 
 
-class ExportForm(FlaskForm):
+class ExportForm(Form):
     format = RadioField(
         _l("Format"), choices=options((("xlsx", "Excel (XLSX)"), ("csv", "CSV"))), default="xlsx"
     )

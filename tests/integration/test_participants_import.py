@@ -80,7 +80,8 @@ def test_cli_import_errors_name_line_and_column_and_import_nothing(db, runner, c
         "dup,OK@example.jp,営業本部,frontline\n"  # 5
         "exists,already@example.jp,営業本部,frontline\n"  # 6
         "mail,not-an-email,営業本部,frontline\n"  # 7
-        '"multi\nline",m@example.jp,営業本部\n'  # 8-9: a quoted line break, then a missing role
+        # 8-9: a quoted line break (refused in a name) and a missing role
+        '"multi\nline",m@example.jp,営業本部\n'
         "empty,,営業本部,frontline\n",  # 10
         encoding="utf-8",
     )
@@ -96,8 +97,12 @@ def test_cli_import_errors_name_line_and_column_and_import_nothing(db, runner, c
     assert f"{path}:line 6, column email: already@example.jp is already a participant" in errors
     assert f"{path}:line 7, column email: not-an-email is not a valid email address" in errors
     assert f"{path}:line 8, column role: This row has no role field" in errors
+    assert (
+        f"{path}:line 8, column name: name contains a control character (U+000A) at character 6"
+        in errors
+    )
     assert f"{path}:line 10, column email: email is empty." in errors
-    assert "7 problem(s) found; no participant was imported." in errors
+    assert "8 problem(s) found; no participant was imported." in errors
     assert result.stdout == ""
     assert _count(db) == before
 

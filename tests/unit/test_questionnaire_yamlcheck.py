@@ -78,14 +78,40 @@ def test_mapping_allow_unknown_and_non_string_keys() -> None:
     assert messages(checker) == ["rules.yaml:2:1: top level: keys must be strings, got integer 2"]
 
 
-def test_merge_keys_are_usable_without_positions() -> None:
-    checker, root = load("base: &b {x: 1}\nrule:\n  <<: *b\n  y: 2\n")
-    fields = checker.mapping(root, required=("base", "rule"))
-    assert fields is not None
-    rule = checker.mapping(fields["rule"], required=("y",))
-    assert rule is not None
-    # Merged keys carry no position of their own, so the problem points at the mapping.
-    assert messages(checker) == ["rules.yaml:3:3: rule: unknown key 'x'"]
+def test_merge_keys_and_tags_are_refused_at_their_position() -> None:
+    checker = Checker("rules.yaml")
+    assert checker.load("base: &b {x: 1}\nrule:\n  <<: *b\n  y: 2\n") is None
+    assert messages(checker) == [
+        "rules.yaml:3:3: YAML error: merge keys (<<) are not allowed; write the keys out in "
+        "this mapping (an alias such as *name may still stand for a whole value)"
+    ]
+    checker = Checker("rules.yaml")
+    assert checker.load("rule:\n  y: !!python/name:os.system\n") is None
+    assert messages(checker) == [
+        "rules.yaml:2:6: YAML error: tags such as !!python/name:os.system are not allowed; "
+        "write the plain value (quote text that would otherwise read as a number, date or "
+        "boolean)"
+    ]
+
+
+def test_limits_are_per_checker() -> None:
+    text = "a: [[[1]]]\nb: [1, 2, 3]\n"
+    assert Checker("rules.yaml").load(text) is not None
+    shallow = Checker("rules.yaml", max_depth=3)
+    assert shallow.load(text) is None
+    assert messages(shallow) == [
+        "rules.yaml:1:6: YAML error: nested more than 3 levels deep; the format needs far "
+        "fewer levels (is a bracket or an indentation out of place?)"
+    ]
+    small = Checker("rules.yaml", max_values=8)
+    assert small.load(text) is None
+    assert messages(small)[0].startswith("rules.yaml:2:5: YAML error: more than 8 values")
+    tiny = Checker("rules.yaml", max_bytes=10)
+    assert tiny.load(text) is None
+    assert messages(tiny) == [
+        "rules.yaml:1:11: file too large: a YAML file here may have at most 10 bytes, and this "
+        "one passes that limit here"
+    ]
 
 
 @pytest.mark.parametrize(
