@@ -60,6 +60,14 @@ format: install-dev
 test: system-deps-test install-dev lint audit
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# axe-core for the browser tests' accessibility checks, exactly as tests/browser/package-lock.json
+# pins it (installed only for tests: the app itself serves no script from npm).
+AXE_CORE := tests/browser/node_modules/axe-core/axe.min.js
+$(AXE_CORE): tests/browser/package.json tests/browser/package-lock.json
+	npm ci --prefix tests/browser --no-audit --no-fund
+	touch $@
+test: $(AXE_CORE)
+
 bench: system-deps-test install-dev
 	$(BIN)/python -m tests.benchmarks
 

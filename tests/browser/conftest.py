@@ -12,6 +12,7 @@ from werkzeug.serving import make_server
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parent.parent.parent / "test-artifacts"
+AXE_CORE = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.js"
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -68,6 +69,14 @@ def page(chromium: object) -> Iterator[object]:
     page = context.new_page()
     yield page
     context.close()
+
+
+@pytest.fixture(scope="session")
+def axe_source() -> str:
+    """axe-core's browser build, pinned in tests/browser/package-lock.json."""
+    if not AXE_CORE.exists():
+        pytest.fail(f"{AXE_CORE} is missing: `make test` installs it (npm ci in tests/browser)")
+    return AXE_CORE.read_text(encoding="utf-8")
 
 
 @pytest.fixture

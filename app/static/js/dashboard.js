@@ -30,12 +30,12 @@
     org.concat(shown, hidden).forEach(function (row) { body.appendChild(row); });
     table.querySelectorAll("thead .sort-link").forEach(function (other) {
       other.classList.remove("active");
-      other.removeAttribute("aria-sort");
+      other.closest("th").removeAttribute("aria-sort");
       var mark = other.querySelector(".sort-mark");
       if (mark) { mark.remove(); }
     });
     link.classList.add("active");
-    link.setAttribute("aria-sort", dir === "asc" ? "ascending" : "descending");
+    header.setAttribute("aria-sort", dir === "asc" ? "ascending" : "descending");
     var mark = document.createElement("span");
     mark.className = "sort-mark";
     mark.setAttribute("aria-hidden", "true");
