@@ -18,8 +18,13 @@ from sqlalchemy import select
 
 from app.models import Participant, ReportJob
 from app.operations.demo import DEMO_RESPONDENT_EMAIL, SeedResult, seed_demo
-from app.operations.organizations import set_department_archived
-from app.operations.participants import add_link, enable_open_link, invite_participant, revoke
+from app.operations.organizations import update_department
+from app.operations.participants import (
+    add_link,
+    enable_open_link,
+    invite_participant,
+    revoke_participant,
+)
 from app.operations.responses import start_response
 from app.platform.extensions import db
 
@@ -312,8 +317,9 @@ def test_workspace_and_account_pages_pass_axe(demo, audit, new_context, tmp_path
     ).all()
     start_response(next(p for p in invited if p.campaign_id == campaign.id))
     start_response(next(p for p in invited if p.campaign_id == closed.id))
-    revoke(next(p for p in reversed(invited) if p.campaign_id == campaign.id))
-    set_department_archived(next(d for d in org.departments if d.name == "人事部"), True)
+    revoke_participant(next(p for p in reversed(invited) if p.campaign_id == campaign.id))
+    hr = next(d for d in org.departments if d.name == "人事部")
+    update_department(hr, name=hr.name, parent=hr.parent, archived=True)
     db.session.commit()
     department = org.departments[0]
     role = org.roles[0]
