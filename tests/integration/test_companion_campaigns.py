@@ -18,15 +18,12 @@ from app.operations.campaigns import (
 from app.operations.errors import OperationError
 from app.platform.extensions import db
 from app.questionnaire import parse_questionnaire
+from tests.factories import grant, make_campaign, make_org, make_user
 from tests.integration.workspace_support import (
     csrf_token,
     fast_password_hashing,
-    grant,
     login,
-    make_campaign,
     make_client,
-    make_org,
-    make_user,
 )
 
 pytestmark = pytest.mark.usefixtures(fast_password_hashing.__name__)

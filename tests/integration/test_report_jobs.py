@@ -27,17 +27,8 @@ from app.platform.queue import get_queue
 from app.platform.worker import LISTENER_STOP_TIMEOUT_S, SimpleWorker
 from app.reporting import jobs, service
 from tests.conftest import make_config
-from tests.integration.workspace_support import (
-    add_people,
-    csrf_token,
-    grant,
-    login,
-    make_campaign,
-    make_client,
-    make_org,
-    make_user,
-    submit,
-)
+from tests.factories import add_people, grant, make_campaign, make_org, make_user, submit
+from tests.integration.workspace_support import csrf_token, login, make_client
 
 
 @pytest.fixture

@@ -18,17 +18,12 @@ from app.operations.errors import OperationError
 from app.operations.organizations import add_department, add_role, rename_role, update_department
 from app.platform.extensions import db
 from app.questionnaire import Questionnaire
+from tests.factories import add_people, grant, make_campaign, make_org, make_user, submit
 from tests.integration.workspace_support import (
-    add_people,
     csrf_token,
     fast_password_hashing,
-    grant,
     login,
-    make_campaign,
     make_client,
-    make_org,
-    make_user,
-    submit,
 )
 
 pytestmark = pytest.mark.usefixtures(fast_password_hashing.__name__)
