@@ -63,14 +63,12 @@ def _campaigns():
     return {
         "cap": make_campaign(org, name="5つの力 2026"),
         "cap2": make_campaign(org, name="5つの力 2027", opened=False),
-        "cycle": make_campaign(
-            org, name="向上サイクル 2026", questionnaire_id="cx-improvement-cycle"
-        ),
+        "cycle": make_campaign(org, name="向上サイクル 2026", questionnaire="cx-improvement-cycle"),
         "cycle2": make_campaign(
-            org, name="向上サイクル 2027", questionnaire_id="cx-improvement-cycle", opened=False
+            org, name="向上サイクル 2027", questionnaire="cx-improvement-cycle", opened=False
         ),
         "foreign": make_campaign(
-            other_org, name="他社 向上サイクル", questionnaire_id="cx-improvement-cycle"
+            other_org, name="他社 向上サイクル", questionnaire="cx-improvement-cycle"
         ),
     }
 

@@ -262,7 +262,7 @@ def test_next_round_copies_participants_with_new_links(app, consultant_client):
 def test_next_round_refuses_another_questionnaire_or_an_older_version(app):
     org = make_org("acme")
     campaign = make_campaign(org)
-    other = make_campaign(org, questionnaire_id="cx-improvement-cycle").questionnaire
+    other = make_campaign(org, questionnaire="cx-improvement-cycle").questionnaire
     with pytest.raises(OperationError, match="must use questionnaire"):
         copy_campaign(campaign, "next", questionnaire=other)
     content = campaign.questionnaire.content_dict()
