@@ -209,6 +209,9 @@ class SharedApp:
         app.config.update(_copy_config(self.config))
         with app.app_context():
             empty_tables(_db.engine)
+            # As with an app of its own: no session setting a test made on a connection
+            # (a statement timeout, say) reaches the next test.
+            _db.engine.dispose()
         _forget_cached_results()
         if _app_shape(app) != self.shape:
             self.close()
