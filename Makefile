@@ -13,22 +13,44 @@ export CX_BASE_URL ?= http://$(HOST):$(PORT)
 RUN_APT  := python3-venv libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk fontconfig
 TEST_APT := $(RUN_APT) poppler-utils chromium redis-server
 
-.PHONY: run test lint format bench translations system-deps system-deps-test install install-dev db-upgrade seed clean serve audit cluster-demo loadtest
+.PHONY: run test lint format bench translations system-deps system-deps-test install install-dev lock db-upgrade seed clean serve audit cluster-demo loadtest
+
+# Exact versions and the hash of every file, made from pyproject.toml's ranges by `make lock`.
+LOCK     := requirements.lock
+DEV_LOCK := requirements-dev.lock
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e .
+# Dependencies come only from a lock file, each file checked against its hashes; the project
+# itself is then installed editable, without dependencies (the lock has them all). `pip check`
+# fails when pyproject.toml asks for a runtime dependency the lock does not have yet.
+$(VENV)/.installed: $(LOCK) pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --require-hashes -r $(LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	$(BIN)/python -m pip check
 	touch $@
 
-$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[dev]'
+$(VENV)/.installed-dev: $(DEV_LOCK) pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --require-hashes -r $(DEV_LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	$(BIN)/python -m pip check
 	touch $(VENV)/.installed $@
 
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
+
+# Write the lock files again after a change to pyproject.toml's dependencies. Versions already
+# locked are kept while the ranges allow them; LOCK_ARGS=--upgrade takes the newest of
+# everything, LOCK_ARGS='--upgrade-package NAME' of one package. Every platform's files are
+# hashed, and the development lock keeps the runtime lock's versions. uv comes from the
+# development lock, without `pip check`: that is what fails until the locks are made again.
+UV_COMPILE = $(BIN)/uv pip compile --quiet --universal --python-version 3.11 --generate-hashes \
+	--custom-compile-command 'make lock' $(LOCK_ARGS)
+lock: | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --require-hashes -r $(DEV_LOCK)
+	$(UV_COMPILE) pyproject.toml -o $(LOCK)
+	$(UV_COMPILE) pyproject.toml --extra dev -c $(LOCK) -o $(DEV_LOCK)
 
 system-deps:
 	@scripts/system-deps.sh $(RUN_APT)

@@ -1,8 +1,20 @@
 """Shared fixtures: the app on a real database (SQLite by default, PostgreSQL when
-TEST_DATABASE_URL is set), emptied after every test and dropped at the end."""
+TEST_DATABASE_URL is set), emptied after every test and dropped at the end.
+
+One application serves every test that asks for ``app``, ``db``, ``client`` or ``runner``:
+building it compiles every URL rule, the largest cost of a short test. Each test still starts
+from the same state as with an app of its own: the configuration as built, the rate limiter's
+storage and the logging set-up made again, every table empty, the in-process result caches
+empty. The data a test writes is committed for real (so threads, worker processes, gunicorn
+and the browser tests' live server all see it) and deleted after the test; only the tables
+that hold rows are touched, so the reset costs a few milliseconds. A test that changes the
+app itself (a URL rule, a request hook, an extension, the instance folder) leaves it to the
+next test as a freshly built one.
+"""
 
 from __future__ import annotations
 
+import copy
 import os
 import secrets
 from collections.abc import Iterator
@@ -12,11 +24,13 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, exists, select, text
 
 from app import create_app
 from app.models import Base
 from app.platform.extensions import db as _db
+from app.platform.extensions import limiter
+from app.platform.observability import configure_logging
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 TEST_SECRET_KEY = "test-secret-key-" + "x" * 32
@@ -110,32 +124,133 @@ def make_config(url: str, options: dict[str, Any], **extra: Any) -> dict[str, An
     return config
 
 
-@pytest.fixture
-def app(database_url: tuple[str, dict[str, Any]]) -> Iterator[Flask]:
-    url, options = database_url
-    app = create_app(make_config(url, options))
-    with app.app_context():
-        yield app
-        _db.session.rollback()
-        _db.session.remove()
-        _empty_all_tables()
+def empty_tables(engine: Engine) -> None:
+    """Delete every row of every table, visiting only the tables that hold any."""
+    tables = Base.metadata.sorted_tables
+    with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            # A connection a test left inside a transaction must fail the run, not hang it.
+            conn.execute(text("SET LOCAL lock_timeout = '30s'"))
+        filled = conn.execute(select(*(exists().select_from(table) for table in tables))).one()
+        for table, has_rows in reversed(list(zip(tables, filled, strict=True))):
+            if has_rows:
+                conn.execute(table.delete())
+
+
+def _app_shape(app: Flask) -> tuple[Any, ...]:
+    """What a test must leave as it found it for the next test to share the app."""
+    hooks = (
+        app.before_request_funcs,
+        app.after_request_funcs,
+        app.teardown_request_funcs,
+        app.url_value_preprocessors,
+        app.url_default_functions,
+        app.template_context_processors,
+        app.error_handler_spec,
+    )
+    return (
+        app.instance_path,
+        app.wsgi_app,
+        app.session_interface,
+        app.json,
+        tuple(app.url_map.iter_rules()),
+        tuple(app.view_functions.items()),
+        tuple(app.blueprints),
+        tuple(app.extensions),
+        tuple(app.teardown_appcontext_funcs),
+        repr(hooks),
+        tuple(app.jinja_env.globals.items()),
+        tuple(app.jinja_env.filters),
+        tuple(app.cli.commands),
+    )
+
+
+def _copy_config(config: dict[str, Any]) -> dict[str, Any]:
+    copied = {}
+    for key, value in config.items():
+        try:
+            copied[key] = copy.deepcopy(value)
+        except (TypeError, copy.Error):  # a value that cannot be copied is kept as it is
+            copied[key] = value
+    return copied
+
+
+class SharedApp:
+    """The app the tests share, handed to one test at a time and set back after each."""
+
+    def __init__(self, url: str, options: dict[str, Any]) -> None:
+        self.url = url
+        self.options = options
+        self.app: Flask | None = None
+
+    def _build(self) -> Flask:
+        app = create_app(make_config(self.url, self.options))
+        self.config = _copy_config(app.config)
+        self.shape = _app_shape(app)
+        return app
+
+    def acquire(self) -> Flask:
+        if self.app is None:
+            self.app = self._build()
+        app = self.app
+        # Like a new app, it may still be set up (a test's own route, say), as Flask.run
+        # allows again once its server stops; release() then replaces the changed app.
+        app._got_first_request = False
+        # What create_app sets outside the app: another app built since (by a test, or a
+        # module's fixture) has the extensions' shared state and the logging set-up.
+        limiter.init_app(app)
+        configure_logging(app.config.get("LOG_FORMAT", "text"), app.config.get("LOG_LEVEL", "INFO"))
+        return app
+
+    def release(self) -> None:
+        app = self.app
+        assert app is not None
+        app.config.clear()
+        app.config.update(_copy_config(self.config))
+        with app.app_context():
+            empty_tables(_db.engine)
+            # As with an app of its own: no session setting a test made on a connection
+            # (a statement timeout, say) reaches the next test.
+            _db.engine.dispose()
         _forget_cached_results()
-        _db.engine.dispose()
+        if _app_shape(app) != self.shape:
+            self.close()
+
+    def close(self) -> None:
+        if self.app is not None:
+            with self.app.app_context():
+                _db.engine.dispose()
+            self.app = None
+
+
+@pytest.fixture(scope="session")
+def shared_app(database_url: tuple[str, dict[str, Any]]) -> Iterator[SharedApp]:
+    shared = SharedApp(*database_url)
+    yield shared
+    shared.close()
+
+
+@pytest.fixture
+def app(shared_app: SharedApp) -> Iterator[Flask]:
+    app = shared_app.acquire()
+    try:
+        with app.app_context():
+            yield app
+            _db.session.rollback()
+            _db.session.remove()
+    finally:
+        shared_app.release()
 
 
 def _forget_cached_results() -> None:
     """In-process caches are keyed by ids, which a later test may reuse."""
+    # Imported when first used: they load matplotlib and scipy, and test modules that start
+    # child processes (which import this module again) must stay quick to import.
     from app.dashboard import charts as dashboard_charts
     from app.results import clear_cache
 
     clear_cache()
     dashboard_charts.clear_chart_cache()
-
-
-def _empty_all_tables() -> None:
-    with _db.engine.begin() as conn:
-        for table in reversed(Base.metadata.sorted_tables):
-            conn.execute(table.delete())
 
 
 @pytest.fixture

@@ -58,7 +58,8 @@ def run() -> dict[str, Any]:
     from app.models import Base, Department, Organization
     from app.platform.extensions import db
     from tests.conftest import make_config
-    from tests.integration.workspace_support import PASSWORD, login, make_client
+    from tests.factories import PASSWORD
+    from tests.integration.workspace_support import login, make_client
 
     report: dict[str, Any] = {"respondents": RESPONDENTS, "rounds": ROUNDS}
     with _database("sqlite") as database:

@@ -11,13 +11,7 @@ from sqlalchemy import select
 from app.models import Campaign
 from app.operations.demo import seed_demo
 from app.platform.extensions import db
-from tests.integration.workspace_support import (
-    PASSWORD,
-    grant,
-    make_campaign,
-    make_org,
-    make_user,
-)
+from tests.factories import PASSWORD, grant, make_campaign, make_org, make_user
 
 DOCS_IMAGE = Path(__file__).resolve().parent.parent.parent / "docs" / "images" / "dashboard.png"
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from app.models import Campaign, Participant
 from app.platform.extensions import db
-from tests.integration.workspace_support import PASSWORD, make_user, submit
+from tests.factories import PASSWORD, make_user, submit
 
 pytestmark = pytest.mark.browser
 

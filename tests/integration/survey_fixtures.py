@@ -9,10 +9,8 @@ from datetime import timedelta
 from flask.testing import FlaskClient
 
 from app.models import Campaign, Participant, utcnow
-from app.operations.campaigns import create_campaign, open_campaign
-from app.operations.organizations import add_department, create_organization
-from app.operations.participants import invite_participant
-from app.queries.questionnaires import get_questionnaire
+from app.models.campaign import DEFAULT_ANONYMITY_THRESHOLD
+from tests import factories
 
 ORG_NAME = "ひかり信用金庫"
 CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
@@ -28,24 +26,20 @@ class Setup:
 def make_campaign(
     db, *, questionnaire: str = "cx-five-capabilities", open_it: bool = True, slug: str = "hikari"
 ) -> Campaign:
-    org = create_organization(slug, ORG_NAME)
-    sales = add_department(org, "営業本部")
-    add_department(org, "事務統括部")
-    add_department(org, "個人営業部", sales)
-    campaign = create_campaign(org, get_questionnaire(questionnaire), "2026 診断")
-    if open_it:
-        open_campaign(campaign)
-    db.session.commit()
-    return campaign
+    org = factories.make_org(
+        slug, ("営業本部", "事務統括部"), name=ORG_NAME, children={"個人営業部": "営業本部"}
+    )
+    return factories.make_campaign(
+        org,
+        name="2026 診断",
+        questionnaire=questionnaire,
+        threshold=DEFAULT_ANONYMITY_THRESHOLD,
+        opened=open_it,
+    )
 
 
 def invite(db, campaign: Campaign, *, role_key: str = "middle_manager", email: str | None = None):
-    org = campaign.organization
-    dept = next(d for d in org.departments if d.name == "営業本部")
-    role = next(r for r in org.roles if r.key == role_key)
-    participant, token = invite_participant(campaign, dept, role, email=email)
-    db.session.commit()
-    return participant, token
+    return factories.invite(campaign, department="営業本部", role=role_key, email=email)
 
 
 def setup_survey(db, **kwargs) -> Setup:

@@ -24,17 +24,12 @@ from sqlalchemy import select
 from app.auth.tokens import create_api_token
 from app.models import ApiToken, AuditEvent, Campaign, Organization, ReportJob, Response, User
 from app.platform.extensions import db
+from tests.factories import add_people, grant, make_campaign, make_org, make_user, submit
 from tests.integration.workspace_support import (
-    add_people,
     csrf_token,
     fast_password_hashing,
-    grant,
     login,
-    make_campaign,
     make_client,
-    make_org,
-    make_user,
-    submit,
 )
 
 pytestmark = pytest.mark.usefixtures(fast_password_hashing.__name__)

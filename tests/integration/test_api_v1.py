@@ -17,14 +17,14 @@ from sqlalchemy import select
 from app import create_app
 from app.api.openapi import openapi_document
 from app.auth.tokens import create_api_token, revoke_api_token
-from app.models import ApiToken, AuditEvent, Base, Campaign, Membership, User
+from app.models import ApiToken, AuditEvent, Campaign, Membership, User
 from app.operations.campaigns import create_campaign
 from app.operations.organizations import create_organization
 from app.platform.extensions import db as _db
 from app.platform.security import hash_token
 from app.queries.questionnaires import get_questionnaire
 from app.results import campaign_results, clear_cache
-from tests.conftest import make_config
+from tests.conftest import empty_tables, make_config
 from tests.integration.test_results_engine import build
 
 LAYOUT = [
@@ -90,9 +90,7 @@ def module_app(database_url) -> Iterator[Flask]:
         finally:
             _db.session.rollback()
             _db.session.remove()
-            with _db.engine.begin() as connection:
-                for table in reversed(Base.metadata.sorted_tables):
-                    connection.execute(table.delete())
+            empty_tables(_db.engine)
             _db.engine.dispose()
 
 

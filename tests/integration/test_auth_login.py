@@ -16,13 +16,12 @@ from app.models import ApiToken, User
 from app.operations.errors import OperationError
 from app.platform import config as config_module
 from app.platform.extensions import db
+from tests.factories import PASSWORD, make_user
 from tests.integration.workspace_support import (
-    PASSWORD,
     csrf_token,
     fast_password_hashing,
     login,
     make_client,
-    make_user,
 )
 
 pytestmark = pytest.mark.usefixtures(fast_password_hashing.__name__)

@@ -14,13 +14,8 @@ import pytest
 from app import create_app
 from app.auth import throttle
 from tests.conftest import make_config
-from tests.integration.workspace_support import (
-    PASSWORD,
-    csrf_token,
-    fast_password_hashing,
-    make_client,
-    make_user,
-)
+from tests.factories import PASSWORD, make_user
+from tests.integration.workspace_support import csrf_token, fast_password_hashing, make_client
 
 pytestmark = pytest.mark.usefixtures(fast_password_hashing.__name__)
 

@@ -10,17 +10,12 @@ from app.operations.campaigns import set_targets
 from app.operations.errors import OperationError
 from app.platform.extensions import db
 from app.results import campaign_results
+from tests.factories import add_people, grant, make_campaign, make_org, make_user, submit
 from tests.integration.workspace_support import (
-    add_people,
     csrf_token,
     fast_password_hashing,
-    grant,
     login,
-    make_campaign,
     make_client,
-    make_org,
-    make_user,
-    submit,
 )
 
 pytestmark = pytest.mark.usefixtures(fast_password_hashing.__name__)

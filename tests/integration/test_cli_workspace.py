@@ -14,15 +14,8 @@ from app.auth.passwords import verify_password
 from app.auth.tokens import user_for_api_token
 from app.models import AuditEvent, Campaign, Membership, Organization, Response, User
 from app.platform.extensions import db
-from tests.integration.workspace_support import (
-    PASSWORD,
-    add_people,
-    fast_password_hashing,
-    make_campaign,
-    make_org,
-    make_user,
-    submit,
-)
+from tests.factories import PASSWORD, add_people, make_campaign, make_org, make_user, submit
+from tests.integration.workspace_support import fast_password_hashing
 
 pytestmark = pytest.mark.usefixtures(fast_password_hashing.__name__)
 

@@ -13,15 +13,12 @@ from app.operations.errors import OperationError
 from app.platform.extensions import db
 from app.queries.campaigns import companion_choices, companion_of
 from app.questionnaire import parse_questionnaire
+from tests.factories import grant, make_campaign, make_org, make_user
 from tests.integration.workspace_support import (
     csrf_token,
     fast_password_hashing,
-    grant,
     login,
-    make_campaign,
     make_client,
-    make_org,
-    make_user,
 )
 
 pytestmark = pytest.mark.usefixtures(fast_password_hashing.__name__)
@@ -61,14 +58,12 @@ def _campaigns():
     return {
         "cap": make_campaign(org, name="5つの力 2026"),
         "cap2": make_campaign(org, name="5つの力 2027", opened=False),
-        "cycle": make_campaign(
-            org, name="向上サイクル 2026", questionnaire_id="cx-improvement-cycle"
-        ),
+        "cycle": make_campaign(org, name="向上サイクル 2026", questionnaire="cx-improvement-cycle"),
         "cycle2": make_campaign(
-            org, name="向上サイクル 2027", questionnaire_id="cx-improvement-cycle", opened=False
+            org, name="向上サイクル 2027", questionnaire="cx-improvement-cycle", opened=False
         ),
         "foreign": make_campaign(
-            other_org, name="他社 向上サイクル", questionnaire_id="cx-improvement-cycle"
+            other_org, name="他社 向上サイクル", questionnaire="cx-improvement-cycle"
         ),
     }
 

@@ -14,21 +14,21 @@ import subprocess
 from html import unescape
 
 import pytest
+from flask import current_app
 
 from app.models import Campaign, Department, Organization
-from app.operations.campaigns import close_campaign, create_campaign, open_campaign, pair_campaigns
-from app.operations.participants import invite_participant
-from app.operations.responses import save_answers, start_response, submit_response
+from app.models.campaign import DEFAULT_ANONYMITY_THRESHOLD
+from app.operations.campaigns import close_campaign, pair_campaigns
 from app.platform.extensions import db
 from app.queries.campaigns import companion_of
-from app.queries.questionnaires import get_questionnaire
 from app.reporting import service
 from app.results import campaign_results
+from tests.factories import grant, invite, make_campaign, make_org, make_user, submit
 from tests.integration.test_report_data import (
     THRESHOLD,
     world,  # noqa: F401 - the module-scoped fixture
 )
-from tests.integration.workspace_support import grant, login, make_client, make_user
+from tests.integration.workspace_support import login, make_client
 
 #: (department, role, respondents) of the improvement-cycle campaign.
 CYCLE_LAYOUT: tuple[tuple[str, str, int], ...] = (
@@ -57,28 +57,25 @@ def _rows(html: str) -> list[str]:
     return [_text(row) for row in re.findall(r"<tr[^>]*>(.*?)</tr>", html, re.S)]
 
 
-def _cycle_campaign(organization: Organization, departments: dict[str, Department]) -> Campaign:
-    questionnaire = get_questionnaire("cx-improvement-cycle")
-    campaign = create_campaign(
-        organization, questionnaire, "2026年度 CX向上サイクル診断", threshold=THRESHOLD
+def _cycle_campaign(organization: Organization) -> Campaign:
+    campaign = make_campaign(
+        organization,
+        name="2026年度 CX向上サイクル診断",
+        questionnaire="cx-improvement-cycle",
+        threshold=THRESHOLD,
     )
-    open_campaign(campaign)
-    roles = {role.key: role for role in organization.roles}
     rng = random.Random(21)
     for department, role, count in CYCLE_LAYOUT:
         for index in range(count):
-            participant, _token = invite_participant(
-                campaign, departments[department], roles[role], name=f"サイクル {index}"
+            participant, _token = invite(
+                campaign, department=department, role=role, name=f"サイクル {index}"
             )
             answers = {}
-            for dimension in questionnaire.dimensions:
+            for dimension in campaign.questionnaire.dimensions:
                 for item in dimension.items:
                     raw = 3.0 + STAGE_SHIFT[dimension.id] + rng.gauss(0.0, 0.7)
                     answers[item.id] = 5 if department in PLANTED else max(1, min(5, round(raw)))
-            response = start_response(participant)
-            save_answers(response, questionnaire, answers)
-            submit_response(response)
-        db.session.commit()
+            submit(participant, answers=answers)
     close_campaign(campaign)
     db.session.commit()
     return campaign
@@ -87,9 +84,7 @@ def _cycle_campaign(organization: Organization, departments: dict[str, Departmen
 @pytest.fixture(scope="module")
 def paired(world):  # noqa: F811 - the fixture imported above
     _app, built = world
-    organization = db.session.get(Organization, built.organization_id)
-    departments = {name: db.session.get(Department, i) for name, i in built.departments.items()}
-    cycle = _cycle_campaign(organization, departments)
+    cycle = _cycle_campaign(db.session.get(Organization, built.organization_id))
     capabilities = db.session.get(Campaign, built.campaign_id)
     pair_campaigns(capabilities, cycle)
     db.session.commit()
@@ -247,8 +242,6 @@ def test_pdf_has_the_cycle_chapter(paired, tmp_path) -> None:
 
 
 def test_dashboard_overview_shows_the_companions_levels(paired) -> None:
-    from flask import current_app
-
     built, _capabilities, _cycle = paired
     capabilities, cycle = _campaigns(paired)
     organization = db.session.get(Organization, built.organization_id)
@@ -283,15 +276,14 @@ def test_dashboard_overview_shows_the_companions_levels(paired) -> None:
 
 
 def test_dashboard_never_follows_a_link_to_another_organization(paired) -> None:
-    from flask import current_app
-
-    from app.operations.organizations import create_organization
-
     built, _capabilities, _cycle = paired
     capabilities, cycle = _campaigns(paired)
-    stranger = create_organization("stranger-bank", "よその銀行")
-    foreign = create_campaign(
-        stranger, get_questionnaire("cx-improvement-cycle"), "よその向上サイクル診断"
+    foreign = make_campaign(
+        make_org("stranger-bank", [], name="よその銀行"),
+        name="よその向上サイクル診断",
+        questionnaire="cx-improvement-cycle",
+        threshold=DEFAULT_ANONYMITY_THRESHOLD,
+        opened=False,
     )
     # A link written by hand to another organisation's campaign is not followed; the
     # same-organisation campaign that names this one stays its companion.

@@ -32,7 +32,8 @@ from app.operations.organizations import add_department, create_organization
 from app.platform.extensions import db
 from app.questionnaire import parse_questionnaire
 from app.results import campaign_results
-from tests.integration.workspace_support import grant, login, make_client, make_user
+from tests.factories import grant, make_user
+from tests.integration.workspace_support import login, make_client
 
 QUESTIONNAIRE = """
 id: dashboard-test

@@ -10,6 +10,7 @@ import pytest
 from flask import Flask
 
 from app.results import campaign_results
+from tests.factories import grant, make_user
 from tests.integration.test_dashboard_fixtures import (
     LEGAL,
     World,
@@ -18,7 +19,6 @@ from tests.integration.test_dashboard_fixtures import (
     executive_client,
     make_org,
 )
-from tests.integration.workspace_support import grant, make_user
 
 
 def _text(response) -> str:

@@ -17,17 +17,12 @@ from app.operations.errors import OperationError
 from app.operations.exports import ExportOptions, stream_csv
 from app.operations.response_import import import_responses, parse_responses
 from app.platform.extensions import db
+from tests.factories import add_people, grant, make_campaign, make_org, make_user, submit
 from tests.integration.workspace_support import (
-    add_people,
     csrf_token,
     fast_password_hashing,
-    grant,
     login,
-    make_campaign,
     make_client,
-    make_org,
-    make_user,
-    submit,
 )
 
 pytestmark = pytest.mark.usefixtures(fast_password_hashing.__name__)

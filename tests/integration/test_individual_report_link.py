@@ -10,8 +10,9 @@ from app.models import Campaign, Organization, Participant
 from app.operations.participants import add_link
 from app.platform.extensions import db
 from app.results import campaign_results
+from tests.factories import grant, make_user
 from tests.integration.test_report_data import world  # noqa: F401 - module-scoped fixture
-from tests.integration.workspace_support import csrf_token, grant, login, make_client, make_user
+from tests.integration.workspace_support import csrf_token, login, make_client
 
 REPORT_URL = "/survey/report.pdf"
 

@@ -10,7 +10,7 @@ from app.models import Answer, Campaign, Participant, ParticipantLink, Response
 from app.operations.campaigns import create_campaign
 from app.operations.errors import OperationError
 from app.operations.organizations import add_department, create_organization
-from app.operations.participants import invite_participant, revoke_participant
+from app.operations.participants import revoke_participant
 from app.operations.responses import (
     ResponseLocked,
     save_answers,
@@ -20,21 +20,16 @@ from app.operations.responses import (
 from app.platform.security import hash_token
 from app.queries.participants import find_by_token
 from app.queries.questionnaires import get_questionnaire
+from tests.factories import invite, make_campaign, make_org
 
 
 @pytest.fixture
 def campaign(db):
-    org = create_organization("acme", "Acme 株式会社", ["営業部"])
-    campaign = create_campaign(org, get_questionnaire("cx-five-capabilities"), "Round 1")
-    db.session.commit()
-    return campaign
+    return make_campaign(make_org("acme", ["営業部"]), name="Round 1", opened=False)
 
 
 def _invite(db, campaign, email=None):
-    org = campaign.organization
-    participant, token = invite_participant(campaign, org.departments[0], org.roles[2], email=email)
-    db.session.commit()
-    return participant, token
+    return invite(campaign, role="frontline", email=email)
 
 
 def test_new_organization_has_the_three_default_roles(db):

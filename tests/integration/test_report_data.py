@@ -17,7 +17,7 @@ import pytest
 from flask import Flask
 
 from app import create_app
-from app.models import Base, Campaign, Department, Participant
+from app.models import Campaign, Department, Participant
 from app.operations.campaigns import close_campaign, create_campaign, open_campaign
 from app.operations.organizations import add_department, create_organization
 from app.operations.participants import invite_participant
@@ -25,7 +25,7 @@ from app.operations.responses import save_answers, start_response, submit_respon
 from app.platform.extensions import db as _db
 from app.queries.questionnaires import get_questionnaire
 from app.results import campaign_results, clear_cache
-from tests.conftest import make_config
+from tests.conftest import empty_tables, make_config
 
 ORG_NAME = "テスト地方銀行"
 #: (department, role, respondents): 人事部 and 法務部 are below the threshold of 5.
@@ -132,9 +132,7 @@ def world_fixture(database_url: tuple[str, dict[str, Any]]) -> Iterator[tuple[Fl
         yield app, built
         _db.session.rollback()
         _db.session.remove()
-        with _db.engine.begin() as connection:
-            for table in reversed(Base.metadata.sorted_tables):
-                connection.execute(table.delete())
+        empty_tables(_db.engine)
         _db.engine.dispose()
 
 

@@ -18,25 +18,17 @@ from pathlib import Path
 import pytest
 from redis import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
-from rq import SimpleWorker
+from rq import Queue
 
 from app import create_app
 from app.models import ReportJob, utcnow
 from app.platform.extensions import db
 from app.platform.queue import get_queue
+from app.platform.worker import LISTENER_STOP_TIMEOUT_S, SimpleWorker
 from app.reporting import jobs, service
 from tests.conftest import make_config
-from tests.integration.workspace_support import (
-    add_people,
-    csrf_token,
-    grant,
-    login,
-    make_campaign,
-    make_client,
-    make_org,
-    make_user,
-    submit,
-)
+from tests.factories import add_people, grant, make_campaign, make_org, make_user, submit
+from tests.integration.workspace_support import csrf_token, login, make_client
 
 
 @pytest.fixture
@@ -335,3 +327,32 @@ def test_an_unreachable_queue_fails_the_job_with_a_reason(
     db.session.expire_all()
     job = db.session.get(ReportJob, job_id)
     assert (job.status, job.errors) == ("failed", [{"report": "job", "error": "queue_unavailable"}])
+
+
+def test_a_worker_stops_listening_for_commands_at_once(redis_url):
+    class ReplyReadFirst(SimpleWorker):
+        """Lets the listener thread read the unsubscribe reply before the thread is stopped:
+        the ordering that made RQ's own shutdown wait a minute, forced here every time."""
+
+        def subscribe(self) -> None:
+            super().subscribe()
+            pubsub = self.pubsub
+            leave = pubsub.unsubscribe
+
+            def leave_and_wait_for_the_reply(*args):
+                leave(*args)
+                deadline = time.monotonic() + 2
+                while pubsub.subscribed and time.monotonic() < deadline:
+                    time.sleep(0.005)
+
+            pubsub.unsubscribe = leave_and_wait_for_the_reply
+
+    connection = Redis.from_url(redis_url)
+    queue = Queue("default", connection=connection)
+    try:
+        for _ in range(3):
+            started = time.monotonic()
+            ReplyReadFirst([queue], connection=connection).work(burst=True)
+            assert time.monotonic() - started < LISTENER_STOP_TIMEOUT_S
+    finally:
+        connection.close()

@@ -13,8 +13,9 @@ import pytest
 from app.models import Campaign, Organization, ReportJob, utcnow
 from app.platform.extensions import db
 from app.reporting import jobs, service
+from tests.factories import grant, make_user
 from tests.integration.test_report_data import world  # noqa: F401 - module-scoped fixture
-from tests.integration.workspace_support import csrf_token, grant, login, make_client, make_user
+from tests.integration.workspace_support import csrf_token, login, make_client
 
 JOB_TIMEOUT_S = 240
 

@@ -15,15 +15,11 @@ from html import unescape
 import pytest
 
 from app.models import Campaign
-from app.operations.campaigns import create_campaign, open_campaign
-from app.operations.organizations import add_department, create_organization
-from app.operations.participants import invite_participant
-from app.operations.responses import NOT_APPLICABLE, save_answers, start_response, submit_response
-from app.platform.extensions import db
+from app.operations.responses import NOT_APPLICABLE
 from app.presentation import charts
-from app.queries.questionnaires import get_questionnaire
 from app.reporting import service
 from app.results import campaign_results
+from tests.factories import invite, make_campaign, make_org, submit
 from tests.integration.svg_support import embedded_svgs, svg_text
 
 #: (department, respondents, dimension answered "not applicable" by how many of them).
@@ -47,28 +43,22 @@ DIMENSIONS = {
 
 
 def _build() -> Campaign:
-    org = create_organization("withheld-bank", "保留信用金庫")
-    questionnaire = get_questionnaire("cx-five-capabilities")
-    campaign = create_campaign(org, questionnaire, "2026年度 CX診断", threshold=3)
-    open_campaign(campaign)
-    roles = list(org.roles)
+    org = make_org("withheld-bank", [name for name, *_ in LAYOUT], name="保留信用金庫")
+    campaign = make_campaign(org, name="2026年度 CX診断", threshold=3)
+    roles = [role.key for role in org.roles]
     for department_index, (name, count, skipped, skipping) in enumerate(LAYOUT):
-        department = add_department(org, name)
         for index in range(count):
-            participant, _token = invite_participant(
-                campaign, department, roles[index % len(roles)], name=f"{name}{index}"
+            participant, _token = invite(
+                campaign, department=name, role=roles[index % len(roles)], name=f"{name}{index}"
             )
             answers = {}
-            for dimension in questionnaire.dimensions:
+            for dimension in campaign.questionnaire.dimensions:
                 for position, item in enumerate(dimension.items):
                     if dimension.id == skipped and index < skipping:
                         answers[item.id] = NOT_APPLICABLE
                     else:
                         answers[item.id] = 2 + (department_index + index + position) % 3
-            response = start_response(participant)
-            save_answers(response, questionnaire, answers)
-            submit_response(response)
-    db.session.commit()
+            submit(participant, answers=answers)
     return campaign
 
 

@@ -14,11 +14,10 @@ from sqlalchemy import delete, event, func, insert, select, text, update
 
 from app.models import Answer, Response
 from app.operations.campaigns import close_campaign, open_campaign, reopen_campaign
-from app.operations.participants import invite_participant
 from app.operations.response_import import import_responses
-from app.operations.responses import save_answers, start_response, submit_response
 from app.results import campaign_results, clear_cache
 from app.results.load import data_version
+from tests.factories import invite, submit
 from tests.integration.survey_fixtures import csrf_from, page_token, setup_survey, sign_in, start
 from tests.integration.test_results_engine import build
 
@@ -55,13 +54,8 @@ def test_closed_results_are_cached_until_an_answer_changes(db, closed) -> None:
 
 def test_a_response_added_after_closing_is_counted(db, closed) -> None:
     first = campaign_results(closed.campaign)
-    organization = closed.campaign.organization
-    role = next(r for r in organization.roles if r.key == "frontline")
-    participant, _ = invite_participant(closed.campaign, closed.departments["HQ"], role)
-    response = start_response(participant)
-    save_answers(response, closed.campaign.questionnaire, {"a1": 5, "a2": 1, "a3": 5, "b1": 5})
-    submit_response(response)
-    db.session.commit()
+    participant, _ = invite(closed.campaign, department="HQ", role="frontline")
+    submit(participant, answers={"a1": 5, "a2": 1, "a3": 5, "b1": 5})
     second = campaign_results(closed.campaign)
     assert second.organization.n == first.organization.n + 1
     assert second.response_counts.total.invited == first.response_counts.total.invited + 1

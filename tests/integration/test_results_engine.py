@@ -20,7 +20,7 @@ from scipy import stats as scipy_stats
 from sqlalchemy import event, select, update
 
 from app import create_app
-from app.models import Answer, Base, Campaign, Department, Response
+from app.models import Answer, Campaign, Department, Response
 from app.operations.campaigns import close_campaign, create_campaign, open_campaign
 from app.operations.organizations import add_department, create_organization
 from app.operations.participants import invite_participant
@@ -28,7 +28,7 @@ from app.operations.responses import save_answers, start_response, submit_respon
 from app.platform.extensions import db as _db
 from app.questionnaire import parse_questionnaire
 from app.results import campaign_results, clear_cache, open_text_answers
-from tests.conftest import make_config
+from tests.conftest import empty_tables, make_config
 
 QUESTIONNAIRE = """
 id: results-test
@@ -271,9 +271,7 @@ def rounds(database_url) -> Iterator[tuple[Built, Built]]:
         yield first, second
         _db.session.rollback()
         _db.session.remove()
-        with _db.engine.begin() as connection:
-            for table in reversed(Base.metadata.sorted_tables):
-                connection.execute(table.delete())
+        empty_tables(_db.engine)
         _db.engine.dispose()
 
 

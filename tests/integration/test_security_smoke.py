@@ -17,15 +17,12 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from app import create_app
-from app.auth.accounts import create_user, grant_access
 from app.auth.tokens import create_api_token
 from app.models import ApiToken, Participant
-from app.operations.campaigns import create_campaign, open_campaign
-from app.operations.organizations import add_department, create_organization
-from app.operations.participants import invite_participant
+from app.models.campaign import DEFAULT_ANONYMITY_THRESHOLD
 from app.platform.extensions import db
-from app.queries.questionnaires import get_questionnaire
 from tests.conftest import make_config
+from tests.factories import grant, invite, make_campaign, make_org, make_user
 from tests.integration.survey_fixtures import csrf_from
 
 PASSWORD = "Orchid-Compass-5120-Tide"
@@ -69,14 +66,11 @@ class Tenant:
 
 
 def _tenant(db, slug: str) -> Tenant:
-    org = create_organization(slug, f"{slug} 株式会社")
-    department = add_department(org, "営業部")
-    campaign = create_campaign(org, get_questionnaire("cx-five-capabilities"), "診断")
-    open_campaign(campaign)
-    role = org.roles[0]
-    participant, link_token = invite_participant(campaign, department, role)
-    user = create_user(f"consultant@{slug}.example", PASSWORD)
-    grant_access(user, org, "consultant")
+    org = make_org(slug, ["営業部"])
+    campaign = make_campaign(org, name="診断", threshold=DEFAULT_ANONYMITY_THRESHOLD)
+    participant, link_token = invite(campaign, role="executive")
+    user = make_user(f"consultant@{slug}.example", password=PASSWORD)
+    grant(user, org, "consultant")
     api_token = create_api_token(user, "smoke")
     db.session.flush()
     token_id = db.session.scalar(select(ApiToken.id).where(ApiToken.user_id == user.id))
@@ -84,8 +78,8 @@ def _tenant(db, slug: str) -> Tenant:
         slug,
         campaign.id,
         participant.id,
-        department.id,
-        role.id,
+        participant.department_id,
+        participant.role_id,
         token_id,
         api_token,
         user.email,

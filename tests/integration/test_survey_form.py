@@ -8,11 +8,12 @@ import pytest
 from sqlalchemy import func, select
 
 from app.models import Answer, Participant, Response
-from app.operations.campaigns import close_campaign, create_campaign, open_campaign
-from app.operations.organizations import create_organization
+from app.models.campaign import DEFAULT_ANONYMITY_THRESHOLD
+from app.operations.campaigns import close_campaign
 from app.operations.progress import campaign_progress
 from app.questionnaire import load_questionnaire
 from app.survey.questions import QUESTION_TYPES, Survey
+from tests import factories
 from tests.integration.survey_fixtures import (
     csrf_from,
     in_language,
@@ -359,11 +360,11 @@ open_questions:
     # Ids that are also form attributes ("data", "errors") are safe behind the field prefix.
     form_class = survey.form_class(1)
     assert "q_data" in form_class.__dict__ or hasattr(form_class, "q_data")
-    org = create_organization("mini", "Mini")
-    campaign = create_campaign(org, questionnaire, "mini")
-    open_campaign(campaign)
-    db.session.commit()
-    participant, token = invite_in(db, campaign)
+    org = factories.make_org("mini", ["本部"], name="Mini")
+    campaign = factories.make_campaign(
+        org, name="mini", questionnaire=questionnaire, threshold=DEFAULT_ANONYMITY_THRESHOLD
+    )
+    participant, token = factories.invite(campaign, role="executive")
     client = app.test_client()
     sign_in(client, token)
     start(client)
@@ -376,13 +377,3 @@ open_questions:
     ok = client.post("/survey/page?n=1", data={"csrf_token": csrf, "q_data": "3"})
     assert ok.headers["Location"].endswith("/survey/page?n=2")
     assert _answers(db, participant.id) == {"data": 3}
-
-
-def invite_in(db, campaign):
-    from app.operations.organizations import add_department
-    from app.operations.participants import invite_participant
-
-    dept = add_department(campaign.organization, "本部")
-    participant, token = invite_participant(campaign, dept, campaign.organization.roles[0])
-    db.session.commit()
-    return participant, token

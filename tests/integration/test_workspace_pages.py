@@ -4,17 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.integration.workspace_support import (
-    add_people,
-    fast_password_hashing,
-    grant,
-    login,
-    make_campaign,
-    make_client,
-    make_org,
-    make_user,
-    submit,
-)
+from tests.factories import add_people, grant, make_campaign, make_org, make_user, submit
+from tests.integration.workspace_support import fast_password_hashing, login, make_client
 
 pytestmark = pytest.mark.usefixtures(fast_password_hashing.__name__)
 

@@ -18,18 +18,13 @@ from app.operations.participants import (
 )
 from app.platform.extensions import db
 from app.queries.participants import find_by_token
+from tests.factories import add_people, grant, make_campaign, make_org, make_user, submit
 from tests.integration.survey_fixtures import csrf_from, sign_in, start
 from tests.integration.workspace_support import (
-    add_people,
     csrf_token,
     fast_password_hashing,
-    grant,
     login,
-    make_campaign,
     make_client,
-    make_org,
-    make_user,
-    submit,
 )
 
 pytestmark = pytest.mark.usefixtures(fast_password_hashing.__name__)

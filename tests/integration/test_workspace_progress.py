@@ -12,17 +12,8 @@ from app.models import Campaign
 from app.operations.campaigns import close_campaign
 from app.operations.responses import begin, save_page
 from app.platform.extensions import db
-from tests.integration.workspace_support import (
-    add_people,
-    fast_password_hashing,
-    grant,
-    login,
-    make_campaign,
-    make_client,
-    make_org,
-    make_user,
-    submit,
-)
+from tests.factories import add_people, grant, make_campaign, make_org, make_user, submit
+from tests.integration.workspace_support import fast_password_hashing, login, make_client
 
 pytestmark = pytest.mark.usefixtures(fast_password_hashing.__name__)
 

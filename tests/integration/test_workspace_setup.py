@@ -18,17 +18,12 @@ from app.operations.errors import OperationError
 from app.operations.organizations import add_department, add_role, rename_role, update_department
 from app.platform.extensions import db
 from app.questionnaire import Questionnaire
+from tests.factories import add_people, grant, make_campaign, make_org, make_user, submit
 from tests.integration.workspace_support import (
-    add_people,
     csrf_token,
     fast_password_hashing,
-    grant,
     login,
-    make_campaign,
     make_client,
-    make_org,
-    make_user,
-    submit,
 )
 
 pytestmark = pytest.mark.usefixtures(fast_password_hashing.__name__)
@@ -267,7 +262,7 @@ def test_next_round_copies_participants_with_new_links(app, consultant_client):
 def test_next_round_refuses_another_questionnaire_or_an_older_version(app):
     org = make_org("acme")
     campaign = make_campaign(org)
-    other = make_campaign(org, questionnaire_id="cx-improvement-cycle").questionnaire
+    other = make_campaign(org, questionnaire="cx-improvement-cycle").questionnaire
     with pytest.raises(OperationError, match="must use questionnaire"):
         copy_campaign(campaign, "next", questionnaire=other)
     content = campaign.questionnaire.content_dict()
