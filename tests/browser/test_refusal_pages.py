@@ -7,8 +7,8 @@ import pytest
 from playwright.sync_api import expect
 
 from app.operations.participants import enable_open_link
+from tests.factories import PASSWORD, make_user
 from tests.integration.survey_fixtures import make_campaign
-from tests.integration.workspace_support import PASSWORD, make_user
 
 pytestmark = pytest.mark.browser
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import html as html_module
 import io
 import json
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -30,18 +31,14 @@ from app.models import (
 )
 from app.operations.backup import backup_campaign
 from app.platform.extensions import db
+from tests.conftest import SharedApp
+from tests.factories import add_people, grant, make_campaign, make_org, make_user, submit
 from tests.integration.survey_fixtures import page_token, setup_survey, sign_in, start
 from tests.integration.workspace_support import (
-    add_people,
     csrf_token,
     fast_password_hashing,
-    grant,
     login,
-    make_campaign,
     make_client,
-    make_org,
-    make_user,
-    submit,
 )
 
 pytestmark = pytest.mark.usefixtures(fast_password_hashing.__name__)
@@ -62,6 +59,14 @@ def database_url(request, tmp_path_factory, postgres_database) -> tuple[str, dic
     Base.metadata.create_all(engine)
     engine.dispose()
     return url, options
+
+
+@pytest.fixture(scope="module")
+def shared_app(database_url: tuple[str, dict[str, Any]]) -> Iterator[SharedApp]:
+    """This module's app, on this module's database."""
+    shared = SharedApp(*database_url)
+    yield shared
+    shared.close()
 
 
 # --- the survey: free text ------------------------------------------------------------------

@@ -12,15 +12,12 @@ from sqlalchemy import func, select
 
 from app.models import Answer, Participant, Response
 from app.platform.extensions import db
+from tests.factories import grant, make_campaign, make_org, make_user
 from tests.integration.workspace_support import (
     csrf_token,
     fast_password_hashing,
-    grant,
     login,
-    make_campaign,
     make_client,
-    make_org,
-    make_user,
 )
 
 pytestmark = pytest.mark.usefixtures(fast_password_hashing.__name__)

@@ -7,15 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.factories import grant, make_campaign, make_org, make_user
 from tests.integration.workspace_support import (
     csrf_token,
     fast_password_hashing,
-    grant,
     login,
-    make_campaign,
     make_client,
-    make_org,
-    make_user,
 )
 from tests.unit.test_questionnaire_limits import BOMB, DEEP
 

@@ -18,13 +18,9 @@ from werkzeug.exceptions import NotFound
 from app.auth.tokens import create_api_token
 from app.platform.extensions import db
 from app.platform.routing import digits_at_most
+from tests.factories import make_user
 from tests.integration.test_access_cross_org import _build_world
-from tests.integration.workspace_support import (
-    fast_password_hashing,
-    login,
-    make_client,
-    make_user,
-)
+from tests.integration.workspace_support import fast_password_hashing, login, make_client
 
 pytestmark = pytest.mark.usefixtures(fast_password_hashing.__name__)
 

@@ -22,7 +22,7 @@ from app.operations.participants import (
 )
 from app.platform.extensions import db
 from app.queries.participants import find_by_token
-from tests.integration.workspace_support import make_campaign, make_org, make_user
+from tests.factories import make_campaign, make_org, make_user
 
 
 def _actions(campaign) -> list[tuple[str, int | None]]:

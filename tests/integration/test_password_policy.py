@@ -10,15 +10,12 @@ from app.auth.accounts import create_user, set_password
 from app.auth.passwords import PasswordPolicyError, check_password_policy
 from app.models import User
 from app.platform.extensions import db
+from tests.factories import PASSWORD, grant, make_org, make_user
 from tests.integration.workspace_support import (
-    PASSWORD,
     csrf_token,
     fast_password_hashing,
-    grant,
     login,
     make_client,
-    make_org,
-    make_user,
 )
 
 pytestmark = pytest.mark.usefixtures(fast_password_hashing.__name__)

@@ -7,8 +7,9 @@ import pytest
 
 from app.operations.errors import OperationError
 from app.queries.questionnaires import available_questionnaires, get_questionnaire, left_out
+from tests.factories import grant, make_org, make_user
 from tests.integration.test_cli_questionnaire import BROKEN, MINI, write
-from tests.integration.workspace_support import grant, login, make_client, make_org, make_user
+from tests.integration.workspace_support import login, make_client
 
 CLASH = (
     "id: questionnaire 'mini' version '1.0.0' is also defined in {other}; neither file is "

@@ -11,8 +11,8 @@ from app.analysis.anonymity import MINIMUM_POOL, pool_visible
 from app.platform.extensions import db
 from app.results import campaign_results
 from app.results.benchmark import campaign_benchmark, pool_campaigns, pool_figures
+from tests.factories import grant, make_user
 from tests.integration.test_dashboard_fixtures import build_campaign, build_world, make_org
-from tests.integration.workspace_support import grant, make_user
 
 
 def test_pool_figures_are_the_median_and_top_quartile() -> None:

@@ -25,17 +25,8 @@ from app.results import (
     participation_by_campaign,
     participation_by_cell,
 )
-from tests.integration.workspace_support import (
-    add_people,
-    fast_password_hashing,
-    grant,
-    login,
-    make_campaign,
-    make_client,
-    make_org,
-    make_user,
-    submit,
-)
+from tests.factories import add_people, grant, make_campaign, make_org, make_user, submit
+from tests.integration.workspace_support import fast_password_hashing, login, make_client
 
 
 @contextlib.contextmanager
