@@ -47,6 +47,11 @@ def organizations_query(user: User, *, manage: bool = False) -> Select[tuple[Org
     )
 
 
+def visible_organizations(user: User) -> list[Organization]:
+    """The organisations the user may see, by name."""
+    return list(db.session.scalars(organizations_query(user)))
+
+
 def campaigns_query(user: User, *, manage: bool = False) -> Select[tuple[Campaign]]:
     """The campaigns the user may see (or manage), as a query to refine."""
     query = select(Campaign).order_by(Campaign.id)

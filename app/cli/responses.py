@@ -8,8 +8,7 @@ import click
 from flask.cli import AppGroup
 
 from app.cli._support import operation
-from app.operations import audit
-from app.operations.exports import ExportOptions, stream_csv, stream_xlsx
+from app.operations.exports import ExportOptions, record_export, stream
 from app.operations.response_import import import_responses
 from app.queries.campaigns import get_campaign
 
@@ -47,11 +46,8 @@ def export_command(
     campaign = get_campaign(campaign_id)
     fmt = fmt or ("xlsx" if output.suffix.lower() == ".xlsx" else "csv")
     options = ExportOptions(with_identities=with_identities, locale=lang)
-    chunks = stream_xlsx(campaign, options) if fmt == "xlsx" else stream_csv(campaign, options)
     with output.open("wb") as handle:
-        for chunk in chunks:
+        for chunk in stream(campaign, options, fmt):
             handle.write(chunk)
-    audit.record(
-        "responses.exported", campaign=campaign, format=fmt, with_identities=with_identities
-    )
+    record_export(campaign, fmt, options)
     click.echo(f"Wrote {output}.")

@@ -198,6 +198,11 @@ def backup_campaign(campaign: Campaign) -> dict[str, Any]:
     }
 
 
+def record_backup(campaign: Campaign, *, actor: User | None = None) -> None:
+    """Log that a backup of the campaign was taken (it holds personal data)."""
+    audit.record("campaign.backed_up", campaign=campaign, user=actor)
+
+
 def _require(data: Any, key: str, kind: type) -> Any:
     value = data.get(key) if isinstance(data, dict) else None
     if not isinstance(value, kind):

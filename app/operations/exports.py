@@ -37,7 +37,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from app.models import Answer, Campaign, Department, Participant, Response, Role
+from app.models import Answer, Campaign, Department, Participant, Response, Role, User
+from app.operations import audit
 from app.operations.campaigns import utc_to_local
 from app.platform.extensions import db
 from app.results import campaign_participation, open_text_cells
@@ -47,6 +48,11 @@ BASE_COLUMNS = ("department", "role", "submitted_at")
 IDENTITY_COLUMNS = ("name", "email")
 #: CSV chunks are yielded once the buffer holds about this many characters.
 CHUNK_CHARS = 64 * 1024
+#: The media type of each export format.
+MIMETYPES = {
+    "csv": "text/csv",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
 
 
 @dataclass(frozen=True)
@@ -212,6 +218,24 @@ def stream_xlsx(campaign: Campaign, options: ExportOptions) -> Iterator[bytes]:
                 yield chunk
     finally:
         os.unlink(path)
+
+
+def stream(campaign: Campaign, options: ExportOptions, fmt: str) -> Iterator[bytes]:
+    """The export in ``fmt`` (``"xlsx"``, else CSV), chunk by chunk."""
+    return stream_xlsx(campaign, options) if fmt == "xlsx" else stream_csv(campaign, options)
+
+
+def record_export(
+    campaign: Campaign, fmt: str, options: ExportOptions, *, actor: User | None = None
+) -> None:
+    """Log that the responses were exported, and whether with identities."""
+    audit.record(
+        "responses.exported",
+        campaign=campaign,
+        user=actor,
+        format=fmt,
+        with_identities=options.with_identities,
+    )
 
 
 def export_filename(campaign: Campaign, extension: str) -> str:

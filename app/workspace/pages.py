@@ -11,14 +11,13 @@ from app.auth import access
 from app.models import Campaign, Organization, User
 from app.operations import audit, emails
 from app.operations.campaigns import utc_to_local
-from app.operations.progress import campaign_progress
-from app.platform.extensions import db
 from app.queries.audit import campaign_events
 from app.queries.campaigns import campaigns_of
 from app.queries.organizations import campaign_counts, department_tree
 from app.queries.participants import participant_page
 from app.queries.questionnaires import left_out
 from app.results import participation_by_campaign
+from app.results.progress import campaign_progress
 from app.workspace.forms import CampaignForm, DepartmentForm, EmailForm, RoleForm
 
 #: Participants listed per page on the campaign page.
@@ -27,7 +26,7 @@ PAGE_SIZE = 100
 
 def index_page(user: User) -> dict[str, Any]:
     """The organisations the user may see, with their number of campaigns."""
-    orgs = db.session.scalars(access.organizations_query(user)).all()
+    orgs = access.visible_organizations(user)
     return {
         "orgs": orgs,
         "campaign_counts": campaign_counts([o.id for o in orgs]),

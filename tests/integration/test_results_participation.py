@@ -13,7 +13,6 @@ from app.api.serializers import campaign_detail
 from app.models import Campaign
 from app.operations.exports import ExportOptions, response_rows, submitted_count
 from app.operations.participants import revoke_participant
-from app.operations.progress import campaign_progress
 from app.operations.response_import import import_responses
 from app.operations.responses import begin
 from app.platform.extensions import db
@@ -25,6 +24,7 @@ from app.results import (
     participation_by_campaign,
     participation_by_cell,
 )
+from app.results.progress import campaign_progress
 from tests.factories import add_people, grant, make_campaign, make_org, make_user, submit
 from tests.integration.workspace_support import fast_password_hashing, login, make_client
 

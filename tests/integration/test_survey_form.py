@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 from app.models import Answer, Participant, Response
 from app.models.campaign import DEFAULT_ANONYMITY_THRESHOLD
 from app.operations.campaigns import close_campaign
-from app.operations.progress import campaign_progress
 from app.questionnaire import load_questionnaire
+from app.results.progress import campaign_progress
 from app.survey.questions import QUESTION_TYPES, Survey
 from tests import factories
 from tests.integration.survey_fixtures import (

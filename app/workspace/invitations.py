@@ -1,0 +1,72 @@
+"""Invitation and reminder emails, and what the delivery did."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, url_for
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response as BaseResponse
+
+from app.auth import access
+from app.operations import emails
+from app.operations.errors import OperationError
+from app.platform.extensions import db
+from app.workspace import bp, common
+from app.workspace.forms import EmailForm
+
+
+def _delivery_flash(delivery: emails.Delivery, kind: str) -> None:
+    if delivery.mode == "outbox":
+        flash(
+            _(
+                "No mail server is configured: %(n)d message(s) were written to the outbox "
+                "folder %(folder)s instead of being sent.",
+                n=delivery.sent,
+                folder=delivery.outbox,
+            ),
+            "warning",
+        )
+    elif kind == "invitation":
+        flash(_("%(n)d invitation(s) sent.", n=delivery.sent), "success")
+    else:
+        flash(_("%(n)d reminder(s) sent.", n=delivery.sent), "success")
+    if delivery.skipped:
+        flash(
+            _(
+                "%(n)d participant(s) skipped: already emailed in the last 24 hours.",
+                n=delivery.skipped,
+            ),
+            "info",
+        )
+    if delivery.failed:
+        flash(_("Sending failed for: %(emails)s", emails=", ".join(delivery.failed)), "error")
+
+
+@bp.post("/campaigns/<int:campaign_id>/invitations")
+def send_invitations_view(campaign_id: int) -> BaseResponse:
+    return _send(campaign_id, "invitation")
+
+
+@bp.post("/campaigns/<int:campaign_id>/reminders")
+def send_reminders_view(campaign_id: int) -> BaseResponse:
+    return _send(campaign_id, "reminder")
+
+
+def _send(campaign_id: int, kind: str) -> BaseResponse:
+    campaign = access.campaign_or_404(common.user(), campaign_id, manage=True)
+    form = EmailForm()
+    if form.validate_on_submit():
+        try:
+            if kind == "invitation":
+                delivery = emails.send_invitations(
+                    campaign, locale=form.locale.data, resend=form.resend.data, actor=common.user()
+                )
+            else:
+                delivery = emails.send_reminders(
+                    campaign, locale=form.locale.data, actor=common.user()
+                )
+        except OperationError as exc:
+            common.fail(exc)
+        else:
+            db.session.commit()
+            _delivery_flash(delivery, kind)
+    return redirect(url_for(".campaign", campaign_id=campaign.id) + "#emails")

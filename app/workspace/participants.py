@@ -1,0 +1,159 @@
+"""Participants: CSV import, one by one, their links, and the links CSV."""
+
+from __future__ import annotations
+
+from flask import redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response as BaseResponse
+
+from app.auth import access
+from app.operations import participants as participant_ops
+from app.operations.errors import OperationError
+from app.operations.participant_import import apply_import, decode_csv, parse_participants
+from app.operations.participants import (
+    add_participant,
+    hand_out_link,
+    replace_link,
+    revoke_participant,
+    update_participant,
+)
+from app.platform.extensions import db
+from app.platform.hardening import check_upload_size
+from app.platform.i18n import current_locale
+from app.queries.participants import active_links, link_channel_label, participant_link
+from app.workspace import bp, common
+from app.workspace.forms import ConfirmImportForm, ParticipantForm, UploadForm
+
+
+@bp.route("/campaigns/<int:campaign_id>/participants/import", methods=["GET", "POST"])
+def import_participants(campaign_id: int) -> BaseResponse | str:
+    campaign = access.campaign_or_404(common.user(), campaign_id, manage=True)
+    upload = UploadForm()
+    confirm = ConfirmImportForm(prefix="confirm")
+    if confirm.validate_on_submit() and "confirm-data" in request.form:
+        # The file comes back from the preview page and is checked again from scratch.
+        preview = parse_participants(campaign, confirm.data.data)
+        if preview.ok:
+            try:
+                imported = apply_import(campaign, preview, actor=common.user())
+            except OperationError as exc:
+                common.fail(exc)
+            else:
+                common.commit_and_flash(_("%(n)d participants imported.", n=len(imported)))
+                return redirect(url_for(".campaign", campaign_id=campaign.id))
+        return render_template(
+            "workspace/participants_import.html", campaign=campaign, form=upload, preview=preview
+        )
+    if upload.validate_on_submit():
+        check_upload_size(upload.file.data)
+        data = upload.file.data.read()
+        preview = parse_participants(campaign, data)
+        text = None
+        if preview.ok:
+            text, _encoding = decode_csv(data)
+            confirm.data.data = text
+        return render_template(
+            "workspace/participants_import.html",
+            campaign=campaign,
+            form=upload,
+            preview=preview,
+            confirm=confirm if text is not None else None,
+        )
+    return render_template("workspace/participants_import.html", campaign=campaign, form=upload)
+
+
+@bp.route("/campaigns/<int:campaign_id>/participants/new", methods=["GET", "POST"])
+def new_participant(campaign_id: int) -> BaseResponse | str:
+    campaign = access.campaign_or_404(common.user(), campaign_id, manage=True)
+    form = ParticipantForm.for_campaign(campaign)
+    if form.validate_on_submit():
+        try:
+            participant, token = add_participant(
+                campaign, **form.values(campaign.organization), actor=common.user()
+            )
+        except OperationError as exc:
+            common.fail(exc)
+        else:
+            db.session.commit()
+            return render_template(
+                "workspace/participant_link.html",
+                participant=participant,
+                campaign=campaign,
+                link=participant_link(token),
+                added=True,
+            )
+    return render_template("workspace/participant_form.html", campaign=campaign, form=form)
+
+
+@bp.route("/participants/<int:participant_id>", methods=["GET", "POST"])
+def edit_participant(participant_id: int) -> BaseResponse | str:
+    participant = access.participant_or_404(common.user(), participant_id)
+    campaign = participant.campaign
+    form = ParticipantForm.for_campaign(campaign, participant)
+    if form.validate_on_submit():
+        try:
+            update_participant(
+                participant, **form.values(campaign.organization), actor=common.user()
+            )
+        except OperationError as exc:
+            common.fail(exc)
+        else:
+            common.commit_and_flash(_("Participant saved."))
+            return redirect(url_for(".campaign", campaign_id=campaign.id) + "#participants")
+    return render_template(
+        "workspace/participant_form.html",
+        campaign=campaign,
+        form=form,
+        participant=participant,
+        links=active_links(participant),
+        link_channel_label=link_channel_label,
+    )
+
+
+@bp.post("/participants/<int:participant_id>/revoke")
+def revoke_view(participant_id: int) -> BaseResponse:
+    participant = access.participant_or_404(common.user(), participant_id)
+    revoke_participant(participant, actor=common.user())
+    common.commit_and_flash(_("The link of this participant no longer works."))
+    return redirect(url_for(".campaign", campaign_id=participant.campaign_id) + "#participants")
+
+
+@bp.post("/participants/<int:participant_id>/link")
+def new_link(participant_id: int) -> BaseResponse | str:
+    """A link to give this participant; their earlier links keep working."""
+    return _issue_link(participant_id, replace=False)
+
+
+@bp.post("/participants/<int:participant_id>/replace-link")
+def replace_link_view(participant_id: int) -> BaseResponse | str:
+    """A new link for this participant; every earlier link stops working."""
+    return _issue_link(participant_id, replace=True)
+
+
+def _issue_link(participant_id: int, *, replace: bool) -> BaseResponse | str:
+    participant = access.participant_or_404(common.user(), participant_id)
+    try:
+        token = (replace_link if replace else hand_out_link)(participant, actor=common.user())
+    except OperationError as exc:
+        common.fail(exc)
+        return redirect(url_for(".edit_participant", participant_id=participant.id))
+    db.session.commit()
+    return render_template(
+        "workspace/participant_link.html",
+        participant=participant,
+        campaign=participant.campaign,
+        link=participant_link(token),
+        added=False,
+        replaced=replace,
+    )
+
+
+@bp.post("/campaigns/<int:campaign_id>/links.csv")
+def links_csv(campaign_id: int) -> BaseResponse:
+    """The links CSV: one more link for everyone who has not submitted (the CLI's CSV too)."""
+    campaign = access.campaign_or_404(common.user(), campaign_id, manage=True)
+    text, _count = participant_ops.links_csv(campaign, locale=current_locale(), actor=common.user())
+    db.session.commit()
+    return common.download(
+        ("\ufeff" + text).encode("utf-8"), "text/csv", f"campaign-{campaign.id}-links.csv"
+    )
