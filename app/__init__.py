@@ -2,18 +2,44 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask
 
+from app.api import bp as api_bp
+from app.auth import bp as auth_bp
+from app.cli.campaign import campaign_cli
+from app.cli.demo import demo_cli
+from app.cli.org import org_cli
+from app.cli.participants import participants_cli
+from app.cli.questionnaire import questionnaire_cli
+from app.cli.report import report_cli
+from app.cli.responses import responses_cli
+from app.cli.results import results_cli, rules_cli
+from app.cli.user import user_cli
+from app.dashboard import bp as dashboard_bp
+from app.main import bp as main_bp
+from app.models import User
 from app.platform import config as config_module
+from app.platform import hardening, i18n, observability
+from app.platform.db_setup import configure_engine_events
+from app.platform.extensions import babel, csrf, db, limiter, login_manager, migrate
+from app.platform.routing import DatabaseIntegerConverter
+from app.platform.text import SegmentConverter
+from app.reporting.processes import remember_factory
+from app.reports import bp as reports_bp
+from app.survey import bp as survey_bp
+from app.workspace import bp as workspace_bp
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the application from named steps; ``config`` overrides the environment."""
     app = Flask(__name__, instance_relative_config=True)
     load_config(app, config)
+    # Report workers build their own application with the factory that built this one.
+    remember_factory(app, create_app)
     register_observability(app)
     register_extensions(app)
     register_hardening(app)
@@ -38,28 +64,18 @@ def load_config(app: Flask, overrides: Mapping[str, Any] | None) -> None:
     config_module.apply_engine_defaults(settings)
     app.config.update(settings)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
-        import os
-
         os.makedirs(app.instance_path, exist_ok=True)
 
 
 def register_observability(app: Flask) -> None:
-    from app.platform.observability import register_observability as register
-
-    register(app)
+    observability.register_observability(app)
 
 
 def register_hardening(app: Flask) -> None:
-    from app.platform.hardening import register_hardening as register
-
-    register(app)
+    hardening.register_hardening(app)
 
 
 def register_extensions(app: Flask) -> None:
-    from app.platform import i18n
-    from app.platform.db_setup import configure_engine_events
-    from app.platform.extensions import babel, csrf, db, limiter, login_manager, migrate
-
     db.init_app(app)
     migrate.init_app(app, db, directory=str(config_module.PROJECT_ROOT / "migrations"))
     csrf.init_app(app)
@@ -72,8 +88,6 @@ def register_extensions(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str):
-        from app.models import User
-
         user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
         return user if user is not None and user.active else None
 
@@ -82,22 +96,11 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_url_converters(app: Flask) -> None:
-    from app.platform.routing import DatabaseIntegerConverter
-
     # Before any rule is added: rules bind their converters when they are registered.
     app.url_map.converters["int"] = DatabaseIntegerConverter
 
 
 def register_blueprints(app: Flask) -> None:
-    from app.api import bp as api_bp
-    from app.auth import bp as auth_bp
-    from app.dashboard import bp as dashboard_bp
-    from app.main import bp as main_bp
-    from app.platform.text import SegmentConverter
-    from app.reports import bp as reports_bp
-    from app.survey import bp as survey_bp
-    from app.workspace import bp as workspace_bp
-
     # Before any rule is added: each rule compiles its converters when registered.
     app.url_map.converters["default"] = app.url_map.converters["string"] = SegmentConverter
     for blueprint in (main_bp, auth_bp, survey_bp, workspace_bp, dashboard_bp, api_bp, reports_bp):
@@ -105,16 +108,6 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    from app.cli.campaign import campaign_cli
-    from app.cli.demo import demo_cli
-    from app.cli.org import org_cli
-    from app.cli.participants import participants_cli
-    from app.cli.questionnaire import questionnaire_cli
-    from app.cli.report import report_cli
-    from app.cli.responses import responses_cli
-    from app.cli.results import results_cli, rules_cli
-    from app.cli.user import user_cli
-
     app.cli.add_command(questionnaire_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(participants_cli)
@@ -126,8 +119,6 @@ def register_commands(app: Flask) -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
-    from app.platform import i18n
-
     app.jinja_env.globals["current_locale"] = i18n.current_locale
     app.jinja_env.globals["localized"] = i18n.localized
     app.jinja_env.globals["language_url"] = i18n.language_url

@@ -6,11 +6,10 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import Response, abort, g, jsonify, request, stream_with_context
+from flask import Blueprint, Response, abort, g, jsonify, request, stream_with_context
 from sqlalchemy.orm import joinedload
 from werkzeug.exceptions import HTTPException
 
-from app.api import bp
 from app.api.openapi import openapi_document
 from app.api.serializers import campaign_detail, campaign_summary
 from app.auth.access import campaign_or_404, campaigns_query, can_manage
@@ -18,9 +17,14 @@ from app.auth.tokens import user_for_api_token
 from app.models import Campaign
 from app.operations import audit
 from app.operations.exports import ExportOptions, export_filename, stream_csv
-from app.platform.extensions import db
+from app.platform.extensions import csrf, db
 from app.results import campaign_results
 from app.results.serialize import GroupByError, parse_group_by, results_document
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+# Requests carry a personal token in the Authorization header, never the session cookie, so a
+# third-party page cannot make a browser send an authenticated request.
+csrf.exempt(bp)
 
 REALM = "cx-maturity"
 #: The largest id the database columns hold; larger ones name nothing (and must not reach SQL).

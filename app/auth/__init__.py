@@ -1,7 +1,8 @@
-"""Login, logout and accounts."""
+"""Login, logout and accounts.
 
-from flask import Blueprint
+The blueprint is made in :mod:`app.auth.routes`.
+"""
 
-bp = Blueprint("auth", __name__, template_folder="templates")
+from app.auth.routes import bp
 
-from app.auth import routes  # noqa: E402, F401  (routes attach themselves to bp)
+__all__ = ["bp"]

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from app.auth import bp, sessions, throttle
+from app.auth import sessions, throttle
 from app.auth.accounts import find_user, set_password
 from app.auth.forms import ApiTokenForm, ChangePasswordForm, LoginForm
 from app.auth.passwords import (
@@ -22,6 +22,9 @@ from app.auth.passwords import (
 from app.auth.tokens import create_api_token, revoke_api_token
 from app.models import ApiToken
 from app.platform.extensions import db
+
+bp = Blueprint("auth", __name__, template_folder="templates")
+
 
 bp.before_app_request(sessions.enforce_session)
 

@@ -7,11 +7,16 @@ from pathlib import Path
 
 import click
 from flask.cli import AppGroup
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
 from sqlalchemy import select
 
-from app import create_app
 from app.models import Campaign, Department
 from app.platform.extensions import db
+from app.reporting.jobs import BatchFolderError, TargetResult, cpu_count, run_batch
+from app.reporting.processes import app_factory
+from app.reporting.service import ReportUnavailableError, render_html, render_pdf
 
 report_cli = AppGroup("report", help="Render diagnostic PDF reports.")
 
@@ -54,8 +59,6 @@ def render_command(
     campaign_id: int, output: Path, department: str | None, lang: str, as_html: bool
 ) -> None:
     """Render the organisation (or one department's) report of CAMPAIGN_ID."""
-    from app.reporting.service import ReportUnavailableError, render_html, render_pdf
-
     campaign = _campaign(campaign_id)
     scope = _department(campaign, department) if department else None
     started = time.perf_counter()
@@ -100,18 +103,6 @@ def batch_command(
     Every PDF is written under a temporary name and renamed when complete, so after a failed
     or interrupted run ``--resume`` renders only what is missing.
     """
-    from rich.console import Console
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-    )
-    from rich.table import Table
-
-    from app.reporting.jobs import BatchFolderError, TargetResult, cpu_count, run_batch
-
     campaign = _campaign(campaign_id)
     workers = jobs or cpu_count()
     console = Console(stderr=True)
@@ -145,7 +136,7 @@ def batch_command(
                 resume=resume,
                 on_start=on_start,
                 on_result=on_result,
-                app_factory=create_app,
+                app_factory=app_factory(),
             )
         except BatchFolderError as exc:
             raise click.ClickException(str(exc)) from None

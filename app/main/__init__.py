@@ -1,7 +1,8 @@
-"""Landing page and health probe."""
+"""Landing page and health probe.
 
-from flask import Blueprint
+The blueprint is made in :mod:`app.main.routes`.
+"""
 
-bp = Blueprint("main", __name__, template_folder="templates")
+from app.main.routes import bp
 
-from app.main import routes  # noqa: E402, F401  (routes attach themselves to bp)
+__all__ = ["bp"]

@@ -1,9 +1,10 @@
 from __future__ import annotations
 
-from flask import current_app, render_template
+from flask import Blueprint, current_app, render_template
 
-from app.main import bp
 from app.platform.health import readiness
+
+bp = Blueprint("main", __name__, template_folder="templates")
 
 
 @bp.get("/")

@@ -17,11 +17,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base, UTCDateTime, utcnow
 from app.platform.cache import BoundedCache
+from app.questionnaire import Questionnaire
 
 if TYPE_CHECKING:
     from app.models.organization import Organization
     from app.models.participant import Participant
-    from app.questionnaire import Questionnaire
 
 CAMPAIGN_STATUSES = ("draft", "open", "closed")
 DEFAULT_ANONYMITY_THRESHOLD = 5
@@ -95,8 +95,6 @@ class Campaign(Base):
     @property
     def questionnaire(self) -> Questionnaire:
         """The frozen questionnaire this campaign asks."""
-        from app.questionnaire import Questionnaire
-
         cached = self.__dict__.get("_questionnaire")
         if cached is None or cached.content_hash != self.questionnaire_hash:
             # Parsed once per process and content: campaigns of the same questionnaire

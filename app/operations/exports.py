@@ -182,6 +182,8 @@ def stream_csv(campaign: Campaign, options: ExportOptions) -> Iterator[bytes]:
 
 def write_xlsx(campaign: Campaign, options: ExportOptions, path: str) -> None:
     """Write the XLSX export to ``path`` (openpyxl write-only mode: constant memory)."""
+    # Imported on first use: openpyxl takes about half a second to load, and only XLSX
+    # exports need it.
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment, Font

@@ -37,6 +37,7 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from app.platform.extensions import db
 from app.platform.form_limits import FormTooLarge, LimitedRequest, parse_urlencoded_form
 
 log = logging.getLogger(__name__)
@@ -124,8 +125,6 @@ def register_hardening(app: Flask) -> None:
 def _close_session_quietly(_error: BaseException | None) -> None:
     """End the request's session; a database that died after the response was built must not
     turn that finished response into a 500 (the ROLLBACK at the end fails then)."""
-    from app.platform.extensions import db
-
     try:
         db.session.remove()
     except DBAPIError as exc:
@@ -340,8 +339,6 @@ def is_database_unavailable(error: BaseException) -> bool:
 def _database_error(error: Exception) -> Response:
     if not is_database_unavailable(error):
         raise error
-    from app.platform.extensions import db
-
     try:
         db.session.rollback()
     except Exception:  # the connection is gone; the session is discarded at teardown anyway

@@ -14,6 +14,7 @@ from pathlib import Path
 from alembic.config import Config as AlembicConfig
 from alembic.script import ScriptDirectory
 from flask import Flask
+from redis import Redis
 from sqlalchemy import text
 
 from app.platform import config as config_module
@@ -51,8 +52,6 @@ def check_database() -> tuple[bool, str, set[str] | None]:
 
 def check_redis(url: str) -> tuple[bool, str]:
     """Whether Redis at ``url`` answers a PING within a second."""
-    from redis import Redis
-
     client = Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1)
     try:
         client.ping()

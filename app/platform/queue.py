@@ -6,6 +6,8 @@ node and worker pointing at the same Redis shares the same queues.
 
 from __future__ import annotations
 
+import os
+import socket
 import threading
 
 from flask import current_app
@@ -47,7 +49,4 @@ def get_queue(name: str = DEFAULT_QUEUE) -> Queue | None:
 
 def ping() -> str:
     """A trivial job, to check end to end that a worker picks up what a web node enqueues."""
-    import os
-    import socket
-
     return f"pong from {socket.gethostname()} pid {os.getpid()}"

@@ -15,6 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from flask import current_app, has_app_context
+from matplotlib import font_manager, ft2font
 
 from app.platform.config import font_paths
 
@@ -70,8 +71,6 @@ def _fc_match(pattern: str) -> Path | None:
 
 
 def _covers_japanese(path: Path) -> bool:
-    from matplotlib import ft2font
-
     try:
         font = ft2font.FT2Font(str(path))
     except (OSError, RuntimeError, ValueError):
@@ -80,8 +79,6 @@ def _covers_japanese(path: Path) -> bool:
 
 
 def _family_name(path: Path) -> str:
-    from matplotlib import ft2font
-
     return ft2font.FT2Font(str(path)).family_name
 
 
@@ -141,8 +138,6 @@ def _settings() -> tuple[str | None, str | None]:
 
 def register_with_matplotlib(fonts: ReportFonts) -> str:
     """Add the font files to matplotlib's font manager once; return the family name to use."""
-    from matplotlib import font_manager
-
     with _register_lock:
         for path in fonts.files:
             if path not in _registered:

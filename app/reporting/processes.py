@@ -13,10 +13,13 @@ import pickle
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from flask import Flask
+from flask import Flask, current_app
 
 #: Builds an application from settings, as ``app.create_app`` does.
 AppFactory = Callable[[Mapping[str, Any]], Flask]
+
+#: Where an application keeps the factory that built it (see :func:`app_factory`).
+FACTORY_EXTENSION = "cx.app_factory"
 
 #: Settings a worker process must not inherit: they describe the parent's process only.
 _NOT_INHERITED = frozenset({"SERVER_NAME", "APPLICATION_ROOT", "PREFERRED_URL_SCHEME"})
@@ -34,3 +37,13 @@ def worker_settings(app: Flask) -> dict[str, Any]:
             continue
         settings[key] = value
     return settings
+
+
+def remember_factory(app: Flask, factory: AppFactory) -> None:
+    """Keep on ``app`` the factory that built it, for the report workers it starts."""
+    app.extensions[FACTORY_EXTENSION] = factory
+
+
+def app_factory() -> AppFactory:
+    """The factory that built the current application, to hand over to a worker process."""
+    return current_app.extensions[FACTORY_EXTENSION]

@@ -190,6 +190,7 @@ class _PdfEngine:
 
     def __init__(self, fonts: ReportFonts) -> None:
         weasyprint = _weasyprint()
+        # Loaded with WeasyPrint itself, on the first render (see _weasyprint).
         from weasyprint.text.fonts import FontConfiguration
 
         self.fonts = fonts

@@ -13,6 +13,7 @@ from app.platform.extensions import db
 from app.platform.hardening import run_limited
 from app.platform.memory import gc_paused
 from app.queries.campaigns import companion_of
+from app.reporting.assembler import build_report_view
 from app.reporting.availability import (
     DepartmentChoice,
     campaign_results_for,
@@ -24,6 +25,7 @@ from app.reporting.availability import (
 )
 from app.reporting.errors import ReportUnavailableError
 from app.reporting.filenames import archive_filename, content_disposition, report_filename
+from app.reporting.individual import render_individual_html
 from app.reporting.processes import AppFactory, worker_settings
 from app.reporting.rendering import RenderedReport, html_to_pdf
 from app.reporting.rendering import render_html as render_template_html
@@ -61,9 +63,6 @@ def render_html(
     Raises :class:`ReportUnavailableError` when the group the report is about is too small
     to be shown.
     """
-    # The sections draw charts with matplotlib: loaded on the first render, not at start-up.
-    from app.reporting.assembler import build_report_view
-
     with force_locale(locale), gc_paused():
         other = companion_of(campaign)
         companion = (campaign_results_for(other, locale), other) if other is not None else None
@@ -155,9 +154,6 @@ def render_individual_report(participant: Participant, locale: str) -> bytes:
     Raises :class:`ReportUnavailableError` unless the campaign is closed, offers individual
     reports and the participant submitted a response.
     """
-    # Its chart is drawn with matplotlib: loaded on the first render, not at start-up.
-    from app.reporting.individual import render_individual_html
-
     return html_to_pdf(render_individual_html(participant, locale))
 
 

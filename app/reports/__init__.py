@@ -1,7 +1,8 @@
-"""Report downloads, HTML previews and batch jobs: the web face of :mod:`app.reporting`."""
+"""Report downloads, HTML previews and batch jobs: the web face of :mod:`app.reporting`.
 
-from flask import Blueprint
+The blueprint is made in :mod:`app.reports.routes`.
+"""
 
-bp = Blueprint("reports", __name__, url_prefix="/reports", template_folder="templates")
+from app.reports.routes import bp
 
-from app.reports import routes  # noqa: E402,F401
+__all__ = ["bp"]

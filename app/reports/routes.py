@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from flask import (
+    Blueprint,
     Response,
     abort,
     current_app,
@@ -28,13 +29,14 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from app import create_app
 from app.auth.access import campaign_or_404, can_manage
 from app.models import Campaign, Department, ReportJob
 from app.platform.extensions import db
 from app.reporting import jobs, service
+from app.reporting.processes import app_factory
 from app.reporting.rendering import ASSET_SUFFIXES, reports_dir
-from app.reports import bp
+
+bp = Blueprint("reports", __name__, url_prefix="/reports", template_folder="templates")
 
 
 @bp.context_processor
@@ -129,7 +131,7 @@ def organization_pdf(campaign_id: int) -> Response | tuple[str, int]:
     locale = _locale()
     try:
         pdf = service.render_pdf_limited(
-            campaign, department=None, locale=locale, app_factory=create_app
+            campaign, department=None, locale=locale, app_factory=app_factory()
         )
     except service.ReportUnavailableError as error:
         return _unavailable(campaign, error)
@@ -155,7 +157,7 @@ def department_pdf(campaign_id: int, department_id: int) -> Response | tuple[str
     locale = _locale()
     try:
         pdf = service.render_pdf_limited(
-            campaign, department=department, locale=locale, app_factory=create_app
+            campaign, department=department, locale=locale, app_factory=app_factory()
         )
     except service.ReportUnavailableError as error:
         return _unavailable(campaign, error)
@@ -202,7 +204,7 @@ def _dispatch(job: ReportJob, start: Callable[..., None]) -> None:
     factory.
     """
     try:
-        start(job, app_factory=create_app)
+        start(job, app_factory=app_factory())
     except jobs.QueueUnavailableError:
         flash(
             _(

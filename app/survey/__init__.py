@@ -1,7 +1,8 @@
-"""The respondent's flow: personal links, the questionnaire pages, autosave and submit."""
+"""The respondent's flow: personal links, the questionnaire pages, autosave and submit.
 
-from flask import Blueprint
+The blueprint is made in :mod:`app.survey.routes`.
+"""
 
-bp = Blueprint("survey", __name__, template_folder="templates")
+from app.survey.routes import bp
 
-from app.survey import routes  # noqa: E402, F401  (routes attach themselves to bp)
+__all__ = ["bp"]

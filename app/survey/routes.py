@@ -6,12 +6,11 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from flask import Blueprint, g, jsonify, redirect, render_template, request, session, url_for
 from flask import Response as FlaskResponse
-from flask import g, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 
-from app import create_app
 from app.models import Answer, Participant, utcnow
 from app.operations.errors import OperationError
 from app.operations.participants import register_open_participant
@@ -35,17 +34,20 @@ from app.queries.participants import (
 )
 from app.queries.responses import answers_of
 from app.reporting.filenames import safe_filename
+from app.reporting.processes import app_factory
 from app.reporting.service import (
     ReportUnavailableError,
     content_disposition,
     individual_report_state,
     render_individual_report_limited,
 )
-from app.survey import bp
 from app.survey.forms import ActionForm, OpenLinkForm
 from app.survey.limits import claim_registration
 from app.survey.questions import FIELD_PREFIX, UNCHANGED, Page, Survey, survey_for
 from app.survey.respondent import RESUME_LINK_KEY, current_participant, sign_in
+
+bp = Blueprint("survey", __name__, template_folder="templates")
+
 
 #: The campaign whose open link registered this browser's respondent, to avoid duplicates.
 OPEN_LINK_CAMPAIGN_KEY = "respondent_open_campaign"
@@ -451,7 +453,7 @@ def individual_report() -> Any:
     participant: Participant = g.participant
     try:
         pdf = render_individual_report_limited(
-            participant, current_locale(), app_factory=create_app
+            participant, current_locale(), app_factory=app_factory()
         )
     except ReportUnavailableError as exc:
         return render_template("survey/report_unavailable.html", message=str(exc)), 409

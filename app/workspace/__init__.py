@@ -6,12 +6,8 @@ Thin views, a module per subject, all on one blueprint: each view finds its obje
 :mod:`app.workspace.pages`, and renders; a failed operation is rolled back and shown.
 """
 
-from flask import Blueprint
-
-bp = Blueprint("workspace", __name__, template_folder="templates", url_prefix="/workspace")
-
-# The views attach themselves to bp.
-from app.workspace import (  # noqa: E402, F401
+# The view modules attach themselves to bp when imported.
+from app.workspace import (  # noqa: F401
     campaigns,
     common,
     files,
@@ -19,3 +15,6 @@ from app.workspace import (  # noqa: E402, F401
     organizations,
     participants,
 )
+from app.workspace.blueprint import bp
+
+__all__ = ["bp"]

@@ -25,7 +25,8 @@ from app.operations.errors import OperationError
 from app.operations.participants import disable_open_link, enable_open_link
 from app.platform.extensions import db
 from app.queries.participants import open_link_url
-from app.workspace import bp, common, pages
+from app.workspace import common, pages
+from app.workspace.blueprint import bp
 from app.workspace.forms import TARGET_FIELD, CampaignForm, CampaignSettingsForm, NextRoundForm
 
 

@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 from app.models import User
 from app.operations.errors import OperationError
 from app.platform.extensions import db
-from app.workspace import bp
+from app.workspace.blueprint import bp
 
 
 @bp.before_request

@@ -15,7 +15,8 @@ from app.operations.errors import OperationError
 from app.operations.response_import import apply_responses, parse_responses
 from app.platform.extensions import db
 from app.platform.hardening import check_upload_size
-from app.workspace import bp, common
+from app.workspace import common
+from app.workspace.blueprint import bp
 from app.workspace.forms import ExportForm, UploadForm
 
 

@@ -10,7 +10,8 @@ from app.auth import access
 from app.operations import emails
 from app.operations.errors import OperationError
 from app.platform.extensions import db
-from app.workspace import bp, common
+from app.workspace import common
+from app.workspace.blueprint import bp
 from app.workspace.forms import EmailForm
 
 

@@ -17,7 +17,8 @@ from app.operations.organizations import (
     update_organization,
 )
 from app.platform.i18n import current_locale
-from app.workspace import bp, common, pages
+from app.workspace import common, pages
+from app.workspace.blueprint import bp
 from app.workspace.forms import (
     DepartmentEditForm,
     DepartmentForm,

@@ -21,7 +21,8 @@ from app.platform.extensions import db
 from app.platform.hardening import check_upload_size
 from app.platform.i18n import current_locale
 from app.queries.participants import active_links, link_channel_label, participant_link
-from app.workspace import bp, common
+from app.workspace import common
+from app.workspace.blueprint import bp
 from app.workspace.forms import ConfirmImportForm, ParticipantForm, UploadForm
 
 
