@@ -20,6 +20,7 @@ from app.presentation import charts
 from app.presentation.charts import Series
 from app.presentation.formatting import p_value, percent, score, signed
 from app.presentation.gaps import GapRow, gap_row, gap_sentence
+from app.presentation.trends import TrendRow, trend_row
 from app.presentation.views import ResultsView, Values, focus_series, kind_title, mean_of
 
 if TYPE_CHECKING:
@@ -915,34 +916,18 @@ def _item_chart(builder: Builder, dim: Dim, item: ItemView) -> Chart | None:
 
 
 @dataclass(frozen=True)
-class TrendRowView:
-    dimension: str
-    group: str
-    previous: float
-    current: float
-    change: float
-    hedges_g: float | None
-    p_adjusted: float | None
-    significant: bool
-    #: The group's score in every round shown, oldest first (None where hidden or missing).
-    history: tuple[float | None, ...] = ()
-    #: Per round: whether the change from the round before was significant (False first).
-    steps_significant: tuple[bool, ...] = ()
-
-
-@dataclass(frozen=True)
 class TrendPage:
     rounds: tuple[str, ...]
     previous_name: str | None
     chart: Chart | None
-    rows: tuple[TrendRowView, ...]
+    rows: tuple[TrendRow, ...]
     series: tuple[TrendLine, ...] = field(default_factory=tuple)
     dims: tuple[Dim, ...] = ()
 
     @property
-    def matrix(self) -> list[tuple[str, list[TrendRowView | None]]]:
+    def matrix(self) -> list[tuple[str, list[TrendRow | None]]]:
         """The rows as group x dimension, in the order the results give the groups."""
-        groups: dict[str, dict[str, TrendRowView]] = {}
+        groups: dict[str, dict[str, TrendRow]] = {}
         for row in self.rows:
             groups.setdefault(row.group, {})[row.dimension] = row
         return [(group, [cells.get(d.title) for d in self.dims]) for group, cells in groups.items()]
@@ -1028,17 +1013,7 @@ def trend(builder: Builder, rounds: Sequence[CampaignResults]) -> TrendPage:
         key=lambda t: (breakdown_order[t.breakdown], str(dict(t.key)), order.get(t.dimension, 0)),
     )
     rows = tuple(
-        TrendRowView(
-            builder.text(results.dimension(t.dimension).title),
-            _("Whole organisation") if t.breakdown == "organization" else builder.text(t.label),
-            t.previous_mean,
-            t.current_mean,
-            t.change,
-            t.hedges_g,
-            t.p_adjusted,
-            t.significant,
-            *_trend_history(chain, t),
-        )
+        trend_row(builder, t, *_trend_history(chain, t))
         for t in trends
         if _trend_group_shown(results, t.breakdown, t.key)
     )

@@ -15,6 +15,7 @@ from datetime import datetime
 from markupsafe import Markup
 
 from app.presentation.gaps import GapRow
+from app.presentation.trends import TrendRow
 
 
 @dataclass(frozen=True)
@@ -214,19 +215,6 @@ class DepartmentsSection:
     #: per dimension.
     rows: tuple[tuple[GroupScore, tuple[DepartmentCell, ...]], ...]
     hidden: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class TrendRow:
-    dimension: str
-    group: str
-    previous: float
-    current: float
-    change: float
-    hedges_g: float | None
-    p_adjusted: float | None
-    significant: bool
-    notable: bool
 
 
 @dataclass(frozen=True)

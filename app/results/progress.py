@@ -9,32 +9,34 @@ left when the campaign closed stays ``started``: a partial response, kept and co
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
-from sqlalchemy import select
-
-from app.models import DEPARTMENT_ORDER, Campaign, Department, Role, role_label
-from app.platform.extensions import db
+from app.models import Campaign, role_label
+from app.results.load import DepartmentRow, RoleRow, load_departments, load_roles
 from app.results.model import Participation
 from app.results.participation import participation_by_cell
 
 
 @dataclass(frozen=True)
-class DepartmentProgress:
-    department_id: int
-    name: str
-    parent_id: int | None
-    archived: bool
-    counts: Participation
+class DepartmentProgress(DepartmentRow):
+    """A department, as the results load it, with its own participants' counts."""
+
+    counts: Participation = field(default_factory=Participation, kw_only=True)
+
+    @property
+    def department_id(self) -> int:
+        return self.id
 
 
 @dataclass(frozen=True)
-class RoleProgress:
-    role_id: int
-    key: str
-    labels: dict[str, str]
-    rank: int
-    counts: Participation
+class RoleProgress(RoleRow):
+    """A role, as the results load it, with its participants' counts."""
+
+    counts: Participation = field(default_factory=Participation, kw_only=True)
+
+    @property
+    def role_id(self) -> int:
+        return self.id
 
     def label(self, locale: str) -> str:
         return role_label(self.labels, self.key, locale)
@@ -54,8 +56,9 @@ class CampaignProgress:
 def campaign_progress(campaign: Campaign) -> CampaignProgress:
     """Invited, started and submitted counts for a campaign, overall and by group.
 
-    One grouped query for the counts plus the organisation's departments and roles; the
-    caller scopes access to the campaign (app/auth/access.py) before calling this.
+    One grouped query for the counts plus the organisation's departments and roles, loaded
+    as the results load them; the caller scopes access to the campaign (app/auth/access.py)
+    before calling this.
     """
     by_pair = participation_by_cell(campaign)
     dept_totals: dict[int, Participation] = defaultdict(Participation)
@@ -66,36 +69,17 @@ def campaign_progress(campaign: Campaign) -> CampaignProgress:
         role_totals[role_id] += counts
         total += counts
 
-    departments = db.session.scalars(
-        select(Department)
-        .where(Department.organization_id == campaign.organization_id)
-        .order_by(*DEPARTMENT_ORDER)
-    ).all()
-    roles = db.session.scalars(
-        select(Role).where(Role.organization_id == campaign.organization_id).order_by(Role.rank)
-    ).all()
+    departments = load_departments(campaign.organization_id)
+    roles = load_roles(campaign.organization_id)
     return CampaignProgress(
         total=total,
         by_department=[
-            DepartmentProgress(
-                department_id=d.id,
-                name=d.name,
-                parent_id=d.parent_id,
-                archived=d.archived,
-                counts=dept_totals.get(d.id, Participation()),
-            )
+            DepartmentProgress(**asdict(d), counts=dept_totals.get(d.id, Participation()))
             for d in departments
             if not d.archived or d.id in dept_totals
         ],
         by_role=[
-            RoleProgress(
-                role_id=r.id,
-                key=r.key,
-                labels=dict(r.labels),
-                rank=r.rank,
-                counts=role_totals.get(r.id, Participation()),
-            )
-            for r in roles
+            RoleProgress(**asdict(r), counts=role_totals.get(r.id, Participation())) for r in roles
         ],
         by_department_and_role=by_pair,
     )

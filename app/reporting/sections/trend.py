@@ -9,8 +9,9 @@ from flask_babel import gettext as _
 
 from app.presentation import charts
 from app.presentation.charts import Series
+from app.presentation.trends import trend_row
 from app.reporting.sections.base import ReportContext
-from app.reporting.viewmodel import TocEntry, TrendRow, TrendSection
+from app.reporting.viewmodel import TocEntry, TrendSection
 
 if TYPE_CHECKING:
     from app.results.model import TrendResult
@@ -47,22 +48,7 @@ def build(report: ReportContext) -> TrendSection | None:
             report.role_ranks.get(t.key.get("role"), 0),
         )
     )
-    rows = tuple(
-        TrendRow(
-            dimension=report.dimension_title(t.dimension),
-            group=_("Whole organisation")
-            if t.breakdown == "organization"
-            else report.text(t.label),
-            previous=t.previous_mean,
-            current=t.current_mean,
-            change=t.change,
-            hedges_g=t.hedges_g,
-            p_adjusted=t.p_adjusted,
-            significant=t.significant,
-            notable=t.notable,
-        )
-        for t in trends
-    )
+    rows = tuple(trend_row(report, t) for t in trends)
     return TrendSection(
         number=report.next_number(),
         anchor="trend",
