@@ -60,6 +60,7 @@ from app.operations.participants import (
     update_participant,
 )
 from app.operations.response_import import apply_responses, parse_responses
+from app.operations.staff import invite_executive
 from app.platform.extensions import db
 from app.platform.hardening import check_upload_size
 from app.platform.i18n import current_locale
@@ -69,7 +70,7 @@ from app.queries.participants import (
     open_link_url,
     participant_link,
 )
-from app.workspace import bp, pages
+from app.workspace import bp, confirm, pages
 from app.workspace.forms import (
     TARGET_FIELD,
     CampaignForm,
@@ -78,6 +79,7 @@ from app.workspace.forms import (
     DepartmentEditForm,
     DepartmentForm,
     EmailForm,
+    ExecutiveInviteForm,
     ExportForm,
     NextRoundForm,
     OrganizationForm,
@@ -168,7 +170,34 @@ def organization_settings(slug: str) -> BaseResponse | str:
         else:
             _commit_and_flash(_("Organisation settings saved."))
             return redirect(url_for(".organization", slug=org.slug))
-    return render_template("workspace/organization_settings.html", org=org, form=form)
+    return render_template(
+        "workspace/organization_settings.html", **pages.organization_settings_page(org, form)
+    )
+
+
+@bp.post("/orgs/<slug>/executives")
+def invite_executive_view(slug: str) -> BaseResponse | str | tuple[str, int]:
+    """Invite an executive; a new account's first password is shown once, on this response."""
+    org = access.organization_or_404(_user(), slug, manage=True)
+    invite = ExecutiveInviteForm(prefix="executive")
+    if invite.validate_on_submit():
+        try:
+            invitation = invite_executive(org, invite.email.data, actor=_user())
+        except OperationError as exc:
+            db.session.rollback()
+            invite.email.errors = [str(exc)]
+        else:
+            db.session.commit()
+            return render_template(
+                "workspace/executive_invited.html",
+                org=org,
+                invitation=invitation,
+                login_url=url_for("auth.login", _external=True),
+            )
+    page = pages.organization_settings_page(
+        org, OrganizationSettingsForm(formdata=None, obj=org), invite
+    )
+    return render_template("workspace/organization_settings.html", **page), 422
 
 
 @bp.post("/orgs/<slug>/departments")
@@ -194,6 +223,8 @@ def edit_department(department_id: int) -> BaseResponse | str:
     form = DepartmentEditForm.for_department(dept)
     if form.validate_on_submit():
         try:
+            if form.archived.data and not dept.archived and not confirm.confirmed():
+                return confirm.archive_department_page(dept)
             update_department(
                 dept,
                 name=form.name.data,
@@ -277,6 +308,7 @@ def campaign(campaign_id: int) -> str:
         campaign,
         status=request.args.get("status"),
         page=request.args.get("page", 1, type=int),
+        search=request.args.get("q"),
     )
     return render_template("workspace/campaign.html", **page)
 
@@ -329,8 +361,13 @@ def open_view(campaign_id: int) -> BaseResponse:
     return _status_change(campaign_id, open_campaign, _("The campaign is open."))
 
 
-@bp.post("/campaigns/<int:campaign_id>/close")
-def close_view(campaign_id: int) -> BaseResponse:
+@bp.route("/campaigns/<int:campaign_id>/close", methods=["GET", "POST"])
+def close_view(campaign_id: int) -> BaseResponse | str:
+    """Closing ends the survey for everyone: it asks first (a page, no script needed)."""
+    if not confirm.confirmed():
+        return confirm.close_campaign_page(
+            access.campaign_or_404(_user(), campaign_id, manage=True)
+        )
     return _status_change(campaign_id, close_campaign, _("The campaign is closed."))
 
 
@@ -457,9 +494,11 @@ def edit_participant(participant_id: int) -> BaseResponse | str:
     )
 
 
-@bp.post("/participants/<int:participant_id>/revoke")
-def revoke_view(participant_id: int) -> BaseResponse:
+@bp.route("/participants/<int:participant_id>/revoke", methods=["GET", "POST"])
+def revoke_view(participant_id: int) -> BaseResponse | str:
     participant = access.participant_or_404(_user(), participant_id)
+    if not confirm.confirmed():
+        return confirm.revoke_participant_page(participant)
     revoke_participant(participant, actor=_user())
     _commit_and_flash(_("The link of this participant no longer works."))
     return redirect(url_for(".campaign", campaign_id=participant.campaign_id) + "#participants")
@@ -471,9 +510,11 @@ def new_link(participant_id: int) -> BaseResponse | str:
     return _issue_link(participant_id, replace=False)
 
 
-@bp.post("/participants/<int:participant_id>/replace-link")
+@bp.route("/participants/<int:participant_id>/replace-link", methods=["GET", "POST"])
 def replace_link_view(participant_id: int) -> BaseResponse | str:
-    """A new link for this participant; every earlier link stops working."""
+    """A new link for this participant; every earlier link stops working (asked first)."""
+    if not confirm.confirmed():
+        return confirm.replace_link_page(access.participant_or_404(_user(), participant_id))
     return _issue_link(participant_id, replace=True)
 
 
@@ -571,7 +612,11 @@ def _send(campaign_id: int, kind: str) -> BaseResponse:
 @bp.post("/campaigns/<int:campaign_id>/open-link")
 def open_link(campaign_id: int) -> BaseResponse | str:
     campaign = access.campaign_or_404(_user(), campaign_id, manage=True)
-    if request.form.get("action") == "disable":
+    disabling = request.form.get("action") == "disable"
+    if (disabling or campaign.open_link_enabled) and not confirm.confirmed():
+        page = confirm.disable_open_link_page if disabling else confirm.reissue_open_link_page
+        return page(campaign)
+    if disabling:
         disable_open_link(campaign, actor=_user())
         _commit_and_flash(_("The open link is disabled."))
         return redirect(url_for(".campaign", campaign_id=campaign.id))

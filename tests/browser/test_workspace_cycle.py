@@ -105,7 +105,8 @@ def test_consultant_runs_a_campaign_end_to_end(live_server, page, artifacts, app
     expect(page.locator('[data-stat="rate"]')).to_have_text("60%")
     page.screenshot(path=str(artifacts / "workspace-campaign-progress.png"), full_page=True)
 
-    page.get_by_role("button", name="Close campaign").click()
+    page.get_by_role("link", name="Close campaign").click()
+    page.get_by_role("button", name="Close the campaign").click()
     expect(page.locator(".badge.status-closed").first).to_be_visible()
 
     page.get_by_role("link", name="Export responses").click()
