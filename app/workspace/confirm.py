@@ -68,21 +68,21 @@ def _campaign_crumbs(campaign: Campaign) -> list[tuple[str, str]]:
 def close_campaign_page(campaign: Campaign) -> str:
     """What closing ``campaign`` does, with how many people are still answering."""
     total = campaign_progress(campaign).total
-    details = [
-        _(
-            "%(n)d of %(total)d participants have submitted.",
-            n=total.submitted,
-            total=total.invited,
-        ),
-        _(
-            "%(n)d people have started without submitting: their saved answers are kept as "
-            "drafts and are not counted in the results.",
-            n=total.started,
-        ),
-        _("Nobody can answer after closing. You can reopen the campaign later."),
-    ]
+    submitted = _(
+        "%(n)d of %(total)d participants have submitted.", n=total.submitted, total=total.invited
+    )
+    details = [submitted]
+    if total.started:
+        details.append(
+            _(
+                "%(n)d people have started without submitting: their saved answers are kept as "
+                "drafts and are not counted in the results.",
+                n=total.started,
+            )
+        )
+    details.append(_("Nobody can answer after closing. You can reopen the campaign later."))
     return _page(
-        title=_("Close %(name)s?", name=campaign.name),
+        title=_("Close “%(name)s”?", name=campaign.name),
         lead=_("Closing ends the survey for every participant at once."),
         details=details,
         button=_("Close the campaign"),
@@ -156,7 +156,7 @@ def archive_department_page(department: Department) -> str:
     """What archiving ``department`` does."""
     org = department.organization
     return _page(
-        title=_("Archive %(name)s?", name=department.name),
+        title=_("Archive “%(name)s”?", name=department.name),
         lead=_(
             "An archived department is no longer offered for new participants or on the "
             "open link. Its past answers stay in the results, and you can restore it later."

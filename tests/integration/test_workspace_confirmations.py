@@ -153,7 +153,7 @@ def test_archiving_a_department_asks_first_and_keeps_the_form(setup):
         url, data={"csrf_token": client.csrf, "name": "開発本部", "parent": "0", "archived": "y"}
     )
     html = asked.get_data(as_text=True)
-    assert "Archive 開発部?" in html
+    assert "Archive “開発部”?" in html
     db.session.expire_all()
     assert (db.session.get(Department, dept.id).name, dept.archived) == ("開発部", False)
     action, fields = _form_of(html)
