@@ -70,6 +70,11 @@ def organization_settings_page(
     }
 
 
+def staff_login_url() -> str:
+    """The login page's address on ``CX_BASE_URL``, as the CLI prints it."""
+    return current_app.config["CX_BASE_URL"].rstrip("/") + url_for("auth.login")
+
+
 def new_campaign_page(org: Organization, form: CampaignForm) -> dict[str, Any]:
     """The new campaign form, with the library files it does not offer and why."""
     return {"org": org, "form": form, "library": form.library, "left_out": left_out()}

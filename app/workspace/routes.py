@@ -192,7 +192,7 @@ def invite_executive_view(slug: str) -> BaseResponse | str | tuple[str, int]:
                 "workspace/executive_invited.html",
                 org=org,
                 invitation=invitation,
-                login_url=url_for("auth.login", _external=True),
+                login_url=pages.staff_login_url(),
             )
     page = pages.organization_settings_page(
         org, OrganizationSettingsForm(formdata=None, obj=org), invite

@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 from app.models import Campaign
 from app.platform.extensions import db
 from tests.factories import PASSWORD, add_people, grant, make_campaign, make_org, make_user, submit
+from tests.factories import invite as invite_participant
 from tests.integration.survey_fixtures import invite as invite_respondent
 from tests.integration.survey_fixtures import make_campaign as make_survey_campaign
 
@@ -107,3 +108,59 @@ def test_the_review_page_shows_the_answers_and_links_back(live_server, page, art
     page.locator(f"#review-item-{first.id} .review-change").click()
     page.wait_for_url(f"**/survey/page?n=1#item-{first.id}")
     expect(page.locator(f"#q_{first.id}-4")).to_be_checked()
+
+
+def test_inviting_an_executive_and_searching_participants(live_server, page, artifacts, chromium):
+    user = make_user("c@example.com")
+    org = make_org("acme", name="アクメ商事")
+    grant(user, org, "consultant")
+    campaign = make_campaign(org)
+    for name, email in (("山田 太郎", "taro@example.jp"), ("佐藤 花子", "hanako@example.jp")):
+        invite_participant(campaign, name=name, email=email)
+    campaign_id = campaign.id
+    base = live_server.url
+
+    page.goto(base + "/login?lang=ja")
+    page.locator("input[name=email]").fill("c@example.com")
+    page.locator("input[name=password]").fill(PASSWORD)
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url("**/workspace/")
+
+    for lang in ("ja", "en"):
+        page.goto(f"{base}/workspace/campaigns/{campaign_id}?lang={lang}")
+        page.locator("#participant-q").fill("HANAKO")
+        page.locator("#participant-search button").click()
+        expect(page.locator("#participant-table tbody tr")).to_have_count(1)
+        expect(page.locator("#participant-table")).to_contain_text("佐藤 花子")
+        page.locator("#participants").scroll_into_view_if_needed()
+        _shoot(page, artifacts, f"participants-search-{lang}")
+        page.locator("#participant-q").fill("鈴木")
+        page.locator("#participant-search button").click()
+        expect(page.locator("#no-match")).to_be_visible()
+        _shoot(page, artifacts, f"participants-search-none-{lang}")
+
+    page.goto(f"{base}/workspace/orgs/acme/settings?lang=en")
+    page.get_by_label("Executive's email address").fill("not-an-address")
+    page.get_by_role("button", name="Invite", exact=True).click()
+    expect(page.locator("#executives .errors")).to_contain_text("not a valid email address")
+    _shoot(page, artifacts, "executive-invite-error-en")
+    page.goto(f"{base}/workspace/orgs/acme/settings?lang=ja")
+    _shoot(page, artifacts, "organisation-settings-ja")
+    page.get_by_label("経営層の方のメールアドレス").fill("boss@example.com")
+    page.get_by_role("button", name="招待する", exact=True).click()
+    password = page.locator("#executive-password").input_value()
+    assert len(password) >= 12
+    _shoot(page, artifacts, "executive-invited-ja")
+
+    executive = chromium.new_context(locale="en-US", viewport={"width": 1280, "height": 900})
+    other = executive.new_page()
+    other.goto(base + "/login?lang=en")
+    other.get_by_label("Email").fill("boss@example.com")
+    other.get_by_label("Password").fill(password)
+    other.get_by_role("button", name="Log in").click()
+    other.wait_for_url("**/dashboard/")
+    expect(other.locator("main")).to_contain_text(campaign.name)
+    other.goto(base + "/")
+    other.wait_for_url("**/dashboard/")
+    _shoot(other, artifacts, "executive-home-en")
+    executive.close()
