@@ -111,6 +111,24 @@ def can_create_organizations(user: User) -> bool:
     return not levels or MANAGE in levels
 
 
+def is_executive_viewer(user: User) -> bool:
+    """Staff whose every access is executive (read-only results): their home is the dashboard.
+
+    Admins, consultants and staff with no access yet start in the workspace.
+    """
+    if not user or not getattr(user, "is_authenticated", False) or not user.active:
+        return False
+    if user.is_admin:
+        return False
+    levels = set(db.session.scalars(select(Membership.access).where(Membership.user_id == user.id)))
+    return levels == {"executive"}
+
+
+def home_endpoint(user: User) -> str:
+    """Where a signed-in user starts: executives on their dashboard, others in the workspace."""
+    return "dashboard.index" if is_executive_viewer(user) else "workspace.index"
+
+
 def department_or_404(user: User, department_id: int) -> Department:
     """A department of an organisation the user manages."""
     department = db.session.scalar(

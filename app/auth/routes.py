@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from app.auth import sessions, throttle
+from app.auth import access, sessions, throttle
 from app.auth.accounts import find_user, set_password
 from app.auth.forms import ApiTokenForm, ChangePasswordForm, LoginForm
 from app.auth.passwords import (
@@ -44,7 +44,7 @@ def _safe_next(target: str | None) -> str | None:
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> Response | str | tuple[str, int]:
     if current_user.is_authenticated:
-        return redirect(url_for("workspace.index"))
+        return redirect(url_for(access.home_endpoint(current_user)))
     form = LoginForm()
     if not form.validate_on_submit():
         return render_template("auth/login.html", form=form)
@@ -69,7 +69,7 @@ def login() -> Response | str | tuple[str, int]:
         user.password_hash = hash_password(form.password.data)
     sessions.start_session(user)
     db.session.commit()
-    return redirect(_safe_next(request.args.get("next")) or url_for("workspace.index"))
+    return redirect(_safe_next(request.args.get("next")) or url_for(access.home_endpoint(user)))
 
 
 @bp.post("/logout")

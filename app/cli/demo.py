@@ -26,6 +26,7 @@ def seed_command() -> None:
         click.echo(f"  campaign {campaign.id}: {campaign.name} [{campaign.status}]")
     base = current_app.config["CX_BASE_URL"].rstrip("/")
     click.echo(f"Consultant login: {result.consultant_email} / {result.consultant_password}")
+    click.echo(f"Executive login: {result.executive_email} / {result.executive_password}")
     if result.report_token:
         click.echo(f"Individual report (closed round): {base}/r/{result.report_token}")
     click.echo(f"Respondent link: {base}/r/{result.respondent_token}")

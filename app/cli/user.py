@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
@@ -14,6 +15,7 @@ from app.auth.accounts import create_user, get_user, grant_access, set_password
 from app.auth.tokens import create_api_token
 from app.cli._support import NAME, operation
 from app.models import Membership, Organization, User
+from app.operations.staff import invite_executive
 from app.platform.extensions import db
 from app.queries.organizations import get_organization
 
@@ -78,6 +80,30 @@ def grant_command(email: str, org_slug: str, access: str) -> None:
     org = get_organization(org_slug)
     grant_access(user, org, access)
     click.echo(f"{user.email} now has {access} access to {org.slug}.")
+
+
+@user_cli.command("invite-executive")
+@click.argument("email", type=NAME)
+@click.argument("org_slug")
+@operation
+def invite_executive_command(email: str, org_slug: str) -> None:
+    """Give EMAIL read-only access to ORG_SLUG's results, creating the account if needed.
+
+    A new account's first password is printed once; the workspace's organisation settings
+    page does the same.
+    """
+    org = get_organization(org_slug)
+    invitation = invite_executive(org, email)
+    base = current_app.config["CX_BASE_URL"].rstrip("/")
+    if invitation.created:
+        click.echo(
+            f"Executive login for {org.slug}: {invitation.user.email} / {invitation.password}"
+        )
+        click.echo(f"Sign in at {base}/login (the password is shown only now).")
+    else:
+        click.echo(
+            f"{invitation.user.email} can now see the results of {org.slug} (existing account)."
+        )
 
 
 @user_cli.command("token")

@@ -1,14 +1,20 @@
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template
+from flask import Blueprint, current_app, redirect, render_template, url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response
 
+from app.auth import access
 from app.platform.health import readiness
 
 bp = Blueprint("main", __name__, template_folder="templates")
 
 
 @bp.get("/")
-def index() -> str:
+def index() -> Response | str:
+    """The front page; a signed-in executive goes straight to their dashboard."""
+    if access.is_executive_viewer(current_user):
+        return redirect(url_for("dashboard.index"))
     return render_template("main/index.html")
 
 

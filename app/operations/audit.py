@@ -13,6 +13,7 @@ from app.platform.extensions import db
 ACTIONS: dict[str, Any] = {
     "organization.created": _l("Organisation created"),
     "organization.updated": _l("Organisation updated"),
+    "executive.invited": _l("Executive invited"),
     "campaign.created": _l("Campaign created"),
     "campaign.updated": _l("Campaign settings changed"),
     "campaign.targets_set": _l("Target levels set"),

@@ -36,6 +36,8 @@ from app.questionnaire import Questionnaire
 DEMO_SLUG = "minato-bank"
 DEMO_NAME = "みなと地域銀行"
 CONSULTANT_EMAIL = "consultant@example.com"
+#: The bank's executive: read-only access to the results (the dashboard and reports).
+EXECUTIVE_EMAIL = "executive@example.com"
 DEMO_RESPONDENT_EMAIL = "demo.respondent@example.jp"
 
 #: (name, parent name or None)
@@ -71,6 +73,31 @@ CAMPAIGNS = (
 #: How much lower the previous round scored on average: the organisation has progressed.
 PREVIOUS_ROUND_SHIFT = -0.35
 
+#: Family names (kanji, romaji) and given names the demo's fictional staff are drawn from.
+FAMILY_NAMES: tuple[tuple[str, str], ...] = (
+    ("佐藤", "sato"), ("鈴木", "suzuki"), ("高橋", "takahashi"), ("田中", "tanaka"),
+    ("伊藤", "ito"), ("渡辺", "watanabe"), ("山本", "yamamoto"), ("中村", "nakamura"),
+    ("小林", "kobayashi"), ("加藤", "kato"), ("吉田", "yoshida"), ("山田", "yamada"),
+    ("佐々木", "sasaki"), ("山口", "yamaguchi"), ("松本", "matsumoto"), ("井上", "inoue"),
+    ("木村", "kimura"), ("林", "hayashi"), ("斎藤", "saito"), ("清水", "shimizu"),
+    ("山崎", "yamazaki"), ("森", "mori"), ("池田", "ikeda"), ("橋本", "hashimoto"),
+    ("阿部", "abe"), ("石川", "ishikawa"), ("前田", "maeda"), ("藤田", "fujita"),
+    ("小川", "ogawa"), ("岡田", "okada"), ("後藤", "goto"), ("長谷川", "hasegawa"),
+)  # fmt: skip
+GIVEN_NAMES: tuple[tuple[str, str], ...] = (
+    ("翔太", "shota"), ("大輔", "daisuke"), ("健太", "kenta"), ("拓也", "takuya"),
+    ("直樹", "naoki"), ("和也", "kazuya"), ("誠", "makoto"), ("隆", "takashi"),
+    ("浩二", "koji"), ("亮", "ryo"), ("悠斗", "yuto"), ("陽介", "yosuke"),
+    ("剛", "tsuyoshi"), ("聡", "satoshi"), ("修", "osamu"), ("博之", "hiroyuki"),
+    ("美咲", "misaki"), ("陽子", "yoko"), ("恵", "megumi"), ("裕子", "yuko"),
+    ("由美", "yumi"), ("真由美", "mayumi"), ("彩", "aya"), ("愛", "ai"),
+    ("千尋", "chihiro"), ("奈々", "nana"), ("香織", "kaori"), ("智子", "tomoko"),
+    ("麻衣", "mai"), ("明美", "akemi"), ("沙織", "saori"), ("里美", "satomi"),
+    ("優子", "yuko"), ("直美", "naomi"), ("久美子", "kumiko"), ("理恵", "rie"),
+)  # fmt: skip
+#: The domain of the demo staff's addresses (``.example`` is reserved: nothing is delivered).
+STAFF_DOMAIN = "minato-bank.example"
+
 OPEN_TEXTS = (
     "部門ごとにKPIが異なり、顧客視点での連携が難しい。",
     "現場の声を経営に届ける仕組みが弱いと感じる。",
@@ -90,6 +117,29 @@ class SeedResult:
     created: bool
     #: A link of someone who answered the closed round: it offers their individual report.
     report_token: str = ""
+    executive_email: str = EXECUTIVE_EMAIL
+    executive_password: str | None = None
+
+
+def demo_people(count: int) -> list[tuple[str, str]]:
+    """``count`` distinct fictional staff as ``(name, email)``, the same on every run.
+
+    Every campaign of the demo invites the same people in the same order, so a person can be
+    found in each round by name or address.
+    """
+    pairs = [(family, given) for family in FAMILY_NAMES for given in GIVEN_NAMES]
+    random.Random("minato-bank-staff").shuffle(pairs)
+    people: list[tuple[str, str]] = []
+    used: set[str] = set()
+    for (family, family_r), (given, given_r) in pairs:
+        email = f"{given_r}.{family_r}@{STAFF_DOMAIN}"
+        if email in used:
+            continue
+        used.add(email)
+        people.append((f"{family} {given}", email))
+        if len(people) == count:
+            break
+    return people
 
 
 def _role_shift(role_key: str, dimension_id: str, item_id: str) -> float:
@@ -162,16 +212,17 @@ def _answer_rows(
     return rows
 
 
-def _ensure_consultant(org: Organization) -> tuple[User, str | None]:
-    user = db.session.scalar(select(User).where(User.email == CONSULTANT_EMAIL))
+def _ensure_staff(org: Organization, email: str, access: str) -> tuple[User, str]:
+    """The demo's consultant or executive account, with ``access`` to ``org``."""
+    user = db.session.scalar(select(User).where(User.email == email))
     password = secrets.token_urlsafe(12)
     if user is None:
-        user = User(email=CONSULTANT_EMAIL, active=True, is_admin=False)
+        user = User(email=email, active=True, is_admin=False)
         db.session.add(user)
     # A fresh random password each run: the demo never ships a known credential.
     user.password_hash = hash_password(password)
     if not any(m.organization_id == org.id for m in user.memberships):
-        user.memberships.append(Membership(organization=org, access="consultant"))
+        user.memberships.append(Membership(organization=org, access=access))
     db.session.flush()
     return user, password
 
@@ -190,13 +241,16 @@ def _populate(
     open_ids = {q.id for q in questionnaire.open_questions}
     now = utcnow()
     answered: list[tuple[Response, dict[str, int | str]]] = []
+    invited = sum(count + max(1, count // 4) for c in HEADCOUNT.values() for count in c.values())
+    people = iter(demo_people(invited))
     for dept_name, counts in HEADCOUNT.items():
         dept = departments[dept_name]
         for role_key, count in counts.items():
             role = roles[role_key]
             # Invite a few more than answer, so progress shows a realistic response rate.
             for index in range(count + max(1, count // 4)):
-                participant = new_participant(campaign, dept, role)
+                name, email = next(people)
+                participant = new_participant(campaign, dept, role, name=name, email=email)
                 participant.invited_at = now
                 if index >= count:
                     continue
@@ -259,11 +313,20 @@ def seed_demo(seed: int = 20261121) -> SeedResult:
     pair_campaigns(campaigns[1], campaigns[2])
     # The bank's ambition for the current round: the dashed outline on the radar charts.
     set_targets(campaigns[1], DEMO_TARGETS)
-    _user, password = _ensure_consultant(org)
+    _user, password = _ensure_staff(org, CONSULTANT_EMAIL, "consultant")
+    _executive, executive_password = _ensure_staff(org, EXECUTIVE_EMAIL, "executive")
     respondent_token = _demo_respondent_token(campaigns[1], org)
     report_token = _closed_round_token(previous)
     return SeedResult(
-        org, campaigns, CONSULTANT_EMAIL, password, respondent_token, created, report_token
+        org,
+        campaigns,
+        CONSULTANT_EMAIL,
+        password,
+        respondent_token,
+        created,
+        report_token,
+        EXECUTIVE_EMAIL,
+        executive_password,
     )
 
 

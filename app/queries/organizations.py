@@ -7,7 +7,7 @@ from collections.abc import Collection
 from sqlalchemy import func, select
 
 from app.analysis import tree
-from app.models import Campaign, Department, Organization, Role
+from app.models import Campaign, Department, Membership, Organization, Role, User
 from app.operations.errors import N_, OperationError
 from app.platform.extensions import db
 
@@ -64,3 +64,15 @@ def department_tree(
     """Departments in display order as ``(depth, department)``, children under their parent."""
     depts = [d for d in org.departments if include_archived or not d.archived]
     return [(depth, dept) for dept, depth in tree.department_tree(depts).ordered]
+
+
+def executives_of(org: Organization) -> list[User]:
+    """The accounts with executive (read-only results) access to ``org``, by email."""
+    return list(
+        db.session.scalars(
+            select(User)
+            .join(Membership, Membership.user_id == User.id)
+            .where(Membership.organization_id == org.id, Membership.access == "executive")
+            .order_by(User.email)
+        )
+    )

@@ -102,18 +102,43 @@ class ParticipantPage:
     #: The status filter asked for: a status of the active participants, ``revoked``, or
     #: None (or anything else) for everyone.
     status: str | None
+    #: The search text asked for (stripped), or "" for none.
+    search: str = ""
+
+
+#: The longest search text taken (longer text is cut): names and addresses are shorter.
+MAX_SEARCH = 200
+
+
+def _like_pattern(text: str) -> str:
+    """``text`` as a LIKE pattern matching it anywhere, its own ``%`` and ``_`` taken literally."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
 
 
 def participant_page(
-    campaign: Campaign, *, status: str | None, page: int, page_size: int
+    campaign: Campaign,
+    *,
+    status: str | None,
+    page: int,
+    page_size: int,
+    search: str | None = None,
 ) -> ParticipantPage:
     """Page ``page`` (from 1) of the campaign's participants, filtered by ``status``.
 
     ``status`` is one of ``PARTICIPANT_STATUSES`` (active participants only) or ``revoked``;
-    anything else lists everyone.
+    anything else lists everyone. ``search`` keeps those whose name or email contains it,
+    ignoring case.
     """
     page = max(1, page)
+    search = (search or "").strip()[:MAX_SEARCH]
     query = select(Participant).where(Participant.campaign_id == campaign.id)
+    if search:
+        pattern = _like_pattern(search.lower())
+        query = query.where(
+            func.lower(func.coalesce(Participant.name, "")).like(pattern, escape="\\")
+            | func.lower(func.coalesce(Participant.email, "")).like(pattern, escape="\\")
+        )
     if status in PARTICIPANT_STATUSES:
         query = query.where(Participant.status == status, Participant.revoked_at.is_(None))
     elif status == "revoked":
@@ -122,4 +147,4 @@ def participant_page(
     rows = db.session.scalars(
         query.order_by(Participant.id).offset((page - 1) * page_size).limit(page_size)
     ).all()
-    return ParticipantPage(list(rows), total, page, max(1, -(-total // page_size)), status)
+    return ParticipantPage(list(rows), total, page, max(1, -(-total // page_size)), status, search)

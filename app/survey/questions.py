@@ -105,6 +105,13 @@ class QuestionType(ABC):
     def text(self, question: Question) -> LocalizedText:
         return question.definition.text
 
+    @abstractmethod
+    def review(self, answer: Answer | None, context: dict[str, Any]) -> dict[str, Any]:
+        """The stored answer as the review page shows it (``context``: ``render_context``).
+
+        Always has ``answered``; the rest depends on the type.
+        """
+
     def render_context(
         self, question: Question, questionnaire: Questionnaire, locale: str
     ) -> dict[str, Any]:
@@ -148,6 +155,22 @@ class ScaleQuestion(QuestionType):
 
     def is_answered(self, answer: Answer | None) -> bool:
         return answer is not None and (answer.value is not None or answer.not_applicable)
+
+    def review(self, answer: Answer | None, context: dict[str, Any]) -> dict[str, Any]:
+        if not self.is_answered(answer):
+            return {"answered": False}
+        assert answer is not None
+        if answer.not_applicable:
+            return {"answered": True, "not_applicable": True, "label": context["not_applicable"]}
+        option = next((o for o in context["options"] if o["point"] == answer.value), None)
+        if option is None:  # a point the scale no longer has: show the number as stored
+            return {"answered": True, "point": answer.value, "label": "", "level": None}
+        return {
+            "answered": True,
+            "point": option["point"],
+            "label": option["label"],
+            "level": option["level"],
+        }
 
     def render_context(
         self, question: Question, questionnaire: Questionnaire, locale: str
@@ -214,6 +237,12 @@ class OpenTextQuestion(QuestionType):
 
     def is_answered(self, answer: Answer | None) -> bool:
         return answer is not None and bool(answer.text and answer.text.strip())
+
+    def review(self, answer: Answer | None, context: dict[str, Any]) -> dict[str, Any]:
+        if not self.is_answered(answer):
+            return {"answered": False}
+        assert answer is not None
+        return {"answered": True, "text": answer.text}
 
     def render_context(
         self, question: Question, questionnaire: Questionnaire, locale: str
@@ -320,6 +349,22 @@ class Survey:
 
     def unanswered(self, answers: dict[str, Answer]) -> list[Question]:
         return [q for q in self.questions if not q.type.is_answered(answers.get(q.id))]
+
+    def _review_row(self, question: Question, answer: Answer | None, locale: str) -> dict[str, Any]:
+        context = self.render_context(question, locale)
+        return {"statement": context["text"], **question.type.review(answer, context)}
+
+    def review(
+        self, answers: dict[str, Answer], locale: str
+    ) -> list[tuple[Page, list[tuple[Question, dict[str, Any]]]]]:
+        """Every page with each question and its answer as the review page shows it."""
+        return [
+            (
+                page,
+                [(q, self._review_row(q, answers.get(q.id), locale)) for q in page.questions],
+            )
+            for page in self.pages
+        ]
 
 
 #: Generated surveys kept per process, one per questionnaire content.

@@ -396,7 +396,7 @@ def autosave() -> Any:
 @bp.get("/survey/review")
 @respondent_view()
 def review() -> Any:
-    """What is still unanswered, page by page, before the final submission."""
+    """Every answer given and what is still unanswered, page by page, before submitting."""
     survey: Survey = g.survey
     response = g.participant.response
     if response is None:
@@ -413,6 +413,7 @@ def review() -> Any:
         unanswered=unanswered,
         unanswered_by_page=by_page,
         answered=len(survey.questions) - len(unanswered),
+        review=survey.review(answers, current_locale()),
         form=ActionForm(),
     )
 

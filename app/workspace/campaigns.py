@@ -25,7 +25,7 @@ from app.operations.errors import OperationError
 from app.operations.participants import disable_open_link, enable_open_link
 from app.platform.extensions import db
 from app.queries.participants import open_link_url
-from app.workspace import common, pages
+from app.workspace import common, confirm, pages
 from app.workspace.blueprint import bp
 from app.workspace.forms import TARGET_FIELD, CampaignForm, CampaignSettingsForm, NextRoundForm
 
@@ -63,6 +63,7 @@ def campaign(campaign_id: int) -> str:
         campaign,
         status=request.args.get("status"),
         page=request.args.get("page", 1, type=int),
+        search=request.args.get("q"),
     )
     return render_template("workspace/campaign.html", **page)
 
@@ -115,8 +116,13 @@ def open_view(campaign_id: int) -> BaseResponse:
     return _status_change(campaign_id, open_campaign, _("The campaign is open."))
 
 
-@bp.post("/campaigns/<int:campaign_id>/close")
-def close_view(campaign_id: int) -> BaseResponse:
+@bp.route("/campaigns/<int:campaign_id>/close", methods=["GET", "POST"])
+def close_view(campaign_id: int) -> BaseResponse | str:
+    """Closing ends the survey for everyone: it asks first (a page, no script needed)."""
+    if not confirm.confirmed():
+        return confirm.close_campaign_page(
+            access.campaign_or_404(common.user(), campaign_id, manage=True)
+        )
     return _status_change(campaign_id, close_campaign, _("The campaign is closed."))
 
 
@@ -163,7 +169,11 @@ def next_round(campaign_id: int) -> BaseResponse | str:
 @bp.post("/campaigns/<int:campaign_id>/open-link")
 def open_link(campaign_id: int) -> BaseResponse | str:
     campaign = access.campaign_or_404(common.user(), campaign_id, manage=True)
-    if request.form.get("action") == "disable":
+    disabling = request.form.get("action") == "disable"
+    if (disabling or campaign.open_link_enabled) and not confirm.confirmed():
+        page = confirm.disable_open_link_page if disabling else confirm.reissue_open_link_page
+        return page(campaign)
+    if disabling:
         disable_open_link(campaign, actor=common.user())
         common.commit_and_flash(_("The open link is disabled."))
         return redirect(url_for(".campaign", campaign_id=campaign.id))

@@ -94,6 +94,20 @@ class OrganizationSettingsForm(Form):
     slug = StringField(_l("Short name (slug)"), validators=[DataRequired(), Length(max=64)])
 
 
+class ExecutiveInviteForm(Form):
+    email = EmailField(
+        _l("Executive's email address"),
+        validators=[
+            DataRequired(message=_l("Enter the executive's email address.")),
+            Length(max=320),
+        ],
+        description=_l(
+            "They can see this organisation's results (never names or individual answers). "
+            "A new address gets an account and a first password, shown once on the next page."
+        ),
+    )
+
+
 class DepartmentForm(Form):
     name = StringField(_l("Department name"), validators=[DataRequired(), Length(max=200)])
     parent = SelectField(_l("Part of"), coerce=int, default=0)

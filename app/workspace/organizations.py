@@ -16,12 +16,15 @@ from app.operations.organizations import (
     update_department,
     update_organization,
 )
+from app.operations.staff import invite_executive
+from app.platform.extensions import db
 from app.platform.i18n import current_locale
-from app.workspace import common, pages
+from app.workspace import common, confirm, pages
 from app.workspace.blueprint import bp
 from app.workspace.forms import (
     DepartmentEditForm,
     DepartmentForm,
+    ExecutiveInviteForm,
     OrganizationForm,
     OrganizationSettingsForm,
     RoleForm,
@@ -75,7 +78,34 @@ def organization_settings(slug: str) -> BaseResponse | str:
         else:
             common.commit_and_flash(_("Organisation settings saved."))
             return redirect(url_for(".organization", slug=org.slug))
-    return render_template("workspace/organization_settings.html", org=org, form=form)
+    return render_template(
+        "workspace/organization_settings.html", **pages.organization_settings_page(org, form)
+    )
+
+
+@bp.post("/orgs/<slug>/executives")
+def invite_executive_view(slug: str) -> BaseResponse | str | tuple[str, int]:
+    """Invite an executive; a new account's first password is shown once, on this response."""
+    org = access.organization_or_404(common.user(), slug, manage=True)
+    invite = ExecutiveInviteForm(prefix="executive")
+    if invite.validate_on_submit():
+        try:
+            invitation = invite_executive(org, invite.email.data, actor=common.user())
+        except OperationError as exc:
+            db.session.rollback()
+            invite.email.errors = [str(exc)]
+        else:
+            db.session.commit()
+            return render_template(
+                "workspace/executive_invited.html",
+                org=org,
+                invitation=invitation,
+                login_url=pages.staff_login_url(),
+            )
+    page = pages.organization_settings_page(
+        org, OrganizationSettingsForm(formdata=None, obj=org), invite
+    )
+    return render_template("workspace/organization_settings.html", **page), 422
 
 
 @bp.post("/orgs/<slug>/departments")
@@ -101,6 +131,8 @@ def edit_department(department_id: int) -> BaseResponse | str:
     form = DepartmentEditForm.for_department(dept)
     if form.validate_on_submit():
         try:
+            if form.archived.data and not dept.archived and not confirm.confirmed():
+                return confirm.archive_department_page(dept)
             update_department(
                 dept,
                 name=form.name.data,

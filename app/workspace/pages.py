@@ -13,12 +13,19 @@ from app.operations import audit, emails
 from app.operations.campaigns import utc_to_local
 from app.queries.audit import campaign_events
 from app.queries.campaigns import campaigns_of
-from app.queries.organizations import campaign_counts, department_tree
+from app.queries.organizations import campaign_counts, department_tree, executives_of
 from app.queries.participants import participant_page
 from app.queries.questionnaires import left_out
 from app.results import participation_by_campaign
 from app.results.progress import campaign_progress
-from app.workspace.forms import CampaignForm, DepartmentForm, EmailForm, RoleForm
+from app.workspace.forms import (
+    CampaignForm,
+    DepartmentForm,
+    EmailForm,
+    ExecutiveInviteForm,
+    OrganizationSettingsForm,
+    RoleForm,
+)
 
 #: Participants listed per page on the campaign page.
 PAGE_SIZE = 100
@@ -48,6 +55,25 @@ def organization_page(user: User, org: Organization) -> dict[str, Any]:
     }
 
 
+def organization_settings_page(
+    org: Organization,
+    form: OrganizationSettingsForm,
+    invite: ExecutiveInviteForm | None = None,
+) -> dict[str, Any]:
+    """The organisation's name and slug, its executives and the form to invite one."""
+    return {
+        "org": org,
+        "form": form,
+        "invite": invite or ExecutiveInviteForm(prefix="executive"),
+        "executives": executives_of(org),
+    }
+
+
+def staff_login_url() -> str:
+    """The login page's address on ``CX_BASE_URL``, as the CLI prints it."""
+    return current_app.config["CX_BASE_URL"].rstrip("/") + url_for("auth.login")
+
+
 def new_campaign_page(org: Organization, form: CampaignForm) -> dict[str, Any]:
     """The new campaign form, with the library files it does not offer and why."""
     return {"org": org, "form": form, "library": form.library, "left_out": left_out()}
@@ -70,11 +96,12 @@ def _rate_class(rate: float, target: float) -> str:
 
 
 def campaign_page(
-    user: User, campaign: Campaign, *, status: str | None, page: int
+    user: User, campaign: Campaign, *, status: str | None, page: int, search: str | None = None
 ) -> dict[str, Any]:
     """A campaign's progress; for those who manage it, its participants, log and emails.
 
-    ``status`` filters the participant list and ``page`` pages through it.
+    ``status`` filters the participant list, ``search`` finds people in it by name or email
+    and ``page`` pages through it.
     """
     manage = access.can_manage(user, campaign.organization_id)
     target = float(current_app.config["CX_RESPONSE_RATE_TARGET"])
@@ -90,13 +117,16 @@ def campaign_page(
         "local": utc_to_local,
     }
     if manage:
-        listed = participant_page(campaign, status=status, page=page, page_size=PAGE_SIZE)
+        listed = participant_page(
+            campaign, status=status, page=page, page_size=PAGE_SIZE, search=search
+        )
         context.update(
             participants=listed.participants,
             participant_total=listed.total,
             page=listed.page,
             pages=listed.pages,
             status_filter=listed.status,
+            search=listed.search,
             events=campaign_events(campaign),
             action_label=audit.action_label,
             email_form=EmailForm(),

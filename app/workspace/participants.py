@@ -21,7 +21,7 @@ from app.platform.extensions import db
 from app.platform.hardening import check_upload_size
 from app.platform.i18n import current_locale
 from app.queries.participants import active_links, link_channel_label, participant_link
-from app.workspace import common
+from app.workspace import common, confirm
 from app.workspace.blueprint import bp
 from app.workspace.forms import ConfirmImportForm, ParticipantForm, UploadForm
 
@@ -111,9 +111,11 @@ def edit_participant(participant_id: int) -> BaseResponse | str:
     )
 
 
-@bp.post("/participants/<int:participant_id>/revoke")
-def revoke_view(participant_id: int) -> BaseResponse:
+@bp.route("/participants/<int:participant_id>/revoke", methods=["GET", "POST"])
+def revoke_view(participant_id: int) -> BaseResponse | str:
     participant = access.participant_or_404(common.user(), participant_id)
+    if not confirm.confirmed():
+        return confirm.revoke_participant_page(participant)
     revoke_participant(participant, actor=common.user())
     common.commit_and_flash(_("The link of this participant no longer works."))
     return redirect(url_for(".campaign", campaign_id=participant.campaign_id) + "#participants")
@@ -125,9 +127,11 @@ def new_link(participant_id: int) -> BaseResponse | str:
     return _issue_link(participant_id, replace=False)
 
 
-@bp.post("/participants/<int:participant_id>/replace-link")
+@bp.route("/participants/<int:participant_id>/replace-link", methods=["GET", "POST"])
 def replace_link_view(participant_id: int) -> BaseResponse | str:
-    """A new link for this participant; every earlier link stops working."""
+    """A new link for this participant; every earlier link stops working (asked first)."""
+    if not confirm.confirmed():
+        return confirm.replace_link_page(access.participant_or_404(common.user(), participant_id))
     return _issue_link(participant_id, replace=True)
 
 

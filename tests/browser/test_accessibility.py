@@ -312,7 +312,7 @@ def test_workspace_and_account_pages_pass_axe(demo, audit, new_context, tmp_path
     # and an archived department.
     invited = db.session.scalars(
         select(Participant)
-        .where(Participant.status == "invited", Participant.email.is_(None))
+        .where(Participant.status == "invited", Participant.email != DEMO_RESPONDENT_EMAIL)
         .order_by(Participant.id)
     ).all()
     start_response(next(p for p in invited if p.campaign_id == campaign.id))
@@ -333,6 +333,10 @@ def test_workspace_and_account_pages_pass_axe(demo, audit, new_context, tmp_path
         "campaign": f"/workspace/campaigns/{c}",
         "campaign, closed": f"/workspace/campaigns/{closed.id}",
         "participants started": f"/workspace/campaigns/{c}?status=started",
+        "participants searched": f"/workspace/campaigns/{c}?q=佐藤",
+        "participants searched, none found": f"/workspace/campaigns/{c}?q=該当なし",
+        "close confirmation": f"/workspace/campaigns/{c}/close",
+        "revoke confirmation": f"/workspace/participants/{p}/revoke",
         "participants revoked": f"/workspace/campaigns/{c}?status=revoked",
         "participants partial": f"/workspace/campaigns/{closed.id}?status=started",
         "campaign settings": f"/workspace/campaigns/{c}/settings",

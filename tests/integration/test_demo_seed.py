@@ -15,6 +15,7 @@ from app.models import (
     Response,
     User,
 )
+from tests.integration.workspace_support import login, make_client
 
 
 def _counts(db):
@@ -125,3 +126,34 @@ def test_demo_seed_has_150_submitted_responses_per_open_campaign(runner, db):
     )
     assert len(counts) == 2
     assert all(n >= 150 for n in counts.values()), counts
+
+
+def test_demo_prints_an_executive_login_that_lands_on_the_dashboard(runner, db, app):
+    result = runner.invoke(args=["demo", "seed"])
+    assert result.exit_code == 0, result.output
+    match = re.search(r"Executive login: (executive@example\.com) / (\S+)", result.output)
+    assert match, result.output
+    # Each run prints a fresh password that works.
+    again = runner.invoke(args=["demo", "seed"])
+    second = re.search(r"Executive login: executive@example\.com / (\S+)", again.output).group(1)
+    assert second != match.group(2)
+    client = make_client(app)
+    response = login(client, match.group(1), second)
+    assert response.headers["Location"] == "/dashboard/"
+    assert "みなと地域銀行" in client.get("/dashboard/").get_data(as_text=True)
+
+
+def test_demo_participants_have_japanese_names_and_addresses(runner, db):
+    assert runner.invoke(args=["demo", "seed"]).exit_code == 0
+    people = db.session.execute(
+        select(Participant.campaign_id, Participant.name, Participant.email)
+    ).all()
+    assert people
+    assert all(name for _c, name, _e in people)
+    assert all(re.fullmatch(r"\S{1,4} \S{1,4}", name) for _c, name, _e in people)
+    by_campaign: dict[int, list[str]] = {}
+    for campaign_id, _name, email in people:
+        by_campaign.setdefault(campaign_id, []).append(email)
+    for emails in by_campaign.values():
+        assert len(set(emails)) == len(emails)
+    assert any(name == "デモ 回答者" for _c, name, _e in people)

@@ -179,7 +179,8 @@ def test_add_edit_move_and_revoke(setup):
     )
     assert (
         client.post(
-            f"/workspace/participants/{participant.id}/revoke", data={"csrf_token": client.csrf}
+            f"/workspace/participants/{participant.id}/revoke",
+            data={"csrf_token": client.csrf, "confirm": "yes"},
         ).status_code
         == 302
     )
@@ -264,7 +265,8 @@ def test_issuing_a_new_link_explicitly_revokes_every_earlier_one(app, setup):
     assert "Issue a new link (the previous one stops working)" in page
     assert "every earlier link of this person stops working at once" in page
     response = client.post(
-        f"/workspace/participants/{person.id}/replace-link", data={"csrf_token": client.csrf}
+        f"/workspace/participants/{person.id}/replace-link",
+        data={"csrf_token": client.csrf, "confirm": "yes"},
     )
     html = response.get_data(as_text=True)
     assert "every earlier link of this person no longer works" in html

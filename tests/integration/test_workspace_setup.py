@@ -99,6 +99,7 @@ def test_departments_nest_rename_and_archive(app, consultant_client):
         name="法人営業グループ",
         parent=dev.id,
         archived="y",
+        confirm="yes",
     )
     assert response.status_code == 302
     db.session.expire_all()
@@ -219,7 +220,9 @@ def test_open_close_reopen_in_the_browser(app, consultant_client):
     campaign = make_campaign(org, opened=False)
     for action, status in (("open", "open"), ("close", "closed"), ("reopen", "open")):
         assert (
-            _post(consultant_client, f"/workspace/campaigns/{campaign.id}/{action}").status_code
+            _post(
+                consultant_client, f"/workspace/campaigns/{campaign.id}/{action}", confirm="yes"
+            ).status_code
             == 302
         )
         db.session.expire_all()
