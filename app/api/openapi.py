@@ -55,6 +55,11 @@ SCHEMAS: dict[str, Any] = {
                         "type": "string",
                         "description": "The query parameter at fault, for 400 responses.",
                     },
+                    "allowed": {
+                        "type": "array",
+                        "items": {"type": "string"},
+                        "description": "The values the parameter at fault may take.",
+                    },
                 },
             }
         },
@@ -343,19 +348,25 @@ def openapi_document() -> dict[str, Any]:
                             "in": "query",
                             "required": False,
                             "description": (
-                                "The breakdown: none (whole organisation), `role`, "
-                                "`department` or `role,department` (roles within each "
-                                "department). Anything else is a 400."
+                                "The breakdown: none (leave the parameter out: the whole "
+                                "organisation), `role`, `department` or `role,department` "
+                                "(roles within each department; `department,role` is the "
+                                "same). Anything else, an empty value included, is a 400."
                             ),
                             "schema": {
                                 "type": "string",
-                                "enum": ["role", "department", "role,department"],
+                                "enum": [
+                                    "role",
+                                    "department",
+                                    "role,department",
+                                    "department,role",
+                                ],
                             },
                         },
                     ],
                     "responses": {
                         "200": _json(_ref("Results"), "The results."),
-                        "400": _json(_ref("Error"), "Invalid group_by."),
+                        "400": _json(_ref("Error"), "Invalid group_by (not one of its values)."),
                         **_ERRORS,
                     },
                 }
@@ -377,7 +388,10 @@ def openapi_document() -> dict[str, Any]:
                             "name": "lang",
                             "in": "query",
                             "required": False,
-                            "description": "Language of the role labels.",
+                            "description": (
+                                "Language of the role labels (`ja` when left out); anything "
+                                "else, an empty value included, is a 400."
+                            ),
                             "schema": {"type": "string", "enum": ["ja", "en"]},
                         },
                     ],
@@ -386,7 +400,7 @@ def openapi_document() -> dict[str, Any]:
                             "description": "The CSV file.",
                             "content": {"text/csv": {"schema": {"type": "string"}}},
                         },
-                        "400": _json(_ref("Error"), "Invalid lang."),
+                        "400": _json(_ref("Error"), "Invalid lang (not one of its values)."),
                         "403": _json(_ref("Error"), "Executive viewers do not export responses."),
                         **_ERRORS,
                     },
@@ -433,3 +447,18 @@ def openapi_document() -> dict[str, Any]:
             "schemas": SCHEMAS,
         },
     }
+
+
+def query_enums() -> dict[str, dict[str, tuple[str, ...]]]:
+    """Each path's query parameters that take one of a list of values: path -> name -> values.
+
+    The views check requests against this, so the document and the answers never disagree.
+    """
+    found: dict[str, dict[str, tuple[str, ...]]] = {}
+    for path, operations in openapi_document()["paths"].items():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []):
+                enum = parameter.get("schema", {}).get("enum")
+                if parameter["in"] == "query" and enum:
+                    found.setdefault(path, {})[parameter["name"]] = tuple(enum)
+    return found

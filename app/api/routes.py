@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
@@ -10,7 +11,7 @@ from flask import Blueprint, Response, abort, g, jsonify, request, stream_with_c
 from sqlalchemy.orm import joinedload
 from werkzeug.exceptions import HTTPException
 
-from app.api.openapi import openapi_document
+from app.api.openapi import openapi_document, query_enums
 from app.api.serializers import campaign_detail, campaign_summary
 from app.auth.access import campaign_or_404, campaigns_query, can_manage
 from app.auth.tokens import user_for_api_token
@@ -19,7 +20,7 @@ from app.operations import audit
 from app.operations.exports import ExportOptions, export_filename, stream_csv
 from app.platform.extensions import csrf, db
 from app.results import campaign_results
-from app.results.serialize import GroupByError, parse_group_by, results_document
+from app.results.serialize import parse_group_by, results_document
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 # Requests carry a personal token in the Authorization header, never the session cookie, so a
@@ -30,6 +31,10 @@ REALM = "cx-maturity"
 #: The largest id the database columns hold; larger ones name nothing (and must not reach SQL).
 MAX_ID = 2**31 - 1
 F = TypeVar("F", bound=Callable[..., Any])
+#: Query parameters that take one of a list of values, per path of the OpenAPI document.
+QUERY_ENUMS = query_enums()
+#: ``<int:campaign_id>`` in a URL rule, ``{campaign_id}`` in the document.
+_RULE_ARGUMENT = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
 
 
 def error_response(
@@ -61,8 +66,42 @@ def _campaign(campaign_id: int) -> Campaign:
     return campaign_or_404(g.api_user, campaign_id)
 
 
+def _document_path() -> str:
+    """The OpenAPI path of the request's route: ``/campaigns/{campaign_id}/results``."""
+    rule = request.url_rule.rule if request.url_rule is not None else ""
+    return _RULE_ARGUMENT.sub(r"{\1}", rule.removeprefix(bp.url_prefix or ""))
+
+
+def invalid_query() -> tuple[Response, int, dict[str, str]] | None:
+    """A 400 naming the first query parameter whose value the document does not allow.
+
+    A parameter left out takes its default; given (even empty), it must be one of its values,
+    and only once.
+    """
+    for name, allowed in QUERY_ENUMS.get(_document_path(), {}).items():
+        values = request.args.getlist(name)
+        choices = ", ".join(allowed)
+        if not values:
+            continue
+        if len(values) > 1:
+            message = f"{name}: give it once, not {len(values)} times; use one of: {choices}"
+        elif values[0] not in allowed:
+            message = (
+                f"{name}: {values[0]!r} is not allowed; use one of: {choices} (or leave {name} out)"
+            )
+        else:
+            continue
+        return error_response(
+            400, "invalid_parameter", message, parameter=name, allowed=list(allowed)
+        )
+    return None
+
+
 def token_required(view: F) -> F:
-    """Authenticate with ``Authorization: Bearer <token>``; 401 (JSON) otherwise."""
+    """Authenticate with ``Authorization: Bearer <token>``; 401 (JSON) otherwise.
+
+    Then check the query against the document (``invalid_query``): 400 when it is off.
+    """
 
     @wraps(view)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
@@ -77,7 +116,7 @@ def token_required(view: F) -> F:
         # Records the token's last use, the only write an API request makes.
         db.session.commit()
         g.api_user = user
-        return view(*args, **kwargs)
+        return invalid_query() or view(*args, **kwargs)
 
     return wrapped  # type: ignore[return-value]
 
@@ -126,10 +165,8 @@ def campaign(campaign_id: int) -> Any:
 @token_required
 def campaign_results_view(campaign_id: int) -> Any:
     found = _campaign(campaign_id)
-    try:
-        group_by = parse_group_by(request.args.get("group_by"))
-    except GroupByError as exc:
-        return error_response(400, "invalid_parameter", str(exc), parameter="group_by")
+    # token_required let through only the document's values, which all parse.
+    group_by = parse_group_by(request.args.get("group_by"))
     results = campaign_results(found)
     return jsonify(results_document(results, group_by))
 
@@ -146,8 +183,6 @@ def responses_csv(campaign_id: int) -> Any:
             "use /results for aggregated figures.",
         )
     locale = request.args.get("lang", "ja")
-    if locale not in ("ja", "en"):
-        return error_response(400, "invalid_parameter", "lang: use ja or en", parameter="lang")
     options = ExportOptions(with_identities=False, locale=locale)
     audit.record(
         "responses.exported", campaign=found, user=g.api_user, format="csv", with_identities=False

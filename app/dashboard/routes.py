@@ -7,7 +7,6 @@ writes the same rows the page shows.
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Callable
 from typing import Any
@@ -21,6 +20,7 @@ from app.dashboard import viewmodel as vm
 from app.models import Campaign, Organization
 from app.platform.extensions import db
 from app.platform.i18n import current_locale
+from app.platform.spreadsheet import csv_writer
 from app.queries.campaigns import companion_of
 from app.results import CampaignResults, campaign_results
 
@@ -61,7 +61,7 @@ def _csv(table: vm.Table, name: str) -> Response:
     buffer = io.StringIO()
     # The byte-order mark lets spreadsheet programs read the Japanese text as UTF-8.
     buffer.write("\ufeff")
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer = csv_writer(buffer)
     writer.writerow(table.header)
     writer.writerows(table.rows)
     response = Response(buffer.getvalue(), mimetype="text/csv")

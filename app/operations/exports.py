@@ -22,11 +22,14 @@ Large campaigns are streamed: responses are read in batches of ``BATCH_SIZE`` wi
 answers fetched per batch (one query per batch, never per response), CSV chunks are yielded
 as they are produced, and the XLSX workbook (openpyxl write-only mode) is written to a
 temporary file which is then streamed and deleted.
+
+Every cell goes through ``app.platform.spreadsheet``: text that could start a formula gets a
+leading quote (undone by the response import), numbers stay numbers, and XLSX text cells are
+always strings.
 """
 
 from __future__ import annotations
 
-import csv
 import io
 import os
 import tempfile
@@ -41,6 +44,7 @@ from app.models import Answer, Campaign, Department, Participant, Response, Role
 from app.operations import audit
 from app.operations.campaigns import utc_to_local
 from app.platform.extensions import db
+from app.platform.spreadsheet import csv_writer, xlsx_row
 from app.results import campaign_participation, open_text_cells
 
 BATCH_SIZE = 500
@@ -168,7 +172,7 @@ def response_rows(campaign: Campaign, options: ExportOptions) -> Iterator[list[A
 def stream_csv(campaign: Campaign, options: ExportOptions) -> Iterator[bytes]:
     """The CSV export as UTF-8 chunks (with a byte-order mark, so Excel reads Japanese)."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer = csv_writer(buffer)
     buffer.write("\ufeff")
     writer.writerow(header(campaign, options))
     for row in response_rows(campaign, options):
@@ -185,27 +189,22 @@ def write_xlsx(campaign: Campaign, options: ExportOptions, path: str) -> None:
     # Imported on first use: openpyxl takes about half a second to load, and only XLSX
     # exports need it.
     from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment, Font
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("responses")
     sheet.freeze_panes = "A3"
     bold = Font(bold=True)
-    first = []
-    for title in header(campaign, options):
-        cell = WriteOnlyCell(sheet, value=title)
+    first = xlsx_row(sheet, header(campaign, options))
+    for cell in first:
         cell.font = bold
-        first.append(cell)
     sheet.append(first)
-    second = []
-    for text in text_header(campaign, options):
-        cell = WriteOnlyCell(sheet, value=text)
+    second = xlsx_row(sheet, text_header(campaign, options))
+    for cell in second:
         cell.alignment = Alignment(wrap_text=True, vertical="top")
-        second.append(cell)
     sheet.append(second)
     for row in response_rows(campaign, options):
-        sheet.append(row)
+        sheet.append(xlsx_row(sheet, row))
     workbook.save(path)
 
 

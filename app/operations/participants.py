@@ -15,7 +15,6 @@ event for the whole batch.
 
 from __future__ import annotations
 
-import csv
 import io
 import re
 from collections.abc import Iterable
@@ -37,6 +36,7 @@ from app.operations import audit
 from app.operations.errors import N_, OperationError
 from app.platform.extensions import db
 from app.platform.security import hash_token, new_token
+from app.platform.spreadsheet import csv_writer
 from app.queries.participants import open_link_choices, participant_link
 
 #: The columns of the links CSV, from the web download and ``flask participants links``.
@@ -284,7 +284,7 @@ def register_open_participant(
 
 def write_links(rows: Iterable[tuple[Participant, str]], output: IO[str], locale: str) -> None:
     """Write ``rows`` (participant, token) as the links CSV (``LINK_COLUMNS``, CRLF lines)."""
-    writer = csv.writer(output, lineterminator="\r\n")
+    writer = csv_writer(output)
     writer.writerow(LINK_COLUMNS)
     for participant, token in rows:
         writer.writerow(

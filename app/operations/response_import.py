@@ -14,7 +14,9 @@ file is valid.
 The file is read like the participants file (``app.operations.csv_input``: the same encodings
 and messages). Open answers are free text: control characters other than tabs and line breaks
 are removed from them, as from answers typed in the survey. Every other cell names something
-(a department, a role, a point on the scale) and is refused when it holds one.
+(a department, a role, a point on the scale) and is refused when it holds one. The quote the
+export puts before a cell that could start a formula (``app.platform.spreadsheet``) is
+removed again, so an exported file imports with its names and answers as they were.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from app.operations.csv_input import (
 from app.operations.errors import N_, OperationError
 from app.operations.responses import NOT_APPLICABLE
 from app.platform.extensions import db
+from app.platform.spreadsheet import restore_text
 from app.platform.text import clean_free_text
 from app.queries.organizations import find_department, find_role
 
@@ -150,7 +153,7 @@ def parse_responses(campaign: Campaign, data: bytes | str) -> ResponsePreview:
         row_problems: list[ResponseProblem] = []
         cells: dict[str, str] = {}
         for column, index in positions.items():
-            value = fields[index].strip() if index < len(fields) else ""
+            value = restore_text(fields[index].strip()) if index < len(fields) else ""
             if column in open_questions:
                 cells[column] = clean_free_text(value).strip()
                 continue

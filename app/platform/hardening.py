@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
 import resource
 from collections.abc import Callable
 from typing import Any
@@ -37,6 +38,7 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from app.platform.children import exit_with_parent, stop_children_at_exit
 from app.platform.extensions import db
 from app.platform.form_limits import FormTooLarge, LimitedRequest, parse_urlencoded_form
 
@@ -427,8 +429,14 @@ def check_upload_size(file_storage: FileStorage, limit: int | None = None) -> in
 
 
 def _limited_child(
-    conn: Any, memory_mb: int, func: Callable[..., Any], args: tuple, kwargs: dict
+    conn: Any,
+    parent_pid: int,
+    memory_mb: int,
+    func: Callable[..., Any],
+    args: tuple,
+    kwargs: dict,
 ) -> None:
+    exit_with_parent(parent_pid)
     try:
         if memory_mb > 0:
             limit = memory_mb * 1024 * 1024
@@ -453,14 +461,18 @@ def run_limited(
 
     The child starts from a clean server process (``forkserver``), never from a copy of a
     multi-threaded web worker, and its address space is capped with ``RLIMIT_AS``; it is
-    killed when ``timeout`` seconds pass. ``func`` and its arguments and result must be
-    picklable (a module-level function). Raises ``ResourceLimitExceeded`` on a limit and
+    killed when ``timeout`` seconds pass, and it ends when this process ends
+    (``app.platform.children``). ``func`` and its arguments and result must be picklable (a
+    module-level function). Raises ``ResourceLimitExceeded`` on a limit and
     ``LimitedCallFailed`` when ``func`` raised.
     """
     context = multiprocessing.get_context("forkserver")
     receiver, sender = context.Pipe(duplex=False)
+    stop_children_at_exit()
     process = context.Process(
-        target=_limited_child, args=(sender, memory_mb, func, args, kwargs), daemon=True
+        target=_limited_child,
+        args=(sender, os.getpid(), memory_mb, func, args, kwargs),
+        daemon=True,
     )
     process.start()
     sender.close()

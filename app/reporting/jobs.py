@@ -43,6 +43,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy import select
 
 from app.models import DEPARTMENT_ORDER, Campaign, Department, ReportJob, utcnow
+from app.platform.children import exit_with_parent, stop_children_at_exit
 from app.platform.extensions import db
 from app.platform.queue import DEFAULT_JOB_TIMEOUT_S, get_queue
 from app.reporting import service
@@ -228,8 +229,11 @@ def render_target(target: ReportTarget, out_dir: Path, locale: str) -> TargetRes
 _worker_app: Flask | None = None
 
 
-def _init_worker(app_factory: AppFactory, settings: dict[str, Any], memory_mb: int) -> None:
+def _init_worker(
+    app_factory: AppFactory, settings: dict[str, Any], memory_mb: int, parent_pid: int
+) -> None:
     global _worker_app
+    exit_with_parent(parent_pid)
     if memory_mb > 0:
         _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
         limit = memory_mb * 1024 * 1024
@@ -302,7 +306,7 @@ def run_batch(
             max_workers=min(jobs, len(pending)),
             mp_context=_process_context(),
             initializer=_init_worker,
-            initargs=(app_factory, worker_settings(app), memory_mb),
+            initargs=(app_factory, worker_settings(app), memory_mb, os.getpid()),
         ) as pool:
             futures: dict[Future[TargetResult], ReportTarget] = {
                 pool.submit(_worker_render, target, str(out_dir), locale): target
@@ -413,7 +417,14 @@ def _local_pool() -> ProcessPoolExecutor:
     with _pool_lock:
         if _pool is None:
             workers = int(current_app.config["CX_REPORT_WORKERS"])
-            _pool = ProcessPoolExecutor(max_workers=workers, mp_context=_process_context())
+            # A stopped server takes its running jobs with it (they can be resumed).
+            stop_children_at_exit()
+            _pool = ProcessPoolExecutor(
+                max_workers=workers,
+                mp_context=_process_context(),
+                initializer=exit_with_parent,
+                initargs=(os.getpid(),),
+            )
         return _pool
 
 
