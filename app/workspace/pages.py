@@ -13,11 +13,11 @@ from app.operations import audit, emails
 from app.operations.campaigns import utc_to_local
 from app.operations.progress import campaign_progress
 from app.platform.extensions import db
+from app.platform.i18n import current_locale
 from app.queries.audit import campaign_events
 from app.queries.campaigns import campaigns_of
 from app.queries.organizations import campaign_counts, department_tree
 from app.queries.participants import participant_page
-from app.platform.i18n import current_locale
 from app.queries.questionnaires import left_out
 from app.questionnaire import estimate
 from app.results import participation_by_campaign
