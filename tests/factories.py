@@ -128,8 +128,9 @@ def submit(
 ) -> Response:
     """A submitted response of ``participant``.
 
-    Every item asked of the participant's role answered ``value`` unless ``answers`` (item id to a value, or ``"na"``) says
-    what to answer; ``text`` answers the first open question.
+    Every item asked of the participant's role answered ``value`` unless ``answers`` (item
+    id to a value, ``"dk"`` or ``"na"``) says what to answer; ``text`` answers the first open
+    question.
     """
     questionnaire = participant.campaign.questionnaire
     response = start_response(participant)

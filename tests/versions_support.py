@@ -75,7 +75,7 @@ dimensions:
     title: {ja: 組織, en: Organisation}
     items:
       - id: org_vision_daily
-        text: {ja: 部署の会議でビジョンが話題になる。, en: The vision comes up in my team's meetings.}
+        text: {ja: 部署の会議でビジョンが話題になる。, en: The vision comes up in meetings.}
         was: org_vision
         levels:
           1: {ja: 話題にならない, en: Never mentioned}

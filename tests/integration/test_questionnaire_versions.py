@@ -85,7 +85,7 @@ def test_each_role_is_asked_its_items_and_every_page_counts_them_alike(app, db, 
 
 
 def test_dont_know_and_not_applicable_are_two_answers(app, db, library):
-    campaign, client = _respondent(app, db, "frontline", library)
+    _campaign, client = _respondent(app, db, "frontline", library)
     welcome = client.get("/survey/welcome").get_data(as_text=True)
     client.post("/survey/start", data={"csrf_token": csrf_from(welcome)})
     page = client.get("/survey/page?n=1").get_data(as_text=True)
