@@ -550,6 +550,48 @@ def _placed_gap(
     return gap.placed(breakdown, group_a.public_key, b_key, group_a.label, b_label)
 
 
+#: Per pair of role keys (higher, lower), the summaries by breakdown and group key over the
+#: items both roles were asked.
+CommonSummaries = Mapping[tuple[str, str], Mapping[str, Mapping[str, GroupSummary]]]
+
+
+def role_pair_questionnaires(
+    questionnaire: Questionnaire, role_keys: Sequence[str]
+) -> dict[tuple[str, str], Questionnaire | None]:
+    """The questionnaire over the items both roles were asked, per pair of ``role_keys``
+    (from the top of the hierarchy down) that were not asked the same items.
+
+    None for a pair asked no item in common. A pair asked every item alike is left out: its
+    gaps compare the whole dimensions.
+    """
+    found: dict[tuple[str, str], Questionnaire | None] = {}
+    for index, higher in enumerate(role_keys):
+        for lower in role_keys[index + 1 :]:
+            items = {
+                dimension.id: [
+                    item for item in dimension.items if item.asks(higher) and item.asks(lower)
+                ]
+                for dimension in questionnaire.dimensions
+            }
+            if sum(len(kept) for kept in items.values()) == len(questionnaire.items):
+                continue
+            found[(higher, lower)] = questionnaire.restricted(items)
+    return found
+
+
+def _common_of(
+    common: CommonSummaries | None, breakdown: str, key_of: Callable[[str], str]
+) -> dict[tuple[str, str], dict[str, GroupSummary]] | None:
+    """The pairs' summaries of one breakdown, by role key."""
+    if common is None:
+        return None
+    found = {}
+    for pair, summaries in common.items():
+        by_key = summaries.get(breakdown, {})
+        found[pair] = {role: by_key[key_of(role)] for role in pair if key_of(role) in by_key}
+    return found
+
+
 def _gaps(
     structure: _Structure,
     summaries: Mapping[str, Mapping[str, GroupSummary]],
@@ -557,13 +599,15 @@ def _gaps(
     dimension_ids: Sequence[str],
     rest: Mapping[str, Mapping[str, GroupStats]],
     labels: Labels,
+    common: CommonSummaries | None = None,
 ) -> list[GapResult]:
     groups = structure.groups
     role_order = [role.key for role in roles]
     results: list[GapResult] = []
 
     role_summaries = {role.key: summaries["role"][_role_key(role)] for role in roles}
-    for gap in role_gaps(role_summaries, role_order, dimension_ids):
+    role_common = _common_of(common, "role", lambda k: f"role:{k}")
+    for gap in role_gaps(role_summaries, role_order, dimension_ids, common=role_common):
         results.append(_placed_gap(gap, "role", groups, lambda k: f"role:{k}", labels.rest))
 
     department_summaries = {
@@ -576,8 +620,9 @@ def _gaps(
     for key in structure.breakdowns.get("department", []):
         department_id = key.removeprefix("dept:")
         cells = {role.key: summaries["role_department"][f"{key}|role:{role.key}"] for role in roles}
+        cells_common = _common_of(common, "role_department", lambda k, key=key: f"{key}|role:{k}")
         # One family across every department: adjusted once, below.
-        for gap in role_gaps(cells, role_order, dimension_ids, adjust=False):
+        for gap in role_gaps(cells, role_order, dimension_ids, adjust=False, common=cells_common):
             within.append((department_id, gap))
     adjusted = adjust_family([gap for _, gap in within])
     for (department_id, _), gap in zip(within, adjusted, strict=True):
@@ -736,8 +781,14 @@ def compute_results(
     computed_at: datetime,
     data_version: str,
     locale: str | None = None,
+    common: CommonSummaries | None = None,
 ) -> CampaignResults:
-    """Compute every figure of a campaign from its loaded sums and counts."""
+    """Compute every figure of a campaign from its loaded sums and counts.
+
+    ``common`` holds, for the pairs of roles not asked the same items
+    (:func:`role_pair_questionnaires`), the summaries computed over the items both were
+    asked: their role gaps compare those.
+    """
     threshold = campaign.anonymity_threshold
     dimensions = questionnaire.dimensions
     kinds = questionnaire.kinds
@@ -833,7 +884,7 @@ def compute_results(
             d: rest_of_organization(organization_moments[d], Moments.from_values(scores[d][mask]))
             for d in dimension_ids
         }
-    gap_results = _gaps(structure, summaries, data.roles, dimension_ids, rest, labels)
+    gap_results = _gaps(structure, summaries, data.roles, dimension_ids, rest, labels, common)
     trend_results = _trends(summaries, previous, structure, questionnaire) if previous else []
     reliability = _reliability(questionnaire, data, answer_counts, organization.shown, threshold)
     targets = _targets(campaign, organization)
