@@ -580,6 +580,8 @@ class ItemView:
     groups: tuple[tuple[str, int, tuple[float, ...]], ...]
     hidden: tuple[str, ...]
     next_level: str | None = None
+    #: Reverse-worded: agreeing describes a less mature practice; shown as answered.
+    reverse: bool = False
 
 
 @dataclass(frozen=True)
@@ -697,6 +699,7 @@ def _item_views(
                     tuple(shown),
                     tuple(hidden),
                     descriptor,
+                    item.reverse,
                 )
             )
     return views
@@ -835,6 +838,11 @@ class DimensionPage:
     next_level: int | None
     points: tuple[str, ...]
     others: tuple[Dim, ...]
+
+    @property
+    def has_reverse_items(self) -> bool:
+        """Whether any statement of the dimension is reverse-worded."""
+        return any(item.reverse for item in self.items)
 
     def table(self) -> Table:
         header = [_("Item"), _("Statement"), _("Group"), _("Responses"), *list(self.points)]
