@@ -372,6 +372,26 @@ class Questionnaire:
             return None
         return replace(self, dimensions=kept, open_questions=())
 
+    def links_to(self, previous: Questionnaire) -> dict[str, tuple[tuple[Item, Item], ...]]:
+        """Per dimension, its items comparable with ``previous`` (an earlier version): each
+        item with the earlier item it keeps the meaning of, named by ``was`` or, without one,
+        by the same id. An earlier item is linked once, to the first item naming it."""
+        claimed: set[str] = set()
+        found: dict[str, tuple[tuple[Item, Item], ...]] = {}
+        for dimension in self.dimensions:
+            pairs = []
+            for item in dimension.items:
+                earlier = item.was if item.was is not None else item.id
+                if earlier in claimed:
+                    continue
+                try:
+                    pairs.append((item, previous.item(earlier)))
+                except KeyError:
+                    continue
+                claimed.add(earlier)
+            found[dimension.id] = tuple(pairs)
+        return found
+
     def dimensions_of_kind(self, kind: str) -> tuple[Dimension, ...]:
         """Dimensions of ``kind`` (``capability`` or ``stage``), in definition order."""
         return tuple(dimension for dimension in self.dimensions if dimension.kind == kind)

@@ -46,6 +46,7 @@ from app.questionnaire import Questionnaire
 from app.results.compute import (
     CampaignInfo,
     Labels,
+    TrendBasis,
     compute_results,
     role_pair_questionnaires,
 )
@@ -249,6 +250,28 @@ def _common_summaries(
     return found
 
 
+def _trend_basis(
+    campaign: Campaign, questionnaire: Questionnaire, previous_campaign: Campaign
+) -> TrendBasis | None:
+    """For a previous round on another questionnaire version, both rounds' summaries over
+    the items the versions share (``was`` links or the same ids), per dimension; None for a
+    round on the same version."""
+    earlier = previous_campaign.questionnaire
+    if earlier.content_hash == questionnaire.content_hash:
+        return None
+    links = questionnaire.links_to(earlier)
+    current = questionnaire.restricted({d: [new for new, _ in pairs] for d, pairs in links.items()})
+    before = earlier.restricted(
+        {d: [old for _, old in pairs] for d, pairs in links.items()}, questionnaire.dimensions
+    )
+    items = {d: tuple((new.id, old.id) for new, old in pairs) for d, pairs in links.items()}
+    if current is None or before is None:
+        return TrendBasis({}, {}, items)
+    return TrendBasis(
+        _summaries_over(campaign, current), _summaries_over(previous_campaign, before), items
+    )
+
+
 def _compute(
     campaign: Campaign,
     catalogues: ReportCatalogues,
@@ -264,6 +287,8 @@ def _compute(
         if cached is not None:
             return cached
     previous = None
+    trend_basis = None
+    questionnaire = campaign.questionnaire
     if with_previous and campaign.previous_campaign_id is not None:
         previous_campaign = db.session.get(Campaign, campaign.previous_campaign_id)
         # Only a round of the same organisation can be compared with this one.
@@ -272,7 +297,7 @@ def _compute(
             and previous_campaign.organization_id == campaign.organization_id
         ):
             previous = _compute(previous_campaign, catalogues, with_previous=False, cache=cache)
-    questionnaire = campaign.questionnaire
+            trend_basis = _trend_basis(campaign, questionnaire, previous_campaign)
     data = load_campaign_data(campaign, questionnaire)
     results = compute_results(
         _info(campaign),
@@ -285,6 +310,7 @@ def _compute(
         computed_at=utcnow(),
         data_version=version,
         common=_common_summaries(campaign, questionnaire, [role.key for role in data.roles]),
+        trend_basis=trend_basis,
     )
     if cacheable:
         _cache.put((campaign.id, version), results)

@@ -72,6 +72,7 @@ from app.results.model import (
     ScoreCell,
     SuppressedCell,
     Targets,
+    TrendComparability,
     TrendResult,
 )
 
@@ -638,13 +639,44 @@ def _gaps(
     return results
 
 
+@dataclass(frozen=True)
+class TrendBasis:
+    """A trend across questionnaire versions: both rounds' summaries recomputed over the
+    comparable items, and which items those are per dimension."""
+
+    current: Mapping[str, Mapping[str, GroupSummary]]
+    previous: Mapping[str, Mapping[str, GroupSummary]]
+    items: Mapping[str, tuple[tuple[str, str], ...]]
+
+
+def _comparability(
+    questionnaire: Questionnaire, previous: CampaignResults, basis: TrendBasis | None
+) -> tuple[TrendComparability, ...]:
+    if basis is not None:
+        return tuple(
+            TrendComparability(d.id, bool(basis.items.get(d.id)), basis.items.get(d.id, ()), True)
+            for d in questionnaire.dimensions
+        )
+    before = {d.id: set(d.items) for d in previous.dimensions}
+    return tuple(
+        TrendComparability(
+            d.id,
+            d.id in before,
+            tuple((item.id, item.id) for item in d.items if item.id in before.get(d.id, ())),
+        )
+        for d in questionnaire.dimensions
+    )
+
+
 def _trends(
     summaries: Mapping[str, Mapping[str, GroupSummary]],
     previous: CampaignResults,
     structure: _Structure,
     questionnaire: Questionnaire,
+    basis: TrendBasis | None = None,
 ) -> list[TrendResult]:
     previous_dimensions = {d.id for d in previous.dimensions}
+    previous_summaries = previous.summaries
     same_scale = (
         previous.questionnaire.scale_min == questionnaire.scale.min
         and previous.questionnaire.scale_max == questionnaire.scale.max
@@ -652,9 +684,13 @@ def _trends(
     if not same_scale:
         return []
     dimension_ids = [d.id for d in questionnaire.dimensions if d.id in previous_dimensions]
+    if basis is not None:
+        # Across versions: each dimension over its comparable items only.
+        summaries, previous_summaries = basis.current, basis.previous
+        dimension_ids = [d.id for d in questionnaire.dimensions if basis.items.get(d.id)]
     found: list[TrendResult] = []
     for breakdown in ("organization", "role", "department", "role_department"):
-        before = previous.summaries.get(breakdown, {})
+        before = previous_summaries.get(breakdown, {})
         for item in trends(summaries.get(breakdown, {}), before, dimension_ids):
             group = structure.groups[item.group]
             found.append(
@@ -782,12 +818,14 @@ def compute_results(
     data_version: str,
     locale: str | None = None,
     common: CommonSummaries | None = None,
+    trend_basis: TrendBasis | None = None,
 ) -> CampaignResults:
     """Compute every figure of a campaign from its loaded sums and counts.
 
     ``common`` holds, for the pairs of roles not asked the same items
     (:func:`role_pair_questionnaires`), the summaries computed over the items both were
-    asked: their role gaps compare those.
+    asked: their role gaps compare those. ``trend_basis``, for a previous round on another
+    questionnaire version, holds both rounds' summaries over the comparable items.
     """
     threshold = campaign.anonymity_threshold
     dimensions = questionnaire.dimensions
@@ -885,7 +923,9 @@ def compute_results(
             for d in dimension_ids
         }
     gap_results = _gaps(structure, summaries, data.roles, dimension_ids, rest, labels, common)
-    trend_results = _trends(summaries, previous, structure, questionnaire) if previous else []
+    trend_results = (
+        _trends(summaries, previous, structure, questionnaire, trend_basis) if previous else []
+    )
     reliability = _reliability(questionnaire, data, answer_counts, organization.shown, threshold)
     targets = _targets(campaign, organization)
 
@@ -992,4 +1032,7 @@ def compute_results(
         data_version=data_version,
         locale=locale,
         summaries=summaries,
+        trend_comparability=()
+        if previous is None
+        else _comparability(questionnaire, previous, trend_basis),
     )
