@@ -946,6 +946,10 @@ class TrendPage:
     rows: tuple[TrendRowView, ...]
     series: tuple[TrendLine, ...] = field(default_factory=tuple)
     dims: tuple[Dim, ...] = ()
+    #: Titles of the dimensions the rounds' questionnaire versions share no statement of.
+    not_comparable: frozenset[str] = frozenset()
+    #: Whether the rounds are on different questionnaire versions (scores recomputed).
+    recomputed: bool = False
 
     @property
     def matrix(self) -> list[tuple[str, list[TrendRowView | None]]]:
@@ -1051,7 +1055,18 @@ def trend(builder: Builder, rounds: Sequence[CampaignResults]) -> TrendPage:
         if _trend_group_shown(results, t.breakdown, t.key)
     )
     return TrendPage(
-        labels, results.previous.campaign_name, chart, rows, tuple(lines), builder.dims
+        labels,
+        results.previous.campaign_name,
+        chart,
+        rows,
+        tuple(lines),
+        builder.dims,
+        frozenset(
+            builder.text(results.dimension(c.dimension).title)
+            for c in results.trend_comparability
+            if not c.comparable
+        ),
+        any(c.recomputed for c in results.trend_comparability),
     )
 
 

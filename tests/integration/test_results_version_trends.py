@@ -4,15 +4,21 @@ share, both rounds' scores recomputed over them; a dimension sharing none is not
 from __future__ import annotations
 
 import itertools
+import re
+import subprocess
 
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from app.platform.extensions import db as database
 from app.questionnaire import parse_questionnaire
+from app.reporting import service
 from app.results import campaign_results
+from app.results.serialize import results_document
 from tests import factories, versions_support
+from tests.integration.test_api_v1 import validate
 from tests.integration.test_results_audience_gaps import _hand_mean
+from tests.integration.workspace_support import login, make_client
 
 _orgs = itertools.count()
 FAST = settings(
@@ -116,3 +122,48 @@ def test_rounds_on_the_same_version_compare_every_item(app, db) -> None:
     )
     # org_blame is reverse-worded: 2025 scores (2 + 2 + 4) / 3, 2026 (4 + 4 + 2) / 3.
     assert abs(trend.change - (10 / 3 - 8 / 3)) < 1e-9
+
+
+def test_dashboard_api_and_pdf_say_which_dimensions_are_not_comparable(app, db) -> None:
+    text = versions_support.NEW.replace("        was: ops_metrics\n", "")
+    questionnaire = parse_questionnaire(text, "mini.yaml")
+    old_answers = [dict.fromkeys((i.id for i in versions_support.old().items), 2)] * 4
+    new_answers = [dict.fromkeys((i.id for i in questionnaire.items), 4)] * 4
+    campaign = _rounds(old_answers, new_answers, questionnaire)
+    results = campaign_results(campaign)
+
+    document = results_document(results)
+    validate(document, "Results")
+    assert document["trend_comparability"][1] == {
+        "dimension": "ops",
+        "comparable": False,
+        "items": [],
+        "recomputed": True,
+    }
+    assert document["trend_comparability"][0]["items"] == [
+        {"item": "org_vision_daily", "was": "org_vision"},
+        {"item": "org_owner_seen", "was": "org_owner"},
+    ]
+    assert [t["dimension"] for t in document["trends"]] == ["org"]
+
+    factories.grant(
+        factories.make_user("trend@versions.example"), campaign.organization, "executive"
+    )
+    for language, word in (("ja", "比較不可"), ("en", "not comparable")):
+        client = make_client(app, language)
+        assert login(client, "trend@versions.example").status_code == 302
+        page = client.get(f"/dashboard/campaigns/{campaign.id}/trend").get_data(as_text=True)
+        assert f'<td class="num muted not-comparable">{word}</td>' in page
+        # One cell per group row, in the operations column only.
+        assert page.count("not-comparable") == page.count('<tr><th scope="row">')
+
+    pdf = service.render_pdf(campaign, locale="ja")
+    flat = re.sub(
+        r"\s+",
+        "",
+        subprocess.run(
+            ["pdftotext", "-layout", "-", "-"], input=pdf, capture_output=True, check=True
+        ).stdout.decode("utf-8"),
+    )
+    assert "比較不可：この領域には、前回と今回の設問票に共通する設問がありません。" in flat
+    assert "前回から設問票が改訂されています。" in flat
