@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from flask_babel import gettext as _
 
+from app.analysis.unanswered import is_notable_dont_know
 from app.dashboard.charts import TrendLine, cached_chart, trend_chart
 from app.presentation import charts
 from app.presentation.charts import Series
@@ -706,6 +707,40 @@ def _item_views(
 
 
 @dataclass(frozen=True)
+class DontKnowRow:
+    number: str
+    text: str
+    #: Per role column: the share of the respondents asked who answered "don't know"; None
+    #: where the role was not asked the item or the rate is withheld.
+    rates: tuple[float | None, ...]
+    notable: tuple[bool, ...]
+
+
+def _dont_know_rows(builder: Builder, groups: Sequence[GroupResult]) -> tuple[DontKnowRow, ...]:
+    """The items some shown role often could not judge, with every shown role's rate."""
+    rows = []
+    for number, dimension in enumerate(builder.results.dimensions, start=1):
+        for index, item_id in enumerate(dimension.items, start=1):
+            rates = []
+            for group in groups:
+                cell = group.dont_know.get(item_id)
+                shown = cell is not None and cell.status == OK and bool(cell.asked)
+                rates.append(cell.rate if shown and cell is not None else None)
+            notable = tuple(is_notable_dont_know(rate) for rate in rates)
+            if any(notable):
+                item = builder.questionnaire.item(item_id)
+                rows.append(
+                    DontKnowRow(
+                        f"{number}.{index}",
+                        builder.questionnaire.text(item.text, builder.locale),
+                        tuple(rates),
+                        notable,
+                    )
+                )
+    return tuple(rows)
+
+
+@dataclass(frozen=True)
 class RolesPage:
     dims: tuple[Dim, ...]
     roles: tuple[GroupRow, ...]
@@ -717,6 +752,9 @@ class RolesPage:
     department_label: str | None
     department_shown: bool
     charts: tuple[Chart, ...]
+    #: The shown roles' labels, and the items some of them often answered "don't know".
+    dont_know_roles: tuple[str, ...] = ()
+    dont_know: tuple[DontKnowRow, ...] = ()
 
     def table(self) -> Table:
         header = [_("Dimension")] + [r.label for r in self.roles] + [self.organization.label]
@@ -781,6 +819,7 @@ def roles(builder: Builder, department_id: int | None = None) -> RolesPage:
         ]
         reference = scope
     shown_keys = {g.key["role"] for g in groups if g.shown}
+    shown_groups = [g for g in groups if g.shown] if scope_shown else []
     # Defence in depth: a gap is only worded between two groups that are shown.
     gaps = [g for g in gaps if g.a.get("role") in shown_keys and g.b.get("role") in shown_keys]
     gaps.sort(key=lambda g: (-abs(g.difference), g.dimension))
@@ -821,6 +860,8 @@ def roles(builder: Builder, department_id: int | None = None) -> RolesPage:
         scope_label,
         scope_shown,
         tuple(chart_list),
+        tuple(builder.text(g.label) for g in shown_groups),
+        _dont_know_rows(builder, shown_groups),
     )
 
 
