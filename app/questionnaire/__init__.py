@@ -10,12 +10,14 @@ from .loader import (
     discover,
     latest,
     left_out_notice,
+    lineage_problems,
     load_questionnaire,
     parse_questionnaire,
     validate_file,
     version_key,
 )
 from .model import (
+    AUDIENCE_ROLES,
     DIMENSION_KINDS,
     Dimension,
     Item,
@@ -26,11 +28,14 @@ from .model import (
     canonical_json,
     compute_content_hash,
 )
+from .timing import Estimate, estimate
 from .yamlcheck import Problem
 
 __all__ = [
+    "AUDIENCE_ROLES",
     "DIMENSION_KINDS",
     "Dimension",
+    "Estimate",
     "Item",
     "LocalizedText",
     "OpenQuestion",
@@ -42,8 +47,10 @@ __all__ = [
     "check_file",
     "compute_content_hash",
     "discover",
+    "estimate",
     "latest",
     "left_out_notice",
+    "lineage_problems",
     "load_questionnaire",
     "parse_questionnaire",
     "validate_file",
