@@ -69,7 +69,7 @@ def test_consultant_runs_a_campaign_end_to_end(live_server, page, artifacts, app
     page.get_by_role("row", name="田中 健").get_by_role("link", name="Manage").click()
     expect(page.get_by_text("Links handed out before keep working")).to_be_visible()
     expect(
-        page.get_by_role("button", name="Issue a new link (the previous one stops working)")
+        page.get_by_role("link", name="Issue a new link (the previous one stops working)")
     ).to_be_visible()
     page.screenshot(path=str(artifacts / "workspace-participant-links.png"), full_page=True)
     page.get_by_role("button", name="Get a link to hand out").click()
