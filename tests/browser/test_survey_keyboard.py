@@ -106,6 +106,9 @@ def test_keyboard_only_completion_with_reload_and_resume(live_server, page, arti
     assert page.url.endswith("/survey/review")
     review = page.inner_text("main")
     assert "未回答の設問（1問）" in review  # the second open question was left empty
+    # Past the list of every answer given, straight to the submit button.
+    tab_to(page, "el.tagName === 'A' && el.getAttribute('href') === '#submit'")
+    page.keyboard.press("Enter")
     press_button(page, "回答を送信")
     assert page.url.endswith("/survey/thanks")
     assert "ご回答ありがとうございました" in page.inner_text("main")
