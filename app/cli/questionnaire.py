@@ -10,7 +10,7 @@ import click
 from flask.cli import AppGroup
 
 from app.queries.questionnaires import library, library_directory
-from app.questionnaire import check_file, left_out_notice
+from app.questionnaire import check_file, left_out_notice, lineage_problems
 
 questionnaire_cli = AppGroup("questionnaire", help="Validate and list questionnaire definitions.")
 
@@ -38,11 +38,20 @@ def _table(rows: Sequence[Sequence[str]]) -> list[str]:
 @questionnaire_cli.command("validate")
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 def validate_command(files: tuple[Path, ...]) -> None:
-    """Check questionnaire FILES and print every problem as FILE:LINE:COL: message."""
+    """Check questionnaire FILES and print every problem as FILE:LINE:COL: message.
+
+    A ``was:`` is checked against the previous version among FILES, else in the library.
+    """
     invalid = 0
     problem_count = 0
-    for path in files:
-        questionnaire, problems = check_file(path)
+    checked = [(path, *check_file(path)) for path in files]
+    pool = [questionnaire for _path, questionnaire, _problems in checked if questionnaire]
+    pool += [questionnaire for _path, questionnaire, _problems in library() if questionnaire]
+    for path, questionnaire, problems in checked:
+        if questionnaire is not None:
+            broken = lineage_problems(path, questionnaire, pool)
+            if broken:
+                questionnaire, problems = None, broken
         for problem in problems:
             click.echo(str(problem))
         if questionnaire is None:

@@ -24,6 +24,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     event,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -79,6 +80,7 @@ class Answer(Base):
         CheckConstraint(
             "(CASE WHEN value IS NOT NULL THEN 1 ELSE 0 END)"
             " + (CASE WHEN not_applicable THEN 1 ELSE 0 END)"
+            " + (CASE WHEN dont_know THEN 1 ELSE 0 END)"
             " + (CASE WHEN text IS NOT NULL THEN 1 ELSE 0 END) = 1",
             name="one_kind",
         ),
@@ -92,7 +94,13 @@ class Answer(Base):
     item_id: Mapped[str] = mapped_column(String(64))
     #: A point on the campaign's scale (checked by the application against the frozen scale).
     value: Mapped[int | None] = mapped_column(SmallInteger)
+    #: "Not applicable"; in questionnaires that declare no ``dont_know`` label, the one
+    #: option "don't know / not applicable".
     not_applicable: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: "Don't know", an answer of its own when the questionnaire's scale declares it.
+    dont_know: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false(), nullable=False
+    )
     #: Free text, for open questions only.
     text: Mapped[str | None] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)

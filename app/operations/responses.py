@@ -21,8 +21,11 @@ from app.operations.errors import OperationError
 from app.platform.extensions import db
 from app.questionnaire import Questionnaire
 
-#: The value an answer carries for "don't know / not applicable".
+#: The value an answer carries for "not applicable" (or, in questionnaires that declare no
+#: separate "don't know", for the one option "don't know / not applicable").
 NOT_APPLICABLE = "na"
+#: The value an answer carries for "don't know", when the scale declares it.
+DONT_KNOW = "dk"
 
 AnswerValue = int | str | None
 
@@ -106,6 +109,10 @@ def check_answer(questionnaire: Questionnaire, item_id: str, value: AnswerValue)
         if questionnaire.scale.not_applicable is None:
             raise OperationError(f"{item_id}: this questionnaire has no 'not applicable' option")
         return
+    if value == DONT_KNOW:
+        if questionnaire.scale.dont_know is None:
+            raise OperationError(f"{item_id}: this questionnaire has no 'don't know' option")
+        return
     if isinstance(value, bool) or not isinstance(value, int):
         raise OperationError(f"{item_id}: {value!r} is not a number on the scale")
     if not questionnaire.scale.min <= value <= questionnaire.scale.max:
@@ -144,10 +151,13 @@ def save_answers(
         answer.value = None
         answer.text = None
         answer.not_applicable = False
+        answer.dont_know = False
         if item_id in open_ids:
             answer.text = str(value)
         elif value == NOT_APPLICABLE:
             answer.not_applicable = True
+        elif value == DONT_KNOW:
+            answer.dont_know = True
         else:
             answer.value = int(value)
     response.updated_at = utcnow()

@@ -10,12 +10,14 @@ from .loader import (
     discover,
     latest,
     left_out_notice,
+    lineage_problems,
     load_questionnaire,
     parse_questionnaire,
     validate_file,
     version_key,
 )
 from .model import (
+    AUDIENCE_ROLES,
     DIMENSION_KINDS,
     Dimension,
     Item,
@@ -29,6 +31,7 @@ from .model import (
 from .yamlcheck import Problem
 
 __all__ = [
+    "AUDIENCE_ROLES",
     "DIMENSION_KINDS",
     "Dimension",
     "Item",
@@ -44,6 +47,7 @@ __all__ = [
     "discover",
     "latest",
     "left_out_notice",
+    "lineage_problems",
     "load_questionnaire",
     "parse_questionnaire",
     "validate_file",

@@ -17,7 +17,12 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap
 from ruamel.yaml.error import YAMLError
 
-from .model import DEFAULT_OPEN_QUESTION_MAX_LENGTH, DIMENSION_KINDS, Questionnaire
+from .model import (
+    AUDIENCE_ROLES,
+    DEFAULT_OPEN_QUESTION_MAX_LENGTH,
+    DIMENSION_KINDS,
+    Questionnaire,
+)
 from .yamlcheck import (
     MAX_BYTES,
     Checker,
@@ -27,6 +32,7 @@ from .yamlcheck import (
     at_key,
     is_integer,
     size_problem,
+    suggestion,
 )
 
 QUESTIONNAIRE_ID_RE = re.compile(r"[a-z][a-z0-9-]*")
@@ -43,13 +49,15 @@ VERSION_HINT = 'use a semantic version MAJOR.MINOR.PATCH such as "1.0.0"'
 LOCALE_HINT = "use a language code such as 'ja', 'en' or 'pt-BR'"
 
 TOP_REQUIRED = ("id", "version", "locales", "title", "scale", "dimensions")
-TOP_OPTIONAL = ("description", "estimated_minutes", "open_questions")
+#: ``estimated_minutes`` is accepted from older files and not used: the time shown is
+#: computed from the text (:mod:`app.questionnaire.timing`).
+TOP_OPTIONAL = ("description", "estimated_minutes", "previous_version", "open_questions")
 SCALE_REQUIRED = ("min", "max", "labels")
-SCALE_OPTIONAL = ("not_applicable",)
+SCALE_OPTIONAL = ("not_applicable", "dont_know")
 DIMENSION_REQUIRED = ("id", "kind", "title", "items")
 DIMENSION_OPTIONAL = ("description",)
 ITEM_REQUIRED = ("id", "text")
-ITEM_OPTIONAL = ("levels", "reverse", "weight")
+ITEM_OPTIONAL = ("levels", "reverse", "weight", "audience", "was")
 OPEN_QUESTION_REQUIRED = ("id", "text")
 OPEN_QUESTION_OPTIONAL = ("max_length",)
 
@@ -84,6 +92,7 @@ class _Walker:
         self.ids = UniqueIds(checker)
         self.locales: list[str] | None = None
         self.range: _ScaleRange | None = None
+        self.was_nodes: list[Node] = []
 
     def text(self, node: Node | None) -> dict[str, str] | None:
         return self.check.localized(node, self.locales)
@@ -109,6 +118,10 @@ class _Walker:
             content["description"] = self.text(top["description"])
         if "estimated_minutes" in top:
             content["estimated_minutes"] = self.check.integer(top["estimated_minutes"], minimum=1)
+        if "previous_version" in top:
+            content["previous_version"] = self.previous_version(
+                top["previous_version"], content["version"]
+            )
         content["scale"] = self.scale(top.get("scale"))
         dimension_nodes = self.check.sequence(top.get("dimensions"))
         if dimension_nodes is not None and not dimension_nodes:
@@ -118,7 +131,27 @@ class _Walker:
             self.open_question(node)
             for node in self.check.sequence(top.get("open_questions")) or ()
         ]
+        if "previous_version" not in top:
+            for node in self.was_nodes:
+                self.check.report(
+                    node,
+                    "names an item of the previous version, but the file declares no "
+                    'previous_version; add e.g. previous_version: "1.0.0" at the top level',
+                )
         return content
+
+    def previous_version(self, node: Node, version: str | None) -> str | None:
+        previous = self.version(node)
+        if (
+            previous is not None
+            and version is not None
+            and version_key(previous) >= version_key(version)
+        ):
+            self.check.report(
+                node, f"must be lower than this file's version {version!r}, got {previous!r}"
+            )
+            return None
+        return previous
 
     def version(self, node: Node | None) -> str | None:
         if node is not None and (is_integer(node.value) or isinstance(node.value, float)):
@@ -164,6 +197,8 @@ class _Walker:
         content: dict[str, Any] = {"min": low, "max": high, "labels": labels}
         if "not_applicable" in fields:
             content["not_applicable"] = self.text(fields["not_applicable"])
+        if "dont_know" in fields:
+            content["dont_know"] = self.text(fields["dont_know"])
         return content
 
     def points(self, node: Node | None, what: str) -> dict[str, dict[str, str] | None] | None:
@@ -217,7 +252,29 @@ class _Walker:
             content["reverse"] = self.check.boolean(fields["reverse"])
         if "weight" in fields:
             content["weight"] = self.check.number(fields["weight"], positive=True)
+        if "audience" in fields:
+            content["audience"] = self.audience(fields["audience"])
+        if "was" in fields:
+            self.was_nodes.append(fields["was"])
+            content["was"] = self.check.string(
+                fields["was"], pattern=ENTRY_ID_RE, pattern_hint=ENTRY_ID_HINT
+            )
         return content
+
+    def audience(self, node: Node) -> list[str] | None:
+        nodes = self.check.sequence(node, non_empty=True)
+        if nodes is None:
+            return None
+        roles: list[str] = []
+        seen = UniqueIds(self.check, "role")
+        valid = True
+        for child in nodes:
+            role = self.check.choice(child, AUDIENCE_ROLES, what="role")
+            if role is None or not seen.add(role, child):
+                valid = False
+                continue
+            roles.append(role)
+        return roles if valid else None
 
     def open_question(self, node: Node) -> dict[str, Any] | None:
         fields = self.check.mapping(
@@ -317,6 +374,58 @@ def _id_position(path: Path) -> tuple[int, int]:
     return 1, 1
 
 
+def _was_positions(path: Path) -> dict[str, tuple[int, int]]:
+    """1-based position of each item's ``was`` value, by item id."""
+    found: dict[str, tuple[int, int]] = {}
+    try:
+        data = YAML(typ="rt").load(path.read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError, YAMLError):
+        return found
+    dimensions = data.get("dimensions") if isinstance(data, CommentedMap) else None
+    for dimension in dimensions if isinstance(dimensions, list) else ():
+        items = dimension.get("items") if isinstance(dimension, CommentedMap) else None
+        for item in items if isinstance(items, list) else ():
+            if isinstance(item, CommentedMap) and "was" in item and "id" in item:
+                line, col = item.lc.value("was")
+                found[str(item["id"])] = (int(line) + 1, int(col) + 1)
+    return found
+
+
+def lineage_problems(
+    path: str | os.PathLike[str],
+    questionnaire: Questionnaire,
+    others: Iterable[Questionnaire],
+) -> list[Problem]:
+    """Problems of the ``was:`` links of ``questionnaire`` (read from ``path``).
+
+    When the previous version it declares is among ``others`` (the library), each ``was``
+    must name one of that version's items; a version absent from the library cannot be
+    checked and yields no problem.
+    """
+    if questionnaire.previous_version is None:
+        return []
+    previous = latest(others, questionnaire.id, questionnaire.previous_version)
+    if previous is None:
+        return []
+    known = {item.id for item in previous.items}
+    broken = [
+        item for item in questionnaire.items if item.was is not None and item.was not in known
+    ]
+    if not broken:
+        return []
+    positions = _was_positions(Path(path))
+    problems = []
+    for item in broken:
+        line, col = positions.get(item.id, (1, 1))
+        hint = suggestion(item.was or "", sorted(known))
+        message = (
+            f"dimensions.items.was: item {item.id!r} names {item.was!r}, which is no item of "
+            f"{questionnaire.id} {previous.version}{hint}"
+        )
+        problems.append(Problem(str(path), line, col, message))
+    return sorted(problems)
+
+
 def discover(
     directory: str | os.PathLike[str],
     check: Callable[[Path], tuple[Questionnaire | None, list[Problem]]] = check_file,
@@ -353,7 +462,15 @@ def discover(
                 problems = [Problem(str(path), line, col, message)]
                 questionnaire = None
         results.append((path, questionnaire, problems))
-    return results
+    offered = [questionnaire for _path, questionnaire, _problems in results if questionnaire]
+    linked: list[tuple[Path, Questionnaire | None, list[Problem]]] = []
+    for path, questionnaire, problems in results:
+        if questionnaire is not None:
+            broken = lineage_problems(path, questionnaire, offered)
+            if broken:
+                questionnaire, problems = None, broken
+        linked.append((path, questionnaire, problems))
+    return linked
 
 
 def left_out_notice(path: Path, problems: Sequence[Problem]) -> str:

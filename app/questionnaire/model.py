@@ -16,6 +16,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 DIMENSION_KINDS: tuple[str, ...] = ("capability", "stage")
+#: The role keys an item's ``audience`` may name: the roles every organisation starts with
+#: (``app.models.DEFAULT_ROLES``), from the top of the hierarchy down.
+AUDIENCE_ROLES: tuple[str, ...] = ("executive", "middle_manager", "frontline")
 DEFAULT_OPEN_QUESTION_MAX_LENGTH = 2000
 DEFAULT_WEIGHT = 1.0
 
@@ -107,7 +110,11 @@ class Scale:
     min: int
     max: int
     labels: tuple[tuple[int, LocalizedText], ...]
+    #: The label of "not applicable"; alone (without ``dont_know``) it also stands for
+    #: "don't know", as in questionnaires written before the two were told apart.
     not_applicable: LocalizedText | None = None
+    #: The label of "don't know", an answer of its own when declared.
+    dont_know: LocalizedText | None = None
 
     def __post_init__(self) -> None:
         if self.min >= self.max:
@@ -122,8 +129,14 @@ class Scale:
 
     @property
     def allows_not_applicable(self) -> bool:
-        """Whether respondents may answer "don't know / not applicable"."""
+        """Whether respondents may answer "not applicable" (or, alone, "don't know / not
+        applicable")."""
         return self.not_applicable is not None
+
+    @property
+    def allows_dont_know(self) -> bool:
+        """Whether respondents may answer "don't know" as an answer of its own."""
+        return self.dont_know is not None
 
     def __contains__(self, value: object) -> bool:
         return (
@@ -152,10 +165,28 @@ class Item:
     levels: tuple[tuple[int, LocalizedText], ...] = ()
     reverse: bool = False
     weight: float = DEFAULT_WEIGHT
+    #: The role keys asked this item; empty means every role.
+    audience: tuple[str, ...] = ()
+    #: The id of the item of the previous version whose meaning this item keeps.
+    was: str | None = None
 
     def __post_init__(self) -> None:
         if not (math.isfinite(self.weight) and self.weight > 0):
             raise ValueError(f"item {self.id!r}: weight must be a positive number")
+        unknown = [role for role in self.audience if role not in AUDIENCE_ROLES]
+        if unknown:
+            raise ValueError(f"item {self.id!r}: unknown audience role(s) {unknown}")
+
+    def asks(self, role_key: str | None) -> bool:
+        """Whether a respondent of the role ``role_key`` is asked this item.
+
+        Items without an audience are asked of everyone; an item limited to some roles is
+        asked of those roles only. A role the questionnaire cannot name (none, or one an
+        organisation added) is asked every item.
+        """
+        if not self.audience or role_key not in AUDIENCE_ROLES:
+            return True
+        return role_key in self.audience
 
     def level(
         self, value: int, locale: str | None = None, fallback: str | None = None
@@ -200,6 +231,22 @@ def _points_to_dict(pairs: Iterable[tuple[int, LocalizedText]]) -> dict[str, dic
     return {str(point): text.to_dict() for point, text in pairs}
 
 
+def _item_dict(item: Item) -> dict[str, Any]:
+    # Optional keys are written only when set, so older content keeps its hash.
+    entry: dict[str, Any] = {
+        "id": item.id,
+        "text": item.text.to_dict(),
+        "levels": _points_to_dict(item.levels),
+        "reverse": item.reverse,
+        "weight": item.weight,
+    }
+    if item.audience:
+        entry["audience"] = list(item.audience)
+    if item.was is not None:
+        entry["was"] = item.was
+    return entry
+
+
 @dataclass(frozen=True, kw_only=True)
 class Questionnaire:
     """A complete, validated questionnaire definition.
@@ -214,7 +261,11 @@ class Questionnaire:
     scale: Scale
     dimensions: tuple[Dimension, ...]
     description: LocalizedText | None = None
+    #: Accepted in older files and kept in their content (and hash); the time shown to
+    #: respondents is computed from the text (:mod:`app.questionnaire.timing`).
     estimated_minutes: int | None = None
+    #: The version this one succeeds; its items' ``was`` name items of that version.
+    previous_version: str | None = None
     open_questions: tuple[OpenQuestion, ...] = ()
     content_hash: str = field(init=False)
     _items: tuple[Item, ...] = field(init=False, repr=False, compare=False, hash=False)
@@ -279,6 +330,15 @@ class Questionnaire:
             raise KeyError(question_id)
         return entry
 
+    def items_for(self, role_key: str | None) -> tuple[Item, ...]:
+        """The items a respondent of ``role_key`` is asked, in definition order."""
+        return tuple(item for item in self._items if item.asks(role_key))
+
+    @property
+    def has_reverse_items(self) -> bool:
+        """Whether any item is reverse-keyed."""
+        return any(item.reverse for item in self._items)
+
     def dimensions_of_kind(self, kind: str) -> tuple[Dimension, ...]:
         """Dimensions of ``kind`` (``capability`` or ``stage``), in definition order."""
         return tuple(dimension for dimension in self.dimensions if dimension.kind == kind)
@@ -304,6 +364,8 @@ class Questionnaire:
         }
         if self.scale.not_applicable is not None:
             scale["not_applicable"] = self.scale.not_applicable.to_dict()
+        if self.scale.dont_know is not None:
+            scale["dont_know"] = self.scale.dont_know.to_dict()
         dimensions: list[dict[str, Any]] = []
         for dimension in self.dimensions:
             entry: dict[str, Any] = {
@@ -313,16 +375,7 @@ class Questionnaire:
             }
             if dimension.description is not None:
                 entry["description"] = dimension.description.to_dict()
-            entry["items"] = [
-                {
-                    "id": item.id,
-                    "text": item.text.to_dict(),
-                    "levels": _points_to_dict(item.levels),
-                    "reverse": item.reverse,
-                    "weight": item.weight,
-                }
-                for item in dimension.items
-            ]
+            entry["items"] = [_item_dict(item) for item in dimension.items]
             dimensions.append(entry)
         content: dict[str, Any] = {
             "id": self.id,
@@ -334,6 +387,8 @@ class Questionnaire:
             content["description"] = self.description.to_dict()
         if self.estimated_minutes is not None:
             content["estimated_minutes"] = self.estimated_minutes
+        if self.previous_version is not None:
+            content["previous_version"] = self.previous_version
         content["scale"] = scale
         content["dimensions"] = dimensions
         content["open_questions"] = [
@@ -393,6 +448,7 @@ def _from_content(data: Mapping[str, Any]) -> Questionnaire:
         max=int(raw_scale["max"]),
         labels=points(raw_scale["labels"]),
         not_applicable=optional_text(raw_scale.get("not_applicable")),
+        dont_know=optional_text(raw_scale.get("dont_know")),
     )
     dimensions = tuple(
         Dimension(
@@ -408,6 +464,8 @@ def _from_content(data: Mapping[str, Any]) -> Questionnaire:
                     levels=points(raw_item.get("levels") or {}),
                     reverse=bool(raw_item.get("reverse", False)),
                     weight=float(raw_item.get("weight", DEFAULT_WEIGHT)),
+                    audience=tuple(str(role) for role in raw_item.get("audience") or ()),
+                    was=None if raw_item.get("was") is None else str(raw_item["was"]),
                 )
                 for raw_item in raw_dimension["items"]
             ),
@@ -423,6 +481,7 @@ def _from_content(data: Mapping[str, Any]) -> Questionnaire:
         for raw_question in data.get("open_questions") or ()
     )
     minutes = data.get("estimated_minutes")
+    previous = data.get("previous_version")
     return Questionnaire(
         id=str(data["id"]),
         version=str(data["version"]),
@@ -430,6 +489,7 @@ def _from_content(data: Mapping[str, Any]) -> Questionnaire:
         title=text(data["title"]),
         description=optional_text(data.get("description")),
         estimated_minutes=None if minutes is None else int(minutes),
+        previous_version=None if previous is None else str(previous),
         scale=scale,
         dimensions=dimensions,
         open_questions=open_questions,

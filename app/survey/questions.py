@@ -19,10 +19,10 @@ from wtforms import Field, TextAreaField, ValidationError
 from wtforms.validators import Length
 
 from app.models import Answer, Campaign
-from app.operations.responses import NOT_APPLICABLE, AnswerValue
+from app.operations.responses import DONT_KNOW, NOT_APPLICABLE, AnswerValue
 from app.platform.cache import BoundedCache
 from app.platform.text import clean_free_text
-from app.questionnaire import Item, LocalizedText, OpenQuestion, Questionnaire
+from app.questionnaire import AUDIENCE_ROLES, Item, LocalizedText, OpenQuestion, Questionnaire
 
 #: Returned by ``QuestionType.answer_value`` when the form carries nothing for the question:
 #: the stored answer is left as it is (a radio group cannot be "unchecked" by the respondent,
@@ -35,7 +35,8 @@ FIELD_PREFIX = "q_"
 
 
 class ScaleField(Field):
-    """One answer on the scale: a point as text (``"1"``...) or ``"na"``; ``None`` if absent."""
+    """One answer on the scale: a point as text (``"1"``...), ``"dk"`` or ``"na"``; ``None``
+    if absent."""
 
     def __init__(self, label: Any = None, validators: Any = None, *, choices=(), **kwargs: Any):
         super().__init__(label, validators, **kwargs)
@@ -83,8 +84,11 @@ class QuestionType(ABC):
     template: ClassVar[str]
 
     @abstractmethod
-    def questions(self, questionnaire: Questionnaire) -> list[tuple[str, Item | OpenQuestion]]:
-        """The ``(page key, definition)`` pairs of this type in the questionnaire, in order."""
+    def questions(
+        self, questionnaire: Questionnaire, role_key: str | None = None
+    ) -> list[tuple[str, Item | OpenQuestion]]:
+        """The ``(page key, definition)`` pairs of this type a respondent of ``role_key`` is
+        asked, in order."""
 
     @abstractmethod
     def make_field(self, question: Question, questionnaire: Questionnaire) -> Any:
@@ -122,11 +126,15 @@ class ScaleQuestion(QuestionType):
     kind = "scale"
     template = "survey/questions/_scale.html"
 
-    def questions(self, questionnaire: Questionnaire) -> list[tuple[str, Item | OpenQuestion]]:
-        return [(item.dimension_id, item) for item in questionnaire.items]
+    def questions(
+        self, questionnaire: Questionnaire, role_key: str | None = None
+    ) -> list[tuple[str, Item | OpenQuestion]]:
+        return [(item.dimension_id, item) for item in questionnaire.items_for(role_key)]
 
     def choices(self, questionnaire: Questionnaire) -> tuple[str, ...]:
         points = tuple(str(point) for point in questionnaire.scale.points)
+        if questionnaire.scale.dont_know is not None:
+            points += (DONT_KNOW,)
         if questionnaire.scale.not_applicable is not None:
             points += (NOT_APPLICABLE,)
         return points
@@ -139,15 +147,21 @@ class ScaleQuestion(QuestionType):
             return None
         if answer.not_applicable:
             return NOT_APPLICABLE
+        if answer.dont_know:
+            return DONT_KNOW
         return None if answer.value is None else str(answer.value)
 
     def answer_value(self, field: Field) -> AnswerValue | object:
         if field.data is None:
             return UNCHANGED
-        return NOT_APPLICABLE if field.data == NOT_APPLICABLE else int(field.data)
+        if field.data in (NOT_APPLICABLE, DONT_KNOW):
+            return str(field.data)
+        return int(field.data)
 
     def is_answered(self, answer: Answer | None) -> bool:
-        return answer is not None and (answer.value is not None or answer.not_applicable)
+        return answer is not None and (
+            answer.value is not None or answer.not_applicable or answer.dont_know
+        )
 
     def render_context(
         self, question: Question, questionnaire: Questionnaire, locale: str
@@ -156,20 +170,24 @@ class ScaleQuestion(QuestionType):
         assert isinstance(item, Item)
         scale = questionnaire.scale
         levels = dict(item.levels)
+        # An item's own anchor for a point takes the place of the scale's generic label: the
+        # two side by side ("1 Not started" beside "failures are punished") read as nonsense.
         options = [
             {
                 "value": str(point),
                 "point": point,
-                "label": questionnaire.text(label, locale),
+                "label": None if point in levels else questionnaire.text(label, locale),
                 "level": questionnaire.text(levels[point], locale) if point in levels else None,
             }
             for point, label in scale.labels
         ]
         na = scale.not_applicable
+        dk = scale.dont_know
         return {
             **super().render_context(question, questionnaire, locale),
             "options": options,
             "with_levels": bool(levels),
+            "dont_know": questionnaire.text(dk, locale) if dk is not None else None,
             "not_applicable": questionnaire.text(na, locale) if na is not None else None,
         }
 
@@ -182,7 +200,9 @@ class OpenTextQuestion(QuestionType):
     #: The page key of the final page that holds the open questions.
     page_key = "__open__"
 
-    def questions(self, questionnaire: Questionnaire) -> list[tuple[str, Item | OpenQuestion]]:
+    def questions(
+        self, questionnaire: Questionnaire, role_key: str | None = None
+    ) -> list[tuple[str, Item | OpenQuestion]]:
         return [(self.page_key, question) for question in questionnaire.open_questions]
 
     def make_field(self, question: Question, questionnaire: Questionnaire) -> Any:
@@ -249,13 +269,16 @@ class Page:
 
 
 class Survey:
-    """The pages, questions and per-page form classes generated from one questionnaire."""
+    """The pages, questions and per-page form classes generated from one questionnaire, for
+    the respondents of one role (an item's ``audience`` says which roles are asked it; a
+    dimension none of whose items the role is asked has no page)."""
 
-    def __init__(self, questionnaire: Questionnaire) -> None:
+    def __init__(self, questionnaire: Questionnaire, role_key: str | None = None) -> None:
         self.questionnaire = questionnaire
+        self.role_key = role_key
         keyed: dict[str, list[tuple[str, Item | OpenQuestion]]] = {}
         for kind, question_type in QUESTION_TYPES.items():
-            for key, definition in question_type.questions(questionnaire):
+            for key, definition in question_type.questions(questionnaire, role_key):
                 keyed.setdefault(key, []).append((kind, definition))
         order = [d.id for d in questionnaire.dimensions] + [
             key for key in keyed if key not in {d.id for d in questionnaire.dimensions}
@@ -322,19 +345,23 @@ class Survey:
         return [q for q in self.questions if not q.type.is_answered(answers.get(q.id))]
 
 
-#: Generated surveys kept per process, one per questionnaire content.
+#: Generated surveys kept per process, one per questionnaire content and role.
 SURVEYS = 64
 
-_surveys: BoundedCache[str, Survey] = BoundedCache(SURVEYS)
+_surveys: BoundedCache[tuple[str, str | None], Survey] = BoundedCache(SURVEYS)
 
 
-def survey_for(campaign: Campaign) -> Survey:
-    """The generated survey of a campaign, built once per process for each content hash.
+def survey_for(campaign: Campaign, role_key: str | None = None) -> Survey:
+    """The generated survey of a campaign for respondents of ``role_key`` (every item when
+    None), built once per process for each content hash and role.
 
     Views load campaigns with the (large) frozen content deferred; it is read from the
     database only the first time a process meets that hash (:attr:`Campaign.questionnaire`
     keeps the parsed questionnaires).
     """
+    # Roles the questionnaire does not name see what a respondent without a role sees.
+    questionnaire_roles = role_key if role_key in AUDIENCE_ROLES else None
     return _surveys.get_or_create(
-        campaign.questionnaire_hash, lambda: Survey(campaign.questionnaire)
+        (campaign.questionnaire_hash, questionnaire_roles),
+        lambda: Survey(campaign.questionnaire, questionnaire_roles),
     )
