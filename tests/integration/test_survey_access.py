@@ -67,12 +67,12 @@ def test_welcome_confirms_department_and_role_in_japanese_and_english(db, client
     html = client.get("/survey/welcome").get_data(as_text=True)
     assert "回答者情報" in html
     assert "営業本部 / ミドルマネジメント" in html
-    assert "約20分" in html
+    assert "約12分" in html
     assert "結果は回答者が5名以上のグループについてのみ表示されます" in html
     english = in_language(client, "/survey/welcome", "en").get_data(as_text=True)
     assert "You are answering as" in english
     assert "営業本部 / Middle management" in english
-    assert "About 20 minutes" in english
+    assert "About 12 minutes" in english
     assert "groups of at least 5 respondents" in english
     assert "your individual answers are never shown to your organisation" in english
 
