@@ -128,13 +128,16 @@ def submit(
 ) -> Response:
     """A submitted response of ``participant``.
 
-    Every item answered ``value`` unless ``answers`` (item id to a value, or ``"na"``) says
-    what to answer; ``text`` answers the first open question.
+    Every item asked of the participant's role answered ``value`` unless ``answers`` (item
+    id to a value, ``"dk"`` or ``"na"``) says what to answer; ``text`` answers the first open
+    question.
     """
     questionnaire = participant.campaign.questionnaire
     response = start_response(participant)
     given: dict[str, Any] = (
-        dict(answers) if answers is not None else {item.id: value for item in questionnaire.items}
+        dict(answers)
+        if answers is not None
+        else {item.id: value for item in questionnaire.items_for(participant.role.key)}
     )
     if text is not None and questionnaire.open_questions:
         given[questionnaire.open_questions[0].id] = text

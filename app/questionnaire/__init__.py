@@ -28,12 +28,14 @@ from .model import (
     canonical_json,
     compute_content_hash,
 )
+from .timing import Estimate, estimate
 from .yamlcheck import Problem
 
 __all__ = [
     "AUDIENCE_ROLES",
     "DIMENSION_KINDS",
     "Dimension",
+    "Estimate",
     "Item",
     "LocalizedText",
     "OpenQuestion",
@@ -45,6 +47,7 @@ __all__ = [
     "check_file",
     "compute_content_hash",
     "discover",
+    "estimate",
     "latest",
     "left_out_notice",
     "lineage_problems",

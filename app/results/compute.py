@@ -47,8 +47,9 @@ from app.analysis.lazy import LazyMapping
 from app.analysis.recommendations import RecommendationCatalogue
 from app.analysis.summary import summarise_with_statuses
 from app.analysis.tree import department_tree
+from app.analysis.unanswered import UnansweredRate, unanswered_rates
 from app.models import role_labels
-from app.questionnaire import Questionnaire
+from app.questionnaire import AUDIENCE_ROLES, Questionnaire
 from app.results.load import CampaignData, DepartmentRow, RoleRow
 from app.results.model import (
     STATUS_NO_DATA,
@@ -400,6 +401,41 @@ def _distribution_cell(
     )
 
 
+class _Unanswered:
+    """The "don't know" rates of any group, over the respondents asked each item."""
+
+    def __init__(self, data: CampaignData, questionnaire: Questionnaire, threshold: int) -> None:
+        role_ids = {role.key: role.id for role in data.roles}
+        self.items = [
+            (
+                item.id,
+                frozenset(role_ids[key] for key in item.audience if key in role_ids)
+                | frozenset(r.id for r in data.roles if r.key not in AUDIENCE_ROLES)
+                if item.audience
+                else None,
+            )
+            for item in questionnaire.items
+        ]
+        pairs, counts = np.unique(
+            np.stack([data.department_ids, data.role_ids], axis=1).reshape(-1, 2),
+            axis=0,
+            return_counts=True,
+        )
+        self.respondents = {
+            (int(d), int(r)): int(n) for (d, r), n in zip(pairs, counts, strict=True)
+        }
+        self.counts = data.unanswered
+        self.threshold = threshold
+
+    def of(self, group: _Group) -> dict[str, UnansweredRate]:
+        cells = [
+            cell
+            for cell in self.respondents
+            if cell[0] in group.departments and cell[1] in group.roles
+        ]
+        return unanswered_rates(self.items, self.respondents, self.counts, cells, self.threshold)
+
+
 def _group_result(
     group: _Group,
     summary: GroupSummary,
@@ -407,6 +443,7 @@ def _group_result(
     questionnaire: Questionnaire,
     kinds: Sequence[str],
     level_labels: Mapping[int, Localized],
+    unanswered: _Unanswered,
 ) -> GroupResult:
     status = statuses.groups[group.key]
     if status is not GroupStatus.OK:
@@ -462,6 +499,7 @@ def _group_result(
         distributions,
         group.parent_department_id,
         group.depth,
+        unanswered.of(group),
     )
 
 
@@ -746,6 +784,7 @@ def compute_results(
         name: dict(zip(shown_keys, describe_groups(values, shown_members), strict=True))
         for name, values in respondent_scores.items()
     }
+    unanswered = _Unanswered(data, questionnaire, threshold)
     for breakdown, keys in structure.breakdowns.items():
         inputs = {
             key: GroupInput(
@@ -777,6 +816,7 @@ def compute_results(
                 questionnaire,
                 kinds,
                 level_labels,
+                unanswered,
             )
             for key in keys
         ]

@@ -30,6 +30,7 @@ from sqlalchemy import (
     column,
     func,
     literal_column,
+    or_,
     select,
     table,
     text,
@@ -87,6 +88,8 @@ class CampaignData:
     roles: list[RoleRow]
     #: Invited, started and submitted per (department id, role id) cell.
     participation: dict[tuple[int, int], Participation] = field(default_factory=dict)
+    #: "Don't know" and "not applicable" answers per (department id, role id, item id).
+    unanswered: dict[tuple[int, int, str], tuple[int, int]] = field(default_factory=dict)
 
 
 def _rows(query: Any) -> list[tuple[Any, ...]]:
@@ -351,7 +354,29 @@ def load_campaign_data(campaign: Campaign, questionnaire: Questionnaire) -> Camp
         departments=load_departments(campaign.organization_id),
         roles=load_roles(campaign.organization_id),
         participation=participation_by_cell(campaign),
+        unanswered=load_unanswered(campaign.id),
     )
+
+
+def load_unanswered(campaign_id: int) -> dict[tuple[int, int, str], tuple[int, int]]:
+    """The "don't know" and "not applicable" answers of submitted responses, per
+    (department id, role id, item id)."""
+    query = (
+        select(
+            Response.department_id,
+            Response.role_id,
+            Answer.item_id,
+            func.sum(case((Answer.dont_know, 1), else_=0)),
+            func.sum(case((Answer.not_applicable, 1), else_=0)),
+        )
+        .join(Answer, Answer.response_id == Response.id)
+        .where(*_submitted(campaign_id), or_(Answer.dont_know, Answer.not_applicable))
+        .group_by(Response.department_id, Response.role_id, Answer.item_id)
+    )
+    return {
+        (int(department), int(role), str(item)): (int(dont_know or 0), int(na or 0))
+        for department, role, item, dont_know, na in _rows(query)
+    }
 
 
 def _listed(

@@ -15,6 +15,7 @@ from typing import Any
 from app.analysis import GroupSummary, maturity_level
 from app.analysis.gaps import Gap, Trend
 from app.analysis.plain import PlainFields
+from app.analysis.unanswered import UnansweredRate
 
 #: A text in several locales, e.g. ``{"ja": "経営層", "en": "Executive"}``.
 Localized = Mapping[str, str]
@@ -110,6 +111,7 @@ class GroupResult(PlainFields):
         "scores",
         "overall",
         "distributions",
+        "dont_know",
     )
 
     breakdown: str
@@ -124,6 +126,8 @@ class GroupResult(PlainFields):
     #: Departments only: the enclosing department's id and the depth in the hierarchy.
     parent_department_id: int | None = None
     depth: int = 0
+    #: Per item, the "don't know" (and "not applicable") rates among the respondents asked.
+    dont_know: Mapping[str, UnansweredRate] = field(default_factory=dict)
 
     @property
     def shown(self) -> bool:

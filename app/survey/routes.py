@@ -34,6 +34,7 @@ from app.queries.participants import (
     participant_link,
 )
 from app.queries.responses import answers_of
+from app.questionnaire import estimate
 from app.reporting.filenames import safe_filename
 from app.reporting.service import (
     ReportUnavailableError,
@@ -106,7 +107,7 @@ def respondent_view(*, allow_submitted: bool = False) -> Callable[[Callable[...,
                 return render_template("survey/no_session.html"), 403
             g.participant = participant
             g.campaign = participant.campaign
-            g.survey = survey_for(participant.campaign)
+            g.survey = survey_for(participant.campaign, participant.role.key)
             if participant.status == "submitted" and not allow_submitted:
                 if request.method == "GET":
                     return redirect(url_for("survey.thanks"))
@@ -226,6 +227,7 @@ def welcome() -> Any:
         "survey/welcome.html",
         questionnaire=g.survey.questionnaire,
         survey=g.survey,
+        estimate=estimate(g.survey.questionnaire, locale, participant.role.key),
         campaign=g.campaign,
         department=participant.department.name,
         role=participant.role.label(locale),

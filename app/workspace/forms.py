@@ -36,7 +36,7 @@ from app.platform.i18n import current_locale, localized
 from app.queries.campaigns import companion_choices, companion_of
 from app.queries.organizations import department_tree
 from app.queries.questionnaires import available_questionnaires
-from app.questionnaire import Questionnaire
+from app.questionnaire import Questionnaire, version_key
 
 
 def options(pairs: Iterable[tuple[Any, Any]]) -> list[SelectChoice]:
@@ -196,11 +196,15 @@ class CampaignForm(_CampaignFields):
 
     @classmethod
     def for_library(cls) -> Self:
-        """A new campaign's form offering every questionnaire of the library."""
+        """A new campaign's form offering every questionnaire of the library, each id's
+        versions newest first; the newest version of the first id is chosen to begin with."""
         form = cls()
         form.library = {
             f"{q.id}@{q.version}": q
-            for q in sorted(available_questionnaires(), key=lambda q: (q.id, q.version))
+            for q in sorted(
+                available_questionnaires(),
+                key=lambda q: (q.id, [-part for part in version_key(q.version)], q.version),
+            )
         }
         form.questionnaire.choices = options((key, key) for key in form.library)
         if request.method == "GET" and form.library:

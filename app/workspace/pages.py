@@ -13,11 +13,13 @@ from app.operations import audit, emails
 from app.operations.campaigns import utc_to_local
 from app.operations.progress import campaign_progress
 from app.platform.extensions import db
+from app.platform.i18n import current_locale
 from app.queries.audit import campaign_events
 from app.queries.campaigns import campaigns_of
 from app.queries.organizations import campaign_counts, department_tree
 from app.queries.participants import participant_page
 from app.queries.questionnaires import left_out
+from app.questionnaire import estimate
 from app.results import participation_by_campaign
 from app.workspace.forms import CampaignForm, DepartmentForm, EmailForm, RoleForm
 
@@ -50,8 +52,16 @@ def organization_page(user: User, org: Organization) -> dict[str, Any]:
 
 
 def new_campaign_page(org: Organization, form: CampaignForm) -> dict[str, Any]:
-    """The new campaign form, with the library files it does not offer and why."""
-    return {"org": org, "form": form, "library": form.library, "left_out": left_out()}
+    """The new campaign form, with the library files it does not offer and why, and each
+    questionnaire's questions and time as the welcome page states them."""
+    locale = current_locale()
+    return {
+        "org": org,
+        "form": form,
+        "library": form.library,
+        "estimates": {key: estimate(q, locale) for key, q in form.library.items()},
+        "left_out": left_out(),
+    }
 
 
 def _optional_url(endpoint: str, **values: Any) -> str | None:

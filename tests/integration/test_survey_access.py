@@ -22,6 +22,7 @@ from app.operations.participants import (
 )
 from app.platform.extensions import db as _db
 from app.queries.participants import find_by_token
+from app.questionnaire import estimate
 from tests.integration.survey_fixtures import (
     ORG_NAME,
     csrf_from,
@@ -67,12 +68,15 @@ def test_welcome_confirms_department_and_role_in_japanese_and_english(db, client
     html = client.get("/survey/welcome").get_data(as_text=True)
     assert "回答者情報" in html
     assert "営業本部 / ミドルマネジメント" in html
-    assert "約12分" in html
+    # The time is computed from the text the role reads, in the language shown.
+    ja_minutes = estimate(s.campaign.questionnaire, "ja", "middle_manager").minutes
+    en_minutes = estimate(s.campaign.questionnaire, "en", "middle_manager").minutes
+    assert f"約{ja_minutes}分" in html
     assert "結果は回答者が5名以上のグループについてのみ表示されます" in html
     english = in_language(client, "/survey/welcome", "en").get_data(as_text=True)
     assert "You are answering as" in english
     assert "営業本部 / Middle management" in english
-    assert "About 12 minutes" in english
+    assert f"About {en_minutes} minutes" in english
     assert "groups of at least 5 respondents" in english
     assert "your individual answers are never shown to your organisation" in english
 

@@ -17,7 +17,8 @@ from app.operations.campaigns import (
 from app.operations.errors import OperationError
 from app.operations.organizations import add_department, add_role, rename_role, update_department
 from app.platform.extensions import db
-from app.questionnaire import Questionnaire
+from app.queries.questionnaires import available_questionnaires
+from app.questionnaire import Questionnaire, estimate
 from tests.factories import add_people, grant, make_campaign, make_org, make_user, submit
 from tests.integration.workspace_support import (
     csrf_token,
@@ -152,9 +153,14 @@ def test_campaign_form_lists_the_library_and_stores_tokyo_dates_in_utc(app, cons
     org = make_org("acme")
     grant(_consultant(), org, "consultant")
     page = consultant_client.get("/workspace/orgs/acme/campaigns/new").get_data(as_text=True)
-    assert "cx-five-capabilities@1.0.0" in page
-    assert "Version 1.0.0 · 36 items" in page
-    assert "Version 1.0.0 · 23 items" in page  # the improvement-cycle questionnaire
+    for questionnaire in available_questionnaires():
+        assert f"{questionnaire.id}@{questionnaire.version}" in page
+        # Questions (rated and open) and minutes as the welcome page states them.
+        found = estimate(questionnaire, "en")
+        assert (
+            f"Version {questionnaire.version} · {found.questions} questions · "
+            f"about {found.minutes} minutes" in page
+        )
     response = _post(
         consultant_client,
         "/workspace/orgs/acme/campaigns/new",

@@ -127,7 +127,8 @@ def test_results_records_keep_their_published_key_order() -> None:
     assert cell.to_dict()["mean"] == 1.75
     assert cell.to_dict()["proportions"] == [0.25, 0.75]
     assert " ".join(group.to_dict()) == (
-        "breakdown key label status n parent_department_id depth scores overall distributions"
+        "breakdown key label status n parent_department_id depth scores overall distributions "
+        "dont_know"
     )
     assert group.to_dict()["distributions"] == {"a1": cell.to_dict()}
     assert group.to_dict()["scores"]["alpha"]["ci95"] is None
