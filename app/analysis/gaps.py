@@ -308,8 +308,14 @@ def role_gaps(
     dimensions: Sequence[str] | None = None,
     *,
     adjust: bool = True,
+    common: Mapping[tuple[str, str], Mapping[str, GroupSummary]] | None = None,
 ) -> list[Gap]:
     """Return the gaps between every pair of shown roles on every dimension.
+
+    ``common[(higher, lower)]``, where given, holds both roles' summaries over the items
+    both were asked (for the pairs whose questionnaire limits some items to some roles):
+    their gap compares those, and a dimension absent from them (no item asked of both) has
+    no gap.
 
     ``role_order`` lists the roles from the top of the hierarchy down (for example executive,
     middle_manager, frontline); in each gap ``a`` is the higher role, so a positive difference
@@ -326,8 +332,11 @@ def role_gaps(
     for dimension in _dimensions_of((summaries[r] for r in shown), dimensions):
         for i, higher in enumerate(shown):
             for lower in shown[i + 1 :]:
-                stats_higher = summaries[higher].stats(dimension)
-                stats_lower = summaries[lower].stats(dimension)
+                pair = summaries if common is None else common.get((higher, lower), summaries)
+                if higher not in pair or lower not in pair:
+                    continue
+                stats_higher = pair[higher].stats(dimension)
+                stats_lower = pair[lower].stats(dimension)
                 if stats_higher is None or stats_lower is None:
                     continue
                 gap = _compare(dimension, higher, lower, stats_higher, stats_lower, role_direction)

@@ -14,6 +14,14 @@ from app.analysis.plain import PlainFields
 
 STATUS_OK = "ok"
 STATUS_SUPPRESSED = "suppressed"
+#: A "don't know" rate worth pointing out: a fifth of the respondents asked or more. A group
+#: that often cannot judge a practice does not see it from where it works (a visibility gap).
+NOTABLE_DONT_KNOW_RATE = 0.2
+
+
+def is_notable_dont_know(rate: float | None) -> bool:
+    """Whether a "don't know" rate is high enough to be a finding of its own."""
+    return rate is not None and rate >= NOTABLE_DONT_KNOW_RATE
 
 
 @dataclass(frozen=True)

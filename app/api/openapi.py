@@ -250,6 +250,48 @@ SCHEMAS: dict[str, Any] = {
             },
         },
     },
+    "Trend": {
+        "type": "object",
+        "description": (
+            "A group's change on one dimension since the previous round; across questionnaire"
+            " versions, both rounds' scores over the comparable items only."
+        ),
+        "required": ["dimension", "group", "previous_mean", "current_mean", "change"],
+        "properties": {
+            "dimension": {"type": "string"},
+            "group": _ref("GroupKey"),
+            "n_previous": {"type": "integer"},
+            "n_current": {"type": "integer"},
+            "previous_mean": {"type": "number"},
+            "current_mean": {"type": "number"},
+            "change": {"type": "number"},
+            "hedges_g": _nullable({"type": "number"}),
+            "p_adjusted": _nullable({"type": "number", "minimum": 0, "maximum": 1}),
+            "significant": {"type": "boolean"},
+            "notable": {"type": "boolean"},
+        },
+    },
+    "TrendComparability": {
+        "type": "object",
+        "description": (
+            "Which items a dimension's trend compares; comparable false: the versions share"
+            " none, and the dimension has no trend."
+        ),
+        "required": ["dimension", "comparable", "items", "recomputed"],
+        "properties": {
+            "dimension": {"type": "string"},
+            "comparable": {"type": "boolean"},
+            "items": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["item", "was"],
+                    "properties": {"item": {"type": "string"}, "was": {"type": "string"}},
+                },
+            },
+            "recomputed": {"type": "boolean"},
+        },
+    },
     "Finding": {
         "type": "object",
         "required": ["rule", "severity", "dimension", "text"],
@@ -287,6 +329,8 @@ SCHEMAS: dict[str, Any] = {
             "dimensions": {"type": "array", "items": _ref("Dimension")},
             "groups": {"type": "array", "items": _ref("Group")},
             "gaps": {"type": "array", "items": _ref("Gap")},
+            "trends": {"type": "array", "items": _ref("Trend")},
+            "trend_comparability": {"type": "array", "items": _ref("TrendComparability")},
             "findings": {"type": "array", "items": _ref("Finding")},
         },
     },

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from flask_babel import gettext as _
 
+from app.analysis.unanswered import is_notable_dont_know
 from app.dashboard.charts import TrendLine, cached_chart, trend_chart
 from app.presentation import charts
 from app.presentation.charts import Series
@@ -580,6 +581,8 @@ class ItemView:
     groups: tuple[tuple[str, int, tuple[float, ...]], ...]
     hidden: tuple[str, ...]
     next_level: str | None = None
+    #: Reverse-worded: agreeing describes a less mature practice; shown as answered.
+    reverse: bool = False
 
 
 @dataclass(frozen=True)
@@ -697,9 +700,44 @@ def _item_views(
                     tuple(shown),
                     tuple(hidden),
                     descriptor,
+                    item.reverse,
                 )
             )
     return views
+
+
+@dataclass(frozen=True)
+class DontKnowRow:
+    number: str
+    text: str
+    #: Per role column: the share of the respondents asked who answered "don't know"; None
+    #: where the role was not asked the item or the rate is withheld.
+    rates: tuple[float | None, ...]
+    notable: tuple[bool, ...]
+
+
+def _dont_know_rows(builder: Builder, groups: Sequence[GroupResult]) -> tuple[DontKnowRow, ...]:
+    """The items some shown role often could not judge, with every shown role's rate."""
+    rows = []
+    for number, dimension in enumerate(builder.results.dimensions, start=1):
+        for index, item_id in enumerate(dimension.items, start=1):
+            rates = []
+            for group in groups:
+                cell = group.dont_know.get(item_id)
+                shown = cell is not None and cell.status == OK and bool(cell.asked)
+                rates.append(cell.rate if shown and cell is not None else None)
+            notable = tuple(is_notable_dont_know(rate) for rate in rates)
+            if any(notable):
+                item = builder.questionnaire.item(item_id)
+                rows.append(
+                    DontKnowRow(
+                        f"{number}.{index}",
+                        builder.questionnaire.text(item.text, builder.locale),
+                        tuple(rates),
+                        notable,
+                    )
+                )
+    return tuple(rows)
 
 
 @dataclass(frozen=True)
@@ -714,6 +752,9 @@ class RolesPage:
     department_label: str | None
     department_shown: bool
     charts: tuple[Chart, ...]
+    #: The shown roles' labels, and the items some of them often answered "don't know".
+    dont_know_roles: tuple[str, ...] = ()
+    dont_know: tuple[DontKnowRow, ...] = ()
 
     def table(self) -> Table:
         header = [_("Dimension")] + [r.label for r in self.roles] + [self.organization.label]
@@ -778,6 +819,7 @@ def roles(builder: Builder, department_id: int | None = None) -> RolesPage:
         ]
         reference = scope
     shown_keys = {g.key["role"] for g in groups if g.shown}
+    shown_groups = [g for g in groups if g.shown] if scope_shown else []
     # Defence in depth: a gap is only worded between two groups that are shown.
     gaps = [g for g in gaps if g.a.get("role") in shown_keys and g.b.get("role") in shown_keys]
     gaps.sort(key=lambda g: (-abs(g.difference), g.dimension))
@@ -818,6 +860,8 @@ def roles(builder: Builder, department_id: int | None = None) -> RolesPage:
         scope_label,
         scope_shown,
         tuple(chart_list),
+        tuple(builder.text(g.label) for g in shown_groups),
+        _dont_know_rows(builder, shown_groups),
     )
 
 
@@ -835,6 +879,11 @@ class DimensionPage:
     next_level: int | None
     points: tuple[str, ...]
     others: tuple[Dim, ...]
+
+    @property
+    def has_reverse_items(self) -> bool:
+        """Whether any statement of the dimension is reverse-worded."""
+        return any(item.reverse for item in self.items)
 
     def table(self) -> Table:
         header = [_("Item"), _("Statement"), _("Group"), _("Responses"), *list(self.points)]
@@ -938,6 +987,10 @@ class TrendPage:
     rows: tuple[TrendRowView, ...]
     series: tuple[TrendLine, ...] = field(default_factory=tuple)
     dims: tuple[Dim, ...] = ()
+    #: Titles of the dimensions the rounds' questionnaire versions share no statement of.
+    not_comparable: frozenset[str] = frozenset()
+    #: Whether the rounds are on different questionnaire versions (scores recomputed).
+    recomputed: bool = False
 
     @property
     def matrix(self) -> list[tuple[str, list[TrendRowView | None]]]:
@@ -1043,7 +1096,18 @@ def trend(builder: Builder, rounds: Sequence[CampaignResults]) -> TrendPage:
         if _trend_group_shown(results, t.breakdown, t.key)
     )
     return TrendPage(
-        labels, results.previous.campaign_name, chart, rows, tuple(lines), builder.dims
+        labels,
+        results.previous.campaign_name,
+        chart,
+        rows,
+        tuple(lines),
+        builder.dims,
+        frozenset(
+            builder.text(results.dimension(c.dimension).title)
+            for c in results.trend_comparability
+            if not c.comparable
+        ),
+        any(c.recomputed for c in results.trend_comparability),
     )
 
 

@@ -12,7 +12,7 @@ import hashlib
 import json
 import math
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 DIMENSION_KINDS: tuple[str, ...] = ("capability", "stage")
@@ -338,6 +338,59 @@ class Questionnaire:
     def has_reverse_items(self) -> bool:
         """Whether any item is reverse-keyed."""
         return any(item.reverse for item in self._items)
+
+    def restricted(
+        self,
+        items: Mapping[str, Sequence[Item]],
+        dimensions: Sequence[Dimension] | None = None,
+    ) -> Questionnaire | None:
+        """The same questionnaire scored over other items: ``items[dimension id]`` per dimension.
+
+        What a comparison over a common set of items scores. The dimensions are this
+        questionnaire's unless ``dimensions`` (another version's) are given; one absent from
+        ``items`` or given none is left out. An item may come from another dimension or
+        version, and is placed in the dimension it is given to. None when no dimension keeps
+        an item.
+        """
+        kept = tuple(
+            Dimension(
+                id=dimension.id,
+                kind=dimension.kind,
+                title=dimension.title,
+                description=dimension.description,
+                items=tuple(
+                    item
+                    if item.dimension_id == dimension.id
+                    else replace(item, dimension_id=dimension.id)
+                    for item in items[dimension.id]
+                ),
+            )
+            for dimension in (self.dimensions if dimensions is None else dimensions)
+            if items.get(dimension.id)
+        )
+        if not kept:
+            return None
+        return replace(self, dimensions=kept, open_questions=())
+
+    def links_to(self, previous: Questionnaire) -> dict[str, tuple[tuple[Item, Item], ...]]:
+        """Per dimension, its items comparable with ``previous`` (an earlier version): each
+        item with the earlier item it keeps the meaning of, named by ``was`` or, without one,
+        by the same id. An earlier item is linked once, to the first item naming it."""
+        claimed: set[str] = set()
+        found: dict[str, tuple[tuple[Item, Item], ...]] = {}
+        for dimension in self.dimensions:
+            pairs = []
+            for item in dimension.items:
+                earlier = item.was if item.was is not None else item.id
+                if earlier in claimed:
+                    continue
+                try:
+                    pairs.append((item, previous.item(earlier)))
+                except KeyError:
+                    continue
+                claimed.add(earlier)
+            found[dimension.id] = tuple(pairs)
+        return found
 
     def dimensions_of_kind(self, kind: str) -> tuple[Dimension, ...]:
         """Dimensions of ``kind`` (``capability`` or ``stage``), in definition order."""

@@ -236,6 +236,10 @@ class TrendSection:
     previous_campaign: str
     chart: str | None
     rows: tuple[TrendRow, ...]
+    #: Titles of the dimensions the rounds' questionnaire versions share no statement of.
+    not_comparable: tuple[str, ...] = ()
+    #: Whether the rounds are on different questionnaire versions (scores recomputed).
+    recomputed: bool = False
 
 
 @dataclass(frozen=True)

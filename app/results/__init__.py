@@ -36,12 +36,20 @@ from app.analysis.anonymity import open_text_minimum, open_text_visible
 from app.analysis.findings import RulesError, RuleSet, load_rules
 from app.analysis.plain import PlainFields
 from app.analysis.recommendations import RecommendationCatalogue, load_recommendations
+from app.analysis.summary import GroupSummary
 from app.analysis.tree import subtree_ids
 from app.models import Answer, Campaign, Organization, Response, role_labels, utcnow
 from app.platform.cache import BoundedCache, FileCache
 from app.platform.extensions import db
 from app.platform.memory import gc_paused
-from app.results.compute import CampaignInfo, Labels, compute_results
+from app.questionnaire import Questionnaire
+from app.results.compute import (
+    CampaignInfo,
+    Labels,
+    TrendBasis,
+    compute_results,
+    role_pair_questionnaires,
+)
 from app.results.load import data_version, load_campaign_data, load_departments, load_roles
 from app.results.model import (
     BREAKDOWNS,
@@ -208,6 +216,62 @@ def _info(campaign: Campaign) -> CampaignInfo:
     )
 
 
+def _summaries_over(
+    campaign: Campaign, questionnaire: Questionnaire
+) -> dict[str, dict[str, GroupSummary]]:
+    """Every group's summaries with ``questionnaire`` scored (a restriction of the campaign's)."""
+    return dict(
+        compute_results(
+            _info(campaign),
+            questionnaire,
+            load_campaign_data(campaign, questionnaire),
+            labels=_labels(),
+            rules=None,
+            recommendations=None,
+            previous=None,
+            computed_at=utcnow(),
+            data_version="",
+        ).summaries
+    )
+
+
+def _common_summaries(
+    campaign: Campaign, questionnaire: Questionnaire, role_keys: list[str]
+) -> dict[tuple[str, str], dict[str, dict[str, GroupSummary]]]:
+    """Per pair of roles not asked the same items, the summaries over the items both were
+    asked (each distinct set of items scored once)."""
+    by_items: dict[str | None, dict[str, dict[str, GroupSummary]]] = {}
+    found = {}
+    for pair, restricted in role_pair_questionnaires(questionnaire, role_keys).items():
+        key = None if restricted is None else restricted.content_hash
+        if key not in by_items:
+            by_items[key] = {} if restricted is None else _summaries_over(campaign, restricted)
+        found[pair] = by_items[key]
+    return found
+
+
+def _trend_basis(
+    campaign: Campaign, questionnaire: Questionnaire, previous_campaign: Campaign
+) -> TrendBasis | None:
+    """For a previous round on another questionnaire version, both rounds' summaries over
+    the items the versions share (``was`` links or the same ids), per dimension; None for a
+    round on the same version."""
+    earlier = previous_campaign.questionnaire
+    if earlier.content_hash == questionnaire.content_hash:
+        return None
+    links = questionnaire.links_to(earlier)
+    current = questionnaire.restricted({d: [new for new, _ in pairs] for d, pairs in links.items()})
+    before = earlier.restricted(
+        {d: [old for _, old in pairs] for d, pairs in links.items()}, questionnaire.dimensions
+    )
+    items = {d: tuple((new.id, old.id) for new, old in pairs) for d, pairs in links.items()}
+    if current is None or before is None:
+        return TrendBasis({}, {}, items)
+    return TrendBasis(
+        _summaries_over(campaign, current), _summaries_over(previous_campaign, before), items
+    )
+
+
 def _compute(
     campaign: Campaign,
     catalogues: ReportCatalogues,
@@ -223,6 +287,8 @@ def _compute(
         if cached is not None:
             return cached
     previous = None
+    trend_basis = None
+    questionnaire = campaign.questionnaire
     if with_previous and campaign.previous_campaign_id is not None:
         previous_campaign = db.session.get(Campaign, campaign.previous_campaign_id)
         # Only a round of the same organisation can be compared with this one.
@@ -231,7 +297,7 @@ def _compute(
             and previous_campaign.organization_id == campaign.organization_id
         ):
             previous = _compute(previous_campaign, catalogues, with_previous=False, cache=cache)
-    questionnaire = campaign.questionnaire
+            trend_basis = _trend_basis(campaign, questionnaire, previous_campaign)
     data = load_campaign_data(campaign, questionnaire)
     results = compute_results(
         _info(campaign),
@@ -243,6 +309,8 @@ def _compute(
         previous=previous,
         computed_at=utcnow(),
         data_version=version,
+        common=_common_summaries(campaign, questionnaire, [role.key for role in data.roles]),
+        trend_basis=trend_basis,
     )
     if cacheable:
         _cache.put((campaign.id, version), results)

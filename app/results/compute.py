@@ -72,6 +72,7 @@ from app.results.model import (
     ScoreCell,
     SuppressedCell,
     Targets,
+    TrendComparability,
     TrendResult,
 )
 
@@ -550,6 +551,48 @@ def _placed_gap(
     return gap.placed(breakdown, group_a.public_key, b_key, group_a.label, b_label)
 
 
+#: Per pair of role keys (higher, lower), the summaries by breakdown and group key over the
+#: items both roles were asked.
+CommonSummaries = Mapping[tuple[str, str], Mapping[str, Mapping[str, GroupSummary]]]
+
+
+def role_pair_questionnaires(
+    questionnaire: Questionnaire, role_keys: Sequence[str]
+) -> dict[tuple[str, str], Questionnaire | None]:
+    """The questionnaire over the items both roles were asked, per pair of ``role_keys``
+    (from the top of the hierarchy down) that were not asked the same items.
+
+    None for a pair asked no item in common. A pair asked every item alike is left out: its
+    gaps compare the whole dimensions.
+    """
+    found: dict[tuple[str, str], Questionnaire | None] = {}
+    for index, higher in enumerate(role_keys):
+        for lower in role_keys[index + 1 :]:
+            items = {
+                dimension.id: [
+                    item for item in dimension.items if item.asks(higher) and item.asks(lower)
+                ]
+                for dimension in questionnaire.dimensions
+            }
+            if sum(len(kept) for kept in items.values()) == len(questionnaire.items):
+                continue
+            found[(higher, lower)] = questionnaire.restricted(items)
+    return found
+
+
+def _common_of(
+    common: CommonSummaries | None, breakdown: str, key_of: Callable[[str], str]
+) -> dict[tuple[str, str], dict[str, GroupSummary]] | None:
+    """The pairs' summaries of one breakdown, by role key."""
+    if common is None:
+        return None
+    found = {}
+    for pair, summaries in common.items():
+        by_key = summaries.get(breakdown, {})
+        found[pair] = {role: by_key[key_of(role)] for role in pair if key_of(role) in by_key}
+    return found
+
+
 def _gaps(
     structure: _Structure,
     summaries: Mapping[str, Mapping[str, GroupSummary]],
@@ -557,13 +600,15 @@ def _gaps(
     dimension_ids: Sequence[str],
     rest: Mapping[str, Mapping[str, GroupStats]],
     labels: Labels,
+    common: CommonSummaries | None = None,
 ) -> list[GapResult]:
     groups = structure.groups
     role_order = [role.key for role in roles]
     results: list[GapResult] = []
 
     role_summaries = {role.key: summaries["role"][_role_key(role)] for role in roles}
-    for gap in role_gaps(role_summaries, role_order, dimension_ids):
+    role_common = _common_of(common, "role", lambda k: f"role:{k}")
+    for gap in role_gaps(role_summaries, role_order, dimension_ids, common=role_common):
         results.append(_placed_gap(gap, "role", groups, lambda k: f"role:{k}", labels.rest))
 
     department_summaries = {
@@ -576,8 +621,9 @@ def _gaps(
     for key in structure.breakdowns.get("department", []):
         department_id = key.removeprefix("dept:")
         cells = {role.key: summaries["role_department"][f"{key}|role:{role.key}"] for role in roles}
+        cells_common = _common_of(common, "role_department", lambda k, key=key: f"{key}|role:{k}")
         # One family across every department: adjusted once, below.
-        for gap in role_gaps(cells, role_order, dimension_ids, adjust=False):
+        for gap in role_gaps(cells, role_order, dimension_ids, adjust=False, common=cells_common):
             within.append((department_id, gap))
     adjusted = adjust_family([gap for _, gap in within])
     for (department_id, _), gap in zip(within, adjusted, strict=True):
@@ -593,13 +639,44 @@ def _gaps(
     return results
 
 
+@dataclass(frozen=True)
+class TrendBasis:
+    """A trend across questionnaire versions: both rounds' summaries recomputed over the
+    comparable items, and which items those are per dimension."""
+
+    current: Mapping[str, Mapping[str, GroupSummary]]
+    previous: Mapping[str, Mapping[str, GroupSummary]]
+    items: Mapping[str, tuple[tuple[str, str], ...]]
+
+
+def _comparability(
+    questionnaire: Questionnaire, previous: CampaignResults, basis: TrendBasis | None
+) -> tuple[TrendComparability, ...]:
+    if basis is not None:
+        return tuple(
+            TrendComparability(d.id, bool(basis.items.get(d.id)), basis.items.get(d.id, ()), True)
+            for d in questionnaire.dimensions
+        )
+    before = {d.id: set(d.items) for d in previous.dimensions}
+    return tuple(
+        TrendComparability(
+            d.id,
+            d.id in before,
+            tuple((item.id, item.id) for item in d.items if item.id in before.get(d.id, ())),
+        )
+        for d in questionnaire.dimensions
+    )
+
+
 def _trends(
     summaries: Mapping[str, Mapping[str, GroupSummary]],
     previous: CampaignResults,
     structure: _Structure,
     questionnaire: Questionnaire,
+    basis: TrendBasis | None = None,
 ) -> list[TrendResult]:
     previous_dimensions = {d.id for d in previous.dimensions}
+    previous_summaries = previous.summaries
     same_scale = (
         previous.questionnaire.scale_min == questionnaire.scale.min
         and previous.questionnaire.scale_max == questionnaire.scale.max
@@ -607,9 +684,13 @@ def _trends(
     if not same_scale:
         return []
     dimension_ids = [d.id for d in questionnaire.dimensions if d.id in previous_dimensions]
+    if basis is not None:
+        # Across versions: each dimension over its comparable items only.
+        summaries, previous_summaries = basis.current, basis.previous
+        dimension_ids = [d.id for d in questionnaire.dimensions if basis.items.get(d.id)]
     found: list[TrendResult] = []
     for breakdown in ("organization", "role", "department", "role_department"):
-        before = previous.summaries.get(breakdown, {})
+        before = previous_summaries.get(breakdown, {})
         for item in trends(summaries.get(breakdown, {}), before, dimension_ids):
             group = structure.groups[item.group]
             found.append(
@@ -736,8 +817,16 @@ def compute_results(
     computed_at: datetime,
     data_version: str,
     locale: str | None = None,
+    common: CommonSummaries | None = None,
+    trend_basis: TrendBasis | None = None,
 ) -> CampaignResults:
-    """Compute every figure of a campaign from its loaded sums and counts."""
+    """Compute every figure of a campaign from its loaded sums and counts.
+
+    ``common`` holds, for the pairs of roles not asked the same items
+    (:func:`role_pair_questionnaires`), the summaries computed over the items both were
+    asked: their role gaps compare those. ``trend_basis``, for a previous round on another
+    questionnaire version, holds both rounds' summaries over the comparable items.
+    """
     threshold = campaign.anonymity_threshold
     dimensions = questionnaire.dimensions
     kinds = questionnaire.kinds
@@ -833,8 +922,10 @@ def compute_results(
             d: rest_of_organization(organization_moments[d], Moments.from_values(scores[d][mask]))
             for d in dimension_ids
         }
-    gap_results = _gaps(structure, summaries, data.roles, dimension_ids, rest, labels)
-    trend_results = _trends(summaries, previous, structure, questionnaire) if previous else []
+    gap_results = _gaps(structure, summaries, data.roles, dimension_ids, rest, labels, common)
+    trend_results = (
+        _trends(summaries, previous, structure, questionnaire, trend_basis) if previous else []
+    )
     reliability = _reliability(questionnaire, data, answer_counts, organization.shown, threshold)
     targets = _targets(campaign, organization)
 
@@ -941,4 +1032,7 @@ def compute_results(
         data_version=data_version,
         locale=locale,
         summaries=summaries,
+        trend_comparability=()
+        if previous is None
+        else _comparability(questionnaire, previous, trend_basis),
     )

@@ -345,6 +345,23 @@ class QuestionnaireInfo:
 
 
 @dataclass(frozen=True)
+class TrendComparability(PlainFields):
+    """Which items of a dimension a trend compares with the previous round.
+
+    Rounds on the same questionnaire compare every item. Across versions, only the items
+    kept from the previous version (``was``, or the same id) are compared, both rounds'
+    scores recomputed over them; a dimension with none is not comparable and has no trend.
+    """
+
+    dimension: str
+    comparable: bool
+    #: ``(item id, id of the previous round's item)`` pairs compared.
+    items: tuple[tuple[str, str], ...]
+    #: Whether the rounds are on different questionnaire versions (scores recomputed).
+    recomputed: bool = False
+
+
+@dataclass(frozen=True)
 class CampaignResults:
     """Every figure of a campaign, computed once and read by every output."""
 
@@ -376,6 +393,8 @@ class CampaignResults:
     #: live (open campaigns, or when the cache was bypassed).
     data_version: str
     locale: str | None = None
+    #: Per dimension, what its trend compares (empty without a previous round).
+    trend_comparability: tuple[TrendComparability, ...] = ()
     #: The anonymised summaries behind the groups, by internal group key; for trends.
     summaries: Mapping[str, Mapping[str, GroupSummary]] = field(
         default_factory=dict, repr=False, compare=False
@@ -411,6 +430,13 @@ class CampaignResults:
             if dict(candidate.key) == key:
                 return candidate
         raise KeyError((breakdown, key))
+
+    def comparability(self, dimension: str) -> TrendComparability | None:
+        """What the trend of ``dimension`` compares, or None without a previous round."""
+        for found in self.trend_comparability:
+            if found.dimension == dimension:
+                return found
+        return None
 
     def gaps_of(self, breakdown: str) -> tuple[GapResult, ...]:
         return tuple(gap for gap in self.gaps if gap.breakdown == breakdown)
@@ -462,6 +488,7 @@ class CampaignResults:
             "by_role_department": [g.to_dict() for g in self.by_role_department],
             "gaps": [g.to_dict() for g in self.gaps],
             "trends": [t.to_dict() for t in self.trends],
+            "trend_comparability": [c.to_dict() for c in self.trend_comparability],
             "previous": None if self.previous is None else self.previous.to_dict(),
             "reliability": {key: value.to_dict() for key, value in self.reliability.items()},
             "balance": {key: value.to_dict() for key, value in self.balance.items()},

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from app.models import Department
 from app.platform.extensions import db
-from app.results.model import CampaignResults, GapResult, GroupResult, ScoreCell
+from app.results.model import CampaignResults, GapResult, GroupResult, ScoreCell, TrendResult
 
 #: Accepted ``group_by`` values and the breakdown each one selects.
 GROUP_BY_CHOICES: Mapping[tuple[str, ...], str] = {
@@ -98,6 +98,22 @@ def _gap(gap: GapResult, names: Mapping[int, str]) -> dict[str, Any]:
     }
 
 
+def _trend(trend: TrendResult, names: Mapping[int, str]) -> dict[str, Any]:
+    return {
+        "dimension": trend.dimension,
+        "group": _key(trend.key, names),
+        "n_previous": trend.n_previous,
+        "n_current": trend.n_current,
+        "previous_mean": trend.previous_mean,
+        "current_mean": trend.current_mean,
+        "change": trend.change,
+        "hedges_g": trend.hedges_g,
+        "p_adjusted": trend.p_adjusted,
+        "significant": trend.significant,
+        "notable": trend.notable,
+    }
+
+
 def results_document(results: CampaignResults, group_by: tuple[str, ...] = ()) -> dict[str, Any]:
     """The results document for one breakdown (see :data:`GROUP_BY_CHOICES`), anonymity
     already applied; ``group_by`` as :func:`parse_group_by` returns it."""
@@ -122,6 +138,16 @@ def results_document(results: CampaignResults, group_by: tuple[str, ...] = ()) -
         ],
         "groups": [_group(group, names) for group in results.groups(breakdown)],
         "gaps": [_gap(gap, names) for gap in results.gaps_of(breakdown)],
+        "trends": [_trend(t, names) for t in results.trends if t.breakdown == breakdown],
+        "trend_comparability": [
+            {
+                "dimension": c.dimension,
+                "comparable": c.comparable,
+                "items": [{"item": item, "was": was} for item, was in c.items],
+                "recomputed": c.recomputed,
+            }
+            for c in results.trend_comparability
+        ],
         "findings": [
             {
                 "rule": finding.rule,

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from flask_babel import gettext as _
+
 from app.presentation import charts
 from app.reporting.sections.base import OK, ReportContext
 from app.reporting.viewmodel import ItemRow, Recommendation
@@ -42,7 +44,11 @@ def item_rows(
 def distribution_chart(report: ReportContext, items: Sequence[ItemRow]) -> str | None:
     """Stacked bars of how each shown statement's answers spread over the scale."""
     rows = [
-        charts.DistributionRow(item.number, item.proportions, item.n)
+        charts.DistributionRow(
+            _("%(number)s (reverse)", number=item.number) if item.reverse else item.number,
+            item.proportions,
+            item.n,
+        )
         for item in items
         if item.proportions is not None
     ]

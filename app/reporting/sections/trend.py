@@ -36,7 +36,10 @@ def build(report: ReportContext) -> TrendSection | None:
             for t in results.trends
             if t.breakdown == "organization" or (t.breakdown == "role" and t.notable)
         ]
-    if not trends:
+    not_comparable = tuple(
+        report.dimension_title(c.dimension) for c in results.trend_comparability if not c.comparable
+    )
+    if not trends and not not_comparable:
         return None
     order = {d.id: i for i, d in enumerate(results.dimensions)}
     breakdown_order = {"organization": 0, "role": 1, "department": 2}
@@ -69,6 +72,8 @@ def build(report: ReportContext) -> TrendSection | None:
         previous_campaign=previous.campaign_name,
         chart=_chart(report, trends),
         rows=rows,
+        not_comparable=not_comparable,
+        recomputed=any(c.recomputed for c in results.trend_comparability),
     )
 
 

@@ -1,0 +1,169 @@
+"""A trend between rounds on different questionnaire versions compares the items the versions
+share, both rounds' scores recomputed over them; a dimension sharing none is not comparable."""
+
+from __future__ import annotations
+
+import itertools
+import re
+import subprocess
+
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+
+from app.platform.extensions import db as database
+from app.questionnaire import parse_questionnaire
+from app.reporting import service
+from app.results import campaign_results
+from app.results.serialize import results_document
+from tests import factories, versions_support
+from tests.integration.test_api_v1 import validate
+from tests.integration.test_results_audience_gaps import _hand_mean
+from tests.integration.workspace_support import login, make_client
+
+_orgs = itertools.count()
+FAST = settings(
+    max_examples=8,
+    deadline=None,
+    phases=[Phase.explicit, Phase.reuse, Phase.generate],
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+#: Per dimension of 2.0.0, its items compared and the 1.0.0 items they keep.
+COMPARED = {
+    "org": (["org_vision_daily", "org_owner_seen"], ["org_vision", "org_owner"]),
+    "ops": (["ops_metrics_seen"], ["ops_metrics"]),
+}
+
+
+def _people(questionnaire, role: str):
+    items = [item.id for item in questionnaire.items_for(role)]
+    unanswered = "dk" if questionnaire.scale.allows_dont_know else "na"
+    answer = st.integers(1, 5) | st.just(unanswered)
+    return st.lists(st.fixed_dictionaries(dict.fromkeys(items, answer)), min_size=3, max_size=5)
+
+
+def _rounds(old_answers, new_answers, new_questionnaire=None):
+    org = factories.make_org(f"trend-{next(_orgs)}", ("営業部",))
+    rounds = []
+    for name, questionnaire, people in (
+        ("2025", versions_support.old(), old_answers),
+        ("2026", new_questionnaire or versions_support.new(), new_answers),
+    ):
+        campaign = factories.make_campaign(org, name=name, questionnaire=questionnaire)
+        for person, answers in zip(
+            factories.add_people(campaign, len(people), role="executive"), people, strict=True
+        ):
+            factories.submit(person, answers=answers)
+        rounds.append(campaign)
+    rounds[1].previous_campaign_id = rounds[0].id
+    database.session.commit()
+    return rounds[1]
+
+
+@FAST
+@given(data=st.data())
+def test_a_trend_across_versions_equals_the_hand_computation_on_the_common_items(db, data) -> None:
+    old, new = versions_support.old(), versions_support.new()
+    old_answers = data.draw(_people(old, "executive"))
+    new_answers = data.draw(_people(new, "executive"))
+    results = campaign_results(_rounds(old_answers, new_answers))
+    trends = {t.dimension: t for t in results.trends if t.breakdown == "organization"}
+    for dimension, (new_items, old_items) in COMPARED.items():
+        comparability = results.comparability(dimension)
+        assert comparability.comparable
+        assert comparability.recomputed
+        assert comparability.items == tuple(zip(new_items, old_items, strict=True))
+        current, n_current = _hand_mean(new, new_answers, new_items)
+        previous, n_previous = _hand_mean(old, old_answers, old_items)
+        if n_current < 3 or n_previous < 3:
+            assert dimension not in trends
+            continue
+        trend = trends[dimension]
+        assert (trend.n_current, trend.n_previous) == (n_current, n_previous)
+        assert abs(trend.current_mean - current) < 1e-9
+        assert abs(trend.previous_mean - previous) < 1e-9
+        assert abs(trend.change - (current - previous)) < 1e-9
+
+
+def test_a_dimension_sharing_no_item_is_not_comparable(app, db) -> None:
+    text = versions_support.NEW.replace("        was: ops_metrics\n", "")
+    questionnaire = parse_questionnaire(text, "mini.yaml")
+    old_answers = [dict.fromkeys((i.id for i in versions_support.old().items), 3)] * 4
+    new_answers = [dict.fromkeys((i.id for i in questionnaire.items), 4)] * 4
+    campaign = _rounds(old_answers, new_answers, questionnaire)
+    results = campaign_results(campaign)
+    assert {t.dimension for t in results.trends if t.breakdown == "organization"} == {"org"}
+    ops = results.comparability("ops")
+    assert not ops.comparable
+    assert ops.items == ()
+    document = results.to_dict()
+    assert {c["dimension"]: c["comparable"] for c in document["trend_comparability"]} == {
+        "org": True,
+        "ops": False,
+    }
+
+
+def test_rounds_on_the_same_version_compare_every_item(app, db) -> None:
+    org = factories.make_org("same-version", ("営業部",))
+    rounds = []
+    for name, value in (("2025", 2), ("2026", 4)):
+        campaign = factories.make_campaign(org, name=name, questionnaire=versions_support.new())
+        for person in factories.add_people(campaign, 3, role="executive"):
+            factories.submit(person, value)
+        rounds.append(campaign)
+    rounds[1].previous_campaign_id = rounds[0].id
+    database.session.commit()
+    results = campaign_results(rounds[1])
+    ops = results.comparability("ops")
+    assert ops.comparable
+    assert not ops.recomputed
+    assert ops.items == (("ops_metrics_seen", "ops_metrics_seen"), ("ops_new", "ops_new"))
+    trend = next(
+        t for t in results.trends if t.breakdown == "organization" and t.dimension == "org"
+    )
+    # org_blame is reverse-worded: 2025 scores (2 + 2 + 4) / 3, 2026 (4 + 4 + 2) / 3.
+    assert abs(trend.change - (10 / 3 - 8 / 3)) < 1e-9
+
+
+def test_dashboard_api_and_pdf_say_which_dimensions_are_not_comparable(app, db) -> None:
+    text = versions_support.NEW.replace("        was: ops_metrics\n", "")
+    questionnaire = parse_questionnaire(text, "mini.yaml")
+    old_answers = [dict.fromkeys((i.id for i in versions_support.old().items), 2)] * 4
+    new_answers = [dict.fromkeys((i.id for i in questionnaire.items), 4)] * 4
+    campaign = _rounds(old_answers, new_answers, questionnaire)
+    results = campaign_results(campaign)
+
+    document = results_document(results)
+    validate(document, "Results")
+    assert document["trend_comparability"][1] == {
+        "dimension": "ops",
+        "comparable": False,
+        "items": [],
+        "recomputed": True,
+    }
+    assert document["trend_comparability"][0]["items"] == [
+        {"item": "org_vision_daily", "was": "org_vision"},
+        {"item": "org_owner_seen", "was": "org_owner"},
+    ]
+    assert [t["dimension"] for t in document["trends"]] == ["org"]
+
+    factories.grant(
+        factories.make_user("trend@versions.example"), campaign.organization, "executive"
+    )
+    for language, word in (("ja", "比較不可"), ("en", "not comparable")):
+        client = make_client(app, language)
+        assert login(client, "trend@versions.example").status_code == 302
+        page = client.get(f"/dashboard/campaigns/{campaign.id}/trend").get_data(as_text=True)
+        assert f'<td class="num muted not-comparable">{word}</td>' in page
+        # One cell per group row, in the operations column only.
+        assert page.count("not-comparable") == page.count('<tr><th scope="row">')
+
+    pdf = service.render_pdf(campaign, locale="ja")
+    flat = re.sub(
+        r"\s+",
+        "",
+        subprocess.run(
+            ["pdftotext", "-layout", "-", "-"], input=pdf, capture_output=True, check=True
+        ).stdout.decode("utf-8"),
+    )
+    assert "比較不可：この領域には、前回と今回の設問票に共通する設問がありません。" in flat
+    assert "前回から設問票が改訂されています。" in flat
