@@ -39,8 +39,8 @@ DIRECTION_LABELS: Mapping[str, Mapping[str, str]] = {
     BLIND_SPOT_AT_THE_TOP: {"en": "Blind spot at the top", "ja": "経営層の盲点"},
     HIDDEN_STRENGTH_BELOW: {"en": "Hidden strength below", "ja": "現場の隠れた強み"},
     ALIGNED: {"en": "Aligned", "ja": "認識が一致"},
-    ABOVE_REST: {"en": "Rated higher than the rest", "ja": "他部門より高い評価"},
-    BELOW_REST: {"en": "Rated lower than the rest", "ja": "他部門より低い評価"},
+    ABOVE_REST: {"en": "Rated higher than the rest", "ja": "他部署より高い評価"},
+    BELOW_REST: {"en": "Rated lower than the rest", "ja": "他部署より低い評価"},
 }
 
 

@@ -179,11 +179,15 @@ def _answers_for(
     for dimension in questionnaire.dimensions:
         base = 2.8 + person + _department_shift(department, dimension.id)
         for item in dimension.items:
+            if not item.asks(role_key):
+                continue
             if scale.not_applicable is not None and rng.random() < 0.03:
                 answers[item.id] = "na"
                 continue
             raw = base + _role_shift(role_key, dimension.id, item.id) + rng.gauss(0.0, 0.6)
-            answers[item.id] = max(scale.min, min(scale.max, round(raw)))
+            value = max(scale.min, min(scale.max, round(raw)))
+            # A reverse-keyed item is agreed with by those who see the practice as weak.
+            answers[item.id] = scale.min + scale.max - value if item.reverse else value
     for question in questionnaire.open_questions:
         if rng.random() < 0.35:
             answers[question.id] = rng.choice(OPEN_TEXTS)

@@ -75,7 +75,7 @@ def test_demo_seed_plants_a_vision_gap_between_executives_and_front_line(runner,
         select(Role.key, func.avg(Answer.value))
         .join(Response, Response.role_id == Role.id)
         .join(Answer, Answer.response_id == Response.id)
-        .where(Answer.item_id.like("ob_%"), Answer.value.is_not(None))
+        .where(Answer.item_id.like("ob_vision%"), Answer.value.is_not(None))
         .group_by(Role.key)
     ).all()
     means = {key: float(mean) for key, mean in rows}

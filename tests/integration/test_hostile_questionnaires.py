@@ -43,7 +43,12 @@ def test_list_shows_the_good_files_and_names_each_bad_one(runner, folder: Path) 
     result = runner.invoke(args=["questionnaire", "list"])
     assert result.exit_code == 0, result.output
     listed = [line.split()[-1] for line in result.stdout.splitlines()[1:]]
-    assert listed == ["cx-five-capabilities.yaml", "cx-improvement-cycle.yaml"]
+    assert listed == [
+        "cx-five-capabilities-1.0.0.yaml",
+        "cx-five-capabilities.yaml",
+        "cx-improvement-cycle-1.0.0.yaml",
+        "cx-improvement-cycle.yaml",
+    ]
     flagged = sorted(line.split(":")[0] for line in result.stderr.splitlines())
     assert flagged == sorted([*HOSTILE, "f-huge.yaml"])
     # A file with one problem is named with that problem, where it is.

@@ -82,7 +82,7 @@ def test_the_report_follows_the_respondents_language(respondent, tmp_path):
     text = subprocess.run(
         ["pdftotext", str(path), "-"], capture_output=True, text=True, check=True
     ).stdout
-    assert "Organisational behaviour" in text
+    assert "Organisation & leadership" in text
 
 
 def test_no_report_when_the_consultant_does_not_offer_it(respondent):

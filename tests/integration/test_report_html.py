@@ -168,7 +168,7 @@ def test_english_report(world) -> None:  # noqa: F811
     html = service.render_html(campaign, locale="en").html
     text = _text(html)
     assert '<html lang="en">' in html
-    for heading in ("Executive summary", "Organisational behaviour", "Perception gaps"):
+    for heading in ("Executive summary", "Organisation & leadership", "Perception gaps"):
         assert heading in text
     assert "エグゼクティブサマリー" not in text
 

@@ -67,7 +67,7 @@ def test_page_is_generated_from_the_questionnaire_with_accessible_markup(db, cli
     q = s.campaign.questionnaire
     dimension = q.dimensions[0]
     assert "1 / 6 ページ" in html
-    assert "回答済み <span data-answered-count>0</span> / 38 問" in html
+    assert "回答済み <span data-answered-count>0</span> / 46 問" in html
     assert dimension.title.get("ja") in html
     assert dimension.description.get("ja") in html
     assert html.count("<fieldset") == len(dimension.items)
@@ -80,8 +80,11 @@ def test_page_is_generated_from_the_questionnaire_with_accessible_markup(db, cli
     # The item's own anchors take the place of the scale's generic labels.
     for point in q.scale.points:
         assert f'<span class="scale-label">{q.scale.label(point, "ja")}</span>' not in html
+    # "Don't know" and "not applicable" are two options, each with its own label.
+    assert f'id="q_{first.id}-dk" name="q_{first.id}"' in html
     assert f'id="q_{first.id}-na" name="q_{first.id}" value="na"' in html
-    assert "わからない・該当しない" in html
+    assert '<span class="scale-label">わからない</span>' in html
+    assert '<span class="scale-label">該当しない</span>' in html
     assert "次へ" in html
     assert "戻る" in html
     # The autosave script is a file and configured through data attributes only.
@@ -91,7 +94,8 @@ def test_page_is_generated_from_the_questionnaire_with_accessible_markup(db, cli
     english = in_language(client, "/survey/page?n=1", "en").get_data(as_text=True)
     assert "Page 1 of 6" in english
     assert first.text.get("en") in english
-    assert "Don&#39;t know / not applicable" in english
+    assert "Don&#39;t know</span>" in english
+    assert "Not applicable</span>" in english
 
 
 def test_open_questions_are_on_the_final_page_as_textareas(db, client, s):
@@ -218,7 +222,7 @@ def test_autosave_answers_json_and_reports_errors_per_item(db, client, s):
     assert body["status"] == "saved"
     assert body["saved"] == [first]
     assert body["answered"] == 1
-    assert body["total"] == 38
+    assert body["total"] == 46
     assert _response(db, s.participant.id).current_page == 3
     bad = client.post(
         "/survey/autosave?n=3", data={f"q_{first}": "3", f"q_{second}": "0"}, headers=headers

@@ -279,9 +279,9 @@ def test_next_round_refuses_another_questionnaire_or_an_older_version(app):
     older = Questionnaire.from_dict(content)
     with pytest.raises(OperationError, match="older"):
         copy_campaign(campaign, "next", questionnaire=older)
-    content["version"] = "1.1.0"
+    content["version"] = "2.1.0"
     newer = copy_campaign(campaign, "next", questionnaire=Questionnaire.from_dict(content))
-    assert newer.questionnaire_version == "1.1.0"
+    assert newer.questionnaire_version == "2.1.0"
 
 
 def test_organization_settings_rename_and_reslug(app, consultant_client):
