@@ -991,11 +991,15 @@ class TrendPage:
         return [(group, [cells.get(d.title) for d in self.dims]) for group, cells in groups.items()]
 
     def table(self) -> Table:
+        """The trend table as exported: one row per group and dimension, ``Comparable`` saying
+        whether the rounds' questionnaire versions share statements of the dimension (when not,
+        the row has no figures: no change can be computed)."""
         # Rounds before the previous one get a score column each, oldest first.
         earlier = self.rounds[:-2]
         header = [
             _("Group"),
             _("Dimension"),
+            _("Comparable"),
             *(_("Score: %(round)s", round=name) for name in earlier),
             _("Previous"),
             _("Current"),
@@ -1004,20 +1008,28 @@ class TrendPage:
             _("Adjusted p"),
             _("Significant"),
         ]
-        rows = [
-            [
-                r.group,
-                r.dimension,
-                *(score(value) for value in r.history[: len(earlier)]),
-                score(r.previous),
-                score(r.current),
-                signed(r.change),
-                score(r.hedges_g),
-                p_value(r.p_adjusted),
-                "*" if r.significant else "",
-            ]
-            for r in self.rows
-        ]
+        blank = [""] * (len(earlier) + 6)
+        rows: list[Row] = []
+        groups = self.matrix or [(_("Whole organisation"), [None] * len(self.dims))]
+        for group, cells in groups:
+            for dim, r in zip(self.dims, cells, strict=True):
+                if r is not None:
+                    rows.append(
+                        [
+                            r.group,
+                            r.dimension,
+                            _("yes"),
+                            *(score(value) for value in r.history[: len(earlier)]),
+                            score(r.previous),
+                            score(r.current),
+                            signed(r.change),
+                            score(r.hedges_g),
+                            p_value(r.p_adjusted),
+                            "*" if r.significant else "",
+                        ]
+                    )
+                elif dim.title in self.not_comparable:
+                    rows.append([group, dim.title, _("no"), *blank])
         return Table(header, rows)
 
 

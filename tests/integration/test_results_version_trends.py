@@ -3,6 +3,8 @@ share, both rounds' scores recomputed over them; a dimension sharing none is not
 
 from __future__ import annotations
 
+import csv
+import io
 import itertools
 import re
 import subprocess
@@ -226,3 +228,27 @@ def test_the_slope_chart_across_versions_follows_the_comparable_items(app, db) -
         assert "3.00" not in alt.group(1)
         assert alt.group(1).count("→") == 1
         assert words in page
+
+
+def test_the_trend_csv_says_which_dimensions_are_comparable(app, db) -> None:
+    campaign, email = _across_versions("=1+2")
+    client = make_client(app, "en")
+    assert login(client, email).status_code == 302
+    response = client.get(f"/dashboard/campaigns/{campaign.id}/trend.csv")
+    assert response.status_code == 200
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+    header = rows[0]
+    assert header[:6] == ["Group", "Dimension", "Comparable", "Previous", "Current", "Change"]
+    body = [row for row in rows[1:] if row and row[1] in ("Organisation", "Operations")]
+    by_group: dict[str, dict[str, list[str]]] = {}
+    for row in body:
+        by_group.setdefault(row[0], {})[row[1]] = row
+    assert "Whole organisation" in by_group
+    # The department's name is written formula-safe.
+    assert "'=1+2" in by_group
+    assert "=1+2" not in by_group
+    for cells in by_group.values():
+        org, ops = cells["Organisation"], cells["Operations"]
+        assert org[2:6] == ["yes", "2.00", "4.00", "+2.00"]
+        assert ops[2] == "no"
+        assert ops[3:] == [""] * (len(header) - 3)
