@@ -70,20 +70,25 @@ def dimension_scores_from_sums(
     weighted_totals: ArrayLike,
     weight_totals: ArrayLike,
     answered: ArrayLike,
-    n_items: int,
+    n_items: int | ArrayLike,
 ) -> FloatArray:
     """Return dimension scores from per-respondent sufficient sums.
 
-    The score is ``weighted_total / weight_total``; it is NaN when fewer than half of the
-    dimension's ``n_items`` items were answered (``answered * 2 < n_items``) or when the answered
-    items carry no weight at all.
+    ``n_items`` is the number of the dimension's items each respondent was asked: one number
+    for everyone, or one per respondent when an item's audience leaves some roles out. The
+    score is ``weighted_total / weight_total``; it is NaN when the respondent answered fewer
+    than half of the items they were asked (``answered * 2 < n_items``), when they were asked
+    none, or when the answered items carry no weight at all.
     """
-    if n_items < 1:
+    asked = np.asarray(n_items, dtype=np.int64)
+    if asked.ndim == 0 and asked < 1:
         raise ValueError("a dimension needs at least one item")
+    if np.any(asked < 0):
+        raise ValueError("the number of items asked cannot be negative")
     weighted = np.asarray(weighted_totals, dtype=np.float64)
     weight = np.asarray(weight_totals, dtype=np.float64)
     count = np.asarray(answered, dtype=np.int64)
-    enough = (count * 2 >= n_items) & (weight > 0)
+    enough = (count * 2 >= asked) & (asked > 0) & (weight > 0)
     safe_weight = np.where(enough, weight, 1.0)
     return np.where(enough, weighted / safe_weight, np.nan)
 
@@ -97,22 +102,32 @@ def dimension_score_from_sums(
     )
 
 
-def dimension_scores(matrix: ArrayLike, weights: ArrayLike | None = None) -> FloatArray:
+def dimension_scores(
+    matrix: ArrayLike, weights: ArrayLike | None = None, asked: ArrayLike | None = None
+) -> FloatArray:
     """Return each respondent's score on one dimension from the raw answer matrix.
 
-    ``matrix`` is respondents x the dimension's items (reverse coded, NaN for not applicable);
-    every column counts as one of the dimension's items for the half-answered rule. ``weights``
-    defaults to equal weights.
+    ``matrix`` is respondents x the dimension's items (reverse coded, NaN for not applicable).
+    ``asked`` (same shape, booleans) says which items each respondent was asked; the
+    half-answered rule counts those only. By default every respondent was asked every column.
+    ``weights`` defaults to equal weights.
     """
     values = np.asarray(matrix, dtype=np.float64)
     if values.ndim != 2:
         raise ValueError("matrix must be respondents x items")
     item_weights = _weights(weights, values.shape[1])
+    if asked is None:
+        asked_mask = np.ones(values.shape, dtype=bool)
+    else:
+        asked_mask = np.asarray(asked, dtype=bool)
+        if asked_mask.shape != values.shape:
+            raise ValueError("asked needs one flag per respondent and item")
     scores = np.full(values.shape[0], np.nan)
     for row_index, row in enumerate(values):
-        answered_mask = ~np.isnan(row)
+        answered_mask = ~np.isnan(row) & asked_mask[row_index]
         n_answered = int(answered_mask.sum())
-        if n_answered * 2 < values.shape[1]:
+        n_asked = int(asked_mask[row_index].sum())
+        if n_asked == 0 or n_answered * 2 < n_asked:
             continue
         row_weights = item_weights[answered_mask]
         weight_total = float(row_weights.sum())

@@ -47,6 +47,10 @@ class TrendLine:
     values: tuple[float | None, ...]
     #: Whether the change into each round was significant (the first entry is always False).
     significant: tuple[bool, ...] = ()
+    #: When given, per round, where the step into it starts (the first entry unused; None: no
+    #: step drawn). A step across questionnaire versions starts from the previous round's
+    #: score recomputed on the items both versions share, not from the value plotted there.
+    starts: tuple[float | None, ...] = ()
 
 
 def trend_chart(round_labels: Sequence[str], lines: Sequence[TrendLine], scale: ScaleSpec) -> str:
@@ -59,7 +63,7 @@ def trend_chart(round_labels: Sequence[str], lines: Sequence[TrendLine], scale: 
         raise ValueError("a trend needs at least two rounds and one line")
     width, height = 7.4, 3.6
     # Zoom to the scores' range: over a few rounds changes are tenths of a point.
-    known = [v for line in lines for v in line.values if v is not None]
+    known = [v for line in lines for v in (*line.values, *line.starts) if v is not None]
     low = max(scale.min, math.floor((min(known, default=scale.min) - 0.25) * 2) / 2)
     high = min(scale.max, math.ceil((max(known, default=scale.max) + 0.25) * 2) / 2)
     with charts._style(None):
@@ -70,7 +74,25 @@ def trend_chart(round_labels: Sequence[str], lines: Sequence[TrendLine], scale: 
         for index, line in enumerate(lines):
             color = OKABE_ITO[index % (len(OKABE_ITO) - 1)]
             values = [math.nan if v is None else v for v in line.values]
-            ax.plot(xs, values, color=color, lw=1.8, zorder=2)
+            if line.starts:
+                for x, start, end in zip(xs[1:], line.starts[1:], values[1:], strict=True):
+                    if start is None or math.isnan(end):
+                        continue
+                    ax.plot([x - 1, x], [start, end], color=color, lw=1.8, zorder=2)
+                    if start != values[x - 1]:
+                        # A diamond: the previous round recomputed on the shared items.
+                        ax.plot(
+                            [x - 1],
+                            [start],
+                            marker="o" if math.isnan(values[x - 1]) else "D",
+                            markersize=5.5 if math.isnan(values[x - 1]) else 4.5,
+                            color=color,
+                            markerfacecolor="white",
+                            markeredgewidth=1.2,
+                            zorder=3,
+                        )
+            else:
+                ax.plot(xs, values, color=color, lw=1.8, zorder=2)
             flags = line.significant or tuple(False for _ in values)
             for x, value, significant in zip(xs, values, flags, strict=True):
                 if math.isnan(value):

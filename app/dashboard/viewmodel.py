@@ -978,6 +978,11 @@ class TrendPage:
     recomputed: bool = False
 
     @property
+    def left_out(self) -> tuple[str, ...]:
+        """Titles of the dimensions left out of the chart (not comparable), in order."""
+        return tuple(d.title for d in self.dims if d.title in self.not_comparable)
+
+    @property
     def matrix(self) -> list[tuple[str, list[TrendRow | None]]]:
         """The rows as group x dimension, in the order the results give the groups."""
         groups: dict[str, dict[str, TrendRow]] = {}
@@ -986,11 +991,15 @@ class TrendPage:
         return [(group, [cells.get(d.title) for d in self.dims]) for group, cells in groups.items()]
 
     def table(self) -> Table:
+        """The trend table as exported: one row per group and dimension, ``Comparable`` saying
+        whether the rounds' questionnaire versions share statements of the dimension (when not,
+        the row has no figures: no change can be computed)."""
         # Rounds before the previous one get a score column each, oldest first.
         earlier = self.rounds[:-2]
         header = [
             _("Group"),
             _("Dimension"),
+            _("Comparable"),
             *(_("Score: %(round)s", round=name) for name in earlier),
             _("Previous"),
             _("Current"),
@@ -999,20 +1008,28 @@ class TrendPage:
             _("Adjusted p"),
             _("Significant"),
         ]
-        rows = [
-            [
-                r.group,
-                r.dimension,
-                *(score(value) for value in r.history[: len(earlier)]),
-                score(r.previous),
-                score(r.current),
-                signed(r.change),
-                score(r.hedges_g),
-                p_value(r.p_adjusted),
-                "*" if r.significant else "",
-            ]
-            for r in self.rows
-        ]
+        blank = [""] * (len(earlier) + 6)
+        rows: list[Row] = []
+        groups = self.matrix or [(_("Whole organisation"), [None] * len(self.dims))]
+        for group, cells in groups:
+            for dim, r in zip(self.dims, cells, strict=True):
+                if r is not None:
+                    rows.append(
+                        [
+                            r.group,
+                            r.dimension,
+                            _("yes"),
+                            *(score(value) for value in r.history[: len(earlier)]),
+                            score(r.previous),
+                            score(r.current),
+                            signed(r.change),
+                            score(r.hedges_g),
+                            p_value(r.p_adjusted),
+                            "*" if r.significant else "",
+                        ]
+                    )
+                elif dim.title in self.not_comparable:
+                    rows.append([group, dim.title, _("no"), *blank])
         return Table(header, rows)
 
 
@@ -1026,24 +1043,17 @@ def trend(builder: Builder, rounds: Sequence[CampaignResults]) -> TrendPage:
     chain = [*rounds, results][-MAX_ROUNDS:]
     if results.previous is None or len(chain) < 2:
         return TrendPage(tuple(r.campaign_name for r in chain), None, None, ())
+    not_comparable = {c.dimension for c in results.trend_comparability if not c.comparable}
+    across_versions = any(
+        c.recomputed for round_results in chain[1:] for c in round_results.trend_comparability
+    )
     lines = []
     for d in builder.dims:
-        values: list[float | None] = []
-        flags: list[bool] = []
-        for position, round_results in enumerate(chain):
-            org = round_results.organization
-            cell = org.scores.get(d.id) if org.shown else None
-            values.append(cell.mean if cell is not None and cell.shown else None)
-            significant = False
-            if position > 0:
-                significant = any(
-                    t.significant
-                    for t in round_results.trends
-                    if t.breakdown == "organization" and t.dimension == d.id
-                )
-            flags.append(significant)
-        if any(v is not None for v in values):
-            lines.append(TrendLine(d.title, tuple(values), tuple(flags)))
+        if d.id in not_comparable:
+            continue
+        line = _trend_line(d.id, d.title, chain, across_versions=across_versions)
+        if any(v is not None for v in line.values):
+            lines.append(line)
     labels = tuple(r.campaign_name for r in chain)
     chart = None
     if lines:
@@ -1052,9 +1062,7 @@ def trend(builder: Builder, rounds: Sequence[CampaignResults]) -> TrendPage:
             builder.chart_key("trend", labels, spec),
             lambda: trend_chart(labels, lines, builder.scale),
         )
-        words = "; ".join(
-            f"{line.label}: " + " → ".join(score(v) for v in line.values) for line in lines
-        )
+        words = "; ".join(f"{line.label}: {_line_words(line)}" for line in lines)
         chart = Chart(
             uri,
             _("Slope chart of the organisation's scores over the rounds. %(values)s", values=words),
@@ -1083,6 +1091,64 @@ def trend(builder: Builder, rounds: Sequence[CampaignResults]) -> TrendPage:
             if not c.comparable
         ),
         any(c.recomputed for c in results.trend_comparability),
+    )
+
+
+def _organization_trend(round_results: CampaignResults, dimension: str) -> Any:
+    return next(
+        (
+            t
+            for t in round_results.trends
+            if t.breakdown == "organization" and t.dimension == dimension
+        ),
+        None,
+    )
+
+
+def _trend_line(
+    dimension: str, label: str, chain: Sequence[CampaignResults], *, across_versions: bool
+) -> TrendLine:
+    """One dimension's organisation scores over ``chain`` as the slope chart draws them.
+
+    A step between rounds on different questionnaire versions goes from the previous round's
+    score to the current one's, both recomputed over the items the versions share: the
+    figures of the trend table. Such a step has no line when the dimension was not comparable.
+    """
+    own: list[float | None] = []
+    for round_results in chain:
+        org = round_results.organization
+        cell = org.scores.get(dimension) if org.shown else None
+        own.append(cell.mean if cell is not None and cell.shown else None)
+    values: list[float | None] = [own[0]]
+    starts: list[float | None] = [None]
+    flags = [False]
+    for position in range(1, len(chain)):
+        round_results = chain[position]
+        trend = _organization_trend(round_results, dimension)
+        flags.append(trend is not None and trend.significant)
+        comparability = round_results.comparability(dimension)
+        if comparability is not None and comparability.recomputed:
+            if position == 1:
+                # The first round's own score is on another basis than the step from it.
+                values[0] = None
+            starts.append(None if trend is None else trend.previous_mean)
+            values.append(None if trend is None else trend.current_mean)
+            continue
+        starts.append(own[position - 1])
+        values.append(own[position])
+    if not across_versions:
+        return TrendLine(label, tuple(values), tuple(flags))
+    return TrendLine(label, tuple(values), tuple(flags), tuple(starts))
+
+
+def _line_words(line: TrendLine) -> str:
+    """A line's figures in words: each round's score, or each step's when steps are apart."""
+    if not line.starts:
+        return " → ".join(score(v) for v in line.values)
+    return ", ".join(
+        f"{score(start)} → {score(end)}"
+        for start, end in zip(line.starts[1:], line.values[1:], strict=True)
+        if start is not None and end is not None
     )
 
 

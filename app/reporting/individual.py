@@ -85,7 +85,9 @@ def build_individual_view(participant: Participant, locale: str) -> IndividualVi
     campaign = participant.campaign
     questionnaire = campaign.questionnaire
     results = campaign_results_for(campaign)
-    own = respondent_scores(questionnaire, response_answers(participant.response))
+    own = respondent_scores(
+        questionnaire, response_answers(participant.response), participant.role.key
+    )
     answers = own.answers
     organization = results.organization if results.organization.shown else None
     try:

@@ -49,7 +49,7 @@ from app.analysis.summary import summarise_with_statuses
 from app.analysis.tree import department_tree
 from app.analysis.unanswered import UnansweredRate, unanswered_rates
 from app.models import role_labels
-from app.questionnaire import AUDIENCE_ROLES, Questionnaire
+from app.questionnaire import AUDIENCE_ROLES, Item, Questionnaire
 from app.results.load import CampaignData, DepartmentRow, RoleRow
 from app.results.model import (
     STATUS_NO_DATA,
@@ -805,6 +805,16 @@ def _facts(
     )
 
 
+def _items_asked(data: CampaignData, items: Sequence[Item]) -> NDArray[np.int64]:
+    """How many of ``items`` each submitted respondent was asked, from their role."""
+    asked = np.full(len(data.role_ids), len(items), dtype=np.int64)
+    for role in data.roles:
+        count = sum(1 for item in items if item.asks(role.key))
+        if count != len(items):
+            asked[data.role_ids == role.id] = count
+    return asked
+
+
 def compute_results(
     campaign: CampaignInfo,
     questionnaire: Questionnaire,
@@ -832,7 +842,10 @@ def compute_results(
     kinds = questionnaire.kinds
     scores = {
         d.id: dimension_scores_from_sums(
-            data.weighted_totals[d.id], data.weight_totals[d.id], data.answered[d.id], len(d.items)
+            data.weighted_totals[d.id],
+            data.weight_totals[d.id],
+            data.answered[d.id],
+            _items_asked(data, d.items),
         )
         for d in dimensions
     }

@@ -51,12 +51,19 @@ def response_answers(response: Response) -> dict[str, int | None]:
 
 
 def respondent_scores(
-    questionnaire: Questionnaire, answers: Mapping[str, int | None]
+    questionnaire: Questionnaire,
+    answers: Mapping[str, int | None],
+    role_key: str | None = None,
 ) -> RespondentScores:
-    """The scores of one respondent's ``answers`` (scale answers by item id, as given)."""
+    """The scores of one respondent's ``answers`` (scale answers by item id, as given).
+
+    ``role_key`` is the respondent's role: the half-answered rule counts the items that role
+    was asked (an item's ``audience``).
+    """
     scale = questionnaire.scale
     scores: dict[str, np.ndarray] = {}
     for dimension in questionnaire.dimensions:
+        asked = [[item.asks(role_key) for item in dimension.items]]
         row = [
             np.nan if answers.get(item.id) is None else float(answers[item.id])
             for item in dimension.items
@@ -64,7 +71,9 @@ def respondent_scores(
         matrix = apply_reverse_coding(
             [row], [item.reverse for item in dimension.items], scale.min, scale.max
         )
-        scores[dimension.id] = dimension_scores(matrix, [item.weight for item in dimension.items])
+        scores[dimension.id] = dimension_scores(
+            matrix, [item.weight for item in dimension.items], asked
+        )
     overall = overall_scores_by_kind(scores, {d.id: d.kind for d in questionnaire.dimensions})
 
     def own(values: np.ndarray) -> OwnScore:

@@ -260,9 +260,11 @@ def test_trend_over_three_rounds_shows_every_round_per_group(app: Flask) -> None
 
     rows = _csv(client.get(f"/dashboard/campaigns/{third.id}/trend.csv"))
     header = rows[0]
-    assert header[2].endswith("2024年度診断")
-    assert len(header) == 9
-    assert all(re.fullmatch(r"\d\.\d\d", row[2]) for row in rows[1:] if row[0] != LEGAL)
+    assert header[2] == "比較可能"
+    assert header[3].endswith("2024年度診断")
+    assert len(header) == 10
+    assert all(re.fullmatch(r"\d\.\d\d", row[3]) for row in rows[1:] if row[0] != LEGAL)
+    assert {row[2] for row in rows[1:] if row[0] != LEGAL} == {"はい"}
 
 
 def test_trend_without_previous_round_says_so(app: Flask) -> None:

@@ -3,6 +3,8 @@ share, both rounds' scores recomputed over them; a dimension sharing none is not
 
 from __future__ import annotations
 
+import csv
+import io
 import itertools
 import re
 import subprocess
@@ -167,3 +169,86 @@ def test_dashboard_api_and_pdf_say_which_dimensions_are_not_comparable(app, db) 
     )
     assert "比較不可：この領域には、前回と今回の設問票に共通する設問がありません。" in flat
     assert "前回から設問票が改訂されています。" in flat
+
+
+def _rounds_in(department: str, old_answers, new_answers, new_questionnaire):
+    """Two rounds of executives in one ``department``: 1.0.0, then ``new_questionnaire``."""
+    org = factories.make_org(f"trend-{next(_orgs)}", (department,))
+    rounds = []
+    for name, questionnaire, people in (
+        ("2025", versions_support.old(), old_answers),
+        ("2026", new_questionnaire, new_answers),
+    ):
+        campaign = factories.make_campaign(org, name=name, questionnaire=questionnaire)
+        for person, answers in zip(
+            factories.add_people(campaign, len(people), role="executive"), people, strict=True
+        ):
+            factories.submit(person, answers=answers)
+        rounds.append(campaign)
+    rounds[1].previous_campaign_id = rounds[0].id
+    database.session.commit()
+    factories.grant(
+        factories.make_user(f"chart@{org.slug}.example"), campaign.organization, "executive"
+    )
+    return rounds[1], f"chart@{org.slug}.example"
+
+
+def _across_versions(department: str = "営業部"):
+    text = versions_support.NEW.replace("        was: ops_metrics\n", "")
+    questionnaire = parse_questionnaire(text, "mini.yaml")
+    old_answers = [dict.fromkeys((i.id for i in versions_support.old().items), 2)] * 4
+    # org_blame is reverse-worded: 5 scores 1, so the whole of org is 3.00 in 2026, while the
+    # items the versions share (org_vision_daily, org_owner_seen) score 4.00.
+    new_answers = [
+        {"org_vision_daily": 4, "org_owner_seen": 4, "org_blame": 5, "ops_metrics_seen": 4}
+        | {"ops_new": 4}
+    ] * 4
+    return _rounds_in(department, old_answers, new_answers, questionnaire)
+
+
+def test_the_slope_chart_across_versions_follows_the_comparable_items(app, db) -> None:
+    campaign, email = _across_versions()
+    results = campaign_results(campaign)
+    trend = next(
+        t for t in results.trends if t.breakdown == "organization" and t.dimension == "org"
+    )
+    assert (trend.previous_mean, trend.current_mean) == (2.0, 4.0)
+    assert results.organization.scores["org"].mean == 3.0
+    for language, org_title, words in (
+        ("en", "Organisation", "Not in the chart: Operations."),
+        ("ja", "組織", "グラフに含めていない領域：運用。"),
+    ):
+        client = make_client(app, language)
+        assert login(client, email).status_code == 302
+        page = client.get(f"/dashboard/campaigns/{campaign.id}/trend").get_data(as_text=True)
+        alt = re.search(r'<figure class="dash-chart wide"><img src="[^"]*" alt="([^"]*)"', page)
+        assert alt is not None
+        # The same figures as the trend table; the non-comparable dimension is left out.
+        assert f"{org_title}: 2.00 → 4.00" in alt.group(1)
+        assert "3.00" not in alt.group(1)
+        assert alt.group(1).count("→") == 1
+        assert words in page
+
+
+def test_the_trend_csv_says_which_dimensions_are_comparable(app, db) -> None:
+    campaign, email = _across_versions("=1+2")
+    client = make_client(app, "en")
+    assert login(client, email).status_code == 302
+    response = client.get(f"/dashboard/campaigns/{campaign.id}/trend.csv")
+    assert response.status_code == 200
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+    header = rows[0]
+    assert header[:6] == ["Group", "Dimension", "Comparable", "Previous", "Current", "Change"]
+    body = [row for row in rows[1:] if row and row[1] in ("Organisation", "Operations")]
+    by_group: dict[str, dict[str, list[str]]] = {}
+    for row in body:
+        by_group.setdefault(row[0], {})[row[1]] = row
+    assert "Whole organisation" in by_group
+    # The department's name is written formula-safe.
+    assert "'=1+2" in by_group
+    assert "=1+2" not in by_group
+    for cells in by_group.values():
+        org, ops = cells["Organisation"], cells["Operations"]
+        assert org[2:6] == ["yes", "2.00", "4.00", "+2.00"]
+        assert ops[2] == "no"
+        assert ops[3:] == [""] * (len(header) - 3)

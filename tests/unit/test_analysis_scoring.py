@@ -202,3 +202,45 @@ def test_property_permuting_respondents_permutes_their_scores(
     np.testing.assert_array_equal(
         dimension_scores(matrix[order], weights), dimension_scores(matrix, weights)[order]
     )
+
+
+def test_half_answered_counts_only_the_items_the_respondent_was_asked() -> None:
+    # Asked two of three items (the third is limited to other roles), one answered: enough.
+    matrix = np.array([[4.0, NAN, NAN], [4.0, NAN, NAN]])
+    asked = np.array([[True, True, False], [True, True, True]])
+    np.testing.assert_allclose(dimension_scores(matrix, asked=asked), [4.0, NAN])
+    np.testing.assert_allclose(
+        dimension_scores_from_sums(*dimension_sums(matrix), [2, 3]), [4.0, NAN]
+    )
+    # Asked none of the dimension's items: no score.
+    assert math.isnan(dimension_scores_from_sums([0.0], [0.0], [0], [0])[0])
+
+
+@PROPERTY
+@given(answer_matrices(), st.data())
+def test_property_half_answered_rule_counts_the_items_asked(
+    data: tuple[np.ndarray, np.ndarray, int, int], draw: st.DataObject
+) -> None:
+    matrix, weights, _, _ = data
+    n_rows, n_items = matrix.shape
+    asked = np.array(
+        draw.draw(
+            st.lists(
+                st.lists(st.booleans(), min_size=n_items, max_size=n_items),
+                min_size=n_rows,
+                max_size=n_rows,
+            )
+        ),
+        dtype=bool,
+    )
+    # Respondents only ever answer the items they were asked.
+    matrix = np.where(asked, matrix, NAN)
+    scores = dimension_scores(matrix, weights, asked)
+    for row in range(n_rows):
+        columns = asked[row]
+        answered = int((~np.isnan(matrix[row]) & columns).sum())
+        expected = dimension_scores(matrix[row : row + 1, columns], weights[columns])[0]
+        np.testing.assert_allclose(scores[row], expected, rtol=1e-12, atol=1e-12)
+        assert math.isnan(scores[row]) == (not columns.any() or answered * 2 < int(columns.sum()))
+    from_sums = dimension_scores_from_sums(*dimension_sums(matrix, weights), asked.sum(axis=1))
+    np.testing.assert_allclose(from_sums, scores, rtol=1e-12, atol=1e-12)
