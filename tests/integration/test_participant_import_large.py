@@ -343,7 +343,7 @@ def test_the_result_page_is_in_japanese(app, staff, campaign):
     staff.environ_base["HTTP_ACCEPT_LANGUAGE"] = "ja"
     html = staff.get(url).get_data(as_text=True)
     assert "参加者の取り込み" in html
-    assert "取り込みが完了しました: 20 人の参加者を登録しました。" in html
+    assert "取り込みが完了しました。参加者を20名登録しました。" in html
 
 
 def test_another_organisation_cannot_see_or_confirm_an_import(app, staff, campaign):
