@@ -129,10 +129,10 @@ def _measure(backend: str) -> dict[str, Any]:
                 record = save_preview(campaign, data, filename="bench.csv", rows=ROWS, user=None)
                 record.status = "queued"
                 db.session.commit()
-                record_id = record.id
+                record_id, campaign_id = record.id, campaign.id
                 db.session.remove()
                 run_import_job(record_id)
-                assert _count(db, Participant, campaign.id) == ROWS
+                assert _count(db, Participant, campaign_id) == ROWS
 
             def cli() -> None:
                 campaign = new_campaign()

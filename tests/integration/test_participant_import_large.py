@@ -383,10 +383,12 @@ def test_old_unconfirmed_previews_are_deleted_with_their_file(app, staff, campai
     _upload(staff, campaign, people_csv(3))
     old = db.session.scalar(select(ParticipantImport))
     old.created_at = utcnow() - import_jobs.PREVIEW_KEEP - timedelta(minutes=1)
+    old_public_id = old.public_id
     db.session.commit()
     _upload(staff, campaign, people_csv(3))
     assert db.session.scalar(select(func.count(ParticipantImport.id))) == 1
-    assert db.session.get(ParticipantImport, old.id) is None
+    remaining = db.session.scalars(select(ParticipantImport.public_id)).all()
+    assert old_public_id not in remaining
 
 
 # --- PostgreSQL, whatever database the suite runs on ----------------------------------------
