@@ -384,9 +384,10 @@ def import_participants(campaign_id: int) -> BaseResponse | str:
         record = import_jobs.find_import(campaign, confirm.import_id.data)
         if record is None:
             abort(404)
-        background = import_jobs.in_background(record)
+        # A second click finds the import confirmed already and shows where it stands.
+        imported_now = record.status == "previewed" and not import_jobs.in_background(record)
         import_jobs.confirm_import(record, actor=_user())
-        if record.status == "done" and not background:
+        if imported_now and record.status == "done":
             flash(_("%(n)d participants imported.", n=record.created), "success")
             return redirect(url_for(".campaign", campaign_id=campaign.id))
         return redirect(

@@ -79,6 +79,15 @@ def test_import_previews_then_imports(setup):
     assert confirm.status_code == 302
     assert confirm.headers["Location"].endswith(f"/workspace/campaigns/{campaign.id}")
     assert _count(campaign) == 2
+    # A second click on the same confirmation imports nothing more and shows the outcome.
+    again = client.post(
+        f"/workspace/campaigns/{campaign.id}/participants/import",
+        data={"confirm-csrf_token": client.csrf, "confirm-import_id": import_id_of(html)},
+    )
+    assert "/participants/imports/" in again.headers["Location"]
+    outcome = client.get(again.headers["Location"]).get_data(as_text=True)
+    assert "Import finished: 2 participants created." in outcome
+    assert _count(campaign) == 2
     (event,) = db.session.scalars(
         select(AuditEvent).where(AuditEvent.action == "participants.imported")
     ).all()
