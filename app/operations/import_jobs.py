@@ -265,19 +265,25 @@ def run_import_job(record_id: int, run_id: str | None = None) -> None:
         db.session.commit()
     try:
 
-        def on_checked(checked: int, total: int) -> None:
+        def show(**values: object) -> None:
+            # Seen by the progress page at once, outside the import's own transaction.
             with db.engine.begin() as connection:
                 connection.execute(
                     update(ParticipantImport)
                     .where(ParticipantImport.id == record_id)
-                    .values(checked_rows=checked, total_rows=total, heartbeat_at=utcnow())
+                    .values(heartbeat_at=utcnow(), **values)
                 )
+
+        def on_checked(checked: int, total: int) -> None:
+            show(checked_rows=checked, total_rows=total)
 
         record = db.session.get(ParticipantImport, record_id)
         preview = parse_participants(record.campaign, record.data or b"", on_progress=on_checked)
         # The checks only read; the writes begin a transaction of their own that takes
         # SQLite's write lock at once, and check the emails again inside it.
         db.session.commit()
+        if preview.ok:
+            show(status="saving")
         with write_transactions():
             record = db.session.get(ParticipantImport, record_id)
             _apply(record, preview)

@@ -304,12 +304,22 @@ def test_a_job_on_redis_shows_its_progress_then_its_outcome(
         return real_parse(campaign_, data, on_progress=progress)
 
     monkeypatch.setattr(import_jobs, "parse_participants", parse_and_look)
+    real_apply = import_jobs.apply_import
+
+    def apply_and_look(*args, **kwargs):
+        pages.append(staff.get(url).get_data(as_text=True))
+        return real_apply(*args, **kwargs)
+
+    monkeypatch.setattr(import_jobs, "apply_import", apply_and_look)
     queue = get_queue()
     assert queue is not None
     assert queue.count == 1
     SimpleWorker([queue], connection=queue.connection).work(burst=True)
 
-    (during,) = pages
+    during, saving = pages
+    assert _state(saving) == "saving"
+    assert "Saving the participants…" in saving
+    assert '<meta http-equiv="refresh"' in saving
     assert _state(during) == "checking"
     assert "Checking the file…" in during
     assert '<progress max="500" value="300"' in during
