@@ -5,6 +5,11 @@ them: ``parse_participants`` returns an ``ImportPreview`` (the rows as they woul
 or every problem with its file line and column), and ``apply_import`` creates the participants
 only when the whole file is valid. Nothing is written when any row has a problem.
 
+Files of any size take a bounded number of statements of bounded size: emails are looked up
+in ``IN`` lists of ``QUERY_CHUNK`` values (PostgreSQL allows 65,535 parameters a statement),
+and participants and links are written in bulk INSERTs of ``INSERT_CHUNK`` rows, never one
+query per row. Large browser imports run in the background (``app.operations.import_jobs``).
+
 The file has a header line (line 1) with the columns ``name``, ``email``, ``department`` and
 ``role`` in any order (Japanese headers 氏名, メールアドレス, 部署, 役割 are accepted too). It
 may be UTF-8 with or without a byte-order mark, UTF-16, or Shift_JIS (cp932) as Excel writes
