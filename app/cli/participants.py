@@ -8,11 +8,13 @@ from typing import IO
 
 import click
 from flask.cli import AppGroup
+from sqlalchemy.exc import SQLAlchemyError
 
 from app.operations import participants as participant_ops
 from app.operations.errors import OperationError
-from app.operations.participant_import import import_participants
+from app.operations.participant_import import apply_import, parse_participants
 from app.operations.participants import disable_open_link, enable_open_link
+from app.platform.db_setup import write_transactions
 from app.platform.extensions import db
 from app.queries.campaigns import get_campaign
 from app.queries.participants import open_link_url
@@ -65,7 +67,26 @@ def import_command(campaign_id: int, file: Path, output: Path | None, lang: str)
     can be handed out later (`participants links`, emails), and these keep working.
     """
     campaign = _campaign(campaign_id)
-    preview, imported = import_participants(campaign, file.read_bytes())
+    preview = parse_participants(campaign, file.read_bytes())
+    imported = []
+    try:
+        if preview.ok:
+            # Checking only read: the writes take SQLite's write lock when they begin, and
+            # check the emails again.
+            db.session.commit()
+            with write_transactions():
+                imported = apply_import(campaign, preview, with_links=True)
+                db.session.commit()
+    except OperationError as exc:
+        db.session.rollback()
+        raise click.ClickException(f"{file}: {exc} No participant was imported.") from None
+    except SQLAlchemyError as exc:
+        db.session.rollback()
+        raise click.ClickException(
+            f"{file}: the database refused the import ({type(exc).__name__}: "
+            f"{str(exc.orig if getattr(exc, 'orig', None) else exc).splitlines()[0]}); "
+            "no participant was imported."
+        ) from None
     if not preview.ok:
         for problem in preview.problems:
             click.echo(f"{file}:{problem}", err=True)
@@ -73,11 +94,10 @@ def import_command(campaign_id: int, file: Path, output: Path | None, lang: str)
             f"{len(preview.problems)} problem(s) found; no participant was imported.", err=True
         )
         raise SystemExit(1)
-    db.session.commit()
     stream = _open_output(output)
     try:
         participant_ops.write_links(
-            [(item.participant, item.token) for item in imported if item.token], stream, lang
+            [(item, item.token) for item in imported if item.token], stream, lang
         )
     finally:
         if stream is not sys.stdout:

@@ -13,6 +13,7 @@ from app.models.organization import (
     role_labels,
 )
 from app.models.participant import Participant, ParticipantLink
+from app.models.participant_import import ParticipantImport
 from app.models.report_job import ReportJob
 from app.models.response import Answer, Response
 from app.models.user import ApiToken, Membership, User
@@ -29,6 +30,7 @@ __all__ = [
     "Membership",
     "Organization",
     "Participant",
+    "ParticipantImport",
     "ParticipantLink",
     "ReportJob",
     "Response",

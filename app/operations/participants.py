@@ -18,7 +18,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Iterable
-from typing import IO
+from typing import IO, Protocol
 
 from sqlalchemy import func, select
 
@@ -282,7 +282,17 @@ def register_open_participant(
     return invite_participant(campaign, department, role, channel="open-link")
 
 
-def write_links(rows: Iterable[tuple[Participant, str]], output: IO[str], locale: str) -> None:
+class LinkHolder(Protocol):
+    """What a row of the links CSV shows of a participant (a model, or an imported row)."""
+
+    name: str | None
+    email: str | None
+    department: Department
+    role: Role
+    status: str
+
+
+def write_links(rows: Iterable[tuple[LinkHolder, str]], output: IO[str], locale: str) -> None:
     """Write ``rows`` (participant, token) as the links CSV (``LINK_COLUMNS``, CRLF lines)."""
     writer = csv_writer(output)
     writer.writerow(LINK_COLUMNS)

@@ -117,6 +117,9 @@ def from_environment(instance_path: str, env: Mapping[str, str] | None = None) -
         "MAX_FORM_PARTS": _int(env, "MAX_FORM_PARTS", 500),
         "MAX_FORM_MEMORY_SIZE": _int(env, "MAX_FORM_MEMORY_SIZE", 1024 * 1024),
         "CX_MAX_CSV_BYTES": _int(env, "CX_MAX_CSV_BYTES", 2 * 1024 * 1024),
+        # A participants file with more rows than this is imported as a background job
+        # (progress and outcome on a page of its own) instead of within the request.
+        "CX_IMPORT_BACKGROUND_ROWS": _int(env, "CX_IMPORT_BACKGROUND_ROWS", 5000, minimum=0),
         # One PDF render: seconds before it is stopped, and its address space in MB (0: no
         # cap), whether rendered for a web request, in a batch or by a worker.
         "CX_PDF_TIMEOUT_S": _int(env, "CX_PDF_TIMEOUT_S", 120, minimum=1),

@@ -341,8 +341,8 @@ class UploadForm(Form):
 
 
 class ConfirmImportForm(Form):
-    #: The previewed file, sent back to be validated again before anything is written.
-    data = HiddenField(validators=[DataRequired()])
+    #: The previewed file's ``public_id``: the file itself stays on the server.
+    import_id = HiddenField(validators=[DataRequired(), Length(max=64)])
 
 
 class ParticipantForm(Form):

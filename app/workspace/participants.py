@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from flask import redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response as BaseResponse
 
 from app.auth import access
+from app.operations import import_jobs
 from app.operations import participants as participant_ops
 from app.operations.errors import OperationError
-from app.operations.participant_import import apply_import, decode_csv, parse_participants
+from app.operations.participant_import import parse_participants
 from app.operations.participants import (
     add_participant,
     hand_out_link,
@@ -31,36 +32,60 @@ def import_participants(campaign_id: int) -> BaseResponse | str:
     campaign = access.campaign_or_404(common.user(), campaign_id, manage=True)
     upload = UploadForm()
     confirm = ConfirmImportForm(prefix="confirm")
-    if confirm.validate_on_submit() and "confirm-data" in request.form:
-        # The file comes back from the preview page and is checked again from scratch.
-        preview = parse_participants(campaign, confirm.data.data)
-        if preview.ok:
-            try:
-                imported = apply_import(campaign, preview, actor=common.user())
-            except OperationError as exc:
-                common.fail(exc)
-            else:
-                common.commit_and_flash(_("%(n)d participants imported.", n=len(imported)))
-                return redirect(url_for(".campaign", campaign_id=campaign.id))
-        return render_template(
-            "workspace/participants_import.html", campaign=campaign, form=upload, preview=preview
+    if confirm.validate_on_submit() and "confirm-import_id" in request.form:
+        # The file stayed on the server since the preview and is checked again from scratch.
+        record = import_jobs.find_import(campaign, confirm.import_id.data)
+        if record is None:
+            abort(404)
+        # A second click finds the import confirmed already and shows where it stands.
+        imported_now = record.status == "previewed" and not import_jobs.in_background(record)
+        import_jobs.confirm_import(record, actor=common.user())
+        if imported_now and record.status == "done":
+            flash(_("%(n)d participants imported.", n=record.created), "success")
+            return redirect(url_for(".campaign", campaign_id=campaign.id))
+        return redirect(
+            url_for(".participant_import", campaign_id=campaign.id, import_id=record.public_id)
         )
     if upload.validate_on_submit():
         check_upload_size(upload.file.data)
-        data = upload.file.data.read()
+        with upload.file.data.stream as stream:  # a large upload is a temporary file
+            data = stream.read()
         preview = parse_participants(campaign, data)
-        text = None
         if preview.ok:
-            text, _encoding = decode_csv(data)
-            confirm.data.data = text
+            record = import_jobs.save_preview(
+                campaign,
+                data,
+                filename=upload.file.data.filename or "",
+                rows=len(preview.rows),
+                user=common.user(),
+            )
+            db.session.commit()
+            confirm.import_id.data = record.public_id
         return render_template(
             "workspace/participants_import.html",
             campaign=campaign,
             form=upload,
             preview=preview,
-            confirm=confirm if text is not None else None,
+            confirm=confirm if preview.ok else None,
+            background=preview.ok and len(preview.rows) > import_jobs.background_threshold(),
         )
     return render_template("workspace/participants_import.html", campaign=campaign, form=upload)
+
+
+@bp.get("/campaigns/<int:campaign_id>/participants/imports/<import_id>")
+def participant_import(campaign_id: int, import_id: str) -> str:
+    campaign = access.campaign_or_404(common.user(), campaign_id, manage=True)
+    record = import_jobs.find_import(campaign, import_id)
+    if record is None or record.status == "previewed":
+        abort(404)
+    return render_template(
+        "workspace/participants_import_result.html",
+        campaign=campaign,
+        record=record,
+        state=import_jobs.import_state(record),
+        problems=import_jobs.stored_problems(record),
+        job_error=import_jobs.job_error_message(record),
+    )
 
 
 @bp.route("/campaigns/<int:campaign_id>/participants/new", methods=["GET", "POST"])

@@ -22,7 +22,16 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from app.auth.tokens import create_api_token
-from app.models import ApiToken, AuditEvent, Campaign, Organization, ReportJob, Response, User
+from app.models import (
+    ApiToken,
+    AuditEvent,
+    Campaign,
+    Organization,
+    ParticipantImport,
+    ReportJob,
+    Response,
+    User,
+)
 from app.platform.extensions import db
 from tests.factories import add_people, grant, make_campaign, make_org, make_user, submit
 from tests.integration.workspace_support import (
@@ -76,6 +85,15 @@ def _build_world(slug: str) -> World:
     token_row = db.session.scalar(select(ApiToken).where(ApiToken.user_id == consultant.id))
     job = ReportJob(campaign_id=campaign.id, user_id=consultant.id)
     db.session.add(job)
+    participant_import = ParticipantImport(
+        public_id=f"import-of-{slug}",
+        organization_id=org.id,
+        campaign_id=campaign.id,
+        user_id=consultant.id,
+        status="done",
+        problems=[],
+    )
+    db.session.add(participant_import)
     db.session.commit()
     department = org.departments[0]
     role = org.roles[0]
@@ -99,6 +117,7 @@ def _build_world(slug: str) -> World:
         "event_id": event.id,
         "token_id": token_row.id,
         "job_id": job.id,
+        "import_id": participant_import.public_id,
         "user_id": consultant.id,
         # The API's catch-all answers 404 for any path; give it one naming B's campaign.
         "unknown": f"campaigns/{campaign.id}/no-such-thing",

@@ -16,6 +16,7 @@ from tests.factories import grant, make_campaign, make_org, make_user
 from tests.integration.workspace_support import (
     csrf_token,
     fast_password_hashing,
+    import_id_of,
     login,
     make_client,
 )
@@ -73,8 +74,9 @@ def test_unicode_files_preview_and_import_in_the_browser(staff, data: bytes):
     url = f"/workspace/campaigns/{campaign.id}/participants/import"
     page = html_module.unescape(_upload(client, url, data).get_data(as_text=True))
     assert "Preview: 2 participants" in page, page
-    text = page.split('name="confirm-data" type="hidden" value="')[1].split('"')[0]
-    confirm = client.post(url, data={"confirm-csrf_token": client.csrf, "confirm-data": text})
+    confirm = client.post(
+        url, data={"confirm-csrf_token": client.csrf, "confirm-import_id": import_id_of(page)}
+    )
     assert confirm.status_code == 302
     assert _participants() == 2
 

@@ -131,7 +131,7 @@ def test_preview_then_apply_for_the_browser_upload(db, app, campaign):
     assert _count(db) == 0  # a preview writes nothing
     imported = apply_import(campaign, preview)
     db.session.commit()
-    assert [item.participant.email for item in imported] == [
+    assert [item.email for item in imported] == [
         "taro@example.jp",
         "hanako@example.jp",
         "john@example.com",

@@ -23,6 +23,7 @@ from tests.integration.survey_fixtures import csrf_from, sign_in, start
 from tests.integration.workspace_support import (
     csrf_token,
     fast_password_hashing,
+    import_id_of,
     login,
     make_client,
 )
@@ -70,14 +71,22 @@ def test_import_previews_then_imports(setup):
     assert "Preview: 2 participants" in html
     assert "taro@example.jp" in html
     assert _count(campaign) == 0, "nothing is written before confirmation"
-    data = html.split('name="confirm-data" type="hidden" value="')[1].split('"')[0]
-    import html as html_module
-
+    assert "taro@example.jp,営業部" not in html, "the file stays on the server"
     confirm = client.post(
         f"/workspace/campaigns/{campaign.id}/participants/import",
-        data={"confirm-csrf_token": client.csrf, "confirm-data": html_module.unescape(data)},
+        data={"confirm-csrf_token": client.csrf, "confirm-import_id": import_id_of(html)},
     )
     assert confirm.status_code == 302
+    assert confirm.headers["Location"].endswith(f"/workspace/campaigns/{campaign.id}")
+    assert _count(campaign) == 2
+    # A second click on the same confirmation imports nothing more and shows the outcome.
+    again = client.post(
+        f"/workspace/campaigns/{campaign.id}/participants/import",
+        data={"confirm-csrf_token": client.csrf, "confirm-import_id": import_id_of(html)},
+    )
+    assert "/participants/imports/" in again.headers["Location"]
+    outcome = client.get(again.headers["Location"]).get_data(as_text=True)
+    assert "Import finished: 2 participants created." in outcome
     assert _count(campaign) == 2
     (event,) = db.session.scalars(
         select(AuditEvent).where(AuditEvent.action == "participants.imported")
@@ -115,15 +124,37 @@ def test_import_of_a_shift_jis_file(setup):
     assert "Preview: 2 participants" in response.get_data(as_text=True)
 
 
-def test_confirmation_is_validated_again(setup):
+def test_confirmation_checks_the_kept_file_again(setup):
     client, campaign = setup
-    tampered = GOOD_CSV + "x,bad-email,営業部,frontline\n"
+    html = _upload(client, campaign, GOOD_CSV).get_data(as_text=True)
+    # Someone adds one of the file's people between the preview and the confirmation.
+    org = campaign.organization
+    participant_ops.add_participant(
+        campaign,
+        email="hanako@example.jp",
+        department=org.departments[0],
+        role=org.roles[0],
+    )
+    db.session.commit()
     response = client.post(
         f"/workspace/campaigns/{campaign.id}/participants/import",
-        data={"confirm-csrf_token": client.csrf, "confirm-data": tampered},
+        data={"confirm-csrf_token": client.csrf, "confirm-import_id": import_id_of(html)},
     )
-    assert response.status_code == 200
-    assert "Line 4" in response.get_data(as_text=True)
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Import failed: nothing was imported." in page
+    assert "Line 3" in page
+    assert "hanako@example.jp is already a participant of this campaign." in page
+    assert _count(campaign) == 1
+
+
+def test_a_confirmation_without_a_kept_file_is_refused(setup):
+    client, campaign = setup
+    response = client.post(
+        f"/workspace/campaigns/{campaign.id}/participants/import",
+        data={"confirm-csrf_token": client.csrf, "confirm-import_id": "not-a-kept-file"},
+    )
+    assert response.status_code == 404
     assert _count(campaign) == 0
 
 

@@ -65,3 +65,10 @@ def csrf_token(client: FlaskClient, path: str = "/login") -> str:
 def login(client: FlaskClient, email: str, password: str = PASSWORD) -> Any:
     token = csrf_token(client, "/login")
     return client.post("/login", data={"email": email, "password": password, "csrf_token": token})
+
+
+def import_id_of(html: str) -> str:
+    """The kept file's id in a participant import preview's confirmation form."""
+    match = re.search(r'name="confirm-import_id" type="hidden" value="([^"]+)"', html)
+    assert match, "no confirmation form on the page"
+    return match.group(1)
