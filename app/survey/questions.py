@@ -176,6 +176,8 @@ class ScaleQuestion(QuestionType):
         assert answer is not None
         if answer.not_applicable:
             return {"answered": True, "not_applicable": True, "label": context["not_applicable"]}
+        if answer.dont_know:
+            return {"answered": True, "not_applicable": True, "label": context["dont_know"]}
         option = next((o for o in context["options"] if o["point"] == answer.value), None)
         if option is None:  # a point the scale no longer has: show the number as stored
             return {"answered": True, "point": answer.value, "label": "", "level": None}
