@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 import secrets
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, insert, select
 
@@ -72,6 +73,9 @@ CAMPAIGNS = (
     ("cx-five-capabilities", "2026年度 CX 5つの力 成熟度診断"),
     ("cx-improvement-cycle", "2026年度 CX向上サイクル 実践度診断"),
 )
+#: The previous round ran for three weeks, a year before the seed (its dates and answers).
+PREVIOUS_ROUND_AGO = timedelta(days=365)
+PREVIOUS_ROUND_LENGTH = timedelta(days=21)
 #: How much lower the previous round scored, per dimension: the organisation has progressed,
 #: most in digital and operations, hardly at all in unlearning.
 PREVIOUS_ROUND_SHIFT: dict[str, float] = {
@@ -342,8 +346,9 @@ def _populate(
     org: Organization,
     rng: random.Random,
     shift: dict[str, float] | None = None,
+    now: datetime | None = None,
 ) -> None:
-    """Invite the headcount and submit answers for most of it, with bulk inserts.
+    """Invite the headcount and submit answers for most of it, with bulk inserts, at ``now``.
 
     The seed records no audit event per synthetic participant or answer, as an import
     records one for its whole file: the demo campaigns' own events say how they were made.
@@ -353,7 +358,7 @@ def _populate(
     departments = {d.name: d for d in org.departments}
     open_ids = {q.id for q in questionnaire.open_questions}
     newest_ids = _newest_ids(questionnaire)
-    now = utcnow()
+    now = now or utcnow()
     answered: list[tuple[Response, str, str]] = []
     invited = sum(count + max(1, count // 4) for c in HEADCOUNT.values() for count in c.values())
     people = iter(demo_people(invited))
@@ -420,10 +425,18 @@ def seed_demo(seed: int = 20261121) -> SeedResult:
             by_name[name] = add_department(org, name, by_name.get(parent) if parent else None)
     questionnaire_id, name, version = PREVIOUS_ROUND
     previous = _ensure_campaign(
-        org, questionnaire_id, name, rng, version=version, shift=PREVIOUS_ROUND_SHIFT
+        org,
+        questionnaire_id,
+        name,
+        rng,
+        version=version,
+        shift=PREVIOUS_ROUND_SHIFT,
+        answered_at=utcnow() - PREVIOUS_ROUND_AGO + PREVIOUS_ROUND_LENGTH / 2,
     )
     if previous.status == "open":
         close_campaign(previous)
+        previous.opened_at = previous.opens_at = utcnow() - PREVIOUS_ROUND_AGO
+        previous.closed_at = previous.closes_at = previous.opened_at + PREVIOUS_ROUND_LENGTH
     campaigns = [previous]
     for questionnaire_id, name in CAMPAIGNS:
         earlier = previous if questionnaire_id == PREVIOUS_ROUND[0] else None
@@ -459,6 +472,7 @@ def _ensure_campaign(
     version: str | None = None,
     shift: dict[str, float] | None = None,
     previous: Campaign | None = None,
+    answered_at: datetime | None = None,
 ) -> Campaign:
     campaign = db.session.scalar(
         select(Campaign).where(Campaign.organization_id == org.id, Campaign.name == name)
@@ -476,7 +490,7 @@ def _ensure_campaign(
         select(func.count(Response.id)).where(Response.campaign_id == campaign.id)
     )
     if not has_responses:
-        _populate(campaign, org, rng, shift)
+        _populate(campaign, org, rng, shift, answered_at)
     return campaign
 
 

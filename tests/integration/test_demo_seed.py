@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+from datetime import timedelta
 
 from sqlalchemy import func, select
 
@@ -178,8 +179,16 @@ def test_the_2025_round_runs_on_questionnaire_1_0_0_and_the_2026_rounds_on_2_0_0
         "2026年度 CX 5つの力 成熟度診断": "2.0.0",
         "2026年度 CX向上サイクル 実践度診断": "2.0.0",
     }
+    # A year apart, as their names say.
+    closed = campaigns["2025年度 CX 5つの力 成熟度診断"]
+    current = campaigns["2026年度 CX 5つの力 成熟度診断"]
+    assert closed.opened_at < closed.closed_at < current.opened_at - timedelta(days=300)
+    answered = db.session.scalar(
+        select(func.max(Response.submitted_at)).where(Response.campaign_id == closed.id)
+    )
+    assert closed.opened_at < answered < closed.closed_at
     # The closed round keeps its frozen copy: 1.0.0's items and its one unanswered option.
-    previous = campaigns["2025年度 CX 5つの力 成熟度診断"].questionnaire
+    previous = closed.questionnaire
     assert "ob_cx_owner" in {item.id for item in previous.items}
     assert not previous.scale.allows_dont_know
     kinds = dict(
