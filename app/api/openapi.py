@@ -214,6 +214,28 @@ SCHEMAS: dict[str, Any] = {
                 "description": "Mean overall score per dimension kind.",
                 "additionalProperties": _nullable({"type": "number"}),
             },
+            "dont_know": {
+                "type": "object",
+                "description": (
+                    'Per item, its "don\'t know" and "not applicable" answers among the'
+                    " group's respondents asked the item (an item limited to some roles counts"
+                    " only them); figures null when fewer were asked than the anonymity"
+                    " threshold."
+                ),
+                "additionalProperties": _ref("DontKnowRate"),
+            },
+        },
+    },
+    "DontKnowRate": {
+        "type": "object",
+        "required": ["asked", "dont_know", "not_applicable", "rate", "na_rate", "suppressed"],
+        "properties": {
+            "asked": _nullable({"type": "integer", "minimum": 0}),
+            "dont_know": _nullable({"type": "integer", "minimum": 0}),
+            "not_applicable": _nullable({"type": "integer", "minimum": 0}),
+            "rate": _nullable({"type": "number", "minimum": 0, "maximum": 1}),
+            "na_rate": _nullable({"type": "number", "minimum": 0, "maximum": 1}),
+            "suppressed": {"type": "boolean"},
         },
     },
     "Gap": {

@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 import secrets
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, insert, select
 
@@ -64,14 +65,79 @@ HEADCOUNT: dict[str, dict[str, int]] = {
     "人事部": {"executive": 1, "middle_manager": 3, "frontline": 4},
 }
 
-#: The previous round of the five-capabilities diagnosis, closed, for comparisons over time.
-PREVIOUS_ROUND = ("cx-five-capabilities", "2025年度 CX 5つの力 成熟度診断")
+#: The previous round of the five-capabilities diagnosis, closed, for comparisons over time. It
+#: ran on the first version of the questionnaire and keeps its frozen copy; the 2026 rounds run
+#: on the newest, so its trend compares each dimension over the items the versions share.
+PREVIOUS_ROUND = ("cx-five-capabilities", "2025年度 CX 5つの力 成熟度診断", "1.0.0")
 CAMPAIGNS = (
     ("cx-five-capabilities", "2026年度 CX 5つの力 成熟度診断"),
     ("cx-improvement-cycle", "2026年度 CX向上サイクル 実践度診断"),
 )
-#: How much lower the previous round scored on average: the organisation has progressed.
-PREVIOUS_ROUND_SHIFT = -0.35
+#: The previous round ran for three weeks, a year before the seed (its dates and answers).
+PREVIOUS_ROUND_AGO = timedelta(days=365)
+PREVIOUS_ROUND_LENGTH = timedelta(days=21)
+#: How much lower the previous round scored, per dimension: the organisation has progressed,
+#: most in digital and operations, hardly at all in unlearning.
+PREVIOUS_ROUND_SHIFT: dict[str, float] = {
+    "org_behavior": -0.3,
+    "design": -0.3,
+    "operations": -0.5,
+    "digital": -0.6,
+    "unlearning": -0.05,
+}
+
+#: Items on which the top sees a vision and governance the front line does not (the planted
+#: role gap), by the newest version's ids; an earlier version's item counts through the item
+#: that names it with ``was:``. The last three are facts only management knows, asked as
+#: perceptions in 1.0.0 and moved to the organisation profile since.
+VISION_ITEMS = frozenset(
+    {
+        "ob_vision_explain",
+        "ob_vision_guides",
+        "ob_cross_decision",
+        "ob_budget_case",
+        "pl_common_goals",
+        "mo_strategy_review",
+        "ob_cx_owner",
+        "ob_kpi_review",
+        "st_strategy_map",
+    }
+)
+
+#: "Don't know" rates (executive, middle manager, front line) on items about budgets,
+#: decisions and executives' practice, which the front line often cannot see; newest ids.
+DONT_KNOW_RATES: dict[str, tuple[float, float, float]] = {
+    "ob_cross_decision": (0.02, 0.10, 0.28),
+    "ob_voice_up": (0.02, 0.08, 0.22),
+    "ob_budget_case": (0.02, 0.12, 0.0),
+    "op_by_segment": (0.03, 0.10, 0.25),
+    "op_value_link": (0.03, 0.12, 0.33),
+    "dg_prediction": (0.03, 0.08, 0.18),
+    "dg_experience_first": (0.04, 0.15, 0.0),
+    "st_segment_effort": (0.02, 0.09, 0.22),
+    "st_ltv_churn": (0.03, 0.12, 0.30),
+    "pl_common_goals": (0.02, 0.07, 0.20),
+    "pl_roles": (0.02, 0.06, 0.15),
+    "pl_scenario": (0.02, 0.10, 0.0),
+    "ro_progress_open": (0.02, 0.06, 0.15),
+    "mo_chain": (0.04, 0.12, 0.32),
+    "mo_targeted": (0.03, 0.10, 0.28),
+    "mo_decide_on_facts": (0.02, 0.10, 0.0),
+    "mo_strategy_review": (0.02, 0.08, 0.25),
+}
+#: Elsewhere, "don't know" is rare, and rarest at the top.
+BASE_DONT_KNOW_RATES = (0.01, 0.02, 0.04)
+#: 1.0.0's items on facts only management knows, none kept in the newest version: its one
+#: option "don't know / not applicable" chosen there by some of the front line, most of whom
+#: guessed instead.
+LEGACY_KNOWLEDGE_ITEMS = frozenset(
+    {"ob_cx_owner", "ob_kpi_review", "ob_exec_investment", "dg_inventory", "op_journey_mgmt"}
+)
+LEGACY_KNOWLEDGE_RATES = (0.01, 0.05, 0.12)
+#: A single option "don't know / not applicable" is chosen less than a plain "don't know".
+COMBINED_OPTION_FACTOR = 0.6
+NOT_APPLICABLE_RATE = 0.02
+ROLE_INDEX = {"executive": 0, "middle_manager": 1, "frontline": 2}
 
 #: Family names (kanji, romaji) and given names the demo's fictional staff are drawn from.
 FAMILY_NAMES: tuple[tuple[str, str], ...] = (
@@ -143,16 +209,37 @@ def demo_people(count: int) -> list[tuple[str, str]]:
 
 
 def _role_shift(role_key: str, dimension_id: str, item_id: str) -> float:
-    """Planted role gaps: the top sees the vision and governance the front line does not."""
-    visionish = any(
-        word in item_id
-        for word in ("vision", "owner", "kpi_review", "cross_decision", "strategy", "goal")
-    )
+    """Planted role gaps: the top sees the vision and governance the front line does not.
+
+    ``item_id`` is the newest version's id of the item (see :func:`_newest_ids`).
+    """
+    visionish = item_id in VISION_ITEMS
     if role_key == "executive":
         return 1.1 if visionish else 0.45 if dimension_id in ("org_behavior", "strategy") else 0.2
     if role_key == "frontline":
         return -0.55 if visionish else -0.1
     return 0.0
+
+
+def _newest_ids(questionnaire: Questionnaire) -> dict[str, str]:
+    """Each item of ``questionnaire`` by the id of the newest version's item keeping its
+    meaning (``was:``); an item of the newest version, or one without successor, by its own."""
+    newest = get_questionnaire(questionnaire.id)
+    ids = {item.id: item.id for item in questionnaire.items}
+    if newest.version != questionnaire.version:
+        for pairs in newest.links_to(questionnaire).values():
+            ids.update({earlier.id: item.id for item, earlier in pairs})
+    return ids
+
+
+def _unanswered_rate(questionnaire: Questionnaire, item_id: str, role_key: str) -> float:
+    """How often ``role_key`` answers "don't know" to the item (by its newest id); with the
+    one option "don't know / not applicable" of 1.0.0, how often that is chosen."""
+    role = ROLE_INDEX.get(role_key, 1)
+    if item_id in LEGACY_KNOWLEDGE_ITEMS:
+        return LEGACY_KNOWLEDGE_RATES[role]
+    rate = DONT_KNOW_RATES.get(item_id, BASE_DONT_KNOW_RATES)[role]
+    return rate if questionnaire.scale.allows_dont_know else rate * COMBINED_OPTION_FACTOR
 
 
 def _department_shift(department: str, dimension_id: str) -> float:
@@ -169,22 +256,31 @@ def _department_shift(department: str, dimension_id: str) -> float:
 def _answers_for(
     rng: random.Random,
     questionnaire: Questionnaire,
+    newest_ids: dict[str, str],
     department: str,
     role_key: str,
-    shift: float = 0.0,
+    person: float,
+    shift: dict[str, float] | None = None,
 ) -> dict[str, int | str]:
+    """One respondent's answers; ``person`` is how much more mature than their role's
+    average they see the organisation (see :func:`_person_shifts`)."""
     scale = questionnaire.scale
-    person = rng.gauss(shift, 0.45)
     answers: dict[str, int | str] = {}
     for dimension in questionnaire.dimensions:
         base = 2.8 + person + _department_shift(department, dimension.id)
+        base += (shift or {}).get(dimension.id, 0.0)
         for item in dimension.items:
             if not item.asks(role_key):
                 continue
-            if scale.not_applicable is not None and rng.random() < 0.03:
+            item_id = newest_ids.get(item.id, item.id)
+            unanswered = rng.random()
+            if unanswered < _unanswered_rate(questionnaire, item_id, role_key):
+                answers[item.id] = "dk" if scale.allows_dont_know else "na"
+                continue
+            if scale.allows_dont_know and unanswered > 1.0 - NOT_APPLICABLE_RATE:
                 answers[item.id] = "na"
                 continue
-            raw = base + _role_shift(role_key, dimension.id, item.id) + rng.gauss(0.0, 0.6)
+            raw = base + _role_shift(role_key, dimension.id, item_id) + rng.gauss(0.0, 0.6)
             value = max(scale.min, min(scale.max, round(raw)))
             # A reverse-keyed item is agreed with by those who see the practice as weak.
             answers[item.id] = scale.min + scale.max - value if item.reverse else value
@@ -192,6 +288,17 @@ def _answers_for(
         if rng.random() < 0.35:
             answers[question.id] = rng.choice(OPEN_TEXTS)
     return answers
+
+
+def _person_shifts(rng: random.Random, role_keys: list[str]) -> list[float]:
+    """Each respondent's own leaning, centred within their role: a role's respondents differ,
+    but the planted gaps between roles come out as planted whatever the draw."""
+    drawn = [rng.gauss(0.0, 0.45) for _key in role_keys]
+    totals: dict[str, list[float]] = {}
+    for key, value in zip(role_keys, drawn, strict=True):
+        totals.setdefault(key, []).append(value)
+    means = {key: sum(values) / len(values) for key, values in totals.items()}
+    return [value - means[key] for key, value in zip(role_keys, drawn, strict=True)]
 
 
 def _answer_rows(
@@ -204,12 +311,15 @@ def _answer_rows(
             "item_id": item_id,
             "value": None,
             "not_applicable": False,
+            "dont_know": False,
             "text": None,
         }
         if item_id in open_ids:
             row["text"] = str(value)
         elif value == "na":
             row["not_applicable"] = True
+        elif value == "dk":
+            row["dont_know"] = True
         else:
             row["value"] = int(value)
         rows.append(row)
@@ -232,9 +342,13 @@ def _ensure_staff(org: Organization, email: str, access: str) -> tuple[User, str
 
 
 def _populate(
-    campaign: Campaign, org: Organization, rng: random.Random, shift: float = 0.0
+    campaign: Campaign,
+    org: Organization,
+    rng: random.Random,
+    shift: dict[str, float] | None = None,
+    now: datetime | None = None,
 ) -> None:
-    """Invite the headcount and submit answers for most of it, with bulk inserts.
+    """Invite the headcount and submit answers for most of it, with bulk inserts, at ``now``.
 
     The seed records no audit event per synthetic participant or answer, as an import
     records one for its whole file: the demo campaigns' own events say how they were made.
@@ -243,8 +357,9 @@ def _populate(
     roles = {r.key: r for r in org.roles}
     departments = {d.name: d for d in org.departments}
     open_ids = {q.id for q in questionnaire.open_questions}
-    now = utcnow()
-    answered: list[tuple[Response, dict[str, int | str]]] = []
+    newest_ids = _newest_ids(questionnaire)
+    now = now or utcnow()
+    answered: list[tuple[Response, str, str]] = []
     invited = sum(count + max(1, count // 4) for c in HEADCOUNT.values() for count in c.values())
     people = iter(demo_people(invited))
     for dept_name, counts in HEADCOUNT.items():
@@ -271,14 +386,17 @@ def _populate(
                     submitted_at=now,
                 )
                 db.session.add(response)
-                answered.append(
-                    (response, _answers_for(rng, questionnaire, dept_name, role_key, shift))
-                )
+                answered.append((response, dept_name, role_key))
+    people_shift = _person_shifts(rng, [role_key for _r, _d, role_key in answered])
     db.session.flush()
     rows = [
         row
-        for response, answers in answered
-        for row in _answer_rows(response.id, answers, open_ids)
+        for (response, dept_name, role_key), person in zip(answered, people_shift, strict=True)
+        for row in _answer_rows(
+            response.id,
+            _answers_for(rng, questionnaire, newest_ids, dept_name, role_key, person, shift),
+            open_ids,
+        )
     ]
     for row in rows:
         row["updated_at"] = now
@@ -305,9 +423,20 @@ def seed_demo(seed: int = 20261121) -> SeedResult:
         by_name: dict[str, Department] = {}
         for name, parent in DEPARTMENTS:
             by_name[name] = add_department(org, name, by_name.get(parent) if parent else None)
-    previous = _ensure_campaign(org, *PREVIOUS_ROUND, rng, shift=PREVIOUS_ROUND_SHIFT)
+    questionnaire_id, name, version = PREVIOUS_ROUND
+    previous = _ensure_campaign(
+        org,
+        questionnaire_id,
+        name,
+        rng,
+        version=version,
+        shift=PREVIOUS_ROUND_SHIFT,
+        answered_at=utcnow() - PREVIOUS_ROUND_AGO + PREVIOUS_ROUND_LENGTH / 2,
+    )
     if previous.status == "open":
         close_campaign(previous)
+        previous.opened_at = previous.opens_at = utcnow() - PREVIOUS_ROUND_AGO
+        previous.closed_at = previous.closes_at = previous.opened_at + PREVIOUS_ROUND_LENGTH
     campaigns = [previous]
     for questionnaire_id, name in CAMPAIGNS:
         earlier = previous if questionnaire_id == PREVIOUS_ROUND[0] else None
@@ -340,8 +469,10 @@ def _ensure_campaign(
     name: str,
     rng: random.Random,
     *,
-    shift: float = 0.0,
+    version: str | None = None,
+    shift: dict[str, float] | None = None,
     previous: Campaign | None = None,
+    answered_at: datetime | None = None,
 ) -> Campaign:
     campaign = db.session.scalar(
         select(Campaign).where(Campaign.organization_id == org.id, Campaign.name == name)
@@ -349,7 +480,7 @@ def _ensure_campaign(
     if campaign is None:
         campaign = create_campaign(
             org,
-            get_questionnaire(questionnaire_id),
+            get_questionnaire(questionnaire_id, version),
             name,
             previous=previous,
             individual_reports=True,
@@ -359,7 +490,7 @@ def _ensure_campaign(
         select(func.count(Response.id)).where(Response.campaign_id == campaign.id)
     )
     if not has_responses:
-        _populate(campaign, org, rng, shift)
+        _populate(campaign, org, rng, shift, answered_at)
     return campaign
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from app.analysis.unanswered import UnansweredRate
 from app.models import Department
 from app.platform.extensions import db
 from app.results.model import CampaignResults, GapResult, GroupResult, ScoreCell, TrendResult
@@ -80,7 +81,19 @@ def _group(group: GroupResult, names: Mapping[int, str]) -> dict[str, Any]:
     result["overall"] = {
         kind: cell.mean if cell.shown else None for kind, cell in group.overall.items()
     }
+    result["dont_know"] = {item: _unanswered(rate) for item, rate in group.dont_know.items()}
     return result
+
+
+def _unanswered(rate: UnansweredRate) -> dict[str, Any]:
+    return {
+        "asked": rate.asked,
+        "dont_know": rate.dont_know,
+        "not_applicable": rate.not_applicable,
+        "rate": rate.rate,
+        "na_rate": rate.na_rate,
+        "suppressed": rate.status != "ok",
+    }
 
 
 def _gap(gap: GapResult, names: Mapping[int, str]) -> dict[str, Any]:

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import re
+import subprocess
+from datetime import timedelta
 
 from sqlalchemy import func, select
 
+from app.auth.passwords import hash_password
+from app.auth.tokens import create_api_token
 from app.models import (
     Answer,
     AuditEvent,
@@ -15,6 +19,8 @@ from app.models import (
     Response,
     User,
 )
+from app.reporting import service
+from tests.integration.test_api_v1 import validate
 from tests.integration.workspace_support import login, make_client
 
 
@@ -157,3 +163,114 @@ def test_demo_participants_have_japanese_names_and_addresses(runner, db):
     for emails in by_campaign.values():
         assert len(set(emails)) == len(emails)
     assert any(name == "デモ 回答者" for _c, name, _e in people)
+
+
+def _demo_campaigns(runner, db) -> dict[str, Campaign]:
+    result = runner.invoke(args=["demo", "seed"])
+    assert result.exit_code == 0, result.output
+    return {c.name: c for c in db.session.scalars(select(Campaign))}
+
+
+def test_the_2025_round_runs_on_questionnaire_1_0_0_and_the_2026_rounds_on_2_0_0(runner, db):
+    campaigns = _demo_campaigns(runner, db)
+    versions = {name: c.questionnaire_version for name, c in campaigns.items()}
+    assert versions == {
+        "2025年度 CX 5つの力 成熟度診断": "1.0.0",
+        "2026年度 CX 5つの力 成熟度診断": "2.0.0",
+        "2026年度 CX向上サイクル 実践度診断": "2.0.0",
+    }
+    # A year apart, as their names say.
+    closed = campaigns["2025年度 CX 5つの力 成熟度診断"]
+    current = campaigns["2026年度 CX 5つの力 成熟度診断"]
+    assert closed.opened_at < closed.closed_at < current.opened_at - timedelta(days=300)
+    answered = db.session.scalar(
+        select(func.max(Response.submitted_at)).where(Response.campaign_id == closed.id)
+    )
+    assert closed.opened_at < answered < closed.closed_at
+    # The closed round keeps its frozen copy: 1.0.0's items and its one unanswered option.
+    previous = closed.questionnaire
+    assert "ob_cx_owner" in {item.id for item in previous.items}
+    assert not previous.scale.allows_dont_know
+    kinds = dict(
+        db.session.execute(
+            select(Campaign.questionnaire_version, func.count(Answer.id))
+            .join(Response, Response.campaign_id == Campaign.id)
+            .join(Answer, Answer.response_id == Response.id)
+            .where(Answer.dont_know)
+            .group_by(Campaign.questionnaire_version)
+        ).all()
+    )
+    assert "1.0.0" not in kinds
+    assert kinds["2.0.0"] > 0
+
+
+def test_front_line_answers_dont_know_more_than_executives_on_management_items(runner, db, app):
+    campaign = _demo_campaigns(runner, db)["2026年度 CX 5つの力 成熟度診断"]
+    user = db.session.scalar(select(User).where(User.email == "executive@example.com"))
+    token = create_api_token(user, "tests")
+    db.session.commit()
+    response = make_client(app).get(
+        f"/api/v1/campaigns/{campaign.id}/results?group_by=role",
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert response.status_code == 200
+    document = response.get_json()
+    validate(document, "Results")
+    rates = {group["key"]["role"]: group["dont_know"] for group in document["groups"]}
+    # Asked of every role: whether cross-department conflicts are settled by customer impact,
+    # and whether the link from CX to revenue is shown.
+    for item in ("ob_cross_decision", "op_value_link"):
+        assert not campaign.questionnaire.item(item).audience
+        frontline, executive = rates["frontline"][item], rates["executive"][item]
+        assert 0.15 <= frontline["rate"] <= 0.4, (item, frontline)
+        assert executive["rate"] <= 0.1, (item, executive)
+        assert frontline["asked"] >= 80
+    # Elsewhere "don't know" stays rare.
+    assert rates["frontline"]["ul_experiments"]["rate"] < 0.1
+
+
+def test_the_2026_trend_compares_each_dimension_over_the_linked_items(runner, db):
+    from app.results import campaign_results
+
+    campaigns = _demo_campaigns(runner, db)
+    current = campaigns["2026年度 CX 5つの力 成熟度診断"]
+    results = campaign_results(current)
+    comparability = {c.dimension: c for c in results.trend_comparability}
+    assert set(comparability) == {d.id for d in current.questionnaire.dimensions}
+    links = current.questionnaire.links_to(
+        campaigns["2025年度 CX 5つの力 成熟度診断"].questionnaire
+    )
+    for dimension, entry in comparability.items():
+        assert entry.recomputed
+        assert entry.comparable
+        assert entry.items == tuple((item.id, was.id) for item, was in links[dimension])
+    assert ("ob_vision_guides", "ob_vision") in comparability["org_behavior"].items
+    trends = {t.dimension: t for t in results.trends if t.breakdown == "organization"}
+    assert set(trends) == set(comparability)
+    # Planted: digital and operations progressed most, unlearning hardly at all.
+    assert trends["digital"].change >= 0.4
+    assert trends["operations"].change >= 0.3
+    assert abs(trends["unlearning"].change) < 0.2
+    assert trends["digital"].significant
+
+
+def test_the_1_0_0_round_still_opens_and_its_organisation_report_renders(runner, db, app):
+    campaign = _demo_campaigns(runner, db)["2025年度 CX 5つの力 成熟度診断"]
+    client = make_client(app)
+    user = db.session.scalar(select(User).where(User.email == "executive@example.com"))
+    user.password_hash = hash_password("demo-password-123")
+    db.session.commit()
+    assert login(client, "executive@example.com", "demo-password-123").status_code == 302
+    page = client.get(f"/dashboard/campaigns/{campaign.id}")
+    assert page.status_code == 200
+    assert "2025年度 CX 5つの力 成熟度診断" in page.get_data(as_text=True)
+
+    pdf = service.render_pdf(campaign, locale="ja")
+    text = subprocess.run(
+        ["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True
+    ).stdout.decode("utf-8")
+    flat = re.sub(r"\s+", "", text)
+    assert "2025年度CX5つの力成熟度診断" in flat
+    # A 1.0.0 item, asked as a perception then.
+    assert "責任と権限を持つ役員（CXOなど）が置かれている。" in flat
+    assert "組織行動の力" in flat
