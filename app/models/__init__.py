@@ -13,6 +13,7 @@ from app.models.organization import (
     role_labels,
 )
 from app.models.participant import Participant, ParticipantLink
+from app.models.profile import ProfileAnswer
 from app.models.report_job import ReportJob
 from app.models.response import Answer, Response
 from app.models.user import ApiToken, Membership, User
@@ -30,6 +31,7 @@ __all__ = [
     "Organization",
     "Participant",
     "ParticipantLink",
+    "ProfileAnswer",
     "ReportJob",
     "Response",
     "Role",
