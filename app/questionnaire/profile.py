@@ -15,7 +15,15 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .loader import ENTRY_ID_HINT, ENTRY_ID_RE, LOCALE_HINT, LOCALE_RE, QuestionnaireError
+from .loader import (
+    ENTRY_ID_HINT,
+    ENTRY_ID_RE,
+    LOCALE_HINT,
+    LOCALE_RE,
+    QUESTIONNAIRE_ID_HINT,
+    QUESTIONNAIRE_ID_RE,
+    QuestionnaireError,
+)
 from .model import LocalizedText
 from .yamlcheck import MAX_BYTES, Checker, Node, Problem, UniqueIds, size_problem
 
@@ -110,7 +118,7 @@ class _Walker:
         if top is None:
             return None
         profile_id = self.check.string(
-            top.get("id"), pattern=ENTRY_ID_RE, pattern_hint=ENTRY_ID_HINT
+            top.get("id"), pattern=QUESTIONNAIRE_ID_RE, pattern_hint=QUESTIONNAIRE_ID_HINT
         )
         version = self.check.string(
             top.get("version"),

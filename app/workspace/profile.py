@@ -33,10 +33,12 @@ def _answer_problem(fact: Fact, problem: str) -> str:
 
 
 def _check_posted(profile: Profile) -> tuple[dict[str, tuple[str, str]], dict[str, list[str]]]:
-    """The posted answers and notes of every fact, with the problems found beside each."""
+    """The posted answers and notes of the facts on the form, with the problems of each."""
     posted: dict[str, tuple[str, str]] = {}
     problems: dict[str, list[str]] = {}
     for fact in profile.facts:
+        if ANSWER_FIELD + fact.id not in request.form and EVIDENCE_FIELD + fact.id not in request.form:
+            continue  # not on the posted form: kept as stored
         value = request.form.get(ANSWER_FIELD + fact.id, "")
         evidence = request.form.get(EVIDENCE_FIELD + fact.id, "")
         posted[fact.id] = (value, evidence)
@@ -63,12 +65,13 @@ def _check_posted(profile: Profile) -> tuple[dict[str, tuple[str, str]], dict[st
 
 def _shown(entries: list[ProfileEntry], posted: dict[str, tuple[str, str]] | None) -> dict:
     """The values to show in each field: as posted, or as stored."""
-    if posted is not None:
-        return {fact_id: {"value": v, "evidence": e} for fact_id, (v, e) in posted.items()}
-    return {
+    shown = {
         entry.fact.id: {"value": entry.value or "", "evidence": entry.evidence or ""}
         for entry in entries
     }
+    for fact_id, (value, evidence) in (posted or {}).items():
+        shown[fact_id] = {"value": value, "evidence": evidence}
+    return shown
 
 
 @bp.route("/campaigns/<int:campaign_id>/profile", methods=["GET", "POST"])

@@ -83,15 +83,14 @@ def test_every_problem_is_reported_with_its_position() -> None:
         .replace("      - {id: exec,", "      - {id: none,")
         .replace("    max_length: 20", "    max_length: 20\n    options: []")
     )
-    problems = _problems(broken)
-    assert any(
-        p.startswith("p.yaml:19:13: facts[2].answer: unknown answer type 'yesno'")
-        and "did you mean 'yes_no'" in p
-        for p in problems
-    ), problems
-    assert any(p.startswith("p.yaml:15:11: facts[1].unit: missing locale 'en'") for p in problems)
-    assert any(p.startswith("p.yaml:11:13:") and "'none'" in p for p in problems), problems
-    assert any(p.startswith("p.yaml:24:14:") and "only a 'choice' fact" in p for p in problems)
+    assert _problems(broken) == [
+        "p.yaml:11:14: facts[0].options[1].id: duplicate option id 'none' (first defined at "
+        "line 10, column 14, facts[0].options[0].id)",
+        "p.yaml:15:11: facts[1].unit: missing locale 'en'",
+        "p.yaml:18:13: facts[2].answer: unknown answer type 'yesno' (did you mean 'yes_no'?); "
+        "expected one of: choice, yes_no, number, text",
+        "p.yaml:23:14: facts[3].options: only a 'choice' fact has options, not 'text'",
+    ]
 
 
 def test_a_choice_without_options_and_an_unknown_key_are_named() -> None:
