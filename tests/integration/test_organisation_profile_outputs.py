@@ -144,9 +144,9 @@ def test_api_hides_another_organisations_profile(app, campaign):
     [
         (
             "ja",
-            ("組織プロフィール（事実）", "全社に責任を持つ役員（CXOなど）がいる", "中期経営計画 p.12"),
+            ("組織プロフィール（事実）", "複数年の計画で確保している", "中期経営計画 p.12", "6人"),
         ),
-        ("en", ("Organisation profile (facts)", "Set in a multi-year plan", "6 people")),
+        ("en", ("Organisation profile (facts)", "組織図 2026年4月版", "6 people")),
     ],
 )
 def test_organisation_pdf_holds_the_facts(app, campaign, tmp_path, locale, expected):
