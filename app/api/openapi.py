@@ -114,7 +114,13 @@ SCHEMAS: dict[str, Any] = {
     "ProfileFact": {
         "type": "object",
         "required": [
-            "fact", "answer_type", "question", "value", "answer", "evidence", "answered_at"
+            "fact",
+            "answer_type",
+            "question",
+            "value",
+            "answer",
+            "evidence",
+            "answered_at",
         ],
         "properties": {
             "fact": {"type": "string", "description": "The fact's id in the profile definition."},

@@ -25,7 +25,9 @@ class ProfileAnswer(Base):
     value: Mapped[str | None] = mapped_column(Text)
     #: Where the fact can be checked (a document, a meeting), in the answerer's words.
     evidence: Mapped[str | None] = mapped_column(Text)
-    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    answered_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
     answered_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     def __repr__(self) -> str:

@@ -55,9 +55,7 @@ class ProfileEntry:
 
 def stored_answers(campaign: Campaign) -> dict[str, ProfileAnswer]:
     """The campaign's stored profile answers by fact id."""
-    rows = db.session.scalars(
-        select(ProfileAnswer).where(ProfileAnswer.campaign_id == campaign.id)
-    )
+    rows = db.session.scalars(select(ProfileAnswer).where(ProfileAnswer.campaign_id == campaign.id))
     return {row.fact_id: row for row in rows}
 
 
@@ -79,7 +77,5 @@ def campaign_profile(campaign: Campaign) -> tuple[Profile | None, list[ProfileEn
             entries.append(ProfileEntry(fact))
             continue
         answer, email = found
-        entries.append(
-            ProfileEntry(fact, answer.value, answer.evidence, answer.answered_at, email)
-        )
+        entries.append(ProfileEntry(fact, answer.value, answer.evidence, answer.answered_at, email))
     return profile, entries

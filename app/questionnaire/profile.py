@@ -178,7 +178,9 @@ class _Walker:
             else:
                 options = self.options(fields["options"])
         elif "options" in fields:
-            self.check.report(fields["options"], f"only a 'choice' fact has options, not {answer!r}")
+            self.check.report(
+                fields["options"], f"only a 'choice' fact has options, not {answer!r}"
+            )
         unit = None
         if "unit" in fields:
             if answer != "number":

@@ -15,7 +15,6 @@ from flask_babel import gettext as _
 
 from app.presentation.profile import FactRow
 from app.reporting.sections import companion as companion_chapters
-from app.reporting.sections import profile as profile_chapter
 from app.reporting.sections import (
     cover,
     departments,
@@ -25,6 +24,7 @@ from app.reporting.sections import (
     summary,
     trend,
 )
+from app.reporting.sections import profile as profile_chapter
 from app.reporting.sections.base import ReportContext
 from app.reporting.viewmodel import ReportView, TocEntry
 

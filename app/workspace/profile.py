@@ -37,7 +37,10 @@ def _check_posted(profile: Profile) -> tuple[dict[str, tuple[str, str]], dict[st
     posted: dict[str, tuple[str, str]] = {}
     problems: dict[str, list[str]] = {}
     for fact in profile.facts:
-        if ANSWER_FIELD + fact.id not in request.form and EVIDENCE_FIELD + fact.id not in request.form:
+        if (
+            ANSWER_FIELD + fact.id not in request.form
+            and EVIDENCE_FIELD + fact.id not in request.form
+        ):
             continue  # not on the posted form: kept as stored
         value = request.form.get(ANSWER_FIELD + fact.id, "")
         evidence = request.form.get(EVIDENCE_FIELD + fact.id, "")

@@ -49,9 +49,11 @@ def test_shipped_profile_is_valid_in_both_languages() -> None:
     assert profile.locales == ("ja", "en")
     assert {fact.answer for fact in profile.facts} == {"choice", "yes_no", "number", "text"}
     for fact in profile.facts:
-        assert fact.text["ja"] and fact.text["en"]
+        assert fact.text["ja"]
+        assert fact.text["en"]
         for option in fact.options:
-            assert option.label["ja"] and option.label["en"]
+            assert option.label["ja"]
+            assert option.label["en"]
 
 
 def test_answers_are_cleaned_by_type() -> None:
