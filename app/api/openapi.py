@@ -111,6 +111,54 @@ SCHEMAS: dict[str, Any] = {
             },
         },
     },
+    "ProfileFact": {
+        "type": "object",
+        "required": [
+            "fact",
+            "answer_type",
+            "question",
+            "value",
+            "answer",
+            "evidence",
+            "answered_at",
+        ],
+        "properties": {
+            "fact": {"type": "string", "description": "The fact's id in the profile definition."},
+            "answer_type": {"type": "string", "enum": ["choice", "yes_no", "number", "text"]},
+            "question": {"type": "string"},
+            "value": _nullable(
+                {
+                    "type": "string",
+                    "description": (
+                        "As stored: an option id, `yes` or `no`, a whole number or a short "
+                        "text; null when not answered."
+                    ),
+                }
+            ),
+            "answer": _nullable({"type": "string", "description": "The value in words."}),
+            "evidence": _nullable({"type": "string"}),
+            "answered_at": _nullable({"type": "string", "format": "date-time"}),
+        },
+    },
+    "Profile": {
+        "type": "object",
+        "required": ["campaign_id", "profile", "facts"],
+        "properties": {
+            "campaign_id": {"type": "integer"},
+            "profile": _nullable(
+                {
+                    "type": "object",
+                    "required": ["id", "version", "title"],
+                    "properties": {
+                        "id": {"type": "string"},
+                        "version": {"type": "string"},
+                        "title": {"type": "string"},
+                    },
+                }
+            ),
+            "facts": {"type": "array", "items": _ref("ProfileFact")},
+        },
+    },
     "CampaignList": {
         "type": "object",
         "required": ["campaigns"],
@@ -433,6 +481,37 @@ def openapi_document() -> dict[str, Any]:
                     "responses": {
                         "200": _json(_ref("Results"), "The results."),
                         "400": _json(_ref("Error"), "Invalid group_by (not one of its values)."),
+                        **_ERRORS,
+                    },
+                }
+            },
+            "/campaigns/{campaign_id}/profile": {
+                "get": {
+                    "operationId": "getCampaignProfile",
+                    "summary": "The organisation profile: facts recorded for the campaign",
+                    "description": (
+                        "Facts about the organisation (owner of CX, metrics in use, tools, "
+                        "budget) recorded once per campaign by the CX office or the "
+                        "consultant, each with an optional evidence note. Every fact of the "
+                        "profile is listed, answered or not. They are not answers of "
+                        "respondents and are never part of scores or gaps."
+                    ),
+                    "parameters": [
+                        _CAMPAIGN_ID,
+                        {
+                            "name": "lang",
+                            "in": "query",
+                            "required": False,
+                            "description": (
+                                "Language of the questions and answers in words (`ja` when "
+                                "left out); anything else, an empty value included, is a 400."
+                            ),
+                            "schema": {"type": "string", "enum": ["ja", "en"]},
+                        },
+                    ],
+                    "responses": {
+                        "200": _json(_ref("Profile"), "The profile facts."),
+                        "400": _json(_ref("Error"), "Invalid lang (not one of its values)."),
                         **_ERRORS,
                     },
                 }

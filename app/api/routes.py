@@ -8,6 +8,7 @@ from functools import wraps
 from typing import Any, TypeVar
 
 from flask import Blueprint, Response, abort, g, jsonify, request, stream_with_context
+from flask_babel import force_locale
 from sqlalchemy.orm import joinedload
 from werkzeug.exceptions import HTTPException
 
@@ -19,6 +20,8 @@ from app.models import Campaign
 from app.operations import audit
 from app.operations.exports import ExportOptions, export_filename, stream_csv
 from app.platform.extensions import csrf, db
+from app.presentation.profile import profile_document
+from app.queries.profile import campaign_profile
 from app.results import campaign_results
 from app.results.serialize import parse_group_by, results_document
 
@@ -169,6 +172,26 @@ def campaign_results_view(campaign_id: int) -> Any:
     group_by = parse_group_by(request.args.get("group_by"))
     results = campaign_results(found)
     return jsonify(results_document(results, group_by))
+
+
+@bp.route("/campaigns/<int:campaign_id>/profile")
+@token_required
+def campaign_profile_view(campaign_id: int) -> Any:
+    found = _campaign(campaign_id)
+    # token_required let through only the document's values.
+    locale = request.args.get("lang", "ja")
+    profile, entries = campaign_profile(found)
+    with force_locale(locale):
+        facts = profile_document(entries, locale)
+    return jsonify(
+        {
+            "campaign_id": found.id,
+            "profile": None
+            if profile is None
+            else {"id": profile.id, "version": profile.version, "title": profile.title.get(locale)},
+            "facts": facts,
+        }
+    )
 
 
 @bp.route("/campaigns/<int:campaign_id>/responses.csv")

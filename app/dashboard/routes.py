@@ -21,7 +21,9 @@ from app.models import Campaign, Organization
 from app.platform.extensions import db
 from app.platform.i18n import current_locale
 from app.platform.spreadsheet import csv_writer
+from app.presentation.profile import answered_rows
 from app.queries.campaigns import companion_of
+from app.queries.profile import campaign_profile
 from app.results import CampaignResults, campaign_results
 
 # Made here rather than in the package's __init__, so that the routes need not import the
@@ -118,7 +120,14 @@ def _companion(page: _Page) -> vm.Builder | None:
 def overview(campaign_id: int) -> str:
     page = _Page(campaign_id)
     model = vm.overview(page.builder, _companion(page))
-    return page.render("dashboard/overview.html", "overview", page=model)
+    _profile, entries = campaign_profile(page.campaign)
+    return page.render(
+        "dashboard/overview.html",
+        "overview",
+        page=model,
+        profile_facts=answered_rows(entries, page.locale),
+        can_edit_profile=can_manage(current_user, page.campaign.organization_id),
+    )
 
 
 @bp.get("/campaigns/<int:campaign_id>/overview.csv")

@@ -14,6 +14,7 @@ from app.models.organization import (
 )
 from app.models.participant import Participant, ParticipantLink
 from app.models.participant_import import ParticipantImport
+from app.models.profile import ProfileAnswer
 from app.models.report_job import ReportJob
 from app.models.response import Answer, Response
 from app.models.user import ApiToken, Membership, User
@@ -32,6 +33,7 @@ __all__ = [
     "Participant",
     "ParticipantImport",
     "ParticipantLink",
+    "ProfileAnswer",
     "ReportJob",
     "Response",
     "Role",

@@ -17,6 +17,7 @@ ACTIONS: dict[str, Any] = {
     "campaign.created": _l("Campaign created"),
     "campaign.updated": _l("Campaign settings changed"),
     "campaign.targets_set": _l("Target levels set"),
+    "profile.saved": _l("Organisation profile saved"),
     "campaign.opened": _l("Campaign opened"),
     "campaign.closed": _l("Campaign closed"),
     "campaign.reopened": _l("Campaign reopened"),

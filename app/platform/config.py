@@ -95,6 +95,11 @@ def from_environment(instance_path: str, env: Mapping[str, str] | None = None) -
         "CX_QUESTIONNAIRE_DIR": _str(
             env, "CX_QUESTIONNAIRE_DIR", str(PROJECT_ROOT / "questionnaires")
         ),
+        "CX_PROFILE_FILE": _str(
+            env,
+            "CX_PROFILE_FILE",
+            str(PROJECT_ROOT / "questionnaires" / "profile" / "cx-profile.yaml"),
+        ),
         "CX_REPORTS_DIR": _str(env, "CX_REPORTS_DIR", str(PROJECT_ROOT / "reports")),
         "CX_BASE_URL": env.get("CX_BASE_URL", "http://127.0.0.1:5000"),
         "REDIS_URL": _str(env, "REDIS_URL"),

@@ -8,10 +8,12 @@ by name as "not shown".
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from flask_babel import gettext as _
 
+from app.presentation.profile import FactRow
 from app.reporting.sections import companion as companion_chapters
 from app.reporting.sections import (
     cover,
@@ -22,6 +24,7 @@ from app.reporting.sections import (
     summary,
     trend,
 )
+from app.reporting.sections import profile as profile_chapter
 from app.reporting.sections.base import ReportContext
 from app.reporting.viewmodel import ReportView, TocEntry
 
@@ -37,17 +40,20 @@ def build_report_view(
     locale: str,
     department: Department | None = None,
     companion: tuple[CampaignResults, Campaign] | None = None,
+    profile: Sequence[FactRow] = (),
 ) -> ReportView:
     """What the organisation report (or ``department``'s report) shows, in ``locale``.
 
     ``companion`` is the companion campaign's results object and campaign: its sections of
-    the kind this campaign does not ask about are added after this campaign's own. Raises
+    the kind this campaign does not ask about are added after this campaign's own. ``profile``
+    is the organisation profile's recorded facts, shown as a chapter of their own. Raises
     :class:`~app.reporting.errors.ReportUnavailableError` when the report's group is not shown.
     """
     report = ReportContext(results, campaign, locale, department, companion=companion)
     # Chapters are numbered in the order they are built here.
     kind_sections = kinds.build(report)
     companion_sections = companion_chapters.build(report)
+    profile_section = profile_chapter.build(report, profile)
     role_gaps = gaps.role_gaps(report)
     gaps_section = gaps.build(report, role_gaps)
     departments_section = departments.build(report)
@@ -60,6 +66,8 @@ def build_report_view(
     toc: list[TocEntry] = [summary.toc_entry()]
     toc += [kinds.toc_entry(section) for section in kind_sections]
     toc += [companion_chapters.toc_entry(section) for section in companion_sections]
+    if profile_section:
+        toc.append(profile_chapter.toc_entry(profile_section))
     if gaps_section:
         toc.append(gaps.toc_entry(gaps_section))
     if departments_section:
@@ -81,6 +89,7 @@ def build_report_view(
         toc=tuple(toc),
         scale_labels=report.scale.labels,
         companion_sections=tuple(companion_sections),
+        profile=profile_section,
     )
 
 

@@ -12,7 +12,9 @@ from app.models import Campaign, Department, Participant
 from app.platform.extensions import db
 from app.platform.hardening import run_limited
 from app.platform.memory import gc_paused
+from app.presentation.profile import FactRow, answered_rows
 from app.queries.campaigns import companion_of
+from app.queries.profile import campaign_profile
 from app.reporting.assembler import build_report_view
 from app.reporting.availability import (
     DepartmentChoice,
@@ -72,9 +74,16 @@ def render_html(
             locale=locale,
             department=department,
             companion=companion,
+            profile=() if department is not None else _profile_rows(campaign, locale),
         )
         name = "department" if department is not None else "organization"
         return render_template_html(name, {"report": view}, locale, asset_url=asset_url)
+
+
+def _profile_rows(campaign: Campaign, locale: str) -> list[FactRow]:
+    """The organisation profile's recorded facts in ``locale``."""
+    _profile, entries = campaign_profile(campaign)
+    return answered_rows(entries, locale)
 
 
 def render_pdf(

@@ -15,6 +15,7 @@ from datetime import datetime
 from markupsafe import Markup
 
 from app.presentation.gaps import GapRow
+from app.presentation.profile import FactRow
 from app.presentation.trends import TrendRow
 
 
@@ -262,6 +263,15 @@ class TocEntry:
 
 
 @dataclass(frozen=True)
+class ProfileSection:
+    """The organisation profile: facts recorded for the campaign, never part of any score."""
+
+    number: str
+    anchor: str
+    rows: tuple[FactRow, ...]
+
+
+@dataclass(frozen=True)
 class ReportView:
     """Everything the organisation and department templates render."""
 
@@ -279,3 +289,5 @@ class ReportView:
     scale_labels: tuple[str, ...] = ()
     #: The companion campaign's sections of the other kind (see ``KindSection.companion``).
     companion_sections: tuple[KindSection, ...] = ()
+    #: The organisation profile's recorded facts (organisation report only).
+    profile: ProfileSection | None = None

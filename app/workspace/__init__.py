@@ -14,6 +14,7 @@ from app.workspace import (  # noqa: F401
     invitations,
     organizations,
     participants,
+    profile,
 )
 from app.workspace.blueprint import bp
 

@@ -368,6 +368,7 @@ def test_the_document_has_enum_query_parameters() -> None:
     assert {(path, name) for path, name, _values in _enum_parameters()} == {
         ("/campaigns/{campaign_id}/results", "group_by"),
         ("/campaigns/{campaign_id}/responses.csv", "lang"),
+        ("/campaigns/{campaign_id}/profile", "lang"),
     }
 
 
