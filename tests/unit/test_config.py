@@ -114,6 +114,13 @@ SETTINGS = [
         "/srv/q",
         "/srv/q",
     ),
+    (
+        "CX_PROFILE_FILE",
+        "CX_PROFILE_FILE",
+        str(REPO / "questionnaires" / "profile" / "cx-profile.yaml"),
+        "/srv/p.yaml",
+        "/srv/p.yaml",
+    ),
     ("CX_REPORTS_DIR", "CX_REPORTS_DIR", str(REPO / "reports"), "/srv/r", "/srv/r"),
     (
         "CX_BASE_URL",
