@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from app.analysis.gaps import Gap, Trend
+from app.analysis.stats import SCORE_DIGITS
 from app.questionnaire.yamlcheck import Checker, Node, Problem, UniqueIds, describe, suggestion
 
 LOCALES = ("ja", "en")
@@ -441,7 +442,7 @@ def _placeholder_value(
         if name == "title":
             return _localized(fact.title, locale)
         if name == "score":
-            return _format_number(fact.score, 1)
+            return _format_number(fact.score, SCORE_DIGITS)
         if name == "level":
             return None if fact.level is None else str(fact.level)
         if name == "level_label":
@@ -452,13 +453,13 @@ def _placeholder_value(
     gap, trend = binding.gap, binding.trend
     values: dict[str, Callable[[], str | None]] = {
         "dimension": lambda: dimension and _localized(dimension.title, locale),
-        "score": lambda: dimension and _format_number(dimension.score, 1),
+        "score": lambda: dimension and _format_number(dimension.score, SCORE_DIGITS),
         "level": lambda: dimension and dimension.level is not None and str(dimension.level),
         "level_label": lambda: dimension and _localized(dimension.level_label, locale),
         "agreement": lambda: dimension and _format_number(dimension.agreement, 2),
         "alpha": lambda: dimension and _format_number(dimension.alpha, 2),
         "other": lambda: other and _localized(other.title, locale),
-        "other_score": lambda: other and _format_number(other.score, 1),
+        "other_score": lambda: other and _format_number(other.score, SCORE_DIGITS),
         "spread": lambda: _format_number(binding.spread, 1),
         "difference": lambda: _format_number(binding.difference, 1),
         "gap": lambda: gap and _format_number(abs(gap.difference), 1),

@@ -25,6 +25,24 @@ NOTABLE_DIFFERENCE = 0.5
 # Differences such as 4.1 - 3.6 come out as 0.49999999999999956 in binary floating point;
 # without this allowance an exact half-point gap would not count as notable.
 _NOTABLE_TOLERANCE = 1e-9
+#: A gap whose whole confidence interval lies within this many points either way is small.
+SMALL_DIFFERENCE = 0.3
+#: Hedges' g from which an unconfirmed gap is worth calling a possible difference.
+LARGE_EFFECT = 0.5
+
+CLEAR = "clear"
+POSSIBLE = "possible"
+SMALL = "small"
+VERDICTS = (CLEAR, POSSIBLE, SMALL)
+
+VERDICT_LABELS: Mapping[str, Mapping[str, str]] = {
+    CLEAR: {"en": "Clear difference", "ja": "明確な差"},
+    POSSIBLE: {
+        "en": "Possible difference (too few answers to confirm)",
+        "ja": "差の可能性（回答数が少なく確認できない）",
+    },
+    SMALL: {"en": "Small or no difference", "ja": "差は小さい"},
+}
 
 #: A text in several locales, e.g. ``{"ja": "経営層", "en": "Executive"}``.
 Localized = Mapping[str, str]
@@ -62,6 +80,46 @@ class WelchResult:
     t: float
     df: float
     p_value: float
+    #: Standard error of the difference.
+    se: float
+
+
+def welch_interval(
+    difference: float, se: float | None, df: float | None, alpha: float = SIGNIFICANCE_LEVEL
+) -> tuple[float, float] | None:
+    """The two-sided ``1 - alpha`` Welch confidence interval of a difference; None untested."""
+    if se is None or df is None or not 0 < alpha < 1:
+        return None
+    half = float(special.stdtrit(df, 1.0 - alpha / 2.0)) * se
+    return (difference - half, difference + half)
+
+
+def holm_alpha(p_value: float | None, p_adjusted: float | None) -> float:
+    """The level at which a gap's own test is judged once Holm's adjustment is made.
+
+    ``alpha x p / p_adjusted``: the interval at ``1 -`` this level excludes zero exactly when
+    the adjusted p-value is below alpha, so the interval and the adjusted test never disagree.
+    """
+    if p_value is None or p_adjusted is None or p_value <= 0 or p_adjusted <= 0:
+        return SIGNIFICANCE_LEVEL
+    return SIGNIFICANCE_LEVEL * min(1.0, p_value / p_adjusted)
+
+
+def gap_verdict(ci: tuple[float, float] | None, difference: float) -> str:
+    """``clear``, ``possible`` or ``small``: what a gap's adjusted interval supports.
+
+    Clear when the interval excludes zero; small when it lies within ±0.3 points; otherwise
+    a possible difference that the answers are too few to confirm. A gap that could not be
+    tested (a side without spread) is small only when there is no difference at all.
+    """
+    if ci is None:
+        return SMALL if abs(difference) < _NOTABLE_TOLERANCE else POSSIBLE
+    low, high = ci
+    if low > 0 or high < 0:
+        return CLEAR
+    if low >= -SMALL_DIFFERENCE and high <= SMALL_DIFFERENCE:
+        return SMALL
+    return POSSIBLE
 
 
 def hedges_g(
@@ -112,7 +170,7 @@ def welch_test(
     # stdtr is what scipy.stats.t.sf evaluates (sf(x, df) = stdtr(df, -x)), without the
     # argument checks and array handling that cost far more than the function itself.
     p_value = min(1.0, 2.0 * float(special.stdtr(df, -abs(t))))
-    return WelchResult(t=t, df=df, p_value=p_value)
+    return WelchResult(t=t, df=df, p_value=p_value, se=math.sqrt(variance))
 
 
 def holm_adjust(p_values: Sequence[float | None]) -> list[float | None]:
@@ -165,11 +223,30 @@ class Gap(PlainFields):
     breakdown: str | None = None
     a_label: Localized | None = None
     b_label: Localized | None = None
+    #: Standard error of the difference (Welch); None when the test is undefined.
+    se: float | None = None
 
     @property
     def direction_label(self) -> Localized:
         """The words for the direction in every language (``aligned`` when it has none)."""
         return DIRECTION_LABELS[self.direction or ALIGNED]
+
+    @property
+    def ci95(self) -> tuple[float, float] | None:
+        """The Welch interval of the difference at the Holm-adjusted level (95% for one test)."""
+        return welch_interval(
+            self.difference, self.se, self.df, holm_alpha(self.p_value, self.p_adjusted)
+        )
+
+    @property
+    def verdict(self) -> str:
+        """``clear``, ``possible`` or ``small`` (see :func:`gap_verdict`)."""
+        return gap_verdict(self.ci95, self.difference)
+
+    @property
+    def verdict_label(self) -> Localized:
+        """The verdict in plain words, in every language."""
+        return VERDICT_LABELS[self.verdict]
 
     def placed(
         self,
@@ -247,6 +324,7 @@ def _compare(
         significant=p_value is not None and p_value < SIGNIFICANCE_LEVEL,
         notable=notable,
         direction=None if direction_of is None else direction_of(difference, notable),
+        se=None if welch is None else welch.se,
     )
 
 

@@ -28,7 +28,8 @@ MIN_AGREEMENT_N = 3
 # identical values; treating them as exactly zero keeps the raw and the sums paths in step
 # and keeps a unanimous group from yielding a huge t statistic made of rounding noise.
 _ZERO_VARIANCE_TOLERANCE = 1e-12
-_LEVEL_TOLERANCE = 1e-9
+#: Scores are shown with this many decimals everywhere; levels are read from the shown value.
+SCORE_DIGITS = 2
 
 
 def _clean_variance(variance: float, mean: float) -> float:
@@ -241,17 +242,22 @@ def describe_groups(
     return found
 
 
-def maturity_level(score: float | None, scale_min: int, scale_max: int) -> int | None:
-    """Return the maturity level of a score: rounded half up, clamped into the scale.
+def displayed_score(score: float, digits: int = SCORE_DIGITS) -> float:
+    """The score as it is shown: rounded to ``digits`` decimals exactly as it is printed."""
+    return float(f"{score:.{digits}f}")
 
-    On a 1-5 scale level k covers ``k - 0.5 <= score < k + 0.5``; 4.5 gives 5, 1.2 gives 1.
-    Missing scores give None.
+
+def maturity_level(score: float | None, scale_min: int, scale_max: int) -> int | None:
+    """Return the maturity level of a score as shown, clamped into the scale.
+
+    Levels are bands ``[k - 0.5, k + 0.5)`` applied to the score rounded to the displayed
+    precision, so the level always agrees with the number printed beside it: 2.47 is level 2,
+    2.495 (shown as 2.50) is level 3, 4.5 is level 5. Missing scores give None.
     """
     if score is None or math.isnan(score):
         return None
-    # A mean that is 2.5 in exact arithmetic can arrive as 2.4999999999999996; it is printed
-    # as 2.5, so it must also land on level 3.
-    level = math.floor(score + 0.5 + _LEVEL_TOLERANCE)
+    # Halves are exact in binary, so a shown 2.50 lands on 3 without any tolerance.
+    level = math.floor(displayed_score(score) + 0.5)
     return int(min(max(level, scale_min), scale_max))
 
 

@@ -302,6 +302,8 @@ SCHEMAS: dict[str, Any] = {
             "significant",
             "notable",
             "direction",
+            "ci95",
+            "verdict",
         ],
         "properties": {
             "dimension": {"type": "string"},
@@ -322,6 +324,26 @@ SCHEMAS: dict[str, Any] = {
                     "above_rest",
                     "below_rest",
                 ],
+            },
+            "ci95": _nullable(
+                {
+                    "type": "array",
+                    "items": {"type": "number"},
+                    "minItems": 2,
+                    "maxItems": 2,
+                    "description": (
+                        "Welch confidence interval of the difference at the Holm-adjusted level"
+                        " (95% for a single test); null when a side has no spread."
+                    ),
+                }
+            ),
+            "verdict": {
+                "type": "string",
+                "enum": ["clear", "possible", "small"],
+                "description": (
+                    "clear: the interval excludes zero; small: it lies within ±0.3 points;"
+                    " possible: neither (too few answers to confirm)."
+                ),
             },
         },
     },

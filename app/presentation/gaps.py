@@ -15,6 +15,9 @@ if TYPE_CHECKING:
 #: points higher than B". Each output keeps its own wording (and its own translations).
 Wording = Literal["report", "dashboard"]
 
+#: The direction key of a gap under half a point (``app.analysis.gaps.ALIGNED``).
+ALIGNED = "aligned"
+
 
 @dataclass(frozen=True)
 class GapRow:
@@ -32,6 +35,8 @@ class GapRow:
     label_b: str
     direction_label: str
     sentence: str = ""
+    #: The verdict in plain words: clear, possible (too few answers) or small.
+    verdict_label: str = ""
 
     @property
     def dimension_id(self) -> str:
@@ -48,6 +53,17 @@ class GapRow:
         return getattr(self.gap, name)
 
 
+def reading(view: ResultsView, gap: GapResult) -> str:
+    """What the gap means: its direction when it has one, else its verdict.
+
+    A gap under half a point has no direction, but it is called aligned only when its interval
+    shows it small: an unconfirmed larger one reads as a possible difference.
+    """
+    if gap.direction in (None, ALIGNED):
+        return view.text(gap.verdict_label)
+    return view.text(gap.direction_label)
+
+
 def gap_row(view: ResultsView, gap: GapResult, sentence: str = "") -> GapRow:
     """``gap`` (a results engine gap) with its labels put into words in ``view``'s language."""
     return GapRow(
@@ -55,8 +71,9 @@ def gap_row(view: ResultsView, gap: GapResult, sentence: str = "") -> GapRow:
         view.dimension_title(gap.dimension),
         view.text(gap.a_label),
         view.text(gap.b_label),
-        view.text(gap.direction_label),
+        reading(view, gap),
         sentence,
+        view.text(gap.verdict_label),
     )
 
 
@@ -68,7 +85,7 @@ def gap_sentence(view: ResultsView, gap: GapResult, wording: Wording) -> str:
         "lower": view.text(lower),
         "dimension": view.dimension_title(gap.dimension),
         "difference": f"{abs(gap.difference):.2f}",
-        "reading": view.text(gap.direction_label),
+        "reading": reading(view, gap),
     }
     if wording == "report":
         return _(

@@ -108,6 +108,8 @@ def _gap(gap: GapResult, names: Mapping[int, str]) -> dict[str, Any]:
         "significant": gap.significant,
         "notable": gap.notable,
         "direction": gap.direction,
+        "ci95": None if gap.ci95 is None else list(gap.ci95),
+        "verdict": gap.verdict,
     }
 
 

@@ -599,7 +599,7 @@ rules:
     weakest = results.balance["capability"].weakest
     title = {"alpha": "Alpha", "beta": "Beta"}[weakest]
     score = results.organization.scores[weakest].mean
-    assert fired["weakest_capability"].text["en"] == f"Weakest: {title} ({score:.1f})"
+    assert fired["weakest_capability"].text["en"] == f"Weakest: {title} ({score:.2f})"
     assert fired["weakest_capability"].dimension == weakest
     assert "経営層" in fired["role_gap"].text["ja"] or "現場" in fired["role_gap"].text["ja"]
     level = results.dimension("alpha").level

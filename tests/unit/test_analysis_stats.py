@@ -164,6 +164,8 @@ def test_mean_ci_requires_two_values() -> None:
         (7.5, 0, 10, 8),
         (0.4, 0, 10, 0),
         (3.5, 1, 4, 4),
+        (2.495, 1, 5, 3),  # shown as 2.50, so level 3
+        (2.4949, 1, 5, 2),  # shown as 2.49
     ],
 )
 def test_maturity_level(score: float, scale_min: int, scale_max: int, level: int) -> None:

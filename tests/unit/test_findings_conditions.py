@@ -235,10 +235,10 @@ def test_texts_are_filled_per_language(facts: Facts) -> None:
     ).evaluate(facts)
     template = "{dimension} {score} {level_label} {gap} {group_a}/{group_b} {direction} {other}"
     assert render(template, binding, facts, "ja") == (
-        "デジタルの力 3.6 組織的に定着 1.2 経営層/現場 経営層の盲点 組織行動の力"
+        "デジタルの力 3.60 組織的に定着 1.2 経営層/現場 経営層の盲点 組織行動の力"
     )
     assert render("{score:design} {title:design} {level:design}", binding, facts, "en") == (
-        "3.1 Design 3"
+        "3.10 Design 3"
     )
     assert render("{difference}", binding, facts, "en") == "1.0"
     assert render("{change}", binding, facts, "en") is None
@@ -292,7 +292,7 @@ def test_shipped_low_score_rules_cover_every_capability() -> None:
         assert fired - {f"low_{capability}", "capability_spread"} == set()
     findings = shipped().evaluate(_capabilities(digital=2.2))
     low = next(f for f in findings if f.rule == "low_digital")
-    assert low.text["ja"].startswith("デジタルの力が2.2（部分的・属人的）")
+    assert low.text["ja"].startswith("デジタルの力が2.20（部分的・属人的）")
 
 
 def test_shipped_bottleneck_rules_name_the_weakest_stage() -> None:

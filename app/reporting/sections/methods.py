@@ -61,6 +61,11 @@ def build(report: ReportContext, companion_sections: Sequence[KindSection] = ())
                 "interval (Student's t).",
                 level="95%",
             ),
+            _(
+                "Maturity levels: a score shown as 2.50 up to 3.49 is level 3, and likewise "
+                "for every level (level n covers n - 0.5 up to n + 0.5, read from the score "
+                "as shown with two decimals)."
+            ),
             _("Agreement within a group: r_wg(j); reliability of a dimension: Cronbach's alpha."),
             _(
                 "Perception gaps: difference of means, Hedges' g and Welch's t-test with "
