@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING, Any
 
 from flask_babel import gettext as _
 
-from app.analysis.unanswered import is_notable_dont_know
 from app.dashboard.charts import TrendLine, cached_chart, trend_chart
 from app.presentation import charts
 from app.presentation.charts import Series
+from app.presentation.dont_know import DontKnowRow, dont_know_rows
 from app.presentation.formatting import p_value, percent, score, signed
 from app.presentation.gaps import GapRow, gap_row, gap_sentence
 from app.presentation.trends import TrendRow, trend_row
@@ -708,40 +708,6 @@ def _item_views(
 
 
 @dataclass(frozen=True)
-class DontKnowRow:
-    number: str
-    text: str
-    #: Per role column: the share of the respondents asked who answered "don't know"; None
-    #: where the role was not asked the item or the rate is withheld.
-    rates: tuple[float | None, ...]
-    notable: tuple[bool, ...]
-
-
-def _dont_know_rows(builder: Builder, groups: Sequence[GroupResult]) -> tuple[DontKnowRow, ...]:
-    """The items some shown role often could not judge, with every shown role's rate."""
-    rows = []
-    for number, dimension in enumerate(builder.results.dimensions, start=1):
-        for index, item_id in enumerate(dimension.items, start=1):
-            rates = []
-            for group in groups:
-                cell = group.dont_know.get(item_id)
-                shown = cell is not None and cell.status == OK and bool(cell.asked)
-                rates.append(cell.rate if shown and cell is not None else None)
-            notable = tuple(is_notable_dont_know(rate) for rate in rates)
-            if any(notable):
-                item = builder.questionnaire.item(item_id)
-                rows.append(
-                    DontKnowRow(
-                        f"{number}.{index}",
-                        builder.questionnaire.text(item.text, builder.locale),
-                        tuple(rates),
-                        notable,
-                    )
-                )
-    return tuple(rows)
-
-
-@dataclass(frozen=True)
 class RolesPage:
     dims: tuple[Dim, ...]
     roles: tuple[GroupRow, ...]
@@ -862,7 +828,7 @@ def roles(builder: Builder, department_id: int | None = None) -> RolesPage:
         scope_shown,
         tuple(chart_list),
         tuple(builder.text(g.label) for g in shown_groups),
-        _dont_know_rows(builder, shown_groups),
+        dont_know_rows(builder, builder.questionnaire, shown_groups),
     )
 
 

@@ -30,7 +30,9 @@ from app.operations.campaigns import (
 )
 from app.operations.organizations import add_department, create_organization
 from app.operations.participants import add_link, invite_participant, new_participant
+from app.operations.profile import save_profile
 from app.platform.extensions import db
+from app.queries.profile import profile_definition, stored_answers
 from app.queries.questionnaires import get_questionnaire
 from app.questionnaire import Questionnaire
 
@@ -403,6 +405,40 @@ def _populate(
     db.session.execute(insert(Answer), rows)
 
 
+#: The organisation profile recorded for the 2026 rounds, as (answer, evidence note) per fact:
+#: a dedicated CX office set up in the planning department, metrics reviewed each quarter,
+#: customer data not yet joined up.
+PROFILE_2026: dict[str, tuple[str | None, str | None]] = {
+    "cx_owner": ("team_limited", "経営企画部 CX推進室（2025年10月設置）。他部署への指示権限はない"),
+    "cx_team_size": ("5", None),
+    "cx_body": ("reports_only", "CX推進委員会（四半期ごと開催）の議事録"),
+    "metrics_reviewed": ("quarterly", "経営会議資料「お客さま満足度の推移」2026年度第1四半期"),
+    "metrics_in_use": ("NPS（年2回）、顧客満足度（来店後アンケート）、口座の解約率", None),
+    "metrics_by_segment": ("no", "個人・法人の別のみ。年代別・取引別の集計は未着手"),
+    "voice_channels": (
+        "店頭アンケート、お客さまサポートセンターの応対記録、アプリストアのレビュー",
+        None,
+    ),
+    "tool_inventory": ("partial", "デジタル推進部のシステム台帳（営業店の独自ツールは含まない）"),
+    "customer_data_joined": ("no", None),
+    "cx_budget": ("yearly", "2026年度予算書 経営企画部「CX推進費」"),
+    "cx_in_evaluation": ("awards_only", "頭取表彰「お客さまの声賞」（2025年度新設）"),
+}
+#: The profile a year earlier: CX handled on the side by the planning department.
+PROFILE_2025: dict[str, tuple[str | None, str | None]] = {
+    "cx_owner": ("side_department", "経営企画部が兼務で担当"),
+    "cx_team_size": ("1", None),
+    "cx_body": ("none", None),
+    "metrics_reviewed": ("yearly", "年度末の経営会議で顧客満足度調査の結果を報告"),
+    "metrics_in_use": ("顧客満足度（年1回）", None),
+    "metrics_by_segment": ("no", None),
+    "voice_channels": ("店頭アンケート、お客さまサポートセンターの応対記録", None),
+    "tool_inventory": ("none", None),
+    "customer_data_joined": ("no", None),
+    "cx_budget": ("one_off", "アプリ改修の際に個別に予算化"),
+    "cx_in_evaluation": ("none", None),
+}
+
 #: Target levels of the current five-capabilities round.
 DEMO_TARGETS = {
     "org_behavior": 3.5,
@@ -446,7 +482,10 @@ def seed_demo(seed: int = 20261121) -> SeedResult:
     pair_campaigns(campaigns[1], campaigns[2])
     # The bank's ambition for the current round: the dashed outline on the radar charts.
     set_targets(campaigns[1], DEMO_TARGETS)
-    _user, password = _ensure_staff(org, CONSULTANT_EMAIL, "consultant")
+    user, password = _ensure_staff(org, CONSULTANT_EMAIL, "consultant")
+    _record_profile(previous, PROFILE_2025, user)
+    for campaign in campaigns[1:]:
+        _record_profile(campaign, PROFILE_2026, user)
     _executive, executive_password = _ensure_staff(org, EXECUTIVE_EMAIL, "executive")
     respondent_token = _demo_respondent_token(campaigns[1], org)
     report_token = _closed_round_token(previous)
@@ -492,6 +531,17 @@ def _ensure_campaign(
     if not has_responses:
         _populate(campaign, org, rng, shift, answered_at)
     return campaign
+
+
+def _record_profile(
+    campaign: Campaign, facts: dict[str, tuple[str | None, str | None]], consultant: User
+) -> None:
+    """Record the organisation profile of ``campaign``, unless some fact is already recorded
+    (a second run keeps what was recorded since) or the profile is not available."""
+    profile = profile_definition()
+    if profile is None or stored_answers(campaign):
+        return
+    save_profile(campaign, profile, facts, actor=consultant, locale="ja")
 
 
 def _closed_round_token(campaign: Campaign) -> str:

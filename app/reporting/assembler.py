@@ -18,6 +18,7 @@ from app.reporting.sections import companion as companion_chapters
 from app.reporting.sections import (
     cover,
     departments,
+    dont_know,
     gaps,
     kinds,
     methods,
@@ -56,6 +57,7 @@ def build_report_view(
     profile_section = profile_chapter.build(report, profile)
     role_gaps = gaps.role_gaps(report)
     gaps_section = gaps.build(report, role_gaps)
+    dont_know_section = dont_know.build(report)
     departments_section = departments.build(report)
     trend_section = trend.build(report)
     cover_page = cover.build(report)
@@ -70,6 +72,8 @@ def build_report_view(
         toc.append(profile_chapter.toc_entry(profile_section))
     if gaps_section:
         toc.append(gaps.toc_entry(gaps_section))
+    if dont_know_section:
+        toc.append(dont_know.toc_entry(dont_know_section))
     if departments_section:
         toc.append(departments.toc_entry(departments_section))
     if trend_section:
@@ -90,6 +94,7 @@ def build_report_view(
         scale_labels=report.scale.labels,
         companion_sections=tuple(companion_sections),
         profile=profile_section,
+        dont_know=dont_know_section,
     )
 
 

@@ -14,6 +14,7 @@ from datetime import datetime
 
 from markupsafe import Markup
 
+from app.presentation.dont_know import DontKnowRow
 from app.presentation.gaps import GapRow
 from app.presentation.profile import FactRow
 from app.presentation.trends import TrendRow
@@ -272,6 +273,17 @@ class ProfileSection:
 
 
 @dataclass(frozen=True)
+class DontKnowSection:
+    """The statements some role often answered "don't know" to, with every shown role's rate."""
+
+    number: str
+    anchor: str
+    #: The shown roles' labels, one column each.
+    roles: tuple[str, ...]
+    rows: tuple[DontKnowRow, ...]
+
+
+@dataclass(frozen=True)
 class ReportView:
     """Everything the organisation and department templates render."""
 
@@ -291,3 +303,5 @@ class ReportView:
     companion_sections: tuple[KindSection, ...] = ()
     #: The organisation profile's recorded facts (organisation report only).
     profile: ProfileSection | None = None
+    #: The statements roles often could not judge (organisation report only).
+    dont_know: DontKnowSection | None = None

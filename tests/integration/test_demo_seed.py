@@ -274,3 +274,51 @@ def test_the_1_0_0_round_still_opens_and_its_organisation_report_renders(runner,
     # A 1.0.0 item, asked as a perception then.
     assert "責任と権限を持つ役員（CXOなど）が置かれている。" in flat
     assert "組織行動の力" in flat
+
+
+def test_the_demo_records_the_organisation_profile_of_each_round(runner, db, app):
+    campaigns = _demo_campaigns(runner, db)
+    current = campaigns["2026年度 CX 5つの力 成熟度診断"]
+    user = db.session.scalar(select(User).where(User.email == "executive@example.com"))
+    token = create_api_token(user, "tests")
+    db.session.commit()
+    client = make_client(app)
+    headers = {"Authorization": f"Bearer {token}"}
+    facts = {}
+    for name, campaign in campaigns.items():
+        response = client.get(f"/api/v1/campaigns/{campaign.id}/profile", headers=headers)
+        assert response.status_code == 200, name
+        facts[name] = {fact["fact"]: fact for fact in response.get_json()["facts"]}
+    now = facts["2026年度 CX 5つの力 成熟度診断"]
+    assert all(fact["value"] is not None for fact in now.values())
+    assert now["cx_owner"]["answer"] == "専任チームがあるが他部署への権限は限られる"
+    assert "CX推進室" in now["cx_owner"]["evidence"]
+    assert sum(fact["evidence"] is not None for fact in now.values()) >= 3
+    # The companion round records the same facts; a year earlier CX was handled on the side.
+    assert facts["2026年度 CX向上サイクル 実践度診断"]["cx_owner"]["value"] == "team_limited"
+    before = facts["2025年度 CX 5つの力 成熟度診断"]
+    assert before["cx_owner"]["value"] == "side_department"
+    assert int(before["cx_team_size"]["value"]) < int(now["cx_team_size"]["value"])
+
+    pdf = service.render_pdf(current, locale="ja")
+    flat = re.sub(
+        r"\s+",
+        "",
+        subprocess.run(
+            ["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True
+        ).stdout.decode("utf-8"),
+    )
+    assert "組織プロフィール（事実）" in flat
+    # Short answers and notes, which a table cell does not wrap.
+    assert "あるが報告が中心" in flat
+    assert "頭取表彰「お客さまの声賞」（2025年度新設）" in flat
+    # The front line often could not judge management practices: a table of its own.
+    assert "「わからない」が多かった設問" in flat
+    assert "現場で「わからない」が多いこと自体がひとつの発見です。" in flat
+    question = current.questionnaire.item("ob_cross_decision")
+    assert re.sub(r"\s+", "", current.questionnaire.text(question.text, "ja")) in flat
+
+    # A second run keeps the recorded facts as they are.
+    assert runner.invoke(args=["demo", "seed"]).exit_code == 0
+    again = client.get(f"/api/v1/campaigns/{current.id}/profile", headers=headers).get_json()
+    assert {f["fact"]: f for f in again["facts"]} == now
