@@ -18,6 +18,12 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from app.analysis.bottleneck import (
+    BOTTLENECK_VERDICTS,
+    NO_BOTTLENECK,
+    VERDICT_BOTTLENECK,
+    Bottleneck,
+)
 from app.analysis.gaps import Gap, Trend
 from app.analysis.stats import SCORE_DIGITS
 from app.questionnaire.yamlcheck import Checker, Node, Problem, UniqueIds, describe, suggestion
@@ -104,6 +110,8 @@ class Facts:
     #: Placed gaps and trends, as the results engine reports them.
     gaps: Sequence[Gap] = ()
     trends: Sequence[Trend] = ()
+    #: The verdict on the cycle's stages (see :mod:`app.analysis.bottleneck`).
+    bottleneck: Bottleneck = NO_BOTTLENECK
 
     def score(self, dimension: str) -> float | None:
         fact = self.dimensions.get(dimension)
@@ -301,6 +309,28 @@ class Extreme(Condition):
 
     def binds(self) -> set[str]:
         return {"dimension"}
+
+    def dimensions(self) -> set[str]:
+        return set() if self.dimension is None else {self.dimension}
+
+
+@dataclass(frozen=True)
+class BottleneckCondition(Condition):
+    """The verdict on the cycle's stages; with ``bottleneck``, optionally a given stage."""
+
+    verdict: str
+    dimension: str | None = None
+
+    def evaluate(self, facts: Facts) -> Binding | None:
+        found = facts.bottleneck
+        if found.verdict != self.verdict:
+            return None
+        if self.dimension is not None and found.stage != self.dimension:
+            return None
+        return Binding(dimension=found.stage)
+
+    def binds(self) -> set[str]:
+        return {"dimension"} if self.verdict == VERDICT_BOTTLENECK else set()
 
     def dimensions(self) -> set[str]:
         return set() if self.dimension is None else {self.dimension}
@@ -558,6 +588,7 @@ CONDITION_KEYS: Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "difference": (_COMPARISON, ()),
     "weakest": ((), ("dimension",)),
     "strongest": ((), ("dimension",)),
+    "bottleneck": ((), ("dimension",)),
     "spread": (_COMPARISON, ()),
     "largest_gap": ((), ()),
     "trend": (_COMPARISON, ("breakdown", "significant")),
@@ -718,6 +749,27 @@ class _RulesWalker:
 
     def _strongest(self, node: Node, fields: dict[str, Node]) -> Condition | None:
         return self._extreme("strongest", node, fields)
+
+    def _bottleneck(self, node: Node, fields: dict[str, Node]) -> Condition | None:
+        verdict = self.check.choice(node, BOTTLENECK_VERDICTS, what="bottleneck verdict")
+        dimension = None
+        if "dimension" in fields:
+            if verdict is not None and verdict != VERDICT_BOTTLENECK:
+                self.check.report(
+                    fields["dimension"],
+                    f"'dimension' only applies with the {VERDICT_BOTTLENECK!r} verdict",
+                )
+                return None
+            dimension = self.dimension(fields["dimension"])
+            if dimension is None:
+                return None
+            if self.known is not None and self.known[dimension] != "stage":
+                self.check.report(
+                    fields["dimension"],
+                    f"dimension {dimension!r} is a {self.known[dimension]}, not a stage",
+                )
+                return None
+        return None if verdict is None else BottleneckCondition(verdict, dimension)
 
     def _spread(self, node: Node, fields: dict[str, Node]) -> Condition | None:
         kind = self.check.choice(node, KINDS, what="kind")
@@ -885,8 +937,8 @@ class _RulesWalker:
 
 def _selectors(needs: str) -> str:
     return {
-        "dimension": "score, level, agreement, alpha, weakest, strongest, difference, spread, "
-        "largest_gap or trend",
+        "dimension": "score, level, agreement, alpha, weakest, strongest, bottleneck, "
+        "difference, spread, largest_gap or trend",
         "other": "difference or spread",
         "spread": "spread",
         "difference": "difference",
@@ -956,6 +1008,7 @@ __all__ = [
     "AllOf",
     "AnyOf",
     "Binding",
+    "BottleneckCondition",
     "Condition",
     "Difference",
     "DimensionFact",

@@ -399,6 +399,24 @@ SCHEMAS: dict[str, Any] = {
             "text": _ref("Localized"),
         },
     },
+    "Bottleneck": {
+        "type": "object",
+        "description": (
+            "Whether a stage of the CX improvement cycle stands out: 'bottleneck' when the "
+            "lowest stage lies at least 0.25 points below the next-lowest and the paired "
+            "difference is significant (p < .05); 'flat' when not; 'none' without stages or "
+            "with too few respondents. 'stage' is set only for 'bottleneck'; 'margin' (points "
+            "between the lowest and the next-lowest stage) and 'p' (paired t-test) are null "
+            "for 'none'."
+        ),
+        "required": ["verdict", "stage", "margin", "p"],
+        "properties": {
+            "verdict": {"type": "string", "enum": ["bottleneck", "flat", "none"]},
+            "stage": _nullable({"type": "string"}),
+            "margin": _nullable({"type": "number"}),
+            "p": _nullable({"type": "number", "minimum": 0, "maximum": 1}),
+        },
+    },
     "Results": {
         "type": "object",
         "required": [
@@ -410,6 +428,7 @@ SCHEMAS: dict[str, Any] = {
             "groups",
             "gaps",
             "findings",
+            "bottleneck",
         ],
         "properties": {
             "campaign_id": {"type": "integer"},
@@ -429,6 +448,7 @@ SCHEMAS: dict[str, Any] = {
             "trends": {"type": "array", "items": _ref("Trend")},
             "trend_comparability": {"type": "array", "items": _ref("TrendComparability")},
             "findings": {"type": "array", "items": _ref("Finding")},
+            "bottleneck": _ref("Bottleneck"),
         },
     },
 }

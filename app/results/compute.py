@@ -41,6 +41,7 @@ from app.analysis import (
     trends,
 )
 from app.analysis.anonymity import Family, partition_statuses, partition_statuses_many
+from app.analysis.bottleneck import NO_BOTTLENECK, Bottleneck, stage_bottleneck
 from app.analysis.findings import DimensionFact, Facts, RuleSet
 from app.analysis.gaps import adjust_family
 from app.analysis.lazy import LazyMapping
@@ -783,6 +784,7 @@ def _facts(
     reliability: Mapping[str, Reliability],
     gaps: Sequence[GapResult],
     trend_results: Sequence[TrendResult],
+    bottleneck: Bottleneck = NO_BOTTLENECK,
 ) -> Facts:
     dimensions = {}
     for dimension in questionnaire.dimensions:
@@ -802,6 +804,7 @@ def _facts(
         dimensions=dimensions,
         gaps=tuple(gaps),
         trends=tuple(trend_results),
+        bottleneck=bottleneck,
     )
 
 
@@ -997,9 +1000,20 @@ def compute_results(
         spread = capability_balance(current)
         balance[kind] = Balance(kind, spread.spread, spread.weakest, spread.strongest)
 
+    # Only stages shown at organisation level take part; the verdict needs the threshold.
+    bottleneck = stage_bottleneck(
+        {
+            d.id: scores[d.id]
+            for d in questionnaire.dimensions_of_kind("stage")
+            if d.id in organization.scores and organization.scores[d.id].shown
+        },
+        threshold,
+    )
     findings: tuple[Finding, ...] = ()
     if rules is not None:
-        facts = _facts(questionnaire, organization, reliability, gap_results, trend_results)
+        facts = _facts(
+            questionnaire, organization, reliability, gap_results, trend_results, bottleneck
+        )
         findings = tuple(
             Finding(fired.rule, fired.severity, fired.text, fired.dimension)
             for fired in rules.evaluate(facts)
@@ -1035,6 +1049,7 @@ def compute_results(
         balance=balance,
         targets=targets,
         findings=findings,
+        bottleneck=bottleneck,
         response_counts=_response_counts(data, structure),
         suppressed_cells=tuple(
             _suppressed_cells(

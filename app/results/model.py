@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from app.analysis import GroupSummary, maturity_level
+from app.analysis.bottleneck import NO_BOTTLENECK, Bottleneck
 from app.analysis.gaps import Gap, Trend
 from app.analysis.plain import PlainFields
 from app.analysis.unanswered import UnansweredRate
@@ -395,6 +396,8 @@ class CampaignResults:
     locale: str | None = None
     #: Per dimension, what its trend compares (empty without a previous round).
     trend_comparability: tuple[TrendComparability, ...] = ()
+    #: Whether a stage of the cycle stands out as its bottleneck.
+    bottleneck: Bottleneck = NO_BOTTLENECK
     #: The anonymised summaries behind the groups, by internal group key; for trends.
     summaries: Mapping[str, Mapping[str, GroupSummary]] = field(
         default_factory=dict, repr=False, compare=False
@@ -494,6 +497,7 @@ class CampaignResults:
             "balance": {key: value.to_dict() for key, value in self.balance.items()},
             "targets": self.targets.to_dict(),
             "findings": [f.to_dict() for f in self.findings],
+            "bottleneck": self.bottleneck.to_dict(),
             "recommendations": [r.to_dict() for r in self.recommendations],
             "response_counts": self.response_counts.to_dict(),
             "suppressed_cells": [c.to_dict() for c in self.suppressed_cells],

@@ -172,4 +172,5 @@ def results_document(results: CampaignResults, group_by: tuple[str, ...] = ()) -
             }
             for finding in results.findings
         ],
+        "bottleneck": results.bottleneck.to_dict(),
     }

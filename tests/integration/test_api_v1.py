@@ -239,6 +239,22 @@ def test_results_for_the_whole_organization(client, world: World) -> None:
     }
     assert group["overall"]["capability"] == results.organization.overall["capability"].mean
     assert document["gaps"] == []
+    # One stage only: no verdict on the cycle.
+    assert document["bottleneck"] == {"verdict": "none", "stage": None, "margin": None, "p": None}
+
+
+def test_the_bottleneck_verdict_follows_its_schema() -> None:
+    validate(
+        {"verdict": "bottleneck", "stage": "rollout", "margin": 0.31, "p": 0.002}, "Bottleneck"
+    )
+    validate({"verdict": "flat", "stage": None, "margin": 0.05, "p": 0.4}, "Bottleneck")
+    for wrong in (
+        {"verdict": "weakest", "stage": None, "margin": None, "p": None},
+        {"verdict": "flat", "stage": None, "margin": 0.05},
+        {"verdict": "flat", "stage": None, "margin": 0.05, "p": 1.5},
+    ):
+        with pytest.raises(jsonschema_rs.ValidationError):
+            validate(wrong, "Bottleneck")
 
 
 def test_results_by_role_with_gaps(client, world: World) -> None:

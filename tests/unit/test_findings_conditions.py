@@ -6,14 +6,17 @@ import functools
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from app.analysis.bottleneck import Bottleneck, stage_bottleneck
 from app.analysis.findings import (
     AllOf,
     AnyOf,
     Binding,
+    BottleneckCondition,
     Difference,
     DimensionFact,
     DimensionValue,
@@ -22,6 +25,7 @@ from app.analysis.findings import (
     LargestGap,
     Not,
     Rule,
+    RulesError,
     RuleSet,
     Spread,
     TrendCondition,
@@ -295,17 +299,79 @@ def test_shipped_low_score_rules_cover_every_capability() -> None:
     assert low.text["ja"].startswith("デジタルの力が2.20（部分的・属人的）")
 
 
-def test_shipped_bottleneck_rules_name_the_weakest_stage() -> None:
+def _planted(means: dict[str, float], n: int = 40, seed: int = 7) -> dict[str, np.ndarray]:
+    """Per-respondent stage scores around the given means (respondent effect plus noise)."""
+    rng = np.random.default_rng(seed)
+    person = rng.normal(0, 0.5, n)
+    return {
+        stage: np.clip(mean + person + rng.normal(0, 0.2, n), 1, 5) for stage, mean in means.items()
+    }
+
+
+def _stage_facts(per_respondent: dict[str, np.ndarray], threshold: int = 5) -> Facts:
+    return Facts(
+        {d: fact(d, float(np.nanmean(v)), 0.8) for d, v in per_respondent.items()},
+        bottleneck=stage_bottleneck(per_respondent, threshold),
+    )
+
+
+def test_shipped_bottleneck_rules_fire_on_a_stage_that_stands_out() -> None:
     for stage in STAGES:
-        scores = dict.fromkeys(STAGES, 3.2)
-        scores[stage] = 2.4
-        facts = Facts({d: fact(d, v, 0.8) for d, v in scores.items()})
+        means = dict.fromkeys(STAGES, 3.2)
+        means[stage] = 2.5
+        facts = _stage_facts(_planted(means))
+        assert facts.bottleneck.verdict == "bottleneck"
         findings = shipped().evaluate(facts)
         assert [f.rule for f in findings] == [f"bottleneck_{stage}"]
+        assert findings[0].dimension == stage
         assert TITLES[stage][0] in findings[0].text["ja"]
-        assert "2.4" in findings[0].text["en"]
-    good = Facts({d: fact(d, 3.8 + 0.1 * i, 0.8) for i, d in enumerate(STAGES)})
-    assert _fired(good) == set()
+
+
+def test_shipped_bottleneck_rules_stay_silent_on_a_flat_profile() -> None:
+    # Stages within 0.1 of each other: the lowest is the weakest, but not a bottleneck.
+    flat = _stage_facts(
+        _planted({"strategy": 2.74, "planning": 2.72, "rollout": 2.67, "monitoring": 2.77})
+    )
+    assert flat.bottleneck.verdict == "flat"
+    findings = shipped().evaluate(flat)
+    assert [f.rule for f in findings] == ["flat_cycle"]
+    assert findings[0].severity == "low"
+    assert findings[0].text["ja"].startswith("サイクルの段階間に目立った差はありません")
+    assert findings[0].text["en"].startswith("No stage of the cycle stands out")
+    # Too few respondents for a verdict: neither a bottleneck nor a flat profile.
+    few = _stage_facts(_planted(dict.fromkeys(STAGES, 3.2) | {"rollout": 2.0}, n=4))
+    assert few.bottleneck.verdict == "none"
+    assert _fired(few) == set()
+
+
+def test_bottleneck_condition_validates_its_verdict_and_stage() -> None:
+    known = {d: ("capability" if d in CAPABILITIES else "stage") for d in TITLES}
+    text = '    text: {ja: "x", en: "x"}\n'
+    with pytest.raises(RulesError, match="unknown bottleneck verdict 'flatt'"):
+        parse_rules("rules:\n  - id: x\n    when: {bottleneck: flatt}\n" + text, "r", known)
+    with pytest.raises(RulesError, match="only applies with the 'bottleneck' verdict"):
+        parse_rules(
+            "rules:\n  - id: x\n    when: {bottleneck: flat, dimension: rollout}\n" + text,
+            "r",
+            known,
+        )
+    with pytest.raises(RulesError, match="'design' is a capability, not a stage"):
+        parse_rules(
+            "rules:\n  - id: x\n    when: {bottleneck: bottleneck, dimension: design}\n" + text,
+            "r",
+            known,
+        )
+    with pytest.raises(RulesError, match=r"placeholder \{score\} needs a condition"):
+        parse_rules(
+            'rules:\n  - id: x\n    when: {bottleneck: flat}\n    text: {ja: "{score}", en: "x"}\n',
+            "r",
+            known,
+        )
+    facts = Facts({}, bottleneck=Bottleneck("bottleneck", "rollout", 0.4, 0.001))
+    assert BottleneckCondition("bottleneck").evaluate(facts) == Binding("rollout")
+    assert BottleneckCondition("bottleneck", "strategy").evaluate(facts) is None
+    assert BottleneckCondition("flat").evaluate(facts) is None
+    assert BottleneckCondition("none").evaluate(Facts({})) == Binding()
 
 
 def test_shipped_gap_agreement_and_trend_rules(facts: Facts) -> None:
