@@ -116,10 +116,8 @@ def kind_chart(
         return None
     if kind == "capability" and len(dimensions) >= 3:
         return charts.svg_data_uri(charts.radar_chart(titles, series, report.scale))
-    weakest = report.results.balance.get(kind)
-    highlight = None
-    if weakest is not None and weakest.weakest in ids and not report.is_department:
-        highlight = ids.index(weakest.weakest)
+    stage = _bottleneck_stage(report) if kind == "stage" else None
+    highlight = ids.index(stage) if stage in ids else None
     svg = charts.bar_chart(
         titles, series, report.scale, highlight=highlight, highlight_label=_("Bottleneck")
     )
@@ -217,13 +215,16 @@ def dimension_view(
     )
 
 
+def _bottleneck_stage(report: ReportContext) -> str | None:
+    """The stage the results call the cycle's bottleneck: it stands out below the others by a
+    margin and a paired test. Computed for the organisation; a department's report names none."""
+    if report.is_department:
+        return None
+    return report.results.bottleneck.stage
+
+
 def _weakest(
     report: ReportContext, kind: str, views: Sequence[DimensionView]
 ) -> DimensionView | None:
-    if not report.is_department:
-        balance = report.results.balance.get(kind)
-        if balance is None or balance.weakest is None:
-            return None
-        return next((v for v in views if v.id == balance.weakest), None)
-    scored = [v for v in views if v.score.mean is not None]
-    return min(scored, key=lambda v: v.score.mean) if scored else None
+    stage = _bottleneck_stage(report) if kind == "stage" else None
+    return next((v for v in views if v.id == stage), None) if stage else None
