@@ -24,8 +24,9 @@ from app.analysis.bottleneck import (
     VERDICT_BOTTLENECK,
     Bottleneck,
 )
-from app.analysis.gaps import Gap, Trend
+from app.analysis.gaps import SMALL, Gap, Trend
 from app.analysis.stats import SCORE_DIGITS
+from app.questionnaire.model import AUDIENCE_ROLES
 from app.questionnaire.yamlcheck import Checker, Node, Problem, UniqueIds, describe, suggestion
 
 LOCALES = ("ja", "en")
@@ -78,6 +79,7 @@ PLACEHOLDERS: Mapping[str, str] = {
     "direction": "gap",
     "change": "trend",
     "group": "trend",
+    "dimensions": "dimensions",
 }
 #: Placeholders naming a dimension explicitly, such as ``{score:digital}``.
 DIMENSION_PLACEHOLDERS = ("score", "title", "level", "level_label")
@@ -128,6 +130,8 @@ class Binding:
     difference: float | None = None
     gap: Gap | None = None
     trend: Trend | None = None
+    #: Every dimension a condition found, most clearly first (``middle_below``).
+    dimensions: tuple[str, ...] = ()
 
     def merge(self, later: Binding) -> Binding:
         """Combine two bindings; what the later condition selected wins."""
@@ -138,6 +142,7 @@ class Binding:
             difference=later.difference if later.difference is not None else self.difference,
             gap=later.gap or self.gap,
             trend=later.trend or self.trend,
+            dimensions=later.dimensions or self.dimensions,
         )
 
 
@@ -437,6 +442,57 @@ class TrendCondition(Condition):
         return set() if self.dimension == ANY else {self.dimension}
 
 
+def _role_key(group: object) -> object:
+    # Placed role gaps name their groups {"role": key}; unplaced ones by the key itself.
+    return group.get("role") if isinstance(group, Mapping) else group
+
+
+@dataclass(frozen=True)
+class MiddleBelow(Condition):
+    """A role scoring below both the role above it and the role below it.
+
+    Holds on a dimension when the role's mean lies at least ``margin`` points below each of
+    the two others and neither role gap's verdict is ``small``. Only shown roles have gaps, so
+    a role under the anonymity threshold never makes the condition hold.
+    """
+
+    role: str
+    above: str
+    below: str
+    margin: float
+
+    def _lag(self, facts: Facts, dimension: str, other: str) -> Gap | None:
+        for gap in facts.gaps:
+            if gap.breakdown != "role" or gap.dimension != dimension:
+                continue
+            if {_role_key(gap.a), _role_key(gap.b)} == {self.role, other}:
+                return gap
+        return None
+
+    def _shortfall(self, gap: Gap) -> float:
+        # How far the role lies below the other side of the gap.
+        return gap.difference if _role_key(gap.b) == self.role else -gap.difference
+
+    def evaluate(self, facts: Facts) -> Binding | None:
+        found: list[tuple[str, float]] = []
+        for dimension in sorted({gap.dimension for gap in facts.gaps}):
+            shortfalls = []
+            for other in (self.above, self.below):
+                gap = self._lag(facts, dimension, other)
+                if gap is None or gap.verdict == SMALL:
+                    break
+                shortfalls.append(self._shortfall(gap))
+            if len(shortfalls) == 2 and _compare(min(shortfalls), ">=", self.margin - 1e-9):
+                found.append((dimension, min(shortfalls)))
+        if not found:
+            return None
+        found.sort(key=lambda pair: (-pair[1], pair[0]))
+        return Binding(dimension=found[0][0], dimensions=tuple(d for d, _ in found))
+
+    def binds(self) -> set[str]:
+        return {"dimension", "dimensions"}
+
+
 # Rules -----------------------------------------------------------------------------------
 
 
@@ -498,10 +554,26 @@ def _placeholder_value(
         "direction": lambda: gap and _localized(gap.direction_label, locale),
         "change": lambda: trend and f"{trend.change:+.1f}",
         "group": lambda: trend and _localized(trend.label, locale),
+        "dimensions": lambda: _dimension_list(binding.dimensions, facts, locale),
     }
     produce = values.get(name)
     value = produce() if produce else None
     return value if isinstance(value, str) and value else None
+
+
+def _dimension_list(dimensions: Sequence[str], facts: Facts, locale: str) -> str | None:
+    titles = []
+    for dimension in dimensions:
+        fact = facts.dimensions.get(dimension)
+        title = None if fact is None else _localized(fact.title, locale)
+        if title is None:
+            return None
+        titles.append(title)
+    if not titles:
+        return None
+    if locale == "ja":
+        return "、".join(f"「{title}」" for title in titles)
+    return ", ".join(titles)
 
 
 def render(template: str, binding: Binding, facts: Facts, locale: str) -> str | None:
@@ -592,6 +664,7 @@ CONDITION_KEYS: Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "spread": (_COMPARISON, ()),
     "largest_gap": ((), ()),
     "trend": (_COMPARISON, ("breakdown", "significant")),
+    "middle_below": (("above", "below", "margin"), ()),
 }
 LARGEST_GAP_KEYS = ("breakdown", "significant", "notable", "direction", "dimension", "op", "value")
 
@@ -835,6 +908,27 @@ class _RulesWalker:
             return None
         return TrendCondition(dimension, comparison[0], comparison[1], breakdown, significant)
 
+    def _middle_below(self, node: Node, fields: dict[str, Node]) -> Condition | None:
+        roles = [
+            self.check.choice(fields.get(name), AUDIENCE_ROLES, what="role")
+            for name in ("middle_below", "above", "below")
+        ]
+        margin = self.check.number(fields.get("margin"))
+        if margin is not None and margin < 0:
+            self.check.report(fields["margin"], f"margin must be 0 or more points, got {margin}")
+            return None
+        role, above, below = roles
+        if role is None or above is None or below is None or margin is None:
+            return None
+        if len({role, above, below}) != 3:
+            self.check.report(
+                node,
+                f"'middle_below', 'above' and 'below' must name three different roles; "
+                f"got {role!r}, {above!r}, {below!r}",
+            )
+            return None
+        return MiddleBelow(role, above, below, margin)
+
     # Texts -------------------------------------------------------------------------------
 
     def text(self, node: Node | None, condition: Condition | None) -> dict[str, str] | None:
@@ -938,12 +1032,13 @@ class _RulesWalker:
 def _selectors(needs: str) -> str:
     return {
         "dimension": "score, level, agreement, alpha, weakest, strongest, bottleneck, "
-        "difference, spread, largest_gap or trend",
+        "difference, spread, largest_gap, trend or middle_below",
         "other": "difference or spread",
         "spread": "spread",
         "difference": "difference",
         "gap": "largest_gap",
         "trend": "trend",
+        "dimensions": "middle_below",
     }[needs]
 
 
@@ -1017,6 +1112,7 @@ __all__ = [
     "Facts",
     "FiredRule",
     "LargestGap",
+    "MiddleBelow",
     "Not",
     "Rule",
     "RuleSet",
