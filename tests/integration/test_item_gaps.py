@@ -1,0 +1,79 @@
+"""Role gaps on single items: planted in the data, found by the results, shown everywhere."""
+
+from __future__ import annotations
+
+from flask import Flask
+from sqlalchemy import select, update
+
+from app.auth.tokens import create_api_token
+from app.models import Answer, Response, Role
+from app.platform.extensions import db
+from app.results import campaign_results
+from tests.integration.test_api_v1 import validate
+from tests.integration.test_dashboard_fixtures import World, build_world, executive_client
+
+#: The item where executives and the front line are planted far apart.
+PLANTED = "d2"
+
+
+def planted_world() -> World:
+    """The dashboard world, with executives answering 5 and the front line 1 or 2 on d2."""
+    world = build_world()
+    for role_key, values in (("executive", (5,)), ("frontline", (1, 2))):
+        role_id = db.session.scalar(
+            select(Role.id).where(Role.organization_id == world.org.id, Role.key == role_key)
+        )
+        response_ids = db.session.scalars(
+            select(Response.id)
+            .where(Response.campaign_id == world.campaign.id, Response.role_id == role_id)
+            .order_by(Response.id)
+        ).all()
+        for index, response_id in enumerate(response_ids):
+            db.session.execute(
+                update(Answer)
+                .where(Answer.response_id == response_id, Answer.item_id == PLANTED)
+                .values(value=values[index % len(values)])
+            )
+    db.session.commit()
+    return world
+
+
+def test_the_planted_item_tops_the_item_gaps_with_a_clear_verdict(app: Flask) -> None:
+    world = planted_world()
+    results = campaign_results(world.campaign)
+    top = results.item_gaps[0]
+    assert top.item == PLANTED
+    assert top.dimension == "design"
+    assert dict(top.gap.a) == {"role": "executive"}
+    assert dict(top.gap.b) == {"role": "frontline"}
+    assert top.gap.difference > 2.5
+    assert top.gap.verdict == "clear"
+    differences = [abs(found.gap.difference) for found in results.item_gaps]
+    assert differences == sorted(differences, reverse=True)
+    # Every pair of roles is compared; Holm runs over the whole item family.
+    pairs = {(found.gap.a["role"], found.gap.b["role"]) for found in results.item_gaps}
+    assert ("executive", "middle_manager") in pairs
+    assert ("middle_manager", "frontline") in pairs
+    # Development's single executive is below the threshold and never part of a gap.
+    assert all(found.gap.n_a >= 3 and found.gap.n_b >= 3 for found in results.item_gaps)
+
+
+def test_the_api_lists_the_item_gaps_against_its_schema(app: Flask) -> None:
+    world = planted_world()
+    client = executive_client(app, world)
+    token = create_api_token(world.executive, "item gaps")
+    db.session.commit()
+    for group_by in ("", "?group_by=role"):
+        document = client.get(
+            f"/api/v1/campaigns/{world.campaign.id}/results{group_by}",
+            headers={"Authorization": f"Bearer {token}"},
+        ).json
+        validate(document, "Results")
+        item_gaps = document["item_gaps"]
+        assert 0 < len(item_gaps) <= 10
+        assert item_gaps[0]["item"] == PLANTED
+        assert item_gaps[0]["a"] == {"role": "executive"}
+        assert item_gaps[0]["b"] == {"role": "frontline"}
+        assert item_gaps[0]["verdict"] == "clear"
+        low, high = item_gaps[0]["ci95"]
+        assert 0 < low <= item_gaps[0]["difference"] <= high
