@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import Flask
 from sqlalchemy import select, update
 
@@ -77,3 +79,39 @@ def test_the_api_lists_the_item_gaps_against_its_schema(app: Flask) -> None:
         assert item_gaps[0]["verdict"] == "clear"
         low, high = item_gaps[0]["ci95"]
         assert 0 < low <= item_gaps[0]["difference"] <= high
+
+
+def _item_gap_rows(html: str) -> list[list[str]]:
+    table = html[html.index('id="item-gaps-title"') :]
+    table = table[: table.index("</table>")]
+    rows = re.findall(r"<tr[^>]*>(.*?)</tr>", table, flags=re.S)
+    return [
+        [
+            " ".join(re.sub(r"<[^>]+>", " ", c).split())
+            for c in re.findall(r"<td[^>]*>(.*?)</td>", r, re.S)
+        ]
+        for r in rows
+        if "<td" in r
+    ]
+
+
+def test_the_roles_page_shows_the_item_gaps_in_both_languages(app: Flask) -> None:
+    world = planted_world()
+    url = f"/dashboard/campaigns/{world.campaign.id}/roles"
+    ja = executive_client(app, world).get(url).get_data(as_text=True)
+    assert "役割間で差が大きい設問" in ja
+    rows = _item_gap_rows(ja)
+    assert 0 < len(rows) <= 10
+    assert "ジャーニーマップを使う" in rows[0][0]
+    assert rows[0][1] == "経営層 − 現場"
+    assert rows[0][4] == "明確な差"
+    assert rows[0][3].startswith("+")
+    en = executive_client(app, world, "en").get(url).get_data(as_text=True)
+    rows = _item_gap_rows(en)
+    assert "We use journey maps" in rows[0][0]
+    assert rows[0][4] == "Clear difference"
+    # Within a department the table is left out (it is computed organisation-wide).
+    department = world.departments["営業部"].id
+    assert 'id="item-gaps-title"' not in executive_client(app, world).get(
+        f"{url}?department={department}"
+    ).get_data(as_text=True)
