@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import re
+import subprocess
 
+import pytest
 from flask import Flask
 from sqlalchemy import select, update
 
 from app.auth.tokens import create_api_token
-from app.models import Answer, Response, Role
+from app.models import Answer, Campaign, Response, Role
 from app.platform.extensions import db
+from app.reporting import service
 from app.results import campaign_results
 from tests.integration.test_api_v1 import validate
 from tests.integration.test_dashboard_fixtures import World, build_world, executive_client
@@ -115,3 +118,30 @@ def test_the_roles_page_shows_the_item_gaps_in_both_languages(app: Flask) -> Non
     assert 'id="item-gaps-title"' not in executive_client(app, world).get(
         f"{url}?department={department}"
     ).get_data(as_text=True)
+
+
+def _pdf_text(campaign: Campaign, locale: str) -> str:
+    pdf = service.render_pdf(campaign, locale=locale)
+    text = subprocess.run(
+        ["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True
+    ).stdout.decode()
+    return re.sub(r"\s+", "", text)
+
+
+@pytest.mark.parametrize(
+    ("locale", "title", "statement", "verdict"),
+    [
+        ("ja", "役割間で差が大きい設問", "ジャーニーマップを使う", "明確な差"),
+        ("en", "Statements on which roles differ most", "Weusejourneymaps", "Clear difference"),
+    ],
+)
+def test_the_organisation_report_shows_the_item_gaps(
+    app: Flask, locale: str, title: str, statement: str, verdict: str
+) -> None:
+    world = planted_world()
+    text = _pdf_text(world.campaign, locale)
+    title, verdict = title.replace(" ", ""), verdict.replace(" ", "")
+    assert title in text
+    table = text[text.index(title) :]
+    assert statement in table
+    assert verdict in table
