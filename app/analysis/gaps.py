@@ -501,3 +501,51 @@ def trends(
             if result is not None:
                 found.append(result)
     return _adjust_family(found)
+
+
+@dataclass(frozen=True)
+class ItemGap(PlainFields):
+    """A perception gap between two roles on one item: which item, and the gap itself.
+
+    ``gap.dimension`` is the item's dimension; the gap is tested and judged like a dimension
+    gap, with Holm's adjustment over every item gap of the results as one family.
+    """
+
+    item: str
+    gap: Gap
+
+    @property
+    def dimension(self) -> str:
+        return self.gap.dimension
+
+
+def item_role_gaps(
+    stats: Mapping[str, Mapping[str, GroupStats]],
+    role_order: Sequence[str],
+    items: Sequence[tuple[str, str]],
+    asks: Callable[[str, str], bool],
+) -> list[ItemGap]:
+    """Return the gaps between every pair of roles on every item both roles were asked.
+
+    ``stats[role][item]`` holds a role's statistics on an item, for the shown cells only
+    (a suppressed role or item is simply absent). ``items`` lists ``(item id, dimension id)``
+    and ``asks(item, role)`` says whether the role was asked the item. In each gap ``a`` is
+    the higher role of ``role_order``. Holm's adjustment runs over all the item gaps returned.
+    """
+    found: list[tuple[str, Gap]] = []
+    for item, dimension in items:
+        shown = [role for role in role_order if item in stats.get(role, {}) and asks(item, role)]
+        for i, higher in enumerate(shown):
+            for lower in shown[i + 1 :]:
+                gap = _compare(
+                    dimension,
+                    higher,
+                    lower,
+                    stats[higher][item],
+                    stats[lower][item],
+                    role_direction,
+                )
+                if gap is not None:
+                    found.append((item, gap))
+    adjusted = _adjust_family([gap for _, gap in found])
+    return [ItemGap(item, gap) for (item, _), gap in zip(found, adjusted, strict=True)]

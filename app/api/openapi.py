@@ -417,6 +417,45 @@ SCHEMAS: dict[str, Any] = {
             "p": _nullable({"type": "number", "minimum": 0, "maximum": 1}),
         },
     },
+    "ItemGap": {
+        "type": "object",
+        "description": (
+            "A perception gap a - b between two roles on one item both were asked; Holm "
+            "adjustment across all item gaps. The largest gaps by absolute difference."
+        ),
+        "required": [
+            "item",
+            "dimension",
+            "a",
+            "b",
+            "mean_a",
+            "mean_b",
+            "n_a",
+            "n_b",
+            "difference",
+            "hedges_g",
+            "p_adjusted",
+            "ci95",
+            "verdict",
+        ],
+        "properties": {
+            "item": {"type": "string"},
+            "dimension": {"type": "string"},
+            "a": _ref("GroupKey"),
+            "b": _ref("GroupKey"),
+            "mean_a": {"type": "number"},
+            "mean_b": {"type": "number"},
+            "n_a": {"type": "integer", "minimum": 0},
+            "n_b": {"type": "integer", "minimum": 0},
+            "difference": {"type": "number"},
+            "hedges_g": _nullable({"type": "number"}),
+            "p_adjusted": _nullable({"type": "number", "minimum": 0, "maximum": 1}),
+            "ci95": _nullable(
+                {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2}
+            ),
+            "verdict": {"type": "string", "enum": ["clear", "possible", "small"]},
+        },
+    },
     "Results": {
         "type": "object",
         "required": [
@@ -427,6 +466,7 @@ SCHEMAS: dict[str, Any] = {
             "dimensions",
             "groups",
             "gaps",
+            "item_gaps",
             "findings",
             "bottleneck",
         ],
@@ -445,6 +485,7 @@ SCHEMAS: dict[str, Any] = {
             "dimensions": {"type": "array", "items": _ref("Dimension")},
             "groups": {"type": "array", "items": _ref("Group")},
             "gaps": {"type": "array", "items": _ref("Gap")},
+            "item_gaps": {"type": "array", "items": _ref("ItemGap")},
             "trends": {"type": "array", "items": _ref("Trend")},
             "trend_comparability": {"type": "array", "items": _ref("TrendComparability")},
             "findings": {"type": "array", "items": _ref("Finding")},

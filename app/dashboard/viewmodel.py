@@ -21,6 +21,7 @@ from app.presentation.charts import Series
 from app.presentation.dont_know import DontKnowRow, dont_know_rows
 from app.presentation.formatting import p_value, percent, score, signed
 from app.presentation.gaps import GapRow, gap_row, gap_sentence
+from app.presentation.item_gaps import ItemGapRow, item_gap_rows
 from app.presentation.trends import TrendRow, trend_row
 from app.presentation.views import ResultsView, Values, focus_series, kind_title, mean_of
 
@@ -722,6 +723,8 @@ class RolesPage:
     #: The shown roles' labels, and the items some of them often answered "don't know".
     dont_know_roles: tuple[str, ...] = ()
     dont_know: tuple[DontKnowRow, ...] = ()
+    #: Organisation-wide only: the statements on which two roles differ most.
+    item_gaps: tuple[ItemGapRow, ...] = ()
 
     def table(self) -> Table:
         header = [_("Dimension")] + [r.label for r in self.roles] + [self.organization.label]
@@ -829,6 +832,7 @@ def roles(builder: Builder, department_id: int | None = None) -> RolesPage:
         tuple(chart_list),
         tuple(builder.text(g.label) for g in shown_groups),
         dont_know_rows(builder, builder.questionnaire, shown_groups),
+        item_gap_rows(builder, builder.questionnaire) if department_id is None else (),
     )
 
 

@@ -16,6 +16,7 @@ from markupsafe import Markup
 
 from app.presentation.dont_know import DontKnowRow
 from app.presentation.gaps import GapRow
+from app.presentation.item_gaps import ItemGapRow
 from app.presentation.profile import FactRow
 from app.presentation.trends import TrendRow
 
@@ -191,6 +192,8 @@ class GapsSection:
     blind_spots: tuple[GapRow, ...]
     hidden_strengths: tuple[GapRow, ...]
     department_rows: tuple[GapRow, ...] = ()
+    #: Organisation report only: the statements on which two roles differ most.
+    item_rows: tuple[ItemGapRow, ...] = ()
 
 
 @dataclass(frozen=True)

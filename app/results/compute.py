@@ -30,6 +30,7 @@ from app.analysis import (
     cronbach_alpha_from_sums,
     department_gaps,
     describe_groups,
+    describe_moments,
     dimension_scores_from_sums,
     maturity_level,
     open_text_minimum,
@@ -43,7 +44,7 @@ from app.analysis import (
 from app.analysis.anonymity import Family, partition_statuses, partition_statuses_many
 from app.analysis.bottleneck import NO_BOTTLENECK, Bottleneck, stage_bottleneck
 from app.analysis.findings import DimensionFact, Facts, RuleSet
-from app.analysis.gaps import adjust_family
+from app.analysis.gaps import ItemGap, adjust_family, item_role_gaps
 from app.analysis.lazy import LazyMapping
 from app.analysis.recommendations import RecommendationCatalogue
 from app.analysis.summary import summarise_with_statuses
@@ -552,6 +553,51 @@ def _placed_gap(
     return gap.placed(breakdown, group_a.public_key, b_key, group_a.label, b_label)
 
 
+def _item_gaps(
+    questionnaire: Questionnaire, roles: Sequence[RoleRow], role_groups: Sequence[GroupResult]
+) -> tuple[ItemGap, ...]:
+    """The role gaps on single items, largest first: every pair of shown roles on every item
+    both were asked, from the items' shown answer counts; Holm over all of them."""
+    stats: dict[str, dict[str, GroupStats]] = {}
+    by_role = {group.key["role"]: group for group in role_groups if group.shown}
+    for role, group in by_role.items():
+        cells = stats.setdefault(role, {})
+        for item, cell in group.distributions.items():
+            if cell.status != STATUS_OK or not cell.n:
+                continue
+            scored = {
+                questionnaire.scored_value(item, point): count
+                for point, count in zip(cell.points, cell.counts, strict=True)
+            }
+            cells[item] = describe_moments(Moments.from_counts(scored))
+    items = [
+        (item.id, dimension.id)
+        for dimension in questionnaire.dimensions
+        for item in dimension.items
+    ]
+    asked = {item.id: item for item in questionnaire.items}
+    found = item_role_gaps(
+        stats,
+        [role.key for role in roles],
+        items,
+        lambda item, role: asked[item].asks(role),
+    )
+    placed = [
+        ItemGap(
+            found_gap.item,
+            found_gap.gap.placed(
+                "role",
+                dict(by_role[found_gap.gap.a].key),
+                dict(by_role[found_gap.gap.b].key),
+                by_role[found_gap.gap.a].label,
+                by_role[found_gap.gap.b].label,
+            ),
+        )
+        for found_gap in found
+    ]
+    return tuple(sorted(placed, key=lambda found_gap: -abs(found_gap.gap.difference)))
+
+
 #: Per pair of role keys (higher, lower), the summaries by breakdown and group key over the
 #: items both roles were asked.
 CommonSummaries = Mapping[tuple[str, str], Mapping[str, Mapping[str, GroupSummary]]]
@@ -1044,6 +1090,7 @@ def compute_results(
         by_department=tuple(results_by_breakdown.get("department", [])),
         by_role_department=tuple(results_by_breakdown.get("role_department", [])),
         gaps=tuple(gap_results),
+        item_gaps=_item_gaps(questionnaire, data.roles, results_by_breakdown.get("role", [])),
         trends=tuple(trend_results),
         previous=previous,
         balance=balance,

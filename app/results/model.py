@@ -14,7 +14,7 @@ from typing import Any
 
 from app.analysis import GroupSummary, maturity_level
 from app.analysis.bottleneck import NO_BOTTLENECK, Bottleneck
-from app.analysis.gaps import Gap, Trend
+from app.analysis.gaps import Gap, ItemGap, Trend
 from app.analysis.plain import PlainFields
 from app.analysis.unanswered import UnansweredRate
 
@@ -398,6 +398,8 @@ class CampaignResults:
     trend_comparability: tuple[TrendComparability, ...] = ()
     #: Whether a stage of the cycle stands out as its bottleneck.
     bottleneck: Bottleneck = NO_BOTTLENECK
+    #: Role gaps on single items, largest first (every pair of shown roles, items both asked).
+    item_gaps: tuple[ItemGap, ...] = ()
     #: The anonymised summaries behind the groups, by internal group key; for trends.
     summaries: Mapping[str, Mapping[str, GroupSummary]] = field(
         default_factory=dict, repr=False, compare=False

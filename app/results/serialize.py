@@ -14,7 +14,14 @@ from sqlalchemy import select
 from app.analysis.unanswered import UnansweredRate
 from app.models import Department
 from app.platform.extensions import db
-from app.results.model import CampaignResults, GapResult, GroupResult, ScoreCell, TrendResult
+from app.results.model import (
+    CampaignResults,
+    GapResult,
+    GroupResult,
+    ItemGap,
+    ScoreCell,
+    TrendResult,
+)
 
 #: Accepted ``group_by`` values and the breakdown each one selects.
 GROUP_BY_CHOICES: Mapping[tuple[str, ...], str] = {
@@ -113,6 +120,29 @@ def _gap(gap: GapResult, names: Mapping[int, str]) -> dict[str, Any]:
     }
 
 
+#: How many item gaps the results document lists: the largest, by absolute difference.
+ITEM_GAPS_SHOWN = 10
+
+
+def _item_gap(found: ItemGap, names: Mapping[int, str]) -> dict[str, Any]:
+    gap = found.gap
+    return {
+        "item": found.item,
+        "dimension": gap.dimension,
+        "a": _key(gap.a, names),
+        "b": _key(gap.b, names),
+        "mean_a": gap.mean_a,
+        "mean_b": gap.mean_b,
+        "n_a": gap.n_a,
+        "n_b": gap.n_b,
+        "difference": gap.difference,
+        "hedges_g": gap.hedges_g,
+        "p_adjusted": gap.p_adjusted,
+        "ci95": None if gap.ci95 is None else list(gap.ci95),
+        "verdict": gap.verdict,
+    }
+
+
 def _trend(trend: TrendResult, names: Mapping[int, str]) -> dict[str, Any]:
     return {
         "dimension": trend.dimension,
@@ -153,6 +183,7 @@ def results_document(results: CampaignResults, group_by: tuple[str, ...] = ()) -
         ],
         "groups": [_group(group, names) for group in results.groups(breakdown)],
         "gaps": [_gap(gap, names) for gap in results.gaps_of(breakdown)],
+        "item_gaps": [_item_gap(g, names) for g in results.item_gaps[:ITEM_GAPS_SHOWN]],
         "trends": [_trend(t, names) for t in results.trends if t.breakdown == breakdown],
         "trend_comparability": [
             {

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 
 from app.presentation import charts
 from app.presentation.gaps import gap_row, gap_sentence
+from app.presentation.item_gaps import item_gap_rows
 from app.reporting.sections.base import ReportContext
 from app.reporting.viewmodel import GapsSection, TocEntry
 
@@ -54,7 +55,8 @@ def build(report: ReportContext, role_gaps: Sequence[GapResult]) -> GapsSection 
         ]
     else:
         department_gaps = [g for g in report.results.gaps_of("department") if g.notable]
-    if not role_gaps and not department_gaps:
+    item_rows = () if report.is_department else item_gap_rows(report, report.questionnaire)
+    if not role_gaps and not department_gaps and not item_rows:
         return None
     rows = tuple(gap_row(report, g) for g in role_gaps)
     chart = None
@@ -81,6 +83,7 @@ def build(report: ReportContext, role_gaps: Sequence[GapResult]) -> GapsSection 
         blind_spots=tuple(r for r in rows if r.direction == "blind_spot_at_the_top"),
         hidden_strengths=tuple(r for r in rows if r.direction == "hidden_strength_below"),
         department_rows=department_rows,
+        item_rows=item_rows,
     )
 
 
