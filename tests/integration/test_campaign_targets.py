@@ -55,10 +55,13 @@ def test_settings_page_sets_and_clears_targets(app, campaign):
     db.session.expire_all()
     saved = db.session.get(Campaign, campaign.id)
     assert saved.targets == {"digital": 4.0, "org_behavior": 3.5}
-    # Everyone answered 3: organisation scores are 3.0, so the shortfall is 1 + 0.5 of 7.5.
+    # Everyone answered 3, so the shortfall is 1 + 0.5; without a previous round there is no
+    # baseline, so no progress is given (it is never counted from zero).
     results = campaign_results(saved)
     assert results.targets.targets == {"digital": 4.0, "org_behavior": 3.5}
-    assert results.targets.percent_to_target == pytest.approx(1 - 1.5 / 7.5)
+    assert results.targets.shortfalls == pytest.approx({"digital": 1.0, "org_behavior": 0.5})
+    assert results.targets.progress is None
+    assert results.targets.baseline == {}
     assert 'value="3.5"' in client.get(url).get_data(as_text=True)
     event = db.session.query(AuditEvent).filter_by(action="campaign.targets_set").one()
     assert event.detail["targets"] == {"digital": 4.0, "org_behavior": 3.5}

@@ -528,8 +528,10 @@ def test_response_counts_balance_targets_and_recommendations(built: Built) -> No
     assert support_exec.submitted == 6 + 5 + 2 + 1
     alpha = results.organization.scores["alpha"].mean
     beta = results.organization.scores["beta"].mean
-    shortfall = max(0, 4 - alpha) + max(0, 3.5 - beta)
-    assert results.targets.percent_to_target == pytest.approx(1 - shortfall / 7.5)
+    assert results.targets.shortfalls["alpha"] == pytest.approx(max(0, 4 - alpha))
+    assert results.targets.shortfalls["beta"] == pytest.approx(max(0, 3.5 - beta))
+    # No previous round: no baseline, so no progress figure.
+    assert results.targets.progress is None
     assert results.dimension("alpha").target == 4
     balance = results.balance["capability"]
     assert balance.spread == pytest.approx(abs(alpha - beta))
