@@ -9,6 +9,7 @@ from app.models import AuditEvent, Campaign
 from app.operations.campaigns import set_targets
 from app.operations.errors import OperationError
 from app.platform.extensions import db
+from app.reporting.sections.summary import progress_card
 from app.results import campaign_results
 from tests.factories import add_people, grant, make_campaign, make_org, make_user, submit
 from tests.integration.workspace_support import (
@@ -109,3 +110,26 @@ def test_cli_sets_and_clears_targets(runner, campaign):
     assert "none" in cleared.output
     db.session.expire_all()
     assert db.session.get(Campaign, campaign.id).targets == {}
+
+
+@pytest.mark.parametrize(
+    ("before", "now", "progress", "shown"),
+    [(2, 3, 0.5, "50%"), (3, 2, -1.0, "Below the baseline"), (2, 5, 1.5, "100%")],
+)
+def test_progress_to_target_counts_from_the_previous_round(app, before, now, progress, shown):
+    org = make_org("acme")
+    earlier = make_campaign(org, name="2025")
+    for person in add_people(earlier, 3):
+        submit(person, value=before)
+    campaign = make_campaign(org, name="2026")
+    for person in add_people(campaign, 3):
+        submit(person, value=now)
+    campaign.previous_campaign_id = earlier.id
+    campaign.targets = {"digital": 4.0}
+    db.session.commit()
+    targets = campaign_results(campaign).targets
+    assert targets.baseline == pytest.approx({"digital": float(before)})
+    assert targets.progress == pytest.approx(progress)
+    card = progress_card(targets.progress)
+    assert card is not None and card.value == shown
+    assert progress_card(None) is None
