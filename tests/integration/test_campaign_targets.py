@@ -113,10 +113,10 @@ def test_cli_sets_and_clears_targets(runner, campaign):
 
 
 @pytest.mark.parametrize(
-    ("before", "now", "progress", "shown"),
-    [(2, 3, 0.5, "50%"), (3, 2, -1.0, "Below the baseline"), (2, 5, 1.5, "100%")],
+    ("before", "now", "shown"),
+    [(2, 3, "%"), (3, 2, "前回を下回っています"), (2, 5, "100%")],
 )
-def test_progress_to_target_counts_from_the_previous_round(app, before, now, progress, shown):
+def test_progress_to_target_counts_from_the_previous_round(app, before, now, shown):
     org = make_org("acme")
     earlier = make_campaign(org, name="2025")
     for person in add_people(earlier, 3):
@@ -127,9 +127,17 @@ def test_progress_to_target_counts_from_the_previous_round(app, before, now, pro
     campaign.previous_campaign_id = earlier.id
     campaign.targets = {"digital": 4.0}
     db.session.commit()
-    targets = campaign_results(campaign).targets
-    assert targets.baseline == pytest.approx({"digital": float(before)})
-    assert targets.progress == pytest.approx(progress)
-    card = progress_card(targets.progress)
-    assert card is not None and card.value == shown
-    assert progress_card(None) is None
+    results = campaign_results(campaign)
+    baseline = campaign_results(earlier).organization.scores["digital"].mean
+    current = results.organization.scores["digital"].mean
+    targets = results.targets
+    assert targets.baseline == pytest.approx({"digital": baseline})
+    assert targets.progress == pytest.approx((current - baseline) / (4.0 - baseline))
+    with app.test_request_context():
+        card = progress_card(targets.progress)
+        assert card is not None
+        assert card.value.endswith(shown)
+        if shown == "%":
+            assert card.value == f"{targets.progress * 100:.0f}%"
+            assert 0 < targets.progress < 1
+        assert progress_card(None) is None

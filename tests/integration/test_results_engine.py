@@ -530,8 +530,12 @@ def test_response_counts_balance_targets_and_recommendations(built: Built) -> No
     beta = results.organization.scores["beta"].mean
     assert results.targets.shortfalls["alpha"] == pytest.approx(max(0, 4 - alpha))
     assert results.targets.shortfalls["beta"] == pytest.approx(max(0, 3.5 - beta))
-    # No previous round: no baseline, so no progress figure.
-    assert results.targets.progress is None
+    # Progress counts from the previous round's scores (the baseline), not from zero.
+    base = results.targets.baseline
+    assert set(base) == {"alpha", "beta"}
+    assert results.targets.progress == pytest.approx(
+        (alpha - base["alpha"] + beta - base["beta"]) / (4 - base["alpha"] + 3.5 - base["beta"])
+    )
     assert results.dimension("alpha").target == 4
     balance = results.balance["capability"]
     assert balance.spread == pytest.approx(abs(alpha - beta))

@@ -85,7 +85,9 @@ def progress_card(progress: float | None) -> Card | None:
         return None
     label = _("Progress to target since the previous round")
     if progress < 0:
-        return Card(label, _("Below the baseline"), _("Scores are lower than in the previous round"))
+        return Card(
+            label, _("Below the baseline"), _("Scores are lower than in the previous round")
+        )
     if progress >= 1:
         return Card(label, formatting.percent(1.0), _("Targets reached"))
     return Card(label, formatting.percent(progress), _("From the previous round's scores"))
