@@ -585,17 +585,24 @@ def target_gaps(
     }
 
 
-def percent_to_target(
-    targets: Mapping[str, float | None], current: Mapping[str, float | None]
+def progress_from_baseline(
+    targets: Mapping[str, float | None],
+    current: Mapping[str, float | None],
+    baseline: Mapping[str, float | None],
 ) -> float | None:
-    """Return how far the organisation is towards its targets, as a share from 0 to 1.
+    """Return how far the organisation has come from its baseline towards its targets.
 
-    ``1 - sum(max(0, target - current)) / sum(target)`` over the dimensions having both a
-    target and a current score; None when there are none or the targets sum to zero.
+    ``sum(current - baseline) / sum(target - baseline)`` over the dimensions having a target,
+    a current score and a baseline score: 0 at the baseline, 1 at the target, negative below
+    the baseline. None when no dimension has all three, or when the targets do not lie above
+    the baseline in sum (there is no distance to cover).
     """
-    rows = _comparable(targets, current)
-    target_sum = sum(target for _, target, _ in rows)
-    if not rows or target_sum <= 0:
+    rows = [
+        (target, score, float(before))
+        for dimension, target, score in _comparable(targets, current)
+        if (before := baseline.get(dimension)) is not None and not math.isnan(before)
+    ]
+    distance = sum(target - before for target, _, before in rows)
+    if not rows or distance <= 0:
         return None
-    shortfall = sum(max(0.0, target - score) for _, target, score in rows)
-    return 1.0 - shortfall / target_sum
+    return sum(score - before for _, score, before in rows) / distance

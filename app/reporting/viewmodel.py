@@ -178,7 +178,7 @@ class Summary:
     priorities: tuple[Highlight, ...]
     gap_sentences: tuple[str, ...]
     findings: tuple[str, ...]
-    progress_to_target: float | None = None
+    progress_to_target: Card | None = None
     #: The companion campaign's overall level per kind: (title, level, note).
     companion_overall: tuple[tuple[str, Level, str], ...] = ()
 

@@ -35,7 +35,7 @@ from app.analysis import (
     maturity_level,
     open_text_minimum,
     overall_scores_by_kind,
-    percent_to_target,
+    progress_from_baseline,
     rest_of_organization,
     role_gaps,
     target_gaps,
@@ -809,7 +809,9 @@ def _suppressed_cells(
     return found
 
 
-def _targets(campaign: CampaignInfo, organization: GroupResult) -> Targets:
+def _targets(
+    campaign: CampaignInfo, organization: GroupResult, trend_results: Sequence[TrendResult] = ()
+) -> Targets:
     targets: dict[str, float] = {}
     for dimension, value in (campaign.targets or {}).items():
         try:
@@ -821,7 +823,18 @@ def _targets(campaign: CampaignInfo, organization: GroupResult) -> Targets:
     current = {
         dimension: cell.mean for dimension, cell in organization.scores.items() if cell.shown
     }
-    return Targets(targets, target_gaps(targets, current), percent_to_target(targets, current))
+    # The baseline is the previous round the trends compare with, over the comparable items.
+    baseline = {
+        trend.dimension: trend.previous_mean
+        for trend in trend_results
+        if trend.breakdown == "organization"
+    }
+    return Targets(
+        targets,
+        target_gaps(targets, current),
+        progress_from_baseline(targets, current, baseline),
+        {d: baseline[d] for d in targets if d in baseline},
+    )
 
 
 def _facts(
@@ -989,7 +1002,7 @@ def compute_results(
         _trends(summaries, previous, structure, questionnaire, trend_basis) if previous else []
     )
     reliability = _reliability(questionnaire, data, answer_counts, organization.shown, threshold)
-    targets = _targets(campaign, organization)
+    targets = _targets(campaign, organization, trend_results)
 
     def cells_of(breakdown: str, dimension_id: str) -> dict[Any, ScoreCell]:
         found: dict[Any, ScoreCell] = {}

@@ -229,11 +229,19 @@ class Balance(PlainFields):
 
 @dataclass(frozen=True)
 class Targets(PlainFields):
-    """Progress towards the campaign's target levels."""
+    """Progress towards the campaign's target levels.
+
+    ``progress`` is ``(current - baseline) / (target - baseline)`` summed over the dimensions
+    with a target, a score and a baseline; the baseline is the previous round's score (over
+    the comparable items). None without a previous round: progress is never counted from zero.
+    It is negative when the organisation is below its baseline and above 1 past the target.
+    """
 
     targets: Mapping[str, float]
     shortfalls: Mapping[str, float]
-    percent_to_target: float | None
+    progress: float | None = None
+    #: The previous round's score per dimension with a target; empty without one.
+    baseline: Mapping[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from app.models import AuditEvent, Campaign
 from app.operations.campaigns import set_targets
 from app.operations.errors import OperationError
 from app.platform.extensions import db
+from app.reporting.sections.summary import progress_card
 from app.results import campaign_results
 from tests.factories import add_people, grant, make_campaign, make_org, make_user, submit
 from tests.integration.workspace_support import (
@@ -55,10 +56,13 @@ def test_settings_page_sets_and_clears_targets(app, campaign):
     db.session.expire_all()
     saved = db.session.get(Campaign, campaign.id)
     assert saved.targets == {"digital": 4.0, "org_behavior": 3.5}
-    # Everyone answered 3: organisation scores are 3.0, so the shortfall is 1 + 0.5 of 7.5.
+    # Everyone answered 3, so the shortfall is 1 + 0.5; without a previous round there is no
+    # baseline, so no progress is given (it is never counted from zero).
     results = campaign_results(saved)
     assert results.targets.targets == {"digital": 4.0, "org_behavior": 3.5}
-    assert results.targets.percent_to_target == pytest.approx(1 - 1.5 / 7.5)
+    assert results.targets.shortfalls == pytest.approx({"digital": 1.0, "org_behavior": 0.5})
+    assert results.targets.progress is None
+    assert results.targets.baseline == {}
     assert 'value="3.5"' in client.get(url).get_data(as_text=True)
     event = db.session.query(AuditEvent).filter_by(action="campaign.targets_set").one()
     assert event.detail["targets"] == {"digital": 4.0, "org_behavior": 3.5}
@@ -106,3 +110,34 @@ def test_cli_sets_and_clears_targets(runner, campaign):
     assert "none" in cleared.output
     db.session.expire_all()
     assert db.session.get(Campaign, campaign.id).targets == {}
+
+
+@pytest.mark.parametrize(
+    ("before", "now", "shown"),
+    [(2, 3, "%"), (3, 2, "前回を下回っています"), (2, 5, "100%")],
+)
+def test_progress_to_target_counts_from_the_previous_round(app, before, now, shown):
+    org = make_org("acme")
+    earlier = make_campaign(org, name="2025")
+    for person in add_people(earlier, 3):
+        submit(person, value=before)
+    campaign = make_campaign(org, name="2026")
+    for person in add_people(campaign, 3):
+        submit(person, value=now)
+    campaign.previous_campaign_id = earlier.id
+    campaign.targets = {"digital": 4.0}
+    db.session.commit()
+    results = campaign_results(campaign)
+    baseline = campaign_results(earlier).organization.scores["digital"].mean
+    current = results.organization.scores["digital"].mean
+    targets = results.targets
+    assert targets.baseline == pytest.approx({"digital": baseline})
+    assert targets.progress == pytest.approx((current - baseline) / (4.0 - baseline))
+    with app.test_request_context():
+        card = progress_card(targets.progress)
+        assert card is not None
+        assert card.value.endswith(shown)
+        if shown == "%":
+            assert card.value == f"{targets.progress * 100:.0f}%"
+            assert 0 < targets.progress < 1
+        assert progress_card(None) is None

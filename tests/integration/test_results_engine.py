@@ -528,8 +528,14 @@ def test_response_counts_balance_targets_and_recommendations(built: Built) -> No
     assert support_exec.submitted == 6 + 5 + 2 + 1
     alpha = results.organization.scores["alpha"].mean
     beta = results.organization.scores["beta"].mean
-    shortfall = max(0, 4 - alpha) + max(0, 3.5 - beta)
-    assert results.targets.percent_to_target == pytest.approx(1 - shortfall / 7.5)
+    assert results.targets.shortfalls["alpha"] == pytest.approx(max(0, 4 - alpha))
+    assert results.targets.shortfalls["beta"] == pytest.approx(max(0, 3.5 - beta))
+    # Progress counts from the previous round's scores (the baseline), not from zero.
+    base = results.targets.baseline
+    assert set(base) == {"alpha", "beta"}
+    assert results.targets.progress == pytest.approx(
+        (alpha - base["alpha"] + beta - base["beta"]) / (4 - base["alpha"] + 3.5 - base["beta"])
+    )
     assert results.dimension("alpha").target == 4
     balance = results.balance["capability"]
     assert balance.spread == pytest.approx(abs(alpha - beta))

@@ -27,8 +27,8 @@ from app.analysis import (
     item_distribution,
     maturity_level,
     mean_ci,
-    percent_to_target,
     point_counts,
+    progress_from_baseline,
     rwg_j,
     rwg_j_from_moments,
     target_gaps,
@@ -273,15 +273,21 @@ def test_capability_balance() -> None:
     assert capability_balance({"x": 2.0}).spread == 0.0
 
 
-def test_percent_to_target() -> None:
+def test_progress_from_baseline() -> None:
     targets = {"a": 4, "b": 3, "c": 5, "d": None}
     current = {"a": 3.5, "b": 3.2, "d": 2.0}
-    # Only a and b have both. Shortfall max(0, 4-3.5) + max(0, 3-3.2) = 0.5; targets 4+3 = 7.
-    assert percent_to_target(targets, current) == pytest.approx(1 - 0.5 / 7)
+    baseline = {"a": 3.0, "b": 2.8, "c": 2.0}
+    # Only a and b have all three: (0.5 + 0.4) / (1.0 + 0.2).
+    assert progress_from_baseline(targets, current, baseline) == pytest.approx(0.9 / 1.2)
     assert target_gaps(targets, current) == {"a": 0.5, "b": 0.0}
-    assert percent_to_target({"a": 3}, {"a": 5.0}) == 1.0
-    assert percent_to_target({"a": 3}, {"b": 5.0}) is None
-    assert percent_to_target({}, {}) is None
+    # All below target: never near 100% just because the scores are far from zero.
+    assert progress_from_baseline({"a": 4}, {"a": 3.2}, {"a": 3.0}) == pytest.approx(0.2)
+    # Below the baseline: negative.
+    assert progress_from_baseline({"a": 4}, {"a": 2.5}, {"a": 3.0}) == pytest.approx(-0.5)
+    # No baseline, or no distance to cover: none.
+    assert progress_from_baseline({"a": 4}, {"a": 3.2}, {}) is None
+    assert progress_from_baseline({"a": 3}, {"a": 3.2}, {"a": 3.5}) is None
+    assert progress_from_baseline({}, {}, {}) is None
 
 
 def test_results_are_json_serialisable() -> None:

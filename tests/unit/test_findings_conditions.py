@@ -387,6 +387,32 @@ def test_shipped_gap_agreement_and_trend_rules(facts: Facts) -> None:
     assert severities == sorted(severities, key=["high", "medium", "low"].index)
 
 
+def test_shipped_change_rules_fire_on_planted_rises_and_falls_only() -> None:
+    base = _capabilities()
+    rise = replace(
+        base, trends=(trend("design", 0.4, True, True), trend("digital", 0.1, False, False))
+    )
+    fired = {f.rule: f for f in shipped().evaluate(rise)}
+    assert fired["significant_rise"].text["en"].startswith("Design has risen by +0.4")
+    assert "デザインの力" in fired["significant_rise"].text["ja"]
+    assert "significant_decline" not in fired
+    assert "role_decline" not in fired
+    manager = {"ja": "管理職", "en": "Managers"}
+    fall = replace(
+        trend("operations", -0.5, True, True), breakdown="role", a_label=manager, b_label=manager
+    )
+    fired = {f.rule: f for f in shipped().evaluate(replace(base, trends=(fall,)))}
+    assert "管理職の「オペレーションの力」" in fired["role_decline"].text["ja"]
+    assert fired["role_decline"].severity == "medium"
+    assert "significant_rise" not in fired
+    assert "significant_decline" not in fired
+    # A flat profile (changes that are not significant) and no previous round: silent.
+    flat = replace(base, trends=tuple(trend(d, 0.05, False, False) for d in CAPABILITIES))
+    change_rules = {"significant_rise", "significant_decline", "role_decline"}
+    assert not _fired(flat) & change_rules
+    assert not _fired(base) & change_rules
+
+
 score = st.one_of(st.none(), st.floats(1, 5, allow_nan=False))
 
 

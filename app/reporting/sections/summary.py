@@ -59,8 +59,8 @@ def build(
         else _("The department against the whole organisation, and its roles")
     )
     progress = None
-    if not report.is_department and report.results.targets.targets:
-        progress = report.results.targets.percent_to_target
+    if not report.is_department:
+        progress = progress_card(report.results.targets.progress)
     return Summary(
         overall=overall,
         cards=cards(cover, sections),
@@ -73,6 +73,24 @@ def build(
         progress_to_target=progress,
         companion_overall=companion_overall,
     )
+
+
+def progress_card(progress: float | None) -> Card | None:
+    """Progress from the previous round towards the targets; none without a previous round.
+
+    Shown between 0% and 100%: below the baseline it says so rather than giving a negative
+    share, and past the target it says the target is reached.
+    """
+    if progress is None:
+        return None
+    label = _("Progress to target since the previous round")
+    if progress < 0:
+        return Card(
+            label, _("Below the baseline"), _("Scores are lower than in the previous round")
+        )
+    if progress >= 1:
+        return Card(label, formatting.percent(1.0), _("Targets reached"))
+    return Card(label, formatting.percent(progress), _("From the previous round's scores"))
 
 
 def toc_entry() -> TocEntry:
