@@ -464,6 +464,7 @@ def test_dashboard_and_report_pages_pass_axe(demo, audit, new_context):
         "companion overview": f"/dashboard/campaigns/{demo.campaigns[2].id}",
         "reports": f"/reports/campaigns/{c}",
         "report job": f"/reports/jobs/{job.id}",
+        "report preview": f"/reports/campaigns/{c}/organization.html",
     }
     phone_pages = ("overview", "departments", "department", "roles", "trend", "reports")
     expected: list[str] = []
