@@ -15,8 +15,9 @@ import math
 import os
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from app.analysis.bottleneck import (
     BOTTLENECK_VERDICTS,
@@ -24,7 +25,7 @@ from app.analysis.bottleneck import (
     VERDICT_BOTTLENECK,
     Bottleneck,
 )
-from app.analysis.gaps import SMALL, Gap, Trend
+from app.analysis.gaps import SMALL, VERDICTS, Gap, ItemGap, Trend
 from app.analysis.stats import SCORE_DIGITS
 from app.questionnaire.model import AUDIENCE_ROLES
 from app.questionnaire.yamlcheck import Checker, Node, Problem, UniqueIds, describe, suggestion
@@ -56,7 +57,11 @@ ANY = "any"
 RULE_ID_RE = re.compile(r"[a-z][a-z0-9_]*")
 RULE_ID_HINT = "use lowercase letters, digits and underscores, starting with a letter"
 RULE_KEYS_REQUIRED = ("id", "when", "text")
-RULE_KEYS_OPTIONAL = ("severity", "title")
+RULE_KEYS_OPTIONAL = ("severity", "title", "headline", "recommendation", "scopes")
+#: Where a rule applies: the whole organisation, one department, or both (the default).
+SCOPE_ORGANISATION = "organisation"
+SCOPE_DEPARTMENT = "department"
+SCOPES = (SCOPE_ORGANISATION, SCOPE_DEPARTMENT)
 
 _PLACEHOLDER_RE = re.compile(r"\{([^{}]*)\}")
 _NAME_RE = re.compile(r"[a-z_]+(?::[a-z0-9_]+)?")
@@ -80,6 +85,10 @@ PLACEHOLDERS: Mapping[str, str] = {
     "change": "trend",
     "group": "trend",
     "dimensions": "dimensions",
+    "item": "item",
+    "target": "dimension",
+    "shortfall": "dimension",
+    "changes": "trends",
 }
 #: Placeholders naming a dimension explicitly, such as ``{score:digital}``.
 DIMENSION_PLACEHOLDERS = ("score", "title", "level", "level_label")
@@ -102,6 +111,16 @@ class DimensionFact:
     level_label: Localized | None = None
     agreement: float | None = None
     alpha: float | None = None
+    #: Respondents behind the score, and the campaign's target for the dimension.
+    n: int | None = None
+    target: float | None = None
+
+    @property
+    def shortfall(self) -> float | None:
+        """How far the score lies below its target (negative past it); None without both."""
+        if self.target is None or self.score is None:
+            return None
+        return self.target - self.score
 
 
 @dataclass(frozen=True)
@@ -114,6 +133,13 @@ class Facts:
     trends: Sequence[Trend] = ()
     #: The verdict on the cycle's stages (see :mod:`app.analysis.bottleneck`).
     bottleneck: Bottleneck = NO_BOTTLENECK
+    #: Role gaps on single items, and the items' statements (``{item id: {locale: text}}``).
+    item_gaps: Sequence[ItemGap] = ()
+    items: Mapping[str, Localized] = field(default_factory=dict)
+    #: ``organisation`` or ``department``: which rules apply (see :data:`SCOPES`).
+    scope: str = SCOPE_ORGANISATION
+    #: The group the dimension figures describe, as the results API names it.
+    group: Mapping[str, Any] = field(default_factory=dict)
 
     def score(self, dimension: str) -> float | None:
         fact = self.dimensions.get(dimension)
@@ -132,6 +158,10 @@ class Binding:
     trend: Trend | None = None
     #: Every dimension a condition found, most clearly first (``middle_below``).
     dimensions: tuple[str, ...] = ()
+    #: The item of an item gap (``largest_item_gap``).
+    item: str | None = None
+    #: Every trend a condition found (``all_trends``).
+    trends: tuple[Trend, ...] = ()
 
     def merge(self, later: Binding) -> Binding:
         """Combine two bindings; what the later condition selected wins."""
@@ -143,6 +173,8 @@ class Binding:
             gap=later.gap or self.gap,
             trend=later.trend or self.trend,
             dimensions=later.dimensions or self.dimensions,
+            item=later.item or self.item,
+            trends=later.trends or self.trends,
         )
 
 
@@ -493,6 +525,71 @@ class MiddleBelow(Condition):
         return {"dimension", "dimensions"}
 
 
+@dataclass(frozen=True)
+class AllTrends(Condition):
+    """Every dimension of a kind changed the same way since the previous round.
+
+    Holds when at least two dimensions of the kind have an organisation-level trend and every
+    one of them meets the comparison (and, with ``significant``, the test's verdict).
+    """
+
+    kind: str
+    op: str
+    value: float
+    significant: bool | None = None
+
+    def evaluate(self, facts: Facts) -> Binding | None:
+        of_kind = {
+            fact.id for fact in facts.dimensions.values() if fact.kind == self.kind
+        }
+        found = [
+            trend
+            for trend in facts.trends
+            if trend.breakdown == "organization" and trend.dimension in of_kind
+        ]
+        if len(found) < 2:
+            return None
+        for trend in found:
+            if not _compare(trend.change, self.op, self.value):
+                return None
+            if self.significant is not None and trend.significant != self.significant:
+                return None
+        found.sort(key=lambda t: (-abs(t.change), t.dimension))
+        return Binding(
+            dimension=found[0].dimension,
+            trend=found[0],
+            trends=tuple(found),
+            dimensions=tuple(t.dimension for t in found),
+        )
+
+    def binds(self) -> set[str]:
+        return {"dimension", "trend", "trends", "dimensions"}
+
+
+@dataclass(frozen=True)
+class LargestItemGap(Condition):
+    """The largest gap on a single item between two given roles (either way round)."""
+
+    a: str
+    b: str
+    verdict: str | None = None
+
+    def evaluate(self, facts: Facts) -> Binding | None:
+        matching = [
+            found
+            for found in facts.item_gaps
+            if {_role_key(found.gap.a), _role_key(found.gap.b)} == {self.a, self.b}
+            and (self.verdict is None or found.gap.verdict == self.verdict)
+        ]
+        if not matching:
+            return None
+        chosen = max(matching, key=lambda g: (abs(g.gap.difference), g.item))
+        return Binding(dimension=chosen.dimension, gap=chosen.gap, item=chosen.item)
+
+    def binds(self) -> set[str]:
+        return {"dimension", "gap", "item"}
+
+
 # Rules -----------------------------------------------------------------------------------
 
 
@@ -504,6 +601,11 @@ class FiredRule:
     severity: str
     text: Localized
     dimension: str | None
+    #: The finding as an action title, and what to do about it per scope (see :data:`SCOPES`).
+    headline: Localized | None = None
+    recommendation: Mapping[str, Localized] = field(default_factory=dict)
+    #: What the condition selected: the figures behind the finding.
+    binding: Binding = field(default_factory=lambda: Binding(), compare=False, repr=False)
 
 
 def _format_number(value: float | None, digits: int) -> str | None:
@@ -546,15 +648,19 @@ def _placeholder_value(
         "alpha": lambda: dimension and _format_number(dimension.alpha, 2),
         "other": lambda: other and _localized(other.title, locale),
         "other_score": lambda: other and _format_number(other.score, SCORE_DIGITS),
-        "spread": lambda: _format_number(binding.spread, 1),
-        "difference": lambda: _format_number(binding.difference, 1),
-        "gap": lambda: gap and _format_number(abs(gap.difference), 1),
+        "spread": lambda: _format_number(binding.spread, SCORE_DIGITS),
+        "difference": lambda: _format_number(binding.difference, SCORE_DIGITS),
+        "gap": lambda: gap and _format_number(abs(gap.difference), SCORE_DIGITS),
         "group_a": lambda: gap and _localized(gap.a_label, locale),
         "group_b": lambda: gap and _localized(gap.b_label, locale),
         "direction": lambda: gap and _localized(gap.direction_label, locale),
-        "change": lambda: trend and f"{trend.change:+.1f}",
+        "change": lambda: trend and f"{trend.change:+.{SCORE_DIGITS}f}",
         "group": lambda: trend and _localized(trend.label, locale),
         "dimensions": lambda: _dimension_list(binding.dimensions, facts, locale),
+        "item": lambda: binding.item and _localized(facts.items.get(binding.item), locale),
+        "target": lambda: dimension and _format_number(dimension.target, SCORE_DIGITS),
+        "shortfall": lambda: dimension and _format_number(dimension.shortfall, SCORE_DIGITS),
+        "changes": lambda: _change_range(binding.trends, locale),
     }
     produce = values.get(name)
     value = produce() if produce else None
@@ -574,6 +680,16 @@ def _dimension_list(dimensions: Sequence[str], facts: Facts, locale: str) -> str
     if locale == "ja":
         return "、".join(f"「{title}」" for title in titles)
     return ", ".join(titles)
+
+
+def _change_range(trends: Sequence[Trend], locale: str) -> str | None:
+    if not trends:
+        return None
+    changes = sorted(t.change for t in trends)
+    low, high = (f"{c:+.{SCORE_DIGITS}f}" for c in (changes[0], changes[-1]))
+    if low == high:
+        return low
+    return f"{low}〜{high}" if locale == "ja" else f"{low} to {high}"
 
 
 def render(template: str, binding: Binding, facts: Facts, locale: str) -> str | None:
@@ -602,19 +718,48 @@ class Rule:
     text: Localized
     severity: str = DEFAULT_SEVERITY
     title: Localized | None = None
+    headline: Localized | None = None
+    #: What to do, per scope that can act on it (``organisation``, ``department``).
+    recommendation: Mapping[str, Localized] = field(default_factory=dict)
+    scopes: tuple[str, ...] = SCOPES
 
     def evaluate(self, facts: Facts) -> FiredRule | None:
         """The filled-in finding when the rule holds and every placeholder has a value."""
+        if facts.scope not in self.scopes:
+            return None
         binding = self.condition.evaluate(facts)
         if binding is None:
             return None
-        texts = {}
-        for locale, template in self.text.items():
-            rendered = render(template, binding, facts, locale)
-            if rendered is None:
-                return None
-            texts[locale] = rendered
-        return FiredRule(self.id, self.severity, texts, binding.dimension)
+        texts = _render_all(self.text, binding, facts)
+        headline = None if self.headline is None else _render_all(self.headline, binding, facts)
+        advice = {
+            scope: _render_all(text, binding, facts)
+            for scope, text in self.recommendation.items()
+        }
+        if texts is None or (self.headline is not None and headline is None):
+            return None
+        if any(text is None for text in advice.values()):
+            return None
+        return FiredRule(
+            self.id,
+            self.severity,
+            texts,
+            binding.dimension,
+            headline,
+            {scope: text for scope, text in advice.items() if text is not None},
+            binding,
+        )
+
+
+def _render_all(texts: Localized, binding: Binding, facts: Facts) -> dict[str, str] | None:
+    """Every locale's text filled in; None when a placeholder has no value in one of them."""
+    found = {}
+    for locale, template in texts.items():
+        rendered = render(template, binding, facts, locale)
+        if rendered is None:
+            return None
+        found[locale] = rendered
+    return found
 
 
 @dataclass(frozen=True)
@@ -665,6 +810,9 @@ CONDITION_KEYS: Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "largest_gap": ((), ()),
     "trend": (_COMPARISON, ("breakdown", "significant")),
     "middle_below": (("above", "below", "margin"), ()),
+    "shortfall": (_COMPARISON, ("kind",)),
+    "all_trends": (_COMPARISON, ("significant",)),
+    "largest_item_gap": ((), ("verdict",)),
 }
 LARGEST_GAP_KEYS = ("breakdown", "significant", "notable", "direction", "dimension", "op", "value")
 
@@ -786,6 +934,41 @@ class _RulesWalker:
 
     def _alpha(self, node: Node, fields: dict[str, Node]) -> Condition | None:
         return self._measure("alpha", node, fields)
+
+    def _shortfall(self, node: Node, fields: dict[str, Node]) -> Condition | None:
+        return self._measure("shortfall", node, fields)
+
+    def _all_trends(self, node: Node, fields: dict[str, Node]) -> Condition | None:
+        kind = self.check.choice(node, KINDS, what="kind")
+        comparison = self._comparison(fields)
+        significant = None
+        valid = True
+        if "significant" in fields:
+            significant = self.check.boolean(fields["significant"])
+            valid = significant is not None
+        if kind is None or comparison is None or not valid:
+            return None
+        return AllTrends(kind, comparison[0], comparison[1], significant)
+
+    def _largest_item_gap(self, node: Node, fields: dict[str, Node]) -> Condition | None:
+        items = self.check.sequence(node)
+        if items is None:
+            return None
+        if len(items) != 2:
+            self.check.report(node, f"expected two roles [a, b], got {len(items)}")
+            return None
+        a, b = (self.check.choice(item, AUDIENCE_ROLES, what="role") for item in items)
+        verdict = None
+        if "verdict" in fields:
+            verdict = self.check.choice(fields["verdict"], VERDICTS, what="verdict")
+            if verdict is None:
+                return None
+        if a is None or b is None:
+            return None
+        if a == b:
+            self.check.report(node, f"the two roles must differ; got {a!r} twice")
+            return None
+        return LargestItemGap(a, b, verdict)
 
     def _difference(self, node: Node, fields: dict[str, Node]) -> Condition | None:
         items = self.check.sequence(node)
@@ -1024,21 +1207,44 @@ class _RulesWalker:
             title = self.check.localized(fields["title"], LOCALES)
         condition = self.condition(fields.get("when"))
         text = self.text(fields.get("text"), condition)
-        if rule_id is None or condition is None or text is None or not severity:
+        valid = True
+        headline = None
+        if "headline" in fields:
+            headline = self.text(fields["headline"], condition)
+            valid &= headline is not None
+        recommendation: dict[str, Localized] = {}
+        if "recommendation" in fields:
+            by_scope = self.check.mapping(fields["recommendation"], optional=SCOPES)
+            valid &= by_scope is not None
+            for scope, scope_node in (by_scope or {}).items():
+                advice = self.text(scope_node, condition)
+                valid &= advice is not None
+                if advice is not None:
+                    recommendation[scope] = advice
+        scopes = SCOPES
+        if "scopes" in fields:
+            listed = self.check.sequence(fields["scopes"], non_empty=True) or []
+            chosen = [self.check.choice(item, SCOPES, what="scope") for item in listed]
+            valid &= bool(listed) and all(chosen)
+            scopes = tuple(scope for scope in SCOPES if scope in chosen)
+        if rule_id is None or condition is None or text is None or not severity or not valid:
             return None
-        return Rule(rule_id, condition, text, severity, title)
+        return Rule(rule_id, condition, text, severity, title, headline, recommendation, scopes)
 
 
 def _selectors(needs: str) -> str:
     return {
-        "dimension": "score, level, agreement, alpha, weakest, strongest, bottleneck, "
-        "difference, spread, largest_gap, trend or middle_below",
+        "dimension": "score, level, agreement, alpha, shortfall, weakest, strongest, "
+        "bottleneck, difference, spread, largest_gap, largest_item_gap, trend, all_trends "
+        "or middle_below",
         "other": "difference or spread",
         "spread": "spread",
         "difference": "difference",
-        "gap": "largest_gap",
+        "gap": "largest_gap or largest_item_gap",
         "trend": "trend",
-        "dimensions": "middle_below",
+        "dimensions": "middle_below or all_trends",
+        "item": "largest_item_gap",
+        "trends": "all_trends",
     }[needs]
 
 
@@ -1101,6 +1307,7 @@ def check_rules_file(
 __all__ = [
     "ANY",
     "AllOf",
+    "AllTrends",
     "AnyOf",
     "Binding",
     "BottleneckCondition",
@@ -1112,10 +1319,12 @@ __all__ = [
     "Facts",
     "FiredRule",
     "LargestGap",
+    "LargestItemGap",
     "MiddleBelow",
     "Not",
     "Rule",
     "RuleSet",
+    "SCOPES",
     "RulesError",
     "Spread",
     "TrendCondition",

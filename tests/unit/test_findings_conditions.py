@@ -239,12 +239,12 @@ def test_texts_are_filled_per_language(facts: Facts) -> None:
     ).evaluate(facts)
     template = "{dimension} {score} {level_label} {gap} {group_a}/{group_b} {direction} {other}"
     assert render(template, binding, facts, "ja") == (
-        "デジタルの力 3.60 組織的に定着 1.2 経営層/現場 経営層の盲点 組織行動の力"
+        "デジタルの力 3.60 組織的に定着 1.20 経営層/現場 経営層の盲点 組織行動の力"
     )
     assert render("{score:design} {title:design} {level:design}", binding, facts, "en") == (
         "3.10 Design 3"
     )
-    assert render("{difference}", binding, facts, "en") == "1.0"
+    assert render("{difference}", binding, facts, "en") == "1.00"
     assert render("{change}", binding, facts, "en") is None
     assert render("{score:unknown}", binding, facts, "en") is None
 
