@@ -162,6 +162,9 @@ class Binding:
     item: str | None = None
     #: Every trend a condition found (``all_trends``).
     trends: tuple[Trend, ...] = ()
+    #: What the conditions looked at (``score``, ``gap``, ``trend``, ``shortfall``...): which
+    #: facts a finding is about, so that two findings about one fact are not both told.
+    subjects: tuple[str, ...] = ()
 
     def merge(self, later: Binding) -> Binding:
         """Combine two bindings; what the later condition selected wins."""
@@ -175,6 +178,7 @@ class Binding:
             dimensions=later.dimensions or self.dimensions,
             item=later.item or self.item,
             trends=later.trends or self.trends,
+            subjects=tuple(dict.fromkeys(self.subjects + later.subjects)),
         )
 
 
@@ -279,7 +283,7 @@ class DimensionValue(Condition):
             fact = facts.dimensions.get(self.dimension)
             if fact is None or not _compare(self._value(fact), self.op, self.value):
                 return None
-            return Binding(dimension=fact.id)
+            return Binding(dimension=fact.id, subjects=(self.measure,))
         candidates = []
         for fact in facts.dimensions.values():
             if self.kind is not None and fact.kind != self.kind:
@@ -289,7 +293,7 @@ class DimensionValue(Condition):
                 candidates.append((fact.id, value))
         if not candidates:
             return None
-        return Binding(dimension=_most_extreme(candidates, self.op))
+        return Binding(dimension=_most_extreme(candidates, self.op), subjects=(self.measure,))
 
     def binds(self) -> set[str]:
         return {"dimension"}
@@ -311,7 +315,7 @@ class Difference(Condition):
         a, b = facts.score(self.a), facts.score(self.b)
         if a is None or b is None or not _compare(a - b, self.op, self.value):
             return None
-        return Binding(dimension=self.a, other=self.b, difference=a - b)
+        return Binding(dimension=self.a, other=self.b, difference=a - b, subjects=("score",))
 
     def binds(self) -> set[str]:
         return {"dimension", "other", "difference"}
@@ -342,7 +346,7 @@ class Extreme(Condition):
             chosen = max(scored, key=lambda pair: (pair[1], pair[0]))[0]
         if self.dimension is not None and chosen != self.dimension:
             return None
-        return Binding(dimension=chosen)
+        return Binding(dimension=chosen, subjects=("score",))
 
     def binds(self) -> set[str]:
         return {"dimension"}
@@ -364,7 +368,7 @@ class BottleneckCondition(Condition):
             return None
         if self.dimension is not None and found.stage != self.dimension:
             return None
-        return Binding(dimension=found.stage)
+        return Binding(dimension=found.stage, subjects=("bottleneck",))
 
     def binds(self) -> set[str]:
         return {"dimension"} if self.verdict == VERDICT_BOTTLENECK else set()
@@ -394,7 +398,7 @@ class Spread(Condition):
         spread = strongest[1] - weakest[1]
         if not _compare(spread, self.op, self.value):
             return None
-        return Binding(dimension=weakest[0], other=strongest[0], spread=spread)
+        return Binding(dimension=weakest[0], other=strongest[0], spread=spread, subjects=("score",))
 
     def binds(self) -> set[str]:
         return {"dimension", "other", "spread"}
@@ -431,7 +435,7 @@ class LargestGap(Condition):
             and not _compare(abs(gap.difference), self.op, self.value)
         ):
             return None
-        return Binding(dimension=gap.dimension, gap=gap)
+        return Binding(dimension=gap.dimension, gap=gap, subjects=("gap",))
 
     def binds(self) -> set[str]:
         return {"dimension", "gap"}
@@ -465,7 +469,7 @@ class TrendCondition(Condition):
             chosen = min(candidates, key=lambda t: t.change)
         else:
             chosen = max(candidates, key=lambda t: t.change)
-        return Binding(dimension=chosen.dimension, trend=chosen)
+        return Binding(dimension=chosen.dimension, trend=chosen, subjects=("trend",))
 
     def binds(self) -> set[str]:
         return {"dimension", "trend"}
@@ -519,7 +523,9 @@ class MiddleBelow(Condition):
         if not found:
             return None
         found.sort(key=lambda pair: (-pair[1], pair[0]))
-        return Binding(dimension=found[0][0], dimensions=tuple(d for d, _ in found))
+        return Binding(
+            dimension=found[0][0], dimensions=tuple(d for d, _ in found), subjects=("middle",)
+        )
 
     def binds(self) -> set[str]:
         return {"dimension", "dimensions"}
@@ -539,9 +545,7 @@ class AllTrends(Condition):
     significant: bool | None = None
 
     def evaluate(self, facts: Facts) -> Binding | None:
-        of_kind = {
-            fact.id for fact in facts.dimensions.values() if fact.kind == self.kind
-        }
+        of_kind = {fact.id for fact in facts.dimensions.values() if fact.kind == self.kind}
         found = [
             trend
             for trend in facts.trends
@@ -560,6 +564,7 @@ class AllTrends(Condition):
             trend=found[0],
             trends=tuple(found),
             dimensions=tuple(t.dimension for t in found),
+            subjects=("trend",),
         )
 
     def binds(self) -> set[str]:
@@ -584,7 +589,9 @@ class LargestItemGap(Condition):
         if not matching:
             return None
         chosen = max(matching, key=lambda g: (abs(g.gap.difference), g.item))
-        return Binding(dimension=chosen.dimension, gap=chosen.gap, item=chosen.item)
+        return Binding(
+            dimension=chosen.dimension, gap=chosen.gap, item=chosen.item, subjects=("item_gap",)
+        )
 
     def binds(self) -> set[str]:
         return {"dimension", "gap", "item"}
@@ -733,8 +740,7 @@ class Rule:
         texts = _render_all(self.text, binding, facts)
         headline = None if self.headline is None else _render_all(self.headline, binding, facts)
         advice = {
-            scope: _render_all(text, binding, facts)
-            for scope, text in self.recommendation.items()
+            scope: _render_all(text, binding, facts) for scope, text in self.recommendation.items()
         }
         if texts is None or (self.headline is not None and headline is None):
             return None
@@ -1306,6 +1312,7 @@ def check_rules_file(
 
 __all__ = [
     "ANY",
+    "SCOPES",
     "AllOf",
     "AllTrends",
     "AnyOf",
@@ -1324,7 +1331,6 @@ __all__ = [
     "Not",
     "Rule",
     "RuleSet",
-    "SCOPES",
     "RulesError",
     "Spread",
     "TrendCondition",

@@ -399,6 +399,102 @@ SCHEMAS: dict[str, Any] = {
             "text": _ref("Localized"),
         },
     },
+    "Evidence": {
+        "type": "object",
+        "description": (
+            "One figure a key message rests on: a group's mean on a dimension or an item, "
+            "with the number of respondents behind it; 'change' for a change since the "
+            "previous round (then 'value' is this round's mean)."
+        ),
+        "required": ["group", "value", "n"],
+        "properties": {
+            "dimension": {"type": "string"},
+            "item": {"type": "string"},
+            "group": {"type": "object"},
+            "value": {"type": "number"},
+            "n": _nullable({"type": "integer"}),
+            "change": {"type": "number"},
+        },
+    },
+    "KeyMessage": {
+        "type": "object",
+        "description": (
+            "One of the three to five findings that lead the diagnosis, most important "
+            "first: a headline written as an action title, the detail (what the figures show "
+            "and why it matters), the figures it rests on and, where one applies, what to do "
+            "and who can do it ('organisation' or 'department'; in a department's findings "
+            "an 'organisation' recommendation asks the department to raise the point with "
+            "management)."
+        ),
+        "required": ["id", "rule", "severity", "headline", "detail", "evidence", "recommendation"],
+        "properties": {
+            "id": {"type": "string"},
+            "rule": {"type": "string"},
+            "severity": {"type": "string", "enum": ["high", "medium", "low"]},
+            "headline": _ref("Localized"),
+            "detail": _ref("Localized"),
+            "evidence": {"type": "array", "items": _ref("Evidence")},
+            "recommendation": _nullable(
+                {
+                    "type": "object",
+                    "required": ["scope", "text"],
+                    "properties": {
+                        "scope": {"type": "string", "enum": ["organisation", "department"]},
+                        "text": _ref("Localized"),
+                    },
+                }
+            ),
+        },
+    },
+    "ScopeGap": {
+        "type": "object",
+        "description": (
+            "A perception gap of the scope, on a dimension or on one item ('item' set): "
+            "a - b with its confidence interval (Welch, at the Holm-adjusted level) and the "
+            "verdict: 'clear' (the interval excludes zero), 'possible' (|g| >= 0.5 but not "
+            "confirmed: too few answers to confirm) or 'small' (small or no difference)."
+        ),
+        "required": ["a", "b", "difference", "ci95", "verdict"],
+        "properties": {
+            "dimension": {"type": "string"},
+            "item": {"type": "string"},
+            "a": {"type": "object"},
+            "b": {"type": "object"},
+            "difference": {"type": "number"},
+            "ci95": _nullable({"type": "array", "items": {"type": "number"}}),
+            "verdict": {"type": "string", "enum": ["clear", "possible", "small"]},
+        },
+    },
+    "Findings": {
+        "type": "object",
+        "description": (
+            "The diagnosis of the organisation or of one department: what the dashboard "
+            "and the report show. 'status' is 'ok', or why a department has no diagnosis "
+            "('suppressed' under the anonymity threshold, 'no_data' without answers); no "
+            "message ever rests on a suppressed group."
+        ),
+        "required": ["campaign_id", "scope", "status", "key_messages", "gaps", "bottleneck"],
+        "properties": {
+            "campaign_id": {"type": "integer"},
+            "scope": {
+                "type": "object",
+                "required": ["department"],
+                "properties": {"department": _nullable({"type": "integer"})},
+            },
+            "status": {"type": "string", "enum": ["ok", "suppressed", "no_data"]},
+            "key_messages": {"type": "array", "items": _ref("KeyMessage")},
+            "gaps": {"type": "array", "items": _ref("ScopeGap")},
+            "bottleneck": {
+                "type": "object",
+                "required": ["verdict", "stage"],
+                "properties": {
+                    "verdict": {"type": "string", "enum": ["bottleneck", "flat", "none"]},
+                    "stage": _nullable({"type": "string"}),
+                },
+            },
+            "findings": {"type": "array", "items": _ref("Finding")},
+        },
+    },
     "Bottleneck": {
         "type": "object",
         "description": (
@@ -564,6 +660,32 @@ def openapi_document() -> dict[str, Any]:
                     "responses": {
                         "200": _json(_ref("Results"), "The results."),
                         "400": _json(_ref("Error"), "Invalid group_by (not one of its values)."),
+                        **_ERRORS,
+                    },
+                }
+            },
+            "/campaigns/{campaign_id}/findings": {
+                "get": {
+                    "operationId": "getCampaignFindings",
+                    "summary": "Key messages, gaps and the bottleneck verdict of a campaign",
+                    "parameters": [
+                        _CAMPAIGN_ID,
+                        {
+                            "name": "department",
+                            "in": "query",
+                            "required": False,
+                            "description": (
+                                "A department id of the campaign's organisation: that "
+                                "department's diagnosis. Left out: the whole organisation. "
+                                "Not a whole number: 400; a department of another "
+                                "organisation or none: 404."
+                            ),
+                            "schema": {"type": "integer", "minimum": 1},
+                        },
+                    ],
+                    "responses": {
+                        "200": _json(_ref("Findings"), "The diagnosis."),
+                        "400": _json(_ref("Error"), "Invalid department (not a whole number)."),
                         **_ERRORS,
                     },
                 }

@@ -21,9 +21,10 @@ from app.operations import audit
 from app.operations.exports import ExportOptions, export_filename, stream_csv
 from app.platform.extensions import csrf, db
 from app.presentation.profile import profile_document
+from app.queries.organizations import department_of
 from app.queries.profile import campaign_profile
 from app.results import campaign_results
-from app.results.serialize import parse_group_by, results_document
+from app.results.serialize import findings_document, parse_group_by, results_document
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 # Requests carry a personal token in the Authorization header, never the session cookie, so a
@@ -172,6 +173,31 @@ def campaign_results_view(campaign_id: int) -> Any:
     group_by = parse_group_by(request.args.get("group_by"))
     results = campaign_results(found)
     return jsonify(results_document(results, group_by))
+
+
+@bp.route("/campaigns/<int:campaign_id>/findings")
+@token_required
+def campaign_findings_view(campaign_id: int) -> Any:
+    found = _campaign(campaign_id)
+    values = request.args.getlist("department")
+    department = None
+    if len(values) > 1:
+        return error_response(
+            400, "invalid_parameter", "department: give it once", parameter="department"
+        )
+    if values:
+        raw = values[0].strip()
+        if not raw.isdigit() or int(raw) > MAX_ID:
+            return error_response(
+                400,
+                "invalid_parameter",
+                f"department: {values[0]!r} is not a department id (a whole number)",
+                parameter="department",
+            )
+        department = int(raw)
+        if department_of(found.organization_id, department) is None:
+            abort(404)
+    return jsonify(findings_document(campaign_results(found), department))
 
 
 @bp.route("/campaigns/<int:campaign_id>/profile")

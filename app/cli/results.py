@@ -1,4 +1,5 @@
-"""``flask rules`` (validate report rules and recommendations) and ``flask results show``."""
+"""``flask rules`` (validate report rules and recommendations), ``flask results show`` and
+``flask results findings``."""
 
 from __future__ import annotations
 
@@ -17,9 +18,15 @@ from app.analysis.findings import check_rules_file
 from app.analysis.recommendations import check_recommendations_file
 from app.models import Campaign
 from app.platform.extensions import db
+from app.queries.organizations import find_department
 from app.queries.questionnaires import available_questionnaires
 from app.results import RECOMMENDATIONS_FILE, RULES_FILE, CampaignResults, campaign_results
-from app.results.serialize import GroupByError, parse_group_by, results_document
+from app.results.serialize import (
+    GroupByError,
+    findings_document,
+    parse_group_by,
+    results_document,
+)
 
 rules_cli = AppGroup("rules", help="Validate report rules and recommendations.")
 results_cli = AppGroup("results", help="Show a campaign's computed results.")
@@ -180,3 +187,62 @@ def show_command(campaign_id: int, group_by: str | None, as_json: bool, locale: 
             )
         breakdowns.append(part)
     _print_results(results, breakdowns)
+
+
+@results_cli.command("findings")
+@click.argument("campaign_id", type=int)
+@click.option(
+    "--department",
+    "department_name",
+    metavar="NAME",
+    help="The diagnosis of one department (its exact name) instead of the organisation's.",
+)
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print the API's findings document (GET /api/v1/campaigns/ID/findings) as JSON.",
+)
+@click.option("--locale", type=click.Choice(["ja", "en"]), default="ja", show_default=True)
+def findings_command(
+    campaign_id: int, department_name: str | None, as_json: bool, locale: str
+) -> None:
+    """Print the key messages, gaps and bottleneck verdict of campaign CAMPAIGN_ID."""
+    campaign = db.session.get(Campaign, campaign_id)
+    if campaign is None:
+        raise click.ClickException(f"no campaign with id {campaign_id}")
+    department = None
+    if department_name is not None:
+        found = find_department(campaign.organization, department_name)
+        if found is None:
+            names = ", ".join(d.name for d in campaign.organization.departments if not d.archived)
+            raise click.BadParameter(
+                f"no department named {department_name!r} in {campaign.organization.name}; "
+                f"departments: {names or '(none)'}",
+                param_hint="--department",
+            )
+        department = found.id
+    document = findings_document(campaign_results(campaign, locale=locale), department)
+    if as_json:
+        click.echo(json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True))
+        return
+    scope = department_name or campaign.organization.name
+    click.echo(f"{campaign.name}: {scope}")
+    if document["status"] != "ok":
+        click.echo(f"  no diagnosis ({document['status']})")
+        return
+    if not document["key_messages"]:
+        click.echo("  no key message: no rule holds for these figures")
+    for number, message in enumerate(document["key_messages"], start=1):
+        click.echo(f"{number}. [{message['severity']}] {message['headline'][locale]}")
+        click.echo(f"   {message['detail'][locale]}")
+        for entry in message["evidence"]:
+            subject = entry.get("item") or entry.get("dimension") or ""
+            group = ", ".join(f"{k}={v}" for k, v in entry["group"].items()) or "organisation"
+            change = f" ({entry['change']:+.2f})" if "change" in entry else ""
+            click.echo(f"   - {subject} {group}: {entry['value']:.2f}{change} (n={entry['n']})")
+        if message["recommendation"]:
+            advice = message["recommendation"]
+            click.echo(f"   -> [{advice['scope']}] {advice['text'][locale]}")
+    bottleneck = document["bottleneck"]
+    click.echo(f"bottleneck: {bottleneck['verdict']} {bottleneck['stage'] or ''}".rstrip())

@@ -49,6 +49,15 @@ def find_role(org: Organization, key_or_label: str) -> Role | None:
     return None
 
 
+def department_of(organization_id: int, department_id: int) -> Department | None:
+    """The department with that id if it belongs to the organisation; None otherwise."""
+    return db.session.scalar(
+        select(Department).where(
+            Department.id == department_id, Department.organization_id == organization_id
+        )
+    )
+
+
 def find_department(org: Organization, name: str) -> Department | None:
     """An active department by its exact name."""
     wanted = name.strip()

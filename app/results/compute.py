@@ -42,8 +42,8 @@ from app.analysis import (
     trends,
 )
 from app.analysis.anonymity import Family, partition_statuses, partition_statuses_many
-from app.analysis.bottleneck import NO_BOTTLENECK, Bottleneck, stage_bottleneck
-from app.analysis.findings import DimensionFact, Facts, RuleSet
+from app.analysis.bottleneck import stage_bottleneck
+from app.analysis.findings import RuleSet
 from app.analysis.gaps import ItemGap, adjust_family, item_role_gaps
 from app.analysis.lazy import LazyMapping
 from app.analysis.recommendations import RecommendationCatalogue
@@ -52,6 +52,7 @@ from app.analysis.tree import department_tree
 from app.analysis.unanswered import UnansweredRate, unanswered_rates
 from app.models import role_labels
 from app.questionnaire import AUDIENCE_ROLES, Item, Questionnaire
+from app.results.diagnosis import department_facts, diagnose, organisation_facts
 from app.results.load import CampaignData, DepartmentRow, RoleRow
 from app.results.model import (
     STATUS_NO_DATA,
@@ -62,7 +63,6 @@ from app.results.model import (
     CountRow,
     DimensionResult,
     DistributionCell,
-    Finding,
     GapResult,
     GroupResult,
     Localized,
@@ -837,36 +837,6 @@ def _targets(
     )
 
 
-def _facts(
-    questionnaire: Questionnaire,
-    organization: GroupResult,
-    reliability: Mapping[str, Reliability],
-    gaps: Sequence[GapResult],
-    trend_results: Sequence[TrendResult],
-    bottleneck: Bottleneck = NO_BOTTLENECK,
-) -> Facts:
-    dimensions = {}
-    for dimension in questionnaire.dimensions:
-        cell = organization.scores.get(dimension.id)
-        shown = cell is not None and cell.shown
-        dimensions[dimension.id] = DimensionFact(
-            id=dimension.id,
-            kind=dimension.kind,
-            title=dimension.title.to_dict(),
-            score=cell.mean if shown and cell is not None else None,
-            level=cell.level if shown and cell is not None else None,
-            level_label=cell.level_label if shown and cell is not None else None,
-            agreement=cell.agreement if shown and cell is not None else None,
-            alpha=reliability[dimension.id].alpha,
-        )
-    return Facts(
-        dimensions=dimensions,
-        gaps=tuple(gaps),
-        trends=tuple(trend_results),
-        bottleneck=bottleneck,
-    )
-
-
 def _items_asked(data: CampaignData, items: Sequence[Item]) -> NDArray[np.int64]:
     """How many of ``items`` each submitted respondent was asked, from their role."""
     asked = np.full(len(data.role_ids), len(items), dtype=np.int64)
@@ -1068,14 +1038,37 @@ def compute_results(
         },
         threshold,
     )
-    findings: tuple[Finding, ...] = ()
-    if rules is not None:
-        facts = _facts(
-            questionnaire, organization, reliability, gap_results, trend_results, bottleneck
+    item_gaps = _item_gaps(questionnaire, data.roles, results_by_breakdown.get("role", []))
+    diagnosis = diagnose(
+        rules,
+        organisation_facts(
+            questionnaire,
+            organization,
+            reliability,
+            gap_results,
+            trend_results,
+            item_gaps,
+            targets.targets,
+            bottleneck,
+        ),
+    )
+    department_diagnoses = {}
+    stage_ids = [d.id for d in questionnaire.dimensions_of_kind("stage")]
+    for group in results_by_breakdown.get("department", []):
+        if not group.shown:
+            continue
+        mask = structure.groups[_dept_key(group.key["department"])].mask
+        department_bottleneck = stage_bottleneck(
+            {d: scores[d][mask] for d in stage_ids if d in group.scores and group.scores[d].shown},
+            threshold,
         )
-        findings = tuple(
-            Finding(fired.rule, fired.severity, fired.text, fired.dimension)
-            for fired in rules.evaluate(facts)
+        department_id = group.key["department"]
+        department_diagnoses[department_id] = diagnose(
+            rules,
+            department_facts(
+                questionnaire, group, gap_results, trend_results, department_bottleneck
+            ),
+            department_id,
         )
 
     return CampaignResults(
@@ -1103,12 +1096,14 @@ def compute_results(
         by_department=tuple(results_by_breakdown.get("department", [])),
         by_role_department=tuple(results_by_breakdown.get("role_department", [])),
         gaps=tuple(gap_results),
-        item_gaps=_item_gaps(questionnaire, data.roles, results_by_breakdown.get("role", [])),
+        item_gaps=item_gaps,
+        diagnosis=diagnosis,
+        department_diagnoses=department_diagnoses,
         trends=tuple(trend_results),
         previous=previous,
         balance=balance,
         targets=targets,
-        findings=findings,
+        findings=diagnosis.findings,
         bottleneck=bottleneck,
         response_counts=_response_counts(data, structure),
         suppressed_cells=tuple(

@@ -15,6 +15,7 @@ from typing import Any
 from app.analysis import GroupSummary, maturity_level
 from app.analysis.bottleneck import NO_BOTTLENECK, Bottleneck
 from app.analysis.gaps import Gap, ItemGap, Trend
+from app.analysis.messages import KeyMessage
 from app.analysis.plain import PlainFields
 from app.analysis.unanswered import UnansweredRate
 
@@ -252,6 +253,30 @@ class Finding(PlainFields):
     severity: str
     text: Localized
     dimension: str | None = None
+    #: The finding as an action title, and what to do per scope that can act on it.
+    headline: Localized | None = None
+    recommendation: Mapping[str, Localized] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    """What the figures of one scope say: the organisation, or one department.
+
+    ``findings`` are every report rule that holds for the scope; ``key_messages`` the three to
+    five that lead (see :mod:`app.analysis.messages`); ``gaps`` the scope's perception gaps
+    (role gaps; for a department, its roles' gaps and the department against the rest of the
+    organisation) and ``item_gaps`` the role gaps on single items; ``bottleneck`` the verdict
+    on the scope's improvement-cycle stages.
+    """
+
+    scope: str
+    #: The department's id (as in the results' group keys); None for the organisation.
+    department: int | None
+    findings: tuple[Finding, ...] = ()
+    key_messages: tuple[KeyMessage, ...] = ()
+    gaps: tuple[GapResult, ...] = ()
+    item_gaps: tuple[ItemGap, ...] = ()
+    bottleneck: Bottleneck = NO_BOTTLENECK
 
 
 @dataclass(frozen=True)
@@ -408,6 +433,9 @@ class CampaignResults:
     bottleneck: Bottleneck = NO_BOTTLENECK
     #: Role gaps on single items, largest first (every pair of shown roles, items both asked).
     item_gaps: tuple[ItemGap, ...] = ()
+    #: The organisation's diagnosis, and each shown department's by department id.
+    diagnosis: Diagnosis | None = None
+    department_diagnoses: Mapping[int, Diagnosis] = field(default_factory=dict)
     #: The anonymised summaries behind the groups, by internal group key; for trends.
     summaries: Mapping[str, Mapping[str, GroupSummary]] = field(
         default_factory=dict, repr=False, compare=False

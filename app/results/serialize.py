@@ -1,7 +1,9 @@
-"""The results document: one JSON shape of a campaign's results, for the API and the CLI.
+"""The results and findings documents: one JSON shape each, for the API and the CLI.
 
 ``GET /api/v1/campaigns/<id>/results`` and ``flask results show CAMPAIGN_ID --json`` both
-print :func:`results_document`, for the breakdown a ``group_by`` value selects.
+print :func:`results_document`, for the breakdown a ``group_by`` value selects;
+``GET /api/v1/campaigns/<id>/findings`` and ``flask results findings CAMPAIGN_ID --json``
+print :func:`findings_document`, for the organisation or one department.
 """
 
 from __future__ import annotations
@@ -11,11 +13,13 @@ from typing import Any
 
 from sqlalchemy import select
 
+from app.analysis.messages import Evidence, KeyMessage
 from app.analysis.unanswered import UnansweredRate
 from app.models import Department
 from app.platform.extensions import db
 from app.results.model import (
     CampaignResults,
+    Diagnosis,
     GapResult,
     GroupResult,
     ItemGap,
@@ -159,17 +163,102 @@ def _trend(trend: TrendResult, names: Mapping[int, str]) -> dict[str, Any]:
     }
 
 
-def results_document(results: CampaignResults, group_by: tuple[str, ...] = ()) -> dict[str, Any]:
-    """The results document for one breakdown (see :data:`GROUP_BY_CHOICES`), anonymity
-    already applied; ``group_by`` as :func:`parse_group_by` returns it."""
-    breakdown = GROUP_BY_CHOICES[group_by]
-    names = dict(
+def _names(results: CampaignResults) -> dict[int, str]:
+    return dict(
         db.session.execute(
             select(Department.id, Department.name).where(
                 Department.organization_id == results.organization_id
             )
         ).all()
     )
+
+
+def _evidence(entry: Evidence, names: Mapping[int, str]) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    if entry.dimension is not None:
+        found["dimension"] = entry.dimension
+    if entry.item is not None:
+        found["item"] = entry.item
+    found.update({"group": _key(entry.group, names), "value": entry.value, "n": entry.n})
+    if entry.change is not None:
+        found["change"] = entry.change
+    return found
+
+
+def _message(message: KeyMessage, names: Mapping[int, str]) -> dict[str, Any]:
+    return {
+        "id": message.id,
+        "rule": message.rule,
+        "severity": message.severity,
+        "headline": dict(message.headline),
+        "detail": dict(message.detail),
+        "evidence": [_evidence(entry, names) for entry in message.evidence],
+        "recommendation": None
+        if message.recommendation is None
+        else {"scope": message.recommendation_scope, "text": dict(message.recommendation)},
+    }
+
+
+def _scope_gap(gap: GapResult, names: Mapping[int, str], item: str | None = None) -> dict[str, Any]:
+    found: dict[str, Any] = {"item": item} if item is not None else {"dimension": gap.dimension}
+    found.update(
+        {
+            "a": _key(gap.a, names),
+            "b": _key(gap.b, names),
+            "difference": gap.difference,
+            "ci95": None if gap.ci95 is None else list(gap.ci95),
+            "verdict": gap.verdict,
+        }
+    )
+    if item is not None:
+        found["dimension"] = gap.dimension
+    return found
+
+
+def findings_document(results: CampaignResults, department: int | None = None) -> dict[str, Any]:
+    """The diagnosis of the organisation, or of one department (by id), as the dashboard and
+    the report read it. A department that is not shown (under the anonymity threshold, or
+    without answers) gets no message, gap or verdict: ``status`` says why."""
+    names = _names(results)
+    diagnosis: Diagnosis | None = results.diagnosis
+    status = "ok"
+    if department is not None:
+        diagnosis = results.department_diagnoses.get(department)
+        if diagnosis is None:
+            shown = [g for g in results.by_department if g.key.get("department") == department]
+            status = shown[0].status if shown else "no_data"
+    if diagnosis is None:
+        diagnosis = Diagnosis(
+            scope="department" if department else "organisation", department=department
+        )
+    return {
+        "campaign_id": results.campaign_id,
+        "scope": {"department": department},
+        "status": status,
+        "key_messages": [_message(m, names) for m in diagnosis.key_messages],
+        "gaps": [_scope_gap(gap, names) for gap in diagnosis.gaps]
+        + [_scope_gap(g.gap, names, g.item) for g in diagnosis.item_gaps[:ITEM_GAPS_SHOWN]],
+        "bottleneck": {
+            "verdict": diagnosis.bottleneck.verdict,
+            "stage": diagnosis.bottleneck.stage,
+        },
+        "findings": [
+            {
+                "rule": finding.rule,
+                "severity": finding.severity,
+                "dimension": finding.dimension,
+                "text": dict(finding.text),
+            }
+            for finding in diagnosis.findings
+        ],
+    }
+
+
+def results_document(results: CampaignResults, group_by: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The results document for one breakdown (see :data:`GROUP_BY_CHOICES`), anonymity
+    already applied; ``group_by`` as :func:`parse_group_by` returns it."""
+    breakdown = GROUP_BY_CHOICES[group_by]
+    names = _names(results)
     return {
         "campaign_id": results.campaign_id,
         "questionnaire": {
