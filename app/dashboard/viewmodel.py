@@ -22,6 +22,7 @@ from app.presentation.dont_know import DontKnowRow, dont_know_rows
 from app.presentation.formatting import p_value, percent, score, signed
 from app.presentation.gaps import GapRow, gap_row, gap_sentence
 from app.presentation.item_gaps import ItemGapRow, item_gap_rows
+from app.presentation.messages import MessageView, message_views
 from app.presentation.trends import TrendRow, trend_row
 from app.presentation.views import ResultsView, Values, focus_series, kind_title, mean_of
 
@@ -308,7 +309,7 @@ class OverviewPage:
     counts: Counts
     organization_shown: bool
     kinds: tuple[KindSummary, ...]
-    findings: tuple[tuple[str, str], ...]
+    messages: tuple[MessageView, ...]
     gaps: tuple[GapRow, ...]
     hidden_roles: tuple[str, ...]
     companion: CompanionOverview | None = None
@@ -348,13 +349,13 @@ def overview(builder: Builder, companion: Builder | None = None) -> OverviewPage
     results = builder.results
     org = results.organization
     role_gaps = sorted(results.gaps_of("role"), key=lambda g: (-abs(g.difference), g.dimension))
-    findings = tuple((f.severity, builder.text(f.text)) for f in results.findings)
+    messages = message_views(builder, builder.questionnaire, results.diagnosis)
     hidden = tuple(builder.text(g.label) for g in results.by_role if g.status == SUPPRESSED)
     return OverviewPage(
         builder.counts(),
         org.shown,
         _kind_summaries(builder, results.kinds),
-        findings,
+        messages,
         tuple(builder.gap_line(g) for g in role_gaps[:OVERVIEW_GAPS]),
         hidden,
         _companion_overview(builder, companion),
@@ -600,6 +601,7 @@ class DepartmentPage:
     items: tuple[ItemView, ...]
     charts: tuple[Chart, ...]
     points: tuple[str, ...]
+    messages: tuple[MessageView, ...] = ()
 
     def table(self) -> Table:
         header = [_("Group"), _("Responses")] + [d.title for d in self.dims]
@@ -658,6 +660,11 @@ def department(builder: Builder, department_id: int) -> DepartmentPage:
         tuple(items),
         tuple(chart_list),
         _points(builder),
+        message_views(
+            builder, builder.questionnaire, results.department_diagnoses.get(department_id)
+        )
+        if group.shown
+        else (),
     )
 
 

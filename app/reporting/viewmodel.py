@@ -17,6 +17,7 @@ from markupsafe import Markup
 from app.presentation.dont_know import DontKnowRow
 from app.presentation.gaps import GapRow
 from app.presentation.item_gaps import ItemGapRow
+from app.presentation.messages import MessageView
 from app.presentation.profile import FactRow
 from app.presentation.trends import TrendRow
 
@@ -177,8 +178,11 @@ class Summary:
     strengths: tuple[Highlight, ...]
     priorities: tuple[Highlight, ...]
     gap_sentences: tuple[str, ...]
+    #: The companion campaign's findings (its own rules over its own figures).
     findings: tuple[str, ...]
     progress_to_target: Card | None = None
+    #: The key messages of the report's scope (the organisation or the department).
+    messages: tuple[MessageView, ...] = ()
     #: The companion campaign's overall level per kind: (title, level, note).
     companion_overall: tuple[tuple[str, Level, str], ...] = ()
 

@@ -187,7 +187,10 @@ def test_texts_need_every_language_and_known_placeholders() -> None:
     assert "unknown placeholder {dimention} (did you mean 'dimension'?)" in message
     line, col, message = one(rule(en="{gap}"))
     assert (line, col) == (6, 11)
-    assert "placeholder {gap} needs a condition that selects a gap (largest_gap or largest_item_gap)" in message
+    assert (
+        "placeholder {gap} needs a condition that selects a gap (largest_gap or largest_item_gap)"
+        in message
+    )
     line, _, message = one(rule(ja="{score:digitl}"))
     assert "unknown dimension 'digitl' (did you mean 'digital'?)" in message
     line, _, message = one(rule(ja="{gap:digital}"))

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from flask_babel import gettext as _
 
 from app.presentation import formatting
+from app.presentation.messages import message_views
 from app.reporting.sections import companion, gaps
 from app.reporting.sections.base import ReportContext
 from app.reporting.viewmodel import (
@@ -49,9 +50,12 @@ def build(
     )
     strengths, priorities = highlights(report, sections)
     findings: tuple[str, ...] = ()
-    if not report.is_department:
-        findings = tuple(report.text(f.text) for f in report.results.findings)
-        findings += companion.findings(report)
+    results = report.results
+    if report.is_department:
+        diagnosis = results.department_diagnoses.get(report.scope.department_id)
+    else:
+        diagnosis = results.diagnosis
+        findings = companion.findings(report)
     chart = sections[0].chart if sections else None
     caption = (
         _("Scores of the whole organisation and of each role")
@@ -71,6 +75,7 @@ def build(
         gap_sentences=gaps.sentences(report, role_gaps),
         findings=findings,
         progress_to_target=progress,
+        messages=message_views(report, report.questionnaire, diagnosis),
         companion_overall=companion_overall,
     )
 

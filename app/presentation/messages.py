@@ -1,0 +1,127 @@
+"""Key messages in words, read the same way by the dashboard and the reports.
+
+Each message shows its headline, its detail, the figures it rests on (each with its group and
+the number of respondents behind it) and, where one applies, what to do and who can do it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from flask_babel import gettext as _
+
+from app.presentation import formatting
+from app.presentation.views import ResultsView
+
+if TYPE_CHECKING:
+    from app.analysis.messages import Evidence
+    from app.questionnaire import Questionnaire
+    from app.results.model import Diagnosis
+
+
+@dataclass(frozen=True)
+class MessageView:
+    number: int
+    severity: str
+    severity_label: str
+    headline: str
+    detail: str
+    evidence: tuple[str, ...]
+    recommendation: str | None
+    #: Who can act: "organisation" or "department" (None without a recommendation).
+    recommendation_scope: str | None
+    recommendation_label: str | None
+
+
+def severity_label(severity: str) -> str:
+    return {
+        "high": _("High priority"),
+        "medium": _("Medium priority"),
+        "low": _("For reference"),
+    }.get(severity, severity)
+
+
+def group_label(view: ResultsView, key: Mapping[str, Any]) -> str:
+    """The name of a group of the results: the organisation, a role, a department or both."""
+    wanted = dict(key)
+    if not wanted:
+        return _("Whole organisation")
+    for breakdown in ("role", "department", "role_department"):
+        for group in view.results.groups(breakdown):
+            if dict(group.key) == wanted:
+                return view.text(group.label)
+    if wanted.get("rest"):
+        return _("Rest of the organisation")
+    return ", ".join(str(value) for value in wanted.values())
+
+
+def _evidence_line(view: ResultsView, questionnaire: Questionnaire, entry: Evidence) -> str:
+    if entry.item is not None:
+        subject = questionnaire.text(questionnaire.item(entry.item).text, view.locale)
+    elif entry.dimension is not None:
+        subject = view.dimension_title(entry.dimension)
+    else:
+        subject = ""
+    group = group_label(view, entry.group)
+    value = formatting.score(entry.value)
+    if entry.change is not None:
+        return _(
+            "%(subject)s, %(group)s: %(value)s (%(change)s since the previous round; n=%(n)s)",
+            subject=subject,
+            group=group,
+            value=value,
+            change=f"{entry.change:+.2f}",
+            n=entry.n,
+        )
+    return _(
+        "%(subject)s, %(group)s: %(value)s (n=%(n)s)",
+        subject=subject,
+        group=group,
+        value=value,
+        n=entry.n,
+    )
+
+
+def _recommendation_label(scope: str | None, department: bool) -> str | None:
+    if scope is None:
+        return None
+    if department and scope == "organisation":
+        return _("Raise with management")
+    if scope == "department":
+        return _("What the department can do")
+    return _("What to do")
+
+
+def message_views(
+    view: ResultsView, questionnaire: Questionnaire, diagnosis: Diagnosis | None
+) -> tuple[MessageView, ...]:
+    """The key messages of a diagnosis in ``view``'s language, numbered from 1 (none for a
+    scope without a diagnosis)."""
+    if diagnosis is None:
+        return ()
+    department = diagnosis.scope == "department"
+    found = []
+    for number, message in enumerate(diagnosis.key_messages, start=1):
+        recommendation = (
+            None if message.recommendation is None else view.text(message.recommendation)
+        )
+        found.append(
+            MessageView(
+                number=number,
+                severity=message.severity,
+                severity_label=severity_label(message.severity),
+                headline=view.text(message.headline),
+                detail=view.text(message.detail),
+                evidence=tuple(
+                    _evidence_line(view, questionnaire, entry) for entry in message.evidence
+                ),
+                recommendation=recommendation,
+                recommendation_scope=message.recommendation_scope,
+                recommendation_label=_recommendation_label(
+                    message.recommendation_scope, department
+                ),
+            )
+        )
+    return tuple(found)
