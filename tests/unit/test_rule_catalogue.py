@@ -325,7 +325,7 @@ def fired(facts: Facts) -> dict[str, FiredRule]:
 
 
 def test_the_file_ids_are_the_loaded_rules() -> None:
-    assert RULE_IDS == [rule.id for rule in shipped().rules]
+    assert [rule.id for rule in shipped().rules] == RULE_IDS
     assert len(set(RULE_IDS)) == len(RULE_IDS)
 
 
