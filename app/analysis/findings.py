@@ -27,6 +27,7 @@ from app.analysis.bottleneck import (
 )
 from app.analysis.gaps import SMALL, VERDICTS, Gap, ItemGap, Trend
 from app.analysis.stats import SCORE_DIGITS
+from app.analysis.unanswered import UnansweredRate
 from app.questionnaire.model import AUDIENCE_ROLES
 from app.questionnaire.yamlcheck import Checker, Node, Problem, UniqueIds, describe, suggestion
 
@@ -89,6 +90,8 @@ PLACEHOLDERS: Mapping[str, str] = {
     "target": "dimension",
     "shortfall": "dimension",
     "changes": "trends",
+    "rate": "rate",
+    "role": "rate",
 }
 #: Placeholders naming a dimension explicitly, such as ``{score:digital}``.
 DIMENSION_PLACEHOLDERS = ("score", "title", "level", "level_label")
@@ -124,6 +127,17 @@ class DimensionFact:
 
 
 @dataclass(frozen=True)
+class DontKnowFact:
+    """One role's "don't know" rates on the items it was asked (shown rates only)."""
+
+    role: str
+    #: The role's group as the results API names it, and its label.
+    group: Mapping[str, Any]
+    label: Localized
+    rates: Mapping[str, UnansweredRate]
+
+
+@dataclass(frozen=True)
 class Facts:
     """Everything a rule may look at."""
 
@@ -140,6 +154,9 @@ class Facts:
     scope: str = SCOPE_ORGANISATION
     #: The group the dimension figures describe, as the results API names it.
     group: Mapping[str, Any] = field(default_factory=dict)
+    #: Each shown role's "don't know" rates, and the dimension of each item.
+    dont_know: Sequence[DontKnowFact] = ()
+    item_dimensions: Mapping[str, str] = field(default_factory=dict)
 
     def score(self, dimension: str) -> float | None:
         fact = self.dimensions.get(dimension)
@@ -162,9 +179,12 @@ class Binding:
     item: str | None = None
     #: Every trend a condition found (``all_trends``).
     trends: tuple[Trend, ...] = ()
+    #: A role's "don't know" rate on an item (``dont_know``): the role and the rate.
+    dont_know: DontKnowFact | None = None
+    rate: float | None = None
     #: What the conditions looked at (``score``, ``gap``, ``trend``, ``shortfall``...): which
     #: facts a finding is about, so that two findings about one fact are not both told.
-    subjects: tuple[str, ...] = ()
+    subjects: tuple[str, ...] = field(default=(), compare=False)
 
     def merge(self, later: Binding) -> Binding:
         """Combine two bindings; what the later condition selected wins."""
@@ -178,6 +198,8 @@ class Binding:
             dimensions=later.dimensions or self.dimensions,
             item=later.item or self.item,
             trends=later.trends or self.trends,
+            dont_know=later.dont_know or self.dont_know,
+            rate=later.rate if later.rate is not None else self.rate,
             subjects=tuple(dict.fromkeys(self.subjects + later.subjects)),
         )
 
@@ -597,6 +619,43 @@ class LargestItemGap(Condition):
         return {"dimension", "gap", "item"}
 
 
+@dataclass(frozen=True)
+class DontKnow(Condition):
+    """The item a role most often cannot judge: its "don't know" rate compared with a value.
+
+    Only rates the results show take part (a role asked by fewer respondents than the
+    anonymity threshold has none).
+    """
+
+    role: str
+    op: str
+    value: float
+
+    def evaluate(self, facts: Facts) -> Binding | None:
+        for found in facts.dont_know:
+            if found.role != self.role:
+                continue
+            candidates = [
+                (item, rate.rate)
+                for item, rate in found.rates.items()
+                if rate.rate is not None and _compare(rate.rate, self.op, self.value)
+            ]
+            if not candidates:
+                return None
+            item, rate = max(candidates, key=lambda pair: (pair[1], pair[0]))
+            return Binding(
+                dimension=facts.item_dimensions.get(item),
+                item=item,
+                dont_know=found,
+                rate=rate,
+                subjects=("dont_know",),
+            )
+        return None
+
+    def binds(self) -> set[str]:
+        return {"dimension", "item", "rate"}
+
+
 # Rules -----------------------------------------------------------------------------------
 
 
@@ -668,6 +727,8 @@ def _placeholder_value(
         "target": lambda: dimension and _format_number(dimension.target, SCORE_DIGITS),
         "shortfall": lambda: dimension and _format_number(dimension.shortfall, SCORE_DIGITS),
         "changes": lambda: _change_range(binding.trends, locale),
+        "rate": lambda: binding.rate is not None and f"{binding.rate:.0%}",
+        "role": lambda: binding.dont_know and _localized(binding.dont_know.label, locale),
     }
     produce = values.get(name)
     value = produce() if produce else None
@@ -819,6 +880,7 @@ CONDITION_KEYS: Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "shortfall": (_COMPARISON, ("kind",)),
     "all_trends": (_COMPARISON, ("significant",)),
     "largest_item_gap": ((), ("verdict",)),
+    "dont_know": (_COMPARISON, ()),
 }
 LARGEST_GAP_KEYS = ("breakdown", "significant", "notable", "direction", "dimension", "op", "value")
 
@@ -975,6 +1037,16 @@ class _RulesWalker:
             self.check.report(node, f"the two roles must differ; got {a!r} twice")
             return None
         return LargestItemGap(a, b, verdict)
+
+    def _dont_know(self, node: Node, fields: dict[str, Node]) -> Condition | None:
+        role = self.check.choice(node, AUDIENCE_ROLES, what="role")
+        comparison = self._comparison(fields)
+        if role is None or comparison is None:
+            return None
+        if not 0 <= comparison[1] <= 1:
+            self.check.report(fields["value"], f"a rate lies between 0 and 1, got {comparison[1]}")
+            return None
+        return DontKnow(role, comparison[0], comparison[1])
 
     def _difference(self, node: Node, fields: dict[str, Node]) -> Condition | None:
         items = self.check.sequence(node)
@@ -1241,16 +1313,17 @@ class _RulesWalker:
 def _selectors(needs: str) -> str:
     return {
         "dimension": "score, level, agreement, alpha, shortfall, weakest, strongest, "
-        "bottleneck, difference, spread, largest_gap, largest_item_gap, trend, all_trends "
-        "or middle_below",
+        "bottleneck, difference, spread, largest_gap, largest_item_gap, trend, all_trends, "
+        "dont_know or middle_below",
         "other": "difference or spread",
         "spread": "spread",
         "difference": "difference",
         "gap": "largest_gap or largest_item_gap",
         "trend": "trend",
         "dimensions": "middle_below or all_trends",
-        "item": "largest_item_gap",
+        "item": "largest_item_gap or dont_know",
         "trends": "all_trends",
+        "rate": "dont_know",
     }[needs]
 
 
@@ -1322,6 +1395,8 @@ __all__ = [
     "Difference",
     "DimensionFact",
     "DimensionValue",
+    "DontKnow",
+    "DontKnowFact",
     "Extreme",
     "Facts",
     "FiredRule",

@@ -56,6 +56,8 @@ class Evidence(PlainFields):
     item: str | None = None
     #: For a change since the previous round: the change (``value`` is this round's mean).
     change: float | None = None
+    #: ``score`` (a mean on the scale) or ``dont_know_rate`` (a share between 0 and 1).
+    measure: str = "score"
 
 
 @dataclass(frozen=True)
@@ -110,6 +112,8 @@ def fact_keys(binding: Binding) -> frozenset[tuple[Any, ...]]:
         keys.add(("bottleneck",))
     if "middle" in subjects:
         keys.add(("middle",))
+    if binding.dont_know is not None:
+        keys.add(("dont_know", binding.dont_know.role, binding.item))
     if binding.gap is not None:
         kind = "item_gap" if binding.item else "gap"
         keys.add(
@@ -144,6 +148,8 @@ def _size(binding: Binding, facts: Facts) -> float:
             return abs(value)
     if "bottleneck" in binding.subjects:
         return facts.bottleneck.margin or 0.0
+    if binding.rate is not None:
+        return binding.rate
     fact = facts.dimensions.get(binding.dimension) if binding.dimension else None
     if fact is not None:
         if "shortfall" in binding.subjects and fact.shortfall is not None:
@@ -188,8 +194,25 @@ def evidence(binding: Binding, facts: Facts) -> tuple[Evidence, ...]:
             )
     trends = binding.trends or ((binding.trend,) if binding.trend else ())
     found += [_trend_evidence(trend, facts) for trend in trends]
+    if binding.dont_know is not None and binding.item is not None:
+        rate = binding.dont_know.rates[binding.item]
+        if rate.rate is not None:
+            found.append(
+                Evidence(
+                    group=dict(binding.dont_know.group),
+                    value=rate.rate,
+                    n=rate.asked,
+                    item=binding.item,
+                    measure="dont_know_rate",
+                )
+            )
     subjects = set(binding.subjects)
-    if subjects & {"score", "level", "agreement", "alpha", "shortfall", "bottleneck"}:
+    if "bottleneck" in subjects:
+        # Every shown stage, lowest first: the margin (or its absence) is the evidence.
+        stages = [f for f in facts.dimensions.values() if f.kind == "stage" and f.score is not None]
+        for stage in sorted(stages, key=lambda f: (f.score, f.id)):
+            found += _score_evidence(stage.id, facts)
+    elif subjects & {"score", "level", "agreement", "alpha", "shortfall"}:
         found += _score_evidence(binding.dimension, facts)
         if binding.other:
             found += _score_evidence(binding.other, facts)

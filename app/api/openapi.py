@@ -404,7 +404,9 @@ SCHEMAS: dict[str, Any] = {
         "description": (
             "One figure a key message rests on: a group's mean on a dimension or an item, "
             "with the number of respondents behind it; 'change' for a change since the "
-            "previous round (then 'value' is this round's mean)."
+            "previous round (then 'value' is this round's mean); with 'measure' "
+            "'dont_know_rate', 'value' is the share (0 to 1) of the n respondents asked the "
+            "item who answered \"don't know\"."
         ),
         "required": ["group", "value", "n"],
         "properties": {
@@ -414,6 +416,7 @@ SCHEMAS: dict[str, Any] = {
             "value": {"type": "number"},
             "n": _nullable({"type": "integer"}),
             "change": {"type": "number"},
+            "measure": {"type": "string", "enum": ["dont_know_rate"]},
         },
     },
     "KeyMessage": {

@@ -240,7 +240,10 @@ def findings_command(
             subject = entry.get("item") or entry.get("dimension") or ""
             group = ", ".join(f"{k}={v}" for k, v in entry["group"].items()) or "organisation"
             change = f" ({entry['change']:+.2f})" if "change" in entry else ""
-            click.echo(f"   - {subject} {group}: {entry['value']:.2f}{change} (n={entry['n']})")
+            value = f"{entry['value']:.2f}"
+            if entry.get("measure") == "dont_know_rate":
+                value = f"{entry['value']:.0%} don't know"
+            click.echo(f"   - {subject} {group}: {value}{change} (n={entry['n']})")
         if message["recommendation"]:
             advice = message["recommendation"]
             click.echo(f"   -> [{advice['scope']}] {advice['text'][locale]}")

@@ -65,6 +65,14 @@ def _evidence_line(view: ResultsView, questionnaire: Questionnaire, entry: Evide
     else:
         subject = ""
     group = group_label(view, entry.group)
+    if entry.measure == "dont_know_rate":
+        return _(
+            '%(subject)s, %(group)s: %(rate)s answered "don\'t know" (n=%(n)s)',
+            subject=subject,
+            group=group,
+            rate=formatting.percent(entry.value),
+            n=entry.n,
+        )
     value = formatting.score(entry.value)
     if entry.change is not None:
         return _(

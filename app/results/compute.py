@@ -1049,6 +1049,7 @@ def compute_results(
             trend_results,
             item_gaps,
             targets.targets,
+            results_by_breakdown.get("role", []),
             bottleneck,
         ),
     )
@@ -1066,7 +1067,13 @@ def compute_results(
         department_diagnoses[department_id] = diagnose(
             rules,
             department_facts(
-                questionnaire, group, gap_results, trend_results, department_bottleneck
+                questionnaire,
+                group,
+                gap_results,
+                trend_results,
+                targets.targets,
+                results_by_breakdown.get("role_department", []),
+                department_bottleneck,
             ),
             department_id,
         )

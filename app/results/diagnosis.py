@@ -19,6 +19,7 @@ from app.analysis.findings import (
     SCOPE_DEPARTMENT,
     SCOPE_ORGANISATION,
     DimensionFact,
+    DontKnowFact,
     Facts,
     RuleSet,
 )
@@ -64,6 +65,24 @@ def _items(questionnaire: Questionnaire) -> dict[str, Mapping[str, str]]:
     return {item.id: item.text.to_dict() for item in questionnaire.items}
 
 
+def _item_dimensions(questionnaire: Questionnaire) -> dict[str, str]:
+    return {item.id: d.id for d in questionnaire.dimensions for item in d.items}
+
+
+def _dont_know(groups: Sequence[GroupResult]) -> tuple[DontKnowFact, ...]:
+    """Each shown role's shown "don't know" rates."""
+    return tuple(
+        DontKnowFact(
+            role=group.key["role"],
+            group=dict(group.key),
+            label=group.label,
+            rates={item: rate for item, rate in group.dont_know.items() if rate.rate is not None},
+        )
+        for group in groups
+        if group.shown
+    )
+
+
 def organisation_facts(
     questionnaire: Questionnaire,
     organization: GroupResult,
@@ -72,9 +91,10 @@ def organisation_facts(
     trends: Sequence[TrendResult],
     item_gaps: Sequence[ItemGap],
     targets: Mapping[str, float],
+    roles: Sequence[GroupResult],
     bottleneck: Bottleneck = NO_BOTTLENECK,
 ) -> Facts:
-    """What the rules read for the whole organisation."""
+    """What the rules read for the whole organisation (``roles``: its role groups)."""
     return Facts(
         dimensions=_dimension_facts(questionnaire, organization, reliability, targets),
         gaps=tuple(gaps),
@@ -84,6 +104,8 @@ def organisation_facts(
         items=_items(questionnaire),
         scope=SCOPE_ORGANISATION,
         group=dict(organization.key),
+        dont_know=_dont_know(roles),
+        item_dimensions=_item_dimensions(questionnaire),
     )
 
 
@@ -96,9 +118,14 @@ def department_facts(
     department: GroupResult,
     gaps: Sequence[GapResult],
     trends: Sequence[TrendResult],
+    targets: Mapping[str, float],
+    roles: Sequence[GroupResult],
     bottleneck: Bottleneck = NO_BOTTLENECK,
 ) -> Facts:
-    """What the rules read for one department: its figures, its roles and its change.
+    """What the rules read for one department: its figures, its roles and its change
+    (``roles``: the role groups within departments).
+
+    The campaign's targets are the department's too: its distance to them is its own.
 
     Role gaps inside the department read as role gaps; the department against the rest of
     the organisation stays a ``department`` gap; the department's trend reads as the scope's
@@ -120,13 +147,15 @@ def department_facts(
         elif trend.breakdown == "role_department":
             scoped_trends.append(replace(trend, breakdown="role"))
     return Facts(
-        dimensions=_dimension_facts(questionnaire, department, None, {}),
+        dimensions=_dimension_facts(questionnaire, department, None, targets),
         gaps=tuple(scoped_gaps),
         trends=tuple(scoped_trends),
         bottleneck=bottleneck,
         items=_items(questionnaire),
         scope=SCOPE_DEPARTMENT,
         group=dict(department.key),
+        dont_know=_dont_know([g for g in roles if _in_department(g.key, key)]),
+        item_dimensions=_item_dimensions(questionnaire),
     )
 
 

@@ -182,6 +182,8 @@ def _evidence(entry: Evidence, names: Mapping[int, str]) -> dict[str, Any]:
     found.update({"group": _key(entry.group, names), "value": entry.value, "n": entry.n})
     if entry.change is not None:
         found["change"] = entry.change
+    if entry.measure != "score":
+        found["measure"] = entry.measure
     return found
 
 

@@ -29,10 +29,7 @@ def demo(database_url) -> Iterator[tuple[Flask, dict[str, str]]]:
     with module_app(database_url) as app:
         result = app.test_cli_runner().invoke(args=["demo", "seed"])
         assert result.exit_code == 0, result.output
-        passwords = {
-            email: password
-            for email, password in re.findall(r"login: (\S+@example\.com) / (\S+)", result.output)
-        }
+        passwords = dict(re.findall(r"login: (\S+@example\.com) / (\S+)", result.output))
         assert passwords
         yield app, passwords
 
@@ -67,7 +64,8 @@ def test_the_api_gives_the_organisation_and_each_department_its_key_messages(dem
     messages = document["key_messages"]
     assert 1 <= len(messages) <= 5
     for message in messages:
-        assert message["headline"]["ja"] and message["headline"]["en"]
+        assert message["headline"]["ja"]
+        assert message["headline"]["en"]
         assert message["headline"] != message["detail"]
         assert all(entry["n"] >= campaign.anonymity_threshold for entry in message["evidence"])
     # Every gap carries one of the three verdicts.
@@ -131,7 +129,7 @@ def test_the_dashboard_and_the_report_show_the_same_messages(demo) -> None:
     diagnosis = results.department_diagnoses[digital.id]
     headlines = [m.headline["ja"] for m in diagnosis.key_messages]
     assert headlines
-    client = make_client(app)
+    client = make_client(app, "ja")
     assert login(client, "executive@example.com", passwords["executive@example.com"]).status_code
     page = client.get(f"/dashboard/campaigns/{campaign.id}/departments/{digital.id}")
     html = page.get_data(as_text=True)

@@ -25,7 +25,8 @@ def test_a_department_under_the_threshold_has_no_message(app: Flask) -> None:
     ).json
     validate(document, "Findings")
     assert document["status"] == "suppressed"
-    assert document["key_messages"] == [] and document["gaps"] == []
+    assert document["key_messages"] == []
+    assert document["gaps"] == []
     # Every message of a shown department rests on shown groups only.
     for department, diagnosis in results.department_diagnoses.items():
         group = results.group("department", department=department)

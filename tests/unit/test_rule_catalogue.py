@@ -19,8 +19,17 @@ import pytest
 import yaml
 
 from app.analysis.bottleneck import stage_bottleneck
-from app.analysis.findings import SCOPES, DimensionFact, Facts, FiredRule, RuleSet, load_rules
+from app.analysis.findings import (
+    SCOPES,
+    DimensionFact,
+    DontKnowFact,
+    Facts,
+    FiredRule,
+    RuleSet,
+    load_rules,
+)
 from app.analysis.gaps import Gap, ItemGap, Trend
+from app.analysis.unanswered import UnansweredRate
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 RULES = ROOT / "reports/rules.yaml"
@@ -262,6 +271,27 @@ def low_agreement(scope: str) -> Facts:
     return replace(facts, dimensions=dimensions)
 
 
+def front_line_dont_know(scope: str) -> Facts:
+    group = (
+        {"role": "frontline"} if scope == "organisation" else {"department": 3, "role": "frontline"}
+    )
+    seen = DontKnowFact(
+        "frontline",
+        group,
+        {"ja": "現場", "en": "Front line"},
+        {
+            "ob_vision_voice": UnansweredRate("ob_vision_voice", "ok", 40, 14, 0),
+            "ob_budget_case": UnansweredRate("ob_budget_case", "ok", 40, 3, 0),
+        },
+    )
+    return replace(
+        profile(scope),
+        dont_know=(seen,),
+        items={"ob_vision_voice": ITEM, "ob_budget_case": ITEM},
+        item_dimensions={"ob_vision_voice": "org_behavior", "ob_budget_case": "org_behavior"},
+    )
+
+
 MANAGERS = ROLES["middle_manager"]
 RISES_CAPABILITIES = (0.36, 0.42, 0.38, 0.40, 0.37)
 RISES_STAGES = (0.30, 0.45, 0.33, 0.41)
@@ -280,6 +310,7 @@ PLANTED: dict[str, Callable[[str], Facts]] = {
     "largest_role_gap": lambda s: gaps(s, gap("design", 0.8)),
     "possible_role_gap": lambda s: gaps(s, gap("design", 0.7, significant=False)),
     "middle_layer_wall": middle_layer,
+    "front_line_cannot_see": front_line_dont_know,
     "low_agreement": low_agreement,
     "bottleneck_strategy": lambda s: with_bottleneck("strategy", s),
     "bottleneck_planning": lambda s: with_bottleneck("planning", s),
@@ -495,3 +526,20 @@ def test_department_recommendations_hold_nothing_only_the_organisation_can_do(ru
 def test_the_organisation_only_check_catches_such_words() -> None:
     assert any(word in "CXOを任命しましょう。" for word in ORGANISATION_ONLY["ja"])
     assert any(w in "set the budget for cx" for w in ORGANISATION_ONLY["en"])
+
+
+def test_the_visibility_gap_names_the_item_the_front_line_most_often_cannot_judge() -> None:
+    found = fired(front_line_dont_know("organisation"))["front_line_cannot_see"]
+    assert "35%" in found.text["ja"]
+    assert "現場" in found.text["ja"]
+    assert found.binding.item == "ob_vision_voice"
+    assert found.dimension == "org_behavior"
+    # Below a fifth, or for another role, nothing is said.
+    facts = front_line_dont_know("organisation")
+    quiet = replace(
+        facts.dont_know[0],
+        rates={"ob_vision_voice": UnansweredRate("ob_vision_voice", "ok", 40, 7, 0)},
+    )
+    assert "front_line_cannot_see" not in fired(replace(facts, dont_know=(quiet,)))
+    executives = replace(facts.dont_know[0], role="executive")
+    assert "front_line_cannot_see" not in fired(replace(facts, dont_know=(executives,)))
