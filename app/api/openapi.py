@@ -406,7 +406,7 @@ SCHEMAS: dict[str, Any] = {
             "with the number of respondents behind it; 'change' for a change since the "
             "previous round (then 'value' is this round's mean); with 'measure' "
             "'dont_know_rate', 'value' is the share (0 to 1) of the n respondents asked the "
-            "item who answered \"don't know\"."
+            'item who answered "don\'t know".'
         ),
         "required": ["group", "value", "n"],
         "properties": {
