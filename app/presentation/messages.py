@@ -57,38 +57,50 @@ def group_label(view: ResultsView, key: Mapping[str, Any]) -> str:
     return ", ".join(str(value) for value in wanted.values())
 
 
-def _evidence_line(view: ResultsView, questionnaire: Questionnaire, entry: Evidence) -> str:
+def _subject(view: ResultsView, questionnaire: Questionnaire, entry: Evidence) -> str:
     if entry.item is not None:
-        subject = questionnaire.text(questionnaire.item(entry.item).text, view.locale)
-    elif entry.dimension is not None:
-        subject = view.dimension_title(entry.dimension)
-    else:
-        subject = ""
+        return questionnaire.text(questionnaire.item(entry.item).text, view.locale)
+    if entry.dimension is not None:
+        return view.dimension_title(entry.dimension)
+    return ""
+
+
+def _figure(view: ResultsView, entry: Evidence) -> str:
     group = group_label(view, entry.group)
     if entry.measure == "dont_know_rate":
         return _(
-            '%(subject)s, %(group)s: %(rate)s answered "don\'t know" (n=%(n)s)',
-            subject=subject,
+            '%(group)s: %(rate)s answered "don\'t know" (n=%(n)s)',
             group=group,
             rate=formatting.percent(entry.value),
             n=entry.n,
         )
-    value = formatting.score(entry.value)
     if entry.change is not None:
         return _(
-            "%(subject)s, %(group)s: %(value)s (%(change)s since the previous round; n=%(n)s)",
-            subject=subject,
+            "%(group)s %(value)s (%(change)s since the previous round; n=%(n)s)",
             group=group,
-            value=value,
+            value=formatting.score(entry.value),
             change=f"{entry.change:+.2f}",
             n=entry.n,
         )
     return _(
-        "%(subject)s, %(group)s: %(value)s (n=%(n)s)",
-        subject=subject,
-        group=group,
-        value=value,
-        n=entry.n,
+        "%(group)s %(value)s (n=%(n)s)", group=group, value=formatting.score(entry.value), n=entry.n
+    )
+
+
+def evidence_lines(
+    view: ResultsView, questionnaire: Questionnaire, evidence: tuple[Evidence, ...]
+) -> tuple[str, ...]:
+    """One line per dimension or item, naming it once before its groups' figures."""
+    lines: list[tuple[str, list[str]]] = []
+    for entry in evidence:
+        subject = _subject(view, questionnaire, entry)
+        if lines and lines[-1][0] == subject:
+            lines[-1][1].append(_figure(view, entry))
+        else:
+            lines.append((subject, [_figure(view, entry)]))
+    return tuple(
+        _("%(subject)s: %(figures)s", subject=subject, figures=" / ".join(figures))
+        for subject, figures in lines
     )
 
 
@@ -122,9 +134,7 @@ def message_views(
                 severity_label=severity_label(message.severity),
                 headline=view.text(message.headline),
                 detail=view.text(message.detail),
-                evidence=tuple(
-                    _evidence_line(view, questionnaire, entry) for entry in message.evidence
-                ),
+                evidence=evidence_lines(view, questionnaire, message.evidence),
                 recommendation=recommendation,
                 recommendation_scope=message.recommendation_scope,
                 recommendation_label=_recommendation_label(
