@@ -117,6 +117,9 @@ class DimensionFact:
     #: Respondents behind the score, and the campaign's target for the dimension.
     n: int | None = None
     target: float | None = None
+    #: A dimension of the companion campaign (the other questionnaire kind): only a rule
+    #: that names it sees it, never an ``any`` or a weakest/strongest/spread selector.
+    companion: bool = False
 
     @property
     def shortfall(self) -> float | None:
@@ -179,6 +182,8 @@ class Binding:
     item: str | None = None
     #: Every trend a condition found (``all_trends``).
     trends: tuple[Trend, ...] = ()
+    #: The dimensions whose scores the conditions compared, in order (the evidence).
+    scored: tuple[str, ...] = field(default=(), compare=False)
     #: A role's "don't know" rate on an item (``dont_know``): the role and the rate.
     dont_know: DontKnowFact | None = None
     rate: float | None = None
@@ -201,6 +206,7 @@ class Binding:
             dont_know=later.dont_know or self.dont_know,
             rate=later.rate if later.rate is not None else self.rate,
             subjects=tuple(dict.fromkeys(self.subjects + later.subjects)),
+            scored=tuple(dict.fromkeys(self.scored + later.scored)),
         )
 
 
@@ -305,17 +311,18 @@ class DimensionValue(Condition):
             fact = facts.dimensions.get(self.dimension)
             if fact is None or not _compare(self._value(fact), self.op, self.value):
                 return None
-            return Binding(dimension=fact.id, subjects=(self.measure,))
+            return Binding(dimension=fact.id, subjects=(self.measure,), scored=(fact.id,))
         candidates = []
         for fact in facts.dimensions.values():
-            if self.kind is not None and fact.kind != self.kind:
+            if fact.companion or (self.kind is not None and fact.kind != self.kind):
                 continue
             value = self._value(fact)
             if value is not None and _compare(value, self.op, self.value):
                 candidates.append((fact.id, value))
         if not candidates:
             return None
-        return Binding(dimension=_most_extreme(candidates, self.op), subjects=(self.measure,))
+        chosen = _most_extreme(candidates, self.op)
+        return Binding(dimension=chosen, subjects=(self.measure,), scored=(chosen,))
 
     def binds(self) -> set[str]:
         return {"dimension"}
@@ -337,7 +344,13 @@ class Difference(Condition):
         a, b = facts.score(self.a), facts.score(self.b)
         if a is None or b is None or not _compare(a - b, self.op, self.value):
             return None
-        return Binding(dimension=self.a, other=self.b, difference=a - b, subjects=("score",))
+        return Binding(
+            dimension=self.a,
+            other=self.b,
+            difference=a - b,
+            subjects=("score",),
+            scored=(self.a, self.b),
+        )
 
     def binds(self) -> set[str]:
         return {"dimension", "other", "difference"}
@@ -358,7 +371,7 @@ class Extreme(Condition):
         scored = [
             (fact.id, fact.score)
             for fact in facts.dimensions.values()
-            if fact.kind == self.kind and fact.score is not None
+            if fact.kind == self.kind and fact.score is not None and not fact.companion
         ]
         if len(scored) < 2:  # a single dimension is neither weakest nor strongest
             return None
@@ -368,7 +381,7 @@ class Extreme(Condition):
             chosen = max(scored, key=lambda pair: (pair[1], pair[0]))[0]
         if self.dimension is not None and chosen != self.dimension:
             return None
-        return Binding(dimension=chosen, subjects=("score",))
+        return Binding(dimension=chosen, subjects=("score",), scored=(chosen,))
 
     def binds(self) -> set[str]:
         return {"dimension"}
@@ -411,7 +424,7 @@ class Spread(Condition):
         scored = [
             (fact.id, fact.score)
             for fact in facts.dimensions.values()
-            if fact.kind == self.kind and fact.score is not None
+            if fact.kind == self.kind and fact.score is not None and not fact.companion
         ]
         if len(scored) < 2:
             return None
@@ -420,7 +433,13 @@ class Spread(Condition):
         spread = strongest[1] - weakest[1]
         if not _compare(spread, self.op, self.value):
             return None
-        return Binding(dimension=weakest[0], other=strongest[0], spread=spread, subjects=("score",))
+        return Binding(
+            dimension=weakest[0],
+            other=strongest[0],
+            spread=spread,
+            subjects=("score",),
+            scored=(weakest[0], strongest[0]),
+        )
 
     def binds(self) -> set[str]:
         return {"dimension", "other", "spread"}
@@ -567,7 +586,11 @@ class AllTrends(Condition):
     significant: bool | None = None
 
     def evaluate(self, facts: Facts) -> Binding | None:
-        of_kind = {fact.id for fact in facts.dimensions.values() if fact.kind == self.kind}
+        of_kind = {
+            fact.id
+            for fact in facts.dimensions.values()
+            if fact.kind == self.kind and not fact.companion
+        }
         found = [
             trend
             for trend in facts.trends

@@ -103,8 +103,10 @@ def fact_keys(binding: Binding) -> frozenset[tuple[Any, ...]]:
     """The facts a binding is about: a message per fact."""
     keys: set[tuple[Any, ...]] = set()
     subjects = set(binding.subjects)
-    if subjects & {"score", "level"}:
-        keys |= {("score", d) for d in (binding.dimension, binding.other) if d}
+    # A bottleneck is a fact about the stages' order; the score guard beside it is not.
+    if subjects & {"score", "level"} and "bottleneck" not in subjects:
+        named = binding.scored or (binding.dimension, binding.other)
+        keys |= {("score", d) for d in named if d}
     for measure, name in (("agreement", "agreement"), ("alpha", "alpha"), ("shortfall", "target")):
         if measure in subjects and binding.dimension:
             keys.add((name, binding.dimension))
@@ -213,9 +215,8 @@ def evidence(binding: Binding, facts: Facts) -> tuple[Evidence, ...]:
         for stage in sorted(stages, key=lambda f: (f.score, f.id)):
             found += _score_evidence(stage.id, facts)
     elif subjects & {"score", "level", "agreement", "alpha", "shortfall"}:
-        found += _score_evidence(binding.dimension, facts)
-        if binding.other:
-            found += _score_evidence(binding.other, facts)
+        for dimension in binding.scored or (binding.dimension, binding.other):
+            found += _score_evidence(dimension, facts)
     if "middle" in subjects:
         for role_gap in facts.gaps:
             if role_gap.breakdown != "role" or role_gap.dimension != binding.dimension:

@@ -111,7 +111,10 @@ def _companion(page: _Page) -> vm.Builder | None:
     )
     if visible is None:
         return None
-    results = campaign_results(visible, locale=page.locale)
+    # The diagnosis already read the companion's results: the same object serves here.
+    results = page.results.companion
+    if results is None or results.campaign_id != visible.id:
+        results = campaign_results(visible, locale=page.locale)
     return vm.Builder(results, visible.questionnaire, page.locale)
 
 

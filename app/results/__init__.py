@@ -42,6 +42,7 @@ from app.models import Answer, Campaign, Organization, Response, role_labels, ut
 from app.platform.cache import BoundedCache, FileCache
 from app.platform.extensions import db
 from app.platform.memory import gc_paused
+from app.queries.campaigns import companion_of
 from app.questionnaire import Questionnaire
 from app.results.compute import (
     CampaignInfo,
@@ -77,6 +78,7 @@ from app.results.participation import (
     participation_by_campaign,
     participation_by_cell,
 )
+from app.results.synthesis import with_companion
 
 __all__ = [
     "BREAKDOWNS",
@@ -283,7 +285,7 @@ def _compute(
     # Only a cache needs the version; a fresh computation spares its queries.
     version = _version(campaign, catalogues) if cacheable else ""
     if cacheable:
-        cached = _cache.get((campaign.id, version))
+        cached = _cache.get((campaign.id, version, with_previous))
         if cached is not None:
             return cached
     previous = None
@@ -313,7 +315,7 @@ def _compute(
         trend_basis=trend_basis,
     )
     if cacheable:
-        _cache.put((campaign.id, version), results)
+        _cache.put((campaign.id, version, with_previous), results)
     return results
 
 
@@ -330,6 +332,10 @@ def campaign_results(
     catalogues = report_catalogues()
     with gc_paused():
         results = _compute(campaign, catalogues, with_previous=True, cache=cache)
+        companion = companion_of(campaign)
+        if companion is not None:
+            other = _compute(companion, catalogues, with_previous=True, cache=cache)
+            results = with_companion(results, other, catalogues.rules)
     return results.with_locale(locale)
 
 

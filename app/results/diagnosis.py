@@ -162,6 +162,15 @@ def department_facts(
 def diagnose(rules: RuleSet | None, facts: Facts, department: int | None = None) -> Diagnosis:
     """Every rule that holds for the scope, and the key messages among them."""
     fired = rules.evaluate(facts) if rules is not None else []
+    # A rule that names only the companion campaign's dimensions is the companion's own
+    # finding: its diagnosis tells it. Here only rules that also read this campaign's figures.
+    borrowed = {d for d, fact in facts.dimensions.items() if fact.companion}
+    if borrowed and rules is not None:
+        fired = [
+            found
+            for found in fired
+            if not (named := rules.rule(found.rule).condition.dimensions()) or not named <= borrowed
+        ]
     findings = tuple(
         Finding(
             found.rule,
@@ -182,6 +191,7 @@ def diagnose(rules: RuleSet | None, facts: Facts, department: int | None = None)
         gaps=scope_gaps,
         item_gaps=tuple(facts.item_gaps),
         bottleneck=facts.bottleneck,
+        facts=facts,
     )
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from app.analysis import GroupSummary, maturity_level
 from app.analysis.bottleneck import NO_BOTTLENECK, Bottleneck
+from app.analysis.findings import Facts
 from app.analysis.gaps import Gap, ItemGap, Trend
 from app.analysis.messages import KeyMessage
 from app.analysis.plain import PlainFields
@@ -277,6 +278,10 @@ class Diagnosis:
     gaps: tuple[GapResult, ...] = ()
     item_gaps: tuple[ItemGap, ...] = ()
     bottleneck: Bottleneck = NO_BOTTLENECK
+    #: What the rules read (to add the companion campaign's figures to, later).
+    facts: Facts | None = field(default=None, compare=False, repr=False)
+    #: The companion campaign whose figures the diagnosis also read, if any.
+    companion_campaign_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -436,6 +441,9 @@ class CampaignResults:
     #: The organisation's diagnosis, and each shown department's by department id.
     diagnosis: Diagnosis | None = None
     department_diagnoses: Mapping[int, Diagnosis] = field(default_factory=dict)
+    #: The companion campaign's results the diagnoses also read (see
+    #: :mod:`app.results.synthesis`); None without a companion.
+    companion: CampaignResults | None = field(default=None, compare=False, repr=False)
     #: The anonymised summaries behind the groups, by internal group key; for trends.
     summaries: Mapping[str, Mapping[str, GroupSummary]] = field(
         default_factory=dict, repr=False, compare=False

@@ -271,6 +271,13 @@ def low_agreement(scope: str) -> Facts:
     return replace(facts, dimensions=dimensions)
 
 
+def with_companion(scope: str, **scores: float) -> Facts:
+    """The capabilities of this campaign with the stages of its companion campaign."""
+    facts = profile(scope, **{d: v for d, v in scores.items() if d in CAPABILITIES})
+    stages = {d: replace(fact(d, scores.get(d, 3.0)), companion=True, n=40) for d in STAGES}
+    return replace(facts, dimensions={**facts.dimensions, **stages})
+
+
 def front_line_dont_know(scope: str) -> Facts:
     group = (
         {"role": "frontline"} if scope == "organisation" else {"department": 3, "role": "frontline"}
@@ -310,6 +317,9 @@ PLANTED: dict[str, Callable[[str], Facts]] = {
     "largest_role_gap": lambda s: gaps(s, gap("design", 0.8)),
     "possible_role_gap": lambda s: gaps(s, gap("design", 0.7, significant=False)),
     "middle_layer_wall": middle_layer,
+    "rollout_held_back_by_org_behavior": lambda s: with_companion(s, org_behavior=2.3, rollout=2.2),
+    "monitoring_without_operations": lambda s: with_companion(s, operations=2.4, monitoring=2.3),
+    "strategy_without_customer_insight": lambda s: with_companion(s, design=2.4, strategy=2.2),
     "front_line_cannot_see": front_line_dont_know,
     "low_agreement": low_agreement,
     "bottleneck_strategy": lambda s: with_bottleneck("strategy", s),
