@@ -92,6 +92,7 @@ def test_the_api_gives_the_organisation_and_each_department_its_key_messages(dem
     # Bad and foreign department ids.
     assert client.get(f"{url}?department=abc", headers=headers).status_code == 400
     assert client.get(f"{url}?department=99999999", headers=headers).status_code == 404
+    assert client.get(f"{url}?department=99999999999999999999", headers=headers).status_code == 404
     assert client.get(f"{url}?department=1&department=2", headers=headers).status_code == 400
 
 
