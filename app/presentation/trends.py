@@ -28,6 +28,8 @@ class TrendRow:
     history: tuple[float | None, ...] = ()
     #: Per round: whether the change from the round before was significant (False first).
     steps_significant: tuple[bool, ...] = ()
+    #: The change's verdict in words (clear, possible, small), as for a gap.
+    verdict_label: str = ""
 
     @property
     def previous(self) -> float:
@@ -57,4 +59,5 @@ def trend_row(
         _("Whole organisation") if trend.breakdown == "organization" else view.text(trend.label),
         history,
         steps_significant,
+        view.text(trend.verdict_label),
     )
