@@ -40,7 +40,7 @@ RULES = ROOT / "reports/rules.yaml"
 CAPABILITIES = ("org_behavior", "design", "operations", "digital", "unlearning")
 STAGES = ("strategy", "planning", "rollout", "monitoring")
 TITLES = {
-    "org_behavior": ("組織行動の力", "Organisational behaviour"),
+    "org_behavior": ("組織行動の力", "Organisation & leadership"),
     "design": ("デザインの力", "Design"),
     "operations": ("オペレーションの力", "Operations"),
     "digital": ("デジタルの力", "Digital"),

@@ -30,25 +30,13 @@ from app.analysis.findings import (
 )
 from app.analysis.gaps import Gap, ItemGap, Trend
 from app.analysis.unanswered import UnansweredRate
+from tests.unit.test_findings_conditions import CAPABILITIES, LABELS, STAGES, TITLES
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 RULES = ROOT / "reports/rules.yaml"
 RULE_IDS = [rule["id"] for rule in yaml.safe_load(RULES.read_text(encoding="utf-8"))["rules"]]
 
-CAPABILITIES = ("org_behavior", "design", "operations", "digital", "unlearning")
-STAGES = ("strategy", "planning", "rollout", "monitoring")
-TITLES = {
-    "org_behavior": ("組織行動の力", "Organisation & leadership"),
-    "design": ("デザインの力", "Design"),
-    "operations": ("オペレーションの力", "Operations"),
-    "digital": ("デジタルの力", "Digital"),
-    "unlearning": ("脱学習の力", "Unlearning"),
-    "strategy": ("CX戦略策定", "CX strategy"),
-    "planning": ("CX施策企画・体制立ち上げ", "Initiative planning and set-up"),
-    "rollout": ("CX施策の展開・浸透", "Roll-out and embedding"),
-    "monitoring": ("モニタリング・評価", "Monitoring and evaluation"),
-}
-LEVELS = {1: "未着手", 2: "部分的・属人的", 3: "仕組み化の途上", 4: "組織的に定着", 5: "先進的"}
+LEVELS = LABELS
 ROLES = {
     "executive": {"ja": "経営層", "en": "Executives"},
     "middle_manager": {"ja": "ミドルマネジメント", "en": "Middle management"},
