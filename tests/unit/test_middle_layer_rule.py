@@ -84,7 +84,7 @@ def test_fires_on_planted_data_and_names_every_dimension(rule) -> None:
         "「組織行動の力」、「オペレーションの力」で"
     )
     assert "橋渡し役" in found.text["ja"]
-    assert "on Organisational behaviour, Operations, middle managers" in found.text["en"]
+    assert "on Organisation & leadership, Operations, middle managers" in found.text["en"]
     assert "bridge" in found.text["en"]
 
 
