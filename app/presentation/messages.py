@@ -61,7 +61,11 @@ def _subject(view: ResultsView, questionnaire: Questionnaire, entry: Evidence) -
     if entry.item is not None:
         return questionnaire.text(questionnaire.item(entry.item).text, view.locale)
     if entry.dimension is not None:
-        return view.dimension_title(entry.dimension)
+        # A synthesis message also names a dimension of the companion campaign.
+        for results in (view.results, view.results.companion):
+            if results is not None and entry.dimension in {d.id for d in results.dimensions}:
+                return view.text(results.dimension(entry.dimension).title)
+        return entry.dimension
     return ""
 
 

@@ -8,6 +8,7 @@ from flask import Flask
 from app.models import Campaign
 from app.operations.campaigns import close_campaign, pair_campaigns
 from app.platform.extensions import db
+from app.reporting import service
 from app.results import campaign_results
 from tests.factories import invite, make_campaign, make_org, submit
 
@@ -89,3 +90,18 @@ def test_without_a_companion_the_synthesis_never_holds(app: Flask) -> None:
     assert results.companion is None
     assert SYNTHESIS not in {f.rule for f in results.diagnosis.findings}
     assert "low_org_behavior" in {f.rule for f in results.diagnosis.findings}
+
+
+def test_the_reports_show_the_synthesis_with_both_campaigns_dimensions(app: Flask) -> None:
+    capabilities, cycle = _paired()
+    for campaign in (capabilities, cycle):
+        html = service.render_html(campaign, locale="ja").html
+        summary = html[html.index('class="key-messages"') :]
+        summary = summary[: summary.index("</ol>")]
+        assert "浸透の前提となる、CXビジョンと推進体制を固める" in summary
+        # The evidence names both dimensions, one from each campaign, with its group size.
+        assert "CX施策の展開・浸透：組織全体" in summary
+        assert "組織行動の力：組織全体 2.00（n=20）" in summary
+    english = service.render_html(cycle, locale="en").html
+    assert "Secure the vision and governance that roll-out depends on" in english
+    assert "Organisation &amp; leadership: Whole organisation 2.00 (n=20)" in english
