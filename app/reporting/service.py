@@ -66,10 +66,17 @@ def render_html(
     to be shown.
     """
     with force_locale(locale), gc_paused():
+        results = campaign_results_for(campaign, locale)
         other = companion_of(campaign)
-        companion = (campaign_results_for(other, locale), other) if other is not None else None
+        companion = None
+        if other is not None:
+            # The diagnosis already read the companion's results: the same object serves here.
+            found = results.companion
+            if found is None or found.campaign_id != other.id:
+                found = campaign_results_for(other, locale)
+            companion = (found.with_locale(locale), other)
         view = build_report_view(
-            campaign_results_for(campaign, locale),
+            results,
             campaign,
             locale=locale,
             department=department,
