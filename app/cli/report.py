@@ -55,18 +55,30 @@ def _department(campaign: Campaign, name: str) -> Department:
 @click.option("--department", help="A department's name (or id): its report instead.")
 @click.option("--lang", type=LANGUAGES, default="ja", show_default=True)
 @click.option("--html", "as_html", is_flag=True, help="Write the report's HTML instead.")
+@click.option(
+    "--technical-note",
+    is_flag=True,
+    help="Write the report's technical note instead: versions, the statistics behind every "
+    "verdict and the full methodology (not part of the client report).",
+)
 def render_command(
-    campaign_id: int, output: Path, department: str | None, lang: str, as_html: bool
+    campaign_id: int,
+    output: Path,
+    department: str | None,
+    lang: str,
+    as_html: bool,
+    technical_note: bool,
 ) -> None:
     """Render the organisation (or one department's) report of CAMPAIGN_ID."""
     campaign = _campaign(campaign_id)
     scope = _department(campaign, department) if department else None
     started = time.perf_counter()
+    options = {"department": scope, "locale": lang, "technical_note": technical_note}
     try:
         if as_html:
-            output.write_text(render_html(campaign, department=scope, locale=lang).html, "utf-8")
+            output.write_text(render_html(campaign, **options).html, "utf-8")
         else:
-            output.write_bytes(render_pdf(campaign, department=scope, locale=lang))
+            output.write_bytes(render_pdf(campaign, **options))
     except ReportUnavailableError as exc:
         raise click.ClickException(str(exc)) from None
     size = output.stat().st_size

@@ -1,4 +1,6 @@
-"""The methods appendix: ``docs/methodology.md`` (or its translation) as report HTML."""
+"""The report's documents as HTML: the methodology (``docs/methodology.md``, for the technical
+note) and the reading guide (``docs/reading-guide.md``, for the client's appendix), each in
+its translation where there is one."""
 
 from __future__ import annotations
 
@@ -18,10 +20,16 @@ _HEADING = re.compile(r"<(/?)h([1-5])>")
 ADMIN_MARKERS = ("(for administrators)", "（管理者向け）")
 
 
-def methodology_path(locale: str, directory: Path = DOCS_DIR) -> Path:
-    """``methodology.<locale>.md`` when it exists, else the English ``methodology.md``."""
-    translated = directory / f"methodology.{locale}.md"
-    return translated if translated.is_file() else directory / "methodology.md"
+def methodology_path(locale: str, directory: Path = DOCS_DIR, name: str = "methodology") -> Path:
+    """``<name>.<locale>.md`` when it exists, else the English ``<name>.md``."""
+    translated = directory / f"{name}.{locale}.md"
+    return translated if translated.is_file() else directory / f"{name}.md"
+
+
+def reading_guide_html(locale: str, directory: Path = DOCS_DIR) -> Markup:
+    """How to read a report (``docs/reading-guide.md`` or its translation), for the client's
+    appendix: the maturity scale, the verdicts, the anonymity threshold."""
+    return _documents.get(methodology_path(locale, directory, "reading-guide"))
 
 
 def methodology_html(locale: str, directory: Path = DOCS_DIR) -> Markup:

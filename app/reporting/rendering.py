@@ -37,7 +37,7 @@ logger = logging.getLogger(__name__)
 # WeasyPrint reports every layout step at INFO; a server log needs only its warnings.
 logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
-REPORT_NAMES = ("organization", "department", "individual")
+REPORT_NAMES = ("organization", "department", "individual", "technical")
 #: File types the HTML preview may serve from the reports folder.
 ASSET_SUFFIXES = (".css", ".svg", ".png")
 

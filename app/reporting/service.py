@@ -57,8 +57,13 @@ def render_html(
     department: Department | None = None,
     locale: str = "ja",
     asset_url: Callable[[str], str] | None = None,
+    technical_note: bool = False,
 ) -> RenderedReport:
     """The organisation report of ``campaign`` (or ``department``'s report) as HTML.
+
+    ``technical_note`` renders the report's technical note instead: how its figures were made
+    (versions, statistics behind every verdict, the full methodology), for whoever checks the
+    diagnosis; never part of the client report.
 
     When the campaign has a companion campaign (the other questionnaire kind, same
     organisation), the report adds the companion's sections from its own results object.
@@ -84,6 +89,8 @@ def render_html(
             profile=() if department is not None else _profile_rows(campaign, locale),
         )
         name = "department" if department is not None else "organization"
+        if technical_note:
+            name = "technical"
         return render_template_html(name, {"report": view}, locale, asset_url=asset_url)
 
 
@@ -94,10 +101,17 @@ def _profile_rows(campaign: Campaign, locale: str) -> list[FactRow]:
 
 
 def render_pdf(
-    campaign: Campaign, *, department: Department | None = None, locale: str = "ja"
+    campaign: Campaign,
+    *,
+    department: Department | None = None,
+    locale: str = "ja",
+    technical_note: bool = False,
 ) -> bytes:
-    """The organisation report of ``campaign`` (or ``department``'s report) as PDF bytes."""
-    return html_to_pdf(render_html(campaign, department=department, locale=locale))
+    """The organisation report of ``campaign`` (or ``department``'s report, or either's
+    technical note) as PDF bytes."""
+    return html_to_pdf(
+        render_html(campaign, department=department, locale=locale, technical_note=technical_note)
+    )
 
 
 # The child cannot raise our exception across the process boundary with its message intact

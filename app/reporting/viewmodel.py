@@ -259,6 +259,9 @@ class Methods:
     questionnaire_hash: str
     statistics: tuple[str, ...]
     methodology: Markup
+    #: How to read the report (the client's appendix).
+    guide: Markup
+    questionnaire_title: str
     reliability: tuple[tuple[str, float | None, int], ...] = ()
 
 

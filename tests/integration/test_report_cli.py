@@ -26,6 +26,25 @@ def test_render_writes_a_pdf(runner, tmp_path: Path) -> None:
     assert "wrote" in result.output
 
 
+def test_the_technical_note_is_rendered_on_request_only(runner, tmp_path: Path) -> None:
+    cli, built = runner
+    args = ["report", "render", str(built.campaign_id)]
+    note, report = tmp_path / "note.pdf", tmp_path / "report.pdf"
+    result = cli.invoke(args=[*args, "-o", str(note), "--technical-note", "--lang", "en"])
+    assert result.exit_code == 0, result.output
+    assert cli.invoke(args=[*args, "-o", str(report), "--lang", "en"]).exit_code == 0
+    note_text, report_text = (
+        subprocess.run(["pdftotext", str(path), "-"], capture_output=True, check=True).stdout
+        for path in (note, report)
+    )
+    assert b"Technical note: methods" in note_text
+    assert b"SHA-256" in note_text
+    assert b"Welch" in note_text
+    assert b"Appendix: how to read this report" in report_text
+    assert b"SHA-256" not in report_text
+    assert b"Welch" not in report_text
+
+
 def test_render_a_department_as_html_in_english(runner, tmp_path: Path) -> None:
     cli, built = runner
     output = tmp_path / "sales.html"

@@ -74,7 +74,7 @@ def test_every_section_is_present_in_japanese(rendered) -> None:
         "認識ギャップ",
         "部署比較",
         "前回からの推移",
-        "付録：分析方法",
+        "付録：このレポートの読み方",
         "強み",
         "優先課題",
     ):
@@ -85,11 +85,36 @@ def test_every_section_is_present_in_japanese(rendered) -> None:
     assert ORG_NAME in text
     # A capability questionnaire has no stages: no improvement-cycle chapter.
     assert 'id="kind-stage"' not in html
-    # The methodology appendix, in Japanese, without the notes meant for administrators.
+    # The client's appendix says how to read the report, in plain words: the methodology,
+    # versions, hashes, statistics and source files are the technical note's.
+    assert "明確な差" in text
+    assert "匿名性" in text
+    for term in ("ウェルチ", "ホルム", "ヘッジス", "クロンバック", "r_wg", "SHA-256", "rules.yaml"):
+        assert term not in text, term
+    assert not re.search(r"資料0\d\d", text)
+    assert not re.search(r"[a-z]+_[a-z_]+", text.replace("r_wg", "")), "an internal key"
+
+
+def test_the_technical_note_holds_the_methods(world) -> None:  # noqa: F811 - the fixture
+    _app, built = world
+    campaign = db.session.get(Campaign, built.campaign_id)
+    results = campaign_results(campaign, locale="ja")
+    html = service.render_html(campaign, locale="ja", technical_note=True).html
+    text = _text(html)
+    assert "技術資料：分析方法" in text
+    assert results.questionnaire.hash in text
+    # The full methodology, in Japanese, without the notes meant for administrators.
     assert "ウェルチのt検定" in text
     assert "匿名性の保護" in text
     assert "管理者向け" not in text
     assert "clear_cache" not in text
+    # The statistics behind every role gap's verdict.
+    assert "ギャップの判定の根拠となる統計量" in text
+    for gap in results.gaps_of("role"):
+        if gap.hedges_g is not None:
+            assert f"{gap.hedges_g:.2f}" in text
+    # Not the client report: no key messages, no chapters of figures.
+    assert 'id="summary"' not in html
 
 
 def test_numbers_are_the_results_objects(rendered) -> None:
@@ -113,7 +138,7 @@ def test_numbers_are_the_results_objects(rendered) -> None:
         if gap.notable:
             assert f"{abs(gap.difference):.2f}" in _text(html)
     text = _text(html)
-    assert results.questionnaire.hash in text
+    assert results.questionnaire.hash not in text
     total = results.response_counts.total
     assert f"{total.submitted}" in text
     assert f"{total.invited}" in text

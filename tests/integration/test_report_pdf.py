@@ -33,7 +33,12 @@ def organization_pdf(world, tmp_path_factory) -> tuple[Path, object]:  # noqa: F
 def test_text_holds_the_japanese_headings_and_the_numbers(organization_pdf) -> None:
     path, results = organization_pdf
     text = _run("pdftotext", "-layout", str(path), "-")
-    for heading in ("エグゼクティブサマリー", "組織行動の力", "認識ギャップ", "付録：分析方法"):
+    for heading in (
+        "エグゼクティブサマリー",
+        "組織行動の力",
+        "認識ギャップ",
+        "付録：このレポートの読み方",
+    ):
         assert heading in text, heading
     assert f"{results.organization.overall['capability'].mean:.2f}" in text
     for dimension in results.dimensions:

@@ -1,4 +1,5 @@
-"""The methods appendix: who answered, what was withheld, how the figures were made."""
+"""The last chapter: who answered and what was withheld, with how to read the report (the
+client's appendix) or how the figures were made (the technical note)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from collections.abc import Sequence
 
 from flask_babel import gettext as _
 
-from app.reporting.methodology import methodology_html
+from app.reporting.methodology import methodology_html, reading_guide_html
 from app.reporting.sections import companion
 from app.reporting.sections.base import ReportContext
 from app.reporting.viewmodel import KindSection, Methods, SuppressedGroup, TocEntry
@@ -79,8 +80,10 @@ def build(report: ReportContext, companion_sections: Sequence[KindSection] = ())
         ),
         methodology=methodology_html(report.locale),
         reliability=reliability,
+        questionnaire_title=report.text(info.title),
+        guide=reading_guide_html(report.locale),
     )
 
 
 def toc_entry(section: Methods) -> TocEntry:
-    return TocEntry(section.anchor, section.number, _("Appendix: methods"))
+    return TocEntry(section.anchor, section.number, _("Appendix: how to read this report"))
