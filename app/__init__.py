@@ -28,6 +28,7 @@ from app.platform.db_setup import configure_engine_events
 from app.platform.extensions import babel, csrf, db, limiter, login_manager, migrate
 from app.platform.routing import DatabaseIntegerConverter
 from app.platform.text import SegmentConverter
+from app.presentation.phrases import phrase_html
 from app.reporting.processes import remember_factory
 from app.reports import bp as reports_bp
 from app.survey import bp as survey_bp
@@ -123,3 +124,5 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals["localized"] = i18n.localized
     app.jinja_env.globals["language_url"] = i18n.language_url
     app.jinja_env.globals["CX_LOCALES"] = app.config["CX_LOCALES"]
+    # Japanese labels break between phrases (with ``word-break: keep-all`` in the CSS).
+    app.jinja_env.filters["phrases"] = phrase_html

@@ -27,6 +27,7 @@ from matplotlib.path import Path as MplPath
 from matplotlib.transforms import offset_copy
 
 from app.presentation.fonts import ReportFonts, locate_fonts, register_with_matplotlib
+from app.presentation.phrases import is_japanese, phrases
 
 #: Okabe & Ito's colour-blind-safe palette (black moved last: it is kept for targets).
 OKABE_ITO: tuple[str, ...] = (
@@ -163,7 +164,7 @@ def text_width(text: str) -> int:
 
 
 def wrap_label(text: str, width: int = 16, max_lines: int = 3) -> str:
-    """Wrap a label to ``width`` columns: at spaces in Latin text, anywhere between CJK.
+    """Wrap a label to ``width`` columns: at spaces in Latin text, between Japanese phrases.
 
     Lines beyond ``max_lines`` are dropped and the last kept line ends with an ellipsis.
     """
@@ -188,6 +189,26 @@ def wrap_label(text: str, width: int = 16, max_lines: int = 3) -> str:
 
 
 def _tokens(text: str) -> Iterator[str]:
+    """Where a label may break: Latin words (with their leading space) and Japanese phrases
+    (オペレーションの / 力, never オペレ / ーショ / ンの力). A phrase wider than the line keeps
+    a line of its own rather than break inside."""
+    if is_japanese(text):
+        for piece in phrases(text):
+            yield from _split_spaces(piece)
+        return
+    yield from _characters(text)
+
+
+def _split_spaces(piece: str) -> Iterator[str]:
+    # phrases() keeps a space at the end of the word before it; labels want it in front.
+    stripped = piece.rstrip(" ")
+    if stripped:
+        yield stripped
+    if len(piece) > len(stripped):
+        yield " "
+
+
+def _characters(text: str) -> Iterator[str]:
     """Latin words (with their leading space) and single wide characters."""
     word = ""
     for char in text:

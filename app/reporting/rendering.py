@@ -16,7 +16,7 @@ import mimetypes
 import re
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -32,6 +32,7 @@ from app.platform.cache import BoundedCache
 from app.platform.memory import gc_paused
 from app.presentation import formatting
 from app.presentation.fonts import ReportFonts, font_face_css, locate_fonts
+from app.presentation.phrases import keep_phrases_whole
 
 logger = logging.getLogger(__name__)
 # WeasyPrint reports every layout step at INFO; a server log needs only its warnings.
@@ -260,5 +261,11 @@ def _engine(fonts: ReportFonts) -> _PdfEngine:
 
 
 def html_to_pdf(report: RenderedReport, fonts: ReportFonts | None = None) -> bytes:
-    """Typeset a rendered report into PDF bytes, with its fonts embedded and subset."""
-    return _engine(fonts or locate_fonts()).write_pdf(report, reports_dir())
+    """Typeset a rendered report into PDF bytes, with its fonts embedded and subset.
+
+    Japanese text is set in phrases kept whole (WeasyPrint has no ``word-break: keep-all``):
+    lines break between phrases, never inside a word. Browsers showing the HTML break the
+    same way by themselves (``word-break: auto-phrase``).
+    """
+    typeset = replace(report, html=keep_phrases_whole(report.html))
+    return _engine(fonts or locate_fonts()).write_pdf(typeset, reports_dir())

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import html as html_module
 import re
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -10,6 +12,7 @@ from sqlalchemy import func, select
 from app.models import Answer, Participant, Response
 from app.models.campaign import DEFAULT_ANONYMITY_THRESHOLD
 from app.operations.campaigns import close_campaign
+from app.presentation.phrases import phrases
 from app.questionnaire import load_questionnaire
 from app.results.progress import campaign_progress
 from app.survey.questions import QUESTION_TYPES, Survey
@@ -76,7 +79,7 @@ def test_page_is_generated_from_the_questionnaire_with_accessible_markup(db, cli
     for point in q.scale.points:
         assert f'<input type="radio" id="q_{first.id}-{point}" name="q_{first.id}"' in html
         assert f'<label for="q_{first.id}-{point}">' in html
-        assert first.level(point, "ja") in html
+        assert first.level(point, "ja") in html.replace("<wbr>", "")
     # The item's own anchors take the place of the scale's generic labels.
     for point in q.scale.points:
         assert f'<span class="scale-label">{q.scale.label(point, "ja")}</span>' not in html
@@ -383,3 +386,18 @@ open_questions:
     ok = client.post("/survey/page?n=1", data={"csrf_token": csrf, "q_data": "3"})
     assert ok.headers["Location"].endswith("/survey/page?n=2")
     assert _answers(db, participant.id) == {"data": 3}
+
+
+def test_the_choice_headings_break_between_phrases(db, client, s) -> None:
+    page = client.get("/survey/page?n=1").get_data(as_text=True)
+    headings = re.findall(r'<span class="scale-(?:label|level)">(.*?)</span>', page)
+    assert headings
+    broken = [h for h in headings if "<wbr>" in h]
+    assert broken, headings
+    for heading in broken:
+        pieces = heading.split("<wbr>")
+        assert tuple(html_module.unescape(p) for p in pieces) == phrases(
+            html_module.unescape("".join(pieces))
+        )
+    css = (Path(__file__).resolve().parents[2] / "app/static/css/survey.css").read_text("utf-8")
+    assert re.search(r"\.scale-label, \.scale-level \{[^}]*word-break: keep-all", css)

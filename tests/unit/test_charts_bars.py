@@ -115,8 +115,14 @@ def test_distributions_stack_shares_with_level_labels() -> None:
 @pytest.mark.parametrize(
     ("text", "width", "expected"),
     [
-        ("組織行動の力", 8, "組織行動\nの力"),
-        ("Organisational behaviour", 16, "Organisational\nbehaviour"),
+        # Between Japanese phrases only: never オペレ / ーショ / ンの力.
+        ("組織行動の力", 8, "組織行動の\n力"),
+        ("オペレーションの力", 10, "オペレーションの\n力"),
+        ("仕組み化の途上", 6, "仕組み化の\n途上"),
+        ("クロンバックのα係数", 10, "クロンバックの\nα係数"),
+        # A run of kanji stays whole even where the model would cut it.
+        ("CX施策企画・体制立ち上げ", 12, "CX施策企画・体制立ち上げ"),
+        ("Organisation & leadership", 14, "Organisation &\nleadership"),
         ("オペレーションの力", 40, "オペレーションの力"),
     ],
 )
