@@ -98,8 +98,16 @@ def gap(dimension: str, difference: float, *, significant: bool = True, **extra)
     return Gap(**values)
 
 
-def trend(dimension: str, change: float, significant: bool, notable: bool) -> Trend:
-    everyone = {"ja": "全体", "en": "All"}
+def trend(
+    dimension: str,
+    change: float,
+    significant: bool,
+    notable: bool,
+    *,
+    breakdown: str = "organization",
+    label: dict[str, str] | None = None,
+) -> Trend:
+    everyone = label or {"ja": "全体", "en": "All"}
     p = 0.01 if significant else 0.3
     return Trend(
         dimension=dimension,
@@ -118,7 +126,7 @@ def trend(dimension: str, change: float, significant: bool, notable: bool) -> Tr
         significant=significant,
         notable=notable,
         direction=None,
-        breakdown="organization",
+        breakdown=breakdown,
         a_label=everyone,
         b_label=everyone,
     )

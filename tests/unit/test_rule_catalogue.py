@@ -31,6 +31,7 @@ from app.analysis.findings import (
 from app.analysis.gaps import Gap, ItemGap, Trend
 from app.analysis.unanswered import UnansweredRate
 from tests.unit.test_findings_conditions import CAPABILITIES, LABELS, STAGES, TITLES
+from tests.unit.test_findings_conditions import trend as base_trend
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 RULES = ROOT / "reports/rules.yaml"
@@ -186,28 +187,8 @@ def gap(
 
 
 def trend(dimension: str, change: float, *, breakdown: str = "organization", group=None) -> Trend:
-    label = group or {"ja": "全体", "en": "All"}
-    return Trend(
-        dimension=dimension,
-        a={},
-        b={},
-        n_a=40,
-        n_b=38,
-        mean_a=3.0 + change,
-        mean_b=3.0,
-        difference=change,
-        hedges_g=None,
-        t=None,
-        df=None,
-        p_value=0.01,
-        p_adjusted=0.01,
-        significant=True,
-        notable=abs(change) >= 0.5,
-        direction=None,
-        breakdown=breakdown,
-        a_label=label,
-        b_label=label,
-    )
+    """A significant change (notable from half a point) of the scope or of a group."""
+    return base_trend(dimension, change, True, abs(change) >= 0.5, breakdown=breakdown, label=group)
 
 
 def middle_layer(scope: str) -> Facts:
