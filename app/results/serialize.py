@@ -224,7 +224,9 @@ def findings_document(results: CampaignResults, department: int | None = None) -
     names = _names(results)
     diagnosis: Diagnosis | None = results.diagnosis
     status = "ok"
-    if department is not None:
+    if department is None and not results.organization.shown:
+        diagnosis, status = None, results.organization.status
+    elif department is not None:
         diagnosis = results.department_diagnoses.get(department)
         if diagnosis is None:
             shown = [g for g in results.by_department if g.key.get("department") == department]
