@@ -22,6 +22,7 @@ from app.reporting.sections import (
     gaps,
     kinds,
     methods,
+    slots,
     summary,
     trend,
 )
@@ -58,12 +59,12 @@ def build_report_view(
     role_gaps = gaps.role_gaps(report)
     gaps_section = gaps.build(report, role_gaps)
     dont_know_section = dont_know.build(report)
+    voice_section = slots.build(report, slots.LEADERS_VOICE)
     departments_section = departments.build(report)
     trend_section = trend.build(report)
+    plan_section = slots.build(report, slots.ACTION_PLAN)
     cover_page = cover.build(report)
-    summary_section = summary.build(
-        report, cover_page, kind_sections, role_gaps, companion_sections
-    )
+    summary_section = summary.build(report, cover_page, kind_sections, companion_sections)
     methods_section = methods.build(report, companion_sections)
     toc: list[TocEntry] = [summary.toc_entry()]
     toc += [kinds.toc_entry(section) for section in kind_sections]
@@ -74,10 +75,14 @@ def build_report_view(
         toc.append(gaps.toc_entry(gaps_section))
     if dont_know_section:
         toc.append(dont_know.toc_entry(dont_know_section))
+    if voice_section:
+        toc.append(slots.toc_entry(voice_section))
     if departments_section:
         toc.append(departments.toc_entry(departments_section))
     if trend_section:
         toc.append(trend.toc_entry(trend_section))
+    if plan_section:
+        toc.append(slots.toc_entry(plan_section))
     toc.append(methods.toc_entry(methods_section))
     return ReportView(
         kind="department" if report.is_department else "organization",
@@ -95,6 +100,8 @@ def build_report_view(
         companion_sections=tuple(companion_sections),
         profile=profile_section,
         dont_know=dont_know_section,
+        voice=voice_section,
+        action_plan=plan_section,
     )
 
 

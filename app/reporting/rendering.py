@@ -211,6 +211,14 @@ class _PdfEngine:
             document = self._html_class(string=html, base_url=report.base_url, url_fetcher=fetcher)
             return document.write_pdf(font_config=self.font_config)
 
+    def layout(self, report: RenderedReport, root: Path) -> Any:
+        """The typeset document (WeasyPrint's pages and boxes) rather than its PDF."""
+        fetcher = ReportURLFetcher([root], self.fetcher_files)
+        html = _with_head_link(_without_indentation(report.html), self.font_link)
+        with self.lock, gc_paused():
+            document = self._html_class(string=html, base_url=report.base_url, url_fetcher=fetcher)
+            return document.render(font_config=self.font_config)
+
 
 #: Block-level elements of the report templates: white space next to one of their tags
 #: starts or ends a line, so it is never rendered.
@@ -269,3 +277,10 @@ def html_to_pdf(report: RenderedReport, fonts: ReportFonts | None = None) -> byt
     """
     typeset = replace(report, html=keep_phrases_whole(report.html))
     return _engine(fonts or locate_fonts()).write_pdf(typeset, reports_dir())
+
+
+def typeset(report: RenderedReport, fonts: ReportFonts | None = None) -> Any:
+    """The laid-out pages :func:`html_to_pdf` would write, for measuring the layout
+    (:mod:`app.reporting.layout`)."""
+    typeset_report = replace(report, html=keep_phrases_whole(report.html))
+    return _engine(fonts or locate_fonts()).layout(typeset_report, reports_dir())

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from markupsafe import Markup
 
@@ -170,14 +171,28 @@ class Card:
 
 
 @dataclass(frozen=True)
+class ActionView:
+    """One action of the executive summary's plan: what to do, who owns it, when, and how
+    progress shows."""
+
+    number: int
+    text: str
+    owner: str | None
+    horizon: str | None
+    measure: str | None
+    #: What the action answers: a key message ("Key message 2") or a dimension's level.
+    source: str | None
+
+
+@dataclass(frozen=True)
 class Summary:
     overall: tuple[tuple[str, Level], ...]
     cards: tuple[Card, ...]
     chart: str | None
     chart_caption: str
+    #: The most and the least established practices (shown with the first chapter).
     strengths: tuple[Highlight, ...]
-    priorities: tuple[Highlight, ...]
-    gap_sentences: tuple[str, ...]
+    weakest: tuple[Highlight, ...]
     #: The companion campaign's findings (its own rules over its own figures).
     findings: tuple[str, ...]
     progress_to_target: Card | None = None
@@ -185,6 +200,9 @@ class Summary:
     messages: tuple[MessageView, ...] = ()
     #: The companion campaign's overall level per kind: (title, level, note).
     companion_overall: tuple[tuple[str, Level, str], ...] = ()
+    #: The three priorities, in sequence (by horizon), and the key messages' other actions.
+    priorities: tuple[ActionView, ...] = ()
+    further_actions: tuple[ActionView, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -294,6 +312,52 @@ class DontKnowSection:
 
 
 @dataclass(frozen=True)
+class VoiceTheme:
+    title: str
+    count: int
+    quotes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class VoiceContent:
+    """The leaders' voice: their comments by theme, largest theme first."""
+
+    themes: tuple[VoiceTheme, ...]
+    #: How many comments were read, and a sentence on where they come from.
+    comments: int
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class PlannedAction:
+    action: str
+    owner: str
+    horizon: str
+    due: str | None = None
+    status: str | None = None
+
+
+@dataclass(frozen=True)
+class PlanContent:
+    """The organisation's action plan as agreed."""
+
+    actions: tuple[PlannedAction, ...]
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class SlotChapter:
+    """A filled slot: its chapter number, anchor and content."""
+
+    slot: str
+    number: str
+    anchor: str
+    title: str
+    #: :class:`VoiceContent` or :class:`PlanContent`.
+    content: Any
+
+
+@dataclass(frozen=True)
 class ReportView:
     """Everything the organisation and department templates render."""
 
@@ -315,3 +379,7 @@ class ReportView:
     profile: ProfileSection | None = None
     #: The statements roles often could not judge (organisation report only).
     dont_know: DontKnowSection | None = None
+    #: The outline's places for the leaders' voice and the action plan, when filled
+    #: (:mod:`app.reporting.sections.slots`).
+    voice: SlotChapter | None = None
+    action_plan: SlotChapter | None = None

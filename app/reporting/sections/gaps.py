@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from flask_babel import gettext as _
 
 from app.presentation import charts
-from app.presentation.gaps import gap_row, gap_sentence
+from app.presentation.gaps import gap_row
 from app.presentation.item_gaps import item_gap_rows
 from app.reporting.sections.base import ReportContext
 from app.reporting.viewmodel import GapsSection, TocEntry
@@ -17,9 +17,8 @@ from app.reporting.viewmodel import GapsSection, TocEntry
 if TYPE_CHECKING:
     from app.results.model import GapResult
 
-#: How many gaps the gap chart shows, and how many the executive summary puts into words.
+#: How many gaps the gap chart shows.
 CHART_GAPS = 8
-GAP_SENTENCES = 3
 
 
 def _largest_first(gaps: Sequence[GapResult]) -> list[GapResult]:
@@ -37,12 +36,6 @@ def role_gaps(report: ReportContext) -> list[GapResult]:
             if g.a.get("department") == report.scope.department_id
         ]
     )
-
-
-def sentences(report: ReportContext, gaps: Sequence[GapResult]) -> tuple[str, ...]:
-    """The largest notable gaps in words, for the executive summary."""
-    notable = [g for g in gaps if g.notable][:GAP_SENTENCES]
-    return tuple(gap_sentence(report, gap, "report") for gap in notable)
 
 
 def build(report: ReportContext, role_gaps: Sequence[GapResult]) -> GapsSection | None:

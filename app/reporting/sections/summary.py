@@ -1,5 +1,10 @@
-"""The executive summary (chapter 01): levels, headline figures, strengths and priorities,
-the largest perception gaps in words and the report rules' findings."""
+"""The executive summary (chapter 01), two pages: the headline figures and the storyline (the
+key messages as action titles), then the maturity profile and the three priorities, each
+with its owner function, horizon and measure of progress.
+
+The priorities are the key messages' actions in their order of importance, completed from
+the next-level actions of the weakest dimensions; the three are shown in sequence (by
+horizon). The most and least established practices go with the first chapter."""
 
 from __future__ import annotations
 
@@ -10,9 +15,10 @@ from flask_babel import gettext as _
 
 from app.presentation import formatting
 from app.presentation.messages import message_views
-from app.reporting.sections import companion, gaps
+from app.reporting.sections import companion
 from app.reporting.sections.base import ReportContext
 from app.reporting.viewmodel import (
+    ActionView,
     Card,
     Cover,
     DimensionView,
@@ -24,7 +30,7 @@ from app.reporting.viewmodel import (
 )
 
 if TYPE_CHECKING:
-    from app.results.model import GapResult
+    from app.results.model import Diagnosis
 
 #: How many strengths and priorities the summary names.
 HIGHLIGHTS = 3
@@ -34,7 +40,6 @@ def build(
     report: ReportContext,
     cover: Cover,
     sections: Sequence[KindSection],
-    role_gaps: Sequence[GapResult],
     companion_sections: Sequence[KindSection] = (),
 ) -> Summary:
     """The summary of this campaign's chapters (and the companion's overall levels)."""
@@ -43,12 +48,12 @@ def build(
         (
             section.title,
             section.overall,
-            _("Companion campaign: %(campaign)s", campaign=section.companion.campaign),
+            _("Companion campaign"),
         )
         for section in companion_sections
         if section.companion is not None
     )
-    strengths, priorities = highlights(report, sections)
+    strengths, weakest = highlights(report, sections)
     findings: tuple[str, ...] = ()
     results = report.results
     if report.is_department:
@@ -62,21 +67,23 @@ def build(
         if not report.is_department
         else _("The department against the whole organisation, and its roles")
     )
+    priorities, further = plan(report, diagnosis, sections)
     progress = None
     if not report.is_department:
         progress = progress_card(report.results.targets.progress)
     return Summary(
         overall=overall,
-        cards=cards(cover, sections),
+        cards=cards(cover),
         chart=chart,
         chart_caption=caption,
         strengths=tuple(strengths),
-        priorities=tuple(priorities),
-        gap_sentences=gaps.sentences(report, role_gaps),
+        weakest=tuple(weakest),
         findings=findings,
         progress_to_target=progress,
         messages=message_views(report, report.questionnaire, diagnosis),
         companion_overall=companion_overall,
+        priorities=priorities,
+        further_actions=further,
     )
 
 
@@ -102,9 +109,10 @@ def toc_entry() -> TocEntry:
     return TocEntry("summary", "01", _("Executive summary"))
 
 
-def cards(cover: Cover, sections: Sequence[KindSection]) -> tuple[Card, ...]:
-    """The headline figures: response rate, then the strongest and weakest dimension."""
-    found = [
+def cards(cover: Cover) -> tuple[Card, ...]:
+    """The headline figure beside the levels: the response rate (the radar and the storyline
+    name the strongest and weakest dimensions)."""
+    return (
         Card(
             _("Response rate"),
             formatting.percent(cover.response_rate),
@@ -113,19 +121,8 @@ def cards(cover: Cover, sections: Sequence[KindSection]) -> tuple[Card, ...]:
                 submitted=cover.submitted,
                 invited=cover.invited,
             ),
-        )
-    ]
-    if sections:
-        scored = [v for v in sections[0].dimensions if v.score.mean is not None]
-        if len(scored) >= 2:
-            ranked = sorted(scored, key=lambda v: (v.score.mean, v.number))
-            found.append(
-                Card(_("Strongest"), formatting.score(ranked[-1].score.mean), ranked[-1].title)
-            )
-            found.append(
-                Card(_("Weakest"), formatting.score(ranked[0].score.mean), ranked[0].title)
-            )
-    return tuple(found)
+        ),
+    )
 
 
 def highlights(
@@ -156,3 +153,14 @@ def highlights(
         return Highlight(item.text, mean, f"{item.number} {view.title}", descriptor)
 
     return [highlight(e, 0) for e in top], [highlight(e, 1) for e in bottom]
+
+
+#: How many priorities the summary names, and how many further actions it lists at most.
+PRIORITIES = 3
+FURTHER_ACTIONS = 2
+
+
+def plan(
+    report: ReportContext, diagnosis: Diagnosis | None, sections: Sequence[KindSection]
+) -> tuple[tuple[ActionView, ...], tuple[ActionView, ...]]:
+    return (), ()
