@@ -17,14 +17,21 @@ from flask_babel import gettext as _
 
 from app.dashboard.charts import TrendLine, cached_chart, trend_chart
 from app.presentation import charts
-from app.presentation.charts import Series
+from app.presentation.charts import LegendKey, Series
 from app.presentation.dont_know import DontKnowRow, dont_know_rows
 from app.presentation.formatting import p_value, percent, score, signed
 from app.presentation.gaps import GapRow, gap_row, gap_sentence
 from app.presentation.item_gaps import ItemGapRow, item_gap_rows
 from app.presentation.messages import MessageView, message_views
 from app.presentation.trends import TrendRow, trend_row
-from app.presentation.views import ResultsView, Values, focus_series, kind_title, mean_of
+from app.presentation.views import (
+    ResultsView,
+    Values,
+    focus_series,
+    kind_title,
+    mean_of,
+    target_series,
+)
 
 if TYPE_CHECKING:
     from app.questionnaire import Questionnaire
@@ -119,6 +126,11 @@ class GroupRow:
 class Chart:
     uri: str
     alt: str
+    #: The chart's legend, written by the page in HTML so that its text keeps a readable
+    #: size however far the chart is scaled down (empty: the chart draws its own).
+    legend: tuple[LegendKey, ...] = ()
+    #: The answer scale's points and their names, for the note under a radar's legend.
+    scale_key: tuple[tuple[int, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -227,24 +239,32 @@ class Builder(ResultsView):
         name: str,
         alt: str,
     ) -> Chart | None:
-        """A radar of ``series`` over the kind's dimensions (bars when fewer than three)."""
+        """A radar of ``series`` over the kind's dimensions (bars when fewer than three).
+
+        The campaign's targets are drawn as on the report's radars. The radar's legend and
+        scale are left to the page, which writes them under the chart.
+        """
         dims = [d for d in self.dims if d.kind == kind]
         shown = [s for s in series if any(v is not None for v in s.values)]
         if not dims or not shown:
             return None
+        target = target_series(tuple(self.results.dimension(d.id).target for d in dims))
+        if target is not None:
+            shown.append(target)
         titles = [d.title for d in dims]
         spec = tuple((s.label, s.values, s.color, s.n, s.linestyle) for s in shown)
-        if len(dims) >= 3:
-            uri = cached_chart(
-                self.chart_key(name, kind, spec),
-                lambda: charts.radar_chart(titles, shown, self.scale),
-            )
-        else:
+        if len(dims) < 3:
             uri = cached_chart(
                 self.chart_key(name, kind, spec, "bars"),
                 lambda: charts.bar_chart(titles, shown, self.scale),
             )
-        return Chart(uri, alt)
+            return Chart(uri, alt)
+        uri = cached_chart(
+            self.chart_key(name, kind, spec, "screen"),
+            lambda: charts.screen_radar_chart(titles, shown, self.scale),
+        )
+        key = tuple(zip(self.scale.points, self.scale.labels, strict=True))
+        return Chart(uri, alt, charts.legend_keys(shown), key)
 
     def values_of(self, group: GroupResult, kind: str) -> Values:
         """A group's mean on each dimension of ``kind`` (None where it is not shown)."""
