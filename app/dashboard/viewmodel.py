@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from flask_babel import gettext as _
 
-from app.dashboard.charts import TrendLine, cached_chart, trend_chart
+from app.dashboard.charts import TrendLine, cached_chart, trend_chart, trend_color
 from app.presentation import charts
 from app.presentation.charts import LegendKey, Series
 from app.presentation.dont_know import DontKnowRow, dont_know_rows
@@ -877,6 +877,8 @@ class DimensionPage:
     next_level: int | None
     points: tuple[str, ...]
     others: tuple[Dim, ...]
+    #: The answer scale's points and their names (the share tables' columns).
+    scale_key: tuple[tuple[int, str], ...] = ()
 
     @property
     def has_reverse_items(self) -> bool:
@@ -934,6 +936,7 @@ def dimension(builder: Builder, dimension_id: str) -> DimensionPage:
         next_level,
         _points(builder),
         builder.dims,
+        tuple(zip(builder.scale.points, builder.scale.labels, strict=True)),
     )
 
 
@@ -1063,6 +1066,10 @@ def trend(builder: Builder, rounds: Sequence[CampaignResults]) -> TrendPage:
         chart = Chart(
             uri,
             _("Slope chart of the organisation's scores over the rounds. %(values)s", values=words),
+            tuple(
+                LegendKey(_trend_legend_label(line), trend_color(index))
+                for index, line in enumerate(lines)
+            ),
         )
     order = {d.id: i for i, d in enumerate(results.dimensions)}
     breakdown_order = {"organization": 0, "role": 1, "department": 2}
@@ -1136,6 +1143,12 @@ def _trend_line(
     if not across_versions:
         return TrendLine(label, tuple(values), tuple(flags))
     return TrendLine(label, tuple(values), tuple(flags), tuple(starts))
+
+
+def _trend_legend_label(line: TrendLine) -> str:
+    """A line's name in the legend, with its latest score (the end of the line)."""
+    last = next((v for v in reversed(line.values) if v is not None), None)
+    return line.label if last is None else f"{line.label} {score(last)}"
 
 
 def _line_words(line: TrendLine) -> str:
