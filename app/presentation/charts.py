@@ -741,9 +741,7 @@ def radar_small_multiples(
             )
         if handles:
             # The reference line is the same in every panel; the legend names it once.
-            fig.legend(
-                handles[-1:], [handles[-1].get_label()], loc="lower center", fontsize=8
-            )
+            fig.legend(handles[-1:], [handles[-1].get_label()], loc="lower center", fontsize=8)
         return _to_svg(fig)
 
 

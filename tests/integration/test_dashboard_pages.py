@@ -120,7 +120,8 @@ def test_overlay_needs_two_to_five_shown_departments(app: Flask, world) -> None:
     assert html.count('class="dash-chart overlay"') == 1
     # The legend is the page's, under the chart: each department with its n.
     legend = html[html.index('class="chart-legend"') :]
-    assert "<span>営業部 (n=" in legend and "<span>開発部 (n=" in legend
+    assert "<span>営業部 (n=" in legend
+    assert "<span>開発部 (n=" in legend
     one = _text(client.get(f"{base}?compare={sales}&lang=en"))
     assert "Choose between 2 and 5 departments" in one
     assert 'class="dash-chart overlay"' not in one

@@ -111,7 +111,8 @@ def test_screen_radar_leaves_the_legend_to_the_page_and_keeps_its_text_large() -
 def test_legend_keys_follow_the_series_lines() -> None:
     keys = charts.legend_keys(_roles())
     assert keys[1] == charts.LegendKey("経営層 (n=16)", charts.role_color("executive"))
-    assert keys[-1].dashed and not keys[-1].marker
+    assert keys[-1].dashed
+    assert not keys[-1].marker
 
 
 def test_radar_needs_three_axes_and_a_value_per_axis() -> None:
