@@ -251,6 +251,7 @@ class Builder(ResultsView):
         target = target_series(tuple(self.results.dimension(d.id).target for d in dims))
         if target is not None:
             shown.append(target)
+            alt = f"{alt}; {self.describe([target], kind)}"
         titles = [d.title for d in dims]
         spec = tuple((s.label, s.values, s.color, s.n, s.linestyle) for s in shown)
         if len(dims) < 3:
