@@ -16,7 +16,7 @@ from matplotlib.figure import Figure
 
 from app.platform.cache import BoundedCache
 from app.presentation import charts
-from app.presentation.charts import GRID, INK, MUTED, OKABE_ITO, ScaleSpec, svg_data_uri
+from app.presentation.charts import GRID, INK, OKABE_ITO, ScaleSpec, svg_data_uri
 
 #: Charts kept per process (each is a few tens of kilobytes).
 CACHE_SIZE = 256
@@ -53,26 +53,32 @@ class TrendLine:
     starts: tuple[float | None, ...] = ()
 
 
+def trend_color(index: int) -> str:
+    """The colour of the ``index``-th line of the trend chart (and of its legend entry)."""
+    return OKABE_ITO[index % (len(OKABE_ITO) - 1)]
+
+
 def trend_chart(round_labels: Sequence[str], lines: Sequence[TrendLine], scale: ScaleSpec) -> str:
     """A slope chart of scores over rounds (one line per dimension), as SVG.
 
     A filled marker flags a change from the previous round that is statistically
-    significant; hollow markers are changes within the noise.
+    significant; hollow markers are changes within the noise. The lines are named by the
+    page's HTML legend (:func:`trend_color` gives their colours): drawn about 24rem wide,
+    the chart keeps its text near 11 px on a phone.
     """
     if len(round_labels) < 2 or not lines:
         raise ValueError("a trend needs at least two rounds and one line")
-    width, height = 7.4, 3.6
+    width, height = 4.2, 3.0
     # Zoom to the scores' range: over a few rounds changes are tenths of a point.
     known = [v for line in lines for v in (*line.values, *line.starts) if v is not None]
     low = max(scale.min, math.floor((min(known, default=scale.min) - 0.25) * 2) / 2)
     high = min(scale.max, math.ceil((max(known, default=scale.max) + 0.25) * 2) / 2)
     with charts._style(None):
         fig = Figure(figsize=(width, height))
-        ax = fig.add_axes((0.08, 0.14, 0.58, 0.78))
+        ax = fig.add_axes((0.12, 0.2, 0.84, 0.76))
         xs = list(range(len(round_labels)))
-        labels: list[tuple[float, str, str]] = []
         for index, line in enumerate(lines):
-            color = OKABE_ITO[index % (len(OKABE_ITO) - 1)]
+            color = trend_color(index)
             values = [math.nan if v is None else v for v in line.values]
             if line.starts:
                 for x, start, end in zip(xs[1:], line.starts[1:], values[1:], strict=True):
@@ -107,39 +113,18 @@ def trend_chart(round_labels: Sequence[str], lines: Sequence[TrendLine], scale: 
                     markeredgewidth=1.4,
                     zorder=3,
                 )
-            last = next((v for v in reversed(values) if not math.isnan(v)), None)
-            if last is not None:
-                labels.append((last, line.label, color))
-        _end_labels(fig, labels, low, high)
-        ax.set_xlim(-0.2, len(round_labels) - 0.8)
+        ax.set_xlim(-0.25, len(round_labels) - 0.75)
         ax.set_ylim(low, high)
         ax.set_xticks(xs)
-        ax.set_xticklabels([charts.wrap_label(label, 18, 2) for label in round_labels])
+        # Round names wrap to the room between two ticks (about 14 columns to the inch at 9 pt).
+        columns = max(8, min(16, int(3.4 / len(round_labels) * 14)))
+        ax.set_xticklabels([charts.wrap_label(label, columns, 3) for label in round_labels])
         ax.set_yticks([t / 2 for t in range(int(low * 2), int(high * 2) + 1)])
         ax.grid(axis="y", color=GRID, lw=0.7, zorder=0)
         ax.set_axisbelow(True)
         for side in ("top", "right"):
             ax.spines[side].set_visible(False)
-        ax.tick_params(length=0, colors=MUTED)
+        ax.tick_params(length=0, colors=charts.TICK_INK, labelsize=charts.SCREEN_TICK_SIZE)
         for tick in ax.get_xticklabels():
             tick.set_color(INK)
         return charts._to_svg(fig)
-
-
-def _end_labels(fig: Figure, labels: list[tuple[float, str, str]], low: float, high: float) -> None:
-    """Name each line at its last value, pushed apart so close values stay readable."""
-    gap = 0.055
-    placed: list[float] = []
-    for value, label, color in sorted(labels):
-        y = 0.14 + 0.78 * (value - low) / (high - low)
-        if placed and y - placed[-1] < gap:
-            y = placed[-1] + gap
-        placed.append(y)
-        fig.text(
-            0.68,
-            y,
-            f"{charts.wrap_label(label, 22, 1)}  {value:.2f}",
-            va="center",
-            fontsize=7.2,
-            color=color,
-        )

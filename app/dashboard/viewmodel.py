@@ -15,16 +15,23 @@ from typing import TYPE_CHECKING, Any
 
 from flask_babel import gettext as _
 
-from app.dashboard.charts import TrendLine, cached_chart, trend_chart
+from app.dashboard.charts import TrendLine, cached_chart, trend_chart, trend_color
 from app.presentation import charts
-from app.presentation.charts import Series
+from app.presentation.charts import LegendKey, Series
 from app.presentation.dont_know import DontKnowRow, dont_know_rows
 from app.presentation.formatting import p_value, percent, score, signed
 from app.presentation.gaps import GapRow, gap_row, gap_sentence
 from app.presentation.item_gaps import ItemGapRow, item_gap_rows
 from app.presentation.messages import MessageView, message_views
 from app.presentation.trends import TrendRow, trend_row
-from app.presentation.views import ResultsView, Values, focus_series, kind_title, mean_of
+from app.presentation.views import (
+    ResultsView,
+    Values,
+    focus_series,
+    kind_title,
+    mean_of,
+    target_series,
+)
 
 if TYPE_CHECKING:
     from app.questionnaire import Questionnaire
@@ -119,6 +126,11 @@ class GroupRow:
 class Chart:
     uri: str
     alt: str
+    #: The chart's legend, written by the page in HTML so that its text keeps a readable
+    #: size however far the chart is scaled down (empty: the chart draws its own).
+    legend: tuple[LegendKey, ...] = ()
+    #: The answer scale's points and their names, for the note under a radar's legend.
+    scale_key: tuple[tuple[int, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -227,24 +239,33 @@ class Builder(ResultsView):
         name: str,
         alt: str,
     ) -> Chart | None:
-        """A radar of ``series`` over the kind's dimensions (bars when fewer than three)."""
+        """A radar of ``series`` over the kind's dimensions (bars when fewer than three).
+
+        The campaign's targets are drawn as on the report's radars. The radar's legend and
+        scale are left to the page, which writes them under the chart.
+        """
         dims = [d for d in self.dims if d.kind == kind]
         shown = [s for s in series if any(v is not None for v in s.values)]
         if not dims or not shown:
             return None
+        target = target_series(tuple(self.results.dimension(d.id).target for d in dims))
+        if target is not None:
+            shown.append(target)
+            alt = f"{alt}; {self.describe([target], kind)}"
         titles = [d.title for d in dims]
         spec = tuple((s.label, s.values, s.color, s.n, s.linestyle) for s in shown)
-        if len(dims) >= 3:
-            uri = cached_chart(
-                self.chart_key(name, kind, spec),
-                lambda: charts.radar_chart(titles, shown, self.scale),
-            )
-        else:
+        if len(dims) < 3:
             uri = cached_chart(
                 self.chart_key(name, kind, spec, "bars"),
                 lambda: charts.bar_chart(titles, shown, self.scale),
             )
-        return Chart(uri, alt)
+            return Chart(uri, alt)
+        uri = cached_chart(
+            self.chart_key(name, kind, spec, "screen"),
+            lambda: charts.screen_radar_chart(titles, shown, self.scale),
+        )
+        key = tuple(zip(self.scale.points, self.scale.labels, strict=True))
+        return Chart(uri, alt, charts.legend_keys(shown), key)
 
     def values_of(self, group: GroupResult, kind: str) -> Values:
         """A group's mean on each dimension of ``kind`` (None where it is not shown)."""
@@ -857,6 +878,8 @@ class DimensionPage:
     next_level: int | None
     points: tuple[str, ...]
     others: tuple[Dim, ...]
+    #: The answer scale's points and their names (the share tables' columns).
+    scale_key: tuple[tuple[int, str], ...] = ()
 
     @property
     def has_reverse_items(self) -> bool:
@@ -914,6 +937,7 @@ def dimension(builder: Builder, dimension_id: str) -> DimensionPage:
         next_level,
         _points(builder),
         builder.dims,
+        tuple(zip(builder.scale.points, builder.scale.labels, strict=True)),
     )
 
 
@@ -1043,6 +1067,10 @@ def trend(builder: Builder, rounds: Sequence[CampaignResults]) -> TrendPage:
         chart = Chart(
             uri,
             _("Slope chart of the organisation's scores over the rounds. %(values)s", values=words),
+            tuple(
+                LegendKey(_trend_legend_label(line), trend_color(index))
+                for index, line in enumerate(lines)
+            ),
         )
     order = {d.id: i for i, d in enumerate(results.dimensions)}
     breakdown_order = {"organization": 0, "role": 1, "department": 2}
@@ -1116,6 +1144,12 @@ def _trend_line(
     if not across_versions:
         return TrendLine(label, tuple(values), tuple(flags))
     return TrendLine(label, tuple(values), tuple(flags), tuple(starts))
+
+
+def _trend_legend_label(line: TrendLine) -> str:
+    """A line's name in the legend, with its latest score (the end of the line)."""
+    last = next((v for v in reversed(line.values) if v is not None), None)
+    return line.label if last is None else f"{line.label} {score(last)}"
 
 
 def _line_words(line: TrendLine) -> str:

@@ -15,7 +15,7 @@ import re
 import threading
 import unicodedata
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -106,6 +106,24 @@ class Series:
     @property
     def legend_label(self) -> str:
         return self.label if self.n is None else f"{self.label} (n={self.n})"
+
+
+@dataclass(frozen=True)
+class LegendKey:
+    """A legend entry a page writes beside a chart: a series' name and how its line looks."""
+
+    label: str
+    color: str
+    dashed: bool = False
+    marker: bool = True
+
+
+def legend_keys(series: Sequence[Series]) -> tuple[LegendKey, ...]:
+    """The legend of ``series`` as drawn by the radars: markers on solid lines only."""
+    return tuple(
+        LegendKey(s.legend_label, s.color, s.linestyle != "solid", s.linestyle == "solid")
+        for s in series
+    )
 
 
 @dataclass(frozen=True)
@@ -391,6 +409,22 @@ def _legend_columns(
     return 1
 
 
+def _radius_beside(
+    labels: Sequence[str], n_axes: int, fontsize: float, half_width: float, distance: float
+) -> float:
+    """The largest radar radius (inches) whose axis labels all fit within ``half_width``
+    inches of the centre: each label starts ``distance`` radii out along its spoke."""
+    found = math.inf
+    for i, label in enumerate(labels):
+        reach = abs(math.cos(math.pi / 2 - 2 * math.pi * i / n_axes))
+        if reach < 0.15:
+            # Top and bottom labels are centred on their spoke: they never limit the radius.
+            continue
+        room = half_width - _label_inches([label], fontsize) - 0.06
+        found = min(found, room / (distance * reach))
+    return found
+
+
 class _Radar:
     """A radar drawn on plain axes: polygon rings, spokes and labels placed by hand.
 
@@ -564,24 +598,121 @@ def radar_chart(
         return _to_svg(fig)
 
 
+#: Text sizes (pt) of the screen radar: drawn at :data:`SCREEN_RADAR_WIDTH` inches, the chart
+#: keeps its axis labels near 11 px and its ring numbers near 10 px at a phone's ~330 px.
+SCREEN_RADAR_WIDTH = 4.2
+SCREEN_LABEL_SIZE = 10.0
+SCREEN_TICK_SIZE = 9.0
+#: Ring numbers on screen: dark enough to read at a glance (contrast above 7:1 on white).
+TICK_INK = "#374151"
+
+
+def screen_radar_chart(
+    axis_labels: Sequence[str],
+    series: Sequence[Series],
+    scale: ScaleSpec,
+    *,
+    width: float = SCREEN_RADAR_WIDTH,
+    label_width: int = 12,
+    fonts: ReportFonts | None = None,
+) -> str:
+    """A radar for a web page, as SVG: no legend or scale key (the page writes them in HTML,
+    where their text keeps its size when the chart is scaled down to a phone's width).
+
+    The radar is as large as the figure allows once the widest side label fits beside it,
+    so long labels shrink the radar, never their text.
+    """
+    n_axes = len(axis_labels)
+    if n_axes < 3:
+        raise ValueError("a radar needs at least three axes")
+    labels = [wrap_label(label, label_width) for label in axis_labels]
+    angles = [math.pi / 2 - 2 * math.pi * i / n_axes for i in range(n_axes)]
+    line_in = SCREEN_LABEL_SIZE * 1.2 / 72
+
+    def lines_at(pick: Callable[[float], bool]) -> int:
+        found = [label.count("\n") + 1 for label, a in zip(labels, angles, strict=True) if pick(a)]
+        return max(found, default=0)
+
+    top_in = lines_at(lambda a: math.sin(a) >= 0.15) * line_in + 0.08
+    bottom_in = lines_at(lambda a: math.sin(a) <= -0.15) * line_in + 0.08
+    distance = 1.1
+    beside = _radius_beside(labels, n_axes, SCREEN_LABEL_SIZE, width / 2 - 0.04, distance)
+    radius_in = max(0.6, min(1.45, beside))
+    height = 2 * distance * radius_in + top_in + bottom_in
+    with _style(fonts):
+        fig = Figure(figsize=(width, height))
+        # One axes in inches over the whole figure: the radar's unit is ``radius_in``.
+        ax = fig.add_axes((0, 0, 1, 1))
+        _plain_axes(ax, (0, width), (0, height))
+        center = (width / 2, bottom_in + distance * radius_in)
+        radar = _Radar(ax, n_axes, scale, center=center, size=radius_in)
+        radar.grid(ring_numbers=False)
+        for point in scale.points:
+            x, y = radar.at(0.03, radar.radius(point))
+            # Above the lines, on a light backing: the numbers stay readable where a
+            # group's line crosses them.
+            ax.text(
+                x,
+                y,
+                str(point),
+                fontsize=SCREEN_TICK_SIZE,
+                color=TICK_INK,
+                va="center",
+                fontweight="bold",
+                zorder=4,
+                bbox={"boxstyle": "square,pad=0.05", "fc": "white", "ec": "none", "alpha": 0.7},
+            )
+        radar.axis_labels(labels, SCREEN_LABEL_SIZE, distance=distance)
+        radar.series(series, markersize=4.0)
+        return _to_svg(fig)
+
+
+#: The most panels one small-multiples figure holds: a 2 x 2 grid as wide as a report page.
+MULTIPLES_PER_FIGURE = 4
+#: The report's text width (A4 less 18 mm margins each side), in inches: a small-multiples
+#: figure is drawn this wide so that it prints at its own size, its text at the sizes below.
+PAGE_WIDTH_IN = 174 / 25.4
+#: The smallest text of a small-multiples figure as printed, in points.
+MULTIPLES_LABEL_SIZE = 7.5
+
+
 def radar_small_multiples(
     axis_labels: Sequence[str],
     panels: Sequence[Panel],
     scale: ScaleSpec,
     *,
-    columns: int = 4,
+    columns: int = 2,
     fonts: ReportFonts | None = None,
 ) -> str:
-    """One small radar per shown group, each against the same reference, as SVG."""
+    """Up to :data:`MULTIPLES_PER_FIGURE` small radars, each group against the same
+    reference, in a grid as wide as the report's text (so it prints at its own size), as SVG.
+    """
     if not panels:
         raise ValueError("no panels to draw")
+    if len(panels) > MULTIPLES_PER_FIGURE:
+        raise ValueError(f"at most {MULTIPLES_PER_FIGURE} panels fit one figure")
     n_axes = len(axis_labels)
     rows = math.ceil(len(panels) / columns)
-    cell_w, cell_h = 1.8, 2.05
-    width, height = cell_w * columns, cell_h * rows + 0.3
+    width = PAGE_WIDTH_IN
+    cell_w = width / columns
+    label_size = MULTIPLES_LABEL_SIZE
+    short = [wrap_label(label, 12, 3) for label in axis_labels]
+    line_in = label_size * 1.2 / 72
+    lines = [label.count("\n") + 1 for label in short]
+    angles = [math.pi / 2 - 2 * math.pi * i / n_axes for i in range(n_axes)]
+    top_in = max((n for n, a in zip(lines, angles, strict=True) if math.sin(a) >= 0.15), default=0)
+    bottom_in = max(
+        (n for n, a in zip(lines, angles, strict=True) if math.sin(a) <= -0.15), default=0
+    )
+    top_in, bottom_in = top_in * line_in + 0.05, bottom_in * line_in + 0.05
+    title_in = 0.45
+    radius = min(_radius_beside(short, n_axes, label_size, cell_w / 2 - 0.1, 1.08), 1.3)
+    # Each cell as tall as its radar and labels need, with a gap before the next row.
+    cell_h = title_in + top_in + 2.16 * radius + bottom_in + 0.3
+    legend_in = 0.35
+    height = cell_h * rows + legend_in
     with _style(fonts):
         fig = Figure(figsize=(width, height))
-        short = [wrap_label(label, 6, 3) for label in axis_labels]
         handles: list[object] = []
         # One axes in inches for every panel: axes are costly to build and draw, even bare.
         ax = fig.add_axes((0, 0, 1, 1))
@@ -589,28 +720,28 @@ def radar_small_multiples(
         for index, panel in enumerate(panels):
             row, column = divmod(index, columns)
             cell_top = height - row * cell_h
-            size = cell_w - 0.78
-            left = column * cell_w + (cell_w - size) / 2
-            bottom = cell_top - 0.62 - size
-            center = (left + size / 2, bottom + size / 2)
-            radar = _Radar(ax, n_axes, scale, center=center, size=size / 2)
+            center = (
+                (column + 0.5) * cell_w,
+                cell_top - title_in - top_in - 1.08 * radius,
+            )
+            radar = _Radar(ax, n_axes, scale, center=center, size=radius)
             # Only the middle and outer rings: small panels stay legible and light to draw.
             radar.grid(ring_numbers=False, every_ring=False)
-            radar.axis_labels(short, 5.0, distance=1.07)
-            handles = radar.series(panel.series, markersize=1.8)
+            radar.axis_labels(short, label_size, distance=1.08)
+            handles = radar.series(panel.series, markersize=2.6)
             fig.text(
                 (column + 0.5) * cell_w / width,
                 (cell_top - 0.08) / height,
-                wrap_label(panel.title, 26, 2),
+                wrap_label(panel.title, 36, 2),
                 ha="center",
                 va="top",
-                fontsize=7,
+                fontsize=9,
                 fontweight="bold",
                 color=INK,
             )
         if handles:
             # The reference line is the same in every panel; the legend names it once.
-            fig.legend(handles[-1:], [handles[-1].get_label()], loc="lower center", fontsize=7)
+            fig.legend(handles[-1:], [handles[-1].get_label()], loc="lower center", fontsize=8)
         return _to_svg(fig)
 
 

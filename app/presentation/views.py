@@ -62,6 +62,13 @@ def reference_series(label: str, values: Values, n: int | None) -> Series:
     return Series(label, values, charts.PREVIOUS_COLOR, n=n, linestyle="dashed", linewidth=1.4)
 
 
+def target_series(targets: Values) -> Series | None:
+    """The campaign's target levels as a thin black dashed outline; None without any target."""
+    if all(target is None for target in targets):
+        return None
+    return Series(_("Target"), targets, charts.TARGET_COLOR, linestyle="dashed", linewidth=1.2)
+
+
 def scale_of(results: CampaignResults, text: Callable[[Any], str]) -> ScaleSpec:
     """The campaign's answer scale as the charts draw it, its labels put into words by ``text``."""
     info = results.questionnaire

@@ -236,7 +236,8 @@ class DepartmentsSection:
     number: str
     anchor: str
     heatmap: str | None
-    small_multiples: str | None
+    #: The department radars, a few per figure (see ``charts.MULTIPLES_PER_FIGURE``).
+    small_multiples: tuple[str, ...]
     dimensions: tuple[str, ...]
     #: The organisation, then one row per shown department: its overall score and a cell
     #: per dimension.

@@ -118,7 +118,10 @@ def test_overlay_needs_two_to_five_shown_departments(app: Flask, world) -> None:
     sales, dev = world.departments["営業部"].id, world.departments["開発部"].id
     html = _text(client.get(f"{base}?compare={sales}&compare={dev}"))
     assert html.count('class="dash-chart overlay"') == 1
-    assert "営業部 (n=" not in html  # n is in the SVG legend, not in the page text
+    # The legend is the page's, under the chart: each department with its n.
+    legend = html[html.index('class="chart-legend"') :]
+    assert "<span>営業部 (n=" in legend
+    assert "<span>開発部 (n=" in legend
     one = _text(client.get(f"{base}?compare={sales}&lang=en"))
     assert "Choose between 2 and 5 departments" in one
     assert 'class="dash-chart overlay"' not in one

@@ -57,18 +57,62 @@ def test_role_colours_are_fixed_and_colour_blind_safe() -> None:
     assert custom <= set(charts.OKABE_ITO)
 
 
-def test_small_multiples_draw_one_panel_per_group() -> None:
+def _panels(count: int) -> list[Panel]:
     reference = Series("組織全体", (3, 3, 3, 3, 3), charts.PREVIOUS_COLOR, linestyle="dashed")
-    panels = [
+    return [
         Panel(
             f"部署{i} (n={10 + i})",
             (Series("部署", (2, 3, 4, 3, 2), charts.OKABE_ITO[1]), reference),
         )
-        for i in range(6)
+        for i in range(count)
     ]
-    texts = _texts(charts.radar_small_multiples(AXES, panels, SCALE))
-    assert [t for t in texts if t.startswith("部署")] == [f"部署{i} (n={10 + i})" for i in range(6)]
+
+
+def _font_sizes(svg: str) -> list[float]:
+    root = ET.fromstring(svg)  # noqa: S314
+    return [
+        float(node.get("font-size", "0").removesuffix("px"))
+        for node in root.iter("{http://www.w3.org/2000/svg}text")
+    ]
+
+
+def test_small_multiples_draw_one_panel_per_group() -> None:
+    texts = _texts(charts.radar_small_multiples(AXES, _panels(4), SCALE))
+    assert [t for t in texts if t.startswith("部署")] == [f"部署{i} (n={10 + i})" for i in range(4)]
     assert texts.count("組織全体") == 1  # the shared reference is named once
+
+
+def test_small_multiples_hold_at_most_four_panels_printed_at_seven_points() -> None:
+    with pytest.raises(ValueError, match="at most 4"):
+        charts.radar_small_multiples(AXES, _panels(5), SCALE)
+    svg = charts.radar_small_multiples(AXES, _panels(3), SCALE)
+    root = ET.fromstring(svg)  # noqa: S314
+    # Drawn as wide as the report's text (174 mm), so it prints at its own size.
+    assert float(root.get("width", "0").removesuffix("pt")) == pytest.approx(174 / 25.4 * 72)
+    # matplotlib writes font sizes in px of its 72-per-inch canvas: points as printed.
+    assert min(_font_sizes(svg)) >= 7
+
+
+def test_screen_radar_leaves_the_legend_to_the_page_and_keeps_its_text_large() -> None:
+    svg = charts.screen_radar_chart(AXES, _roles(), SCALE)
+    texts = _texts(svg)
+    assert "組織行動の力" in texts
+    assert not any("n=" in text for text in texts)  # no legend in the SVG
+    assert not any("仕組み化" in text for text in texts)  # nor the scale key
+    assert {"1", "5"} <= set(texts)  # ring numbers
+    root = ET.fromstring(svg)  # noqa: S314
+    width_pt = float(root.get("width", "0").removesuffix("pt"))
+    # At a phone's 320 px the smallest text still renders at 9 px or more.
+    scale = 320 / (width_pt * 96 / 72)
+    assert min(_font_sizes(svg)) * 96 / 72 * scale >= 9
+    assert charts.TARGET_COLOR.lower() in svg.lower()
+
+
+def test_legend_keys_follow_the_series_lines() -> None:
+    keys = charts.legend_keys(_roles())
+    assert keys[1] == charts.LegendKey("経営層 (n=16)", charts.role_color("executive"))
+    assert keys[-1].dashed
+    assert not keys[-1].marker
 
 
 def test_radar_needs_three_axes_and_a_value_per_axis() -> None:

@@ -113,9 +113,16 @@ def build(report: ReportContext) -> DepartmentsSection | None:
                 ),
             )
         )
-    small = None
+    small: tuple[str, ...] = ()
     if panels and len(dimensions) >= 3:
-        small = charts.svg_data_uri(charts.radar_small_multiples(titles, panels, report.scale))
+        # A few panels per figure, one figure a page: eight radars on one page print too small.
+        per = charts.MULTIPLES_PER_FIGURE
+        small = tuple(
+            charts.svg_data_uri(
+                charts.radar_small_multiples(titles, panels[i : i + per], report.scale)
+            )
+            for i in range(0, len(panels), per)
+        )
     return DepartmentsSection(
         number=report.next_number(),
         anchor="departments",

@@ -19,6 +19,7 @@ from app.presentation.views import (
     kind_title,
     mean_of,
     reference_series,
+    target_series,
 )
 from app.reporting.sections.base import SUPPRESSED, ReportContext
 from app.reporting.sections.items import distribution_chart, item_rows, recommendations
@@ -107,11 +108,9 @@ def kind_chart(
     else:
         series.append(report.organization_series(values_of(scope)))
     series += report.role_series(report.role_groups(), values_of)
-    targets = tuple(d.target for d in dimensions)
-    if any(target is not None for target in targets):
-        series.append(
-            Series(_("Target"), targets, charts.TARGET_COLOR, linestyle="dashed", linewidth=1.2)
-        )
+    target = target_series(tuple(d.target for d in dimensions))
+    if target is not None:
+        series.append(target)
     if all(value is None for value in series[0].values):
         return None
     if kind == "capability" and len(dimensions) >= 3:
