@@ -13,10 +13,12 @@ from typing import Any
 
 from sqlalchemy import select
 
+from app.analysis.actions import Action
 from app.analysis.messages import Evidence, KeyMessage
 from app.analysis.unanswered import UnansweredRate
 from app.models import Department
 from app.platform.extensions import db
+from app.results.owners import owner_label
 from app.results.model import (
     CampaignResults,
     Diagnosis,
@@ -195,9 +197,21 @@ def _message(message: KeyMessage, names: Mapping[int, str]) -> dict[str, Any]:
         "headline": dict(message.headline),
         "detail": dict(message.detail),
         "evidence": [_evidence(entry, names) for entry in message.evidence],
-        "recommendation": None
-        if message.recommendation is None
-        else {"scope": message.recommendation_scope, "text": dict(message.recommendation)},
+        "recommendation": None if message.recommendation is None else action_document(
+            message.recommendation
+        ),
+    }
+
+
+def action_document(action: Action) -> dict[str, Any]:
+    """A recommended action as the API gives it, with its owner function's name."""
+    return {
+        "text": dict(action.text),
+        "owner": action.owner,
+        "owner_label": dict(owner_label(action.owner)),
+        "horizon": action.horizon,
+        "measure": dict(action.measure),
+        "scope": action.scope,
     }
 
 
