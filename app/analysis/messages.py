@@ -39,7 +39,8 @@ MAX_MESSAGES = 5
 #: management (the scope stays ``organisation``: the organisation must act on it).
 RAISE_WITH_MANAGEMENT = Action(
     text={
-        "ja": "部署の結果を経営会議に提出し、全社で取り組む課題として扱うよう経営層とCX推進部門に提起する",
+        "ja": "部署の結果を経営会議に提出し、全社で取り組む課題として扱うよう"
+        "経営層とCX推進部署に提起する",
         "en": "Present the department's results to the management meeting and ask the "
         "executive team and the CX office to take the issue up company-wide",
     },

@@ -183,9 +183,7 @@ def load_recommendations(
     known_owners: Collection[str] | None = None,
 ) -> RecommendationCatalogue:
     """Load and validate the recommendations file at ``path`` (``OSError`` if unreadable)."""
-    return parse_recommendations(
-        read_text(path), str(path), known_dimensions, levels, known_owners
-    )
+    return parse_recommendations(read_text(path), str(path), known_dimensions, levels, known_owners)
 
 
 def check_recommendations_file(

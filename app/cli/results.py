@@ -88,8 +88,8 @@ def validate_command(files: tuple[Path, ...]) -> None:
     problem_count = 0
     for path in files:
         if kinds[path] == "owners":
-            found, problems = (owners, owner_problems) if path == owners_path else (
-                check_owners_file(path)
+            found, problems = (
+                (owners, owner_problems) if path == owners_path else (check_owners_file(path))
             )
             summary = None if found is None else f"{len(found.owners)} owners"
         elif kinds[path] == "recommendations":

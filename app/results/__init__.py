@@ -155,9 +155,7 @@ class ReportCatalogues:
     owners: OwnerCatalogue | None = None
 
 
-def _read_catalogue(
-    loader: Callable[..., Any], path: Path, *args: Any
-) -> tuple[Any, list[str]]:
+def _read_catalogue(loader: Callable[..., Any], path: Path, *args: Any) -> tuple[Any, list[str]]:
     """``loader(path, *args)`` and the problems found; a missing file is no problem."""
     try:
         path.stat()

@@ -18,7 +18,6 @@ from app.analysis.messages import Evidence, KeyMessage
 from app.analysis.unanswered import UnansweredRate
 from app.models import Department
 from app.platform.extensions import db
-from app.results.owners import owner_label
 from app.results.model import (
     CampaignResults,
     Diagnosis,
@@ -28,6 +27,7 @@ from app.results.model import (
     ScoreCell,
     TrendResult,
 )
+from app.results.owners import owner_label
 
 #: Accepted ``group_by`` values and the breakdown each one selects.
 GROUP_BY_CHOICES: Mapping[tuple[str, ...], str] = {
@@ -197,9 +197,9 @@ def _message(message: KeyMessage, names: Mapping[int, str]) -> dict[str, Any]:
         "headline": dict(message.headline),
         "detail": dict(message.detail),
         "evidence": [_evidence(entry, names) for entry in message.evidence],
-        "recommendation": None if message.recommendation is None else action_document(
-            message.recommendation
-        ),
+        "recommendation": None
+        if message.recommendation is None
+        else action_document(message.recommendation),
     }
 
 

@@ -22,7 +22,14 @@ STAGES = ("strategy", "planning", "rollout", "monitoring")
 ACTION_MAX_JA = 90
 MEASURE_MAX_JA = 60
 #: Words of help text, or of a description of a state, that an action never uses.
-NOT_AN_INSTRUCTION_JA = ("しましょう", "してください", "が大切", "が重要です", "状態です", "できている")
+NOT_AN_INSTRUCTION_JA = (
+    "しましょう",
+    "してください",
+    "が大切",
+    "が重要です",
+    "状態です",
+    "できている",
+)
 NOT_AN_INSTRUCTION_EN = ("let's", "you should", "please", "it is important")
 #: Something a client can check: a number, a date or the next assessment.
 OBSERVABLE_JA = re.compile(r"[0-9０-９]|次回診断|毎月|毎年|四半期|半期")

@@ -127,9 +127,7 @@ ACTION_RULE = """rules:
 
 def test_a_rule_recommendation_is_an_action() -> None:
     good = ACTION_RULE.replace("cx_ofice", "cx_office").replace('"0-12"', '"6-18"')
-    action = parse_rules(good, "rules.yaml", KNOWN, OWNERS).rule("r").recommendation[
-        "organisation"
-    ]
+    action = parse_rules(good, "rules.yaml", KNOWN, OWNERS).rule("r").recommendation["organisation"]
     assert (action.owner, action.horizon, action.scope) == ("cx_office", "6-18", "organisation")
     assert action.measure["en"] == "Plan approved ({score})"
     # A bare number for a horizon is read as written.
@@ -150,11 +148,12 @@ def test_unknown_owner_and_horizon_are_reported_at_their_value() -> None:
 
 def test_an_action_needs_a_measure_and_known_placeholders() -> None:
     text = ACTION_RULE.replace("cx_ofice", "cx_office").replace('"0-12"', '"0-6"')
-    without = text.replace('        measure: {ja: "計画の承認（{score}）", en: "Plan approved ({score})"}\n', "")
+    measure = '        measure: {ja: "計画の承認（{score}）", en: "Plan approved ({score})"}\n'
+    without = text.replace(measure, "")
     line, col, message = one(without)
     assert (line, col) == at(without, "action:")
     assert "recommendation.organisation: missing required key 'measure'" in message
-    stray = text.replace("({score})\"}", "({gap})\"}")
+    stray = text.replace('({score})"}', '({gap})"}')
     line, _, message = one(stray)
     assert line == at(stray, "measure:")[0]
     assert "placeholder {gap} needs a condition" in message
@@ -162,8 +161,8 @@ def test_an_action_needs_a_measure_and_known_placeholders() -> None:
 
 def test_an_old_text_recommendation_says_what_an_action_needs() -> None:
     old = rule().replace(
-        "      en: \"y\"\n",
-        "      en: \"y\"\n    recommendation:\n      organisation: {ja: a, en: b}\n",
+        '      en: "y"\n',
+        '      en: "y"\n    recommendation:\n      organisation: {ja: a, en: b}\n',
     )
     messages = [message for _, _, message in problems(old)]
     assert any("missing required key 'action'" in m for m in messages)
@@ -384,27 +383,28 @@ def test_level_actions_are_two_or_three_in_sequence_with_known_owners() -> None:
     message = "dimensions.digital[1]: expected 2 to 3 actions in sequence, got 1"
     assert (*at(one_action, "- action"), message) in found
     backwards = f"{HEAD}  digital:\n    1:\n{_action(1, '6-18')}{_action(2, '0-6')}"
-    found = recommendation_problems(backwards)
     second = backwards.index("- action", backwards.index("- action") + 1)
-    assert found[0][:2] == at(backwards[second:], "- action") and found[0][0] == (
-        backwards.count("\n", 0, second) + 1
-    )
-    assert "out of sequence: horizon 0-6 comes after 6-18" in found[0][2]
+    line, col, _ = _with(recommendation_problems(backwards), "out of sequence")
+    assert (line, col) == (backwards.count("\n", 0, second) + 1, 9)
+    assert "horizon 0-6 comes after 6-18" in _
     wrong = f"{HEAD}  digital:\n    1:\n{_action(1, owner='exec_team')}{_action(2, '6-18')}"
-    found = recommendation_problems(wrong)
-    assert found[0][:2] == at(wrong, "exec_team")
-    assert "unknown owner 'exec_team'" in found[0][2]
+    line, col, message = _with(recommendation_problems(wrong), "unknown owner")
+    assert (line, col) == at(wrong, "exec_team")
+    assert "unknown owner 'exec_team'" in message
     no_scope = f"{HEAD}  digital:\n    1:\n{_action(1)}{_action(2)}".replace(
         "        scope: organisation\n", "", 1
     )
-    found = recommendation_problems(no_scope)
-    assert "missing required key 'scope'" in found[0][2]
+    line, col, _ = _with(recommendation_problems(no_scope), "missing required key 'scope'")
+    assert (line, col) == at(no_scope, "action:")
     bad_scope = f"{HEAD}  digital:\n    1:\n{_action(1)}{_action(2)}".replace(
         "scope: organisation", "scope: team", 1
     )
-    found = recommendation_problems(bad_scope)
-    assert found[0][:2] == at(bad_scope, "team")
-    assert "unknown scope 'team'" in found[0][2]
+    line, col, _ = _with(recommendation_problems(bad_scope), "unknown scope 'team'")
+    assert (line, col) == at(bad_scope, "team")
+
+
+def _with(found: list[tuple[int, int, str]], words: str) -> tuple[int, int, str]:
+    return next(problem for problem in found if words in problem[2])
 
 
 def test_recommendation_file_problems_have_positions(tmp_path: Path) -> None:
