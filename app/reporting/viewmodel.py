@@ -14,6 +14,7 @@ from datetime import datetime
 
 from markupsafe import Markup
 
+from app.presentation.actions import ActionView
 from app.presentation.dont_know import DontKnowRow
 from app.presentation.gaps import GapRow
 from app.presentation.item_gaps import ItemGapRow
@@ -78,11 +79,13 @@ class ItemRow:
 
 
 @dataclass(frozen=True)
-class Recommendation:
+class TargetState:
+    """What a statement looks like one level up: the state to aim for, never an action."""
+
     item: str
     current_level: int | None
     next_level: int
-    #: What the next level looks like, from the questionnaire's anchored descriptors.
+    #: The next level's anchored descriptor, from the questionnaire.
     descriptor: str
 
 
@@ -108,9 +111,14 @@ class DimensionView:
     hidden_groups: tuple[str, ...]
     items: tuple[ItemRow, ...]
     distribution_chart: str | None
-    recommendations: tuple[Recommendation, ...]
-    #: What to do next from the current level (the recommendation catalogue's text).
-    advice: str | None = None
+    #: The state to aim for on the least established statements (their next level).
+    target_state: tuple[TargetState, ...]
+    #: What to do from the current level, in sequence (the recommendation catalogue's
+    #: actions; organisation report only), and that level.
+    actions: tuple[ActionView, ...] = ()
+    actions_level: int | None = None
+    #: Whether the level is the top one: the actions sustain it rather than climb.
+    sustain: bool = False
 
 
 @dataclass(frozen=True)
