@@ -6,6 +6,7 @@ an action's owner reads the same wherever it is shown.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -13,6 +14,8 @@ from flask import current_app
 
 from app.analysis.actions import OwnerCatalogue, OwnersError, load_owners
 from app.platform.cache import FileCache
+
+log = logging.getLogger(__name__)
 
 OWNERS_FILE = "owners.yaml"
 
@@ -26,6 +29,7 @@ def _read(path: Path) -> tuple[OwnerCatalogue | None, list[str]]:
     try:
         return load_owners(path), []
     except OwnersError as exc:
+        log.error("invalid report file %s:\n%s", path, exc)
         return None, [str(problem) for problem in exc.problems]
     except (OSError, UnicodeDecodeError) as exc:
         return None, [f"{path}: cannot read file: {exc}"]
