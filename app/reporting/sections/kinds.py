@@ -1,7 +1,8 @@
 """One chapter per kind of dimension (the five capabilities, the improvement cycle).
 
 Each chapter gives the overview chart and table, and a page per dimension: its score, the
-roles' and departments' scores, its statements and what the next level looks like.
+roles' and departments' scores, its statements, the actions towards the next level (owner,
+horizon, measure) and, apart from them, the state to aim for.
 """
 
 from __future__ import annotations
