@@ -14,11 +14,12 @@ from __future__ import annotations
 import math
 import os
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from app.analysis.actions import Action, read_action
 from app.analysis.bottleneck import (
     BOTTLENECK_VERDICTS,
     NO_BOTTLENECK,
@@ -32,6 +33,8 @@ from app.questionnaire.model import AUDIENCE_ROLES
 from app.questionnaire.yamlcheck import Checker, Node, Problem, UniqueIds, describe, suggestion
 
 LOCALES = ("ja", "en")
+#: The rules file format this module reads (2: recommendations are actions).
+RULES_VERSION = 2
 SEVERITIES = ("high", "medium", "low")
 DEFAULT_SEVERITY = "medium"
 KINDS = ("capability", "stage")
@@ -692,7 +695,7 @@ class FiredRule:
     dimension: str | None
     #: The finding as an action title, and what to do about it per scope (see :data:`SCOPES`).
     headline: Localized | None = None
-    recommendation: Mapping[str, Localized] = field(default_factory=dict)
+    recommendation: Mapping[str, Action] = field(default_factory=dict)
     #: What the condition selected: the figures behind the finding.
     binding: Binding = field(default_factory=lambda: Binding(), compare=False, repr=False)
 
@@ -810,8 +813,9 @@ class Rule:
     severity: str = DEFAULT_SEVERITY
     title: Localized | None = None
     headline: Localized | None = None
-    #: What to do, per scope that can act on it (``organisation``, ``department``).
-    recommendation: Mapping[str, Localized] = field(default_factory=dict)
+    #: What to do, per scope that can act on it (``organisation``, ``department``); the
+    #: action's text and measure may hold placeholders, filled in when the rule fires.
+    recommendation: Mapping[str, Action] = field(default_factory=dict)
     scopes: tuple[str, ...] = SCOPES
 
     def evaluate(self, facts: Facts) -> FiredRule | None:
@@ -824,11 +828,12 @@ class Rule:
         texts = _render_all(self.text, binding, facts)
         headline = None if self.headline is None else _render_all(self.headline, binding, facts)
         advice = {
-            scope: _render_all(text, binding, facts) for scope, text in self.recommendation.items()
+            scope: _render_action(action, binding, facts)
+            for scope, action in self.recommendation.items()
         }
         if texts is None or (self.headline is not None and headline is None):
             return None
-        if any(text is None for text in advice.values()):
+        if any(action is None for action in advice.values()):
             return None
         return FiredRule(
             self.id,
@@ -836,9 +841,18 @@ class Rule:
             texts,
             binding.dimension,
             headline,
-            {scope: text for scope, text in advice.items() if text is not None},
+            {scope: action for scope, action in advice.items() if action is not None},
             binding,
         )
+
+
+def _render_action(action: Action, binding: Binding, facts: Facts) -> Action | None:
+    """The action with its text and measure filled in; None when a placeholder has no value."""
+    text = _render_all(action.text, binding, facts)
+    measure = _render_all(action.measure, binding, facts)
+    if text is None or measure is None:
+        return None
+    return Action(text, action.owner, action.horizon, measure, action.scope)
 
 
 def _render_all(texts: Localized, binding: Binding, facts: Facts) -> dict[str, str] | None:
@@ -909,9 +923,15 @@ LARGEST_GAP_KEYS = ("breakdown", "significant", "notable", "direction", "dimensi
 
 
 class _RulesWalker:
-    def __init__(self, checker: Checker, known_dimensions: Mapping[str, str] | None) -> None:
+    def __init__(
+        self,
+        checker: Checker,
+        known_dimensions: Mapping[str, str] | None,
+        known_owners: Collection[str] | None = None,
+    ) -> None:
         self.check = checker
         self.known = known_dimensions
+        self.owners = known_owners
 
     def dimension(self, node: Node | None, *, allow_any: bool = False) -> str | None:
         value = self.check.string(node)
@@ -1283,8 +1303,17 @@ class _RulesWalker:
             return []
         if "version" in top:
             version = self.check.integer(top["version"], minimum=1)
-            if version is not None and version != 1:
-                self.check.report(top["version"], f"unsupported version {version}; expected 1")
+            if version == 1:
+                self.check.report(
+                    top["version"],
+                    "version 1 is no longer read: since version 2 a recommendation is an action "
+                    "{action, owner, horizon, measure} per scope, not a text (see "
+                    "reports/README.md); rewrite the recommendations and set 'version: 2'",
+                )
+            elif version is not None and version != RULES_VERSION:
+                self.check.report(
+                    top["version"], f"unsupported version {version}; expected {RULES_VERSION}"
+                )
         nodes = self.check.sequence(top.get("rules")) or []
         ids = UniqueIds(self.check, "rule id")
         rules = []
@@ -1313,12 +1342,18 @@ class _RulesWalker:
         if "headline" in fields:
             headline = self.text(fields["headline"], condition)
             valid &= headline is not None
-        recommendation: dict[str, Localized] = {}
+        recommendation: dict[str, Action] = {}
         if "recommendation" in fields:
             by_scope = self.check.mapping(fields["recommendation"], optional=SCOPES)
             valid &= by_scope is not None
             for scope, scope_node in (by_scope or {}).items():
-                advice = self.text(scope_node, condition)
+                advice = read_action(
+                    self.check,
+                    scope_node,
+                    owners=self.owners,
+                    text=lambda node: self.text(node, condition),
+                    scope=scope,
+                )
                 valid &= advice is not None
                 if advice is not None:
                     recommendation[scope] = advice
@@ -1354,11 +1389,13 @@ def parse_rules(
     text: str,
     filename: str = "<string>",
     known_dimensions: Mapping[str, str] | None = None,
+    known_owners: Collection[str] | None = None,
 ) -> RuleSet:
     """Parse and validate a rules document; raise :class:`RulesError` listing every problem.
 
     ``known_dimensions`` maps dimension ids to their kind; when given, every dimension a rule
-    names must be one of them.
+    names must be one of them. ``known_owners`` are the owner keys of ``owners.yaml``; when
+    given, every recommendation's owner must be one of them.
     """
     checker = Checker(filename)
     root = checker.load(text)
@@ -1367,7 +1404,7 @@ def parse_rules(
         if root.value is None:
             checker.report_at(1, 1, "the file is empty; expected a mapping with 'rules:'")
         else:
-            rules = _RulesWalker(checker, known_dimensions).document(root)
+            rules = _RulesWalker(checker, known_dimensions, known_owners).document(root)
     if checker.problems:
         raise RulesError(checker.sorted_problems())
     return RuleSet(tuple(rules), filename)
@@ -1388,18 +1425,22 @@ def read_text(path: str | os.PathLike[str]) -> str:
 
 
 def load_rules(
-    path: str | os.PathLike[str], known_dimensions: Mapping[str, str] | None = None
+    path: str | os.PathLike[str],
+    known_dimensions: Mapping[str, str] | None = None,
+    known_owners: Collection[str] | None = None,
 ) -> RuleSet:
     """Load and validate the rules file at ``path`` (``OSError`` if unreadable)."""
-    return parse_rules(read_text(path), str(path), known_dimensions)
+    return parse_rules(read_text(path), str(path), known_dimensions, known_owners)
 
 
 def check_rules_file(
-    path: str | os.PathLike[str], known_dimensions: Mapping[str, str] | None = None
+    path: str | os.PathLike[str],
+    known_dimensions: Mapping[str, str] | None = None,
+    known_owners: Collection[str] | None = None,
 ) -> tuple[RuleSet | None, list[Problem]]:
     """``(rules, [])`` or ``(None, problems)``; never raises for invalid or unreadable files."""
     try:
-        return load_rules(path, known_dimensions), []
+        return load_rules(path, known_dimensions, known_owners), []
     except RulesError as exc:
         return None, exc.problems
     except OSError as exc:

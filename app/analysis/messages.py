@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from app.analysis.actions import Action
 from app.analysis.findings import (
     SCOPE_DEPARTMENT,
     SCOPE_ORGANISATION,
@@ -34,14 +35,23 @@ Localized = Mapping[str, str]
 #: How many key messages a scope gets at most.
 MAX_MESSAGES = 5
 
-#: What a department reads where only the organisation can act.
-RAISE_WITH_MANAGEMENT: Localized = {
-    "ja": "この課題は部署だけでは解決できません。部署の結果を経営層とCX推進の担当者に共有し、"
-    "全社の取り組みとして扱うよう提起しましょう。",
-    "en": "A department cannot resolve this on its own. Share the department's results with the "
-    "executive team and whoever drives CX, and ask for it to be taken up as a company-wide "
-    "effort.",
-}
+#: What a department reads where only the organisation can act: its head takes the point to
+#: management (the scope stays ``organisation``: the organisation must act on it).
+RAISE_WITH_MANAGEMENT = Action(
+    text={
+        "ja": "部署の結果を経営会議に提出し、全社で取り組む課題として扱うよう"
+        "経営層とCX推進部署に提起する",
+        "en": "Present the department's results to the management meeting and ask the "
+        "executive team and the CX office to take the issue up company-wide",
+    },
+    owner="department_head",
+    horizon="0-6",
+    measure={
+        "ja": "経営会議の議題として取り上げられ、担当役員が決まったこと",
+        "en": "The issue is on the management meeting's agenda, with an accountable executive",
+    },
+    scope=SCOPE_ORGANISATION,
+)
 
 
 @dataclass(frozen=True)
@@ -72,7 +82,6 @@ class KeyMessage(PlainFields):
         "detail",
         "evidence",
         "recommendation",
-        "recommendation_scope",
         "dimension",
     )
 
@@ -82,9 +91,9 @@ class KeyMessage(PlainFields):
     headline: Localized
     detail: Localized
     evidence: tuple[Evidence, ...]
-    #: What to do, and who can do it (``organisation`` or ``department``); None without one.
-    recommendation: Localized | None = None
-    recommendation_scope: str | None = None
+    #: What to do, by whom and by when, and who can act on it (the action's ``scope``:
+    #: ``organisation`` or ``department``); None without one.
+    recommendation: Action | None = None
     dimension: str | None = None
     #: The facts the message is about (for de-duplication; not part of any output).
     facts: frozenset[tuple[Any, ...]] = field(default_factory=frozenset, repr=False)
@@ -245,17 +254,15 @@ def _message_id(fired: FiredRule) -> str:
     return ".".join(parts)
 
 
-def _recommendation(fired: FiredRule, scope: str) -> tuple[Localized | None, str | None]:
+def _recommendation(fired: FiredRule, scope: str) -> Action | None:
     advice = fired.recommendation
     if scope == SCOPE_DEPARTMENT:
         if SCOPE_DEPARTMENT in advice:
-            return advice[SCOPE_DEPARTMENT], SCOPE_DEPARTMENT
+            return advice[SCOPE_DEPARTMENT]
         if SCOPE_ORGANISATION in advice:
-            return RAISE_WITH_MANAGEMENT, SCOPE_ORGANISATION
-        return None, None
-    if SCOPE_ORGANISATION in advice:
-        return advice[SCOPE_ORGANISATION], SCOPE_ORGANISATION
-    return None, None
+            return RAISE_WITH_MANAGEMENT
+        return None
+    return advice.get(SCOPE_ORGANISATION)
 
 
 def key_messages(
@@ -285,7 +292,7 @@ def key_messages(
         if keys & told:
             continue
         told |= keys
-        recommendation, recommendation_scope = _recommendation(finding, facts.scope)
+        recommendation = _recommendation(finding, facts.scope)
         messages.append(
             KeyMessage(
                 id=_message_id(finding),
@@ -295,7 +302,6 @@ def key_messages(
                 detail=finding.text,
                 evidence=evidence(finding.binding, facts),
                 recommendation=recommendation,
-                recommendation_scope=recommendation_scope,
                 dimension=finding.dimension,
                 facts=keys,
             )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.analysis.actions import HORIZONS
+
 API_VERSION = "1.0.0"
 
 
@@ -424,10 +426,9 @@ SCHEMAS: dict[str, Any] = {
         "description": (
             "One of the three to five findings that lead the diagnosis, most important "
             "first: a headline written as an action title, the detail (what the figures show "
-            "and why it matters), the figures it rests on and, where one applies, what to do "
-            "and who can do it ('organisation' or 'department'; in a department's findings "
-            "an 'organisation' recommendation asks the department to raise the point with "
-            "management)."
+            "and why it matters), the figures it rests on and, where one applies, the action "
+            "to take (in a department's findings an action of scope 'organisation' asks the "
+            "department head to raise the point with management)."
         ),
         "required": ["id", "rule", "severity", "headline", "detail", "evidence", "recommendation"],
         "properties": {
@@ -437,16 +438,25 @@ SCHEMAS: dict[str, Any] = {
             "headline": _ref("Localized"),
             "detail": _ref("Localized"),
             "evidence": {"type": "array", "items": _ref("Evidence")},
-            "recommendation": _nullable(
-                {
-                    "type": "object",
-                    "required": ["scope", "text"],
-                    "properties": {
-                        "scope": {"type": "string", "enum": ["organisation", "department"]},
-                        "text": _ref("Localized"),
-                    },
-                }
-            ),
+            "recommendation": _nullable({"allOf": [_ref("Action")]}),
+        },
+    },
+    "Action": {
+        "type": "object",
+        "description": (
+            "A recommended action: what to do (an instruction), the owner function (a key "
+            "of reports/owners.yaml, with its name in 'owner_label'), the horizon in months, "
+            "how progress is measured, and who can act on it ('organisation' or "
+            "'department')."
+        ),
+        "required": ["text", "owner", "owner_label", "horizon", "measure", "scope"],
+        "properties": {
+            "text": _ref("Localized"),
+            "owner": {"type": "string"},
+            "owner_label": _ref("Localized"),
+            "horizon": {"type": "string", "enum": list(HORIZONS)},
+            "measure": _ref("Localized"),
+            "scope": {"type": "string", "enum": ["organisation", "department"]},
         },
     },
     "ScopeGap": {

@@ -14,13 +14,20 @@ from flask.cli import AppGroup
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
+from app.analysis.actions import check_owners_file, horizon_label
 from app.analysis.findings import check_rules_file
 from app.analysis.recommendations import check_recommendations_file
 from app.models import Campaign
 from app.platform.extensions import db
 from app.queries.organizations import find_department
 from app.queries.questionnaires import available_questionnaires
-from app.results import RECOMMENDATIONS_FILE, RULES_FILE, CampaignResults, campaign_results
+from app.results import (
+    OWNERS_FILE,
+    RECOMMENDATIONS_FILE,
+    RULES_FILE,
+    CampaignResults,
+    campaign_results,
+)
 from app.results.serialize import (
     GroupByError,
     findings_document,
@@ -41,37 +48,55 @@ def known_dimensions() -> dict[str, str]:
     return known
 
 
-def _is_recommendations(path: Path) -> bool:
-    """Whether a file holds recommendations (a top-level ``dimensions:``) rather than rules."""
+def _file_kind(path: Path) -> str:
+    """``owners``, ``recommendations`` or ``rules``: what a file holds, by its top-level key
+    (``owners:``, ``dimensions:`` or ``rules:``), else by its name."""
+    by_name = "rules"
+    for kind in ("owners", "recommendations"):
+        if path.name.startswith(kind.rstrip("s")):
+            by_name = kind
     try:
         data = YAML(typ="safe").load(path.read_text(encoding="utf-8-sig"))
     except (OSError, UnicodeDecodeError, YAMLError):
-        return path.name.startswith("recommendation")
-    if isinstance(data, dict):
-        return "dimensions" in data and "rules" not in data
-    return path.name.startswith("recommendation")
+        return by_name
+    if isinstance(data, dict) and "rules" not in data:
+        if "owners" in data:
+            return "owners"
+        if "dimensions" in data:
+            return "recommendations"
+    return by_name
 
 
 @rules_cli.command("validate")
 @click.argument("files", nargs=-1, type=click.Path(path_type=Path))
 def validate_command(files: tuple[Path, ...]) -> None:
-    """Check report rule and recommendation FILES; print problems as FILE:LINE:COL: message.
+    """Check report rule, recommendation and owner FILES; print problems as FILE:LINE:COL.
 
-    Without FILES, checks rules.yaml and recommendations.yaml in CX_REPORTS_DIR. Dimension
-    ids are checked against the questionnaires in CX_QUESTIONNAIRE_DIR.
+    Without FILES, checks owners.yaml, rules.yaml and recommendations.yaml in CX_REPORTS_DIR.
+    Dimension ids are checked against the questionnaires in CX_QUESTIONNAIRE_DIR; the owner
+    of every action against the owners file given (or, without one, CX_REPORTS_DIR's).
     """
+    directory = Path(current_app.config["CX_REPORTS_DIR"])
     if not files:
-        directory = Path(current_app.config["CX_REPORTS_DIR"])
-        files = (directory / RULES_FILE, directory / RECOMMENDATIONS_FILE)
+        files = (directory / OWNERS_FILE, directory / RULES_FILE, directory / RECOMMENDATIONS_FILE)
+    kinds = {path: _file_kind(path) for path in files}
+    owners_path = next((p for p in files if kinds[p] == "owners"), directory / OWNERS_FILE)
+    owners, owner_problems = check_owners_file(owners_path)
+    known_owners = None if owners is None else tuple(owners.owners)
     known = known_dimensions() or None
     invalid = 0
     problem_count = 0
     for path in files:
-        if _is_recommendations(path):
-            catalogue, problems = check_recommendations_file(path, known)
+        if kinds[path] == "owners":
+            found, problems = (
+                (owners, owner_problems) if path == owners_path else (check_owners_file(path))
+            )
+            summary = None if found is None else f"{len(found.owners)} owners"
+        elif kinds[path] == "recommendations":
+            catalogue, problems = check_recommendations_file(path, known, known_owners)
             summary = None if catalogue is None else f"{len(catalogue.entries)} dimensions"
         else:
-            rules, problems = check_rules_file(path, known)
+            rules, problems = check_rules_file(path, known, known_owners)
             summary = None if rules is None else f"{len(rules.rules)} rules"
         for problem in problems:
             click.echo(str(problem))
@@ -247,5 +272,9 @@ def findings_command(
         if message["recommendation"]:
             advice = message["recommendation"]
             click.echo(f"   -> [{advice['scope']}] {advice['text'][locale]}")
+            click.echo(
+                f"      {advice['owner_label'][locale]} / "
+                f"{horizon_label(advice['horizon'], locale)} / {advice['measure'][locale]}"
+            )
     bottleneck = document["bottleneck"]
     click.echo(f"bottleneck: {bottleneck['verdict']} {bottleneck['stage'] or ''}".rstrip())

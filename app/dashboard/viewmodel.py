@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 
 from app.dashboard.charts import TrendLine, cached_chart, trend_chart, trend_color
 from app.presentation import charts
+from app.presentation.actions import ActionView, action_views
 from app.presentation.charts import LegendKey, Series
 from app.presentation.dont_know import DontKnowRow, dont_know_rows
 from app.presentation.formatting import p_value, percent, score, signed
@@ -874,7 +875,11 @@ class DimensionPage:
     items: tuple[ItemView, ...]
     #: One stacked-bar chart per item (None when no group's answers can be shown).
     charts: tuple[Chart | None, ...]
-    recommendation: str | None
+    #: What to do from the organisation's level, in sequence (the recommendation catalogue).
+    actions: tuple[ActionView, ...]
+    #: The level the actions start from, and whether they sustain the top level.
+    actions_level: int | None
+    sustain: bool
     next_level: int | None
     points: tuple[str, ...]
     others: tuple[Dim, ...]
@@ -922,9 +927,8 @@ def dimension(builder: Builder, dimension_id: str) -> DimensionPage:
     next_level = level + 1 if level is not None and level < builder.scale.max else None
     items = _item_views(builder, groups, [dimension_id], next_level=next_level)
     item_charts = tuple(_item_chart(builder, dim, item) for item in items)
-    recommendation = (
-        None if result.recommendation is None else builder.text(result.recommendation.text)
-    )
+    recommendation = result.recommendation
+    actions = () if recommendation is None else action_views(builder, recommendation.actions)
     return DimensionPage(
         dim,
         builder.text(result.description) if result.description else "",
@@ -933,7 +937,9 @@ def dimension(builder: Builder, dimension_id: str) -> DimensionPage:
         role_cells,
         tuple(items),
         item_charts,
-        recommendation,
+        actions,
+        None if recommendation is None else recommendation.level,
+        recommendation is not None and recommendation.level >= builder.scale.max,
         next_level,
         _points(builder),
         builder.dims,

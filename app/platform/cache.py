@@ -77,17 +77,21 @@ def file_signature(path: Path) -> tuple[int, int] | None:
 class FileCache(Generic[V]):
     """``load(path)`` kept per path and done again when the file's signature changes."""
 
-    def __init__(self, load: Callable[[Path], V], maxsize: int = 64) -> None:
+    def __init__(self, load: Callable[..., V], maxsize: int = 64) -> None:
         self._load = load
-        self._cache: BoundedCache[Path, tuple[tuple[int, int] | None, V]] = BoundedCache(maxsize)
+        self._cache: BoundedCache[
+            tuple[Path, tuple[Hashable, ...]], tuple[tuple[int, int] | None, V]
+        ] = BoundedCache(maxsize)
 
-    def get(self, path: Path) -> V:
+    def get(self, path: Path, *args: Hashable) -> V:
+        """``load(path, *args)``, kept per path and arguments until the file changes."""
         signature = file_signature(path)
-        cached = self._cache.get(path)
+        key = (path, args)
+        cached = self._cache.get(key)
         if cached is not None and cached[0] == signature and signature is not None:
             return cached[1]
-        value = self._load(path)
-        self._cache.put(path, (signature, value))
+        value = self._load(path, *args)
+        self._cache.put(key, (signature, value))
         return value
 
     def clear(self) -> None:

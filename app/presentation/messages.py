@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from flask_babel import gettext as _
 
 from app.presentation import formatting
+from app.presentation.actions import ActionView, action_view
 from app.presentation.views import ResultsView
 
 if TYPE_CHECKING:
@@ -29,10 +30,20 @@ class MessageView:
     headline: str
     detail: str
     evidence: tuple[str, ...]
-    recommendation: str | None
-    #: Who can act: "organisation" or "department" (None without a recommendation).
-    recommendation_scope: str | None
+    #: What to do, by whom, by when and how progress shows (None without a recommendation).
+    action: ActionView | None
+    #: "What to do", "What the department can do" or "Raise with management".
     recommendation_label: str | None
+
+    @property
+    def recommendation(self) -> str | None:
+        """The action's instruction alone."""
+        return None if self.action is None else self.action.text
+
+    @property
+    def recommendation_scope(self) -> str | None:
+        """Who can act: "organisation" or "department" (None without a recommendation)."""
+        return None if self.action is None else self.action.scope
 
 
 def severity_label(severity: str) -> str:
@@ -128,9 +139,7 @@ def message_views(
     department = diagnosis.scope == "department"
     found = []
     for number, message in enumerate(diagnosis.key_messages, start=1):
-        recommendation = (
-            None if message.recommendation is None else view.text(message.recommendation)
-        )
+        action = message.recommendation
         found.append(
             MessageView(
                 number=number,
@@ -139,10 +148,9 @@ def message_views(
                 headline=view.text(message.headline),
                 detail=view.text(message.detail),
                 evidence=evidence_lines(view, questionnaire, message.evidence),
-                recommendation=recommendation,
-                recommendation_scope=message.recommendation_scope,
+                action=None if action is None else action_view(view, action),
                 recommendation_label=_recommendation_label(
-                    message.recommendation_scope, department
+                    None if action is None else action.scope, department
                 ),
             )
         )

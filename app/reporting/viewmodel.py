@@ -15,6 +15,7 @@ from typing import Any
 
 from markupsafe import Markup
 
+from app.presentation.actions import ActionView, PlanStep
 from app.presentation.dont_know import DontKnowRow
 from app.presentation.gaps import GapRow
 from app.presentation.item_gaps import ItemGapRow
@@ -79,11 +80,13 @@ class ItemRow:
 
 
 @dataclass(frozen=True)
-class Recommendation:
+class TargetState:
+    """What a statement looks like one level up: the state to aim for, never an action."""
+
     item: str
     current_level: int | None
     next_level: int
-    #: What the next level looks like, from the questionnaire's anchored descriptors.
+    #: The next level's anchored descriptor, from the questionnaire.
     descriptor: str
 
 
@@ -109,9 +112,14 @@ class DimensionView:
     hidden_groups: tuple[str, ...]
     items: tuple[ItemRow, ...]
     distribution_chart: str | None
-    recommendations: tuple[Recommendation, ...]
-    #: What to do next from the current level (the recommendation catalogue's text).
-    advice: str | None = None
+    #: The state to aim for on the least established statements (their next level).
+    target_state: tuple[TargetState, ...]
+    #: What to do from the current level, in sequence (the recommendation catalogue's
+    #: actions; organisation report only), and that level.
+    actions: tuple[ActionView, ...] = ()
+    actions_level: int | None = None
+    #: Whether the level is the top one: the actions sustain it rather than climb.
+    sustain: bool = False
 
 
 @dataclass(frozen=True)
@@ -171,20 +179,6 @@ class Card:
 
 
 @dataclass(frozen=True)
-class ActionView:
-    """One action of the executive summary's plan: what to do, who owns it, when, and how
-    progress shows."""
-
-    number: int
-    text: str
-    owner: str | None
-    horizon: str | None
-    measure: str | None
-    #: What the action answers: a key message ("Key message 2") or a dimension's level.
-    source: str | None
-
-
-@dataclass(frozen=True)
 class Summary:
     overall: tuple[tuple[str, Level], ...]
     cards: tuple[Card, ...]
@@ -201,8 +195,8 @@ class Summary:
     #: The companion campaign's overall level per kind: (title, level, note).
     companion_overall: tuple[tuple[str, Level, str], ...] = ()
     #: The three priorities, in sequence (by horizon), and the key messages' other actions.
-    priorities: tuple[ActionView, ...] = ()
-    further_actions: tuple[ActionView, ...] = ()
+    priorities: tuple[PlanStep, ...] = ()
+    further_actions: tuple[PlanStep, ...] = ()
 
 
 @dataclass(frozen=True)

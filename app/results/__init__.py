@@ -32,6 +32,7 @@ from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from app.analysis.actions import OwnerCatalogue
 from app.analysis.anonymity import open_text_minimum, open_text_visible
 from app.analysis.findings import RulesError, RuleSet, load_rules
 from app.analysis.plain import PlainFields
@@ -72,6 +73,7 @@ from app.results.model import (
     Targets,
     TrendResult,
 )
+from app.results.owners import OWNERS_FILE, owner_files, owner_functions, owner_label
 from app.results.participation import (
     Cell,
     campaign_participation,
@@ -82,6 +84,7 @@ from app.results.synthesis import with_companion
 
 __all__ = [
     "BREAKDOWNS",
+    "OWNERS_FILE",
     "RECOMMENDATIONS_FILE",
     "RULES_FILE",
     "Balance",
@@ -107,6 +110,8 @@ __all__ = [
     "clear_cache",
     "open_text_answers",
     "open_text_cells",
+    "owner_functions",
+    "owner_label",
     "participation_by_campaign",
     "participation_by_cell",
     "report_catalogues",
@@ -146,16 +151,18 @@ class ReportCatalogues:
     recommendations: RecommendationCatalogue | None
     problems: tuple[str, ...]
     signature: str
+    #: The owner functions the actions name (``owners.yaml``); None without a valid file.
+    owners: OwnerCatalogue | None = None
 
 
-def _read_catalogue(loader: Callable[[Path], Any], path: Path) -> tuple[Any, list[str]]:
-    """``loader(path)`` and the problems found; a missing file is no problem."""
+def _read_catalogue(loader: Callable[..., Any], path: Path, *args: Any) -> tuple[Any, list[str]]:
+    """``loader(path, *args)`` and the problems found; a missing file is no problem."""
     try:
         path.stat()
     except OSError:
         return None, []
     try:
-        return loader(path), []
+        return loader(path, *args), []
     except RulesError as exc:
         log.error("invalid report file %s:\n%s", path, exc)
         return None, [str(problem) for problem in exc.problems]
@@ -163,19 +170,32 @@ def _read_catalogue(loader: Callable[[Path], Any], path: Path) -> tuple[Any, lis
         return None, [f"{path}: cannot read file: {exc}"]
 
 
-_rules_files = FileCache(partial(_read_catalogue, load_rules), maxsize=8)
-_recommendation_files = FileCache(partial(_read_catalogue, load_recommendations), maxsize=8)
+def _load_rules(path: Path, owners: tuple[str, ...] | None) -> RuleSet:
+    return load_rules(path, known_owners=owners)
+
+
+def _load_recommendations(path: Path, owners: tuple[str, ...] | None) -> RecommendationCatalogue:
+    return load_recommendations(path, known_owners=owners)
+
+
+# Parsed per set of known owner keys: a change to owners.yaml checks the actions afresh.
+_rules_files = FileCache(partial(_read_catalogue, _load_rules), maxsize=8)
+_recommendation_files = FileCache(partial(_read_catalogue, _load_recommendations), maxsize=8)
 
 
 def report_catalogues() -> ReportCatalogues:
-    """The rules and recommendations files of ``CX_REPORTS_DIR`` (reloaded when changed)."""
+    """The rules, recommendations and owners files of ``CX_REPORTS_DIR`` (reloaded when
+    changed). Without a valid ``owners.yaml`` the actions' owner keys are checked only for
+    their form."""
     directory = Path(current_app.config["CX_REPORTS_DIR"])
-    rules, rule_problems = _rules_files.get(directory / RULES_FILE)
+    owners, owner_problems = owner_files(directory)
+    known = None if owners is None else tuple(sorted(owners.owners))
+    rules, rule_problems = _rules_files.get(directory / RULES_FILE, known)
     recommendations, recommendation_problems = _recommendation_files.get(
-        directory / RECOMMENDATIONS_FILE
+        directory / RECOMMENDATIONS_FILE, known
     )
     parts = []
-    for name in (RULES_FILE, RECOMMENDATIONS_FILE):
+    for name in (RULES_FILE, RECOMMENDATIONS_FILE, OWNERS_FILE):
         try:
             stat = (directory / name).stat()
             parts.append(f"{name}:{stat.st_mtime_ns}:{stat.st_size}")
@@ -184,8 +204,9 @@ def report_catalogues() -> ReportCatalogues:
     return ReportCatalogues(
         rules,
         recommendations,
-        tuple(rule_problems + recommendation_problems),
+        tuple(owner_problems + rule_problems + recommendation_problems),
         "|".join(parts),
+        owners,
     )
 
 

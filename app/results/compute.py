@@ -996,9 +996,9 @@ def compute_results(
         cell = organization.scores.get(dimension.id) or ScoreCell(dimension.id, STATUS_SUPPRESSED)
         recommendation = None
         if recommendations is not None and cell.level is not None:
-            text = recommendations.for_level(dimension.id, cell.level)
-            if text is not None:
-                recommendation = Recommendation(dimension.id, cell.level, text)
+            actions = recommendations.for_level(dimension.id, cell.level)
+            if actions:
+                recommendation = Recommendation(dimension.id, cell.level, actions)
         dimension_results.append(
             DimensionResult(
                 id=dimension.id,

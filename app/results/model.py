@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from app.analysis import GroupSummary, maturity_level
+from app.analysis.actions import Action
 from app.analysis.bottleneck import NO_BOTTLENECK, Bottleneck
 from app.analysis.findings import Facts
 from app.analysis.gaps import Gap, ItemGap, Trend
@@ -151,11 +152,12 @@ class Reliability(PlainFields):
 
 @dataclass(frozen=True)
 class Recommendation(PlainFields):
-    """What to do next on a dimension from its current maturity level."""
+    """What to do next on a dimension from its current maturity level: two or three actions
+    in sequence (by horizon), each with its owner function, horizon, measure and scope."""
 
     dimension: str
     level: int
-    text: Localized
+    actions: tuple[Action, ...]
 
 
 @dataclass(frozen=True)
@@ -256,7 +258,7 @@ class Finding(PlainFields):
     dimension: str | None = None
     #: The finding as an action title, and what to do per scope that can act on it.
     headline: Localized | None = None
-    recommendation: Mapping[str, Localized] = field(default_factory=dict)
+    recommendation: Mapping[str, Action] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from app.analysis.actions import Action
 from app.analysis.messages import Evidence, KeyMessage
 from app.analysis.unanswered import UnansweredRate
 from app.models import Department
@@ -26,6 +27,7 @@ from app.results.model import (
     ScoreCell,
     TrendResult,
 )
+from app.results.owners import owner_label
 
 #: Accepted ``group_by`` values and the breakdown each one selects.
 GROUP_BY_CHOICES: Mapping[tuple[str, ...], str] = {
@@ -197,7 +199,19 @@ def _message(message: KeyMessage, names: Mapping[int, str]) -> dict[str, Any]:
         "evidence": [_evidence(entry, names) for entry in message.evidence],
         "recommendation": None
         if message.recommendation is None
-        else {"scope": message.recommendation_scope, "text": dict(message.recommendation)},
+        else action_document(message.recommendation),
+    }
+
+
+def action_document(action: Action) -> dict[str, Any]:
+    """A recommended action as the API gives it, with its owner function's name."""
+    return {
+        "text": dict(action.text),
+        "owner": action.owner,
+        "owner_label": dict(owner_label(action.owner)),
+        "horizon": action.horizon,
+        "measure": dict(action.measure),
+        "scope": action.scope,
     }
 
 

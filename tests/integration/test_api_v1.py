@@ -367,6 +367,44 @@ def test_openapi_document_describes_every_route(app, client) -> None:
     assert unknown.json["error"]["code"] == "not_found"
 
 
+def test_a_key_message_recommendation_is_an_action_object() -> None:
+    schemas = openapi_document()["components"]["schemas"]
+    assert schemas["Action"]["required"] == [
+        "text",
+        "owner",
+        "owner_label",
+        "horizon",
+        "measure",
+        "scope",
+    ]
+    assert schemas["Action"]["properties"]["horizon"]["enum"] == ["0-6", "6-18", "18-36"]
+    action = {
+        "text": {"ja": "対話会を開く", "en": "Hold dialogue sessions"},
+        "owner": "executive_team",
+        "owner_label": {"ja": "経営層", "en": "Executive team"},
+        "horizon": "0-6",
+        "measure": {"ja": "3か月以内の開催", "en": "Held within 3 months"},
+        "scope": "organisation",
+    }
+    message = {
+        "id": "r.design",
+        "rule": "r",
+        "severity": "high",
+        "headline": {"ja": "h", "en": "h"},
+        "detail": {"ja": "d", "en": "d"},
+        "evidence": [],
+        "recommendation": action,
+    }
+    validate(message, "KeyMessage")
+    validate({**message, "recommendation": None}, "KeyMessage")
+    # The former shape, a scope and a text, no longer passes.
+    old = {"scope": "organisation", "text": {"ja": "x", "en": "y"}}
+    with pytest.raises(jsonschema_rs.ValidationError):
+        validate({**message, "recommendation": old}, "KeyMessage")
+    with pytest.raises(jsonschema_rs.ValidationError):
+        validate({**action, "horizon": "0-12"}, "Action")
+
+
 # Last in the module: the downloads below add audit events to the shared world.
 def _enum_parameters() -> list[tuple[str, str, tuple[str, ...]]]:
     """Every query parameter of the document that takes one of a list of values."""

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 from flask import Flask
+from markupsafe import escape
 from sqlalchemy import select
 
 from app.auth.tokens import create_api_token
@@ -85,9 +86,19 @@ def test_the_api_gives_the_organisation_and_each_department_its_key_messages(dem
     assert groups == {json.dumps({"department": DIGITAL}, ensure_ascii=False)}
     advice = message["recommendation"]
     assert advice is not None
+    assert set(advice) == {"text", "owner", "owner_label", "horizon", "measure", "scope"}
+    assert advice["horizon"] in ("0-6", "6-18", "18-36")
+    assert set(advice["measure"]) == {"ja", "en"}
     if advice["scope"] == "organisation":
         # What only the organisation can do, a department raises with management.
         assert "経営層" in advice["text"]["ja"]
+        assert advice["owner"] == "department_head"
+    else:
+        assert advice["owner_label"] == {"ja": "部署長", "en": "Department head"}
+    # The organisation's first message: an action of its own, owned by a named function.
+    first = document["key_messages"][0]["recommendation"]
+    assert first["scope"] == "organisation"
+    assert first["owner_label"]["ja"] in ("経営層", "CX推進部署", "各事業部", "人事部")
 
     # Bad and foreign department ids.
     assert client.get(f"{url}?department=abc", headers=headers).status_code == 400
@@ -116,6 +127,8 @@ def test_the_cli_prints_the_api_document(demo) -> None:
     )
     assert readable.exit_code == 0, readable.output
     assert readable.output.startswith(f"{CURRENT}: {DIGITAL}\n1. [")
+    # Each action with its owner, horizon and measure.
+    assert "      部署長 / 0〜6か月 / " in readable.output
     unknown = runner.invoke(args=["results", "findings", str(campaign.id), "--department", "x"])
     assert unknown.exit_code == 2
     assert "no department named 'x'" in unknown.output
@@ -150,3 +163,71 @@ def test_the_dashboard_and_the_report_show_the_same_messages(demo) -> None:
     assert "キーメッセージ" in flat
     for headline in headlines:
         assert re.sub(r"\s+", "", headline) in flat
+
+
+@pytest.mark.parametrize(
+    ("locale", "heading", "owner", "horizon", "state", "meta"),
+    [
+        (
+            "ja",
+            "レベル4に向けた打ち手",
+            "経営層",
+            "0〜6か月",
+            "目指す状態",
+            "担当：経営層　時期：0〜6か月",
+        ),
+        (
+            "en",
+            "Actions towards level 4",
+            "Executive team",
+            "0–6 months",
+            "The state to aim for",
+            "Owner: Executive team · Horizon: 0–6 months",
+        ),
+    ],
+)
+def test_the_organisation_report_shows_each_action_with_owner_horizon_and_measure(
+    demo, locale, heading, owner, horizon, state, meta
+) -> None:
+    campaign = _campaign()
+    results = campaign_results(campaign)
+    html = service.render_html(campaign, locale=locale).html
+    # Organisation & leadership stands at level 3 in the demo: its actions lead to level 4.
+    organisation = results.dimension("org_behavior")
+    assert organisation.level == 3
+    actions = organisation.recommendation.actions
+    assert 2 <= len(actions) <= 3
+    tables = re.findall(r'<table class="actions">.*?</table>', html, re.DOTALL)
+    assert tables
+    assert heading in html
+    # One row per action, in sequence, with its owner's name, its horizon and its measure.
+    first = tables[0]
+    for action in actions:
+        assert str(escape(results.text(action.text, locale))) in first
+        assert str(escape(results.text(action.measure, locale))) in first
+    assert owner in first
+    assert horizon in first
+    # The state to aim for is labelled apart, after the actions, never among them.
+    assert state in html
+    assert html.index(state) > html.index(tables[0])
+    assert "looks like this" not in html
+    # Each key message's action names its owner and horizon.
+    assert meta in html
+
+
+def test_the_dashboard_dimension_page_lists_the_actions(demo) -> None:
+    app, passwords = demo
+    campaign = _campaign()
+    results = campaign_results(campaign)
+    client = make_client(app, "ja")
+    assert login(client, "executive@example.com", passwords["executive@example.com"]).status_code
+    page = client.get(f"/dashboard/campaigns/{campaign.id}/dimensions/design")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert '<table class="actions">' in html
+    for action in results.dimension("design").recommendation.actions:
+        assert str(escape(results.text(action.text, "ja"))) in html
+    assert "目指す状態" in html
+    overview = client.get(f"/dashboard/campaigns/{campaign.id}").get_data(as_text=True)
+    assert "<dt>担当</dt>" in overview
+    assert "<dt>時期</dt><dd>0〜6か月</dd>" in overview

@@ -11,7 +11,7 @@ from flask import Flask
 
 from app.models import Campaign
 from app.reporting.methodology import methodology_html
-from app.results import report_catalogues
+from app.results import owner_functions, report_catalogues
 from app.survey.questions import survey_for
 from tests.integration.survey_fixtures import make_campaign
 
@@ -45,6 +45,28 @@ def test_report_rules_are_read_again_when_the_file_changes(app: Flask, tmp_path:
     missing = report_catalogues()
     assert missing.rules is None
     assert missing.problems == ()
+
+
+def test_actions_are_checked_again_when_the_owners_file_changes(app: Flask, tmp_path: Path) -> None:
+    reports = tmp_path / "reports"
+    shutil.copytree(REPO / "reports", reports)
+    app.config["CX_REPORTS_DIR"] = str(reports)
+    first = report_catalogues()
+    assert first.problems == ()
+    assert owner_functions()["hr"] == {"ja": "人事部", "en": "HR"}
+
+    owners = reports / "owners.yaml"
+    text = owners.read_text(encoding="utf-8")
+    _rewrite(owners, "\n".join(line for line in text.splitlines() if "  hr:" not in line) + "\n")
+    changed = report_catalogues()
+    # The level catalogue names HR: it no longer validates, and says where and why.
+    assert changed.recommendations is None
+    assert any("unknown owner 'hr'" in problem for problem in changed.problems)
+    assert changed.signature != first.signature
+    assert "hr" not in owner_functions()
+
+    _rewrite(owners, text)
+    assert report_catalogues().recommendations is not None
 
 
 def test_the_methodology_is_read_again_when_it_changes(tmp_path: Path) -> None:

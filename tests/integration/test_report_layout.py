@@ -52,7 +52,9 @@ def _respondent() -> Participant:
     return _db.session.scalar(
         select(Participant)
         .join(Response, Response.participant_id == Participant.id)
-        .where(Participant.campaign_id == _campaign(PREVIOUS).id, Response.submitted_at.is_not(None))
+        .where(
+            Participant.campaign_id == _campaign(PREVIOUS).id, Response.submitted_at.is_not(None)
+        )
         .order_by(Participant.id)
     )
 
@@ -77,7 +79,8 @@ def test_no_page_is_wasted(demo, kind, locale) -> None:
     assert min(page.fill for page in fills) > 0.05, [(p.number, p.fill) for p in fills]
     if kind == "individual":
         # The personal report opens with the respondent's profile on page 2: no blank page.
-        assert fills[1].opens_chapter and fills[1].fill > 0.5
+        assert fills[1].opens_chapter
+        assert fills[1].fill > 0.5
 
 
 @pytest.mark.parametrize("locale", ["ja", "en"])
@@ -85,7 +88,8 @@ def test_the_executive_summary_is_two_pages(demo, locale) -> None:
     fills = page_fills(typeset(_rendered("organization", locale)).pages)
     # The cover, then the summary on pages 2 and 3, then the contents opening a new chapter.
     assert fills[1].opens_chapter
-    assert not fills[2].opens_chapter and fills[2].fill > 0.4
+    assert not fills[2].opens_chapter
+    assert fills[2].fill > 0.4
     assert fills[3].opens_chapter
 
 
@@ -102,7 +106,8 @@ def test_the_outline_keeps_places_for_the_leaders_voice_and_the_action_plan(demo
     plain = service.render_html(campaign, locale="en").html
     titles = [title for _, title in _chapters(plain)]
     # Nothing fills the places: no heading, no contents entry.
-    assert "leaders-voice" not in plain and "Action plan" not in plain
+    assert "leaders-voice" not in plain
+    assert "Action plan" not in plain
     numbers = [int(number) for number, _ in _chapters(plain)]
     assert numbers == list(range(1, len(numbers) + 1))
 
@@ -127,7 +132,8 @@ def test_the_outline_keeps_places_for_the_leaders_voice_and_the_action_plan(demo
         # The voice follows the perception gaps; a provider with nothing to say leaves no trace.
         assert names.index("The leaders' voice") > names.index("Perception gaps")
         assert "Action plan" not in html
-        assert "Handovers lose the customer." in html and "31 comments" in html
+        assert "Handovers lose the customer." in html
+        assert "31 comments" in html
         assert [int(n) for n, _ in chapters] == list(range(1, len(chapters) + 1))
         assert '<a href="#leaders-voice">' in html
 
@@ -139,8 +145,10 @@ def test_the_outline_keeps_places_for_the_leaders_voice_and_the_action_plan(demo
         html = service.render_html(campaign, locale="en").html
         names = [title for _, title in _chapters(html)]
         # The plan comes last before the appendix.
-        assert names[-2:] == ["Action plan", names[-1]] and names[-1] == titles[-1]
-        assert "Appoint a CX owner" in html and "2027-03-31" in html
+        assert names[-2:] == ["Action plan", names[-1]]
+        assert names[-1] == titles[-1]
+        assert "Appoint a CX owner" in html
+        assert "2027-03-31" in html
         assert seen == ["en", "en"]
     finally:
         demo.extensions.pop(slots.EXTENSION, None)
@@ -157,9 +165,7 @@ def test_page_images_of_the_organisation_report(demo, locale, tmp_path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     for old in folder.glob("page-*.png"):
         old.unlink()
-    subprocess.run(
-        ["pdftoppm", "-png", "-r", "60", str(pdf), str(folder / "page")], check=True
-    )
+    subprocess.run(["pdftoppm", "-png", "-r", "60", str(pdf), str(folder / "page")], check=True)
     pages = sorted(folder.glob("page-*.png"))
     info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, check=True, text=True)
     count = int(re.search(r"^Pages:\s+(\d+)", info.stdout, re.M).group(1))

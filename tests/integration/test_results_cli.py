@@ -19,6 +19,7 @@ def test_validate_checks_the_shipped_files_by_default(runner) -> None:
     assert result.exit_code == 0, result.output
     assert "rules.yaml: ok (" in result.output
     assert "recommendations.yaml: ok (9 dimensions)" in result.output
+    assert "owners.yaml: ok (8 owners)" in result.output
 
 
 def test_validate_prints_every_problem_with_its_position(runner, tmp_path: Path) -> None:
@@ -29,15 +30,42 @@ def test_validate_prints_every_problem_with_its_position(runner, tmp_path: Path)
         encoding="utf-8",
     )
     recommendations = tmp_path / "recommendations.yaml"
-    recommendations.write_text("dimensions:\n  design:\n    1: {ja: a, en: b}\n", encoding="utf-8")
+    recommendations.write_text(
+        "version: 2\ndimensions:\n  design:\n    1: {ja: a, en: b}\n", encoding="utf-8"
+    )
     result = runner.invoke(args=["rules", "validate", str(rules), str(recommendations)])
     assert result.exit_code == 1
     lines = result.output.splitlines()
     assert lines[0].startswith(f"{rules}:3:19: rules[0].when.score: unknown dimension 'digitl'")
     assert "(did you mean 'digital'?)" in lines[0]
     assert lines[1].startswith(f"{rules}:4:16: rules[0].text.ja: unknown placeholder {{gapp}}")
-    assert lines[2].startswith(f"{recommendations}:3:5: dimensions.design: missing the")
+    assert lines[2].startswith(f"{recommendations}:4:5: dimensions.design: missing the")
     assert "problems in 2 files." in result.output
+
+
+def test_validate_checks_owners_against_the_owners_file_given(runner, tmp_path: Path) -> None:
+    owners = tmp_path / "owners.yaml"
+    owners.write_text("owners:\n  cx_office: {ja: CX推進部署, en: CX office}\n", encoding="utf-8")
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(
+        "version: 2\nrules:\n  - id: r\n    when: {score: digital, op: '<', value: 3}\n"
+        "    text: {ja: x, en: y}\n    recommendation:\n      organisation:\n"
+        "        action: {ja: 計画を定める, en: Plan}\n        owner: cx_offce\n"
+        "        horizon: '0-6'\n        measure: {ja: 承認（6か月以内）, en: Approved}\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(args=["rules", "validate", str(owners), str(rules)])
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    assert lines[0] == f"{owners}: ok (1 owners)"
+    assert lines[1].startswith(
+        f"{rules}:9:16: rules[0].recommendation.organisation.owner: unknown owner 'cx_offce' "
+        "(did you mean 'cx_office'?)"
+    )
+    old = tmp_path / "recommendations.yaml"
+    old.write_text("version: 1\ndimensions: {}\n", encoding="utf-8")
+    result = runner.invoke(args=["rules", "validate", str(old)])
+    assert result.output.startswith(f"{old}:1:10: version: version 1 is no longer read")
 
 
 def test_show_prints_the_breakdowns_and_json(db, runner) -> None:

@@ -593,9 +593,16 @@ rules:
 """,
         encoding="utf-8",
     )
-    levels = "\n".join(f"    {n}: {{ja: 'a{n}', en: 'alpha level {n}'}}" for n in range(1, 6))
+    levels = "".join(
+        f"    {n}:\n"
+        f"      - {{action: {{ja: 'b{n}', en: 'first at {n}'}}, owner: cx_office,\n"
+        f"         horizon: '0-6', measure: {{ja: 'm', en: 'm'}}, scope: department}}\n"
+        f"      - {{action: {{ja: 'a{n}', en: 'alpha level {n}'}}, owner: hr, horizon: '6-18',\n"
+        f"         measure: {{ja: 'm', en: 'm'}}, scope: organisation}}\n"
+        for n in range(1, 6)
+    )
     (tmp_path / "recommendations.yaml").write_text(
-        f"dimensions:\n  alpha:\n{levels}\n", encoding="utf-8"
+        f"version: 2\ndimensions:\n  alpha:\n{levels}", encoding="utf-8"
     )
     monkeypatch.setitem(current_app.config, "CX_REPORTS_DIR", str(tmp_path))
     results = campaign_results(built.campaign, locale="en")
@@ -609,7 +616,22 @@ rules:
     assert fired["weakest_capability"].dimension == weakest
     assert "経営層" in fired["role_gap"].text["ja"] or "現場" in fired["role_gap"].text["ja"]
     level = results.dimension("alpha").level
-    assert results.dimension("alpha").recommendation.text["en"] == f"alpha level {level}"
+    recommendation = results.dimension("alpha").recommendation
+    assert recommendation.level == level
+    # In sequence: the first steps before the building ones.
+    assert [a.text["en"] for a in recommendation.actions] == [
+        f"first at {level}",
+        f"alpha level {level}",
+    ]
+    assert [a.scope for a in recommendation.actions] == ["department", "organisation"]
+    plain = results.to_dict()["recommendations"][0]
+    assert plain["actions"][0] == {
+        "text": {"ja": f"b{level}", "en": f"first at {level}"},
+        "owner": "cx_office",
+        "horizon": "0-6",
+        "measure": {"ja": "m", "en": "m"},
+        "scope": "department",
+    }
     assert results.text(fired["weakest_capability"].text).startswith("Weakest")
 
 

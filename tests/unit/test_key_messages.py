@@ -20,8 +20,16 @@ rules:
     headline: {ja: "ビジョンを現場の言葉に翻訳する", en: "Translate the vision"}
     text: {ja: "差は{gap}です。", en: "The gap is {gap}."}
     recommendation:
-      organisation: {ja: "経営層が対話しましょう。", en: "Executives talk."}
-      department: {ja: "部署で対話しましょう。", en: "Talk in the department."}
+      organisation:
+        action: {ja: "経営層と現場の対話会を開く", en: "Hold executive dialogues"}
+        owner: executive_team
+        horizon: "0-6"
+        measure: {ja: "対話会の開催（差{gap}）", en: "Dialogues held (gap {gap})"}
+      department:
+        action: {ja: "部署で対話の場を設ける", en: "Talk in the department"}
+        owner: department_head
+        horizon: "0-6"
+        measure: {ja: "月1回の開催", en: "Monthly"}
   - id: largest_gap
     severity: high
     when: {largest_gap: {breakdown: role, significant: true}}
@@ -33,7 +41,11 @@ rules:
     headline: {ja: "CXビジョンを定める", en: "Set a CX vision"}
     text: {ja: "{score}です。", en: "{score}."}
     recommendation:
-      organisation: {ja: "CX責任者を任命しましょう。", en: "Appoint a CX owner."}
+      organisation:
+        action: {ja: "CX推進の担当役員を任命する", en: "Appoint a CX owner"}
+        owner: executive_team
+        horizon: "6-18"
+        measure: {ja: "任命の完了", en: "Appointed"}
   - id: low_any
     severity: medium
     when: {score: any, op: "<", value: 2.5}
@@ -83,8 +95,13 @@ def test_two_rules_about_one_gap_make_one_message_the_better_ranked() -> None:
         ({"role": "executive"}, 4.2, 12),
         ({"role": "frontline"}, 3.0, 30),
     ]
-    assert message.recommendation == {"ja": "経営層が対話しましょう。", "en": "Executives talk."}
-    assert message.recommendation_scope == "organisation"
+    action = message.recommendation
+    assert action is not None
+    assert action.text == {"ja": "経営層と現場の対話会を開く", "en": "Hold executive dialogues"}
+    assert (action.owner, action.horizon, action.scope) == ("executive_team", "0-6", "organisation")
+    # The measure's placeholders are filled in like the finding's.
+    assert "{" not in action.measure["ja"]
+    assert action.measure["en"].startswith("Dialogues held (gap ")
 
 
 def test_a_score_bound_by_two_rules_is_told_once() -> None:
@@ -140,12 +157,17 @@ def test_a_department_is_never_told_what_only_the_organisation_can_do() -> None:
     )
     messages = {m.rule: m for m in _messages(department)}
     # A department recommendation of its own.
-    assert messages["blind_spot"].recommendation["ja"] == "部署で対話しましょう。"
-    assert messages["blind_spot"].recommendation_scope == "department"
+    assert messages["blind_spot"].recommendation.text["ja"] == "部署で対話の場を設ける"
+    assert messages["blind_spot"].recommendation.scope == "department"
+    assert messages["blind_spot"].recommendation.owner == "department_head"
     # Only the organisation can appoint a CX owner: the department raises it instead.
     assert messages["low_ob"].recommendation == RAISE_WITH_MANAGEMENT
-    assert messages["low_ob"].recommendation_scope == "organisation"
-    assert "CX責任者" not in messages["low_ob"].recommendation["ja"]
+    # Raised by the department head, first thing, for the organisation to act on.
+    raised = messages["low_ob"].recommendation
+    assert (raised.owner, raised.horizon) == ("department_head", "0-6")
+    assert raised.scope == "organisation"
+    assert "経営会議" in raised.measure["ja"]
+    assert "担当役員" not in raised.text["ja"]
     # A rule scoped to departments applies there, and not to the organisation.
     assert "department_only" in messages
     organisation = replace(department, scope="organisation", group={})

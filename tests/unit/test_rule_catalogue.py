@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 import yaml
 
+from app.analysis.actions import HORIZONS
 from app.analysis.bottleneck import stage_bottleneck
 from app.analysis.findings import (
     SCOPES,
@@ -32,6 +33,12 @@ from app.analysis.gaps import Gap, ItemGap, Trend
 from app.analysis.unanswered import UnansweredRate
 from tests.unit.test_findings_conditions import CAPABILITIES, LABELS, STAGES, TITLES
 from tests.unit.test_findings_conditions import trend as base_trend
+from tests.unit.test_recommendation_catalogue import (
+    OWNERS,
+    assert_consultancy_register,
+    assert_fits_a_table_cell,
+    levels,
+)
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 RULES = ROOT / "reports/rules.yaml"
@@ -355,7 +362,11 @@ def test_fires_on_planted_data(rule_id: str, scope: str) -> None:
     assert set(finding.headline) == {"ja", "en"}
     assert set(finding.recommendation) == set(rule.recommendation)
     everything = [*finding.text.values(), *finding.headline.values()]
-    everything += [text for advice in finding.recommendation.values() for text in advice.values()]
+    everything += [
+        text
+        for action in finding.recommendation.values()
+        for text in (*action.text.values(), *action.measure.values())
+    ]
     for text in everything:
         assert text.strip()
         assert "{" not in text
@@ -466,21 +477,48 @@ def test_every_rule_has_a_headline_and_an_organisation_recommendation(rule_id: s
     assert rule.headline is not None
     assert set(rule.headline) == {"ja", "en"}
     assert "organisation" in rule.recommendation
-    for advice in rule.recommendation.values():
-        assert set(advice) == {"ja", "en"}
-        assert all(text.strip() for text in advice.values())
+    for scope, action in rule.recommendation.items():
+        assert action.scope == scope
+        assert action.owner in OWNERS
+        assert action.horizon in HORIZONS
+        for text in (action.text, action.measure):
+            assert set(text) == {"ja", "en"}
+            assert all(value.strip() for value in text.values())
+    if "department" in rule.recommendation:
+        assert rule.recommendation["department"].owner == "department_head"
 
 
 @pytest.mark.parametrize("rule_id", RULE_IDS)
 def test_register(rule_id: str) -> None:
-    # Findings in です/ます; recommendations end with 〜ましょう。; headlines are titles.
+    # Findings in です/ます; actions in the plain form of a deliverable; headlines are titles.
     rule = shipped().rule(rule_id)
     assert re.search(r"(ます|です|ません)。$", rule.text["ja"]), rule.text["ja"]
     assert "ましょう" not in rule.text["ja"], "the instruction belongs in the recommendation"
-    for advice in rule.recommendation.values():
-        assert advice["ja"].endswith("ましょう。"), advice["ja"]
+    for action in rule.recommendation.values():
+        assert_consultancy_register(action)
     assert not rule.headline["ja"].endswith("。")
     assert not rule.headline["en"].endswith(".")
+
+
+@pytest.mark.parametrize("rule_id", RULE_IDS)
+def test_recommendations_are_short_enough_for_a_table_cell(rule_id: str) -> None:
+    for action in shipped().rule(rule_id).recommendation.values():
+        assert_fits_a_table_cell(action)
+
+
+def test_rule_recommendations_are_specific_to_their_finding() -> None:
+    # Two clients with different findings get different first actions, never the level text.
+    actions = [
+        action.text["ja"] for rule in shipped().rules for action in rule.recommendation.values()
+    ]
+    assert len(set(actions)) == len(actions)
+    level_texts = {
+        action.text["ja"]
+        for by_level in levels().entries.values()
+        for found in by_level.values()
+        for action in found
+    }
+    assert not level_texts & set(actions)
 
 
 @pytest.mark.parametrize("rule_id", RULE_IDS)
@@ -498,7 +536,8 @@ def test_department_recommendations_hold_nothing_only_the_organisation_can_do(ru
     if advice is None:
         return
     for locale, words in ORGANISATION_ONLY.items():
-        found = [word for word in words if word.lower() in advice[locale].lower()]
+        said = f"{advice.text[locale]} {advice.measure[locale]}".lower()
+        found = [word for word in words if word.lower() in said]
         assert found == [], f"{rule_id}: {found} in recommendation.department.{locale}"
 
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from app.analysis.actions import check_owners_file, load_owners, parse_owners
 from app.analysis.findings import RulesError, check_rules_file, load_rules, parse_rules
 from app.analysis.recommendations import (
     check_recommendations_file,
@@ -23,9 +24,12 @@ KNOWN = {
 }
 
 
+OWNERS = tuple(load_owners(ROOT / "reports/owners.yaml").owners)
+
+
 def problems(text: str) -> list[tuple[int, int, str]]:
     with pytest.raises(RulesError) as caught:
-        parse_rules(text, "rules.yaml", KNOWN)
+        parse_rules(text, "rules.yaml", KNOWN, OWNERS)
     return [(p.line, p.col, p.message) for p in caught.value.problems]
 
 
@@ -56,7 +60,7 @@ def rule(when: str = "{score: digital, op: '<', value: 3}", ja: str = "x", en: s
 
 
 def test_shipped_files_are_valid_against_the_questionnaire_library() -> None:
-    rules = load_rules(ROOT / "reports/rules.yaml", KNOWN)
+    rules = load_rules(ROOT / "reports/rules.yaml", KNOWN, OWNERS)
     ids = {r.id for r in rules.rules}
     required = {
         "digital_ahead_of_org_behavior",
@@ -69,11 +73,14 @@ def test_shipped_files_are_valid_against_the_questionnaire_library() -> None:
     assert required <= ids
     for shipped in rules.rules:
         assert set(shipped.text) == {"ja", "en"}
-    catalogue = load_recommendations(ROOT / "reports/recommendations.yaml", KNOWN)
+    catalogue = load_recommendations(
+        ROOT / "reports/recommendations.yaml", KNOWN, known_owners=OWNERS
+    )
     assert set(catalogue.entries) == set(KNOWN)
     for levels in catalogue.entries.values():
         assert sorted(levels) == [1, 2, 3, 4, 5]
-        assert all(set(text) == {"ja", "en"} for text in levels.values())
+        for actions in levels.values():
+            assert all(set(a.text) == set(a.measure) == {"ja", "en"} for a in actions)
 
 
 def test_yaml_syntax_errors_point_at_the_mark() -> None:
@@ -93,9 +100,88 @@ def test_empty_file_and_unknown_top_level_key() -> None:
     line, col, message = one("rules: []\nrule: []\n")
     assert (line, col) == (2, 1)
     assert "unknown key 'rule' (did you mean 'rules'?)" in message
-    line, _, message = one("version: 2\nrules: []\n")
+    line, _, message = one("version: 3\nrules: []\n")
     assert line == 1
-    assert "unsupported version 2" in message
+    assert "unsupported version 3; expected 2" in message
+
+
+def test_version_1_rules_are_refused_with_what_changed() -> None:
+    line, col, message = one("version: 1\nrules: []\n")
+    assert (line, col) == (1, 10)
+    assert "version 1 is no longer read" in message
+    assert "{action, owner, horizon, measure}" in message
+
+
+ACTION_RULE = """rules:
+  - id: r
+    when: {score: digital, op: '<', value: 3}
+    text: {ja: "x", en: "y"}
+    recommendation:
+      organisation:
+        action: {ja: "「{dimension}」の計画を定める", en: "Plan {dimension}"}
+        owner: cx_ofice
+        horizon: "0-12"
+        measure: {ja: "計画の承認（{score}）", en: "Plan approved ({score})"}
+"""
+
+
+def test_a_rule_recommendation_is_an_action() -> None:
+    good = ACTION_RULE.replace("cx_ofice", "cx_office").replace('"0-12"', '"6-18"')
+    action = parse_rules(good, "rules.yaml", KNOWN, OWNERS).rule("r").recommendation["organisation"]
+    assert (action.owner, action.horizon, action.scope) == ("cx_office", "6-18", "organisation")
+    assert action.measure["en"] == "Plan approved ({score})"
+    # A bare number for a horizon is read as written.
+    assert parse_rules(good.replace('"6-18"', "6-18"), "r.yaml", KNOWN, OWNERS).rules
+
+
+def test_unknown_owner_and_horizon_are_reported_at_their_value() -> None:
+    found = problems(ACTION_RULE)
+    assert [(line, col) for line, col, _ in found] == [
+        at(ACTION_RULE, "cx_ofice"),
+        at(ACTION_RULE, '"0-12"'),
+    ]
+    assert "unknown owner 'cx_ofice' (did you mean 'cx_office'?)" in found[0][2]
+    assert "recommendation.organisation.owner" in found[0][2]
+    assert "unknown horizon (months) '0-12'" in found[1][2]
+    assert "0-6, 6-18, 18-36" in found[1][2]
+
+
+def test_an_action_needs_a_measure_and_known_placeholders() -> None:
+    text = ACTION_RULE.replace("cx_ofice", "cx_office").replace('"0-12"', '"0-6"')
+    measure = '        measure: {ja: "計画の承認（{score}）", en: "Plan approved ({score})"}\n'
+    without = text.replace(measure, "")
+    line, col, message = one(without)
+    assert (line, col) == at(without, "action:")
+    assert "recommendation.organisation: missing required key 'measure'" in message
+    stray = text.replace('({score})"}', '({gap})"}')
+    line, _, message = one(stray)
+    assert line == at(stray, "measure:")[0]
+    assert "placeholder {gap} needs a condition" in message
+
+
+def test_an_old_text_recommendation_says_what_an_action_needs() -> None:
+    old = rule().replace(
+        '      en: "y"\n',
+        '      en: "y"\n    recommendation:\n      organisation: {ja: a, en: b}\n',
+    )
+    messages = [message for _, _, message in problems(old)]
+    assert any("missing required key 'action'" in m for m in messages)
+    assert any("unknown key 'ja'" in m for m in messages)
+
+
+def test_owners_file_problems_have_positions(tmp_path: Path) -> None:
+    path = tmp_path / "owners.yaml"
+    path.write_text(
+        "owners:\n  cx_office: {ja: CX推進部署}\n  Bad-Key: {ja: a, en: b}\n", encoding="utf-8"
+    )
+    owners, found = check_owners_file(path)
+    assert owners is None
+    assert [str(p) for p in found] == [
+        f"{path}:2:14: owners.cx_office: missing locale 'en'",
+        f"{path}:3:3: owners: invalid owner key 'Bad-Key' (use lowercase letters, digits and "
+        "underscores, starting with a letter)",
+    ]
+    assert parse_owners("owners:\n  hr: {ja: 人事部, en: HR}\n").label("hr", "ja") == "人事部"
 
 
 def test_rule_keys_ids_and_severity() -> None:
@@ -226,45 +312,105 @@ def test_files_that_cannot_be_read_or_decoded(tmp_path: Path) -> None:
     assert "not valid UTF-8" in found[0].message
 
 
-LEVELS = "\n".join(f"    {n}: {{ja: 'j{n}', en: 'e{n}'}}" for n in range(1, 6))
+def _action(n: int, horizon: str = "0-6", owner: str = "cx_office") -> str:
+    return (
+        f"      - action: {{ja: 'j{n}', en: 'e{n}'}}\n"
+        f"        owner: {owner}\n"
+        f"        horizon: '{horizon}'\n"
+        f"        measure: {{ja: 'm{n}', en: 'n{n}'}}\n"
+        f"        scope: organisation\n"
+    )
+
+
+LEVELS = "".join(
+    f"    {n}:\n{_action(n)}{_action(n + 10, '18-36', 'hr')}" for n in range(1, 6)
+).rstrip("\n")
 
 
 def recommendation_problems(text: str) -> list[tuple[int, int, str]]:
     with pytest.raises(RulesError) as caught:
-        parse_recommendations(text, "recommendations.yaml", KNOWN)
+        parse_recommendations(text, "recommendations.yaml", KNOWN, known_owners=OWNERS)
     return [(p.line, p.col, p.message) for p in caught.value.problems]
+
+
+HEAD = "version: 2\ndimensions:\n"
 
 
 def test_recommendations_validation() -> None:
     catalogue = parse_recommendations(
-        f"dimensions:\n  digital:\n{LEVELS}\n", known_dimensions=KNOWN
+        f"{HEAD}  digital:\n{LEVELS}\n", known_dimensions=KNOWN, known_owners=OWNERS
     )
-    assert catalogue.for_level("digital", 3) == {"ja": "j3", "en": "e3"}
-    assert catalogue.for_level("digital", 6) is None
-    assert catalogue.for_level("design", 1) is None
-    found = recommendation_problems(f"dimensions:\n  digitl:\n{LEVELS}\n")
-    assert found[0][:2] == (2, 3)
+    actions = catalogue.for_level("digital", 3)
+    assert [a.text["en"] for a in actions] == ["e3", "e13"]
+    assert [(a.owner, a.horizon, a.scope) for a in actions] == [
+        ("cx_office", "0-6", "organisation"),
+        ("hr", "18-36", "organisation"),
+    ]
+    assert catalogue.for_level("digital", 6) == ()
+    assert catalogue.for_level("design", 1) == ()
+    found = recommendation_problems(f"{HEAD}  digitl:\n{LEVELS}\n")
+    assert found[0][:2] == (3, 3)
     assert "unknown dimension 'digitl' (did you mean 'digital'?)" in found[0][2]
-    found = recommendation_problems("dimensions:\n  digital:\n    1: {ja: a, en: b}\n")
-    assert found[0][0] == 3
-    assert found[0][2].endswith("missing the recommendation for level 2")
-    found = recommendation_problems(f"dimensions:\n  digital:\n{LEVELS}\n    6: {{ja: a, en: b}}\n")
-    assert found[0][:2] == (8, 5)
-    assert "level 6 is not a maturity level" in found[0][2]
-    found = recommendation_problems(
-        f"dimensions:\n  digital:\n{LEVELS.replace(chr(39) + 'e3' + chr(39), chr(39) + chr(39))}\n"
-    )
-    assert found[0][0] == 5
-    assert "must not be empty" in found[0][2]
-    found = recommendation_problems("dimensions:\n  digital:\n    one: {ja: a, en: b}\n")
+    found = recommendation_problems(f"{HEAD}  digital:\n    1:\n{_action(1)}{_action(2)}")
+    assert found[0][0] == 4
+    assert found[0][2].endswith("missing the actions for level 2")
+    found = recommendation_problems(f"{HEAD}  digital:\n{LEVELS}\n    6: []\n")
+    assert found[0][2].startswith("dimensions.digital: level 6 is not a maturity level")
+    found = recommendation_problems(f"{HEAD}  digital:\n    one: []\n")
     assert "keys must be integers" in found[0][2]
-    found = recommendation_problems("dimension: {}\n")
-    assert "unknown key 'dimension' (did you mean 'dimensions'?)" in found[0][2]
+    found = recommendation_problems("version: 2\ndimension: {}\n")
+    assert any("unknown key 'dimension' (did you mean 'dimensions'?)" in p[2] for p in found)
+
+
+def test_version_1_recommendations_are_refused_with_what_changed() -> None:
+    text = "version: 1\ndimensions:\n  digital:\n    1: {ja: a, en: b}\n"
+    assert recommendation_problems(text) == [
+        (
+            1,
+            10,
+            "version: version 1 is no longer read: since version 2 each level lists 2 to 3 "
+            "actions {action, owner, horizon, measure, scope}, not a text (see "
+            "reports/README.md); rewrite the levels and set 'version: 2'",
+        )
+    ]
+    found = recommendation_problems("dimensions:\n  digital:\n    1: {ja: a, en: b}\n")
+    assert found[0] == (1, 1, "top level: missing required key 'version'")
+
+
+def test_level_actions_are_two_or_three_in_sequence_with_known_owners() -> None:
+    one_action = f"{HEAD}  digital:\n    1:\n{_action(1)}"
+    found = recommendation_problems(one_action)
+    message = "dimensions.digital[1]: expected 2 to 3 actions in sequence, got 1"
+    assert (*at(one_action, "- action"), message) in found
+    backwards = f"{HEAD}  digital:\n    1:\n{_action(1, '6-18')}{_action(2, '0-6')}"
+    second = backwards.index("- action", backwards.index("- action") + 1)
+    line, col, _ = _with(recommendation_problems(backwards), "out of sequence")
+    assert (line, col) == (backwards.count("\n", 0, second) + 1, 9)
+    assert "horizon 0-6 comes after 6-18" in _
+    wrong = f"{HEAD}  digital:\n    1:\n{_action(1, owner='exec_team')}{_action(2, '6-18')}"
+    line, col, message = _with(recommendation_problems(wrong), "unknown owner")
+    assert (line, col) == at(wrong, "exec_team")
+    assert "unknown owner 'exec_team'" in message
+    no_scope = f"{HEAD}  digital:\n    1:\n{_action(1)}{_action(2)}".replace(
+        "        scope: organisation\n", "", 1
+    )
+    line, col, _ = _with(recommendation_problems(no_scope), "missing required key 'scope'")
+    assert (line, col) == at(no_scope, "action:")
+    bad_scope = f"{HEAD}  digital:\n    1:\n{_action(1)}{_action(2)}".replace(
+        "scope: organisation", "scope: team", 1
+    )
+    line, col, _ = _with(recommendation_problems(bad_scope), "unknown scope 'team'")
+    assert (line, col) == at(bad_scope, "team")
+
+
+def _with(found: list[tuple[int, int, str]], words: str) -> tuple[int, int, str]:
+    return next(problem for problem in found if words in problem[2])
 
 
 def test_recommendation_file_problems_have_positions(tmp_path: Path) -> None:
     path = tmp_path / "recommendations.yaml"
-    path.write_text("dimensions:\n  digital:\n    1: {ja: a}\n", encoding="utf-8")
-    catalogue, found = check_recommendations_file(path, KNOWN)
+    path.write_text(f"{HEAD}  digital:\n    1:\n{_action(1, '6-15')}", encoding="utf-8")
+    catalogue, found = check_recommendations_file(path, KNOWN, OWNERS)
     assert catalogue is None
-    assert str(found[0]).startswith(f"{path}:3:")
+    assert str(found[0]).startswith(f"{path}:4:5: dimensions.digital")
+    assert any(str(p).startswith(f"{path}:7:18: ") and "'6-15'" in str(p) for p in found)

@@ -9,13 +9,13 @@ from flask_babel import gettext as _
 
 from app.presentation import charts
 from app.reporting.sections.base import OK, ReportContext
-from app.reporting.viewmodel import ItemRow, Recommendation
+from app.reporting.viewmodel import ItemRow, TargetState
 
 if TYPE_CHECKING:
     from app.results.model import DimensionResult
 
-#: Statements per dimension whose next level is spelled out.
-RECOMMENDED_ITEMS = 3
+#: Statements per dimension whose next level is spelled out as the state to aim for.
+TARGET_STATE_ITEMS = 3
 
 
 def item_rows(
@@ -59,13 +59,14 @@ def distribution_chart(report: ReportContext, items: Sequence[ItemRow]) -> str |
     return charts.svg_data_uri(svg)
 
 
-def recommendations(report: ReportContext, items: Sequence[ItemRow]) -> tuple[Recommendation, ...]:
-    """What the next level looks like for the least established statements."""
+def target_state(report: ReportContext, items: Sequence[ItemRow]) -> tuple[TargetState, ...]:
+    """What the next level looks like for the least established statements: the state to
+    aim for, shown apart from the actions that get there."""
     scored = sorted(
         (item for item in items if item.mean is not None), key=lambda i: (i.mean, i.number)
     )
     found = []
-    for item in scored[:RECOMMENDED_ITEMS]:
+    for item in scored[:TARGET_STATE_ITEMS]:
         level = report.results.level_of(item.mean)
         if level is None or level >= report.scale.max:
             continue
@@ -73,5 +74,5 @@ def recommendations(report: ReportContext, items: Sequence[ItemRow]) -> tuple[Re
             level + 1, report.locale, report.questionnaire.default_locale
         )
         if descriptor:
-            found.append(Recommendation(item.text, level, level + 1, descriptor))
+            found.append(TargetState(item.text, level, level + 1, descriptor))
     return tuple(found)

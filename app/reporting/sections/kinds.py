@@ -1,7 +1,8 @@
 """One chapter per kind of dimension (the five capabilities, the improvement cycle).
 
 Each chapter gives the overview chart and table, and a page per dimension: its score, the
-roles' and departments' scores, its statements and what the next level looks like.
+roles' and departments' scores, its statements, the actions towards the next level (owner,
+horizon, measure) and, apart from them, the state to aim for.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import TYPE_CHECKING
 from flask_babel import gettext as _
 
 from app.presentation import charts
+from app.presentation.actions import action_views
 from app.presentation.charts import Series
 from app.presentation.views import (
     focus_series,
@@ -22,7 +24,7 @@ from app.presentation.views import (
     target_series,
 )
 from app.reporting.sections.base import SUPPRESSED, ReportContext
-from app.reporting.sections.items import distribution_chart, item_rows, recommendations
+from app.reporting.sections.items import distribution_chart, item_rows, target_state
 from app.reporting.viewmodel import DimensionView, GroupScore, KindSection, TocEntry
 
 if TYPE_CHECKING:
@@ -50,8 +52,16 @@ def build(
             weakest = _weakest(report, kind, views)
             if weakest is not None:
                 bottleneck = weakest
-                actions = tuple(a for a in (weakest.advice,) if a) + tuple(
-                    rec.descriptor for rec in weakest.recommendations[:3]
+                # The stage's own actions, each with its owner and horizon: no state
+                # description among the instructions.
+                actions = tuple(
+                    _(
+                        "%(action)s (%(owner)s, %(horizon)s)",
+                        action=action.text,
+                        owner=action.owner,
+                        horizon=action.horizon,
+                    )
+                    for action in weakest.actions
                 )
         sections.append(
             KindSection(
@@ -187,6 +197,9 @@ def dimension_view(
         )
     items = item_rows(report, dimension, number)
     shown = cell is not None and cell.shown
+    # The catalogue's actions are for the organisation's level: a department's level
+    # differs, and its own actions are those of its key messages.
+    recommendation = None if report.is_department else dimension.recommendation
     return DimensionView(
         id=dimension.id,
         kind=dimension.kind,
@@ -207,10 +220,10 @@ def dimension_view(
         hidden_groups=tuple(hidden_roles + hidden_departments),
         items=items,
         distribution_chart=distribution_chart(report, items) if distribution else None,
-        recommendations=recommendations(report, items),
-        advice=report.text(dimension.recommendation.text)
-        if dimension.recommendation is not None and not report.is_department
-        else None,
+        target_state=target_state(report, items),
+        actions=() if recommendation is None else action_views(report, recommendation.actions),
+        actions_level=None if recommendation is None else recommendation.level,
+        sustain=recommendation is not None and recommendation.level >= report.scale.max,
     )
 
 

@@ -8,17 +8,17 @@ horizon). The most and least established practices go with the first chapter."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from flask_babel import gettext as _
 
-from app.presentation import formatting
+from app.presentation import actions, formatting
+from app.presentation.actions import PlanStep, WeakDimension
 from app.presentation.messages import message_views
 from app.reporting.sections import companion
 from app.reporting.sections.base import ReportContext
 from app.reporting.viewmodel import (
-    ActionView,
     Card,
     Cover,
     DimensionView,
@@ -28,8 +28,10 @@ from app.reporting.viewmodel import (
     Summary,
     TocEntry,
 )
+from app.results import report_catalogues
 
 if TYPE_CHECKING:
+    from app.analysis.actions import Action
     from app.results.model import Diagnosis
 
 #: How many strengths and priorities the summary names.
@@ -155,12 +157,33 @@ def highlights(
     return [highlight(e, 0) for e in top], [highlight(e, 1) for e in bottom]
 
 
-#: How many priorities the summary names, and how many further actions it lists at most.
-PRIORITIES = 3
-FURTHER_ACTIONS = 2
+def _level_actions(report: ReportContext) -> Callable[[WeakDimension], Sequence[Action]]:
+    """The next-level actions of a dimension at the scope's level, for the scope to take.
+
+    The organisation reads the results' recommendation; a department, the catalogue's
+    actions for the department's own level that a department can take by itself.
+    """
+    catalogue = report_catalogues().recommendations
+
+    def actions(dimension: WeakDimension) -> Sequence[Action]:
+        if not report.is_department:
+            recommendation = report.results.dimension(dimension.id).recommendation
+            return () if recommendation is None else recommendation.actions
+        if catalogue is None:
+            return ()
+        found = catalogue.for_level(dimension.id, dimension.level)
+        return tuple(action for action in found if action.scope == "department")
+
+    return actions
 
 
 def plan(
     report: ReportContext, diagnosis: Diagnosis | None, sections: Sequence[KindSection]
-) -> tuple[tuple[ActionView, ...], tuple[ActionView, ...]]:
-    return (), ()
+) -> tuple[tuple[PlanStep, ...], tuple[PlanStep, ...]]:
+    """The scope's three priorities and further actions (see :func:`actions.plan`)."""
+    scored = sorted(
+        (v for section in sections for v in section.dimensions if v.score.level is not None),
+        key=lambda v: (v.score.mean, v.number),
+    )
+    weakest = [WeakDimension(v.id, v.title, v.score.level) for v in scored]
+    return actions.plan(report, diagnosis, weakest, _level_actions(report))

@@ -1,0 +1,58 @@
+"""The owner functions every recommended action names (``CX_REPORTS_DIR/owners.yaml``).
+
+One cached reading of the file for the results, the API, the dashboard and the reports, so
+an action's owner reads the same wherever it is shown.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from pathlib import Path
+
+from flask import current_app
+
+from app.analysis.actions import OwnerCatalogue, OwnersError, load_owners
+from app.platform.cache import FileCache
+
+log = logging.getLogger(__name__)
+
+OWNERS_FILE = "owners.yaml"
+
+Localized = Mapping[str, str]
+
+
+def _read(path: Path) -> tuple[OwnerCatalogue | None, list[str]]:
+    """The owners file and the problems found; a missing file is no problem."""
+    if not path.exists():
+        return None, []
+    try:
+        return load_owners(path), []
+    except OwnersError as exc:
+        log.error("invalid report file %s:\n%s", path, exc)
+        return None, [str(problem) for problem in exc.problems]
+    except (OSError, UnicodeDecodeError) as exc:
+        return None, [f"{path}: cannot read file: {exc}"]
+
+
+_files = FileCache(_read, maxsize=8)
+
+
+def owner_files(directory: Path) -> tuple[OwnerCatalogue | None, list[str]]:
+    """The owners file of a reports directory (reloaded when changed), with its problems."""
+    return _files.get(directory / OWNERS_FILE)
+
+
+def owner_functions() -> Mapping[str, Localized]:
+    """The owner functions of ``CX_REPORTS_DIR``: ``{key: {locale: name}}`` (empty without a
+    valid file)."""
+    owners, _ = owner_files(Path(current_app.config["CX_REPORTS_DIR"]))
+    return {} if owners is None else owners.owners
+
+
+def owner_label(key: str) -> Localized:
+    """An owner function's name in every report language (the key itself when unknown)."""
+    return owner_functions().get(key) or {"ja": key, "en": key}
+
+
+__all__ = ["OWNERS_FILE", "owner_files", "owner_functions", "owner_label"]
