@@ -274,6 +274,7 @@ class CampaignSettingsForm(_CampaignFields):
             data=_on_get(
                 {
                     "name": campaign.name,
+                    "name_en": campaign.name_en or "",
                     "opens_at": _naive_local(campaign.opens_at),
                     "closes_at": _naive_local(campaign.closes_at),
                     "threshold": campaign.anonymity_threshold,

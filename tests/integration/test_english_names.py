@@ -209,6 +209,8 @@ def test_the_department_forms_set_and_change_the_english_name(app, consultant_cl
     assert response.status_code == 302
     dev = db.session.scalar(select(Department).where(Department.name == "開発部"))
     assert dev.name_en == "Development"
+    page = consultant_client.get(f"/workspace/departments/{dev.id}").get_data(as_text=True)
+    assert 'value="Development"' in page
     response = _post(
         consultant_client,
         f"/workspace/departments/{dev.id}",
@@ -253,6 +255,7 @@ def test_the_campaign_forms_set_and_change_the_english_name(app, consultant_clie
     assert campaign.name_en == "FY2026 CX Assessment"
 
     settings = f"/workspace/campaigns/{campaign.id}/settings"
+    assert 'value="FY2026 CX Assessment"' in consultant_client.get(settings).get_data(as_text=True)
     response = _post(
         consultant_client,
         settings,
