@@ -11,11 +11,13 @@ import pytest
 from sqlalchemy import inspect, select, text
 
 from app import create_app
+from app.auth.tokens import create_api_token
 from app.models import (
     AuditEvent,
     Campaign,
     Department,
     Organization,
+    Participant,
     Role,
     User,
     display_name,
@@ -27,8 +29,10 @@ from app.operations.organizations import set_english_name
 from app.operations.participant_import import import_participants, parse_participants
 from app.platform.extensions import db
 from app.reporting import service
+from app.reporting.individual import build_individual_view
 from tests.conftest import make_config
 from tests.factories import grant, make_campaign, make_org, make_user
+from tests.integration.test_api_v1 import validate
 from tests.integration.test_dashboard_fixtures import LEGAL, build_world, executive_client
 from tests.integration.workspace_support import (
     csrf_token,
@@ -547,3 +551,45 @@ def _pdf_text(pdf: bytes) -> str:
     """The PDF's text without white space; pages stay apart (form feeds)."""
     found = subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True)
     return re.sub(r"[^\S\f]+", "", found.stdout.decode("utf-8"))
+
+
+def test_the_english_individual_report_names_the_organisation_campaign_and_department(app, world):
+    world.campaign.individual_reports = True
+    participant = db.session.scalar(
+        select(Participant).where(
+            Participant.campaign_id == world.campaign.id,
+            Participant.department_id == world.departments["営業部"].id,
+        )
+    )
+    db.session.commit()
+    with app.test_request_context():
+        english = build_individual_view(participant, "en")
+        japanese = build_individual_view(participant, "ja")
+    assert (english.organization, english.campaign, english.department) == (
+        "A Trading",
+        "FY2026 Assessment",
+        "Sales",
+    )
+    view = japanese
+    assert (view.organization, view.campaign, view.department) == (
+        "エー商事",
+        "2026年度診断",
+        "営業部",
+    )
+
+
+def test_the_api_gives_the_english_names_beside_the_names(app, world):
+    token = create_api_token(world.executive, "tests")
+    db.session.commit()
+    client = make_client(app)
+    response = client.get(
+        f"/api/v1/campaigns/{world.campaign.id}", headers={"Authorization": f"Bearer {token}"}
+    )
+    assert response.status_code == 200
+    body = response.get_json()
+    validate(body, "CampaignDetail")
+    assert (body["name"], body["name_en"]) == ("2026年度診断", "FY2026 Assessment")
+    assert body["organization"] == {"slug": "org-a", "name": "エー商事", "name_en": "A Trading"}
+    listed = client.get("/api/v1/campaigns", headers={"Authorization": f"Bearer {token}"})
+    previous = next(c for c in listed.get_json()["campaigns"] if c["id"] == world.previous.id)
+    assert previous["name_en"] is None
