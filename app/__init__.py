@@ -21,7 +21,7 @@ from app.cli.results import results_cli, rules_cli
 from app.cli.user import user_cli
 from app.dashboard import bp as dashboard_bp
 from app.main import bp as main_bp
-from app.models import User
+from app.models import User, display_name
 from app.platform import config as config_module
 from app.platform import hardening, i18n, observability
 from app.platform.db_setup import configure_engine_events
@@ -122,6 +122,7 @@ def register_commands(app: Flask) -> None:
 def register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals["current_locale"] = i18n.current_locale
     app.jinja_env.globals["localized"] = i18n.localized
+    app.jinja_env.globals["display_name"] = display_name
     app.jinja_env.globals["language_url"] = i18n.language_url
     app.jinja_env.globals["CX_LOCALES"] = app.config["CX_LOCALES"]
     # Japanese labels break between phrases (with ``word-break: keep-all`` in the CSS).

@@ -71,6 +71,7 @@ SCHEMAS: dict[str, Any] = {
         "required": [
             "id",
             "name",
+            "name_en",
             "status",
             "organization",
             "questionnaire",
@@ -82,12 +83,25 @@ SCHEMAS: dict[str, Any] = {
         ],
         "properties": {
             "id": {"type": "integer"},
-            "name": {"type": "string"},
+            "name": {"type": "string", "description": "The name as entered."},
+            "name_en": _nullable(
+                {
+                    "type": "string",
+                    "description": (
+                        "The English name English outputs show; null: they show the name "
+                        "as entered."
+                    ),
+                }
+            ),
             "status": {"type": "string", "enum": ["draft", "open", "closed"]},
             "organization": {
                 "type": "object",
-                "required": ["slug", "name"],
-                "properties": {"slug": {"type": "string"}, "name": {"type": "string"}},
+                "required": ["slug", "name", "name_en"],
+                "properties": {
+                    "slug": {"type": "string"},
+                    "name": {"type": "string"},
+                    "name_en": _nullable({"type": "string"}),
+                },
             },
             "questionnaire": {
                 "type": "object",

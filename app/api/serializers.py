@@ -25,8 +25,13 @@ def campaign_summary(campaign: Campaign, organization: Organization) -> dict[str
     return {
         "id": campaign.id,
         "name": campaign.name,
+        "name_en": campaign.name_en,
         "status": campaign.status,
-        "organization": {"slug": organization.slug, "name": organization.name},
+        "organization": {
+            "slug": organization.slug,
+            "name": organization.name,
+            "name_en": organization.name_en,
+        },
         "questionnaire": {
             "id": campaign.questionnaire_id,
             "version": campaign.questionnaire_version,

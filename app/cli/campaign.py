@@ -24,6 +24,7 @@ from app.operations.campaigns import (
     unpair_campaign,
 )
 from app.operations.emails import Delivery, send_invitations, send_reminders
+from app.operations.organizations import set_english_name
 from app.queries.campaigns import all_campaigns, get_campaign
 from app.queries.organizations import get_organization
 from app.queries.questionnaires import get_questionnaire
@@ -49,6 +50,7 @@ def _day(value: str | None, option: str) -> date | None:
 @click.option(
     "--name", type=NAME, required=True, help="The campaign's name, as respondents will see it."
 )
+@click.option("--name-en", type=NAME, default=None, help="Its English name, for English reports.")
 @click.option(
     "--threshold", type=int, default=5, show_default=True, help="Anonymity threshold (3-10)."
 )
@@ -65,6 +67,7 @@ def create_command(
     org_slug: str,
     questionnaire_id: str,
     name: str,
+    name_en: str | None,
     threshold: int,
     version: str | None,
     opens: str | None,
@@ -82,12 +85,26 @@ def create_command(
         opens_at=local_to_utc(_day(opens, "--opens")),
         closes_at=local_to_utc(_day(closes, "--closes")),
         individual_reports=individual_reports,
+        name_en=name_en,
     )
     click.echo(
         f"Created draft campaign {campaign.name!r} in {org.slug} "
         f"({questionnaire.id} {questionnaire.version}, {len(questionnaire.items)} items)."
     )
     click.echo(campaign.id)
+
+
+@campaign_cli.command("name-en")
+@click.argument("campaign_id", type=int)
+@click.argument("english_name", type=NAME)
+@operation
+def name_en_command(campaign_id: int, english_name: str) -> None:
+    """Set the English name of a campaign ("" removes it: English reports then show the name
+    as entered)."""
+    campaign = get_campaign(campaign_id)
+    set_english_name(campaign, english_name)
+    shown = campaign.name_en or f"none (shown as entered: {campaign.name})"
+    click.echo(f"English name of campaign {campaign.id}: {shown}.")
 
 
 @campaign_cli.command("open")

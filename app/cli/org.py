@@ -1,4 +1,4 @@
-"""``flask org``: client organisations and their departments."""
+"""``flask org``: client organisations, their departments and their names in English."""
 
 from __future__ import annotations
 
@@ -6,7 +6,13 @@ import click
 from flask.cli import AppGroup
 
 from app.cli._support import NAME, operation
-from app.operations.organizations import create_organization
+from app.models import Department, Organization
+from app.operations.organizations import (
+    add_department,
+    create_organization,
+    rename_role,
+    set_english_name,
+)
 from app.queries.organizations import department_tree, get_organization, organizations
 
 org_cli = AppGroup("org", help="Client organisations.")
@@ -15,17 +21,73 @@ org_cli = AppGroup("org", help="Client organisations.")
 @org_cli.command("create")
 @click.argument("slug", type=NAME)
 @click.option("--name", type=NAME, required=True, help="The organisation's display name.")
+@click.option("--name-en", type=NAME, default=None, help="Its English name, for English reports.")
 @click.option(
     "--departments", type=NAME, default="", help='Top-level departments, e.g. "Sales,IT,HR".'
 )
 @operation
-def create_command(slug: str, name: str, departments: str) -> None:
+def create_command(slug: str, name: str, name_en: str | None, departments: str) -> None:
     """Create an organisation SLUG with the default roles and optional departments."""
     names = [part.strip() for part in departments.split(",") if part.strip()]
-    org = create_organization(slug, name, names)
+    org = create_organization(slug, name, names, name_en=name_en)
     click.echo(
         f"Created {org.slug}: {org.name} ({len(names)} departments, {len(org.roles)} roles)."
     )
+
+
+def _department(org: Organization, name: str) -> Department:
+    """The organisation's department of that exact name (archived ones included)."""
+    for dept in org.departments:
+        if dept.name == name.strip():
+            return dept
+    known = ", ".join(d.name for d in org.departments) or "none"
+    raise click.BadParameter(f"{org.slug} has no department named {name!r} (known: {known}).")
+
+
+@org_cli.command("add-department")
+@click.argument("slug")
+@click.argument("name", type=NAME)
+@click.option("--parent", default=None, help="The department it belongs to (its name).")
+@click.option("--name-en", type=NAME, default=None, help="Its English name, for English reports.")
+@operation
+def add_department_command(slug: str, name: str, parent: str | None, name_en: str | None) -> None:
+    """Add a department NAME to organisation SLUG."""
+    org = get_organization(slug)
+    dept = add_department(org, name, _department(org, parent) if parent else None, name_en=name_en)
+    click.echo(f"Added department {dept.name} to {org.slug}.")
+
+
+@org_cli.command("name-en")
+@click.argument("slug")
+@click.argument("english_name", type=NAME)
+@click.option("--department", default=None, help="Name the department of this name instead.")
+@click.option("--role", default=None, help="Name the role of this key instead.")
+@operation
+def name_en_command(slug: str, english_name: str, department: str | None, role: str | None) -> None:
+    """Set the English name of organisation SLUG, or of one of its departments or roles.
+
+    English reports and dashboards show it; "" removes an organisation's or department's
+    English name (they then show the name as entered).
+    """
+    org = get_organization(slug)
+    if department and role:
+        raise click.UsageError("Give --department or --role, not both.")
+    if role:
+        found = next((r for r in org.roles if r.key == role), None)
+        if found is None:
+            known = ", ".join(r.key for r in org.roles)
+            raise click.BadParameter(
+                f"{org.slug} has no role {role!r} (known: {known}).", param_hint="--role"
+            )
+        if not english_name.strip():
+            raise click.UsageError("A role always has an English name: give one.")
+        rename_role(found, {"en": english_name})
+        click.echo(f"Role {found.key}: {found.label('en')}.")
+        return
+    target: Organization | Department = _department(org, department) if department else org
+    set_english_name(target, english_name)
+    shown = target.name_en or f"none (shown as entered: {target.name})"
+    click.echo(f"English name of {target.name}: {shown}.")
 
 
 @org_cli.command("list")
@@ -42,11 +104,13 @@ def list_command() -> None:
 def show_command(slug: str) -> None:
     """Show an organisation's departments (as a tree) and roles."""
     org = get_organization(slug)
-    click.echo(f"{org.name} ({org.slug})")
+    english = f" / {org.name_en}" if org.name_en else " (no English name)"
+    click.echo(f"{org.name}{english} ({org.slug})")
     click.echo("Departments:")
     for depth, dept in department_tree(org):
         archived = " [archived]" if dept.archived else ""
-        click.echo(f"  {'  ' * depth}{dept.name}{archived}")
+        english = f" / {dept.name_en}" if dept.name_en else " (no English name)"
+        click.echo(f"  {'  ' * depth}{dept.name}{english}{archived}")
     click.echo("Roles:")
     for role in org.roles:
         labels = " / ".join(str(v) for v in role.labels.values())

@@ -12,12 +12,16 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, Response, abort, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from jinja2 import pass_context
+from jinja2.runtime import Context
+from markupsafe import Markup, escape
 
 from app.auth.access import campaign_or_404, campaigns_query, can_manage
 from app.dashboard import benchmark as benchmarks
 from app.dashboard import viewmodel as vm
-from app.models import Campaign, Organization
+from app.models import ENGLISH, Campaign, Organization, pick_name
 from app.platform.extensions import db
 from app.platform.i18n import current_locale
 from app.platform.spreadsheet import csv_writer
@@ -29,6 +33,18 @@ from app.results import CampaignResults, campaign_results
 # Made here rather than in the package's __init__, so that the routes need not import the
 # package that imports them.
 bp = Blueprint("dashboard", "app.dashboard", template_folder="templates", url_prefix="/dashboard")
+
+
+@bp.app_template_filter("as_entered")
+@pass_context
+def as_entered(context: Context, name: str) -> Markup | str:
+    """A name an English page shows as entered, for want of an English name, marked so
+    (its language, and a tooltip); any other text unchanged."""
+    if name not in context.get("untranslated", ()):
+        return name
+    return Markup('<span class="as-entered" lang="ja" title="{}">{}</span>').format(
+        _("No English name"), escape(name)
+    )
 
 
 class _Page:
@@ -55,6 +71,13 @@ class _Page:
                 "reports.organization_pdf", campaign_id=self.campaign.id, lang=self.locale
             ),
             has_trend=self.results.previous is not None,
+            campaign_name=self.results.campaign_title(self.locale),
+            organization_name=self.results.organization_title(self.locale),
+            untranslated=(
+                frozenset(self.results.names_without_english())
+                if self.locale == ENGLISH
+                else frozenset()
+            ),
             **context,
         )
 
@@ -88,11 +111,19 @@ def index() -> str:
         campaigns_query(current_user)
         .where(Campaign.status.in_(("open", "closed")))
         .join(Organization, Organization.id == Campaign.organization_id)
-        .add_columns(Organization.name)
+        .add_columns(Organization.name, Organization.name_en)
         .order_by(None)
         .order_by(Organization.name, Campaign.id.desc())
     )
-    rows = db.session.execute(query).all()
+    locale = current_locale()
+    rows = [
+        (
+            campaign,
+            pick_name(campaign.name, campaign.name_en, locale),
+            pick_name(name, name_en, locale),
+        )
+        for campaign, name, name_en in db.session.execute(query)
+    ]
     return render_template("dashboard/index.html", rows=rows)
 
 

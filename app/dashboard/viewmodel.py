@@ -394,7 +394,7 @@ def _companion_overview(builder: Builder, companion: Builder | None) -> Companio
     org = other.organization
     return CompanionOverview(
         other.campaign_id,
-        other.campaign_name,
+        other.campaign_title(builder.locale),
         org.shown,
         org.n if org.shown else None,
         other.anonymity_threshold,
@@ -1049,7 +1049,7 @@ def trend(builder: Builder, rounds: Sequence[CampaignResults]) -> TrendPage:
     results = builder.results
     chain = [*rounds, results][-MAX_ROUNDS:]
     if results.previous is None or len(chain) < 2:
-        return TrendPage(tuple(r.campaign_name for r in chain), None, None, ())
+        return TrendPage(tuple(r.campaign_title(builder.locale) for r in chain), None, None, ())
     not_comparable = {c.dimension for c in results.trend_comparability if not c.comparable}
     across_versions = any(
         c.recomputed for round_results in chain[1:] for c in round_results.trend_comparability
@@ -1061,7 +1061,7 @@ def trend(builder: Builder, rounds: Sequence[CampaignResults]) -> TrendPage:
         line = _trend_line(d.id, d.title, chain, across_versions=across_versions)
         if any(v is not None for v in line.values):
             lines.append(line)
-    labels = tuple(r.campaign_name for r in chain)
+    labels = tuple(r.campaign_title(builder.locale) for r in chain)
     chart = None
     if lines:
         spec = tuple((line.label, line.values, line.significant) for line in lines)
@@ -1091,7 +1091,7 @@ def trend(builder: Builder, rounds: Sequence[CampaignResults]) -> TrendPage:
     )
     return TrendPage(
         labels,
-        results.previous.campaign_name,
+        results.previous.campaign_title(builder.locale),
         chart,
         rows,
         tuple(lines),

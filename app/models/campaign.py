@@ -16,6 +16,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base, UTCDateTime, utcnow
+from app.models.organization import NAME_LENGTH
 from app.platform.cache import BoundedCache
 from app.questionnaire import Questionnaire
 
@@ -48,7 +49,9 @@ class Campaign(Base):
     organization_id: Mapped[int] = mapped_column(
         ForeignKey("organization.id", ondelete="CASCADE"), index=True
     )
-    name: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(NAME_LENGTH))
+    #: The name English outputs show; without one they show ``name`` as entered.
+    name_en: Mapped[str | None] = mapped_column(String(NAME_LENGTH))
     questionnaire_id: Mapped[str] = mapped_column(String(100))
     questionnaire_version: Mapped[str] = mapped_column(String(32))
     #: SHA-256 of the questionnaire's canonical content at the time the campaign was created.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -22,12 +22,52 @@ DEFAULT_ROLES: tuple[tuple[str, dict[str, str]], ...] = (
     ("frontline", {"ja": "現場", "en": "Front line"}),
 )
 
+#: The length limit of every organisation, department and campaign name, in each language.
+NAME_LENGTH = 200
+
+#: The locale whose outputs read the English names.
+ENGLISH = "en"
+
+
+class Named(Protocol):
+    """Anything with a name as entered and an optional English name."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def name_en(self) -> str | None: ...
+
+
+def pick_name(name: str, name_en: str | None, locale: str | None) -> str:
+    """The English name in English when there is one, else the name as entered."""
+    if locale == ENGLISH and name_en:
+        return name_en
+    return name
+
+
+def display_name(named: Named, locale: str | None) -> str:
+    """The name of an organisation, department or campaign a reader in ``locale`` sees."""
+    return pick_name(named.name, named.name_en, locale)
+
+
+def name_labels(name: str, name_en: str | None) -> dict[str, str]:
+    """A name in both languages, English falling back to the name as entered."""
+    return {"ja": name, ENGLISH: pick_name(name, name_en, ENGLISH)}
+
+
+def lacks_english(named: Named) -> bool:
+    """Whether English outputs show this name as entered, for want of an English name."""
+    return not named.name_en
+
 
 class Organization(Base):
     __tablename__ = "organization"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(NAME_LENGTH))
+    #: The name English outputs show; without one they show ``name`` as entered.
+    name_en: Mapped[str | None] = mapped_column(String(NAME_LENGTH))
     slug: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
@@ -62,7 +102,9 @@ class Department(Base):
     parent_id: Mapped[int | None] = mapped_column(
         ForeignKey("department.id", ondelete="SET NULL"), index=True
     )
-    name: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(NAME_LENGTH))
+    #: The name English outputs show; without one they show ``name`` as entered.
+    name_en: Mapped[str | None] = mapped_column(String(NAME_LENGTH))
     position: Mapped[int] = mapped_column(Integer, default=0)
     archived: Mapped[bool] = mapped_column(Boolean, default=False)
 

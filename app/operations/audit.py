@@ -13,6 +13,8 @@ from app.platform.extensions import db
 ACTIONS: dict[str, Any] = {
     "organization.created": _l("Organisation created"),
     "organization.updated": _l("Organisation updated"),
+    "department.added": _l("Department added"),
+    "department.updated": _l("Department updated"),
     "executive.invited": _l("Executive invited"),
     "campaign.created": _l("Campaign created"),
     "campaign.updated": _l("Campaign settings changed"),

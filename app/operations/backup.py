@@ -31,7 +31,7 @@ from app.models import (
 )
 from app.operations import audit
 from app.operations.errors import N_, OperationError
-from app.operations.organizations import add_department
+from app.operations.organizations import add_department, clean_english_name
 from app.operations.participants import new_participant
 from app.platform.extensions import db
 from app.platform.text import clean_free_text, find_control_character
@@ -155,10 +155,11 @@ def backup_campaign(campaign: Campaign) -> dict[str, Any]:
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "exported_at": utcnow().isoformat(),
-        "organization": {"slug": org.slug, "name": org.name},
+        "organization": {"slug": org.slug, "name": org.name, "name_en": org.name_en},
         "campaign": {
             "id": campaign.id,
             "name": campaign.name,
+            "name_en": campaign.name_en,
             "status": campaign.status,
             "anonymity_threshold": campaign.anonymity_threshold,
             "individual_reports": bool(campaign.individual_reports),
@@ -170,6 +171,7 @@ def backup_campaign(campaign: Campaign) -> dict[str, Any]:
             {
                 "id": d.id,
                 "name": d.name,
+                "name_en": d.name_en,
                 "parent": d.parent_id,
                 "position": d.position,
                 "archived": bool(d.archived),
@@ -226,9 +228,11 @@ def _restore_departments(org: Organization, entries: list[dict[str, Any]]) -> di
         if dept is None:
             parent_id = entry.get("parent")
             parent = resolve(int(parent_id), (*trail, old_id)) if parent_id is not None else None
-            dept = add_department(org, name, parent)
+            dept = add_department(org, name, parent, name_en=str(entry.get("name_en") or ""))
             dept.archived = bool(entry.get("archived", False))
             by_name[name] = dept
+        elif not dept.name_en and entry.get("name_en"):
+            dept.name_en = clean_english_name(str(entry["name_en"]))
         mapping[old_id] = dept
         return dept
 
@@ -286,6 +290,7 @@ def restore_campaign(
         campaign = Campaign(
             organization=org,
             name=str(source["name"]),
+            name_en=clean_english_name(str(source.get("name_en") or "")),
             questionnaire_id=questionnaire.id,
             questionnaire_version=questionnaire.version,
             questionnaire_hash=questionnaire.content_hash,

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from app.models import Campaign, Organization, Participant, User, utcnow
+from app.models import NAME_LENGTH, Campaign, Organization, Participant, User, utcnow
 from app.models.campaign import (
     DEFAULT_ANONYMITY_THRESHOLD,
     MAX_ANONYMITY_THRESHOLD,
@@ -20,6 +20,7 @@ from app.models.campaign import (
 )
 from app.operations import audit
 from app.operations.errors import N_, OperationError
+from app.operations.organizations import clean_english_name
 from app.operations.participants import new_participant
 from app.platform.extensions import db
 from app.queries.campaigns import check_companion, companion_of
@@ -69,8 +70,8 @@ def _clean_name(name: str) -> str:
     name = (name or "").strip()
     if not name:
         raise OperationError(N_("A name is required."))
-    if len(name) > 200:
-        raise OperationError(N_("The name is longer than %(n)d characters."), n=200)
+    if len(name) > NAME_LENGTH:
+        raise OperationError(N_("The name is longer than %(n)d characters."), n=NAME_LENGTH)
     return name
 
 
@@ -84,9 +85,12 @@ def create_campaign(
     closes_at: datetime | None = None,
     previous: Campaign | None = None,
     individual_reports: bool = False,
+    name_en: str | None = None,
     actor: User | None = None,
 ) -> Campaign:
     """Create a draft campaign with the questionnaire's parsed content frozen into it.
+
+    ``name_en`` is the name English reports show (without one they show ``name``).
 
     ``individual_reports`` lets each respondent download their own report from their link
     once the campaign has closed.
@@ -96,6 +100,7 @@ def create_campaign(
     campaign = Campaign(
         organization=org,
         name=_clean_name(name),
+        name_en=clean_english_name(name_en),
         questionnaire_id=questionnaire.id,
         questionnaire_version=questionnaire.version,
         questionnaire_hash=questionnaire.content_hash,
@@ -127,10 +132,12 @@ def update_campaign(
     closes_at: datetime | None,
     threshold: int,
     individual_reports: bool | None = None,
+    name_en: str | None = None,
     actor: User | None = None,
 ) -> Campaign:
     """Change name, dates, individual reports and (until the campaign first opens) the
-    anonymity threshold (``individual_reports=None`` keeps the current setting).
+    anonymity threshold (``individual_reports=None`` keeps the current setting; ``name_en``
+    replaces the English name, "" removes it, None keeps it).
 
     The threshold is fixed once the campaign has been opened: results already seen under one
     threshold must not become more detailed by lowering it afterwards.
@@ -142,6 +149,8 @@ def update_campaign(
             N_("The anonymity threshold cannot change once the campaign has been opened.")
         )
     campaign.name = _clean_name(name)
+    if name_en is not None:
+        campaign.name_en = clean_english_name(name_en)
     campaign.opens_at = opens_at
     campaign.closes_at = closes_at
     campaign.anonymity_threshold = threshold
@@ -236,6 +245,7 @@ def copy_campaign(
     threshold: int | None = None,
     opens_at: datetime | None = None,
     closes_at: datetime | None = None,
+    name_en: str | None = None,
     actor: User | None = None,
 ) -> Campaign:
     """Create the next round: the same participants (no link yet), linked to this campaign.
@@ -267,6 +277,7 @@ def copy_campaign(
         closes_at=closes_at,
         previous=campaign,
         individual_reports=bool(campaign.individual_reports),
+        name_en=name_en,
         actor=actor,
     )
     participants = db.session.scalars(

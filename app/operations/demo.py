@@ -38,6 +38,7 @@ from app.questionnaire import Questionnaire
 
 DEMO_SLUG = "minato-bank"
 DEMO_NAME = "みなと地域銀行"
+DEMO_NAME_EN = "Minato Regional Bank"
 CONSULTANT_EMAIL = "consultant@example.com"
 #: The bank's executive: read-only access to the results (the dashboard and reports).
 EXECUTIVE_EMAIL = "executive@example.com"
@@ -54,6 +55,22 @@ DEPARTMENTS: tuple[tuple[str, str | None], ...] = (
     ("お客さまサポートセンター", None),
     ("人事部", None),
 )
+
+#: The English name of every organisation, department and campaign of the demo, by name.
+ENGLISH_NAMES: dict[str, str] = {
+    DEMO_NAME: DEMO_NAME_EN,
+    "経営企画部": "Corporate Planning Department",
+    "営業本部": "Sales Division",
+    "個人営業部": "Retail Banking Department",
+    "法人営業部": "Corporate Banking Department",
+    "事務統括部": "Operations Administration Department",
+    "デジタル推進部": "Digital Transformation Department",
+    "お客さまサポートセンター": "Customer Support Center",
+    "人事部": "Human Resources Department",
+    "2025年度 CX 5つの力 成熟度診断": "FY2025 CX Five Capabilities Maturity Assessment",
+    "2026年度 CX 5つの力 成熟度診断": "FY2026 CX Five Capabilities Maturity Assessment",
+    "2026年度 CX向上サイクル 実践度診断": "FY2026 CX Improvement Cycle Practice Assessment",
+}
 
 #: Respondents per department and role key for each demo campaign.
 HEADCOUNT: dict[str, dict[str, int]] = {
@@ -455,10 +472,13 @@ def seed_demo(seed: int = 20261121) -> SeedResult:
     org = db.session.scalar(select(Organization).where(Organization.slug == DEMO_SLUG))
     created = org is None
     if org is None:
-        org = create_organization(DEMO_SLUG, DEMO_NAME)
+        org = create_organization(DEMO_SLUG, DEMO_NAME, name_en=DEMO_NAME_EN)
         by_name: dict[str, Department] = {}
         for name, parent in DEPARTMENTS:
-            by_name[name] = add_department(org, name, by_name.get(parent) if parent else None)
+            by_name[name] = add_department(
+                org, name, by_name.get(parent) if parent else None, name_en=ENGLISH_NAMES[name]
+            )
+    _name_in_english(org, *org.departments)
     questionnaire_id, name, version = PREVIOUS_ROUND
     previous = _ensure_campaign(
         org,
@@ -523,14 +543,24 @@ def _ensure_campaign(
             name,
             previous=previous,
             individual_reports=True,
+            name_en=ENGLISH_NAMES.get(name),
         )
         open_campaign(campaign)
+    _name_in_english(campaign)
     has_responses = db.session.scalar(
         select(func.count(Response.id)).where(Response.campaign_id == campaign.id)
     )
     if not has_responses:
         _populate(campaign, org, rng, shift, answered_at)
     return campaign
+
+
+def _name_in_english(*named: Organization | Department | Campaign) -> None:
+    """Give a demo seeded before English names existed its English names (a name already
+    given is kept)."""
+    for item in named:
+        if not item.name_en and item.name in ENGLISH_NAMES:
+            item.name_en = ENGLISH_NAMES[item.name]
 
 
 def _record_profile(

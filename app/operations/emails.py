@@ -24,7 +24,7 @@ from pathlib import Path
 from flask import current_app, render_template
 from sqlalchemy import or_, select
 
-from app.models import Campaign, Participant, User, utcnow
+from app.models import Campaign, Participant, User, display_name, utcnow
 from app.operations import audit
 from app.operations.campaigns import utc_to_local
 from app.operations.errors import N_, OperationError
@@ -81,6 +81,8 @@ def build_message(
         "participant": participant,
         "campaign": campaign,
         "organization": campaign.organization,
+        "campaign_name": display_name(campaign, locale),
+        "organization_name": display_name(campaign.organization, locale),
         "link": link,
         "closes_on": closes.strftime("%Y-%m-%d") if closes else None,
         "minutes": questionnaire.estimated_minutes,

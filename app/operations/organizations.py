@@ -7,14 +7,23 @@ from collections.abc import Iterable, Mapping
 
 from sqlalchemy import select
 
-from app.models import DEFAULT_ROLES, Department, Membership, Organization, Role, User
+from app.models import (
+    DEFAULT_ROLES,
+    NAME_LENGTH,
+    Campaign,
+    Department,
+    Membership,
+    Organization,
+    Role,
+    User,
+)
 from app.operations import audit
 from app.operations.errors import N_, OperationError
 from app.platform.extensions import db
 
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 ROLE_KEY_RE = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
-MAX_NAME_LENGTH = 200
+MAX_NAME_LENGTH = NAME_LENGTH
 
 
 def _clean_name(name: str | None) -> str:
@@ -24,6 +33,32 @@ def _clean_name(name: str | None) -> str:
     if len(name) > MAX_NAME_LENGTH:
         raise OperationError(N_("The name is longer than %(n)d characters."), n=MAX_NAME_LENGTH)
     return name
+
+
+def clean_english_name(name_en: str | None) -> str | None:
+    """An English name trimmed, None when blank; too long raises OperationError."""
+    name_en = (name_en or "").strip()
+    if len(name_en) > MAX_NAME_LENGTH:
+        raise OperationError(
+            N_("The English name is longer than %(n)d characters."), n=MAX_NAME_LENGTH
+        )
+    return name_en or None
+
+
+def set_english_name(
+    target: Organization | Department | Campaign, name_en: str | None, *, actor: User | None = None
+) -> None:
+    """Give an organisation, department or campaign an English name (blank removes it)."""
+    target.name_en = clean_english_name(name_en)
+    db.session.flush()
+    if isinstance(target, Campaign):
+        audit.record("campaign.updated", campaign=target, user=actor)
+    elif isinstance(target, Department):
+        audit.record(
+            "department.updated", organization=target.organization, user=actor, department=target.id
+        )
+    else:
+        audit.record("organization.updated", organization=target, user=actor)
 
 
 def check_slug(slug: str) -> str:
@@ -44,10 +79,13 @@ def create_organization(
     name: str,
     departments: Iterable[str] = (),
     *,
+    name_en: str | None = None,
     with_default_roles: bool = True,
     actor: User | None = None,
 ) -> Organization:
     """Create an organisation with the default roles and the given top-level departments.
+
+    ``name_en`` is the name English reports show (without one they show ``name``).
 
     A consultant who creates an organisation gets consultant access to it; admins see every
     organisation anyway.
@@ -56,7 +94,7 @@ def create_organization(
     name = _clean_name(name)
     if db.session.scalar(select(Organization.id).where(Organization.slug == slug)) is not None:
         raise OperationError(N_("An organisation with slug %(slug)r already exists."), slug=slug)
-    org = Organization(slug=slug, name=name)
+    org = Organization(slug=slug, name=name, name_en=clean_english_name(name_en))
     db.session.add(org)
     if with_default_roles:
         for rank, (key, labels) in enumerate(DEFAULT_ROLES):
@@ -72,11 +110,21 @@ def create_organization(
 
 
 def update_organization(
-    org: Organization, *, name: str, slug: str, actor: User | None = None
+    org: Organization,
+    *,
+    name: str,
+    slug: str,
+    name_en: str | None = None,
+    actor: User | None = None,
 ) -> Organization:
-    """Rename an organisation or change its slug (the slug must stay unique)."""
+    """Rename an organisation or change its slug (the slug must stay unique).
+
+    ``name_en`` replaces the English name ("" removes it, None keeps it).
+    """
     check_slug(slug)
     org.name = _clean_name(name)
+    if name_en is not None:
+        org.name_en = clean_english_name(name_en)
     if slug != org.slug:
         taken = db.session.scalar(
             select(Organization.id).where(Organization.slug == slug, Organization.id != org.id)
@@ -107,30 +155,53 @@ def _check_parent(dept: Department | None, parent: Department | None, org: Organ
         node = node.parent
 
 
-def add_department(org: Organization, name: str, parent: Department | None = None) -> Department:
-    """Add a department, optionally nested under ``parent`` of the same organisation."""
+def add_department(
+    org: Organization,
+    name: str,
+    parent: Department | None = None,
+    *,
+    name_en: str | None = None,
+    actor: User | None = None,
+) -> Department:
+    """Add a department, optionally nested under ``parent`` of the same organisation.
+
+    Audited only when ``actor`` is given (a consultant's edit); departments created with
+    their organisation or restored from a backup are covered by that event.
+    """
     name = _clean_name(name)
+    name_en = clean_english_name(name_en)
     if any(d.name == name for d in org.departments):
         raise OperationError(
             N_("Department %(name)r already exists in %(org)s."), name=name, org=org.name
         )
     _check_parent(None, parent, org)
-    dept = Department(name=name, parent=parent, position=len(org.departments))
+    dept = Department(name=name, name_en=name_en, parent=parent, position=len(org.departments))
     org.departments.append(dept)
     db.session.flush()
+    if actor is not None:
+        audit.record("department.added", organization=org, user=actor, department=dept.id)
     return dept
 
 
 def update_department(
-    dept: Department, *, name: str, parent: Department | None, archived: bool | None = None
+    dept: Department,
+    *,
+    name: str,
+    parent: Department | None,
+    archived: bool | None = None,
+    name_en: str | None = None,
+    actor: User | None = None,
 ) -> Department:
     """Rename a department, move it under another parent (or to the top), archive it.
 
     Archived departments keep their participants and answers (results still show them) but
-    are no longer offered for new participants.
+    are no longer offered for new participants. ``name_en`` replaces the English name (""
+    removes it, None keeps it).
     """
     org = dept.organization
     name = _clean_name(name)
+    if name_en is not None:
+        dept.name_en = clean_english_name(name_en)
     if any(d.name == name and d is not dept for d in org.departments):
         raise OperationError(
             N_("Department %(name)r already exists in %(org)s."), name=name, org=org.name
@@ -141,6 +212,8 @@ def update_department(
     if archived is not None:
         dept.archived = archived
     db.session.flush()
+    if actor is not None:
+        audit.record("department.updated", organization=org, user=actor, department=dept.id)
     return dept
 
 

@@ -16,6 +16,10 @@ may be UTF-8 with or without a byte-order mark, UTF-16, or Shift_JIS (cp932) as 
 it in Japan (``app.operations.csv_input`` reads it). Departments are matched by name, roles by
 key (``frontline``) or by label in any locale (``現場``). Every cell names something, so a
 control character in any of them is refused at its line and column.
+
+An optional column ``department_en`` (部署（英語）) gives a department's English name, which
+English reports show: a department without one gets it; one whose English name differs, or a
+file that gives one department two English names, is a problem of that line.
 """
 
 from __future__ import annotations
@@ -46,13 +50,20 @@ from app.platform.text import find_control_character
 from app.queries.organizations import find_department, find_role
 
 REQUIRED_COLUMNS: tuple[str, ...] = ("email", "department", "role")
-OPTIONAL_COLUMNS: tuple[str, ...] = ("name",)
+OPTIONAL_COLUMNS: tuple[str, ...] = ("name", "department_en")
 #: Accepted header spellings, compared case-insensitively after trimming.
 HEADER_ALIASES: dict[str, tuple[str, ...]] = {
     "name": ("name", "氏名", "名前"),
     "email": ("email", "e-mail", "mail", "メールアドレス", "メール"),
     "department": ("department", "部署", "部門", "所属"),
     "role": ("role", "役割", "階層"),
+    "department_en": (
+        "department_en",
+        "department (english)",
+        "部署（英語）",
+        "部署(英語)",
+        "部署英語名",
+    ),
 }
 MAX_NAME_LENGTH = 200
 #: Values in one ``IN (...)`` list: far below PostgreSQL's 65,535 bind parameters per
@@ -83,6 +94,13 @@ MESSAGES: dict[str, str] = {
     "duplicate_in_campaign": N_("%(value)s is already a participant of this campaign."),
     "unknown_department": N_("There is no department named %(value)s (known: %(known)s)."),
     "unknown_role": N_("There is no role %(value)s (known: %(known)s)."),
+    "english_name_differs": N_(
+        "%(department)s already has the English name %(current)s, not %(value)s: change it "
+        "in the department's settings first."
+    ),
+    "english_name_varies": N_(
+        "%(department)s is given the English name %(value)s here but %(first)s on line %(line)d."
+    ),
 }
 
 
@@ -102,6 +120,8 @@ class ImportRow:
     email: str
     department: Department
     role: Role
+    #: The department's English name as the file gives it (None: not given).
+    department_en: str | None = None
 
 
 @dataclass
@@ -240,6 +260,8 @@ class _RowContext:
     #: Departments and roles already looked up by the text of a cell (None: not found).
     departments: dict[str, Department | None] = field(default_factory=dict)
     roles: dict[str, Role | None] = field(default_factory=dict)
+    #: The first English name the file gives each department, with its line, by department id.
+    english_names: dict[int, tuple[str, int]] = field(default_factory=dict)
 
     @classmethod
     def for_campaign(cls, campaign: Campaign, positions: dict[str, int], width: int) -> _RowContext:
@@ -316,9 +338,40 @@ class _RowContext:
                     line, "role", "unknown_role", {"value": role_name, "known": self.known_roles}
                 )
             )
+        department_en = values.get("department_en") or None
+        if department_en and len(department_en) > MAX_NAME_LENGTH:
+            problems.append(
+                ImportProblem(
+                    line,
+                    "department_en",
+                    "too_long",
+                    {"column": "department_en", "max": MAX_NAME_LENGTH},
+                )
+            )
+        elif department_en and department is not None:
+            problems.extend(self._check_english_name(line, department, department_en))
         if problems or department is None or role is None or not email:
             return None, problems
-        return ImportRow(line, name, email, department, role), problems
+        return ImportRow(line, name, email, department, role, department_en), problems
+
+    def _check_english_name(
+        self, line: int, department: Department, value: str
+    ) -> list[ImportProblem]:
+        """The English name a row gives its department agrees with the department's and with
+        the file's earlier rows."""
+        if department.name_en and department.name_en != value:
+            params = {"department": department.name, "current": department.name_en, "value": value}
+            return [ImportProblem(line, "department_en", "english_name_differs", params)]
+        first, first_line = self.english_names.setdefault(department.id, (value, line))
+        if first != value:
+            params = {
+                "department": department.name,
+                "value": value,
+                "first": first,
+                "line": first_line,
+            }
+            return [ImportProblem(line, "department_en", "english_name_varies", params)]
+        return []
 
     def _check_email(self, line: int, email: str) -> list[ImportProblem]:
         first = self.first_seen.setdefault(email, line)
@@ -369,10 +422,29 @@ def apply_import(
             emails=", ".join(shown[:MAX_LISTED_EMAILS]) + (f" (+{more})" if more > 0 else ""),
         )
     imported = _insert_participants(campaign, preview.rows, with_links=with_links)
+    named = _name_departments(preview.rows)
     # The campaign's participant list, if loaded, predates the rows written above.
     db.session.expire(campaign, ["participants"])
-    audit.record("participants.imported", campaign=campaign, user=actor, count=len(imported))
+    audit.record(
+        "participants.imported",
+        campaign=campaign,
+        user=actor,
+        count=len(imported),
+        **({"english_names": named} if named else {}),
+    )
     return imported
+
+
+def _name_departments(rows: Sequence[ImportRow]) -> int:
+    """Give the departments without an English name the one the file gives; how many."""
+    named = 0
+    for row in rows:
+        if row.department_en and not row.department.name_en:
+            row.department.name_en = row.department_en
+            named += 1
+    if named:
+        db.session.flush()
+    return named
 
 
 def taken_emails(campaign: Campaign, emails: Sequence[str]) -> set[str]:

@@ -943,7 +943,9 @@ def heatmap(
     n_cols = len(column_labels)
     cmap = matplotlib.colormaps["RdBu"]
     norm = matplotlib.colors.Normalize(vmin=-limit, vmax=limit)
-    row_labels = [wrap_label(row.label, 20, 2) for row in rows]
+    # English names (Operations Administration Department) break only between words: a
+    # wider line keeps them to two lines where a Japanese name wraps between phrases.
+    row_labels = [wrap_label(row.label, 20 if is_japanese(row.label) else 26, 2) for row in rows]
     left = _label_inches(row_labels, 7.5) + 0.12
     cell_w, cell_h = 0.98, 0.34
     width = left + cell_w * n_cols + 0.7

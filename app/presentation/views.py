@@ -94,6 +94,16 @@ class ResultsView:
         """A localized text of the results in this view's language."""
         return self.results.text(value, self.locale)
 
+    @property
+    def campaign_name(self) -> str:
+        """The campaign's name in this view's language (its English name in English)."""
+        return self.results.campaign_title(self.locale)
+
+    @property
+    def organization_name(self) -> str:
+        """The organisation's name in this view's language (its English name in English)."""
+        return self.results.organization_title(self.locale)
+
     def dimension_title(self, dimension_id: str) -> str:
         return self.text(self.results.dimension(dimension_id).title)
 

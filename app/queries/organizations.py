@@ -7,7 +7,15 @@ from collections.abc import Collection
 from sqlalchemy import func, select
 
 from app.analysis import tree
-from app.models import Campaign, Department, Membership, Organization, Role, User
+from app.models import (
+    Campaign,
+    Department,
+    Membership,
+    Organization,
+    Role,
+    User,
+    lacks_english,
+)
 from app.operations.errors import N_, OperationError
 from app.platform.extensions import db
 
@@ -65,6 +73,28 @@ def find_department(org: Organization, name: str) -> Department | None:
         if dept.name == wanted and not dept.archived:
             return dept
     return None
+
+
+def names_without_english(org: Organization, campaign: Campaign | None = None) -> list[str]:
+    """The names English reports and dashboards show as entered, for want of an English name.
+
+    The organisation's, its active departments' and, for the organisation, its campaigns';
+    for one ``campaign``, that campaign's and those of its previous and companion rounds.
+    """
+    named: list[Organization | Department | Campaign] = [org]
+    if campaign is None:
+        named.extend(
+            db.session.scalars(
+                select(Campaign).where(Campaign.organization_id == org.id).order_by(Campaign.id)
+            )
+        )
+    else:
+        named.append(campaign)
+        for other in (campaign.previous_campaign, campaign.companion_campaign):
+            if other is not None and other.organization_id == org.id:
+                named.append(other)
+    named.extend(dept for _depth, dept in department_tree(org) if not dept.archived)
+    return list(dict.fromkeys(item.name for item in named if lacks_english(item)))
 
 
 def department_tree(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from urllib.parse import quote
 
-from app.models import Campaign, Department
+from app.models import Campaign, Department, display_name
 
 
 def safe_filename(text: str) -> str:
@@ -15,14 +15,17 @@ def safe_filename(text: str) -> str:
 
 
 def report_filename(campaign: Campaign, department: Department | None, locale: str) -> str:
-    """The download name of a report, e.g. ``みなと地域銀行-2026年度…-organization-ja.pdf``."""
-    scope = "organization" if department is None else safe_filename(department.name)
-    return f"{safe_filename(campaign.name)}-{scope}-{locale}.pdf"
+    """The download name of a report, e.g. ``2026年度…-organization-ja.pdf`` (in English, the
+    English names where there are some)."""
+    scope = (
+        "organization" if department is None else safe_filename(display_name(department, locale))
+    )
+    return f"{safe_filename(display_name(campaign, locale))}-{scope}-{locale}.pdf"
 
 
 def archive_filename(campaign: Campaign, locale: str) -> str:
     """The download name of a batch's zip."""
-    return f"{safe_filename(campaign.name)}-reports-{locale}.zip"
+    return f"{safe_filename(display_name(campaign, locale))}-reports-{locale}.zip"
 
 
 def content_disposition(filename: str) -> str:

@@ -13,7 +13,7 @@ from datetime import datetime
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
-from app.models import Participant, utcnow
+from app.models import Participant, display_name, utcnow
 from app.presentation import charts
 from app.presentation.charts import ScaleSpec, Series
 from app.presentation.views import mean_of
@@ -165,11 +165,11 @@ def build_individual_view(participant: Participant, locale: str) -> IndividualVi
     return IndividualView(
         locale=locale,
         title=_("Personal CX maturity report"),
-        organization=results.organization_name,
-        campaign=results.campaign_name,
+        organization=results.organization_title(locale),
+        campaign=results.campaign_title(locale),
         questionnaire=results.text(results.questionnaire.title, locale),
         name=participant.name,
-        department=participant.department.name,
+        department=display_name(participant.department, locale),
         role=role_label,
         submitted_at=participant.response.submitted_at,
         generated_at=utcnow(),

@@ -42,7 +42,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy import select
 
-from app.models import DEPARTMENT_ORDER, Campaign, Department, ReportJob, utcnow
+from app.models import DEPARTMENT_ORDER, Campaign, Department, ReportJob, display_name, utcnow
 from app.platform.children import exit_with_parent, stop_children_at_exit
 from app.platform.extensions import db
 from app.platform.queue import DEFAULT_JOB_TIMEOUT_S, get_queue
@@ -112,11 +112,12 @@ def batch_targets(campaign: Campaign, locale: str) -> tuple[list[ReportTarget], 
         .order_by(*DEPARTMENT_ORDER)
     ).all()
     for index, department in enumerate(departments, start=1):
+        label = display_name(department, locale)
         if not department_report_allowed(campaign, department, results):
-            skipped.append(department.name)
+            skipped.append(label)
             continue
-        name = f"{index:02d}-{safe_filename(department.name)}{suffix}"
-        targets.append(ReportTarget(campaign.id, department.id, department.name, name))
+        name = f"{index:02d}-{safe_filename(label)}{suffix}"
+        targets.append(ReportTarget(campaign.id, department.id, label, name))
     return targets, skipped
 
 

@@ -276,6 +276,9 @@ class Methods:
     guide: Markup
     questionnaire_title: str
     reliability: tuple[tuple[str, float | None, int], ...] = ()
+    #: Names an English report shows as entered, for want of an English name (the client's
+    #: appendix lists them; empty in Japanese and when every name has one).
+    untranslated: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -39,7 +39,15 @@ from app.analysis.plain import PlainFields
 from app.analysis.recommendations import RecommendationCatalogue, load_recommendations
 from app.analysis.summary import GroupSummary
 from app.analysis.tree import subtree_ids
-from app.models import Answer, Campaign, Organization, Response, role_labels, utcnow
+from app.models import (
+    Answer,
+    Campaign,
+    Organization,
+    Response,
+    name_labels,
+    role_labels,
+    utcnow,
+)
 from app.platform.cache import BoundedCache, FileCache
 from app.platform.extensions import db
 from app.platform.memory import gc_paused
@@ -225,14 +233,18 @@ def _version(campaign: Campaign, catalogues: ReportCatalogues) -> str:
 
 
 def _info(campaign: Campaign) -> CampaignInfo:
-    organization_name = db.session.scalar(
-        select(Organization.name).where(Organization.id == campaign.organization_id)
-    )
+    organization = db.session.execute(
+        select(Organization.name, Organization.name_en).where(
+            Organization.id == campaign.organization_id
+        )
+    ).one_or_none()
     return CampaignInfo(
         id=campaign.id,
         name=campaign.name,
+        name_en=campaign.name_en,
         organization_id=campaign.organization_id,
-        organization_name=organization_name or "",
+        organization_name=organization.name if organization is not None else "",
+        organization_name_en=organization.name_en if organization is not None else None,
         status=campaign.status,
         anonymity_threshold=campaign.anonymity_threshold,
         targets=dict(campaign.targets or {}),
@@ -450,7 +462,7 @@ def open_text_answers(
         role_ids = [role.id for role in roles.values() if role.key == role_key]
         query = query.where(Response.role_id.in_(role_ids))
 
-    names = {d.id: d.name for d in departments}
+    names = {d.id: d for d in departments}
     answers = []
     for item_id, text, answer_department, answer_role in db.session.execute(query):
         if not text or not text.strip():
@@ -458,8 +470,12 @@ def open_text_answers(
         department_label = None
         department_size = _shown_size(results, "department", {"department": answer_department})
         if visible(department_size):
-            name = names.get(answer_department, "")
-            department_label = {"ja": name, "en": name}
+            department = names.get(answer_department)
+            department_label = (
+                name_labels(department.name, department.name_en)
+                if department is not None
+                else {"ja": "", "en": ""}
+            )
         role_label = None
         role = roles.get(answer_role)
         if role is not None:

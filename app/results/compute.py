@@ -50,7 +50,7 @@ from app.analysis.recommendations import RecommendationCatalogue
 from app.analysis.summary import summarise_with_statuses
 from app.analysis.tree import department_tree
 from app.analysis.unanswered import UnansweredRate, unanswered_rates
-from app.models import role_labels
+from app.models import name_labels, role_labels
 from app.questionnaire import AUDIENCE_ROLES, Item, Questionnaire
 from app.results.diagnosis import department_facts, diagnose, organisation_facts
 from app.results.load import CampaignData, DepartmentRow, RoleRow
@@ -93,6 +93,9 @@ class CampaignInfo:
     status: str
     anonymity_threshold: int
     targets: Mapping[str, Any]
+    #: The English names, None where there is none (English outputs show the name as entered).
+    name_en: str | None = None
+    organization_name_en: str | None = None
 
 
 @dataclass(frozen=True)
@@ -197,7 +200,7 @@ def build_structure(data: CampaignData, labels: Labels) -> _Structure:
                 _dept_key(department.id),
                 "department",
                 {"department": department.id},
-                {"ja": department.name, "en": department.name},
+                name_labels(department.name, department.name_en),
                 mask,
                 subtree,
                 all_role_ids,
@@ -207,13 +210,14 @@ def build_structure(data: CampaignData, labels: Labels) -> _Structure:
         )
         for role in data.roles:
             role_label = role_labels(role.labels, role.key)
+            department_label = name_labels(department.name, department.name_en)
             add(
                 _Group(
                     _dept_role_key(department.id, role),
                     "role_department",
                     {"department": department.id, "role": role.key},
                     {
-                        locale: f"{department.name} / {role_label.get(locale, role.key)}"
+                        locale: f"{department_label[locale]} / {role_label.get(locale, role.key)}"
                         for locale in ("ja", "en")
                     },
                     mask & role_masks[role.id],
@@ -847,6 +851,12 @@ def _items_asked(data: CampaignData, items: Sequence[Item]) -> NDArray[np.int64]
     return asked
 
 
+def _without_english(data: CampaignData, shown: Sequence[GroupResult]) -> tuple[str, ...]:
+    """The names of the departments among ``shown`` that have no English name."""
+    ids = {group.key.get("department") for group in shown}
+    return tuple(d.name for d in data.departments if d.id in ids and not d.name_en)
+
+
 def compute_results(
     campaign: CampaignInfo,
     questionnaire: Questionnaire,
@@ -1081,8 +1091,13 @@ def compute_results(
     return CampaignResults(
         campaign_id=campaign.id,
         campaign_name=campaign.name,
+        campaign_name_en=campaign.name_en,
         organization_id=campaign.organization_id,
         organization_name=campaign.organization_name,
+        organization_name_en=campaign.organization_name_en,
+        departments_without_english=_without_english(
+            data, results_by_breakdown.get("department", [])
+        ),
         status=campaign.status,
         anonymity_threshold=threshold,
         open_text_minimum=open_text_minimum(threshold),

@@ -52,6 +52,8 @@ class DepartmentRow:
     name: str
     position: int
     archived: bool
+    #: The name English outputs show; None: they show ``name`` as entered.
+    name_en: str | None = None
 
 
 @dataclass(frozen=True)
@@ -705,6 +707,7 @@ def load_departments(organization_id: int) -> list[DepartmentRow]:
             Department.name,
             Department.position,
             Department.archived,
+            Department.name_en,
         )
         .where(Department.organization_id == organization_id)
         .order_by(*DEPARTMENT_ORDER)
@@ -743,7 +746,7 @@ def data_version(campaign: Campaign) -> tuple[Any, ...]:
     ).one()
     structure = (
         tuple(
-            (d.id, d.parent_id, d.name, d.position, d.archived)
+            (d.id, d.parent_id, d.name, d.position, d.archived, d.name_en)
             for d in load_departments(campaign.organization_id)
         ),
         tuple(
@@ -762,6 +765,9 @@ def data_version(campaign: Campaign) -> tuple[Any, ...]:
         campaign.created_at,
         campaign.status,
         campaign.name,
+        campaign.name_en,
+        campaign.organization.name,
+        campaign.organization.name_en,
         campaign.anonymity_threshold,
         campaign.questionnaire_hash,
         campaign.previous_campaign_id,

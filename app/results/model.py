@@ -20,6 +20,7 @@ from app.analysis.gaps import Gap, ItemGap, Trend
 from app.analysis.messages import KeyMessage
 from app.analysis.plain import PlainFields
 from app.analysis.unanswered import UnansweredRate
+from app.models.organization import pick_name
 
 #: A text in several locales, e.g. ``{"ja": "経営層", "en": "Executive"}``.
 Localized = Mapping[str, str]
@@ -450,6 +451,11 @@ class CampaignResults:
     summaries: Mapping[str, Mapping[str, GroupSummary]] = field(
         default_factory=dict, repr=False, compare=False
     )
+    #: The campaign's and the organisation's English names; None where there is none.
+    campaign_name_en: str | None = None
+    organization_name_en: str | None = None
+    #: The names, as entered, of the departments shown without an English name.
+    departments_without_english: tuple[str, ...] = ()
 
     # Lookups ------------------------------------------------------------------------------
 
@@ -510,6 +516,30 @@ class CampaignResults:
                 return text[wanted]
         return next(iter(text.values()))
 
+    def campaign_title(self, locale: str | None = None) -> str:
+        """The campaign's name in ``locale`` (else this object's locale), as
+        :func:`app.models.display_name` picks it."""
+        return pick_name(self.campaign_name, self.campaign_name_en, locale or self.locale)
+
+    def organization_title(self, locale: str | None = None) -> str:
+        """The organisation's name in ``locale`` (else this object's locale)."""
+        return pick_name(self.organization_name, self.organization_name_en, locale or self.locale)
+
+    def names_without_english(self) -> tuple[str, ...]:
+        """Every name an English output of these results shows as entered, for want of an
+        English name: the organisation, the campaign, its departments, and the previous and
+        companion campaigns; each once, in that order."""
+        names: list[str] = []
+        if not self.organization_name_en:
+            names.append(self.organization_name)
+        if not self.campaign_name_en:
+            names.append(self.campaign_name)
+        names.extend(self.departments_without_english)
+        for other in (self.previous, self.companion):
+            if other is not None and not other.campaign_name_en:
+                names.append(other.campaign_name)
+        return tuple(dict.fromkeys(name for name in names if name))
+
     def level_of(self, score: float | None) -> int | None:
         """The maturity level of a score on this campaign's scale (None for no score)."""
         return maturity_level(score, self.questionnaire.scale_min, self.questionnaire.scale_max)
@@ -525,8 +555,10 @@ class CampaignResults:
         return {
             "campaign_id": self.campaign_id,
             "campaign_name": self.campaign_name,
+            "campaign_name_en": self.campaign_name_en,
             "organization_id": self.organization_id,
             "organization_name": self.organization_name,
+            "organization_name_en": self.organization_name_en,
             "status": self.status,
             "anonymity_threshold": self.anonymity_threshold,
             "open_text_minimum": self.open_text_minimum,

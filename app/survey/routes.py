@@ -11,7 +11,7 @@ from flask import Response as FlaskResponse
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 
-from app.models import Answer, Participant, utcnow
+from app.models import Answer, Participant, display_name, utcnow
 from app.operations.errors import OperationError
 from app.operations.participants import register_open_participant
 from app.operations.responses import (
@@ -231,7 +231,7 @@ def welcome() -> Any:
         survey=g.survey,
         estimate=estimate(g.survey.questionnaire, locale, participant.role.key),
         campaign=g.campaign,
-        department=participant.department.name,
+        department=display_name(participant.department, locale),
         role=participant.role.label(locale),
         started=participant.response is not None,
         form=ActionForm(),
@@ -461,7 +461,8 @@ def individual_report() -> Any:
     except ReportUnavailableError as exc:
         return render_template("survey/report_unavailable.html", message=str(exc)), 409
     campaign = participant.campaign
-    filename = f"{safe_filename(campaign.name)}-individual-{current_locale()}.pdf"
+    locale = current_locale()
+    filename = f"{safe_filename(display_name(campaign, locale))}-individual-{locale}.pdf"
     response = FlaskResponse(pdf, mimetype="application/pdf")
     response.headers["Content-Disposition"] = content_disposition(filename)
     return response

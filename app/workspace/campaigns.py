@@ -45,6 +45,7 @@ def new_campaign(slug: str) -> BaseResponse | str:
                 opens_at=opens_at,
                 closes_at=closes_at,
                 individual_reports=form.individual_reports.data,
+                name_en=form.name_en.data,
                 actor=common.user(),
             )
         except OperationError as exc:
@@ -78,6 +79,7 @@ def _save_settings(campaign: Campaign, form: CampaignSettingsForm) -> None:
         closes_at=closes_at,
         threshold=form.threshold.data,
         individual_reports=form.individual_reports.data,
+        name_en=form.name_en.data or "",
         actor=common.user(),
     )
     if form.posts_companion():
@@ -154,6 +156,7 @@ def next_round(campaign_id: int) -> BaseResponse | str:
                 campaign,
                 form.name.data,
                 questionnaire=form.chosen_questionnaire(),
+                name_en=form.name_en.data,
                 actor=common.user(),
             )
         except OperationError as exc:

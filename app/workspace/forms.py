@@ -23,7 +23,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from app.models import Campaign, Department, Organization, Participant, Role
+from app.models import NAME_LENGTH, Campaign, Department, Organization, Participant, Role
 from app.models.campaign import (
     DEFAULT_ANONYMITY_THRESHOLD,
     MAX_ANONYMITY_THRESHOLD,
@@ -75,8 +75,26 @@ def department_options(
     return options(pairs)
 
 
+def english_name_field() -> StringField:
+    """The optional English name of an organisation, department or campaign."""
+    return StringField(
+        _l("English name"),
+        validators=[
+            Optional(),
+            Length(
+                max=NAME_LENGTH,
+                message=_l("The English name is longer than %(max)d characters."),
+            ),
+        ],
+        description=_l(
+            "Shown in English reports and dashboards; without it they show the name as entered."
+        ),
+    )
+
+
 class OrganizationForm(Form):
     name = StringField(_l("Organisation name"), validators=[DataRequired(), Length(max=200)])
+    name_en = english_name_field()
     slug = StringField(
         _l("Short name (slug)"),
         validators=[DataRequired(), Length(max=64)],
@@ -91,6 +109,7 @@ class OrganizationForm(Form):
 
 class OrganizationSettingsForm(Form):
     name = StringField(_l("Organisation name"), validators=[DataRequired(), Length(max=200)])
+    name_en = english_name_field()
     slug = StringField(_l("Short name (slug)"), validators=[DataRequired(), Length(max=64)])
 
 
@@ -110,6 +129,7 @@ class ExecutiveInviteForm(Form):
 
 class DepartmentForm(Form):
     name = StringField(_l("Department name"), validators=[DataRequired(), Length(max=200)])
+    name_en = english_name_field()
     parent = SelectField(_l("Part of"), coerce=int, default=0)
 
     @classmethod
@@ -162,6 +182,7 @@ class RoleLabelsForm(Form):
 
 class _CampaignFields(Form):
     name = StringField(_l("Campaign name"), validators=[DataRequired(), Length(max=200)])
+    name_en = english_name_field()
     opens_at = DateTimeLocalField(_l("Opens"), format="%Y-%m-%dT%H:%M", validators=[Optional()])
     closes_at = DateTimeLocalField(_l("Closes"), format="%Y-%m-%dT%H:%M", validators=[Optional()])
     timezone = SelectField(
@@ -253,6 +274,7 @@ class CampaignSettingsForm(_CampaignFields):
             data=_on_get(
                 {
                     "name": campaign.name,
+                    "name_en": campaign.name_en or "",
                     "opens_at": _naive_local(campaign.opens_at),
                     "closes_at": _naive_local(campaign.closes_at),
                     "threshold": campaign.anonymity_threshold,
@@ -313,6 +335,7 @@ class CampaignSettingsForm(_CampaignFields):
 
 class NextRoundForm(Form):
     name = StringField(_l("Name of the next round"), validators=[DataRequired(), Length(max=200)])
+    name_en = english_name_field()
     version = SelectField(_l("Questionnaire version"))
     #: The library's versions of the campaign's questionnaire.
     versions: dict[str, Questionnaire]

@@ -46,7 +46,11 @@ def new_organization() -> BaseResponse | str:
         names = [line.strip() for line in (form.departments.data or "").splitlines()]
         try:
             org = create_organization(
-                form.slug.data.strip(), form.name.data, [n for n in names if n], actor=common.user()
+                form.slug.data.strip(),
+                form.name.data,
+                [n for n in names if n],
+                name_en=form.name_en.data,
+                actor=common.user(),
             )
         except OperationError as exc:
             common.fail(exc)
@@ -71,7 +75,11 @@ def organization_settings(slug: str) -> BaseResponse | str:
     if form.validate_on_submit():
         try:
             update_organization(
-                org, name=form.name.data, slug=form.slug.data.strip(), actor=common.user()
+                org,
+                name=form.name.data,
+                slug=form.slug.data.strip(),
+                name_en=form.name_en.data or "",
+                actor=common.user(),
             )
         except OperationError as exc:
             common.fail(exc)
@@ -114,11 +122,19 @@ def add_department_view(slug: str) -> BaseResponse:
     form = DepartmentForm.for_organization(org)
     if form.validate_on_submit():
         try:
-            dept = add_department(org, form.name.data, form.chosen_parent(org))
+            dept = add_department(
+                org,
+                form.name.data,
+                form.chosen_parent(org),
+                name_en=form.name_en.data,
+                actor=common.user(),
+            )
         except OperationError as exc:
             common.fail(exc)
         else:
             common.commit_and_flash(_("Department %(name)s added.", name=dept.name))
+    elif form.name_en.errors:
+        flash(form.name_en.errors[0], "error")
     else:
         flash(_("Enter a department name."), "error")
     return redirect(url_for(".organization", slug=org.slug) + "#structure")
@@ -138,6 +154,8 @@ def edit_department(department_id: int) -> BaseResponse | str:
                 name=form.name.data,
                 parent=form.chosen_parent(org),
                 archived=form.archived.data,
+                name_en=form.name_en.data or "",
+                actor=common.user(),
             )
         except OperationError as exc:
             common.fail(exc)

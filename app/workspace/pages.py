@@ -14,7 +14,12 @@ from app.operations.campaigns import utc_to_local
 from app.platform.i18n import current_locale
 from app.queries.audit import campaign_events
 from app.queries.campaigns import campaigns_of
-from app.queries.organizations import campaign_counts, department_tree, executives_of
+from app.queries.organizations import (
+    campaign_counts,
+    department_tree,
+    executives_of,
+    names_without_english,
+)
 from app.queries.participants import participant_page
 from app.queries.questionnaires import left_out
 from app.questionnaire import estimate
@@ -54,6 +59,7 @@ def organization_page(user: User, org: Organization) -> dict[str, Any]:
         "department_form": DepartmentForm.for_organization(org),
         "role_form": RoleForm(prefix="role"),
         "progress": participation_by_campaign(campaigns),
+        "untranslated": names_without_english(org),
     }
 
 
@@ -125,6 +131,7 @@ def campaign_page(
         "target": target,
         "rate_class": lambda rate: _rate_class(rate, target),
         "local": utc_to_local,
+        "untranslated": names_without_english(campaign.organization, campaign),
     }
     if manage:
         listed = participant_page(

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from flask_babel import gettext as _
 
+from app.models.organization import display_name
 from app.presentation.views import ResultsView
 from app.reporting.errors import ReportUnavailableError
 from app.reporting.viewmodel import Level
@@ -84,7 +85,10 @@ class ReportContext(ResultsView):
             group = self.results.group("department", department=department.id)
         except KeyError:
             raise ReportUnavailableError(
-                _("%(department)s has no responses in this campaign.", department=department.name)
+                _(
+                    "%(department)s has no responses in this campaign.",
+                    department=display_name(department, self.locale),
+                )
             ) from None
         if not group.shown:
             raise ReportUnavailableError(
@@ -92,7 +96,7 @@ class ReportContext(ResultsView):
                     "%(department)s has fewer submitted responses than the anonymity threshold "
                     "(%(threshold)s), or is hidden so that a smaller group cannot be worked "
                     "out: it has no report of its own.",
-                    department=department.name,
+                    department=display_name(department, self.locale),
                     threshold=self.results.anonymity_threshold,
                 )
             )

@@ -34,7 +34,7 @@ def build(report: ReportContext) -> list[KindSection]:
         # The companion does not show this scope (too few responses): nothing of it here.
         return []
     info = CompanionInfo(
-        campaign=results.campaign_name,
+        campaign=other.campaign_name,
         questionnaire=other.text(results.questionnaire.title),
         n=other.scope.group.n or 0,
         threshold=results.anonymity_threshold,

@@ -17,8 +17,8 @@ def build(report: ReportContext) -> Cover:
                 counts = row
     campaign = report.campaign
     return Cover(
-        organization=results.organization_name,
-        campaign=results.campaign_name,
+        organization=report.organization_name,
+        campaign=report.campaign_name,
         questionnaire=report.text(results.questionnaire.title),
         scope=report.text(report.scope.group.label) if report.is_department else None,
         opens_at=campaign.opens_at or campaign.opened_at,

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from flask_babel import gettext as _
 
+from app.models.organization import ENGLISH, lacks_english
 from app.reporting.methodology import methodology_html, reading_guide_html
 from app.reporting.sections import companion
 from app.reporting.sections.base import ReportContext
@@ -82,7 +83,25 @@ def build(report: ReportContext, companion_sections: Sequence[KindSection] = ())
         reliability=reliability,
         questionnaire_title=report.text(info.title),
         guide=reading_guide_html(report.locale),
+        untranslated=untranslated_names(report) if report.locale == ENGLISH else (),
     )
+
+
+def untranslated_names(report: ReportContext) -> tuple[str, ...]:
+    """The names the report shows as entered, for want of an English name: the
+    organisation, the campaigns it names, and its departments (a department report's own)."""
+    results = report.results
+    names = list(results.names_without_english())
+    if report.is_department:
+        scope = report.department
+        names = [name for name in names if name not in results.departments_without_english]
+        if scope is not None and lacks_english(scope):
+            names.append(scope.name)
+    if report.companion is not None:
+        other, _campaign = report.companion
+        if not other.campaign_name_en:
+            names.append(other.campaign_name)
+    return tuple(dict.fromkeys(names))
 
 
 def toc_entry(section: Methods) -> TocEntry:

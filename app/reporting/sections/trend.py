@@ -55,7 +55,7 @@ def build(report: ReportContext) -> TrendSection | None:
     return TrendSection(
         number=report.next_number(),
         anchor="trend",
-        previous_campaign=previous.campaign_name,
+        previous_campaign=previous.campaign_title(report.locale),
         chart=_chart(report, trends),
         rows=rows,
         not_comparable=not_comparable,
@@ -76,7 +76,7 @@ def _chart(report: ReportContext, trends: Sequence[TrendResult]) -> str | None:
     first = by_dimension[dimensions[0].id]
     series = [
         Series(
-            report.results.campaign_name,
+            report.campaign_name,
             current,
             charts.ORGANIZATION_COLOR,
             n=first.n_current,
@@ -84,7 +84,7 @@ def _chart(report: ReportContext, trends: Sequence[TrendResult]) -> str | None:
             linewidth=2.4,
         ),
         Series(
-            report.results.previous.campaign_name,
+            report.results.previous.campaign_title(report.locale),
             before,
             charts.PREVIOUS_COLOR,
             n=first.n_previous,
