@@ -174,7 +174,7 @@ def test_the_dashboard_and_the_report_show_the_same_messages(demo) -> None:
             "経営層",
             "0〜6か月",
             "目指す状態",
-            "担当：経営層　時期：0〜6か月",
+            "キーメッセージ1",
         ),
         (
             "en",
@@ -182,7 +182,7 @@ def test_the_dashboard_and_the_report_show_the_same_messages(demo) -> None:
             "Executive team",
             "0–6 months",
             "The state to aim for",
-            "Owner: Executive team · Horizon: 0–6 months",
+            "Key message 1",
         ),
     ],
 )
@@ -211,8 +211,14 @@ def test_the_organisation_report_shows_each_action_with_owner_horizon_and_measur
     assert state in html
     assert html.index(state) > html.index(tables[0])
     assert "looks like this" not in html
-    # Each key message's action names its owner and horizon.
-    assert meta in html
+    # The executive summary's plan: the key messages' actions, each with its owner, horizon
+    # and measure, and the message it answers.
+    plan = re.search(r'<table class="actions plan-steps">.*?</table>', html, re.DOTALL).group(0)
+    first = results.diagnosis.key_messages[0].recommendation
+    assert str(escape(results.text(first.text, locale))) in plan
+    assert str(escape(results.text(first.measure, locale))) in plan
+    assert meta in plan
+    assert plan.count('<tr class="scope-') == 3
 
 
 def test_the_dashboard_dimension_page_lists_the_actions(demo) -> None:

@@ -75,8 +75,9 @@ def test_no_page_is_wasted(demo, kind, locale) -> None:
     assert len(fills) >= 3
     wasted = [(page.number, page.fill) for page in fills if page.wasted]
     assert not wasted, f"pages under {MINIMUM_FILL:.0%} full: {wasted}"
-    # A page nearly empty is wasted even where a chapter ends: no page holds only a line.
-    assert min(page.fill for page in fills) > 0.05, [(p.number, p.fill) for p in fills]
+    # A page nearly empty is wasted even where a chapter ends: no page before the last holds
+    # only a line.
+    assert min(page.fill for page in fills[:-1]) > 0.05, [(p.number, p.fill) for p in fills]
     if kind == "individual":
         # The personal report opens with the respondent's profile on page 2: no blank page.
         assert fills[1].opens_chapter

@@ -156,7 +156,8 @@ def test_shipped_files_are_well_within_every_limit() -> None:
     for path in sorted((REPO / "questionnaires").glob("*.yaml")):
         assert path.stat().st_size * 3 < MAX_BYTES
         assert isinstance(load_questionnaire(path), Questionnaire)
-    checker = Checker("rules.yaml", max_values=2_000, max_depth=8)
+    # Half the loader's limit (10,000 values): the rules file has room to grow.
+    checker = Checker("rules.yaml", max_values=5_000, max_depth=8)
     assert checker.load((REPO / "reports" / "rules.yaml").read_text(encoding="utf-8"))
     assert checker.problems == []
 
