@@ -557,7 +557,7 @@ def radar_chart(
     series: Sequence[Series],
     scale: ScaleSpec,
     *,
-    size: tuple[float, float] = (5.8, 4.9),
+    size: tuple[float, float] = (4.8, 4.1),
     label_width: int = 14,
     fonts: ReportFonts | None = None,
 ) -> str:
