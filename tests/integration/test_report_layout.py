@@ -172,3 +172,31 @@ def test_page_images_of_the_organisation_report(demo, locale, tmp_path) -> None:
     count = int(re.search(r"^Pages:\s+(\d+)", info.stdout, re.M).group(1))
     assert len(pages) == count > 10
     assert all(page.stat().st_size > 5_000 for page in pages)
+
+
+#: What only the technical note may show: statistics by name, hashes, file paths, rule keys and
+#: references to the source documents.
+INTERNAL = re.compile(
+    r"ウェルチ|ホルム|ヘッジス|クロンバック|Welch|Holm|Hedges|Cronbach|r_wg|SHA-256|sha256"
+    r"|\.yaml|\.py\b|資料0\d\d|seed 0\d\d|統計的に有意|statistically significant"
+    r"|\b[a-z]+_[a-z_]+\b"
+)
+
+
+@pytest.mark.parametrize(
+    ("kind", "locale"), [("organization", "ja"), ("organization", "en"), ("department", "ja")]
+)
+def test_client_pdfs_carry_no_internal_keys_paths_hashes_or_seed_references(
+    demo, kind, locale
+) -> None:
+    pdf = html_to_pdf(_rendered(kind, locale))
+    text = subprocess.run(
+        ["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True
+    ).stdout.decode()
+    assert "エグゼクティブサマリー" in text or "Executive summary" in text
+    assert INTERNAL.findall(text) == []
+    if locale == "en":
+        # English names throughout: the bank, the round and its departments.
+        assert "Minato Regional Bank" in text
+        assert "FY2026 CX Five Capabilities Maturity Assessment" in text
+        assert "みなと地域銀行" not in text
