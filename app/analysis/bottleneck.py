@@ -14,9 +14,12 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import stats as scipy_stats
 
 from app.analysis.plain import PlainFields
+from app.platform.lazy import lazy_module
+
+#: Imported with the first test run: scipy takes half a second to load.
+scipy_stats = lazy_module("scipy.stats")
 
 #: Points the lowest stage must lie below the next-lowest one.
 BOTTLENECK_MARGIN = 0.25

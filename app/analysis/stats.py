@@ -15,10 +15,13 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy import stats as scipy_stats
 
 from app.analysis.lazy import LazyMapping
 from app.analysis.plain import PlainFields
+from app.platform.lazy import lazy_module
+
+#: Imported with the first statistic computed: scipy takes half a second to load.
+scipy_stats = lazy_module("scipy.stats")
 
 CONFIDENCE_LEVEL = 0.95
 #: Agreement needs at least this many respondents in the group to mean anything.

@@ -11,12 +11,18 @@ import hashlib
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-
-from matplotlib.figure import Figure
+from typing import TYPE_CHECKING
 
 from app.platform.cache import BoundedCache
+from app.platform.lazy import lazy_module
 from app.presentation import charts
 from app.presentation.charts import GRID, INK, MUTED, OKABE_ITO, ScaleSpec, svg_data_uri
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+#: Imported when the first trend chart is drawn.
+mpl_figure = lazy_module("matplotlib.figure")
 
 #: Charts kept per process (each is a few tens of kilobytes).
 CACHE_SIZE = 256
@@ -67,7 +73,7 @@ def trend_chart(round_labels: Sequence[str], lines: Sequence[TrendLine], scale: 
     low = max(scale.min, math.floor((min(known, default=scale.min) - 0.25) * 2) / 2)
     high = min(scale.max, math.ceil((max(known, default=scale.max) + 0.25) * 2) / 2)
     with charts._style(None):
-        fig = Figure(figsize=(width, height))
+        fig = mpl_figure.Figure(figsize=(width, height))
         ax = fig.add_axes((0.08, 0.14, 0.58, 0.78))
         xs = list(range(len(round_labels)))
         labels: list[tuple[float, str, str]] = []

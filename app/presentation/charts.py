@@ -18,16 +18,22 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import matplotlib
-from matplotlib.collections import PolyCollection
-from matplotlib.figure import Figure
-from matplotlib.patches import PathPatch, Rectangle
-from matplotlib.path import Path as MplPath
-from matplotlib.transforms import offset_copy
-
+from app.platform.lazy import lazy_module
 from app.presentation.fonts import ReportFonts, locate_fonts, register_with_matplotlib
 from app.presentation.phrases import is_japanese, phrases
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+# Imported when the first chart is drawn, after app.presentation.fonts's set-up of matplotlib.
+matplotlib = lazy_module("matplotlib")
+mpl_collections = lazy_module("matplotlib.collections")
+mpl_figure = lazy_module("matplotlib.figure")
+mpl_patches = lazy_module("matplotlib.patches")
+mpl_path = lazy_module("matplotlib.path")
+mpl_transforms = lazy_module("matplotlib.transforms")
 
 #: Okabe & Ito's colour-blind-safe palette (black moved last: it is kept for targets).
 OKABE_ITO: tuple[str, ...] = (
@@ -539,7 +545,7 @@ def radar_chart(
     columns = _legend_columns(labels, 7.5, size[0] - 0.2, 4 if len(labels) <= 4 else 3, 2.4)
     legend_rows = math.ceil(len(labels) / max(1, columns))
     with _style(fonts):
-        fig = Figure(figsize=size)
+        fig = mpl_figure.Figure(figsize=size)
         bottom_in = 0.3 + 0.2 * legend_rows
         plot_h = size[1] - bottom_in - 0.1
         ax = fig.add_axes(
@@ -580,7 +586,7 @@ def radar_small_multiples(
     cell_w, cell_h = 1.8, 2.05
     width, height = cell_w * columns, cell_h * rows + 0.3
     with _style(fonts):
-        fig = Figure(figsize=(width, height))
+        fig = mpl_figure.Figure(figsize=(width, height))
         short = [wrap_label(label, 6, 3) for label in axis_labels]
         handles: list[object] = []
         # One axes in inches for every panel: axes are costly to build and draw, even bare.
@@ -641,7 +647,7 @@ def bar_chart(
     height = 0.95 + 0.2 * legend_rows + n_rows * row_h
     left = _label_inches(ticklabels, 8.5) + 0.15
     with _style(fonts):
-        fig = Figure(figsize=(width, height))
+        fig = mpl_figure.Figure(figsize=(width, height))
         bottom = 0.75 + 0.2 * legend_rows
         ax = fig.add_axes(
             (left / width, bottom / height, 1 - (left + 0.1) / width, 1 - (bottom + 0.08) / height)
@@ -708,7 +714,9 @@ def _row_labels(
     label shows: with a label per row, ticks were much of a chart's drawing time.
     """
     ax.set_yticks([])
-    place = offset_copy(ax.get_yaxis_transform(), fig=ax.figure, x=-pad, units="points")
+    place = mpl_transforms.offset_copy(
+        ax.get_yaxis_transform(), fig=ax.figure, x=-pad, units="points"
+    )
     for y, label, color in zip(positions, labels, colors, strict=True):
         ax.text(
             0,
@@ -760,7 +768,7 @@ def gap_chart(
     height = 0.75 + 0.36 * len(bars)
     left = _label_inches(labels, 8) + 0.15
     with _style(fonts):
-        fig = Figure(figsize=(width, height))
+        fig = mpl_figure.Figure(figsize=(width, height))
         ax = fig.add_axes(
             (left / width, 0.5 / height, 1 - (left + 0.15) / width, 1 - 0.62 / height)
         )
@@ -818,7 +826,7 @@ def heatmap(
     width = left + cell_w * n_cols + 0.7
     height = 0.5 + cell_h * len(rows) + 0.08
     with _style(fonts):
-        fig = Figure(figsize=(width, height))
+        fig = mpl_figure.Figure(figsize=(width, height))
         ax = fig.add_axes(
             (left / width, 0.08 / height, cell_w * n_cols / width, cell_h * len(rows) / height)
         )
@@ -842,7 +850,7 @@ def heatmap(
                 ax.text(c + 0.5, r + 0.5, text, ha="center", va="center", fontsize=7, color=color)
         # One collection of cells: a patch per cell costs matplotlib far more to build and draw.
         ax.add_collection(
-            PolyCollection(
+            mpl_collections.PolyCollection(
                 cells, facecolors=faces, edgecolors="white", linewidths=1.5, joinstyle="miter"
             )
         )
@@ -899,7 +907,7 @@ def distribution_chart(
     height = 0.55 + row_height * len(rows)
     left = _label_inches(labels, 7) + 0.12
     with _style(fonts):
-        fig = Figure(figsize=(width, height))
+        fig = mpl_figure.Figure(figsize=(width, height))
         ax = fig.add_axes(
             (left / width, 0.08 / height, 1 - (left + 0.45) / width, 1 - 0.5 / height)
         )
@@ -931,9 +939,9 @@ def distribution_chart(
                 ax.text(1.015, r, f"n={row.n}", va="center", fontsize=6.2, color=MUTED)
         for color, vertices in zip(colors, segments, strict=True):
             if vertices:
-                codes = [MplPath.MOVETO, *[MplPath.LINETO] * 3, MplPath.CLOSEPOLY]
-                shape = MplPath(vertices, codes * (len(vertices) // 5))
-                ax.add_patch(PathPatch(shape, facecolor=color, lw=0))
+                codes = [mpl_path.Path.MOVETO, *[mpl_path.Path.LINETO] * 3, mpl_path.Path.CLOSEPOLY]
+                shape = mpl_path.Path(vertices, codes * (len(vertices) // 5))
+                ax.add_patch(mpl_patches.PathPatch(shape, facecolor=color, lw=0))
         ax.set_xlim(0, 1)
         ax.set_ylim(len(rows) - 0.5, -0.5)
         _row_labels(ax, range(len(rows)), labels, fontsize=7, colors=[INK] * len(rows))
@@ -941,7 +949,7 @@ def distribution_chart(
         for spine in ax.spines.values():
             spine.set_visible(False)
         ax.tick_params(length=0)
-        handles = [Rectangle((0, 0), 1, 1, color=c) for c in colors]
+        handles = [mpl_patches.Rectangle((0, 0), 1, 1, color=c) for c in colors]
         labels_key = [f"{p} {label}" for p, label in zip(scale.points, scale.labels, strict=True)]
         ax.legend(
             handles,
