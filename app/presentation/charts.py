@@ -9,17 +9,20 @@ pyplot is never imported: it keeps global state that leaks between requests in a
 from __future__ import annotations
 
 import base64
+import functools
+import hashlib
 import io
 import math
 import re
 import threading
 import unicodedata
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ParamSpec
 
+from app.platform.cache import BoundedCache
 from app.platform.lazy import lazy_module
 from app.presentation.fonts import ReportFonts, locate_fonts, register_with_matplotlib
 from app.presentation.phrases import is_japanese, phrases
@@ -64,6 +67,35 @@ SUPPRESSED_FILL = "#E3E5E8"
 POINT_COLORS_5: tuple[str, ...] = ("#CA0020", "#F4A582", "#D9D9D9", "#92C5DE", "#0571B0")
 
 _lock = threading.RLock()
+
+P = ParamSpec("P")
+#: Charts kept per process (a few tens of kilobytes each: a report draws about ten).
+DRAWN_CHARTS = 64
+_drawn: BoundedCache[str, str] = BoundedCache(DRAWN_CHARTS)
+
+
+def _memoised(draw: Callable[P, str]) -> Callable[P, str]:
+    """``draw`` run once per distinct arguments and report fonts; its SVG kept after that.
+
+    A chart is a function of its arguments alone (plain, frozen data), and drawing one costs
+    tens of milliseconds in matplotlib: the same report rendered again (downloaded twice, or
+    its results computed again for a data version that left its figures as they were) reuses
+    the SVG instead.
+    """
+
+    @functools.wraps(draw)
+    def memoised(*args: P.args, **kwargs: P.kwargs) -> str:
+        fonts = kwargs.get("fonts") or locate_fonts()
+        key = repr((draw.__name__, args, sorted(kwargs.items()), fonts))
+        digest = hashlib.sha256(key.encode("utf-8")).hexdigest()
+        return _drawn.get_or_create(digest, lambda: draw(*args, **kwargs))
+
+    return memoised
+
+
+def clear_chart_cache() -> None:
+    """Forget every chart drawn so far (tests)."""
+    _drawn.clear()
 
 
 def role_color(key: str, rank: int = 0) -> str:
@@ -524,6 +556,7 @@ def _scale_key(scale: ScaleSpec) -> str:
     return "   ".join(f"{p} {label}" for p, label in zip(scale.points, scale.labels, strict=True))
 
 
+@_memoised
 def radar_chart(
     axis_labels: Sequence[str],
     series: Sequence[Series],
@@ -570,6 +603,7 @@ def radar_chart(
         return _to_svg(fig)
 
 
+@_memoised
 def radar_small_multiples(
     axis_labels: Sequence[str],
     panels: Sequence[Panel],
@@ -620,6 +654,7 @@ def radar_small_multiples(
         return _to_svg(fig)
 
 
+@_memoised
 def bar_chart(
     labels: Sequence[str],
     series: Sequence[Series],
@@ -748,6 +783,7 @@ def _scale_x_axis(ax: object, scale: ScaleSpec) -> None:
     ax.tick_params(axis="x", length=0, pad=3)
 
 
+@_memoised
 def gap_chart(
     bars: Sequence[GapBar],
     *,
@@ -801,6 +837,7 @@ def gap_chart(
         return _to_svg(fig)
 
 
+@_memoised
 def heatmap(
     rows: Sequence[HeatmapRow],
     column_labels: Sequence[str],
@@ -884,6 +921,7 @@ def heatmap(
         return _to_svg(fig)
 
 
+@_memoised
 def distribution_chart(
     rows: Sequence[DistributionRow],
     scale: ScaleSpec,
