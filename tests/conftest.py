@@ -243,14 +243,17 @@ def app(shared_app: SharedApp) -> Iterator[Flask]:
 
 
 def _forget_cached_results() -> None:
-    """In-process caches are keyed by ids, which a later test may reuse."""
-    # Imported when first used: they load matplotlib and scipy, and test modules that start
-    # child processes (which import this module again) must stay quick to import.
+    """In-process caches are keyed by ids, which a later test may reuse (and a test that
+    changes how charts are drawn must not get a chart drawn before)."""
+    # Imported when first used: test modules that start child processes (which import this
+    # module again) must stay quick to import.
     from app.dashboard import charts as dashboard_charts
+    from app.presentation import charts
     from app.results import clear_cache
 
     clear_cache()
     dashboard_charts.clear_chart_cache()
+    charts.clear_chart_cache()
 
 
 @pytest.fixture

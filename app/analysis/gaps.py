@@ -13,11 +13,13 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Self, TypeVar
 
-from scipy import special
-
 from app.analysis.plain import PlainFields
 from app.analysis.stats import GroupStats, Moments, describe_moments
 from app.analysis.summary import GroupSummary
+from app.platform.lazy import lazy_module
+
+#: Imported with the first comparison: scipy takes half a second to load.
+special = lazy_module("scipy.special")
 
 SIGNIFICANCE_LEVEL = 0.05
 #: A difference of half a scale point is the smallest one worth a manager's attention.

@@ -12,11 +12,13 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from matplotlib.figure import Figure
-
 from app.platform.cache import BoundedCache
+from app.platform.lazy import lazy_module
 from app.presentation import charts
 from app.presentation.charts import GRID, INK, OKABE_ITO, ScaleSpec, svg_data_uri
+
+#: Imported when the first trend chart is drawn.
+mpl_figure = lazy_module("matplotlib.figure")
 
 #: Charts kept per process (each is a few tens of kilobytes).
 CACHE_SIZE = 256
@@ -74,7 +76,7 @@ def trend_chart(round_labels: Sequence[str], lines: Sequence[TrendLine], scale: 
     low = max(scale.min, math.floor((min(known, default=scale.min) - 0.25) * 2) / 2)
     high = min(scale.max, math.ceil((max(known, default=scale.max) + 0.25) * 2) / 2)
     with charts._style(None):
-        fig = Figure(figsize=(width, height))
+        fig = mpl_figure.Figure(figsize=(width, height))
         ax = fig.add_axes((0.12, 0.2, 0.84, 0.76))
         xs = list(range(len(round_labels)))
         for index, line in enumerate(lines):

@@ -44,8 +44,14 @@ from app.models import Answer, Campaign, Department, Participant, Response, Role
 from app.operations import audit
 from app.operations.campaigns import utc_to_local
 from app.platform.extensions import db
+from app.platform.lazy import lazy_module
 from app.platform.spreadsheet import csv_writer, xlsx_row
 from app.results import campaign_participation, open_text_cells
+
+#: Imported with the first XLSX export: openpyxl takes about half a second to load, and only
+#: XLSX exports need it.
+openpyxl = lazy_module("openpyxl")
+openpyxl_styles = lazy_module("openpyxl.styles")
 
 BATCH_SIZE = 500
 BASE_COLUMNS = ("department", "role", "submitted_at")
@@ -186,22 +192,17 @@ def stream_csv(campaign: Campaign, options: ExportOptions) -> Iterator[bytes]:
 
 def write_xlsx(campaign: Campaign, options: ExportOptions, path: str) -> None:
     """Write the XLSX export to ``path`` (openpyxl write-only mode: constant memory)."""
-    # Imported on first use: openpyxl takes about half a second to load, and only XLSX
-    # exports need it.
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font
-
-    workbook = Workbook(write_only=True)
+    workbook = openpyxl.Workbook(write_only=True)
     sheet = workbook.create_sheet("responses")
     sheet.freeze_panes = "A3"
-    bold = Font(bold=True)
+    bold = openpyxl_styles.Font(bold=True)
     first = xlsx_row(sheet, header(campaign, options))
     for cell in first:
         cell.font = bold
     sheet.append(first)
     second = xlsx_row(sheet, text_header(campaign, options))
     for cell in second:
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        cell.alignment = openpyxl_styles.Alignment(wrap_text=True, vertical="top")
     sheet.append(second)
     for row in response_rows(campaign, options):
         sheet.append(xlsx_row(sheet, row))

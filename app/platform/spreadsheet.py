@@ -24,9 +24,14 @@ import re
 from collections.abc import Iterable
 from typing import IO, TYPE_CHECKING, Any
 
+from app.platform.lazy import lazy_module
+
 if TYPE_CHECKING:
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+
+#: Imported when an XLSX file is first written, not at start-up.
+openpyxl_cell = lazy_module("openpyxl.cell")
 
 #: The first characters that make a spreadsheet program read a cell as a formula.
 FORMULA_STARTS = frozenset("=+-@\t\r")
@@ -92,12 +97,9 @@ def csv_writer(stream: IO[str]) -> SafeCsvWriter:
 
 def xlsx_row(sheet: WriteOnlyWorksheet, values: Iterable[Any]) -> list[WriteOnlyCell]:
     """Cells for ``sheet.append``: safe values, text always a string cell, never a formula."""
-    # openpyxl loads when an XLSX file is first written, not at start-up.
-    from openpyxl.cell import WriteOnlyCell
-
     cells = []
     for value in safe_row(values):
-        cell = WriteOnlyCell(sheet, value=value)
+        cell = openpyxl_cell.WriteOnlyCell(sheet, value=value)
         if isinstance(value, str):
             cell.data_type = "s"
         cells.append(cell)

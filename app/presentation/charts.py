@@ -9,6 +9,8 @@ pyplot is never imported: it keeps global state that leaks between requests in a
 from __future__ import annotations
 
 import base64
+import functools
+import hashlib
 import io
 import math
 import re
@@ -18,16 +20,23 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, ParamSpec
 
-import matplotlib
-from matplotlib.collections import PolyCollection
-from matplotlib.figure import Figure
-from matplotlib.patches import PathPatch, Rectangle
-from matplotlib.path import Path as MplPath
-from matplotlib.transforms import offset_copy
-
+from app.platform.cache import BoundedCache
+from app.platform.lazy import lazy_module
 from app.presentation.fonts import ReportFonts, locate_fonts, register_with_matplotlib
 from app.presentation.phrases import is_japanese, phrases
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+# Imported when the first chart is drawn, after app.presentation.fonts's set-up of matplotlib.
+matplotlib = lazy_module("matplotlib")
+mpl_collections = lazy_module("matplotlib.collections")
+mpl_figure = lazy_module("matplotlib.figure")
+mpl_patches = lazy_module("matplotlib.patches")
+mpl_path = lazy_module("matplotlib.path")
+mpl_transforms = lazy_module("matplotlib.transforms")
 
 #: Okabe & Ito's colour-blind-safe palette (black moved last: it is kept for targets).
 OKABE_ITO: tuple[str, ...] = (
@@ -58,6 +67,35 @@ SUPPRESSED_FILL = "#E3E5E8"
 POINT_COLORS_5: tuple[str, ...] = ("#CA0020", "#F4A582", "#D9D9D9", "#92C5DE", "#0571B0")
 
 _lock = threading.RLock()
+
+P = ParamSpec("P")
+#: Charts kept per process (a few tens of kilobytes each: a report draws about ten).
+DRAWN_CHARTS = 64
+_drawn: BoundedCache[str, str] = BoundedCache(DRAWN_CHARTS)
+
+
+def _memoised(draw: Callable[P, str]) -> Callable[P, str]:
+    """``draw`` run once per distinct arguments and report fonts; its SVG kept after that.
+
+    A chart is a function of its arguments alone (plain, frozen data), and drawing one costs
+    tens of milliseconds in matplotlib: the same report rendered again (downloaded twice, or
+    its results computed again for a data version that left its figures as they were) reuses
+    the SVG instead.
+    """
+
+    @functools.wraps(draw)
+    def memoised(*args: P.args, **kwargs: P.kwargs) -> str:
+        fonts = kwargs.get("fonts") or locate_fonts()
+        key = repr((draw.__name__, args, sorted(kwargs.items()), fonts))
+        digest = hashlib.sha256(key.encode("utf-8")).hexdigest()
+        return _drawn.get_or_create(digest, lambda: draw(*args, **kwargs))
+
+    return memoised
+
+
+def clear_chart_cache() -> None:
+    """Forget every chart drawn so far (tests)."""
+    _drawn.clear()
 
 
 def role_color(key: str, rank: int = 0) -> str:
@@ -552,6 +590,7 @@ def _scale_key(scale: ScaleSpec) -> str:
     return "   ".join(f"{p} {label}" for p, label in zip(scale.points, scale.labels, strict=True))
 
 
+@_memoised
 def radar_chart(
     axis_labels: Sequence[str],
     series: Sequence[Series],
@@ -573,7 +612,7 @@ def radar_chart(
     columns = _legend_columns(labels, 7.5, size[0] - 0.2, 4 if len(labels) <= 4 else 3, 2.4)
     legend_rows = math.ceil(len(labels) / max(1, columns))
     with _style(fonts):
-        fig = Figure(figsize=size)
+        fig = mpl_figure.Figure(figsize=size)
         bottom_in = 0.3 + 0.2 * legend_rows
         plot_h = size[1] - bottom_in - 0.1
         ax = fig.add_axes(
@@ -640,7 +679,7 @@ def screen_radar_chart(
     radius_in = max(0.6, min(1.45, beside))
     height = 2 * distance * radius_in + top_in + bottom_in
     with _style(fonts):
-        fig = Figure(figsize=(width, height))
+        fig = mpl_figure.Figure(figsize=(width, height))
         # One axes in inches over the whole figure: the radar's unit is ``radius_in``.
         ax = fig.add_axes((0, 0, 1, 1))
         _plain_axes(ax, (0, width), (0, height))
@@ -676,6 +715,7 @@ PAGE_WIDTH_IN = 174 / 25.4
 MULTIPLES_LABEL_SIZE = 7.5
 
 
+@_memoised
 def radar_small_multiples(
     axis_labels: Sequence[str],
     panels: Sequence[Panel],
@@ -712,7 +752,7 @@ def radar_small_multiples(
     legend_in = 0.35
     height = cell_h * rows + legend_in
     with _style(fonts):
-        fig = Figure(figsize=(width, height))
+        fig = mpl_figure.Figure(figsize=(width, height))
         handles: list[object] = []
         # One axes in inches for every panel: axes are costly to build and draw, even bare.
         ax = fig.add_axes((0, 0, 1, 1))
@@ -745,6 +785,7 @@ def radar_small_multiples(
         return _to_svg(fig)
 
 
+@_memoised
 def bar_chart(
     labels: Sequence[str],
     series: Sequence[Series],
@@ -772,7 +813,7 @@ def bar_chart(
     height = 0.95 + 0.2 * legend_rows + n_rows * row_h
     left = _label_inches(ticklabels, 8.5) + 0.15
     with _style(fonts):
-        fig = Figure(figsize=(width, height))
+        fig = mpl_figure.Figure(figsize=(width, height))
         bottom = 0.75 + 0.2 * legend_rows
         ax = fig.add_axes(
             (left / width, bottom / height, 1 - (left + 0.1) / width, 1 - (bottom + 0.08) / height)
@@ -839,7 +880,9 @@ def _row_labels(
     label shows: with a label per row, ticks were much of a chart's drawing time.
     """
     ax.set_yticks([])
-    place = offset_copy(ax.get_yaxis_transform(), fig=ax.figure, x=-pad, units="points")
+    place = mpl_transforms.offset_copy(
+        ax.get_yaxis_transform(), fig=ax.figure, x=-pad, units="points"
+    )
     for y, label, color in zip(positions, labels, colors, strict=True):
         ax.text(
             0,
@@ -871,6 +914,7 @@ def _scale_x_axis(ax: object, scale: ScaleSpec) -> None:
     ax.tick_params(axis="x", length=0, pad=3)
 
 
+@_memoised
 def gap_chart(
     bars: Sequence[GapBar],
     *,
@@ -891,7 +935,7 @@ def gap_chart(
     height = 0.75 + 0.36 * len(bars)
     left = _label_inches(labels, 8) + 0.15
     with _style(fonts):
-        fig = Figure(figsize=(width, height))
+        fig = mpl_figure.Figure(figsize=(width, height))
         ax = fig.add_axes(
             (left / width, 0.5 / height, 1 - (left + 0.15) / width, 1 - 0.62 / height)
         )
@@ -924,6 +968,7 @@ def gap_chart(
         return _to_svg(fig)
 
 
+@_memoised
 def heatmap(
     rows: Sequence[HeatmapRow],
     column_labels: Sequence[str],
@@ -951,7 +996,7 @@ def heatmap(
     width = left + cell_w * n_cols + 0.7
     height = 0.5 + cell_h * len(rows) + 0.08
     with _style(fonts):
-        fig = Figure(figsize=(width, height))
+        fig = mpl_figure.Figure(figsize=(width, height))
         ax = fig.add_axes(
             (left / width, 0.08 / height, cell_w * n_cols / width, cell_h * len(rows) / height)
         )
@@ -975,7 +1020,7 @@ def heatmap(
                 ax.text(c + 0.5, r + 0.5, text, ha="center", va="center", fontsize=7, color=color)
         # One collection of cells: a patch per cell costs matplotlib far more to build and draw.
         ax.add_collection(
-            PolyCollection(
+            mpl_collections.PolyCollection(
                 cells, facecolors=faces, edgecolors="white", linewidths=1.5, joinstyle="miter"
             )
         )
@@ -1009,6 +1054,7 @@ def heatmap(
         return _to_svg(fig)
 
 
+@_memoised
 def distribution_chart(
     rows: Sequence[DistributionRow],
     scale: ScaleSpec,
@@ -1032,7 +1078,7 @@ def distribution_chart(
     height = 0.55 + row_height * len(rows)
     left = _label_inches(labels, 7) + 0.12
     with _style(fonts):
-        fig = Figure(figsize=(width, height))
+        fig = mpl_figure.Figure(figsize=(width, height))
         ax = fig.add_axes(
             (left / width, 0.08 / height, 1 - (left + 0.45) / width, 1 - 0.5 / height)
         )
@@ -1064,9 +1110,9 @@ def distribution_chart(
                 ax.text(1.015, r, f"n={row.n}", va="center", fontsize=6.2, color=MUTED)
         for color, vertices in zip(colors, segments, strict=True):
             if vertices:
-                codes = [MplPath.MOVETO, *[MplPath.LINETO] * 3, MplPath.CLOSEPOLY]
-                shape = MplPath(vertices, codes * (len(vertices) // 5))
-                ax.add_patch(PathPatch(shape, facecolor=color, lw=0))
+                codes = [mpl_path.Path.MOVETO, *[mpl_path.Path.LINETO] * 3, mpl_path.Path.CLOSEPOLY]
+                shape = mpl_path.Path(vertices, codes * (len(vertices) // 5))
+                ax.add_patch(mpl_patches.PathPatch(shape, facecolor=color, lw=0))
         ax.set_xlim(0, 1)
         ax.set_ylim(len(rows) - 0.5, -0.5)
         _row_labels(ax, range(len(rows)), labels, fontsize=7, colors=[INK] * len(rows))
@@ -1074,7 +1120,7 @@ def distribution_chart(
         for spine in ax.spines.values():
             spine.set_visible(False)
         ax.tick_params(length=0)
-        handles = [Rectangle((0, 0), 1, 1, color=c) for c in colors]
+        handles = [mpl_patches.Rectangle((0, 0), 1, 1, color=c) for c in colors]
         labels_key = [f"{p} {label}" for p, label in zip(scale.points, scale.labels, strict=True)]
         ax.legend(
             handles,

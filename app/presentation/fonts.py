@@ -13,11 +13,12 @@ import threading
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from types import ModuleType
 
 from flask import current_app, has_app_context
-from matplotlib import font_manager, ft2font
 
 from app.platform.config import font_paths
+from app.platform.lazy import lazy_module
 
 #: fontconfig patterns tried when no font file is configured.
 REGULAR_PATTERN = "Noto Sans CJK JP:style=Regular"
@@ -27,6 +28,18 @@ REQUIRED_SAMPLE = "組織行動の力エグゼクティブサマリー"
 
 _register_lock = threading.Lock()
 _registered: set[Path] = set()
+
+
+def _set_up_matplotlib(matplotlib: ModuleType) -> None:
+    """Run once when matplotlib is first imported, before any chart: the charts are drawn
+    without a screen (SVG through the Agg canvas), so no GUI backend is ever looked for."""
+    matplotlib.use("Agg")
+
+
+# Imported with the first chart or the first font check (see app.platform.lazy).
+matplotlib = lazy_module("matplotlib", setup=_set_up_matplotlib)
+font_manager = lazy_module("matplotlib.font_manager")
+ft2font = lazy_module("matplotlib.ft2font")
 
 
 class FontNotFoundError(RuntimeError):

@@ -29,10 +29,16 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from markupsafe import Markup
 
 from app.platform.cache import BoundedCache
+from app.platform.lazy import lazy_module
 from app.platform.memory import gc_paused
 from app.presentation import formatting
 from app.presentation.fonts import ReportFonts, font_face_css, locate_fonts
 from app.presentation.phrases import keep_phrases_whole
+
+#: Imported with the first PDF: loading Pango takes most of a second and the web app and
+#: most CLI commands never render one.
+weasyprint = lazy_module("weasyprint")
+weasyprint_fonts = lazy_module("weasyprint.text.fonts")
 
 logger = logging.getLogger(__name__)
 # WeasyPrint reports every layout step at INFO; a server log needs only its warnings.
@@ -50,14 +56,6 @@ class RefusedURLError(ValueError):
 def reports_dir() -> Path:
     """The folder holding the report templates (``CX_REPORTS_DIR``)."""
     return Path(current_app.config["CX_REPORTS_DIR"]).resolve()
-
-
-def _weasyprint() -> Any:
-    # Imported on first use: loading Pango takes most of a second and the web app and most
-    # CLI commands never render a PDF.
-    import weasyprint
-
-    return weasyprint
 
 
 class ReportURLFetcher:
@@ -84,7 +82,6 @@ class ReportURLFetcher:
 
     def fetch(self, url: str, headers: Mapping[str, str] | None = None) -> Any:
         """Return WeasyPrint's response for an allowed URL; raise for any other."""
-        weasyprint = _weasyprint()
         scheme = url.split(":", 1)[0].lower()
         if scheme == "data":
             return weasyprint.urls.URLFetcher(allowed_protocols=("data",)).fetch(url, headers)
@@ -190,13 +187,9 @@ class _PdfEngine:
     """
 
     def __init__(self, fonts: ReportFonts) -> None:
-        weasyprint = _weasyprint()
-        # Loaded with WeasyPrint itself, on the first render (see _weasyprint).
-        from weasyprint.text.fonts import FontConfiguration
-
         self.fonts = fonts
         self.lock = threading.Lock()
-        self.font_config = FontConfiguration()
+        self.font_config = weasyprint_fonts.FontConfiguration()
         self.fetcher_files = fonts.files
         # Linked from the document itself: stylesheets given to write_pdf() have the user
         # origin, which the report's own font-family (author origin) would override.
