@@ -18,9 +18,15 @@ TEXT_ELEMENTS = {"text", "tspan", "title", "desc"}
 
 
 def embedded_svgs(html: str) -> list[str]:
-    """Every SVG document of ``html``: decoded ``data:`` URIs first, then inline ``<svg>``."""
+    """Every SVG document of ``html``: decoded ``data:`` URIs first, then inline ``<svg>``.
+
+    The swatches of a chart's HTML legend (``class="legend-key"``: a line and a marker in a
+    series' colour, hidden from screen readers) draw no figure and are left out."""
     decoded = [base64.b64decode(data).decode("utf-8") for data in DATA_URI.findall(html)]
-    return decoded + INLINE_SVG.findall(html)
+    inline = [
+        svg for svg in INLINE_SVG.findall(html) if not svg.startswith('<svg class="legend-key"')
+    ]
+    return decoded + inline
 
 
 def svg_text(svg: str) -> str:

@@ -96,7 +96,7 @@ def test_the_reports_show_the_synthesis_with_both_campaigns_dimensions(app: Flas
     capabilities, cycle = _paired()
     for campaign in (capabilities, cycle):
         html = service.render_html(campaign, locale="ja").html
-        summary = html[html.index('class="key-messages"') :]
+        summary = html[html.index('class="key-messages') :]
         summary = summary[: summary.index("</ol>")]
         assert "浸透の前提となる、CXビジョンと推進体制を固める" in summary
         # The evidence names both dimensions, one from each campaign, with its group size.

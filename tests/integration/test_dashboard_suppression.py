@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from html import unescape
 
 from flask import Flask
 
@@ -78,6 +79,10 @@ def _urls(world) -> list[str]:
     return pages + csvs
 
 
+#: The HTML legend under a chart (its series' names and the scale key).
+LEGEND = re.compile(r'<figcaption class="chart-legend">(.*?)</figcaption>', re.S)
+
+
 def _check_charts(body: str, url: str, language: str, dev_page: bool) -> list[str]:
     """Decode every chart of ``body`` and check it withholds what is suppressed; returns the
     charts' text."""
@@ -90,6 +95,14 @@ def _check_charts(body: str, url: str, language: str, dev_page: bool) -> list[st
         assert not figure_pattern(LEGAL_MEAN).search(text), (url, text)
         if dev_page:
             # Development's charts draw its shown roles only: no executive series or legend.
+            assert executive not in text, (url, text)
+        texts.append(text)
+    # A chart's legend and scale key are HTML under it: its series are named there.
+    for legend in LEGEND.findall(body):
+        text = unescape(re.sub(r"<[^>]+>", "\n", legend))
+        assert LEGAL not in text, (url, text)
+        assert not figure_pattern(LEGAL_MEAN).search(text), (url, text)
+        if dev_page:
             assert executive not in text, (url, text)
         texts.append(text)
     return texts

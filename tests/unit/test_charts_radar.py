@@ -153,7 +153,8 @@ def test_radar_legend_fits_inside_the_figure(monkeypatch, labels, columns) -> No
         Series(label, (3.1, 2.8, 3.3, 2.9, 2.6), colour, n=n)
         for label, colour, n in zip(labels, colours, (500, 50, 150, 300), strict=True)
     ]
-    charts.radar_chart(AXES, series, SCALE)
+    # As wide as a report page's chart: four short labels fit on one row.
+    charts.radar_chart(AXES, series, SCALE, size=(5.8, 4.9))
     ((extent, figure, ncols),) = legends
     assert extent.x0 >= figure.x0
     assert extent.x1 <= figure.x1
