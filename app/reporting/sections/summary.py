@@ -165,7 +165,7 @@ def _level_actions(report: ReportContext) -> Callable[[WeakDimension], Sequence[
     """
     catalogue = report_catalogues().recommendations
 
-    def actions(dimension: WeakDimension) -> Sequence[Action]:
+    def for_dimension(dimension: WeakDimension) -> Sequence[Action]:
         if not report.is_department:
             recommendation = report.results.dimension(dimension.id).recommendation
             return () if recommendation is None else recommendation.actions
@@ -174,7 +174,7 @@ def _level_actions(report: ReportContext) -> Callable[[WeakDimension], Sequence[
         found = catalogue.for_level(dimension.id, dimension.level)
         return tuple(action for action in found if action.scope == "department")
 
-    return actions
+    return for_dimension
 
 
 def plan(
