@@ -197,20 +197,20 @@ class _PdfEngine:
         self.font_link = f'<link rel="stylesheet" href="data:text/css;base64,{encoded}">'
         self._html_class = weasyprint.HTML
 
-    def write_pdf(self, report: RenderedReport, root: Path) -> bytes:
+    def _document(self, report: RenderedReport, root: Path) -> Any:
+        """WeasyPrint's document of ``report``, its assets fetched from ``root`` only."""
         fetcher = ReportURLFetcher([root], self.fetcher_files)
         html = _with_head_link(_without_indentation(report.html), self.font_link)
+        return self._html_class(string=html, base_url=report.base_url, url_fetcher=fetcher)
+
+    def write_pdf(self, report: RenderedReport, root: Path) -> bytes:
         with self.lock, gc_paused():
-            document = self._html_class(string=html, base_url=report.base_url, url_fetcher=fetcher)
-            return document.write_pdf(font_config=self.font_config)
+            return self._document(report, root).write_pdf(font_config=self.font_config)
 
     def layout(self, report: RenderedReport, root: Path) -> Any:
         """The typeset document (WeasyPrint's pages and boxes) rather than its PDF."""
-        fetcher = ReportURLFetcher([root], self.fetcher_files)
-        html = _with_head_link(_without_indentation(report.html), self.font_link)
         with self.lock, gc_paused():
-            document = self._html_class(string=html, base_url=report.base_url, url_fetcher=fetcher)
-            return document.render(font_config=self.font_config)
+            return self._document(report, root).render(font_config=self.font_config)
 
 
 #: Block-level elements of the report templates: white space next to one of their tags
@@ -261,19 +261,20 @@ def _engine(fonts: ReportFonts) -> _PdfEngine:
         return _engines.get_or_create(fonts, lambda: _PdfEngine(fonts))
 
 
-def html_to_pdf(report: RenderedReport, fonts: ReportFonts | None = None) -> bytes:
-    """Typeset a rendered report into PDF bytes, with its fonts embedded and subset.
+def _in_phrases(report: RenderedReport) -> RenderedReport:
+    """``report`` with its Japanese text set in phrases kept whole (WeasyPrint has no
+    ``word-break: keep-all``): lines break between phrases, never inside a word. Browsers
+    showing the HTML break the same way by themselves (``word-break: auto-phrase``)."""
+    return replace(report, html=keep_phrases_whole(report.html))
 
-    Japanese text is set in phrases kept whole (WeasyPrint has no ``word-break: keep-all``):
-    lines break between phrases, never inside a word. Browsers showing the HTML break the
-    same way by themselves (``word-break: auto-phrase``).
-    """
-    typeset = replace(report, html=keep_phrases_whole(report.html))
-    return _engine(fonts or locate_fonts()).write_pdf(typeset, reports_dir())
+
+def html_to_pdf(report: RenderedReport, fonts: ReportFonts | None = None) -> bytes:
+    """Typeset a rendered report into PDF bytes, with its fonts embedded and subset, its
+    Japanese lines broken between phrases."""
+    return _engine(fonts or locate_fonts()).write_pdf(_in_phrases(report), reports_dir())
 
 
 def typeset(report: RenderedReport, fonts: ReportFonts | None = None) -> Any:
     """The laid-out pages :func:`html_to_pdf` would write, for measuring the layout
     (:mod:`app.reporting.layout`)."""
-    typeset_report = replace(report, html=keep_phrases_whole(report.html))
-    return _engine(fonts or locate_fonts()).layout(typeset_report, reports_dir())
+    return _engine(fonts or locate_fonts()).layout(_in_phrases(report), reports_dir())
