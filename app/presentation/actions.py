@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from flask_babel import gettext as _
 
 from app.analysis.actions import horizon_label, horizon_order
-from app.results.owners import owner_functions
+from app.results.owners import owner_label
 
 if TYPE_CHECKING:
     from app.analysis.actions import Action
@@ -41,11 +41,9 @@ def scope_label(scope: str) -> str:
 
 def action_view(view: ResultsView, action: Action) -> ActionView:
     """An action in ``view``'s language, its owner named from ``owners.yaml``."""
-    owners = owner_functions()
-    owner = view.text(owners[action.owner]) if action.owner in owners else action.owner
     return ActionView(
         text=view.text(action.text),
-        owner=owner,
+        owner=view.text(owner_label(action.owner)),
         horizon=horizon_label(action.horizon, view.locale),
         measure=view.text(action.measure),
         scope=action.scope,

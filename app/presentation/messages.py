@@ -35,16 +35,6 @@ class MessageView:
     #: "What to do", "What the department can do" or "Raise with management".
     recommendation_label: str | None
 
-    @property
-    def recommendation(self) -> str | None:
-        """The action's instruction alone."""
-        return None if self.action is None else self.action.text
-
-    @property
-    def recommendation_scope(self) -> str | None:
-        """Who can act: "organisation" or "department" (None without a recommendation)."""
-        return None if self.action is None else self.action.scope
-
 
 def severity_label(severity: str) -> str:
     return {

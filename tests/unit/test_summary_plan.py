@@ -10,8 +10,8 @@ from flask import Flask
 from flask_babel import Babel, force_locale
 
 from app.analysis.actions import Action
-from app.presentation import actions
 from app.presentation.actions import WeakDimension, plan
+from app.results import owners
 
 
 def _action(name: str, horizon: str = "0-6", owner: str = "cx_office") -> Action:
@@ -38,7 +38,7 @@ class _View:
 @pytest.fixture(autouse=True)
 def _context(monkeypatch):
     monkeypatch.setattr(
-        actions, "owner_functions", lambda: {"cx_office": {"ja": "CX推進部署", "en": "CX office"}}
+        owners, "owner_functions", lambda: {"cx_office": {"ja": "CX推進部署", "en": "CX office"}}
     )
     app = Flask(__name__)
     Babel(app)
