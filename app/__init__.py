@@ -25,7 +25,8 @@ from app.models import User, display_name
 from app.platform import config as config_module
 from app.platform import hardening, i18n, observability
 from app.platform.db_setup import configure_engine_events
-from app.platform.extensions import babel, csrf, db, limiter, login_manager, migrate
+from app.platform.extensions import babel, csrf, db, limiter, login_manager
+from app.platform.migrations import db_cli
 from app.platform.routing import DatabaseIntegerConverter
 from app.platform.text import SegmentConverter
 from app.presentation.phrases import phrase_html
@@ -78,7 +79,6 @@ def register_hardening(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(config_module.PROJECT_ROOT / "migrations"))
     csrf.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
     app.before_request(i18n.remember_requested_locale)
@@ -109,6 +109,7 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
+    app.cli.add_command(db_cli)
     app.cli.add_command(questionnaire_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(participants_cli)

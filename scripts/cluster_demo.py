@@ -60,10 +60,12 @@ def prepare(url: str, secret_key: str) -> tuple[int, str]:
     from app.operations.participants import invite_participant
     from app.operations.responses import begin, save_page, submit
     from app.platform.extensions import db
+    from app.platform.migrations import init_migrations
     from app.queries.questionnaires import get_questionnaire
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": secret_key})
     with app.app_context():
+        init_migrations(app)
         upgrade()
         org = create_organization("cluster-demo", "クラスタ検証株式会社")
         department = add_department(org, "営業本部")

@@ -164,12 +164,14 @@ def seed(url: str, respondents: int, secret_key: str) -> Fixture:
     from app.operations.organizations import add_department, create_organization
     from app.operations.participants import invite_participant
     from app.platform.extensions import db
+    from app.platform.migrations import init_migrations
     from app.queries.questionnaires import get_questionnaire
 
     app = create_app(
         {"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": secret_key, "LOG_LEVEL": "WARNING"}
     )
     with app.app_context():
+        init_migrations(app)
         upgrade()
         org = create_organization("loadtest", "負荷試験株式会社")
         departments = [add_department(org, f"部門{i:02d}") for i in range(1, 9)]

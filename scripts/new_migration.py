@@ -12,6 +12,7 @@ from pathlib import Path
 from flask_migrate import migrate, upgrade
 
 from app import create_app
+from app.platform.migrations import init_migrations
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -23,6 +24,7 @@ def main(message: str) -> int:
         url = f"sqlite:///{scratch}/scratch.sqlite3"
         app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url})
         with app.app_context():
+            init_migrations(app)
             upgrade()
             migrate(message=message, rev_id=next_id)
     for path in (ROOT / "migrations/versions").glob(f"{next_id}_*.py"):

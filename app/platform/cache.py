@@ -1,16 +1,31 @@
-"""Small per-process caches: one bounded, thread-safe LRU, and files parsed again when changed.
+"""Small caches: one bounded, thread-safe LRU, and files parsed again when changed.
 
 Every in-process cache of the app is one of these, so none grows without bound and none
-keeps a stale parse of a file that changed on disk.
+keeps a stale parse of a file that changed on disk. A :class:`FileCache` given a
+:class:`ParseStore` also keeps its clean parses on disk, so a fresh process (a CLI command, a
+report job, a new web worker) reads the questionnaires and report rules in milliseconds
+instead of parsing them again.
 """
 
 from __future__ import annotations
 
+import hashlib
+import logging
+import os
+import pickle
+import shutil
+import stat
+import sys
+import tempfile
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from pathlib import Path
 from typing import Generic, TypeVar
+
+from flask import current_app, has_app_context
+
+log = logging.getLogger(__name__)
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -74,11 +89,145 @@ def file_signature(path: Path) -> tuple[int, int] | None:
     return (stat.st_mtime_ns, stat.st_size)
 
 
-class FileCache(Generic[V]):
-    """``load(path)`` kept per path and done again when the file's signature changes."""
+_code_fingerprint: str | None = None
+_fingerprint_lock = threading.Lock()
 
-    def __init__(self, load: Callable[..., V], maxsize: int = 64) -> None:
+
+def code_fingerprint() -> str:
+    """What tells this program apart from an edited or upgraded one: the Python version, the
+    installed packages' folder and every module of the app (path, modification time, size).
+    Computed once per process (a few milliseconds)."""
+    global _code_fingerprint
+    with _fingerprint_lock:
+        if _code_fingerprint is None:
+            digest = hashlib.sha256(sys.version.encode())
+            package_dir = Path(__file__).resolve().parent.parent
+            for folder in map(Path, sys.path):
+                if folder.name == "site-packages" and folder.is_dir():
+                    digest.update(f"{folder}:{folder.stat().st_mtime_ns}".encode())
+            for path in sorted(package_dir.rglob("*.py")):
+                found = path.stat()
+                digest.update(f"{path}:{found.st_mtime_ns}:{found.st_size}".encode())
+            _code_fingerprint = digest.hexdigest()
+        return _code_fingerprint
+
+
+def private_cache_folder(name: str) -> Path | None:
+    """The folder ``name`` of the app's ``CX_CACHE_DIR`` for this program (a sub-folder per
+    :func:`code_fingerprint`, the others removed when a new one is made), made if missing.
+
+    None outside an app, when the setting is off, or when the folder is not this user's alone
+    (mode 0700): what is read from there is trusted like Python's own bytecode.
+    """
+    if not has_app_context():
+        return None
+    configured = current_app.config.get("CX_CACHE_DIR")
+    if not configured:
+        return None
+    root = Path(configured)
+    program = root / code_fingerprint()[:16]
+    try:
+        root.mkdir(mode=0o700, parents=True, exist_ok=True)
+        found = root.stat()
+        if found.st_uid != os.getuid() or stat.S_IMODE(found.st_mode) & 0o077:
+            log.warning("cache folder %s is not private to this user: not used", root)
+            return None
+        if not program.is_dir():
+            program.mkdir(mode=0o700, exist_ok=True)
+            _remove_other_programs(root, keep=program)
+        folder = program / name
+        folder.mkdir(mode=0o700, exist_ok=True)
+    except OSError:
+        return None
+    return folder
+
+
+def _remove_other_programs(root: Path, keep: Path) -> None:
+    """Entries of earlier versions of the program, never read again."""
+    for other in root.iterdir():
+        if other != keep and other.is_dir() and len(other.name) == 16:
+            shutil.rmtree(other, ignore_errors=True)
+
+
+def clean_parse(value: object) -> bool:
+    """Whether a ``(parsed, problems)`` pair is a parse without problems."""
+    return isinstance(value, tuple) and len(value) == 2 and value[0] is not None and not value[1]
+
+
+class ParseStore:
+    """Clean parses of files kept on disk between processes, under the app's ``CX_CACHE_DIR``.
+
+    An entry is named by the file's path and content (SHA-256), the loader's arguments and
+    :func:`code_fingerprint`, so a changed file or a changed program never reads an old
+    parse. Only what ``keep`` accepts is stored (parses without problems: a file's problems
+    are always found and logged again). The folder must belong to this user and be closed to
+    others (mode 0700), as for Python's own bytecode: entries are pickles, read only from
+    there. Anything unusual (no app, no folder, a damaged entry) falls back to parsing.
+    """
+
+    def __init__(self, name: str, keep: Callable[[object], bool]) -> None:
+        self.name = name
+        self.keep = keep
+
+    def _folder(self) -> Path | None:
+        return private_cache_folder("parsed")
+
+    def _entry(self, folder: Path, path: Path, content: bytes, args: tuple[Hashable, ...]) -> Path:
+        digest = hashlib.sha256()
+        for part in (self.name, str(path.resolve()), repr(args)):
+            digest.update(part.encode("utf-8", "surrogateescape") + b"\0")
+        digest.update(content)
+        return folder / f"{self.name}-{digest.hexdigest()}.pickle"
+
+    def get(self, path: Path, args: tuple[Hashable, ...], load: Callable[[], V]) -> V:
+        """The stored parse of ``path`` as it is now, else ``load()`` (stored when kept)."""
+        folder = self._folder()
+        try:
+            content = path.read_bytes() if folder is not None else None
+        except OSError:
+            content = None
+        if folder is None or content is None:
+            return load()
+        entry = self._entry(folder, path, content, args)
+        try:
+            with entry.open("rb") as stored:
+                return pickle.load(stored)  # noqa: S301 (a private folder of this user)
+        except FileNotFoundError:
+            pass
+        except Exception:  # a damaged or outdated entry: parse again, replace it
+            log.debug("cache entry %s unreadable: parsing again", entry, exc_info=True)
+        value = load()
+        try:
+            unchanged = path.read_bytes() == content
+        except OSError:
+            unchanged = False
+        if unchanged and self.keep(value):
+            self._store(entry, value)
+        return value
+
+    @staticmethod
+    def _store(entry: Path, value: object) -> None:
+        try:
+            data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+            handle, scratch = tempfile.mkstemp(dir=entry.parent, prefix=".tmp-")
+            with os.fdopen(handle, "wb") as written:
+                written.write(data)
+            os.replace(scratch, entry)  # whole or absent, for a reader in another process
+        except (OSError, pickle.PicklingError, TypeError, AttributeError):
+            log.debug("cache entry %s not written", entry, exc_info=True)
+
+
+class FileCache(Generic[V]):
+    """``load(path)`` kept per path and done again when the file's signature changes.
+
+    With ``store``, a parse this process has not made yet is first looked for on disk.
+    """
+
+    def __init__(
+        self, load: Callable[..., V], maxsize: int = 64, *, store: ParseStore | None = None
+    ) -> None:
         self._load = load
+        self._store = store
         self._cache: BoundedCache[
             tuple[Path, tuple[Hashable, ...]], tuple[tuple[int, int] | None, V]
         ] = BoundedCache(maxsize)
@@ -90,7 +239,10 @@ class FileCache(Generic[V]):
         cached = self._cache.get(key)
         if cached is not None and cached[0] == signature and signature is not None:
             return cached[1]
-        value = self._load(path, *args)
+        if self._store is not None and signature is not None:
+            value = self._store.get(path, args, lambda: self._load(path, *args))
+        else:
+            value = self._load(path, *args)
         self._cache.put(key, (signature, value))
         return value
 

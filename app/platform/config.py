@@ -79,6 +79,11 @@ def font_paths(env: Mapping[str, str] | None = None) -> tuple[str | None, str | 
     return _str(env, "CX_FONT_PATH"), _str(env, "CX_FONT_BOLD_PATH")
 
 
+def _cache_dir(env: Mapping[str, str], instance_path: str) -> str | None:
+    configured = _str(env, "CX_CACHE_DIR", str(Path(instance_path) / "cache"))
+    return None if configured is None or configured.lower() == "none" else configured
+
+
 def from_environment(instance_path: str, env: Mapping[str, str] | None = None) -> dict[str, Any]:
     """Build the configuration mapping from environment variables (``env``: os.environ)."""
     env = os.environ if env is None else env
@@ -101,6 +106,9 @@ def from_environment(instance_path: str, env: Mapping[str, str] | None = None) -
             str(PROJECT_ROOT / "questionnaires" / "profile" / "cx-profile.yaml"),
         ),
         "CX_REPORTS_DIR": _str(env, "CX_REPORTS_DIR", str(PROJECT_ROOT / "reports")),
+        # Clean parses of the questionnaires and report rules, kept between processes
+        # (app.platform.cache.ParseStore); "none" keeps them in memory only.
+        "CX_CACHE_DIR": _cache_dir(env, instance_path),
         "CX_BASE_URL": env.get("CX_BASE_URL", "http://127.0.0.1:5000"),
         "REDIS_URL": _str(env, "REDIS_URL"),
         "DEBUG": _bool(env, "FLASK_DEBUG"),

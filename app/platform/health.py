@@ -11,26 +11,28 @@ import logging
 from functools import lru_cache
 from pathlib import Path
 
-from alembic.config import Config as AlembicConfig
-from alembic.script import ScriptDirectory
 from flask import Flask
 from redis import Redis
 from sqlalchemy import text
 
-from app.platform import config as config_module
 from app.platform.extensions import db
+from app.platform.lazy import lazy_module
+from app.platform.migrations import MIGRATIONS_DIR
+
+#: Read once per process, by the first readiness check.
+alembic_config = lazy_module("alembic.config")
+alembic_script = lazy_module("alembic.script")
 
 log = logging.getLogger(__name__)
 
-MIGRATIONS_DIR = config_module.PROJECT_ROOT / "migrations"
 
 
 @lru_cache(maxsize=4)
 def migration_heads(directory: Path = MIGRATIONS_DIR) -> frozenset[str]:
     """The head revisions of the migration scripts shipped with this code."""
-    alembic_config = AlembicConfig()
-    alembic_config.set_main_option("script_location", str(directory))
-    return frozenset(ScriptDirectory.from_config(alembic_config).get_heads())
+    settings = alembic_config.Config()
+    settings.set_main_option("script_location", str(directory))
+    return frozenset(alembic_script.ScriptDirectory.from_config(settings).get_heads())
 
 
 def check_database() -> tuple[bool, str, set[str] | None]:

@@ -61,51 +61,18 @@ def _whole_kanji_runs(pieces: list[str]) -> list[str]:
     return joined
 
 
-def phrase_html(text: str, *, joiner: str = "wbr") -> Markup:
-    """``text`` as HTML that breaks only between phrases.
-
-    ``joiner="wbr"`` (browsers, with ``word-break: keep-all``) puts ``<wbr>`` between phrases;
-    ``joiner="span"`` (the PDF renderer, which has no keep-all) wraps each phrase in a
-    ``<span class="ph">`` the stylesheet keeps on one line.
-    """
+def phrase_html(text: str) -> Markup:
+    """``text`` as HTML for browsers that breaks only between phrases: ``<wbr>`` between
+    them, with ``word-break: keep-all`` in the stylesheet. (PDFs break between the same
+    phrases inside their text layout: :mod:`app.reporting.linebreaks`.)"""
     pieces = phrases(str(text))
     if len(pieces) < 2:
         return escape(text)
-    if joiner == "span":
-        return Markup("").join(
-            Markup('<span class="ph">{}</span>').format(piece) for piece in pieces
-        )
     return Markup("<wbr>").join(escape(piece) for piece in pieces)
-
-
-_TEXT_NODE = re.compile(r">([^<>]+)<")
-_SKIPPED = re.compile(r"<(style|script|title)\b[^>]*>.*?</\1>", re.S | re.I)
-
-
-def keep_phrases_whole(html: str) -> str:
-    """Every Japanese text of an HTML document (labels, table cells, cards, headings, prose)
-    kept from breaking inside a phrase, for the PDF renderer (``.ph`` spans)."""
-
-    def text_node(match: re.Match[str]) -> str:
-        text = match.group(1)
-        if not is_japanese(text) or "&" in text:
-            return match.group(0)
-        pieces = phrases(text)
-        return ">" + "".join(f'<span class="ph">{piece}</span>' for piece in pieces) + "<"
-
-    kept: list[str] = []
-    position = 0
-    for skipped in _SKIPPED.finditer(html):
-        kept.append(_TEXT_NODE.sub(text_node, html[position : skipped.start()]))
-        kept.append(skipped.group(0))
-        position = skipped.end()
-    kept.append(_TEXT_NODE.sub(text_node, html[position:]))
-    return "".join(kept)
 
 
 __all__ = [
     "is_japanese",
-    "keep_phrases_whole",
     "phrase_html",
     "phrases",
 ]

@@ -11,7 +11,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from app.models import Campaign, ProfileAnswer, User
-from app.platform.cache import FileCache
+from app.platform.cache import FileCache, ParseStore
 from app.platform.extensions import db
 from app.questionnaire import QuestionnaireError
 from app.questionnaire.profile import Fact, Profile, load_profile
@@ -30,7 +30,9 @@ def _load(path: Path) -> Profile | None:
 
 
 #: The definition, read again when the file changes.
-_definitions: FileCache[Profile | None] = FileCache(_load, maxsize=4)
+_definitions: FileCache[Profile | None] = FileCache(
+    _load, maxsize=4, store=ParseStore("profile", lambda found: found is not None)
+)
 
 
 def profile_definition() -> Profile | None:

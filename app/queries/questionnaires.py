@@ -12,7 +12,7 @@ from pathlib import Path
 from flask import current_app
 
 from app.operations.errors import N_, OperationError
-from app.platform.cache import FileCache
+from app.platform.cache import FileCache, ParseStore, clean_parse
 from app.questionnaire import (
     Problem,
     Questionnaire,
@@ -22,8 +22,10 @@ from app.questionnaire import (
     left_out_notice,
 )
 
-#: Each file's validation, done again when the file's modification time or size changes.
-_checked: FileCache[tuple[Questionnaire | None, list[Problem]]] = FileCache(check_file)
+#: Each file's validation, done again when the file changes (and kept on disk between processes).
+_checked: FileCache[tuple[Questionnaire | None, list[Problem]]] = FileCache(
+    check_file, store=ParseStore("questionnaire", clean_parse)
+)
 
 LibraryFile = tuple[Path, Questionnaire | None, list[Problem]]
 

@@ -16,7 +16,7 @@ import mimetypes
 import re
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -25,15 +25,21 @@ from urllib.request import url2pathname
 
 import flask_babel
 from flask import current_app
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import (
+    Environment,
+    FileSystemBytecodeCache,
+    FileSystemLoader,
+    StrictUndefined,
+    select_autoescape,
+)
 from markupsafe import Markup
 
-from app.platform.cache import BoundedCache
+from app.platform.cache import BoundedCache, private_cache_folder
 from app.platform.lazy import lazy_module
 from app.platform.memory import gc_paused
 from app.presentation import formatting
 from app.presentation.fonts import ReportFonts, font_face_css, locate_fonts
-from app.presentation.phrases import keep_phrases_whole
+from app.reporting.linebreaks import phrases_kept_whole
 
 #: Imported with the first PDF: loading Pango takes most of a second and the web app and
 #: most CLI commands never render one.
@@ -109,9 +115,12 @@ def _ngettext(singular: str, plural: str, num: int, **variables: Any) -> str:
 
 
 @lru_cache(maxsize=4)
-def _environment(directory: str) -> Environment:
+def _environment(directory: str, compiled: str | None) -> Environment:
     env = Environment(
         loader=FileSystemLoader(directory),
+        # Templates compiled by an earlier process are read back instead of compiled again
+        # (Jinja checks each against its source).
+        bytecode_cache=None if compiled is None else FileSystemBytecodeCache(compiled),
         # Every report template is HTML: escape everything, whatever the file is called.
         autoescape=select_autoescape(default=True, default_for_string=True),
         undefined=StrictUndefined,
@@ -126,7 +135,8 @@ def _environment(directory: str) -> Environment:
 
 def report_environment() -> Environment:
     """The Jinja2 environment of the report templates (autoescape on, i18n installed)."""
-    return _environment(str(reports_dir()))
+    compiled = private_cache_folder("templates")
+    return _environment(str(reports_dir()), None if compiled is None else str(compiled))
 
 
 @dataclass(frozen=True)
@@ -204,12 +214,12 @@ class _PdfEngine:
         return self._html_class(string=html, base_url=report.base_url, url_fetcher=fetcher)
 
     def write_pdf(self, report: RenderedReport, root: Path) -> bytes:
-        with self.lock, gc_paused():
+        with self.lock, gc_paused(), phrases_kept_whole():
             return self._document(report, root).write_pdf(font_config=self.font_config)
 
     def layout(self, report: RenderedReport, root: Path) -> Any:
         """The typeset document (WeasyPrint's pages and boxes) rather than its PDF."""
-        with self.lock, gc_paused():
+        with self.lock, gc_paused(), phrases_kept_whole():
             return self._document(report, root).render(font_config=self.font_config)
 
 
@@ -261,20 +271,13 @@ def _engine(fonts: ReportFonts) -> _PdfEngine:
         return _engines.get_or_create(fonts, lambda: _PdfEngine(fonts))
 
 
-def _in_phrases(report: RenderedReport) -> RenderedReport:
-    """``report`` with its Japanese text set in phrases kept whole (WeasyPrint has no
-    ``word-break: keep-all``): lines break between phrases, never inside a word. Browsers
-    showing the HTML break the same way by themselves (``word-break: auto-phrase``)."""
-    return replace(report, html=keep_phrases_whole(report.html))
-
-
 def html_to_pdf(report: RenderedReport, fonts: ReportFonts | None = None) -> bytes:
     """Typeset a rendered report into PDF bytes, with its fonts embedded and subset, its
-    Japanese lines broken between phrases."""
-    return _engine(fonts or locate_fonts()).write_pdf(_in_phrases(report), reports_dir())
+    Japanese lines broken between phrases (:mod:`app.reporting.linebreaks`)."""
+    return _engine(fonts or locate_fonts()).write_pdf(report, reports_dir())
 
 
 def typeset(report: RenderedReport, fonts: ReportFonts | None = None) -> Any:
     """The laid-out pages :func:`html_to_pdf` would write, for measuring the layout
     (:mod:`app.reporting.layout`)."""
-    return _engine(fonts or locate_fonts()).layout(_in_phrases(report), reports_dir())
+    return _engine(fonts or locate_fonts()).layout(report, reports_dir())

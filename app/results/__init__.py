@@ -48,7 +48,7 @@ from app.models import (
     role_labels,
     utcnow,
 )
-from app.platform.cache import BoundedCache, FileCache
+from app.platform.cache import BoundedCache, FileCache, ParseStore, clean_parse
 from app.platform.extensions import db
 from app.platform.memory import gc_paused
 from app.queries.campaigns import companion_of
@@ -187,8 +187,14 @@ def _load_recommendations(path: Path, owners: tuple[str, ...] | None) -> Recomme
 
 
 # Parsed per set of known owner keys: a change to owners.yaml checks the actions afresh.
-_rules_files = FileCache(partial(_read_catalogue, _load_rules), maxsize=8)
-_recommendation_files = FileCache(partial(_read_catalogue, _load_recommendations), maxsize=8)
+_rules_files = FileCache(
+    partial(_read_catalogue, _load_rules), maxsize=8, store=ParseStore("rules", clean_parse)
+)
+_recommendation_files = FileCache(
+    partial(_read_catalogue, _load_recommendations),
+    maxsize=8,
+    store=ParseStore("recommendations", clean_parse),
+)
 
 
 def report_catalogues() -> ReportCatalogues:

@@ -13,7 +13,7 @@ from pathlib import Path
 from flask import current_app
 
 from app.analysis.actions import OwnerCatalogue, OwnersError, load_owners
-from app.platform.cache import FileCache
+from app.platform.cache import FileCache, ParseStore, clean_parse
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +35,7 @@ def _read(path: Path) -> tuple[OwnerCatalogue | None, list[str]]:
         return None, [f"{path}: cannot read file: {exc}"]
 
 
-_files = FileCache(_read, maxsize=8)
+_files = FileCache(_read, maxsize=8, store=ParseStore("owners", clean_parse))
 
 
 def owner_files(directory: Path) -> tuple[OwnerCatalogue | None, list[str]]:

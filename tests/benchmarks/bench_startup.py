@@ -4,8 +4,8 @@
 database; the baseline, ``python -c pass``, is measured in the same run, in turn with it, so
 ``ratio`` (CLI / bare interpreter) compares runs on a machine busy to different degrees.
 ``import_wsgi_s`` is the app factory alone (``python -c "import wsgi"``), and
-``heavy_imported`` lists which of WeasyPrint, matplotlib, scipy and openpyxl ``--help``
-imported (none: they load when a chart, a PDF, a statistic or an XLSX is first made).
+``heavy_imported`` lists which of WeasyPrint, matplotlib, scipy, openpyxl and Alembic
+``--help`` imported (none: they load when a chart, a PDF, a statistic or an XLSX is first made).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 REPEATS = 5
-HEAVY = ("weasyprint", "matplotlib", "scipy", "openpyxl")
+HEAVY = ("weasyprint", "matplotlib", "scipy", "openpyxl", "alembic")
 #: What the ``flask`` console script runs, then the heavy libraries it imported.
 PROBE = (
     "import json, sys\n"

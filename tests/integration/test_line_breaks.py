@@ -1,6 +1,7 @@
 """Japanese text breaks between phrases, never inside a word: オペレーションの / 力, not
 オペレ / ーショ / ンの力. Checked on the demo's reports as rendered (the PDF's own lines),
-and on every chart label drawn for them (the respondent form: ``test_survey_form.py``)."""
+and on every chart label drawn for them (the respondent form: ``test_survey_form.py``); and
+checked to fail for WeasyPrint on its own, which breaks wherever a line is full."""
 
 from __future__ import annotations
 
@@ -11,15 +12,17 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import weasyprint
 from flask import Flask
 from sqlalchemy import select
 
 from app.models import Campaign, Department
 from app.platform.extensions import db as _db
 from app.presentation import charts
-from app.presentation.phrases import is_japanese, keep_phrases_whole, phrases
+from app.presentation.phrases import is_japanese, phrases
 from app.reporting import service
-from app.reporting.rendering import html_to_pdf
+from app.reporting.linebreaks import phrase_ranges
+from app.reporting.rendering import RenderedReport, html_to_pdf, reports_dir
 from tests.integration.test_api_v1 import module_app
 
 CURRENT = "2026年度 CX 5つの力 成熟度診断"
@@ -81,29 +84,76 @@ def _wraps(pdf: Path, source_text: str) -> Iterator[tuple[str, str]]:
 
 
 def _document_text(html: str) -> str:
-    """The HTML's text with its tags (and phrase spans) gone, elements kept apart."""
+    """The HTML's text with its tags gone, elements kept apart."""
     text = re.sub(r"<(style|script|title)\b.*?</\1>", "\n", html, flags=re.S)
-    # Inline spans (the phrases among them) do not separate text; other elements do.
+    # Inline spans do not separate text; other elements do.
     text = re.sub(r"<span[^>]*>|</span>", "", text)
     return html_module.unescape(re.sub(r"<[^>]+>", "\n", text))
 
 
+def _japanese_wraps(pdf: Path, html: str) -> list[tuple[str, str]]:
+    """Each line break of the PDF between two Japanese characters of one text."""
+    return [
+        (before, after)
+        for before, after in _wraps(pdf, _document_text(html))
+        if before and after and is_japanese(before[-1]) and is_japanese(after[0])
+    ]
+
+
 def _check_report(rendered, tmp_path: Path) -> int:
-    html = rendered.html
-    # Every Japanese text of the document goes to the PDF renderer in phrases kept whole.
-    typeset = keep_phrases_whole(html)
-    body = re.sub(r"<(style|title)\b.*?</\1>", "", typeset, flags=re.S)
-    for node in re.findall(r">([^<>]+)<", body):
-        if is_japanese(node):
-            assert f'<span class="ph">{node}</span>' in typeset, node
     pdf = tmp_path / "report.pdf"
     pdf.write_bytes(html_to_pdf(rendered))
     checked = 0
-    for before, after in _wraps(pdf, _document_text(html)):
-        if before and after and is_japanese(before[-1]) and is_japanese(after[0]):
-            assert len(before) in _cuts(before + after), (before, after)
-            checked += 1
+    for before, after in _japanese_wraps(pdf, rendered.html):
+        assert len(before) in _cuts(before + after), (before, after)
+        checked += 1
     return checked
+
+
+NARROW = (
+    '<html lang="ja"><head><meta charset="utf-8"></head><body>'
+    + "".join(
+        f'<p style="width: {width}em; font-size: 12pt">{text}</p>'
+        for width in (4.2, 5.2, 6.2)
+        for text in (
+            "オペレーションの力を高める",
+            "お客さまサポートセンターの声",
+            "CX向上サイクルを回す仕組み化の途上",
+        )
+    )
+    + "</body></html>"
+)
+
+
+def test_narrow_columns_break_between_phrases_where_weasyprint_alone_would_not(
+    demo, tmp_path
+) -> None:
+    rendered = RenderedReport("narrow", NARROW, (reports_dir() / "organization").as_uri() + "/")
+    ours = tmp_path / "ours.pdf"
+    ours.write_bytes(html_to_pdf(rendered))
+    wraps = _japanese_wraps(ours, NARROW)
+    assert len(wraps) >= 9
+    for before, after in wraps:
+        assert len(before) in _cuts(before + after), (before, after)
+    # The same document laid out by WeasyPrint alone breaks inside words.
+    plain = tmp_path / "plain.pdf"
+    plain.write_bytes(weasyprint.HTML(string=NARROW).write_pdf())
+    inside = [
+        (before, after)
+        for before, after in _japanese_wraps(plain, NARROW)
+        if len(before) not in _cuts(before + after)
+    ]
+    assert len(inside) >= 3, inside
+
+
+def test_phrase_ranges_cover_each_phrase_in_utf8_bytes() -> None:
+    text = "CX向上サイクルを回す"
+    ranges = phrase_ranges(text)
+    encoded = text.encode("utf-8")
+    pieces = [encoded[start:end].decode("utf-8") for start, end in ranges]
+    assert "".join(pieces) == "".join(p.rstrip() for p in phrases(text) if len(p.rstrip()) > 1)
+    assert all(len(piece) > 1 for piece in pieces)
+    assert phrase_ranges("Customer experience") == []
 
 
 def test_the_demo_reports_break_lines_between_phrases(demo, tmp_path, monkeypatch) -> None:

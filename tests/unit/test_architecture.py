@@ -260,6 +260,8 @@ def test_no_import_cycle_anywhere_in_the_app(imports) -> None:
 #: imported when first used, so that starting the app or a CLI command does not pay for them
 #: (``tests/integration/test_startup_imports.py`` checks the outcome in a real process).
 LOADED_ON_FIRST_USE = {
+    "alembic": "database migrations and the readiness check",
+    "flask_migrate": "the flask db commands",
     "matplotlib": "charts",
     "openpyxl": "XLSX exports",
     "scipy": "statistics",

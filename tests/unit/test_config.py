@@ -122,6 +122,7 @@ SETTINGS = [
         "/srv/p.yaml",
     ),
     ("CX_REPORTS_DIR", "CX_REPORTS_DIR", str(REPO / "reports"), "/srv/r", "/srv/r"),
+    ("CX_CACHE_DIR", "CX_CACHE_DIR", "INSTANCE/cache", "/srv/cache", "/srv/cache"),
     (
         "CX_BASE_URL",
         "CX_BASE_URL",
@@ -224,6 +225,10 @@ def test_each_setting_comes_from_the_environment_with_its_default(
         assert from_environment(str(tmp_path), env={variable: ""})[setting] == _expected(
             default, tmp_path
         )
+
+
+def test_the_cache_folder_can_be_turned_off(tmp_path) -> None:
+    assert from_environment(str(tmp_path), env={"CX_CACHE_DIR": "none"})["CX_CACHE_DIR"] is None
 
 
 def test_the_table_above_covers_every_variable_read(tmp_path) -> None:

@@ -1,16 +1,28 @@
-"""The per-process caches: a bounded LRU mapping, and files parsed again when they change."""
+"""The caches: a bounded LRU mapping, files parsed again when they change, and clean parses
+kept on disk for the next process."""
 
 from __future__ import annotations
 
 import os
+import stat
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from flask import Flask
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.platform.cache import BoundedCache, FileCache, file_signature
+from app.platform.cache import (
+    BoundedCache,
+    FileCache,
+    ParseStore,
+    clean_parse,
+    code_fingerprint,
+    file_signature,
+    private_cache_folder,
+)
 
 
 def test_the_least_recently_used_entry_goes_first() -> None:
@@ -163,3 +175,141 @@ def test_a_file_cache_keeps_at_most_maxsize_files(tmp_path: Path) -> None:
         files.get(path)
     files.get(paths[0])  # evicted by the third file: parsed again
     assert loads == ["0", "1", "2", "0"]
+
+
+# Parses kept on disk between processes ---------------------------------------------------
+
+
+def _parse(found: Path) -> tuple[str | None, list[str]]:
+    """A loader in the shape of the app's: (parsed, problems)."""
+    text = found.read_text(encoding="utf-8")
+    return (None, [f"{found}: 'bad' is not allowed"]) if "bad" in text else (text.upper(), [])
+
+
+class _Counting:
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+
+    def __call__(self, found: Path) -> tuple[str | None, list[str]]:
+        self.calls.append(found.name)
+        return _parse(found)
+
+
+@pytest.fixture
+def cache_app(tmp_path: Path) -> Iterator[Flask]:
+    app = Flask(__name__)
+    app.config["CX_CACHE_DIR"] = str(tmp_path / "cache")
+    with app.app_context():
+        yield app
+
+
+def _process(load: _Counting) -> FileCache:
+    """What a new process has: an empty in-memory cache over the same folder."""
+    return FileCache(load, store=ParseStore("rules", clean_parse))
+
+
+def test_a_new_process_reads_a_clean_parse_from_disk(cache_app, tmp_path: Path) -> None:
+    path = tmp_path / "rules.yaml"
+    path.write_text("one", encoding="utf-8")
+    first, second = _Counting(), _Counting()
+    assert _process(first).get(path) == ("ONE", [])
+    assert _process(second).get(path) == ("ONE", [])
+    assert first.calls == ["rules.yaml"]
+    assert second.calls == []
+    folder = private_cache_folder("parsed")
+    assert folder is not None
+    assert len(list(folder.glob("rules-*.pickle"))) == 1
+    assert stat.S_IMODE(Path(cache_app.config["CX_CACHE_DIR"]).stat().st_mode) == 0o700
+
+
+def test_a_changed_file_is_parsed_again_even_with_the_same_signature(
+    cache_app, tmp_path: Path
+) -> None:
+    path = tmp_path / "rules.yaml"
+    _touch(path, "one", 1_000_000_000)
+    _process(_Counting()).get(path)
+    # Same size and modification time, other content: the content names the entry.
+    _touch(path, "two", 1_000_000_000)
+    load = _Counting()
+    assert _process(load).get(path) == ("TWO", [])
+    assert load.calls == ["rules.yaml"]
+
+
+def test_problems_are_never_stored(cache_app, tmp_path: Path) -> None:
+    path = tmp_path / "rules.yaml"
+    path.write_text("bad", encoding="utf-8")
+    for _ in range(2):
+        load = _Counting()
+        parsed, problems = _process(load).get(path)
+        assert parsed is None
+        assert "rules.yaml" in problems[0]
+        assert load.calls == ["rules.yaml"]
+
+
+def test_the_same_text_in_another_file_is_that_files_own_parse(cache_app, tmp_path: Path) -> None:
+    one, other = tmp_path / "a.yaml", tmp_path / "b.yaml"
+    one.write_text("same", encoding="utf-8")
+    other.write_text("same", encoding="utf-8")
+    _process(_Counting()).get(one)
+    load = _Counting()
+    _process(load).get(other)
+    assert load.calls == ["b.yaml"]
+
+
+def test_a_damaged_entry_is_parsed_again_and_replaced(cache_app, tmp_path: Path) -> None:
+    path = tmp_path / "rules.yaml"
+    path.write_text("one", encoding="utf-8")
+    _process(_Counting()).get(path)
+    folder = private_cache_folder("parsed")
+    assert folder is not None
+    (entry,) = folder.glob("rules-*.pickle")
+    entry.write_bytes(b"not a pickle")
+    load = _Counting()
+    assert _process(load).get(path) == ("ONE", [])
+    assert load.calls == ["rules.yaml"]
+    assert _process(_Counting()).get(path) == ("ONE", [])
+    assert entry.read_bytes() != b"not a pickle"
+
+
+def test_a_folder_others_may_write_to_is_not_used(cache_app, tmp_path: Path, caplog) -> None:
+    root = Path(cache_app.config["CX_CACHE_DIR"])
+    root.mkdir()
+    root.chmod(0o777)
+    path = tmp_path / "rules.yaml"
+    path.write_text("one", encoding="utf-8")
+    for _ in range(2):
+        load = _Counting()
+        assert _process(load).get(path) == ("ONE", [])
+        assert load.calls == ["rules.yaml"]
+    assert "not private" in caplog.text
+    assert list(root.iterdir()) == []
+
+
+def test_without_an_app_or_with_the_setting_off_nothing_is_written(tmp_path: Path) -> None:
+    path = tmp_path / "rules.yaml"
+    path.write_text("one", encoding="utf-8")
+    assert private_cache_folder("parsed") is None
+    app = Flask(__name__)
+    app.config["CX_CACHE_DIR"] = None
+    with app.app_context():
+        assert private_cache_folder("parsed") is None
+        load = _Counting()
+        _process(load).get(path)
+        _process(load).get(path)
+        assert load.calls == ["rules.yaml", "rules.yaml"]
+
+
+def test_a_new_version_of_the_program_removes_the_entries_of_older_ones(
+    cache_app, tmp_path: Path
+) -> None:
+    root = Path(cache_app.config["CX_CACHE_DIR"])
+    older = root / "0123456789abcdef"
+    (older / "parsed").mkdir(parents=True)
+    root.chmod(0o700)
+    kept = root / "notes"
+    kept.mkdir()
+    folder = private_cache_folder("parsed")
+    assert folder is not None
+    assert folder.parent.name == code_fingerprint()[:16]
+    assert not older.exists()
+    assert kept.exists()
