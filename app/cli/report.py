@@ -7,16 +7,19 @@ from pathlib import Path
 
 import click
 from flask.cli import AppGroup
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 from sqlalchemy import select
 
 from app.models import Campaign, Department
 from app.platform.extensions import db
+from app.platform.lazy import lazy_module
 from app.reporting.jobs import BatchFolderError, TargetResult, cpu_count, run_batch
 from app.reporting.processes import app_factory
 from app.reporting.service import ReportUnavailableError, render_html, render_pdf
+
+#: The batch's progress bar and summary table: only ``report batch`` draws them.
+rich_console = lazy_module("rich.console")
+rich_progress = lazy_module("rich.progress")
+rich_table = lazy_module("rich.table")
 
 report_cli = AppGroup("report", help="Render diagnostic PDF reports.")
 
@@ -117,13 +120,13 @@ def batch_command(
     """
     campaign = _campaign(campaign_id)
     workers = jobs or cpu_count()
-    console = Console(stderr=True)
+    console = rich_console.Console(stderr=True)
     started = time.perf_counter()
-    with Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
+    with rich_progress.Progress(
+        rich_progress.TextColumn("[bold]{task.description}"),
+        rich_progress.BarColumn(),
+        rich_progress.MofNCompleteColumn(),
+        rich_progress.TimeElapsedColumn(),
         console=console,
         transient=False,
     ) as progress:
@@ -152,7 +155,9 @@ def batch_command(
             )
         except BatchFolderError as exc:
             raise click.ClickException(str(exc)) from None
-    table = Table(title=f"campaign {campaign.id}: {len(results)} reports, {workers} jobs")
+    table = rich_table.Table(
+        title=f"campaign {campaign.id}: {len(results)} reports, {workers} jobs"
+    )
     for column in ("report", "status", "seconds", "file"):
         table.add_column(column)
     for result in results:

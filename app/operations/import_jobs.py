@@ -22,8 +22,6 @@ from dataclasses import asdict
 from datetime import timedelta
 
 from flask import Flask, current_app
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -37,7 +35,7 @@ from app.operations.participant_import import (
 )
 from app.platform.db_setup import write_transactions
 from app.platform.extensions import db
-from app.platform.queue import get_queue
+from app.platform.queue import get_queue, queue_unreachable
 
 logger = logging.getLogger(__name__)
 
@@ -230,7 +228,9 @@ def dispatch_import(record: ParticipantImport) -> None:
         return
     try:
         queue.enqueue("app.operations.import_jobs.run_import_job", record_id, run_id, job_id=run_id)
-    except (RedisConnectionError, RedisTimeoutError) as exc:
+    except Exception as exc:
+        if not queue_unreachable(exc):
+            raise
         logger.error(
             "participant import %s not queued, the job queue is unavailable: %s",
             record_id,

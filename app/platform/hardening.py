@@ -30,8 +30,6 @@ from flask.sessions import SecureCookieSessionInterface
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from limits.errors import StorageError
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.datastructures import FileStorage
@@ -41,6 +39,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from app.platform.children import exit_with_parent, stop_children_at_exit
 from app.platform.extensions import db
 from app.platform.form_limits import FormTooLarge, LimitedRequest, parse_urlencoded_form
+from app.platform.queue import queue_unreachable
 
 log = logging.getLogger(__name__)
 
@@ -117,8 +116,8 @@ def register_hardening(app: Flask) -> None:
     app.register_error_handler(DBAPIError, _database_error)
     app.register_error_handler(PoolTimeoutError, _database_error)
     app.register_error_handler(ResourceLimitExceeded, _resource_limit_error)
-    app.register_error_handler(RedisConnectionError, _redis_error)
-    app.register_error_handler(RedisTimeoutError, _redis_error)
+    # Redis errors cannot be named here without importing Redis at start-up.
+    app.register_error_handler(Exception, _redis_or_unexpected_error)
     app.register_error_handler(StorageError, _redis_error)
     # Registered after Flask-SQLAlchemy's own teardown, so it runs before it (reverse order).
     app.teardown_appcontext(_close_session_quietly)
@@ -366,6 +365,15 @@ def _database_error(error: Exception) -> Response:
         code="database_unavailable",
         headers={"Retry-After": str(RETRY_AFTER_S)},
     )
+
+
+def _redis_or_unexpected_error(error: Exception) -> Response:
+    """Redis failing to answer is a 503 (:func:`_redis_error`); anything else is raised again
+    for Flask's own handling of an unexpected error (a 500 page, or the exception itself when
+    exceptions propagate, as in tests)."""
+    if queue_unreachable(error):
+        return _redis_error(error)
+    raise error
 
 
 def _redis_error(error: Exception) -> Response:

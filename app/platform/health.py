@@ -12,7 +12,6 @@ from functools import lru_cache
 from pathlib import Path
 
 from flask import Flask
-from redis import Redis
 from sqlalchemy import text
 
 from app.platform.extensions import db
@@ -22,9 +21,9 @@ from app.platform.migrations import MIGRATIONS_DIR
 #: Read once per process, by the first readiness check.
 alembic_config = lazy_module("alembic.config")
 alembic_script = lazy_module("alembic.script")
+redis = lazy_module("redis")
 
 log = logging.getLogger(__name__)
-
 
 
 @lru_cache(maxsize=4)
@@ -54,7 +53,7 @@ def check_database() -> tuple[bool, str, set[str] | None]:
 
 def check_redis(url: str) -> tuple[bool, str]:
     """Whether Redis at ``url`` answers a PING within a second."""
-    client = Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1)
+    client = redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1)
     try:
         client.ping()
     except Exception as exc:

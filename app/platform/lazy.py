@@ -20,6 +20,8 @@ from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
+from app.platform.memory import gc_paused
+
 #: Set-up run once, right after a package is first imported and before any of its modules is
 #: used (matplotlib's backend), by package name.
 _SETUP: dict[str, Callable[[ModuleType], None]] = {}
@@ -70,13 +72,18 @@ def lazy_module(name: str, *, setup: Callable[[ModuleType], None] | None = None)
 
 
 def _import(name: str) -> ModuleType:
-    """Import ``name`` after running the set-up of it and of each package above it."""
+    """Import ``name`` after running the set-up of it and of each package above it.
+
+    The cyclic collector is paused meanwhile: an import makes thousands of classes and
+    functions that live as long as the process, and its passes over them would be wasted.
+    """
     parts = name.split(".")
-    with _lock:
-        for depth in range(1, len(parts) + 1):
-            package = ".".join(parts[:depth])
-            setup = _SETUP.get(package)
-            if setup is not None and package not in _done:
-                setup(importlib.import_module(package))
-                _done.add(package)
-    return importlib.import_module(name)
+    with gc_paused():
+        with _lock:
+            for depth in range(1, len(parts) + 1):
+                package = ".".join(parts[:depth])
+                setup = _SETUP.get(package)
+                if setup is not None and package not in _done:
+                    setup(importlib.import_module(package))
+                    _done.add(package)
+        return importlib.import_module(name)

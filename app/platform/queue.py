@@ -8,13 +8,22 @@ from __future__ import annotations
 
 import os
 import socket
+import sys
 import threading
+from typing import TYPE_CHECKING
 
 from flask import current_app
-from redis import Redis
-from rq import Queue
 
 from app.platform.cache import BoundedCache
+from app.platform.lazy import lazy_module
+
+if TYPE_CHECKING:
+    from redis import Redis
+    from rq import Queue
+
+#: Imported with the first queue or connection: the web app and most commands never use one.
+redis = lazy_module("redis")
+rq = lazy_module("rq")
 
 #: The queue report jobs and other slow work go to unless a caller names another.
 DEFAULT_QUEUE = "default"
@@ -33,7 +42,7 @@ def redis_connection(url: str) -> Redis:
         # Short timeouts: a dead Redis must fail a request quickly, not hang a thread.
         return _connections.get_or_create(
             url,
-            lambda: Redis.from_url(
+            lambda: redis.Redis.from_url(
                 url, socket_connect_timeout=2, socket_timeout=10, health_check_interval=30
             ),
         )
@@ -44,7 +53,19 @@ def get_queue(name: str = DEFAULT_QUEUE) -> Queue | None:
     url = current_app.config.get("REDIS_URL")
     if not url:
         return None
-    return Queue(name, connection=redis_connection(url), default_timeout=DEFAULT_JOB_TIMEOUT_S)
+    return rq.Queue(name, connection=redis_connection(url), default_timeout=DEFAULT_JOB_TIMEOUT_S)
+
+
+def queue_unreachable(error: BaseException) -> bool:
+    """Whether ``error`` is Redis failing to answer (a connection or a timeout error).
+
+    Redis is imported by the first connection, so an error raised while it is not imported
+    cannot be one of its errors: this never imports it.
+    """
+    exceptions = sys.modules.get("redis.exceptions")
+    return exceptions is not None and isinstance(
+        error, exceptions.ConnectionError | exceptions.TimeoutError
+    )
 
 
 def ping() -> str:

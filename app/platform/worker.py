@@ -15,13 +15,13 @@ import os
 import sys
 import time
 
-import rq
-from redis.exceptions import ConnectionError as RedisConnectionError
-from rq import Queue
-
 from app import create_app
 from app.platform.extensions import db
+from app.platform.lazy import lazy_module
 from app.platform.queue import DEFAULT_QUEUE, redis_connection
+
+rq = lazy_module("rq")
+redis_exceptions = lazy_module("redis.exceptions")
 
 log = logging.getLogger(__name__)
 
@@ -81,13 +81,13 @@ def main(argv: list[str] | None = None) -> int:
         while True:
             started = time.monotonic()
             try:
-                queues = [Queue(name, connection=connection) for name in queue_names]
+                queues = [rq.Queue(name, connection=connection) for name in queue_names]
                 worker = Worker(queues, connection=connection)
                 log.info("worker starting", extra={"queues": ",".join(queue_names)})
                 # logging_level=None keeps RQ from adding its own handler next to ours.
                 worker.work(logging_level=None, with_scheduler=False)
                 return 0  # a warm shutdown (SIGTERM): the running job was finished
-            except RedisConnectionError as exc:
+            except redis_exceptions.ConnectionError as exc:
                 # RQ gives up after a few seconds without Redis; a job already running
                 # keeps its progress in the database. Wait for Redis instead of exiting.
                 log.warning(

@@ -38,14 +38,12 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy import select
 
 from app.models import DEPARTMENT_ORDER, Campaign, Department, ReportJob, display_name, utcnow
 from app.platform.children import exit_with_parent, stop_children_at_exit
 from app.platform.extensions import db
-from app.platform.queue import DEFAULT_JOB_TIMEOUT_S, get_queue
+from app.platform.queue import DEFAULT_JOB_TIMEOUT_S, get_queue, queue_unreachable
 from app.reporting import service
 from app.reporting.availability import campaign_results_for, department_report_allowed
 from app.reporting.filenames import safe_filename
@@ -382,7 +380,9 @@ def dispatch_report_job(job: ReportJob, *, app_factory: AppFactory) -> None:
             job_id=run_id,
             job_timeout=DEFAULT_JOB_TIMEOUT_S,
         )
-    except (RedisConnectionError, RedisTimeoutError) as exc:
+    except Exception as exc:
+        if not queue_unreachable(exc):
+            raise
         logger.error(
             "report job %s not queued, the job queue is unavailable: %s",
             job_id,

@@ -7,11 +7,13 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 from app.platform.cache import FileCache
 from app.platform.config import PROJECT_ROOT
+from app.platform.lazy import lazy_module
+
+markdown_it = lazy_module("markdown_it")
 
 DOCS_DIR = PROJECT_ROOT / "docs"
 
@@ -47,7 +49,7 @@ def markdown_to_html(text: str) -> Markup:
 
     Level-2 sections whose heading says they are for administrators are left out.
     """
-    body = MarkdownIt("js-default").render(_without_admin_sections(text))
+    body = markdown_it.MarkdownIt("js-default").render(_without_admin_sections(text))
     body = re.sub(r"^<h1>.*?</h1>\n", "", body, count=1)
     body = _HEADING.sub(lambda m: f"<{m.group(1)}h{int(m.group(2)) + 1}>", body)
     return Markup(body)  # noqa: S704 - markdown-it escapes the text and refuses raw HTML

@@ -9,6 +9,7 @@ import time
 from collections.abc import Iterator
 
 import pytest
+import redis
 from sqlalchemy import text
 
 from app import create_app
@@ -165,5 +166,30 @@ def test_redis_down_gives_503_not_500(database_url):
     assert response.status_code == 503
     assert response.headers["Retry-After"] == "5"
     assert "not reachable right now" in response.get_data(as_text=True)
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.mark.parametrize("propagate", [True, False])
+def test_only_redis_errors_become_503_the_others_stay_unexpected(database_url, propagate):
+    # Redis is not imported at start-up, so its errors are recognised when they happen.
+    url, options = database_url
+    app = create_app(make_config(url, options, PROPAGATE_EXCEPTIONS=propagate))
+
+    @app.get("/raise/<kind>")
+    def raising(kind: str):
+        if kind == "redis":
+            raise redis.exceptions.TimeoutError("no answer")
+        raise ValueError("a bug")
+
+    client = app.test_client()
+    response = client.get("/raise/redis", headers={"Accept-Language": "en"})
+    assert response.status_code == 503
+    assert "not reachable right now" in response.get_data(as_text=True)
+    if propagate:
+        with pytest.raises(ValueError, match="a bug"):
+            client.get("/raise/value")
+    else:
+        assert client.get("/raise/value").status_code == 500
     with app.app_context():
         db.engine.dispose()

@@ -262,8 +262,12 @@ def test_no_import_cycle_anywhere_in_the_app(imports) -> None:
 LOADED_ON_FIRST_USE = {
     "alembic": "database migrations and the readiness check",
     "flask_migrate": "the flask db commands",
+    "markdown_it": "the technical note's methodology",
     "matplotlib": "charts",
     "openpyxl": "XLSX exports",
+    "redis": "the job queue and the readiness check",
+    "rich": "the report batch's progress",
+    "rq": "the job queue",
     "scipy": "statistics",
     "sudachipy": "Japanese text analysis",
     "weasyprint": "PDF rendering",
