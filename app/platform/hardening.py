@@ -10,7 +10,6 @@ a 500. ``check_upload_size`` and ``run_limited`` are the limits other modules ca
 from __future__ import annotations
 
 import logging
-import multiprocessing
 import os
 import resource
 from collections.abc import Callable
@@ -36,7 +35,7 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app.platform.children import exit_with_parent, stop_children_at_exit
+from app.platform.children import exit_with_parent, forkserver_context, stop_children_at_exit
 from app.platform.extensions import db
 from app.platform.form_limits import FormTooLarge, LimitedRequest, parse_urlencoded_form
 from app.platform.queue import queue_unreachable
@@ -474,7 +473,7 @@ def run_limited(
     module-level function). Raises ``ResourceLimitExceeded`` on a limit and
     ``LimitedCallFailed`` when ``func`` raised.
     """
-    context = multiprocessing.get_context("forkserver")
+    context = forkserver_context()
     receiver, sender = context.Pipe(duplex=False)
     stop_children_at_exit()
     process = context.Process(

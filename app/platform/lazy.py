@@ -55,6 +55,14 @@ class LazyModule(ModuleType):
         return f"<lazy module {self.__name__!r} ({'imported' if loaded else 'not imported yet'})>"
 
 
+def load(*modules: ModuleType) -> None:
+    """Import now what the stand-ins ``modules`` stand for (plain modules are left as they are):
+    for a process that will use them for certain, such as the fork server of report renders."""
+    for module in modules:
+        if isinstance(module, LazyModule):
+            module._load()
+
+
 def lazy_module(name: str, *, setup: Callable[[ModuleType], None] | None = None) -> ModuleType:
     """``name`` (``"scipy.stats"``), imported when one of its attributes is first read.
 

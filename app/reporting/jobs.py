@@ -20,7 +20,6 @@ from __future__ import annotations
 import json
 import logging
 import math
-import multiprocessing
 import os
 import resource
 import secrets
@@ -41,7 +40,12 @@ from flask import Flask, current_app
 from sqlalchemy import select
 
 from app.models import DEPARTMENT_ORDER, Campaign, Department, ReportJob, display_name, utcnow
-from app.platform.children import exit_with_parent, stop_children_at_exit
+from app.platform.children import (
+    add_forkserver_preload,
+    exit_with_parent,
+    forkserver_context,
+    stop_children_at_exit,
+)
 from app.platform.extensions import db
 from app.platform.queue import DEFAULT_JOB_TIMEOUT_S, get_queue, queue_unreachable
 from app.reporting import service
@@ -55,6 +59,9 @@ ARCHIVE_DIR = "reports"
 BATCH_MANIFEST = ".report-batch.json"
 #: The ``error`` of a job-level entry when the job could not be put on the queue.
 QUEUE_UNAVAILABLE = "queue_unavailable"
+
+# A batch's workers start from the fork server: it imports the report pipeline first.
+add_forkserver_preload("app.reporting.preload")
 
 
 class QueueUnavailableError(RuntimeError):
@@ -247,13 +254,6 @@ def _worker_render(target: ReportTarget, out_dir: str, locale: str) -> TargetRes
     return render_target(target, Path(out_dir), locale)
 
 
-def _process_context() -> multiprocessing.context.BaseContext:
-    # Never fork a process that may hold threads or open connections (a web worker, a CLI
-    # with a database pool): forkserver starts workers from a clean, single-threaded server.
-    method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
-    return multiprocessing.get_context(method)
-
-
 def run_batch(
     campaign: Campaign,
     out_dir: Path,
@@ -303,7 +303,7 @@ def run_batch(
         memory_mb = int(app.config["CX_PDF_MEMORY_MB"])
         with ProcessPoolExecutor(
             max_workers=min(jobs, len(pending)),
-            mp_context=_process_context(),
+            mp_context=forkserver_context(),
             initializer=_init_worker,
             initargs=(app_factory, worker_settings(app), memory_mb, os.getpid()),
         ) as pool:
@@ -422,7 +422,7 @@ def _local_pool() -> ProcessPoolExecutor:
             stop_children_at_exit()
             _pool = ProcessPoolExecutor(
                 max_workers=workers,
-                mp_context=_process_context(),
+                mp_context=forkserver_context(),
                 initializer=exit_with_parent,
                 initargs=(os.getpid(),),
             )

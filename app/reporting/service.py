@@ -9,6 +9,7 @@ from flask import current_app
 from flask_babel import force_locale
 
 from app.models import Campaign, Department, Participant
+from app.platform.children import add_forkserver_preload
 from app.platform.extensions import db
 from app.platform.hardening import run_limited
 from app.platform.memory import gc_paused
@@ -31,6 +32,9 @@ from app.reporting.individual import render_individual_html
 from app.reporting.processes import AppFactory, worker_settings
 from app.reporting.rendering import RenderedReport, html_to_pdf
 from app.reporting.rendering import render_html as render_template_html
+
+# Web downloads render in a child of the fork server: it imports the report pipeline first.
+add_forkserver_preload("app.reporting.preload")
 
 __all__ = [
     "DepartmentChoice",
