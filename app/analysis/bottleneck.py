@@ -11,12 +11,16 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-
-import numpy as np
-from numpy.typing import NDArray
+from typing import TYPE_CHECKING
 
 from app.analysis.plain import PlainFields
 from app.platform.lazy import lazy_module
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
+
+#: Imported with the first computation: commands that compute nothing never load it.
+np = lazy_module("numpy")
 
 #: Imported with the first test run. Only scipy's special functions are used (the t
 #: distribution's tail is ``stdtr``): ``scipy.stats`` takes three times as long to load.

@@ -11,13 +11,18 @@ and the two give the same numbers.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
-import numpy as np
-from numpy.typing import ArrayLike, NDArray
+from app.platform.lazy import lazy_module
 
-FloatArray = NDArray[np.float64]
-_T = TypeVar("_T", float, FloatArray)
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike, NDArray
+
+#: Imported with the first computation: commands that compute nothing never load it.
+np = lazy_module("numpy")
+
+FloatArray = "NDArray[np.float64]"
+_T = TypeVar("_T", float, "NDArray[np.float64]")
 
 
 def recode_reverse(value: _T, scale_min: int, scale_max: int) -> _T:

@@ -11,14 +11,17 @@ import functools
 import math
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
-
-import numpy as np
-from numpy.typing import ArrayLike, NDArray
+from typing import TYPE_CHECKING, Any
 
 from app.analysis.lazy import LazyMapping
 from app.analysis.plain import PlainFields
 from app.platform.lazy import lazy_module
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike, NDArray
+
+#: Imported with the first computation: commands that compute nothing never load it.
+np = lazy_module("numpy")
 
 #: Imported with the first interval computed. Only scipy's special functions are used (the t
 #: distribution's quantile is ``stdtrit``): ``scipy.stats`` takes three times as long to load.

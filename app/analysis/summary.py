@@ -9,8 +9,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
-
-from numpy.typing import ArrayLike
+from typing import TYPE_CHECKING
 
 from app.analysis.anonymity import AnonymityPolicy, GroupStatus
 from app.analysis.lazy import LazyMapping
@@ -26,6 +25,9 @@ from app.analysis.stats import (
     distribution_from_counts,
     rwg_j_from_moments,
 )
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
 
 
 @dataclass(frozen=True)

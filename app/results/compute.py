@@ -12,10 +12,7 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
-
-import numpy as np
-from numpy.typing import NDArray
+from typing import TYPE_CHECKING, Any
 
 from app.analysis import (
     Gap,
@@ -51,6 +48,7 @@ from app.analysis.summary import summarise_with_statuses
 from app.analysis.tree import department_tree
 from app.analysis.unanswered import UnansweredRate, unanswered_rates
 from app.models import name_labels, role_labels
+from app.platform.lazy import lazy_module
 from app.questionnaire import AUDIENCE_ROLES, Item, Questionnaire
 from app.results.diagnosis import department_facts, diagnose, organisation_facts
 from app.results.load import CampaignData, DepartmentRow, RoleRow
@@ -77,6 +75,12 @@ from app.results.model import (
     TrendComparability,
     TrendResult,
 )
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
+
+#: Imported with the first computation: commands that compute nothing never load it.
+np = lazy_module("numpy")
 
 ORGANISATION = "org"
 OVERALL_PREFIX = "overall:"

@@ -12,8 +12,6 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-import numpy as np
-
 from app.analysis import (
     apply_reverse_coding,
     dimension_scores,
@@ -21,7 +19,11 @@ from app.analysis import (
     overall_scores_by_kind,
 )
 from app.models import Response
+from app.platform.lazy import lazy_module
 from app.questionnaire import Questionnaire
+
+#: Imported with the first computation: commands that compute nothing never load it.
+np = lazy_module("numpy")
 
 
 @dataclass(frozen=True)

@@ -12,10 +12,8 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-from numpy.typing import NDArray
 from sqlalchemy import (
     ARRAY,
     BigInteger,
@@ -40,9 +38,16 @@ from sqlalchemy import (
 from app.models import DEPARTMENT_ORDER, Answer, Campaign, Department, Participant, Response, Role
 from app.platform.cache import BoundedCache
 from app.platform.extensions import db
+from app.platform.lazy import lazy_module
 from app.questionnaire import Questionnaire
 from app.results.model import Participation
 from app.results.participation import counted_participants, participation_by_cell
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
+
+#: Imported with the first computation: commands that compute nothing never load it.
+np = lazy_module("numpy")
 
 
 @dataclass(frozen=True)

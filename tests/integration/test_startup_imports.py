@@ -2,7 +2,9 @@
 
 Each command runs as ``flask --app wsgi ...`` does, in a fresh interpreter on an empty SQLite
 database; when the command has ended, the interpreter reports which of WeasyPrint, matplotlib,
-scipy, openpyxl and Alembic it imported. ``make bench`` (``bench_startup``) measures what it saves.
+scipy, numpy, openpyxl, Alembic, Redis and RQ it imported. A bare ``create_app()`` (a web
+worker starting) imports none of them either. ``make bench`` (``bench_startup``) measures
+what it saves.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import pytest
 
 from tests.conftest import REPO_ROOT, TEST_SECRET_KEY
 
-HEAVY = ("weasyprint", "matplotlib", "scipy", "openpyxl", "alembic")
+HEAVY = ("weasyprint", "matplotlib", "scipy", "numpy", "openpyxl", "alembic", "redis", "rq")
 #: ``flask`` as its console script runs it, then the heavy libraries found in ``sys.modules``
 #: after a marker, whatever the command's exit status.
 PROBE = f"""
@@ -87,4 +89,33 @@ def test_the_probe_sees_the_libraries_a_command_uses(database) -> None:
         "from app.presentation.fonts import locate_fonts\n"
         "print(mean_ci(10, 3.0, 1.0), locate_fonts().family)\n"
     )
-    assert heavy_libraries_loaded(database, "shell", stdin=code) == ["matplotlib", "scipy"]
+    assert heavy_libraries_loaded(database, "shell", stdin=code) == [
+        "matplotlib",
+        "numpy",
+        "scipy",
+    ]
+
+
+def test_a_bare_app_imports_no_heavy_library(database) -> None:
+    code = (
+        "import json, sys\n"
+        "from app import create_app\n"
+        "create_app()\n"
+        f"print(json.dumps(sorted(n for n in {HEAVY!r} if n in sys.modules)))\n"
+    )
+    env = {
+        **os.environ,
+        "SECRET_KEY": TEST_SECRET_KEY,
+        "DATABASE_URL": f"sqlite:///{database}",
+        "PYTHONPATH": str(REPO_ROOT),
+    }
+    completed = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=REPO_ROOT,
+        env=env,
+        timeout=120,
+        check=True,
+    )
+    assert json.loads(completed.stdout.strip().splitlines()[-1]) == []

@@ -264,6 +264,7 @@ LOADED_ON_FIRST_USE = {
     "flask_migrate": "the flask db commands",
     "markdown_it": "the technical note's methodology",
     "matplotlib": "charts",
+    "numpy": "statistics and figures",
     "openpyxl": "XLSX exports",
     "redis": "the job queue and the readiness check",
     "rich": "the report batch's progress",
