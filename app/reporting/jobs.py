@@ -32,7 +32,7 @@ import zipfile
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -97,6 +97,9 @@ class TargetResult:
     error: str | None = None
     #: Already present from an earlier run (resume), not rendered again.
     reused: bool = False
+    #: The peak memory (RSS, MB) of the worker process that rendered it, so far; None when
+    #: rendered in the calling process.
+    peak_memory_mb: float | None = None
 
 
 def batch_targets(campaign: Campaign, locale: str) -> tuple[list[ReportTarget], list[str]]:
@@ -251,7 +254,9 @@ def _init_worker(
 
 
 def _worker_render(target: ReportTarget, out_dir: str, locale: str) -> TargetResult:
-    return render_target(target, Path(out_dir), locale)
+    result = render_target(target, Path(out_dir), locale)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return replace(result, peak_memory_mb=round(peak, 1))
 
 
 def run_batch(

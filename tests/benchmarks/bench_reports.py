@@ -226,9 +226,10 @@ def _child_batch(database: str, campaign_id: int, jobs: int, out: str) -> dict[s
         started = time.perf_counter()
         results = run_batch(campaign, Path(out), jobs=jobs, locale="ja", app_factory=create_app)
         wall_s = time.perf_counter() - started
-    # With one job the reports render in this process; with more, in worker processes.
+    # With one job the reports render in this process; with more, in worker processes,
+    # each reporting its own peak with its results.
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    workers = max((r.peak_memory_mb or 0.0 for r in results), default=0.0)
     return {
         "wall_s": wall_s,
         "reports": len(results),

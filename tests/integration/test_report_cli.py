@@ -7,7 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from app.models import Campaign
+from app.platform.extensions import db as _db
 from app.reporting import service
+from app.reporting.jobs import run_batch
+from app.reporting.processes import app_factory
 from tests.integration.test_report_data import world  # noqa: F401 - module-scoped fixture
 
 
@@ -92,6 +96,18 @@ def test_batch_in_two_processes(runner, tmp_path: Path) -> None:
     ]
     assert all(p.read_bytes().startswith(b"%PDF") for p in out.glob("*.pdf"))
     assert "3 written, 0 failed" in result.output
+
+
+def test_each_worker_reports_its_peak_memory(world, tmp_path: Path) -> None:  # noqa: F811
+    app, built = world
+    with app.app_context():
+        campaign = _db.session.get(Campaign, built.campaign_id)
+        pooled = run_batch(campaign, tmp_path / "two", jobs=2, app_factory=app_factory())
+        inline = run_batch(campaign, tmp_path / "one", jobs=1)
+    assert [r.ok for r in pooled] == [True, True, True]
+    # A worker that has rendered a report has held the pipeline and a PDF: well over 100 MB.
+    assert all(r.peak_memory_mb is not None and r.peak_memory_mb > 100 for r in pooled)
+    assert all(r.peak_memory_mb is None for r in inline)
 
 
 def test_batch_reports_a_failure_and_still_writes_the_others(
