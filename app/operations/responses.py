@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, insert, select, update
 
 from app.models import Answer, Campaign, Participant, Response, utcnow
 from app.operations.errors import OperationError
@@ -122,49 +122,91 @@ def check_answer(questionnaire: Questionnaire, item_id: str, value: AnswerValue)
         )
 
 
+def _stored(value: AnswerValue, open_question: bool) -> dict[str, object]:
+    """The columns of an answer holding ``value``: exactly one kind of answer is set."""
+    if open_question:
+        return {"value": None, "text": str(value), "not_applicable": False, "dont_know": False}
+    return {
+        "value": None if value in (NOT_APPLICABLE, DONT_KNOW) else int(value),
+        "text": None,
+        "not_applicable": value == NOT_APPLICABLE,
+        "dont_know": value == DONT_KNOW,
+    }
+
+
 def save_answers(
-    response: Response, questionnaire: Questionnaire, answers: Mapping[str, AnswerValue]
+    response: Response,
+    questionnaire: Questionnaire,
+    answers: Mapping[str, AnswerValue],
+    *,
+    now: datetime | None = None,
 ) -> Response:
-    """Insert, change or clear answers of a draft response (``None`` clears an answer)."""
+    """Insert, change or clear answers of a draft response (``None`` clears an answer).
+
+    One statement per kind of change (new answers, changed ones, cleared ones), whatever the
+    number of answers: only what differs from the stored answers is written, so an unchanged
+    answer keeps its time and the response's revision moves only with a real change.
+    """
     if response.status == "submitted":
         raise ResponseLocked("this response has been submitted and can no longer be changed")
     for item_id, value in answers.items():
         check_answer(questionnaire, item_id, value)
     existing = {
-        a.item_id: a
-        for a in db.session.scalars(
-            select(Answer).where(
-                Answer.response_id == response.id, Answer.item_id.in_(list(answers))
-            )
+        row.item_id: row
+        for row in db.session.execute(
+            select(
+                Answer.id,
+                Answer.item_id,
+                Answer.value,
+                Answer.text,
+                Answer.not_applicable,
+                Answer.dont_know,
+            ).where(Answer.response_id == response.id, Answer.item_id.in_(list(answers)))
         )
     }
     open_ids = {q.id for q in questionnaire.open_questions}
+    now = now or utcnow()
+    cleared: list[int] = []
+    added: list[dict[str, object]] = []
+    changed: list[dict[str, object]] = []
     for item_id, value in answers.items():
-        answer = existing.get(item_id)
+        row = existing.get(item_id)
         if value is None or (item_id in open_ids and not str(value).strip()):
-            if answer is not None:
-                db.session.delete(answer)
+            if row is not None:
+                cleared.append(row.id)
             continue
-        if answer is None:
-            answer = Answer(response_id=response.id, item_id=item_id)
-            db.session.add(answer)
-        answer.value = None
-        answer.text = None
-        answer.not_applicable = False
-        answer.dont_know = False
-        if item_id in open_ids:
-            answer.text = str(value)
-        elif value == NOT_APPLICABLE:
-            answer.not_applicable = True
-        elif value == DONT_KNOW:
-            answer.dont_know = True
-        else:
-            answer.value = int(value)
-    response.updated_at = utcnow()
+        stored = _stored(value, item_id in open_ids)
+        if row is None:
+            added.append({"response_id": response.id, "item_id": item_id, **stored})
+        elif (row.value, row.text, row.not_applicable, row.dont_know) != tuple(stored.values()):
+            changed.append({"id": row.id, **stored, "updated_at": now})
+    if cleared:
+        db.session.execute(
+            delete(Answer)
+            .where(Answer.id.in_(cleared))
+            .execution_options(synchronize_session=False)
+        )
+    if added:
+        db.session.execute(insert(Answer), [{**row, "updated_at": now} for row in added])
+    if changed:
+        db.session.execute(update(Answer), changed)
+    if cleared or added or changed:
+        _forget_loaded_answers(response)
+    response.updated_at = now
     if response.participant is not None:
-        response.participant.last_activity_at = response.updated_at
+        response.participant.last_activity_at = now
     db.session.flush()
     return response
+
+
+def _forget_loaded_answers(response: Response) -> None:
+    """Answers this session holds in memory for ``response`` are read again when next used:
+    the statements above wrote past them."""
+    for held in list(db.session.identity_map.values()):
+        if isinstance(held, Answer) and held.response_id == response.id:
+            db.session.expire(held)
+    if "answers" in response.__dict__:
+        db.session.expire(response, ["answers"])
 
 
 def submit_response(response: Response) -> Response:
@@ -182,7 +224,9 @@ def submit_response(response: Response) -> Response:
     return response
 
 
-def lock_participant(participant_id: int) -> tuple[Participant, Response | None]:
+def lock_participant(
+    participant_id: int, *, now: datetime | None = None
+) -> tuple[Participant, Response | None]:
     """Lock a participant's row for the rest of the transaction; return it and its response
     freshly read from the database.
 
@@ -190,13 +234,14 @@ def lock_participant(participant_id: int) -> tuple[Participant, Response | None]
     locks (the participant, then its response); SQLite has no row locks, so a write to the
     participant's row takes the database's write lock first, before anything is read. Both
     then re-read the rows, so the caller decides on the state another transaction committed
-    while this one waited.
+    while this one waited. ``now`` is the time of activity SQLite's write records (default:
+    the current time), so a caller recording the same time writes the row once.
     """
     if db.session.get_bind().dialect.name == "sqlite":
         db.session.execute(
             update(Participant)
             .where(Participant.id == participant_id)
-            .values(last_activity_at=utcnow())
+            .values(last_activity_at=now or utcnow())
             .execution_options(synchronize_session=False)
         )
     participant = db.session.scalars(
@@ -214,11 +259,13 @@ def lock_participant(participant_id: int) -> tuple[Participant, Response | None]
     return participant, response
 
 
-def _locked_draft(participant: Participant, *, create: bool) -> tuple[Participant, Response | None]:
+def _locked_draft(
+    participant: Participant, *, create: bool, now: datetime | None = None
+) -> tuple[Participant, Response | None]:
     state = campaign_availability(participant.campaign)
     if state != OPEN:
         raise CampaignUnavailable(state)
-    locked, response = lock_participant(participant.id)
+    locked, response = lock_participant(participant.id, now=now)
     if locked.revoked_at is not None:
         raise OperationError("this link has been revoked")
     if response is not None and response.status == "submitted":
@@ -253,13 +300,15 @@ def save_page(
     """
     for item_id, value in answers.items():
         check_answer(questionnaire, item_id, value)
-    _locked, response = _locked_draft(participant, create=True)
+    now = utcnow()
+    _locked, response = _locked_draft(participant, create=True, now=now)
     assert response is not None
-    if answers:
-        save_answers(response, questionnaire, answers)
     if current_page is not None:
         response.current_page = current_page
-    response.updated_at = utcnow()
+    if answers:
+        # Also moves the response's time and flushes the page with the answers.
+        return save_answers(response, questionnaire, answers, now=now)
+    response.updated_at = now
     db.session.flush()
     return response
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from flask import session
 from sqlalchemy import select
-from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm import contains_eager, joinedload
 
 from app.models import Campaign, Participant
 from app.platform.extensions import db
@@ -42,7 +42,11 @@ def current_participant() -> Participant | None:
     participant = db.session.scalar(
         select(Participant)
         .join(Participant.campaign)
-        .options(contains_eager(Participant.campaign).defer(Campaign.questionnaire_content))
+        .options(
+            contains_eager(Participant.campaign).defer(Campaign.questionnaire_content),
+            # Every respondent page needs the role (the questions differ by role).
+            joinedload(Participant.role),
+        )
         .where(Participant.id == participant_id)
     )
     if participant is None or participant.revoked_at is not None or participant.link_epoch != epoch:
