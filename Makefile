@@ -5,6 +5,9 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 FLASK  := $(BIN)/flask --app wsgi
+# The suite in two processes (pytest-xdist, a database each); `make test PYTEST_ARGS=` runs
+# it in one.
+PYTEST_ARGS ?= -n 2
 # Links printed by the demo seed and the CLI point at the address `make run` serves on.
 export CX_BASE_URL ?= http://$(HOST):$(PORT)
 
