@@ -9,6 +9,7 @@ instead of parsing them again.
 
 from __future__ import annotations
 
+import copyreg
 import hashlib
 import logging
 import os
@@ -21,11 +22,20 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from pathlib import Path
-from typing import Generic, TypeVar
+from types import MappingProxyType
+from typing import Any, Generic, TypeVar
 
 from flask import current_app, has_app_context
 
 log = logging.getLogger(__name__)
+
+
+def _mapping_proxy(items: dict[Any, Any]) -> MappingProxyType[Any, Any]:
+    return MappingProxyType(items)
+
+
+# Read-only mappings (the results use them throughout) are stored as the dict they show.
+copyreg.pickle(MappingProxyType, lambda proxy: (_mapping_proxy, (dict(proxy),)))
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -95,7 +105,8 @@ _fingerprint_lock = threading.Lock()
 
 def code_fingerprint() -> str:
     """What tells this program apart from an edited or upgraded one: the Python version, the
-    installed packages' folder and every module of the app (path, modification time, size).
+    installed packages' folder and every module and translation of the app (path,
+    modification time, size).
     Computed once per process (a few milliseconds)."""
     global _code_fingerprint
     with _fingerprint_lock:
@@ -105,7 +116,8 @@ def code_fingerprint() -> str:
             for folder in map(Path, sys.path):
                 if folder.name == "site-packages" and folder.is_dir():
                     digest.update(f"{folder}:{folder.stat().st_mtime_ns}".encode())
-            for path in sorted(package_dir.rglob("*.py")):
+            code = [*package_dir.rglob("*.py"), *package_dir.rglob("*.mo")]
+            for path in sorted(code):
                 found = path.stat()
                 digest.update(f"{path}:{found.st_mtime_ns}:{found.st_size}".encode())
             _code_fingerprint = digest.hexdigest()
@@ -147,6 +159,18 @@ def _remove_other_programs(root: Path, keep: Path) -> None:
     for other in root.iterdir():
         if other != keep and other.is_dir() and len(other.name) == 16:
             shutil.rmtree(other, ignore_errors=True)
+
+
+def _write(entry: Path, value: object) -> None:
+    """Pickle ``value`` into ``entry``, whole or not at all for a reader in another process."""
+    try:
+        data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        handle, scratch = tempfile.mkstemp(dir=entry.parent, prefix=".tmp-")
+        with os.fdopen(handle, "wb") as written:
+            written.write(data)
+        os.replace(scratch, entry)
+    except (OSError, pickle.PicklingError, TypeError, AttributeError):
+        log.debug("cache entry %s not written", entry, exc_info=True)
 
 
 def clean_parse(value: object) -> bool:
@@ -202,19 +226,56 @@ class ParseStore:
         except OSError:
             unchanged = False
         if unchanged and self.keep(value):
-            self._store(entry, value)
+            _write(entry, value)
         return value
 
+
+class ValueStore:
+    """Values kept on disk between processes, under ``CX_CACHE_DIR`` (see :class:`ParseStore`
+    for the folder's rules), each named by a ``group`` and a ``key`` the caller derives from
+    everything the value depends on. Storing a value removes the other values of its group:
+    a group holds the latest value of one thing. Anything unusual (no app, no folder, a
+    damaged entry) reads as absent.
+    """
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
     @staticmethod
-    def _store(entry: Path, value: object) -> None:
+    def _digest(text: str) -> str:
+        return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()[:32]
+
+    def get(self, group: str, key: str) -> Any | None:
+        folder = private_cache_folder(self.name)
+        if folder is None:
+            return None
+        entry = folder / f"{self._digest(group)}-{self._digest(key)}.pickle"
         try:
-            data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
-            handle, scratch = tempfile.mkstemp(dir=entry.parent, prefix=".tmp-")
-            with os.fdopen(handle, "wb") as written:
-                written.write(data)
-            os.replace(scratch, entry)  # whole or absent, for a reader in another process
-        except (OSError, pickle.PicklingError, TypeError, AttributeError):
-            log.debug("cache entry %s not written", entry, exc_info=True)
+            with entry.open("rb") as stored:
+                return pickle.load(stored)  # noqa: S301 (a private folder of this user)
+        except FileNotFoundError:
+            return None
+        except Exception:  # a damaged entry: as if absent, replaced by the next put
+            log.debug("cache entry %s unreadable", entry, exc_info=True)
+            return None
+
+    def put(self, group: str, key: str, value: object) -> None:
+        folder = private_cache_folder(self.name)
+        if folder is None:
+            return
+        prefix = self._digest(group)
+        entry = folder / f"{prefix}-{self._digest(key)}.pickle"
+        _write(entry, value)
+        for other in folder.glob(f"{prefix}-*.pickle"):
+            if other != entry:
+                other.unlink(missing_ok=True)
+
+    def clear(self) -> None:
+        """Remove every stored value."""
+        folder = private_cache_folder(self.name)
+        if folder is not None:
+            for entry in folder.glob("*.pickle"):
+                entry.unlink(missing_ok=True)
 
 
 class FileCache(Generic[V]):

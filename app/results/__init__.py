@@ -48,7 +48,7 @@ from app.models import (
     role_labels,
     utcnow,
 )
-from app.platform.cache import BoundedCache, FileCache, ParseStore, clean_parse
+from app.platform.cache import BoundedCache, FileCache, ParseStore, ValueStore, clean_parse
 from app.platform.extensions import db
 from app.platform.memory import gc_paused
 from app.queries.campaigns import companion_of
@@ -133,6 +133,9 @@ RECOMMENDATIONS_FILE = "recommendations.yaml"
 CACHE_SIZE = 32
 
 _cache: BoundedCache[tuple[int, str], CampaignResults] = BoundedCache(CACHE_SIZE)
+#: The same results on disk, for the next process (a report job, a CLI command, another web
+#: worker): a closed campaign's figures are computed once, not once per process.
+_stored = ValueStore("results")
 
 
 def _both(message: Any) -> dict[str, str]:
@@ -225,8 +228,18 @@ def report_catalogues() -> ReportCatalogues:
 
 
 def clear_cache() -> None:
-    """Forget every cached result (for tests and after bulk changes made outside the app)."""
+    """Forget every cached result, in this process and on disk (for tests, benchmarks and
+    after bulk changes made outside the app)."""
     _cache.clear()
+    _stored.clear()
+
+
+def _stored_group(campaign: Campaign, with_previous: bool) -> str:
+    """The disk entry's group: the database (its URL without the password, and its schema
+    for a server), the campaign and whether the previous round is compared."""
+    url = db.engine.url.render_as_string(hide_password=True)
+    connect = current_app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}).get("connect_args")
+    return repr((url, connect, campaign.id, with_previous))
 
 
 def _version(campaign: Campaign, catalogues: ReportCatalogues) -> str:
@@ -327,6 +340,10 @@ def _compute(
         cached = _cache.get((campaign.id, version, with_previous))
         if cached is not None:
             return cached
+        stored = _stored.get(_stored_group(campaign, with_previous), version)
+        if isinstance(stored, CampaignResults):
+            _cache.put((campaign.id, version, with_previous), stored)
+            return stored
     previous = None
     trend_basis = None
     questionnaire = campaign.questionnaire
@@ -355,6 +372,7 @@ def _compute(
     )
     if cacheable:
         _cache.put((campaign.id, version, with_previous), results)
+        _stored.put(_stored_group(campaign, with_previous), version, results)
     return results
 
 

@@ -10,7 +10,9 @@ measures in fresh subprocesses (so the peak RSS is the report's own):
   the renders: ``warm_per_calibration`` (warm total / calibration) compares runs taken on a
   machine busy to different degrees;
 - a fresh process rendering it, as a user does: ``flask --app wsgi report render`` (start-up,
-  imports, fonts and the first render), the median of ``FRESH_RUNS``;
+  imports, fonts and the first render), the median of ``FRESH_RUNS``; the campaign is closed,
+  so its figures are read from ``CX_CACHE_DIR``, where the renders before left them (as any
+  earlier view of them does);
 - the batch (1 organisation + 8 department reports) with 1 job and with 2 jobs, and the
   peak memory of one job (the process itself with 1 job, its largest worker with 2).
 

@@ -12,9 +12,11 @@ import pytest
 from flask import current_app
 from sqlalchemy import delete, event, func, insert, select, text, update
 
+from app import results as results_module
 from app.models import Answer, Response
 from app.operations.campaigns import close_campaign, open_campaign, reopen_campaign
 from app.operations.response_import import import_responses
+from app.platform.cache import private_cache_folder
 from app.results import campaign_results, clear_cache
 from app.results.load import data_version
 from tests.factories import invite, submit
@@ -337,3 +339,37 @@ def test_survey_autosave_and_submit_raise_the_revision_and_version(db, client) -
     # A draft counts in no result; once submitted, its answers do.
     assert _submitted_part(versions[-1]) == (0, None, None, None, None)
     assert _submitted_part(data_version(setup.campaign))[0] == 1
+
+
+def test_a_new_process_reads_a_closed_campaigns_results_from_disk(db, closed, monkeypatch) -> None:
+    first = campaign_results(closed.campaign)
+    # What a new process has: nothing in memory; computing again is not allowed.
+    results_module._cache.clear()
+
+    def no_computation(*args, **kwargs):
+        raise AssertionError("the results were computed again")
+
+    monkeypatch.setattr(results_module, "compute_results", no_computation)
+    again = campaign_results(closed.campaign)
+    assert again is not first
+    assert again.data_version == first.data_version
+    assert again.organization.scores["beta"].mean == first.organization.scores["beta"].mean
+    assert again.to_dict() == first.to_dict()
+    # A change to an answer is a new version: computed, never read from disk.
+    monkeypatch.undo()
+    answer = db.session.scalar(select(Answer).where(Answer.item_id == "b1").order_by(Answer.id))
+    answer.value = 1 if answer.value != 1 else 5
+    db.session.commit()
+    results_module._cache.clear()
+    changed = campaign_results(closed.campaign)
+    assert changed.data_version != first.data_version
+
+
+def test_open_campaigns_are_never_stored(db) -> None:
+    clear_cache()
+    built = build(db, layout=SMALL, na_beta_in=None)
+    campaign_results(built.campaign)
+    folder = private_cache_folder("results")
+    assert folder is not None
+    assert list(folder.glob("*.pickle")) == []
+    assert results_module._stored.get("anything", "at all") is None

@@ -8,6 +8,7 @@ import stat
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from types import MappingProxyType
 
 import pytest
 from flask import Flask
@@ -18,6 +19,7 @@ from app.platform.cache import (
     BoundedCache,
     FileCache,
     ParseStore,
+    ValueStore,
     clean_parse,
     code_fingerprint,
     file_signature,
@@ -313,3 +315,23 @@ def test_a_new_version_of_the_program_removes_the_entries_of_older_ones(
     assert folder.parent.name == code_fingerprint()[:16]
     assert not older.exists()
     assert kept.exists()
+
+
+def test_a_value_store_keeps_the_latest_value_of_each_group(cache_app) -> None:
+    store = ValueStore("values")
+    store.put("campaign 1", "version a", {"mean": MappingProxyType({"x": 3.5})})
+    store.put("campaign 2", "version a", "other")
+    assert store.get("campaign 1", "version a") == {"mean": {"x": 3.5}}
+    assert isinstance(store.get("campaign 1", "version a")["mean"], MappingProxyType)
+    store.put("campaign 1", "version b", "newer")
+    assert store.get("campaign 1", "version a") is None
+    assert store.get("campaign 1", "version b") == "newer"
+    assert store.get("campaign 2", "version a") == "other"
+    folder = private_cache_folder("values")
+    assert folder is not None
+    assert len(list(folder.glob("*.pickle"))) == 2
+    for entry in folder.glob("*.pickle"):
+        entry.write_bytes(b"damaged")
+    assert store.get("campaign 2", "version a") is None
+    store.clear()
+    assert list(folder.glob("*.pickle")) == []
