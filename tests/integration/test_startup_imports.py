@@ -33,8 +33,8 @@ finally:
 """
 
 
-def heavy_libraries_loaded(database: Path, *command: str, stdin: str = "") -> list[str]:
-    """Run ``flask --app wsgi COMMAND`` on ``database``; the heavy libraries it imported."""
+def _python(database: Path, *arguments: str, stdin: str = "") -> str:
+    """Run ``python ARGUMENTS`` in a fresh interpreter on ``database``; what it printed."""
     env = {
         **os.environ,
         "SECRET_KEY": TEST_SECRET_KEY,
@@ -43,7 +43,7 @@ def heavy_libraries_loaded(database: Path, *command: str, stdin: str = "") -> li
     }
     env.pop("FLASK_APP", None)
     completed = subprocess.run(
-        [sys.executable, "-c", PROBE, "--app", "wsgi", *command],
+        [sys.executable, *arguments],
         input=stdin,
         capture_output=True,
         text=True,
@@ -53,7 +53,13 @@ def heavy_libraries_loaded(database: Path, *command: str, stdin: str = "") -> li
         check=False,
     )
     assert completed.returncode == 0, completed.stderr[-2000:]
-    return json.loads(completed.stdout.rpartition("\nimported:")[2])
+    return completed.stdout
+
+
+def heavy_libraries_loaded(database: Path, *command: str, stdin: str = "") -> list[str]:
+    """Run ``flask --app wsgi COMMAND`` on ``database``; the heavy libraries it imported."""
+    output = _python(database, "-c", PROBE, "--app", "wsgi", *command, stdin=stdin)
+    return json.loads(output.rpartition("\nimported:")[2])
 
 
 @pytest.fixture(scope="module")
@@ -103,19 +109,5 @@ def test_a_bare_app_imports_no_heavy_library(database) -> None:
         "create_app()\n"
         f"print(json.dumps(sorted(n for n in {HEAVY!r} if n in sys.modules)))\n"
     )
-    env = {
-        **os.environ,
-        "SECRET_KEY": TEST_SECRET_KEY,
-        "DATABASE_URL": f"sqlite:///{database}",
-        "PYTHONPATH": str(REPO_ROOT),
-    }
-    completed = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        cwd=REPO_ROOT,
-        env=env,
-        timeout=120,
-        check=True,
-    )
-    assert json.loads(completed.stdout.strip().splitlines()[-1]) == []
+    output = _python(database, "-c", code)
+    assert json.loads(output.strip().splitlines()[-1]) == []
