@@ -15,7 +15,7 @@ REPORTS = Path(__file__).resolve().parents[2] / "reports"
 CARD = (
     '<div class="card"><div class="label">{label}</div>'
     '<div class="value">2.77 <small>/ 5</small></div>'
-    '<div class="note"><span class="level">レベル3 · 仕組み化の途上</span> · n=151</div></div>'
+    '<div class="note"><span class="level">レベル3 · 仕組み化の途上</span>&#160;· n=151</div></div>'
 )
 
 
