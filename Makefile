@@ -46,10 +46,12 @@ install-dev: $(VENV)/.installed-dev
 # Write the lock files again after a change to pyproject.toml's dependencies. Versions already
 # locked are kept while the ranges allow them; LOCK_ARGS=--upgrade takes the newest of
 # everything, LOCK_ARGS='--upgrade-package NAME' of one package. Every platform's files are
-# hashed, and the development lock keeps the runtime lock's versions. uv comes from the
+# hashed, and the development lock keeps the runtime lock's versions. Extras stay in the pins
+# (psycopg[binary]==...): the pip a new venv starts with (23.2) otherwise takes another
+# version for a dependency's "pkg[extra]>=..." and refuses it as unpinned. uv comes from the
 # development lock, without `pip check`: that is what fails until the locks are made again.
 UV_COMPILE = $(BIN)/uv pip compile --quiet --universal --python-version 3.11 --generate-hashes \
-	--custom-compile-command 'make lock' $(LOCK_ARGS)
+	--custom-compile-command 'make lock' --no-strip-extras $(LOCK_ARGS)
 lock: | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --require-hashes -r $(DEV_LOCK)
 	$(UV_COMPILE) pyproject.toml -o $(LOCK)
