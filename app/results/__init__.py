@@ -20,8 +20,7 @@ JSON document of the results, for the API and the CLI.
 from __future__ import annotations
 
 import hashlib
-import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -88,6 +87,7 @@ from app.results.participation import (
     participation_by_campaign,
     participation_by_cell,
 )
+from app.results.report_files import read_report_file
 from app.results.synthesis import with_companion
 
 __all__ = [
@@ -125,7 +125,6 @@ __all__ = [
     "report_catalogues",
 ]
 
-log = logging.getLogger(__name__)
 
 RULES_FILE = "rules.yaml"
 RECOMMENDATIONS_FILE = "recommendations.yaml"
@@ -166,21 +165,6 @@ class ReportCatalogues:
     owners: OwnerCatalogue | None = None
 
 
-def _read_catalogue(loader: Callable[..., Any], path: Path, *args: Any) -> tuple[Any, list[str]]:
-    """``loader(path, *args)`` and the problems found; a missing file is no problem."""
-    try:
-        path.stat()
-    except OSError:
-        return None, []
-    try:
-        return loader(path, *args), []
-    except RulesError as exc:
-        log.error("invalid report file %s:\n%s", path, exc)
-        return None, [str(problem) for problem in exc.problems]
-    except OSError as exc:
-        return None, [f"{path}: cannot read file: {exc}"]
-
-
 def _load_rules(path: Path, owners: tuple[str, ...] | None) -> RuleSet:
     return load_rules(path, known_owners=owners)
 
@@ -191,10 +175,12 @@ def _load_recommendations(path: Path, owners: tuple[str, ...] | None) -> Recomme
 
 # Parsed per set of known owner keys: a change to owners.yaml checks the actions afresh.
 _rules_files = FileCache(
-    partial(_read_catalogue, _load_rules), maxsize=8, store=ParseStore("rules", clean_parse)
+    partial(read_report_file, _load_rules, RulesError),
+    maxsize=8,
+    store=ParseStore("rules", clean_parse),
 )
 _recommendation_files = FileCache(
-    partial(_read_catalogue, _load_recommendations),
+    partial(read_report_file, _load_recommendations, RulesError),
     maxsize=8,
     store=ParseStore("recommendations", clean_parse),
 )

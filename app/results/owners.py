@@ -6,36 +6,26 @@ an action's owner reads the same wherever it is shown.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping
+from functools import partial
 from pathlib import Path
 
 from flask import current_app
 
 from app.analysis.actions import OwnerCatalogue, OwnersError, load_owners
 from app.platform.cache import FileCache, ParseStore, clean_parse
-
-log = logging.getLogger(__name__)
+from app.results.report_files import read_report_file
 
 OWNERS_FILE = "owners.yaml"
 
 Localized = Mapping[str, str]
 
 
-def _read(path: Path) -> tuple[OwnerCatalogue | None, list[str]]:
-    """The owners file and the problems found; a missing file is no problem."""
-    if not path.exists():
-        return None, []
-    try:
-        return load_owners(path), []
-    except OwnersError as exc:
-        log.error("invalid report file %s:\n%s", path, exc)
-        return None, [str(problem) for problem in exc.problems]
-    except (OSError, UnicodeDecodeError) as exc:
-        return None, [f"{path}: cannot read file: {exc}"]
-
-
-_files = FileCache(_read, maxsize=8, store=ParseStore("owners", clean_parse))
+_files = FileCache(
+    partial(read_report_file, load_owners, OwnersError),
+    maxsize=8,
+    store=ParseStore("owners", clean_parse),
+)
 
 
 def owner_files(directory: Path) -> tuple[OwnerCatalogue | None, list[str]]:
