@@ -106,8 +106,7 @@ _fingerprint_lock = threading.Lock()
 def code_fingerprint() -> str:
     """What tells this program apart from an edited or upgraded one: the Python version, the
     installed packages' folder and every module and translation of the app (path,
-    modification time, size).
-    Computed once per process (a few milliseconds)."""
+    modification time, size). Computed once per process (a few milliseconds)."""
     global _code_fingerprint
     with _fingerprint_lock:
         if _code_fingerprint is None:
@@ -178,61 +177,10 @@ def clean_parse(value: object) -> bool:
     return isinstance(value, tuple) and len(value) == 2 and value[0] is not None and not value[1]
 
 
-class ParseStore:
-    """Clean parses of files kept on disk between processes, under the app's ``CX_CACHE_DIR``.
-
-    An entry is named by the file's path and content (SHA-256), the loader's arguments and
-    :func:`code_fingerprint`, so a changed file or a changed program never reads an old
-    parse. Only what ``keep`` accepts is stored (parses without problems: a file's problems
-    are always found and logged again). The folder must belong to this user and be closed to
-    others (mode 0700), as for Python's own bytecode: entries are pickles, read only from
-    there. Anything unusual (no app, no folder, a damaged entry) falls back to parsing.
-    """
-
-    def __init__(self, name: str, keep: Callable[[object], bool]) -> None:
-        self.name = name
-        self.keep = keep
-
-    def _folder(self) -> Path | None:
-        return private_cache_folder("parsed")
-
-    def _entry(self, folder: Path, path: Path, content: bytes, args: tuple[Hashable, ...]) -> Path:
-        digest = hashlib.sha256()
-        for part in (self.name, str(path.resolve()), repr(args)):
-            digest.update(part.encode("utf-8", "surrogateescape") + b"\0")
-        digest.update(content)
-        return folder / f"{self.name}-{digest.hexdigest()}.pickle"
-
-    def get(self, path: Path, args: tuple[Hashable, ...], load: Callable[[], V]) -> V:
-        """The stored parse of ``path`` as it is now, else ``load()`` (stored when kept)."""
-        folder = self._folder()
-        try:
-            content = path.read_bytes() if folder is not None else None
-        except OSError:
-            content = None
-        if folder is None or content is None:
-            return load()
-        entry = self._entry(folder, path, content, args)
-        try:
-            with entry.open("rb") as stored:
-                return pickle.load(stored)  # noqa: S301 (a private folder of this user)
-        except FileNotFoundError:
-            pass
-        except Exception:  # a damaged or outdated entry: parse again, replace it
-            log.debug("cache entry %s unreadable: parsing again", entry, exc_info=True)
-        value = load()
-        try:
-            unchanged = path.read_bytes() == content
-        except OSError:
-            unchanged = False
-        if unchanged and self.keep(value):
-            _write(entry, value)
-        return value
-
-
 class ValueStore:
-    """Values kept on disk between processes, under ``CX_CACHE_DIR`` (see :class:`ParseStore`
-    for the folder's rules), each named by a ``group`` and a ``key`` the caller derives from
+    """Values kept on disk between processes, in the folder ``name`` of
+    :func:`private_cache_folder` (pickles, read only from a folder private to this user, as
+    Python's own bytecode is), each named by a ``group`` and a ``key`` the caller derives from
     everything the value depends on. Storing a value removes the other values of its group:
     a group holds the latest value of one thing. Anything unusual (no app, no folder, a
     damaged entry) reads as absent.
@@ -276,6 +224,44 @@ class ValueStore:
         if folder is not None:
             for entry in folder.glob("*.pickle"):
                 entry.unlink(missing_ok=True)
+
+
+class ParseStore:
+    """Clean parses of files kept on disk between processes (a :class:`ValueStore`).
+
+    An entry is named by the file's path, the loader's arguments and the file's content
+    (SHA-256), in the folder of this program's :func:`code_fingerprint`, so a changed file or
+    a changed program never reads an old parse; storing the parse of a file's new content
+    removes the old one. Only what ``keep`` accepts is stored (parses without problems: a
+    file's problems are always found and logged again). Anything unusual (no app, no folder,
+    a damaged entry) falls back to parsing.
+    """
+
+    values = ValueStore("parsed")
+
+    def __init__(self, name: str, keep: Callable[[object], bool]) -> None:
+        self.name = name
+        self.keep = keep
+
+    def get(self, path: Path, args: tuple[Hashable, ...], load: Callable[[], V]) -> V:
+        """The stored parse of ``path`` as it is now, else ``load()`` (stored when kept)."""
+        try:
+            content = path.read_bytes()
+        except OSError:
+            return load()
+        group = repr((self.name, str(path.resolve()), args))
+        key = hashlib.sha256(content).hexdigest()
+        stored = self.values.get(group, key)
+        if stored is not None:
+            return stored  # type: ignore[no-any-return]
+        value = load()
+        try:
+            unchanged = path.read_bytes() == content
+        except OSError:
+            unchanged = False
+        if unchanged and self.keep(value):
+            self.values.put(group, key, value)
+        return value
 
 
 class FileCache(Generic[V]):

@@ -220,7 +220,7 @@ def test_a_new_process_reads_a_clean_parse_from_disk(cache_app, tmp_path: Path) 
     assert second.calls == []
     folder = private_cache_folder("parsed")
     assert folder is not None
-    assert len(list(folder.glob("rules-*.pickle"))) == 1
+    assert len(list(folder.glob("*.pickle"))) == 1
     assert stat.S_IMODE(Path(cache_app.config["CX_CACHE_DIR"]).stat().st_mode) == 0o700
 
 
@@ -235,6 +235,10 @@ def test_a_changed_file_is_parsed_again_even_with_the_same_signature(
     load = _Counting()
     assert _process(load).get(path) == ("TWO", [])
     assert load.calls == ["rules.yaml"]
+    # The parse of the old content is gone with it.
+    folder = private_cache_folder("parsed")
+    assert folder is not None
+    assert len(list(folder.glob("*.pickle"))) == 1
 
 
 def test_problems_are_never_stored(cache_app, tmp_path: Path) -> None:
@@ -264,7 +268,7 @@ def test_a_damaged_entry_is_parsed_again_and_replaced(cache_app, tmp_path: Path)
     _process(_Counting()).get(path)
     folder = private_cache_folder("parsed")
     assert folder is not None
-    (entry,) = folder.glob("rules-*.pickle")
+    (entry,) = folder.glob("*.pickle")
     entry.write_bytes(b"not a pickle")
     load = _Counting()
     assert _process(load).get(path) == ("ONE", [])
