@@ -40,12 +40,7 @@ from flask import Flask, current_app
 from sqlalchemy import select
 
 from app.models import DEPARTMENT_ORDER, Campaign, Department, ReportJob, display_name, utcnow
-from app.platform.children import (
-    add_forkserver_preload,
-    exit_with_parent,
-    forkserver_context,
-    stop_children_at_exit,
-)
+from app.platform.children import exit_with_parent, forkserver_context, stop_children_at_exit
 from app.platform.extensions import db
 from app.platform.queue import DEFAULT_JOB_TIMEOUT_S, get_queue, queue_unreachable
 from app.reporting import service
@@ -59,9 +54,6 @@ ARCHIVE_DIR = "reports"
 BATCH_MANIFEST = ".report-batch.json"
 #: The ``error`` of a job-level entry when the job could not be put on the queue.
 QUEUE_UNAVAILABLE = "queue_unavailable"
-
-# A batch's workers start from the fork server: it imports the report pipeline first.
-add_forkserver_preload("app.reporting.preload")
 
 
 class QueueUnavailableError(RuntimeError):

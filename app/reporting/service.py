@@ -33,7 +33,8 @@ from app.reporting.processes import AppFactory, worker_settings
 from app.reporting.rendering import RenderedReport, html_to_pdf
 from app.reporting.rendering import render_html as render_template_html
 
-# Web downloads render in a child of the fork server: it imports the report pipeline first.
+# Web downloads and batch workers render in children of the fork server: it imports the
+# report pipeline first.
 add_forkserver_preload("app.reporting.preload")
 
 __all__ = [
