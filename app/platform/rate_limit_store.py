@@ -9,6 +9,7 @@ need Redis. It is Flask-Limiter's storage, so every limit of the app uses it.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import sqlite3
@@ -61,16 +62,34 @@ class FileStorage(Storage):
         connection = sqlite3.connect(
             self.path, timeout=LOCK_TIMEOUT_S, isolation_level=None, check_same_thread=True
         )
-        connection.execute("PRAGMA journal_mode=WAL")
-        connection.execute("PRAGMA synchronous=NORMAL")
-        connection.execute(
-            "CREATE TABLE IF NOT EXISTS counter ("
-            " key TEXT PRIMARY KEY, value INTEGER NOT NULL, expires_at REAL NOT NULL"
-            ") WITHOUT ROWID"
-        )
+        self._prepare(connection)
         self._local.connection = connection
         self._local.pid = os.getpid()
         return connection
+
+    def _prepare(self, connection: sqlite3.Connection) -> None:
+        """Put the file in WAL mode and create its table, one connection at a time.
+
+        Switching the journal mode needs the file to itself and SQLite answers "database is
+        locked" at once, without waiting, when another connection holds it; so the threads
+        and processes that open the file at the same moment take turns on a lock file, and
+        the mode is only switched by the first of them (it stays in the file).
+        """
+        lock_path = self.path.with_name(self.path.name + ".lock")
+        descriptor = os.open(lock_path, os.O_CREAT | os.O_RDWR, 0o600)
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX)
+            (mode,) = connection.execute("PRAGMA journal_mode").fetchone()
+            if str(mode).lower() != "wal":
+                connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute("PRAGMA synchronous=NORMAL")
+            connection.execute(
+                "CREATE TABLE IF NOT EXISTS counter ("
+                " key TEXT PRIMARY KEY, value INTEGER NOT NULL, expires_at REAL NOT NULL"
+                ") WITHOUT ROWID"
+            )
+        finally:
+            os.close(descriptor)
 
     @staticmethod
     def _key(key: str) -> str:

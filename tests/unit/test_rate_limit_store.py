@@ -5,6 +5,7 @@ from __future__ import annotations
 import multiprocessing
 import stat
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from limits import parse
@@ -86,6 +87,17 @@ def test_processes_count_together(tmp_path):
         worker.join(60)
         assert worker.exitcode == 0
     assert storage_from_string(uri).get("shared") == 600
+
+
+def test_threads_opening_a_new_file_at_once_all_count(tmp_path):
+    # Each thread opens its own connection to a file none of them has set up yet: the
+    # switch to WAL must not answer "database is locked" to the ones that come second.
+    for round_ in range(40):
+        store = storage_from_string(f"cx-file://{tmp_path}/round-{round_}.sqlite3")
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            counts = sorted(pool.map(store.incr, ["k"] * 16, [60] * 16))
+        assert counts == list(range(1, 17))
+        assert store.get("k") == 16
 
 
 def test_a_file_that_cannot_be_opened_is_a_storage_error(tmp_path):
