@@ -119,6 +119,9 @@ def make_config(url: str, options: dict[str, Any], **extra: Any) -> dict[str, An
         "CX_QUESTIONNAIRE_DIR": str(REPO_ROOT / "questionnaires"),
         "CX_BASE_URL": "http://localhost",
         "SERVER_NAME": None,
+        # Pages show the figures of the answers the test has just written; the tests of
+        # showing earlier figures while new ones are computed set their own.
+        "CX_RESULTS_WAIT_MS": None,
     }
     config.update(extra)
     return config

@@ -53,7 +53,10 @@ class _Page:
     def __init__(self, campaign_id: int) -> None:
         self.campaign = campaign_or_404(current_user, campaign_id)
         self.locale = current_locale()
-        self.results: CampaignResults = campaign_results(self.campaign, locale=self.locale)
+        # A page never waits for the answers received since the figures were computed.
+        self.results: CampaignResults = campaign_results(
+            self.campaign, locale=self.locale, allow_previous=True
+        )
         self.builder = vm.Builder(self.results, self.campaign.questionnaire, self.locale)
 
     def render(self, template: str, tab: str, **context: Any) -> str:

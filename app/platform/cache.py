@@ -10,6 +10,8 @@ instead of parsing them again.
 from __future__ import annotations
 
 import copyreg
+import errno
+import fcntl
 import hashlib
 import logging
 import os
@@ -19,6 +21,7 @@ import stat
 import sys
 import tempfile
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from pathlib import Path
@@ -207,16 +210,53 @@ class ValueStore:
             log.debug("cache entry %s unreadable", entry, exc_info=True)
             return None
 
-    def put(self, group: str, key: str, value: object) -> None:
+    def put(self, group: str, key: str, value: object) -> object:
+        """Store ``value``; its stamp as :meth:`latest` names it (None when not stored)."""
         folder = private_cache_folder(self.name)
         if folder is None:
-            return
+            return None
         prefix = self._digest(group)
         entry = folder / f"{prefix}-{self._digest(key)}.pickle"
         _write(entry, value)
         for other in folder.glob(f"{prefix}-*.pickle"):
             if other != entry:
                 other.unlink(missing_ok=True)
+        try:
+            return (entry.name, entry.stat().st_mtime_ns)
+        except OSError:
+            return None
+
+    def latest(self, group: str, since: object = None) -> tuple[object, Any] | None:
+        """The value last stored in ``group`` whatever its key, with a stamp naming that
+        entry; None when there is none, or when its stamp is ``since`` (already read)."""
+        folder = private_cache_folder(self.name)
+        if folder is None:
+            return None
+        found = []
+        for entry in folder.glob(f"{self._digest(group)}-*.pickle"):
+            try:
+                found.append((entry.stat().st_mtime_ns, entry.name, entry))
+            except OSError:
+                continue
+        if not found:
+            return None
+        modified, name, entry = max(found)
+        stamp = (name, modified)
+        if stamp == since:
+            return None
+        try:
+            with entry.open("rb") as stored:
+                return stamp, pickle.load(stored)  # noqa: S301 (a private folder of this user)
+        except Exception:  # removed meanwhile, or damaged: as if absent
+            log.debug("cache entry %s unreadable", entry, exc_info=True)
+            return None
+
+    def lock(self, group: str) -> GroupLock:
+        """The lock of ``group``: held by one thread of one process of the machine at a time
+        (a lock file beside the values), or of this process when nothing is kept on disk."""
+        folder = private_cache_folder(self.name)
+        path = None if folder is None else folder / f"{self._digest(group)}.lock"
+        return GroupLock(path, (self.name, group))
 
     def clear(self) -> None:
         """Remove every stored value."""
@@ -224,6 +264,63 @@ class ValueStore:
         if folder is not None:
             for entry in folder.glob("*.pickle"):
                 entry.unlink(missing_ok=True)
+
+
+_process_locks: dict[tuple[str, str], threading.Lock] = {}
+_process_locks_guard = threading.Lock()
+
+
+class GroupLock:
+    """An exclusive lock, across processes when it has a file (``flock``), else within this
+    process. Released by whichever thread is handed it, and by the system when its process
+    ends, so a process that dies never leaves it held."""
+
+    #: How often a waiting acquire tries again.
+    POLL_S = 0.02
+
+    def __init__(self, path: Path | None, name: tuple[str, str]) -> None:
+        self.path = path
+        self.name = name
+        self._descriptor: int | None = None
+        self._held: threading.Lock | None = None
+
+    def acquire(self, wait: bool = True, timeout: float = 300.0) -> bool:
+        """Take the lock; without ``wait``, only if it is free at once. False when not taken
+        (free-only, or still held by another after ``timeout`` seconds)."""
+        deadline = time.monotonic() + timeout
+        if self.path is None:
+            with _process_locks_guard:
+                lock = _process_locks.setdefault(self.name, threading.Lock())
+            taken = lock.acquire(timeout=timeout) if wait else lock.acquire(blocking=False)
+            self._held = lock if taken else None
+            return taken
+        try:
+            descriptor = os.open(self.path, os.O_CREAT | os.O_RDWR, 0o600)
+        except OSError:
+            log.debug("lock file %s not opened", self.path, exc_info=True)
+            self.path = None
+            return self.acquire(wait, timeout)
+        while True:
+            try:
+                fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError as error:
+                if error.errno not in (errno.EAGAIN, errno.EACCES):
+                    raise
+                if wait and time.monotonic() < deadline:
+                    time.sleep(self.POLL_S)
+                    continue
+                os.close(descriptor)
+                return False
+            self._descriptor = descriptor
+            return True
+
+    def release(self) -> None:
+        if self._descriptor is not None:
+            descriptor, self._descriptor = self._descriptor, None
+            os.close(descriptor)  # closing the file releases its flock
+        if self._held is not None:
+            held, self._held = self._held, None
+            held.release()
 
 
 class ParseStore:

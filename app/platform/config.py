@@ -84,6 +84,13 @@ def _cache_dir(env: Mapping[str, str], instance_path: str) -> str | None:
     return None if configured is None or configured.lower() == "none" else configured
 
 
+def _results_wait_ms(env: Mapping[str, str]) -> int | None:
+    value = env.get("CX_RESULTS_WAIT_MS", "")
+    if value.strip().lower() == "none":
+        return None
+    return _int(env, "CX_RESULTS_WAIT_MS", 300, minimum=0)
+
+
 def from_environment(instance_path: str, env: Mapping[str, str] | None = None) -> dict[str, Any]:
     """Build the configuration mapping from environment variables (``env``: os.environ)."""
     env = os.environ if env is None else env
@@ -109,6 +116,10 @@ def from_environment(instance_path: str, env: Mapping[str, str] | None = None) -
         # Clean parses of the questionnaires and report rules, kept between processes
         # (app.platform.cache.ParseStore); "none" keeps them in memory only.
         "CX_CACHE_DIR": _cache_dir(env, instance_path),
+        # The dashboard of a campaign whose figures took longer than this to compute is shown
+        # them while the answers received since are counted in the background (one process
+        # at a time); "none": every page waits for the current figures.
+        "CX_RESULTS_WAIT_MS": _results_wait_ms(env),
         "CX_BASE_URL": env.get("CX_BASE_URL", "http://127.0.0.1:5000"),
         "REDIS_URL": _str(env, "REDIS_URL"),
         "DEBUG": _bool(env, "FLASK_DEBUG"),

@@ -4,12 +4,14 @@
 the pure statistics of :mod:`app.analysis`, applies the anonymity rules once for every
 breakdown, evaluates the report rules and returns a frozen :class:`CampaignResults`.
 
-Results of a closed campaign are cached in-process, keyed by the campaign and a data version
-(counts, revisions and latest change times of its responses, which every write to an answer
-raises, its settings, the organisation's departments and roles, the previous round's version
-and the rules files), so any change to what the figures depend on computes them afresh.
-Checking the version reads no answer: milliseconds at any size. Open campaigns are always
-computed fresh.
+Results are kept (:mod:`app.results.kept`: per process and on disk for the machine's other
+processes), keyed by the campaign and a data version (counts, revisions and latest change
+times of its responses, which every write to an answer raises, its settings, the
+organisation's departments and roles, the previous round's version and the rules files), so
+any change to what the figures depend on computes them afresh, once: the other readers of the
+same campaign wait for them. Checking the version reads no answer: milliseconds at any size.
+The dashboard of a campaign receiving answers is shown the figures it had while the new ones
+are computed in the background (``allow_previous``).
 
 The other figures live beside it: invited, started and submitted counts
 (:mod:`app.results.participation`), a respondent's own scores (:mod:`app.results.individual`)
@@ -20,8 +22,9 @@ JSON document of the results, for the API and the CLI.
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -47,11 +50,12 @@ from app.models import (
     role_labels,
     utcnow,
 )
-from app.platform.cache import BoundedCache, FileCache, ParseStore, ValueStore, clean_parse
+from app.platform.cache import FileCache, ParseStore, clean_parse
 from app.platform.extensions import db
 from app.platform.memory import gc_paused
 from app.queries.campaigns import companion_of
 from app.questionnaire import Questionnaire
+from app.results import kept
 from app.results.compute import (
     CampaignInfo,
     Labels,
@@ -59,6 +63,7 @@ from app.results.compute import (
     compute_results,
     role_pair_questionnaires,
 )
+from app.results.kept import Kept, Version
 from app.results.load import data_version, load_campaign_data, load_departments, load_roles
 from app.results.model import (
     BREAKDOWNS,
@@ -128,13 +133,6 @@ __all__ = [
 
 RULES_FILE = "rules.yaml"
 RECOMMENDATIONS_FILE = "recommendations.yaml"
-#: Closed campaigns whose results are kept per process.
-CACHE_SIZE = 32
-
-_cache: BoundedCache[tuple[int, str], CampaignResults] = BoundedCache(CACHE_SIZE)
-#: The same results on disk, for the next process (a report job, a CLI command, another web
-#: worker): a closed campaign's figures are computed once, not once per process.
-_stored = ValueStore("results")
 
 
 def _both(message: Any) -> dict[str, str]:
@@ -214,27 +212,32 @@ def report_catalogues() -> ReportCatalogues:
 
 
 def clear_cache() -> None:
-    """Forget every cached result, in this process and on disk (for tests, benchmarks and
-    after bulk changes made outside the app)."""
-    _cache.clear()
-    _stored.clear()
+    """Forget every kept result, in this process and on disk (for tests, benchmarks and
+    after bulk changes made outside the app), once the background refreshes have ended."""
+    kept.clear()
 
 
 def _stored_group(campaign: Campaign, with_previous: bool) -> str:
-    """The disk entry's group: the database (its URL without the password, and its schema
+    """The kept results' group: the database (its URL without the password, and its schema
     for a server), the campaign and whether the previous round is compared."""
     url = db.engine.url.render_as_string(hide_password=True)
     connect = current_app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}).get("connect_args")
     return repr((url, connect, campaign.id, with_previous))
 
 
-def _version(campaign: Campaign, catalogues: ReportCatalogues) -> str:
-    parts: list[Any] = [data_version(campaign), catalogues.signature]
-    if campaign.previous_campaign_id is not None:
-        previous = db.session.get(Campaign, campaign.previous_campaign_id)
-        if previous is not None:
-            parts.append(data_version(previous))
+def _digest(parts: Any) -> str:
     return hashlib.sha256(repr(parts).encode("utf-8")).hexdigest()
+
+
+def _version(campaign: Campaign, catalogues: ReportCatalogues) -> Version:
+    settings, responses, structure, participation = data_version(campaign)
+    previous = None
+    if campaign.previous_campaign_id is not None:
+        found = db.session.get(Campaign, campaign.previous_campaign_id)
+        if found is not None:
+            previous = data_version(found)
+    frame = _digest([settings, structure, catalogues.signature, previous])
+    return Version(_digest([frame, responses, participation]), frame, int(responses[0] or 0))
 
 
 def _info(campaign: Campaign) -> CampaignInfo:
@@ -318,18 +321,59 @@ def _compute(
     *,
     with_previous: bool,
     cache: bool,
+    allow_previous: bool = False,
 ) -> CampaignResults:
-    cacheable = cache and campaign.status == "closed"
-    # Only a cache needs the version; a fresh computation spares its queries.
-    version = _version(campaign, catalogues) if cacheable else ""
-    if cacheable:
-        cached = _cache.get((campaign.id, version, with_previous))
-        if cached is not None:
-            return cached
-        stored = _stored.get(_stored_group(campaign, with_previous), version)
-        if isinstance(stored, CampaignResults):
-            _cache.put((campaign.id, version, with_previous), stored)
-            return stored
+    if not cache:
+        return _computed(campaign, catalogues, with_previous, None).results
+    group = _stored_group(campaign, with_previous)
+    version = _version(campaign, catalogues)
+    found = kept.find(group, version)
+    if found is not None and found.current(version):
+        return found.results
+    if allow_previous and found is not None and kept.may_show_while_refreshing(found, version):
+        held = kept.lock(group)
+        if held.acquire(wait=False):
+            kept.refresh_in_background(held, partial(_refresh, campaign.id, with_previous, group))
+        return replace(found.results, refreshing=True)
+    held = kept.lock(group)
+    held.acquire(wait=True)
+    try:
+        return _current(campaign, catalogues, with_previous, group).results
+    finally:
+        held.release()
+
+
+def _current(
+    campaign: Campaign, catalogues: ReportCatalogues, with_previous: bool, group: str
+) -> Kept:
+    """The current results of ``group``, computed and kept unless another thread or process
+    kept them while this one waited for the group's lock (the caller holds it)."""
+    version = _version(campaign, catalogues)
+    found = kept.find(group, version)
+    if found is not None and found.current(version):
+        return found
+    computed = _computed(campaign, catalogues, with_previous, version)
+    kept.keep(group, computed)
+    return computed
+
+
+def _refresh(campaign_id: int, with_previous: bool, group: str) -> None:
+    campaign = db.session.get(Campaign, campaign_id)
+    if campaign is not None:
+        with gc_paused():
+            _current(campaign, report_catalogues(), with_previous, group)
+
+
+def _computed(
+    campaign: Campaign,
+    catalogues: ReportCatalogues,
+    with_previous: bool,
+    version: Version | None,
+) -> Kept:
+    """The results of ``campaign`` computed now (``version``: what they are computed from;
+    None when they are not kept)."""
+    started = time.perf_counter()
+    cache = version is not None
     previous = None
     trend_basis = None
     questionnaire = campaign.questionnaire
@@ -352,18 +396,24 @@ def _compute(
         recommendations=catalogues.recommendations,
         previous=previous,
         computed_at=utcnow(),
-        data_version=version,
+        data_version="" if version is None else version.key,
         common=_common_summaries(campaign, questionnaire, [role.key for role in data.roles]),
         trend_basis=trend_basis,
     )
-    if cacheable:
-        _cache.put((campaign.id, version, with_previous), results)
-        _stored.put(_stored_group(campaign, with_previous), version, results)
-    return results
+    return Kept(
+        results,
+        "" if version is None else version.frame,
+        0 if version is None else version.submitted,
+        time.perf_counter() - started,
+    )
 
 
 def campaign_results(
-    campaign: Campaign, *, locale: str | None = None, cache: bool = True
+    campaign: Campaign,
+    *,
+    locale: str | None = None,
+    cache: bool = True,
+    allow_previous: bool = False,
 ) -> CampaignResults:
     """Every figure of ``campaign``, with the anonymity rules applied.
 
@@ -371,14 +421,27 @@ def campaign_results(
     :mod:`app.auth.access`). ``locale`` sets the default language of
     :meth:`CampaignResults.text`; every text is available in every language regardless.
     ``cache=False`` forces a fresh computation (benchmarks, consistency checks).
+    ``allow_previous`` lets a reader that must not wait (the dashboard) be given the figures
+    computed before the latest answers, marked ``refreshing``, while the new ones are
+    computed in the background (see :mod:`app.results.kept`).
     """
     catalogues = report_catalogues()
     with gc_paused():
-        results = _compute(campaign, catalogues, with_previous=True, cache=cache)
+        results = _compute(
+            campaign, catalogues, with_previous=True, cache=cache, allow_previous=allow_previous
+        )
         companion = companion_of(campaign)
         if companion is not None:
-            other = _compute(companion, catalogues, with_previous=True, cache=cache)
+            other = _compute(
+                companion,
+                catalogues,
+                with_previous=True,
+                cache=cache,
+                allow_previous=allow_previous,
+            )
             results = with_companion(results, other, catalogues.rules)
+            if other.refreshing and not results.refreshing:
+                results = replace(results, refreshing=True)
     return results.with_locale(locale)
 
 

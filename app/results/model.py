@@ -431,8 +431,8 @@ class CampaignResults:
     response_counts: ResponseCounts
     suppressed_cells: tuple[SuppressedCell, ...]
     computed_at: datetime
-    #: Identifies the data a cached result was computed from; empty for results computed
-    #: live (open campaigns, or when the cache was bypassed).
+    #: Identifies the data the results were computed from; empty when the cache was
+    #: bypassed.
     data_version: str
     locale: str | None = None
     #: Per dimension, what its trend compares (empty without a previous round).
@@ -451,6 +451,9 @@ class CampaignResults:
     summaries: Mapping[str, Mapping[str, GroupSummary]] = field(
         default_factory=dict, repr=False, compare=False
     )
+    #: True for the figures computed before the latest answers, shown while the current ones
+    #: are being computed (see :mod:`app.results.kept`).
+    refreshing: bool = field(default=False, compare=False)
     #: The campaign's and the organisation's English names; None where there is none.
     campaign_name_en: str | None = None
     organization_name_en: str | None = None

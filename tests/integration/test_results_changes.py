@@ -17,7 +17,7 @@ from app.models import Answer, Response
 from app.operations.campaigns import close_campaign, open_campaign, reopen_campaign
 from app.operations.response_import import import_responses
 from app.platform.cache import private_cache_folder
-from app.results import campaign_results, clear_cache
+from app.results import campaign_results, clear_cache, kept
 from app.results.load import data_version
 from tests.factories import invite, submit
 from tests.integration.survey_fixtures import csrf_from, page_token, setup_survey, sign_in, start
@@ -88,10 +88,14 @@ def test_settings_and_report_files_are_part_of_the_version(
     assert fourth.organization.n == first.organization.n
 
 
-def test_open_campaigns_are_computed_afresh(db, closed) -> None:
+def test_reopening_a_campaign_computes_its_results_afresh(db, closed) -> None:
+    before = campaign_results(closed.campaign)
     open_campaign(closed.campaign)
     db.session.commit()
-    assert campaign_results(closed.campaign) is not campaign_results(closed.campaign)
+    reopened = campaign_results(closed.campaign)
+    assert reopened is not before
+    assert (before.status, reopened.status) == ("closed", "open")
+    assert campaign_results(closed.campaign) is reopened  # kept until something changes
 
 
 # Every write to an answer shows in the data version ----------------------------------------
@@ -344,7 +348,7 @@ def test_survey_autosave_and_submit_raise_the_revision_and_version(db, client) -
 def test_a_new_process_reads_a_closed_campaigns_results_from_disk(db, closed, monkeypatch) -> None:
     first = campaign_results(closed.campaign)
     # What a new process has: nothing in memory; computing again is not allowed.
-    results_module._cache.clear()
+    kept._memory.clear()
 
     def no_computation(*args, **kwargs):
         raise AssertionError("the results were computed again")
@@ -360,16 +364,26 @@ def test_a_new_process_reads_a_closed_campaigns_results_from_disk(db, closed, mo
     answer = db.session.scalar(select(Answer).where(Answer.item_id == "b1").order_by(Answer.id))
     answer.value = 1 if answer.value != 1 else 5
     db.session.commit()
-    results_module._cache.clear()
+    kept._memory.clear()
     changed = campaign_results(closed.campaign)
     assert changed.data_version != first.data_version
 
 
-def test_open_campaigns_are_never_stored(db) -> None:
+def test_an_open_campaigns_results_are_kept_until_an_answer_changes(db, monkeypatch) -> None:
     clear_cache()
     built = build(db, layout=SMALL, na_beta_in=None)
-    campaign_results(built.campaign)
+    assert built.campaign.status == "open"
+    first = campaign_results(built.campaign)
+    assert first.data_version
     folder = private_cache_folder("results")
     assert folder is not None
-    assert list(folder.glob("*.pickle")) == []
-    assert results_module._stored.get("anything", "at all") is None
+    assert len(list(folder.glob("*.pickle"))) == 1
+    assert campaign_results(built.campaign) is first
+    answer = db.session.scalar(select(Answer).where(Answer.item_id == "b1").order_by(Answer.id))
+    answer.value = 1 if answer.value != 1 else 5
+    db.session.commit()
+    second = campaign_results(built.campaign)
+    assert second.data_version != first.data_version
+    assert not second.refreshing
+    # The new figures replace the old ones on disk: one entry per campaign.
+    assert len(list(folder.glob("*.pickle"))) == 1

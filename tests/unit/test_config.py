@@ -123,6 +123,7 @@ SETTINGS = [
     ),
     ("CX_REPORTS_DIR", "CX_REPORTS_DIR", str(REPO / "reports"), "/srv/r", "/srv/r"),
     ("CX_CACHE_DIR", "CX_CACHE_DIR", "INSTANCE/cache", "/srv/cache", "/srv/cache"),
+    ("CX_RESULTS_WAIT_MS", "CX_RESULTS_WAIT_MS", 300, "1500", 1500),
     (
         "CX_BASE_URL",
         "CX_BASE_URL",
@@ -229,6 +230,13 @@ def test_each_setting_comes_from_the_environment_with_its_default(
 
 def test_the_cache_folder_can_be_turned_off(tmp_path) -> None:
     assert from_environment(str(tmp_path), env={"CX_CACHE_DIR": "none"})["CX_CACHE_DIR"] is None
+
+
+def test_the_dashboard_can_always_wait_for_the_current_figures(tmp_path) -> None:
+    config = from_environment(str(tmp_path), env={"CX_RESULTS_WAIT_MS": "none"})
+    assert config["CX_RESULTS_WAIT_MS"] is None
+    with pytest.raises(ConfigError, match="CX_RESULTS_WAIT_MS must be at least 0"):
+        from_environment(str(tmp_path), env={"CX_RESULTS_WAIT_MS": "-1"})
 
 
 def test_the_table_above_covers_every_variable_read(tmp_path) -> None:

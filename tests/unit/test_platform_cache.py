@@ -3,6 +3,7 @@ kept on disk for the next process."""
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import stat
 import threading
@@ -339,3 +340,64 @@ def test_a_value_store_keeps_the_latest_value_of_each_group(cache_app) -> None:
     assert store.get("campaign 2", "version a") is None
     store.clear()
     assert list(folder.glob("*.pickle")) == []
+
+
+def test_the_latest_value_of_a_group_is_read_once_per_write(cache_app) -> None:
+    store = ValueStore("values")
+    assert store.latest("campaign 1") is None
+    stamp = store.put("campaign 1", "version a", "first")
+    found = store.latest("campaign 1")
+    assert found == (stamp, "first")
+    assert store.latest("campaign 1", since=stamp) is None  # nothing new since
+    newer = store.put("campaign 1", "version b", "second")
+    assert newer != stamp
+    assert store.latest("campaign 1", since=stamp) == (newer, "second")
+    assert store.latest("campaign 2") is None
+
+
+def _try_lock(folder: str, group: str, answer: multiprocessing.Queue) -> None:
+    app = Flask(__name__)
+    app.config["CX_CACHE_DIR"] = folder
+    with app.app_context():
+        lock = ValueStore("values").lock(group)
+        taken = lock.acquire(wait=False)
+        answer.put(taken)
+        if taken:
+            lock.release()
+
+
+def test_a_group_lock_is_held_by_one_process_at_a_time(cache_app) -> None:
+    store = ValueStore("values")
+    held = store.lock("campaign 1")
+    assert held.acquire(wait=False)
+    # Another thread of this process, or another process, does not get it meanwhile.
+    assert not store.lock("campaign 1").acquire(wait=False)
+    assert not store.lock("campaign 1").acquire(wait=True, timeout=0.1)
+    context = multiprocessing.get_context("fork")
+    answer = context.Queue()
+    child = context.Process(
+        target=_try_lock, args=(cache_app.config["CX_CACHE_DIR"], "campaign 1", answer)
+    )
+    child.start()
+    assert answer.get(timeout=30) is False
+    child.join(30)
+    other = store.lock("campaign 2")  # another group is another lock
+    assert other.acquire(wait=False)
+    other.release()
+    held.release()
+    again = store.lock("campaign 1")
+    assert again.acquire(wait=False)
+    again.release()
+
+
+def test_without_a_folder_the_group_lock_holds_within_the_process(cache_app) -> None:
+    cache_app.config["CX_CACHE_DIR"] = None
+    store = ValueStore("values")
+    held = store.lock("campaign 1")
+    assert held.path is None
+    assert held.acquire(wait=False)
+    assert not store.lock("campaign 1").acquire(wait=False)
+    held.release()
+    again = store.lock("campaign 1")
+    assert again.acquire(wait=False)
+    again.release()
