@@ -64,7 +64,14 @@ from app.results.compute import (
     role_pair_questionnaires,
 )
 from app.results.kept import Kept, Version
-from app.results.load import data_version, load_campaign_data, load_departments, load_roles
+from app.results.load import (
+    CampaignData,
+    data_version,
+    load_campaign_data,
+    load_campaign_data_with,
+    load_departments,
+    load_roles,
+)
 from app.results.model import (
     BREAKDOWNS,
     Balance,
@@ -260,14 +267,15 @@ def _info(campaign: Campaign) -> CampaignInfo:
 
 
 def _summaries_over(
-    campaign: Campaign, questionnaire: Questionnaire
+    campaign: Campaign, questionnaire: Questionnaire, data: CampaignData | None = None
 ) -> dict[str, dict[str, GroupSummary]]:
-    """Every group's summaries with ``questionnaire`` scored (a restriction of the campaign's)."""
+    """Every group's summaries with ``questionnaire`` scored (a restriction of the campaign's;
+    ``data``: its data over it, when already loaded)."""
     return dict(
         compute_results(
             _info(campaign),
             questionnaire,
-            load_campaign_data(campaign, questionnaire),
+            load_campaign_data(campaign, questionnaire) if data is None else data,
             labels=_labels(),
             rules=None,
             recommendations=None,
@@ -279,16 +287,23 @@ def _summaries_over(
 
 
 def _common_summaries(
-    campaign: Campaign, questionnaire: Questionnaire, role_keys: list[str]
+    campaign: Campaign,
+    pairs: Mapping[tuple[str, str], Questionnaire | None],
+    restricted: Mapping[str, CampaignData],
 ) -> dict[tuple[str, str], dict[str, dict[str, GroupSummary]]]:
     """Per pair of roles not asked the same items, the summaries over the items both were
-    asked (each distinct set of items scored once)."""
+    asked (each distinct set of items scored once, from ``restricted``: its data by the
+    restriction's content hash)."""
     by_items: dict[str | None, dict[str, dict[str, GroupSummary]]] = {}
     found = {}
-    for pair, restricted in role_pair_questionnaires(questionnaire, role_keys).items():
-        key = None if restricted is None else restricted.content_hash
+    for pair, questionnaire in pairs.items():
+        key = None if questionnaire is None else questionnaire.content_hash
         if key not in by_items:
-            by_items[key] = {} if restricted is None else _summaries_over(campaign, restricted)
+            by_items[key] = (
+                {}
+                if questionnaire is None or key is None
+                else _summaries_over(campaign, questionnaire, restricted[key])
+            )
         found[pair] = by_items[key]
     return found
 
@@ -386,7 +401,12 @@ def _computed(
         ):
             previous = _compute(previous_campaign, catalogues, with_previous=False, cache=cache)
             trend_basis = _trend_basis(campaign, questionnaire, previous_campaign)
-    data = load_campaign_data(campaign, questionnaire)
+    # The data over the items each pair of roles was asked in common come from the same
+    # passes over the answers.
+    role_keys = [role.key for role in load_roles(campaign.organization_id)]
+    pairs = role_pair_questionnaires(questionnaire, role_keys)
+    restrictions = list({q.content_hash: q for q in pairs.values() if q is not None}.values())
+    data, restricted = load_campaign_data_with(campaign, questionnaire, restrictions)
     results = compute_results(
         _info(campaign),
         questionnaire,
@@ -397,7 +417,11 @@ def _computed(
         previous=previous,
         computed_at=utcnow(),
         data_version="" if version is None else version.key,
-        common=_common_summaries(campaign, questionnaire, [role.key for role in data.roles]),
+        common=_common_summaries(
+            campaign,
+            pairs,
+            {q.content_hash: d for q, d in zip(restrictions, restricted, strict=True)},
+        ),
         trend_basis=trend_basis,
     )
     return Kept(

@@ -10,7 +10,7 @@ Python; numpy arranges the aggregates into arrays.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -39,7 +39,7 @@ from app.models import DEPARTMENT_ORDER, Answer, Campaign, Department, Participa
 from app.platform.cache import BoundedCache
 from app.platform.extensions import db
 from app.platform.lazy import lazy_module
-from app.questionnaire import Questionnaire
+from app.questionnaire import Dimension, Questionnaire
 from app.results.model import Participation
 from app.results.participation import counted_participants, participation_by_cell
 
@@ -137,10 +137,17 @@ class _Packing:
 
     @classmethod
     def of(cls, questionnaire: Questionnaire, bits: int = PACKED_BITS) -> _Packing:
+        return cls.of_dimensions(questionnaire.dimensions, questionnaire, bits)
+
+    @classmethod
+    def of_dimensions(
+        cls, dimensions: Sequence[Dimension], questionnaire: Questionnaire, bits: int = PACKED_BITS
+    ) -> _Packing:
+        """The packing of ``dimensions`` scored on ``questionnaire``'s scale."""
         spread = questionnaire.scale.max - questionnaire.scale.min
         fields = []
         column_index, used = 0, 0
-        for dimension in questionnaire.dimensions:
+        for dimension in dimensions:
             k = len(dimension.items)
             sum_width = max(1, (k * spread).bit_length())
             count_width = k.bit_length()
@@ -198,10 +205,16 @@ class _Coding:
     questionnaire's scale items (the joins to its items table leave the others out).
     """
 
-    def __init__(self, questionnaire: Questionnaire) -> None:
+    def __init__(
+        self, questionnaire: Questionnaire, restrictions: Sequence[Questionnaire] = ()
+    ) -> None:
         self.questionnaire = questionnaire
         self.item_ids = [item.id for item in questionnaire.items]
         self.dimension_ids = [d.id for d in questionnaire.dimensions]
+        #: Restrictions of the questionnaire (the same items, fewer of them) whose
+        #: per-respondent sums the same pass also makes: their dimensions follow the
+        #: questionnaire's in the packing, and an item adds to every dimension holding it.
+        self.restrictions = tuple(restrictions)
         scale = questionnaire.scale
         self.minimum = scale.min
         self.maximum = scale.max
@@ -213,7 +226,15 @@ class _Coding:
         ]
         #: Each scale item's position in questionnaire order.
         self.position = {item_id: index for index, item_id in enumerate(self.item_ids)}
-        self.packing = _Packing.of(questionnaire)
+        summed = [*questionnaire.dimensions]
+        for restriction in self.restrictions:
+            summed += restriction.dimensions
+        self.packing = _Packing.of_dimensions(summed, questionnaire)
+        #: Per item, the indexes of the summed dimensions holding it.
+        holders: dict[str, list[int]] = {}
+        for index, dimension in enumerate(summed):
+            for item in dimension.items:
+                holders.setdefault(item.id, []).append(index)
         #: (item id, dimension index, 1 if reverse-coded, weight, code offset, units...) of
         #: every scale item; ``code offset + value`` numbers the item's scale points from
         #: ``position x points`` on (see :func:`_sqlite_cell_rows`), the units place its
@@ -225,7 +246,7 @@ class _Coding:
                 int(item.reverse),
                 float(item.weight),
                 self.position[item.id] * self.points - self.minimum,
-                *self.packing.units(index),
+                *self._units(holders[item.id]),
             )
             for index, dimension in enumerate(questionnaire.dimensions)
             for item in dimension.items
@@ -233,6 +254,21 @@ class _Coding:
         self.reversed = any(row[2] for row in self.items)
         self.weighted = {row[3] for row in self.items} != {1.0}
         self._values: Any = None
+
+    def _units(self, dimensions: list[int]) -> list[int]:
+        units = [0] * (2 * self.packing.columns)
+        for dimension in dimensions:
+            units = [a + b for a, b in zip(units, self.packing.units(dimension), strict=True)]
+        return units
+
+    def summed_dimensions(self) -> list[tuple[int, int, str]]:
+        """(restriction number, 0 for the questionnaire itself; packed index; dimension id)
+        of every dimension the per-respondent sums carry."""
+        found = [(0, index, d) for index, d in enumerate(self.dimension_ids)]
+        for number, restriction in enumerate(self.restrictions, start=1):
+            for dimension in restriction.dimensions:
+                found.append((number, len(found), dimension.id))
+        return found
 
     def values(self, dialect: Any) -> Any:
         """The items as a VALUES list (for PostgreSQL), built once per process.
@@ -324,30 +360,64 @@ def _sqlite_keyed_table(
 _codings: BoundedCache[str, _Coding] = BoundedCache(64)
 
 
-def _coding(questionnaire: Questionnaire) -> _Coding:
+def _coding(questionnaire: Questionnaire, restrictions: Sequence[Questionnaire] = ()) -> _Coding:
     """The questionnaire's SQL expressions, built once per process and content."""
-    return _codings.get_or_create(questionnaire.content_hash, lambda: _Coding(questionnaire))
+    key = "|".join([questionnaire.content_hash, *(r.content_hash for r in restrictions)])
+    return _codings.get_or_create(key, lambda: _Coding(questionnaire, restrictions))
 
 
-def load_campaign_data(campaign: Campaign, questionnaire: Questionnaire) -> CampaignData:
+def _summable(questionnaire: Questionnaire, restriction: Questionnaire) -> bool:
+    """Whether ``restriction`` keeps some of ``questionnaire``'s items, as they are: its sums
+    can then be made in the same pass (not for weighted items, summed apart)."""
+    items = {item.id: item for item in questionnaire.items}
+    return all(
+        items.get(item.id) == item and item.weight == 1.0 for item in restriction.items
+    ) and all(item.weight == 1.0 for item in questionnaire.items)
+
+
+def load_campaign_data(
+    campaign: Campaign,
+    questionnaire: Questionnaire,
+    restrictions: Sequence[Questionnaire] = (),
+) -> CampaignData:
     """Load the sums and counts of a campaign's submitted responses.
 
     Two passes over the answers: per submitted response (its department and role, and a sum
     and a count per dimension), then per (department, role) cell, item and scale point.
+    The data over each of ``restrictions`` (restrictions of ``questionnaire`` to fewer of its
+    items) are made at the same time: see :func:`restricted_data`.
     """
+    data, _restricted = load_campaign_data_with(campaign, questionnaire, restrictions)
+    return data
+
+
+def load_campaign_data_with(
+    campaign: Campaign,
+    questionnaire: Questionnaire,
+    restrictions: Sequence[Questionnaire] = (),
+) -> tuple[CampaignData, list[CampaignData]]:
+    """The data of ``campaign`` over ``questionnaire`` and over each of ``restrictions``
+    (see :func:`load_campaign_data`)."""
     if db.session.get_bind().dialect.name == "postgresql":
         # The per-respondent sums hash some 20,000 groups for 20,000 respondents; with the
         # default 4 MB of work memory PostgreSQL may spill them to disk. LOCAL: for this
         # transaction only.
         db.session.execute(text("SET LOCAL work_mem = '64MB'"))
+    summable = [_summable(questionnaire, r) for r in restrictions]
+    together = [r for r, fits in zip(restrictions, summable, strict=True) if fits]
     coding = _coding(questionnaire)
+    summing = _coding(questionnaire, together) if together else coding
+    with _items_table(summing) as items:
+        response_ids, department_ids, role_ids, all_sums = _respondent_sums(
+            campaign.id, summing, items
+        )
+    sums = all_sums[0]
     with _items_table(coding) as items:
-        response_ids, department_ids, role_ids, sums = _respondent_sums(campaign.id, coding, items)
         incomplete = _incomplete_flags(questionnaire, sums[2])
         cells, cell_counts, complete_counts = _cell_counts(
             campaign.id, coding, items, response_ids, incomplete, department_ids, role_ids
         )
-    return CampaignData(
+    data = CampaignData(
         response_ids=response_ids,
         department_ids=department_ids,
         role_ids=role_ids,
@@ -363,6 +433,74 @@ def load_campaign_data(campaign: Campaign, questionnaire: Questionnaire) -> Camp
         participation=participation_by_cell(campaign),
         unanswered=load_unanswered(campaign.id),
     )
+    restricted = []
+    summed = iter(all_sums[1:])
+    for restriction, fits in zip(restrictions, summable, strict=True):
+        if fits:
+            restricted.append(restricted_data(restriction, data, questionnaire, next(summed)))
+        else:
+            restricted.append(load_restricted_data(campaign, restriction, data, questionnaire))
+    return data, restricted
+
+
+def restricted_data(
+    restricted: Questionnaire,
+    full: CampaignData,
+    questionnaire: Questionnaire,
+    sums: _Sums,
+) -> CampaignData:
+    """The data over ``restricted`` (a restriction of ``questionnaire``) from ``full``, the
+    data over ``questionnaire``, and ``sums``, the per-respondent sums over ``restricted``
+    of the same respondents.
+
+    The answer counts per cell, item and point and the "don't know" and "not applicable"
+    counts are those of ``full`` for the items kept; the complete-respondent counts (what
+    Cronbach's alpha reads) stay those of the full dimensions.
+    """
+    position = _coding(questionnaire).position
+    kept = [position[item.id] for item in restricted.items]
+    item_ids = {item.id for item in restricted.items}
+    return CampaignData(
+        response_ids=full.response_ids,
+        department_ids=full.department_ids,
+        role_ids=full.role_ids,
+        weighted_totals=sums[0],
+        weight_totals=sums[1],
+        answered=sums[2],
+        plain_totals=sums[3],
+        cells=full.cells,
+        cell_counts=np.ascontiguousarray(full.cell_counts[:, kept, :]),
+        complete_counts=np.ascontiguousarray(full.complete_counts[kept, :]),
+        departments=full.departments,
+        roles=full.roles,
+        participation=full.participation,
+        unanswered={key: value for key, value in full.unanswered.items() if key[2] in item_ids},
+    )
+
+
+def load_restricted_data(
+    campaign: Campaign,
+    restricted: Questionnaire,
+    full: CampaignData,
+    questionnaire: Questionnaire,
+) -> CampaignData:
+    """The data of ``campaign`` scored over ``restricted`` (a restriction of
+    ``questionnaire`` to some of its items), given ``full``, its data over ``questionnaire``.
+
+    Only the per-respondent sums are read again: the answer counts per cell, item and point
+    and the "don't know" and "not applicable" counts are those of ``full`` for the items kept.
+    The complete-respondent counts (what Cronbach's alpha reads) stay those of the full
+    dimensions. Loaded afresh, whole, when a response was submitted since ``full`` was read.
+    """
+    coding = _coding(restricted)
+    with _items_table(coding) as items:
+        response_ids, _departments, _roles, sums = _respondent_sums(campaign.id, coding, items)
+    position = _coding(questionnaire).position
+    if not np.array_equal(response_ids, full.response_ids) or any(
+        item.id not in position for item in restricted.items
+    ):
+        return load_campaign_data(campaign, restricted)
+    return restricted_data(restricted, full, questionnaire, sums[0])
 
 
 def load_unanswered(campaign_id: int) -> dict[tuple[int, int, str], tuple[int, int]]:
@@ -400,21 +538,22 @@ def _listed(
     return np.where(inside, positions, 0), inside
 
 
-def _respondent_sums(
-    campaign_id: int, coding: _Coding, items: Any
-) -> tuple[
-    NDArray[np.int64],
-    NDArray[np.int64],
-    NDArray[np.int64],
-    tuple[
+if TYPE_CHECKING:
+    #: Per dimension: weighted sums, sums of weights, numbers of answers and plain sums.
+    _Sums = tuple[
         dict[str, NDArray[np.float64]],
         dict[str, NDArray[np.float64]],
         dict[str, NDArray[np.int64]],
         dict[str, NDArray[np.float64]],
-    ],
-]:
+    ]
+
+
+def _respondent_sums(
+    campaign_id: int, coding: _Coding, items: Any
+) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64], list[_Sums]]:
     """Every submitted response (ascending ids) with its department and role, and per
-    dimension its weighted sum, sum of weights, number of answers and plain sum.
+    dimension its weighted sum, sum of weights, number of answers and plain sum: over the
+    questionnaire, then over each of the coding's restrictions.
 
     One row per response, every dimension's sum and count in a few packed integer sums
     (:class:`_Packing`): grouped by the response alone, SQLite reads the answers in that order
@@ -458,24 +597,23 @@ def _respondent_sums(
         [[total or 0 for total in row[3 : 3 + packed_columns]] for row in ordered],
         dtype=np.int64,
     ).reshape(len(rows), packed_columns)
-    plain: dict[str, NDArray[np.float64]] = {}
-    answered: dict[str, NDArray[np.int64]] = {}
-    weighted: dict[str, NDArray[np.float64]] = {}
-    weights: dict[str, NDArray[np.float64]] = {}
+    found: list[_Sums] = [({}, {}, {}, {}) for _ in range(1 + len(coding.restrictions))]
     if coding.weighted:
         floats = np.array([row[3 + packed_columns :] for row in ordered], dtype=np.float64)
         floats = np.nan_to_num(floats.reshape(len(rows), 2 * len(coding.dimension_ids)))
-    for index, dimension_id in enumerate(coding.dimension_ids):
+    for number, index, dimension_id in coding.summed_dimensions():
+        weighted, weights, answered, plain = found[number]
         shifted, count = coding.packing.unpack(packed, index)
         answered[dimension_id] = count
         plain[dimension_id] = (shifted + coding.minimum * count).astype(np.float64)
         if coding.weighted:
+            # Weighted questionnaires are summed without restrictions (see _summable).
             weighted[dimension_id] = np.ascontiguousarray(floats[:, 2 * index])
             weights[dimension_id] = np.ascontiguousarray(floats[:, 2 * index + 1])
         else:
             weighted[dimension_id] = plain[dimension_id].copy()
             weights[dimension_id] = count.astype(np.float64)
-    return response_ids, department_ids, role_ids, (weighted, weights, answered, plain)
+    return response_ids, department_ids, role_ids, found
 
 
 def _incomplete_flags(

@@ -196,43 +196,49 @@ def _load(db: Any, n_respondents: int, is_postgres: bool) -> tuple[int, int]:
     noise = rng.normal(0.0, 0.7, size=(n_respondents, len(items)))
     values = np.clip(np.rint(person[:, None] + noise), 1, 5).astype(int)
     roll = rng.random(size=(n_respondents, len(items)))
-    rows: list[tuple[int, str, int | None, bool]] = []
-    for r, response_id in enumerate(response_ids):
-        for i, item in enumerate(items):
-            if roll[r, i] < SKIPPED_SHARE:
-                continue
-            if roll[r, i] < SKIPPED_SHARE + NOT_APPLICABLE_SHARE:
-                rows.append((response_id, item, None, True))
-            else:
-                rows.append((response_id, item, int(values[r, i]), False))
+
+    def answer_rows() -> Iterator[tuple[int, str, int | None, bool]]:
+        for r, response_id in enumerate(response_ids):
+            for i, item in enumerate(items):
+                if roll[r, i] < SKIPPED_SHARE:
+                    continue
+                if roll[r, i] < SKIPPED_SHARE + NOT_APPLICABLE_SHARE:
+                    yield (response_id, item, None, True)
+                else:
+                    yield (response_id, item, int(values[r, i]), False)
+
     if is_postgres:
+        # Streamed: millions of answers need not sit in memory as Python tuples first.
         connection = db.session.connection().connection.driver_connection
+        loaded = 0
         with connection.cursor() as cursor:
             copy_sql = (
                 "COPY answer (response_id, item_id, value, not_applicable, updated_at) FROM STDIN"
             )
             with cursor.copy(copy_sql) as copy:
-                for response_id, item, value, na in rows:
+                for response_id, item, value, na in answer_rows():
                     copy.write_row((response_id, item, value, na, now))
-    else:
-        db.session.execute(
-            insert(Answer),
-            [
-                {
-                    "response_id": response_id,
-                    "item_id": item,
-                    "value": value,
-                    "not_applicable": na,
-                    "updated_at": now,
-                }
-                for response_id, item, value, na in rows
-            ],
-        )
-    db.session.commit()
-    if is_postgres:
+                    loaded += 1
+        db.session.commit()
         # Fresh bulk loads have no planner statistics until autovacuum runs.
         db.session.execute(text("ANALYZE"))
         db.session.commit()
+        return campaign.id, loaded
+    rows = list(answer_rows())
+    db.session.execute(
+        insert(Answer),
+        [
+            {
+                "response_id": response_id,
+                "item_id": item,
+                "value": value,
+                "not_applicable": na,
+                "updated_at": now,
+            }
+            for response_id, item, value, na in rows
+        ],
+    )
+    db.session.commit()
     return campaign.id, len(rows)
 
 

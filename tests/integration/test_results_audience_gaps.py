@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import itertools
+import random
 
+import numpy as np
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from app.questionnaire import Questionnaire, parse_questionnaire
 from app.results import campaign_results
+from app.results.compute import role_pair_questionnaires
+from app.results.load import load_campaign_data, load_campaign_data_with
 from tests import factories, versions_support
 
 _orgs = itertools.count()
@@ -136,3 +140,36 @@ def test_a_dimension_with_no_item_asked_of_both_roles_has_no_gap(db) -> None:
     # The executives and middle managers share both operations items: no gap for lack of
     # answers, only for lack of common items (no middle manager answered here).
     assert results.group("role", role="executive").scores["ops"].mean == 4
+
+
+def test_the_common_items_data_of_one_pass_equal_a_load_of_their_own(db) -> None:
+    questionnaire = versions_support.new()
+    rng = random.Random(5)
+    org = factories.make_org(f"gaps-{next(_orgs)}", ("営業部", "開発部"))
+    campaign = factories.make_campaign(org, questionnaire=questionnaire, threshold=3)
+    for role in ("executive", "middle_manager", "frontline"):
+        for person in factories.add_people(campaign, 6, role=role):
+            answers = {
+                item.id: rng.choice([1, 2, 3, 4, 5, "na"])
+                for item in questionnaire.items_for(role)
+                if rng.random() > 0.1
+            }
+            factories.submit(person, answers=answers)
+    pairs = role_pair_questionnaires(questionnaire, ["executive", "middle_manager", "frontline"])
+    restrictions = list({q.content_hash: q for q in pairs.values() if q is not None}.values())
+    assert restrictions
+    full, together = load_campaign_data_with(campaign, questionnaire, restrictions)
+    for restriction, found in zip(restrictions, together, strict=True):
+        alone = load_campaign_data(campaign, restriction)
+        assert np.array_equal(found.response_ids, alone.response_ids)
+        for name in ("weighted_totals", "weight_totals", "answered", "plain_totals"):
+            mine, theirs = getattr(found, name), getattr(alone, name)
+            assert mine.keys() == theirs.keys()
+            for dimension in mine:
+                assert np.array_equal(mine[dimension], theirs[dimension]), (name, dimension)
+        assert found.cells == alone.cells
+        assert np.array_equal(found.cell_counts, alone.cell_counts)
+        # Of the items kept (a load of its own also lists the other items' answers).
+        kept = {item.id for item in restriction.items}
+        assert found.unanswered == {k: v for k, v in alone.unanswered.items() if k[2] in kept}
+    assert np.array_equal(full.cell_counts, load_campaign_data(campaign, questionnaire).cell_counts)
