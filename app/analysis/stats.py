@@ -205,27 +205,54 @@ def _stats(n: int, mean: float, sd: float | None, median: float, confidence: flo
     )
 
 
+@dataclass(frozen=True)
+class Memberships:
+    """Who belongs to which group, as (group, respondent) pairs: groups x respondents made
+    ready once for :func:`describe_groups` of many scores of the same respondents."""
+
+    n_groups: int
+    n_respondents: int
+    group_of: NDArray[np.int64]
+    respondent: NDArray[np.int64]
+
+    @classmethod
+    def of(cls, members: ArrayLike) -> Memberships:
+        """From ``members``, groups x respondents, true where a respondent is in a group."""
+        inside = np.asarray(members, dtype=bool)
+        if inside.ndim != 2:
+            raise ValueError("members must be groups x respondents")
+        group_of, respondent = np.nonzero(inside)
+        return cls(inside.shape[0], inside.shape[1], group_of, respondent)
+
+
 def describe_groups(
-    values: ArrayLike, members: ArrayLike, confidence: float = CONFIDENCE_LEVEL
+    values: ArrayLike, members: ArrayLike | Memberships, confidence: float = CONFIDENCE_LEVEL
 ) -> list[GroupStats]:
     """:func:`describe` of many groups of the same respondents at once.
 
     ``values`` holds every respondent's score (NaN for missing); ``members`` is groups x
-    respondents, true where a respondent belongs to a group (groups may overlap). Gives what
-    :func:`describe` gives for each group's scores, up to the rounding of the sums, which
-    add the same values in another order; the work grows with the memberships, not with
-    groups x respondents.
+    respondents, true where a respondent belongs to a group (groups may overlap), or the
+    same as :class:`Memberships`. Gives what :func:`describe` gives for each group's scores,
+    up to the rounding of the sums, which add the same values in another order; the work
+    grows with the memberships, not with groups x respondents.
     """
     scores = np.asarray(values, dtype=np.float64).ravel()
-    inside = np.asarray(members, dtype=bool)
-    if inside.ndim != 2 or inside.shape[1] != scores.size:
+    membership = members if isinstance(members, Memberships) else Memberships.of(members)
+    if membership.n_respondents != scores.size:
         raise ValueError("members must be groups x respondents")
+    size = scores.size
     order = np.argsort(scores, kind="stable")  # NaN last
     ordered = scores[order]
-    # Each group's scores as (group, position) pairs, by group and then ascending score.
-    group_of, position = np.nonzero(inside[:, order] & ~np.isnan(ordered))
+    rank = np.empty(size, dtype=np.int64)
+    rank[order] = np.arange(size, dtype=np.int64)
+    # Each group's scored members as (group, position in ``ordered``) pairs, by group and
+    # then ascending score: one sort of a whole number per membership.
+    scored = ~np.isnan(scores)[membership.respondent]
+    keys = membership.group_of[scored] * max(size, 1) + rank[membership.respondent[scored]]
+    keys.sort()
+    group_of, position = np.divmod(keys, max(size, 1))
     chosen = ordered[position]
-    n_groups = inside.shape[0]
+    n_groups = membership.n_groups
     counts = np.bincount(group_of, minlength=n_groups)
     totals = np.bincount(group_of, weights=chosen, minlength=n_groups)
     with np.errstate(divide="ignore", invalid="ignore"):

@@ -61,6 +61,7 @@ from app.results.compute import (
     Labels,
     TrendBasis,
     compute_results,
+    compute_summaries,
     role_pair_questionnaires,
 )
 from app.results.kept import Kept, Version
@@ -271,18 +272,11 @@ def _summaries_over(
 ) -> dict[str, dict[str, GroupSummary]]:
     """Every group's summaries with ``questionnaire`` scored (a restriction of the campaign's;
     ``data``: its data over it, when already loaded)."""
-    return dict(
-        compute_results(
-            _info(campaign),
-            questionnaire,
-            load_campaign_data(campaign, questionnaire) if data is None else data,
-            labels=_labels(),
-            rules=None,
-            recommendations=None,
-            previous=None,
-            computed_at=utcnow(),
-            data_version="",
-        ).summaries
+    return compute_summaries(
+        _info(campaign),
+        questionnaire,
+        load_campaign_data(campaign, questionnaire) if data is None else data,
+        labels=_labels(),
     )
 
 

@@ -11,7 +11,7 @@ import functools
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from app.analysis import (
@@ -22,6 +22,7 @@ from app.analysis import (
     GroupSummary,
     ItemCountTable,
     ItemDistribution,
+    Memberships,
     Moments,
     capability_balance,
     cronbach_alpha_from_sums,
@@ -51,7 +52,7 @@ from app.models import name_labels, role_labels
 from app.platform.lazy import lazy_module
 from app.questionnaire import AUDIENCE_ROLES, Item, Questionnaire
 from app.results.diagnosis import department_facts, diagnose, organisation_facts
-from app.results.load import CampaignData, DepartmentRow, RoleRow
+from app.results.load import CampaignData, DepartmentRow, RoleRow, cell_pairs
 from app.results.model import (
     STATUS_NO_DATA,
     STATUS_OK,
@@ -427,11 +428,7 @@ class _Unanswered:
             )
             for item in questionnaire.items
         ]
-        pairs, counts = np.unique(
-            np.stack([data.department_ids, data.role_ids], axis=1).reshape(-1, 2),
-            axis=0,
-            return_counts=True,
-        )
+        pairs, counts = cell_pairs(data.department_ids, data.role_ids)
         self.respondents = {
             (int(d), int(r)): int(n) for (d, r), n in zip(pairs, counts, strict=True)
         }
@@ -861,6 +858,27 @@ def _without_english(data: CampaignData, shown: Sequence[GroupResult]) -> tuple[
     return tuple(d.name for d in data.departments if d.id in ids and not d.name_en)
 
 
+def compute_summaries(
+    campaign: CampaignInfo, questionnaire: Questionnaire, data: CampaignData, *, labels: Labels
+) -> dict[str, dict[str, GroupSummary]]:
+    """Every group's summaries, by breakdown and group key: the first part of
+    :func:`compute_results`, all that a comparison over other items needs."""
+    found: dict[str, dict[str, GroupSummary]] = {}
+    _compute(
+        campaign,
+        questionnaire,
+        data,
+        labels=labels,
+        rules=None,
+        recommendations=None,
+        previous=None,
+        computed_at=datetime.now(UTC),
+        data_version="",
+        summaries_into=found,
+    )
+    return found
+
+
 def compute_results(
     campaign: CampaignInfo,
     questionnaire: Questionnaire,
@@ -883,6 +901,41 @@ def compute_results(
     asked: their role gaps compare those. ``trend_basis``, for a previous round on another
     questionnaire version, holds both rounds' summaries over the comparable items.
     """
+    results = _compute(
+        campaign,
+        questionnaire,
+        data,
+        labels=labels,
+        rules=rules,
+        recommendations=recommendations,
+        previous=previous,
+        computed_at=computed_at,
+        data_version=data_version,
+        locale=locale,
+        common=common,
+        trend_basis=trend_basis,
+    )
+    assert results is not None
+    return results
+
+
+def _compute(
+    campaign: CampaignInfo,
+    questionnaire: Questionnaire,
+    data: CampaignData,
+    *,
+    labels: Labels,
+    rules: RuleSet | None,
+    recommendations: RecommendationCatalogue | None,
+    previous: CampaignResults | None,
+    computed_at: datetime,
+    data_version: str,
+    locale: str | None = None,
+    common: CommonSummaries | None = None,
+    trend_basis: TrendBasis | None = None,
+    summaries_into: dict[str, dict[str, GroupSummary]] | None = None,
+) -> CampaignResults | None:
+    """:func:`compute_results`; with ``summaries_into``, only the summaries, put there."""
     threshold = campaign.anonymity_threshold
     dimensions = questionnaire.dimensions
     kinds = questionnaire.kinds
@@ -927,7 +980,7 @@ def compute_results(
     summaries: dict[str, dict[str, GroupSummary]] = {}
     results_by_breakdown: dict[str, list[GroupResult]] = {}
     shown_keys = [key for listed in structure.breakdowns.values() for key in listed]
-    shown_members = np.stack([structure.groups[key].mask for key in shown_keys])
+    shown_members = Memberships.of(np.stack([structure.groups[key].mask for key in shown_keys]))
     described = {
         name: dict(zip(shown_keys, describe_groups(values, shown_members), strict=True))
         for name, values in respondent_scores.items()
@@ -956,6 +1009,8 @@ def compute_results(
             dimension_items=dimension_items,
             hidden_cells=hidden,
         )
+        if summaries_into is not None:
+            continue
         results_by_breakdown[breakdown] = [
             _group_result(
                 structure.groups[key],
@@ -969,6 +1024,9 @@ def compute_results(
             for key in keys
         ]
 
+    if summaries_into is not None:
+        summaries_into.update(summaries)
+        return None
     organization = results_by_breakdown["organization"][0]
     dimension_ids = [d.id for d in dimensions]
     rest: dict[str, dict[str, GroupStats]] = {}

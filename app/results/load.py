@@ -414,7 +414,7 @@ def load_campaign_data_with(
     sums = all_sums[0]
     with _items_table(coding) as items:
         incomplete = _incomplete_flags(questionnaire, sums[2])
-        cells, cell_counts, complete_counts = _cell_counts(
+        cells, cell_counts, complete_counts, unanswered = _cell_counts(
             campaign.id, coding, items, response_ids, incomplete, department_ids, role_ids
         )
     data = CampaignData(
@@ -431,7 +431,7 @@ def load_campaign_data_with(
         departments=load_departments(campaign.organization_id),
         roles=load_roles(campaign.organization_id),
         participation=participation_by_cell(campaign),
-        unanswered=load_unanswered(campaign.id),
+        unanswered=load_unanswered(campaign.id) if unanswered is None else unanswered,
     )
     restricted = []
     summed = iter(all_sums[1:])
@@ -524,6 +524,25 @@ def load_unanswered(campaign_id: int) -> dict[tuple[int, int, str], tuple[int, i
     }
 
 
+def cell_pairs(
+    department_ids: NDArray[np.int64], role_ids: NDArray[np.int64]
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """The distinct (department id, role id) pairs, ascending, as rows of a two-column array,
+    with how many respondents each holds.
+
+    Sorted as one integer per pair: ``np.unique`` over rows sorts a structured view, some ten
+    times slower at 100,000 respondents.
+    """
+    if len(department_ids) == 0:
+        return np.zeros((0, 2), dtype=np.int64), np.zeros(0, dtype=np.int64)
+    departments = np.asarray(department_ids, dtype=np.int64)
+    roles = np.asarray(role_ids, dtype=np.int64)
+    low = int(roles.min())
+    base = int(roles.max()) - low + 1
+    codes, counts = np.unique(departments * base + (roles - low), return_counts=True)
+    return np.stack([codes // base, codes % base + low], axis=1), counts
+
+
 def _listed(
     found: NDArray[np.int64], listed: NDArray[np.int64]
 ) -> tuple[NDArray[np.int64], NDArray[np.bool_]]:
@@ -578,16 +597,20 @@ def _respondent_sums(
                 func.sum(items.c.weight * value).filter(inside),
                 func.sum(items.c.weight).filter(inside),
             ]
-    query = (
-        select(Response.id, Response.department_id, Response.role_id, *columns)
-        .select_from(Response)
-        .outerjoin(Answer, and_(Answer.response_id == Response.id, *coding.filters))
-        # An answer to an item the questionnaire lacks finds no dimension: no filter keeps it.
-        .outerjoin(items, items.c.item_id == Answer.item_id)
-        .where(*_submitted(campaign_id))
-        .group_by(Response.id)
-    )
-    rows = _rows(query)
+    if _is_sqlite():
+        query = (
+            select(Response.id, Response.department_id, Response.role_id, *columns)
+            .select_from(Response)
+            .outerjoin(Answer, and_(Answer.response_id == Response.id, *coding.filters))
+            # An answer to an item the questionnaire lacks finds no dimension: no filter
+            # keeps it.
+            .outerjoin(items, items.c.item_id == Answer.item_id)
+            .where(*_submitted(campaign_id))
+            .group_by(Response.id)
+        )
+        rows = _rows(query)
+    else:
+        rows = _server_respondent_rows(campaign_id, coding, items, columns)
     packed_columns = coding.packing.columns
     ordered = sorted(rows)
     ids = np.array([row[:3] for row in ordered], dtype=np.int64).reshape(len(rows), 3)
@@ -614,6 +637,40 @@ def _respondent_sums(
             weighted[dimension_id] = plain[dimension_id].copy()
             weights[dimension_id] = count.astype(np.float64)
     return response_ids, department_ids, role_ids, found
+
+
+def _server_respondent_rows(
+    campaign_id: int, coding: _Coding, items: Any, columns: list[ColumnElement[Any]]
+) -> list[tuple[Any, ...]]:
+    """PostgreSQL: the rows of :func:`_respondent_sums` from two queries, the submitted
+    responses, then the sums of the answers of those that have some.
+
+    Joined from the responses by an outer join, as SQLite is, PostgreSQL would hash the
+    millions of answers (spilling them to disk) rather than the responses; joined by an inner
+    join it hashes the responses and reads the answers once. A response with no answer on the
+    scale gets no sums (NULL, as from the outer join), and sums of a response submitted
+    between the two queries are left out.
+    """
+    listed = _rows(
+        select(Response.id, Response.department_id, Response.role_id).where(
+            *_submitted(campaign_id)
+        )
+    )
+    summed = _rows(
+        select(Answer.response_id, *columns)
+        .select_from(Answer)
+        .join(Response, Response.id == Answer.response_id)
+        # An answer to an item the questionnaire lacks has no dimension: left out here.
+        .join(items, items.c.item_id == Answer.item_id)
+        .where(*_submitted(campaign_id), *coding.filters)
+        .group_by(Answer.response_id)
+    )
+    by_response = {row[0]: row[1:] for row in summed}
+    blank = (None,) * len(columns)
+    return [
+        (response_id, department_id, role_id, *by_response.get(response_id, blank))
+        for response_id, department_id, role_id in listed
+    ]
 
 
 def _incomplete_flags(
@@ -661,14 +718,20 @@ def _cell_counts(
     incomplete: list[NDArray[np.bool_]],
     department_ids: NDArray[np.int64],
     role_ids: NDArray[np.int64],
-) -> tuple[list[tuple[int, int]], NDArray[np.int64], NDArray[np.int64]]:
+) -> tuple[
+    list[tuple[int, int]],
+    NDArray[np.int64],
+    NDArray[np.int64],
+    dict[tuple[int, int, str], tuple[int, int]] | None,
+]:
     """Answer counts per (department, role) cell, item and scale point, from one GROUP BY.
 
     Returns the cells (the department and role pairs of the submitted responses, ascending),
     ``counts[cell, item, point]`` and ``complete[item, point]``, the answers of the
     respondents who answered every item of the item's dimension (what Cronbach's alpha is
     computed from). Items are in questionnaire order, points from the scale's lowest; "not
-    applicable" is not counted.
+    applicable" is not counted. On PostgreSQL the same pass also gives what
+    :func:`load_unanswered` gives (None on SQLite, which groups by one code per answer).
 
     The incomplete respondents come from the same GROUP BY: a small table of them, joined
     once per response, carries their flags packed into summable integers
@@ -679,8 +742,8 @@ def _cell_counts(
     counts = np.zeros((0, n_items, coding.points), dtype=np.int64)
     partial = np.zeros((n_items, coding.points), dtype=np.int64)
     if len(department_ids) == 0:
-        return [], counts, partial
-    keys = np.unique(np.stack([department_ids, role_ids], axis=1), axis=0)
+        return [], counts, partial, None
+    keys, _sizes = cell_pairs(department_ids, role_ids)
     cells = [(int(department), int(role)) for department, role in keys.tolist()]
     flags = np.stack(incomplete, axis=1) if incomplete else np.zeros((len(response_ids), 0), bool)
     listed = np.nonzero(flags.any(axis=1))[0]
@@ -695,8 +758,11 @@ def _cell_counts(
         else:
             rows = _cell_rows(campaign_id, coding, flagged, sums)
     counts = np.zeros((len(cells), n_items, coding.points), dtype=np.int64)
+    unanswered = None
+    if not _is_sqlite():
+        rows, unanswered = _split_unanswered(rows, coding.minimum, coding.maximum)
     if not rows:
-        return cells, counts, partial
+        return cells, counts, partial, unanswered
     columns = list(zip(*rows, strict=True))
     if _is_sqlite():
         codes = np.array(columns[0], dtype=np.int64)
@@ -714,7 +780,7 @@ def _cell_counts(
         at, known = _listed(found, keys[:, 0] * base + keys[:, 1])
         # The items table is not joined here: answers to other items are left out now.
         known &= items >= 0
-        columns = columns[4:]
+        columns = columns[6:]
     at, items, points = at[known], items[known], points[known]
     counts[at, items, points] = np.array(columns[0], dtype=np.int64)[known]
     if flagged is not None:
@@ -729,7 +795,29 @@ def _cell_counts(
         summed = np.array(columns[1:], dtype=np.int64).reshape(len(groups), -1)[:, known]
         field = summed[column_of[items], np.arange(len(items))] >> shift_of[items]
         np.add.at(partial, (items, points), field & ((1 << width) - 1))
-    return cells, counts, counts.sum(axis=0) - partial
+    return cells, counts, counts.sum(axis=0) - partial, unanswered
+
+
+def _split_unanswered(
+    rows: list[tuple[Any, ...]], minimum: int, maximum: int
+) -> tuple[list[tuple[Any, ...]], dict[tuple[int, int, str], tuple[int, int]]]:
+    """The rows of :func:`_cell_rows` with a value on the scale, and the "don't know" and
+    "not applicable" answers per (department id, role id, item id)."""
+    on_scale = []
+    unanswered: dict[tuple[int, int, str], tuple[int, int]] = {}
+    for row in rows:
+        department, role, item, value, dont_know, not_applicable, count = row[:7]
+        if dont_know or not_applicable:
+            key = (int(department), int(role), str(item))
+            before = unanswered.get(key, (0, 0))
+            unanswered[key] = (
+                before[0] + (int(count) if dont_know else 0),
+                before[1] + (int(count) if not_applicable else 0),
+            )
+        # As the scale's filter reads it, whatever the flags say.
+        if value is not None and minimum <= value <= maximum:
+            on_scale.append(row)
+    return on_scale, unanswered
 
 
 def _sqlite_cell_rows(
@@ -779,7 +867,9 @@ def _sqlite_cell_rows(
 def _cell_rows(
     campaign_id: int, coding: _Coding, flagged: Any, sums: list[Any]
 ) -> list[tuple[Any, ...]]:
-    """PostgreSQL: ``(department, role, item id, value, count, flag sums...)``.
+    """PostgreSQL: ``(department, role, item id, value, don't know, not applicable, count,
+    flag sums...)``: the answers on the scale and, in the same pass, the "don't know" and
+    "not applicable" ones (see :func:`load_unanswered`).
 
     PostgreSQL hashes the groups, so the item's id as stored serves as the key and the
     items table need not be joined; the rows are placed into the arrays by position.
@@ -789,6 +879,8 @@ def _cell_rows(
         Response.role_id,
         Answer.item_id,
         Answer.value,
+        Answer.dont_know,
+        Answer.not_applicable,
         func.count(),
         *sums,
     ).select_from(Response)
@@ -797,8 +889,18 @@ def _cell_rows(
         query = query.outerjoin(flagged, flagged.c.response_id == Response.id)
     query = (
         query.join(Answer, Answer.response_id == Response.id)
-        .where(*_submitted(campaign_id), *coding.filters)
-        .group_by(Response.department_id, Response.role_id, Answer.item_id, Answer.value)
+        .where(
+            *_submitted(campaign_id),
+            or_(and_(*coding.filters), Answer.dont_know, Answer.not_applicable),
+        )
+        .group_by(
+            Response.department_id,
+            Response.role_id,
+            Answer.item_id,
+            Answer.value,
+            Answer.dont_know,
+            Answer.not_applicable,
+        )
     )
     return _rows(query)
 

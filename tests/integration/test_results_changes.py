@@ -377,7 +377,9 @@ def test_an_open_campaigns_results_are_kept_until_an_answer_changes(db, monkeypa
     assert first.data_version
     folder = private_cache_folder("results")
     assert folder is not None
-    assert len(list(folder.glob("*.pickle"))) == 1
+    # This campaign's entries (other tests running beside this one keep theirs there too).
+    prefix = kept._disk._digest(results_module._stored_group(built.campaign, True))
+    assert len(list(folder.glob(f"{prefix}-*.pickle"))) == 1
     assert campaign_results(built.campaign) is first
     answer = db.session.scalar(select(Answer).where(Answer.item_id == "b1").order_by(Answer.id))
     answer.value = 1 if answer.value != 1 else 5
@@ -386,4 +388,4 @@ def test_an_open_campaigns_results_are_kept_until_an_answer_changes(db, monkeypa
     assert second.data_version != first.data_version
     assert not second.refreshing
     # The new figures replace the old ones on disk: one entry per campaign.
-    assert len(list(folder.glob("*.pickle"))) == 1
+    assert len(list(folder.glob(f"{prefix}-*.pickle"))) == 1

@@ -16,6 +16,7 @@ from app.analysis import (
     CapabilityBalance,
     GroupStats,
     ItemCountTable,
+    Memberships,
     Moments,
     capability_balance,
     cronbach_alpha,
@@ -87,6 +88,8 @@ def test_describe_groups_matches_describing_each_group(values, rows) -> None:
     )
     found = describe_groups(scores, members)
     assert len(found) == len(members)
+    # The memberships made ready once give the same, whatever the scores.
+    assert describe_groups(scores, Memberships.of(members)) == found
     for row, stats in zip(members, found, strict=True):
         expected = describe(scores[row])
         assert stats.n == expected.n
