@@ -19,7 +19,18 @@ import pytest
 
 from tests.conftest import REPO_ROOT, TEST_SECRET_KEY
 
-HEAVY = ("weasyprint", "matplotlib", "scipy", "numpy", "openpyxl", "alembic", "redis", "rq")
+#: The libraries, and the report's sections and view models (``app.reporting.assembler``).
+HEAVY = (
+    "weasyprint",
+    "matplotlib",
+    "scipy",
+    "numpy",
+    "openpyxl",
+    "alembic",
+    "redis",
+    "rq",
+    "app.reporting.assembler",
+)
 #: ``flask`` as its console script runs it, then the heavy libraries found in ``sys.modules``
 #: after a marker, whatever the command's exit status.
 PROBE = f"""
