@@ -19,7 +19,7 @@ import pytest
 
 from tests.conftest import REPO_ROOT, TEST_SECRET_KEY
 
-#: The libraries, and the report's sections and view models (``app.reporting.assembler``).
+#: The libraries (SudachiPy with its dictionary too), and the report's sections and view models (``app.reporting.assembler``).
 HEAVY = (
     "weasyprint",
     "matplotlib",
@@ -29,6 +29,7 @@ HEAVY = (
     "alembic",
     "redis",
     "rq",
+    "sudachipy",
     "app.reporting.assembler",
 )
 #: ``flask`` as its console script runs it, then the heavy libraries found in ``sys.modules``
