@@ -29,7 +29,14 @@ from pathlib import Path
 from typing import Any
 
 from tests.benchmarks.bench_dashboard import _pages, _percentile
-from tests.benchmarks.bench_results import ROOT, _database, _load, _medians, _raw_queries
+from tests.benchmarks.bench_results import (
+    ROOT,
+    _database,
+    _load,
+    _medians,
+    _raw_queries,
+    uncached_results,
+)
 
 RESPONDENTS = 100_000
 REPEATS = 3
@@ -79,7 +86,7 @@ def run() -> dict[str, Any]:
     from app.platform.extensions import db
     from app.reporting import service
     from app.reporting.rendering import html_to_pdf
-    from app.results import campaign_results, clear_cache
+    from app.results import clear_cache
     from tests.factories import PASSWORD
     from tests.integration.workspace_support import login, make_client
 
@@ -99,14 +106,7 @@ def run() -> dict[str, Any]:
             print(f"loaded {answers} answers in {report['load_s']} s", file=sys.stderr, flush=True)
 
             _items, raw_respondents = _raw_queries(db, campaign_id)
-
-            def full() -> None:
-                db.session.expire_all()
-                results = campaign_results(db.session.get(Campaign, campaign_id), cache=False)
-                assert results.organization.n == RESPONDENTS
-
-            full()  # warm-up: imports, report files, connection
-            raw_respondents()
+            full = uncached_results(db, campaign_id, RESPONDENTS)
             results_s, respondent_s = _medians([full, raw_respondents], REPEATS)
             report["results_s"] = round(results_s, 3)
             report["raw_respondent_group_by_s"] = round(respondent_s, 3)

@@ -19,7 +19,8 @@ import pytest
 
 from tests.conftest import REPO_ROOT, TEST_SECRET_KEY
 
-#: The libraries (SudachiPy with its dictionary too), and the report's sections and view models (``app.reporting.assembler``).
+#: The heavy libraries (SudachiPy with its dictionary too), and the report's sections and
+#: view models (``app.reporting.assembler``).
 HEAVY = (
     "weasyprint",
     "matplotlib",
