@@ -18,8 +18,6 @@ numpy = lazy_module("numpy")
 scipy_special = lazy_module("scipy.special")
 
 load(
-    service.assembler,
-    service.individual,
     fonts.matplotlib,
     fonts.font_manager,
     charts.mpl_figure,

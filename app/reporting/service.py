@@ -12,11 +12,11 @@ from app.models import Campaign, Department, Participant
 from app.platform.children import add_forkserver_preload
 from app.platform.extensions import db
 from app.platform.hardening import run_limited
-from app.platform.lazy import lazy_module
 from app.platform.memory import gc_paused
 from app.presentation.profile import FactRow, answered_rows
 from app.queries.campaigns import companion_of
 from app.queries.profile import campaign_profile
+from app.reporting.assembler import build_report_view
 from app.reporting.availability import (
     DepartmentChoice,
     campaign_results_for,
@@ -28,14 +28,10 @@ from app.reporting.availability import (
 )
 from app.reporting.errors import ReportUnavailableError
 from app.reporting.filenames import archive_filename, content_disposition, report_filename
+from app.reporting.individual import render_individual_html
 from app.reporting.processes import AppFactory, worker_settings
 from app.reporting.rendering import RenderedReport, html_to_pdf
 from app.reporting.rendering import render_html as render_template_html
-
-#: The report's sections and view models, loaded with the first report: commands and pages
-#: that render none never import them (the fork server's preload does).
-assembler = lazy_module("app.reporting.assembler")
-individual = lazy_module("app.reporting.individual")
 
 # Web downloads and batch workers render in children of the fork server: it imports the
 # report pipeline first.
@@ -89,7 +85,7 @@ def render_html(
             if found is None or found.campaign_id != other.id:
                 found = campaign_results_for(other, locale)
             companion = (found.with_locale(locale), other)
-        view = assembler.build_report_view(
+        view = build_report_view(
             results,
             campaign,
             locale=locale,
@@ -193,7 +189,7 @@ def render_individual_report(participant: Participant, locale: str) -> bytes:
     Raises :class:`ReportUnavailableError` unless the campaign is closed, offers individual
     reports and the participant submitted a response.
     """
-    return html_to_pdf(individual.render_individual_html(participant, locale))
+    return html_to_pdf(render_individual_html(participant, locale))
 
 
 def _render_individual_in_child(

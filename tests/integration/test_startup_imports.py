@@ -19,8 +19,7 @@ import pytest
 
 from tests.conftest import REPO_ROOT, TEST_SECRET_KEY
 
-#: The heavy libraries (SudachiPy with its dictionary too), and the report's sections and
-#: view models (``app.reporting.assembler``).
+#: The heavy libraries (SudachiPy with its dictionary too).
 HEAVY = (
     "weasyprint",
     "matplotlib",
@@ -31,7 +30,6 @@ HEAVY = (
     "redis",
     "rq",
     "sudachipy",
-    "app.reporting.assembler",
 )
 #: ``flask`` as its console script runs it, then the heavy libraries found in ``sys.modules``
 #: after a marker, whatever the command's exit status.
