@@ -38,8 +38,9 @@ _SENTENCE_END = re.compile(r"(?<=[。．！？!?\n])")
 
 
 #: Words of survey answers that say nothing of their theme: who writes (当社, 自分), where
-#: (現場), hedges and connectors (必要, 今後, 対応, 部分) and the nouns every sentence leans
-#: on (こと, ため). Keys are Sudachi's normalised forms.
+#: (現場), hedges and connectors (必要, 今後, 対応, 部分), the nouns every sentence leans
+#: on (こと, ため, まま) and the words of any answer about an obstacle (障害, 壁, 一番,
+#: 後回し). Keys are Sudachi's normalised forms.
 def _word_list(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
@@ -51,7 +52,8 @@ JAPANESE_STOP_WORDS = _word_list(
     色々 一部 特 各 毎 度 回 件 つ 個 人 者 員 目 これ それ あれ どれ ここ そこ 何 皆様 皆さん
     御客様方 ところ もの こと ため よう とき 辺 旨 由 感 気 面 的確 実際 本当 非常 大変 少し
     多く 全て 全部 一つ 今 今回 現在 以前 最近 まだ もっと 更 ほか 以外 可能 不足 問題 課題
-    改善 強化 向上 推進 実施 検討 取り組み 取組 活動 意識 理解 共有
+    改善 強化 向上 推進 実施 検討 取り組み 取組 活動 意識 理解 共有 まま 一番 最大 両方 障害
+    壁 妨げ 原因 理由 正直 加え 後回し 議論 話 見直し 手 不十分 十分
     """
 )
 
