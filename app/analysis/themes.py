@@ -53,6 +53,9 @@ class Theme:
     labels: tuple[str, ...]
     members: tuple[int, ...]
     examples: tuple[int, ...]
+    #: Every member, the strongest on the theme first (a quote that may not be shown is
+    #: replaced by the next).
+    members_by_strength: tuple[int, ...] = ()
 
     @property
     def count(self) -> int:
@@ -202,7 +205,14 @@ def _themes(
         found.append((keys, labels, [rows[i] for i in members], [rows[i] for i in ranked]))
     found.sort(key=lambda t: (-len(t[2]), t[0]))
     themes = tuple(
-        Theme(number, keys, labels, tuple(sorted(members)), tuple(ranked[:EXAMPLES]))
+        Theme(
+            number,
+            keys,
+            labels,
+            tuple(sorted(members)),
+            tuple(ranked[:EXAMPLES]),
+            tuple(ranked),
+        )
         for number, (keys, labels, members, ranked) in enumerate(found, start=1)
     )
     themed = {member for theme in themes for member in theme.members}

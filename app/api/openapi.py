@@ -522,6 +522,52 @@ SCHEMAS: dict[str, Any] = {
             "findings": {"type": "array", "items": _ref("Finding")},
         },
     },
+    "CommentThemes": {
+        "type": "object",
+        "description": (
+            "The themes of the open answers, per open question, of the organisation or of "
+            "one department. A question answered by fewer respondents of the group than "
+            "'minimum_group' (the anonymity threshold, never fewer than 10) has 'answers' "
+            "null and no themes; a role with fewer answerers has null in 'by_role'. Examples "
+            "are scrubbed of e-mail addresses, phone numbers, participants' names and the "
+            "names of groups below the minimum."
+        ),
+        "required": ["minimum_group", "questions"],
+        "properties": {
+            "minimum_group": {"type": "integer"},
+            "questions": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["question", "answers", "themes"],
+                    "properties": {
+                        "question": {"type": "string"},
+                        "answers": _nullable({"type": "integer"}),
+                        "themes": {"type": "array", "items": _ref("CommentTheme")},
+                    },
+                },
+            },
+        },
+    },
+    "CommentTheme": {
+        "type": "object",
+        "required": ["id", "label", "terms", "count", "by_role", "examples"],
+        "properties": {
+            "id": {"type": "string"},
+            "label": {
+                "type": "object",
+                "required": ["ja", "en"],
+                "properties": {"ja": {"type": "string"}, "en": {"type": "string"}},
+            },
+            "terms": {"type": "array", "items": {"type": "string"}},
+            "count": {"type": "integer"},
+            "by_role": {
+                "type": "object",
+                "additionalProperties": _nullable({"type": "integer"}),
+            },
+            "examples": {"type": "array", "items": {"type": "string"}, "maxItems": 3},
+        },
+    },
     "Bottleneck": {
         "type": "object",
         "description": (
@@ -712,6 +758,33 @@ def openapi_document() -> dict[str, Any]:
                     ],
                     "responses": {
                         "200": _json(_ref("Findings"), "The diagnosis."),
+                        "400": _json(_ref("Error"), "Invalid department (not a whole number)."),
+                        **_ERRORS,
+                    },
+                }
+            },
+            "/campaigns/{campaign_id}/comments/themes": {
+                "get": {
+                    "operationId": "getCampaignCommentThemes",
+                    "summary": "Themes of the open answers, with counts by role and examples",
+                    "parameters": [
+                        _CAMPAIGN_ID,
+                        {
+                            "name": "department",
+                            "in": "query",
+                            "required": False,
+                            "description": (
+                                "A department id of the campaign's organisation: the themes "
+                                "of that department's answers (its sub-departments "
+                                "included). Left out: the whole organisation. Not a whole "
+                                "number: 400; a department of another organisation or "
+                                "none: 404."
+                            ),
+                            "schema": {"type": "integer", "minimum": 1},
+                        },
+                    ],
+                    "responses": {
+                        "200": _json(_ref("CommentThemes"), "The themes."),
                         "400": _json(_ref("Error"), "Invalid department (not a whole number)."),
                         **_ERRORS,
                     },

@@ -24,6 +24,7 @@ from app.presentation.profile import profile_document
 from app.queries.organizations import department_of
 from app.queries.profile import campaign_profile
 from app.results import campaign_results
+from app.results.comments import comment_themes
 from app.results.serialize import findings_document, parse_group_by, results_document
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -175,30 +176,53 @@ def campaign_results_view(campaign_id: int) -> Any:
     return jsonify(results_document(results, group_by))
 
 
-@bp.route("/campaigns/<int:campaign_id>/findings")
-@token_required
-def campaign_findings_view(campaign_id: int) -> Any:
-    found = _campaign(campaign_id)
+_ErrorResponse = tuple[Response, int, dict[str, str]]
+
+
+def _department_parameter(found: Campaign) -> int | _ErrorResponse | None:
+    """The ``department`` query parameter: a department id of the campaign's organisation,
+    None when absent, or the 400 response saying what is wrong (404 for an unknown id)."""
     values = request.args.getlist("department")
-    department = None
     if len(values) > 1:
         return error_response(
             400, "invalid_parameter", "department: give it once", parameter="department"
         )
-    if values:
-        raw = values[0].strip()
-        if not raw.isdigit():
-            return error_response(
-                400,
-                "invalid_parameter",
-                f"department: {values[0]!r} is not a department id (a whole number)",
-                parameter="department",
-            )
-        department = int(raw)
-        # An id beyond the database's range names no department, like an unknown one.
-        if department > MAX_ID or department_of(found.organization_id, department) is None:
-            abort(404)
+    if not values:
+        return None
+    raw = values[0].strip()
+    if not raw.isdigit():
+        return error_response(
+            400,
+            "invalid_parameter",
+            f"department: {values[0]!r} is not a department id (a whole number)",
+            parameter="department",
+        )
+    department = int(raw)
+    # An id beyond the database's range names no department, like an unknown one.
+    if department > MAX_ID or department_of(found.organization_id, department) is None:
+        abort(404)
+    return department
+
+
+@bp.route("/campaigns/<int:campaign_id>/findings")
+@token_required
+def campaign_findings_view(campaign_id: int) -> Any:
+    found = _campaign(campaign_id)
+    department = _department_parameter(found)
+    if isinstance(department, tuple):
+        return department
     return jsonify(findings_document(campaign_results(found), department))
+
+
+@bp.route("/campaigns/<int:campaign_id>/comments/themes")
+@token_required
+def campaign_comment_themes_view(campaign_id: int) -> Any:
+    found = _campaign(campaign_id)
+    department = _department_parameter(found)
+    if isinstance(department, tuple):
+        return department
+    version = campaign_results(found).data_version
+    return jsonify(comment_themes(found, version, department).document())
 
 
 @bp.route("/campaigns/<int:campaign_id>/profile")

@@ -28,6 +28,7 @@ from app.results import (
     CampaignResults,
     campaign_results,
 )
+from app.results.comments import comment_themes
 from app.results.serialize import (
     GroupByError,
     findings_document,
@@ -214,6 +215,68 @@ def show_command(campaign_id: int, group_by: str | None, as_json: bool, locale: 
     _print_results(results, breakdowns)
 
 
+def _department_named(campaign: Campaign, department_name: str | None) -> int | None:
+    """The id of the campaign's department named ``department_name`` (None for none given);
+    a usage error listing the departments when there is no such department."""
+    if department_name is None:
+        return None
+    found = find_department(campaign.organization, department_name)
+    if found is None:
+        names = ", ".join(d.name for d in campaign.organization.departments if not d.archived)
+        raise click.BadParameter(
+            f"no department named {department_name!r} in {campaign.organization.name}; "
+            f"departments: {names or '(none)'}",
+            param_hint="--department",
+        )
+    return found.id
+
+
+@results_cli.command("themes")
+@click.argument("campaign_id", type=int)
+@click.option(
+    "--department",
+    "department_name",
+    metavar="NAME",
+    help="The themes of one department's answers (its exact name) instead of everyone's.",
+)
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print the API's document (GET /api/v1/campaigns/ID/comments/themes) as JSON.",
+)
+@click.option("--locale", type=click.Choice(["ja", "en"]), default="ja", show_default=True)
+def themes_command(
+    campaign_id: int, department_name: str | None, as_json: bool, locale: str
+) -> None:
+    """Print the themes of campaign CAMPAIGN_ID's open answers, with counts by role and
+    examples."""
+    campaign = db.session.get(Campaign, campaign_id)
+    if campaign is None:
+        raise click.ClickException(f"no campaign with id {campaign_id}")
+    department = _department_named(campaign, department_name)
+    version = campaign_results(campaign).data_version
+    document = comment_themes(campaign, version, department).document()
+    if as_json:
+        click.echo(json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True))
+        return
+    click.echo(f"{campaign.name}: {department_name or campaign.organization.name}")
+    click.echo(f"themes shown for groups of at least {document['minimum_group']} answerers")
+    for question in document["questions"]:
+        if question["answers"] is None:
+            click.echo(f"{question['question']}: too few answers to show")
+            continue
+        click.echo(f"{question['question']}: {question['answers']} answers")
+        for theme in question["themes"]:
+            roles = ", ".join(
+                f"{key} {'-' if count is None else count}"
+                for key, count in theme["by_role"].items()
+            )
+            click.echo(f"  {theme['id']} {theme['label'][locale]} ({theme['count']}; {roles})")
+            for example in theme["examples"]:
+                click.echo(f"     「{example}」" if locale == "ja" else f'     "{example}"')
+
+
 @results_cli.command("findings")
 @click.argument("campaign_id", type=int)
 @click.option(
@@ -236,17 +299,7 @@ def findings_command(
     campaign = db.session.get(Campaign, campaign_id)
     if campaign is None:
         raise click.ClickException(f"no campaign with id {campaign_id}")
-    department = None
-    if department_name is not None:
-        found = find_department(campaign.organization, department_name)
-        if found is None:
-            names = ", ".join(d.name for d in campaign.organization.departments if not d.archived)
-            raise click.BadParameter(
-                f"no department named {department_name!r} in {campaign.organization.name}; "
-                f"departments: {names or '(none)'}",
-                param_hint="--department",
-            )
-        department = found.id
+    department = _department_named(campaign, department_name)
     document = findings_document(campaign_results(campaign, locale=locale), department)
     if as_json:
         click.echo(json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True))

@@ -1,0 +1,212 @@
+"""The themes of a campaign's open answers, for the whole organisation or one department.
+
+Words identify people more easily than scores, so their minimum is stricter: a group's
+answers to a question are themed only when at least :func:`comment_minimum` respondents of
+the group answered it (the anonymity threshold, and never fewer than 10); a role's count in a
+theme is given only when as many of the role answered it. Quoted answers are scrubbed
+(:mod:`app.analysis.scrub`) of e-mail addresses, phone numbers, the names of the
+organisation's participants and the names of departments and roles whose groups are too
+small, and an answer left with nothing to say is not quoted.
+
+Themes are kept per process with the results' data version: new answers theme afresh.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+
+from app.analysis.plain import PlainFields
+from app.analysis.scrub import quotable, scrub
+from app.analysis.themes import find_themes
+from app.analysis.tree import subtree_ids
+from app.models import Answer, Campaign, Participant, Response, role_labels
+from app.platform.cache import BoundedCache
+from app.platform.extensions import db
+from app.results.load import load_departments, load_roles
+
+#: Fewest respondents who answered a question for a group's answers to it to be themed.
+COMMENT_MINIMUM = 10
+
+
+def comment_minimum(threshold: int) -> int:
+    """The fewest answerers a group needs for its themes: ``max(threshold, 10)``."""
+    return max(threshold, COMMENT_MINIMUM)
+
+
+@dataclass(frozen=True)
+class ThemeRow(PlainFields):
+    """One theme of one question's answers."""
+
+    id: str
+    label: Mapping[str, str]
+    terms: tuple[str, ...]
+    count: int
+    #: Answers on the theme by role key; None for a role with too few answerers.
+    by_role: Mapping[str, int | None]
+    examples: tuple[str, ...]
+    #: Whether each example was edited to take out what points at someone.
+    scrubbed: tuple[bool, ...] = ()
+
+
+@dataclass(frozen=True)
+class QuestionThemes(PlainFields):
+    question: str
+    #: Respondents of the group who answered; None when fewer than the minimum.
+    answers: int | None
+    themes: tuple[ThemeRow, ...] = ()
+
+
+@dataclass(frozen=True)
+class CommentThemes(PlainFields):
+    campaign_id: int
+    department: int | None
+    minimum_group: int
+    questions: tuple[QuestionThemes, ...] = field(default_factory=tuple)
+
+    def document(self) -> dict[str, Any]:
+        """The API's and the CLI's JSON form (see the OpenAPI schema ``CommentThemes``)."""
+        return {
+            "minimum_group": self.minimum_group,
+            "questions": [
+                {
+                    "question": question.question,
+                    "answers": question.answers,
+                    "themes": [
+                        {
+                            "id": theme.id,
+                            "label": dict(theme.label),
+                            "terms": list(theme.terms),
+                            "count": theme.count,
+                            "by_role": dict(theme.by_role),
+                            "examples": list(theme.examples),
+                        }
+                        for theme in question.themes
+                    ],
+                }
+                for question in self.questions
+            ],
+        }
+
+
+_kept: BoundedCache[tuple[int, str, int | None], CommentThemes] = BoundedCache(16)
+
+
+def comment_themes(
+    campaign: Campaign, data_version: str, department_id: int | None = None
+) -> CommentThemes:
+    """The themes of ``campaign``'s open answers (of ``department_id`` and its
+    sub-departments, or of everyone), kept while ``data_version`` (the results') holds."""
+    key = (campaign.id, data_version, department_id)
+    found = _kept.get(key)
+    if found is None or not data_version:
+        found = _kept.put(key, _comment_themes(campaign, department_id))
+    return found
+
+
+def _comment_themes(campaign: Campaign, department_id: int | None) -> CommentThemes:
+    minimum = comment_minimum(campaign.anonymity_threshold)
+    questionnaire = campaign.questionnaire
+    questions = [question.id for question in questionnaire.open_questions]
+    departments = load_departments(campaign.organization_id)
+    roles = {role.id: role for role in load_roles(campaign.organization_id)}
+    query = (
+        select(Answer.item_id, Answer.text, Response.department_id, Response.role_id)
+        .join(Response, Response.id == Answer.response_id)
+        .where(Response.campaign_id == campaign.id, Response.status == "submitted")
+        .where(Answer.text.is_not(None), Answer.item_id.in_(questions))
+        .order_by(Answer.item_id, Response.id)
+    )
+    if department_id is not None:
+        query = query.where(Response.department_id.in_(subtree_ids(department_id, departments)))
+    by_question: dict[str, list[tuple[str, int, int]]] = {question: [] for question in questions}
+    for item_id, text, answer_department, answer_role in db.session.execute(query):
+        if text and text.strip():
+            by_question[item_id].append((text, answer_department, answer_role))
+    people = [
+        name
+        for name in db.session.scalars(
+            select(Participant.name).where(
+                Participant.campaign_id == campaign.id, Participant.name.is_not(None)
+            )
+        )
+        if name
+    ]
+    found = []
+    for question in questions:
+        answered = by_question[question]
+        if len(answered) < minimum:
+            found.append(QuestionThemes(question, None))
+            continue
+        prompt = questionnaire.open_question(question).text.to_dict().get("ja", "")
+        found.append(
+            QuestionThemes(
+                question,
+                len(answered),
+                _rows(answered, roles, departments, people, minimum, prompt),
+            )
+        )
+    return CommentThemes(campaign.id, department_id, minimum, tuple(found))
+
+
+def _rows(
+    answered: list[tuple[str, int, int]],
+    roles: Mapping[int, Any],
+    departments: list[Any],
+    people: list[str],
+    minimum: int,
+    prompt: str,
+) -> tuple[ThemeRow, ...]:
+    texts = [text for text, _department, _role in answered]
+    themes = find_themes(texts, question=prompt)
+    answerers_by_role = Counter(role for _text, _department, role in answered)
+    shown_roles = {
+        role.key for role_id, role in roles.items() if answerers_by_role[role_id] >= minimum
+    }
+    answerers_by_department = Counter(department for _text, department, _role in answered)
+    hidden = [
+        name
+        for department in departments
+        if 0 < answerers_by_department[department.id] < minimum
+        for name in (department.name, department.name_en)
+        if name
+    ] + [
+        label
+        for role_id, role in roles.items()
+        if 0 < answerers_by_role[role_id] < minimum
+        for label in role_labels(role.labels, role.key).values()
+    ]
+    rows = []
+    for theme in themes.themes:
+        counts = Counter(
+            roles[answered[i][2]].key for i in theme.members if answered[i][2] in roles
+        )
+        examples: list[str] = []
+        edited: list[bool] = []
+        for index in theme.members_by_strength:
+            cleaned = scrub(texts[index], people=people, hidden_groups=hidden)
+            # The same words twice say nothing more.
+            if quotable(cleaned) and cleaned.text not in examples:
+                examples.append(cleaned.text)
+                edited.append(cleaned.changed)
+            if len(examples) == 3:
+                break
+        rows.append(
+            ThemeRow(
+                id=f"t{theme.number}",
+                label={"ja": "・".join(theme.labels), "en": ", ".join(theme.labels)},
+                terms=theme.labels,
+                count=theme.count,
+                by_role={
+                    role.key: (counts[role.key] if role.key in shown_roles else None)
+                    for role in sorted(roles.values(), key=lambda r: (r.rank, r.id))
+                },
+                examples=tuple(examples),
+                scrubbed=tuple(edited),
+            )
+        )
+    return tuple(rows)
