@@ -20,6 +20,7 @@ from markupsafe import Markup, escape
 
 from app.auth.access import campaign_or_404, campaigns_query, can_manage
 from app.dashboard import benchmark as benchmarks
+from app.dashboard import comments as free_text
 from app.dashboard import viewmodel as vm
 from app.models import ENGLISH, Campaign, Organization, pick_name
 from app.platform.extensions import db
@@ -327,3 +328,30 @@ def benchmark(campaign_id: int) -> str:
 def benchmark_csv(campaign_id: int) -> Response:
     page = _Page(campaign_id)
     return _csv(_benchmark(page).table(), f"campaign-{campaign_id}-benchmark")
+
+
+# Free-text answers ------------------------------------------------------------------------
+
+
+def _comments(page: _Page) -> free_text.CommentsPage:
+    department_id = request.args.get("department", type=int)
+    return _lookup(lambda: free_text.comments(page.builder, page.campaign, department_id))
+
+
+@bp.get("/campaigns/<int:campaign_id>/comments")
+@login_required
+def comments(campaign_id: int) -> str:
+    page = _Page(campaign_id)
+    return page.render(
+        "dashboard/comments.html",
+        "comments",
+        page=_comments(page),
+        language_of=free_text.language_of,
+    )
+
+
+@bp.get("/campaigns/<int:campaign_id>/comments.csv")
+@login_required
+def comments_csv(campaign_id: int) -> Response:
+    page = _Page(campaign_id)
+    return _csv(_comments(page).table(), f"campaign-{campaign_id}-free-text-themes")

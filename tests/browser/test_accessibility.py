@@ -461,12 +461,21 @@ def test_dashboard_and_report_pages_pass_axe(demo, audit, new_context):
         "dimension": f"/dashboard/campaigns/{c}/dimensions/{dimension}",
         "trend": f"/dashboard/campaigns/{c}/trend",
         "benchmark": f"/dashboard/campaigns/{c}/benchmark",
+        "free-text answers": f"/dashboard/campaigns/{c}/comments",
         "companion overview": f"/dashboard/campaigns/{demo.campaigns[2].id}",
         "reports": f"/reports/campaigns/{c}",
         "report job": f"/reports/jobs/{job.id}",
         "report preview": f"/reports/campaigns/{c}/organization.html",
     }
-    phone_pages = ("overview", "departments", "department", "roles", "trend", "reports")
+    phone_pages = (
+        "overview",
+        "departments",
+        "department",
+        "roles",
+        "trend",
+        "free-text answers",
+        "reports",
+    )
     expected: list[str] = []
     for lang in LANGUAGES:
         page = new_context()

@@ -12,6 +12,7 @@ from app.models import Membership, User
 from app.results import campaign_results
 from app.results.comments import COMMENT_MINIMUM, comment_themes
 from tests import factories
+from tests.integration.workspace_support import login, make_client
 from tests.open_answers_support import labelled_answers
 
 PATH = "/api/v1/campaigns/{}/comments/themes"
@@ -126,3 +127,46 @@ def test_new_answers_theme_afresh(db, world) -> None:
     after = comment_themes(campaign, campaign_results(campaign).data_version)
     assert after is not before
     assert after.questions[0].answers == before.questions[0].answers + 1
+
+
+def _dashboard(app, campaign, language="ja"):
+    user = factories.make_user(f"viewer-{language}@example.com")
+    factories.grant(user, campaign.organization, "executive")
+    client = make_client(app, language)
+    assert login(client, user.email).status_code == 302
+    return client
+
+
+def test_the_dashboard_shows_the_themes_as_bars_that_open_their_quotes(app, world) -> None:
+    campaign, _token = world
+    client = _dashboard(app, campaign)
+    response = client.get(f"/dashboard/campaigns/{campaign.id}/comments")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    document = comment_themes(campaign, campaign_results(campaign).data_version).document()
+    for theme in document["questions"][0]["themes"]:
+        assert theme["label"]["ja"] in html
+        for example in theme["examples"]:
+            assert example in html
+    assert html.count("<details>") == len(document["questions"][0]["themes"])
+    assert "自由記述" in html
+    assert "p3@example.jp" not in html
+    assert "参加者 3さん" not in html
+    # Bars are drawn without inline styles (the pages' content security policy forbids them).
+    assert 'style="' not in html.split("<main", 1)[-1]
+    csv = client.get(f"/dashboard/campaigns/{campaign.id}/comments.csv").get_data(as_text=True)
+    assert "テーマ" in csv
+    assert document["questions"][0]["themes"][0]["label"]["ja"] in csv
+
+
+def test_the_dashboard_page_of_a_small_department_shows_no_words(app, world) -> None:
+    campaign, _token = world
+    client = _dashboard(app, campaign, "en")
+    small = next(d for d in campaign.organization.departments if d.name == "法務部")
+    html = client.get(f"/dashboard/campaigns/{campaign.id}/comments?department={small.id}")
+    assert html.status_code == 200
+    text = html.get_data(as_text=True)
+    assert "Fewer than 10 respondents of this group answered this question" in text
+    assert "<blockquote>" not in text
+    missing = client.get(f"/dashboard/campaigns/{campaign.id}/comments?department=99999999")
+    assert missing.status_code == 404

@@ -1,0 +1,156 @@
+"""The free-text page: the themes of each open question's answers, as bars split by role,
+each opening its examples. :mod:`app.results.comments` finds the themes and applies the
+minimum for words; this module only lays them out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+
+from app.analysis.words import is_japanese
+from app.dashboard.viewmodel import Builder, Table
+from app.models import Campaign
+from app.results.comments import CommentThemes, comment_themes
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One role's part of a theme's bar (None: the role has too few answerers to count)."""
+
+    role: str
+    label: str
+    color: str
+    count: int
+    #: Where the segment starts and how long it is, in percent of the question's largest
+    #: theme.
+    start: float
+    width: float
+
+
+@dataclass(frozen=True)
+class ThemeBar:
+    id: str
+    label: str
+    count: int
+    #: The bar's length against the question's largest theme, in percent.
+    width: float
+    segments: tuple[Segment, ...]
+    #: Answers of roles not counted apart (too few answerers).
+    uncounted: int
+    examples: tuple[tuple[str, bool], ...]
+
+    @property
+    def label_lang(self) -> str:
+        """The language the label is written in (the answers'), for the page's markup."""
+        return language_of(self.label)
+
+    @property
+    def uncounted_start(self) -> float:
+        return sum(segment.width for segment in self.segments)
+
+    @property
+    def uncounted_width(self) -> float:
+        return self.width - self.uncounted_start
+
+
+def language_of(text: str) -> str:
+    return "ja" if is_japanese(text) else "en"
+
+
+@dataclass(frozen=True)
+class QuestionBlock:
+    id: str
+    text: str
+    answers: int | None
+    themes: tuple[ThemeBar, ...]
+    unthemed: int
+
+
+@dataclass(frozen=True)
+class CommentsPage:
+    minimum: int
+    questions: tuple[QuestionBlock, ...]
+    departments: tuple[tuple[int, str], ...]
+    department_id: int | None
+    department_label: str | None
+
+    def table(self) -> Table:
+        roles: list[tuple[str, str]] = []
+        for question in self.questions:
+            for theme in question.themes:
+                for segment in theme.segments:
+                    if (segment.role, segment.label) not in roles:
+                        roles.append((segment.role, segment.label))
+        header = [_("Question"), _("Theme"), _("Answers")] + [label for _key, label in roles]
+        rows = []
+        for question in self.questions:
+            for theme in question.themes:
+                by_role = {segment.role: segment.count for segment in theme.segments}
+                rows.append(
+                    [question.text, theme.label, str(theme.count)]
+                    + [str(by_role[key]) if key in by_role else "" for key, _label in roles]
+                )
+        return Table(header, rows)
+
+
+def comments(
+    builder: Builder, campaign: Campaign, department_id: int | None = None
+) -> CommentsPage:
+    """The page of ``campaign``'s free-text themes, of everyone or of one department.
+
+    Raises ``KeyError`` for a department the campaign's results do not know.
+    """
+    results = builder.results
+    department_label = None
+    if department_id is not None:
+        department_label = builder.text(results.group("department", department=department_id).label)
+    found: CommentThemes = comment_themes(campaign, results.data_version, department_id)
+    questionnaire = campaign.questionnaire
+    blocks = []
+    for question in found.questions:
+        text = builder.text(questionnaire.open_question(question.question).text.to_dict())
+        largest = max((theme.count for theme in question.themes), default=1)
+        bars = []
+        for theme in question.themes:
+            segments = []
+            start = 0.0
+            for key, count in theme.by_role.items():
+                if not count:
+                    continue
+                width = 100.0 * count / largest
+                segments.append(
+                    Segment(
+                        key, builder.role_label(key), builder.role_color(key), count, start, width
+                    )
+                )
+                start += width
+            bars.append(
+                ThemeBar(
+                    theme.id,
+                    theme.label["en" if builder.locale == "en" else "ja"],
+                    theme.count,
+                    100.0 * theme.count / largest,
+                    tuple(segments),
+                    theme.count - sum(segment.count for segment in segments),
+                    tuple(zip(theme.examples, theme.scrubbed, strict=True)),
+                )
+            )
+        themed = sum(theme.count for theme in question.themes)
+        blocks.append(
+            QuestionBlock(
+                question.question,
+                text,
+                question.answers,
+                tuple(bars),
+                (question.answers or 0) - themed,
+            )
+        )
+    departments = tuple(
+        (group.key["department"], builder.text(group.label))
+        for group in results.by_department
+        if "department" in group.key
+    )
+    return CommentsPage(
+        found.minimum_group, tuple(blocks), departments, department_id, department_label
+    )
