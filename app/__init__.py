@@ -31,6 +31,7 @@ from app.platform.routing import DatabaseIntegerConverter
 from app.platform.text import SegmentConverter
 from app.presentation.phrases import phrase_html
 from app.reporting.processes import remember_factory
+from app.reporting.sections.voice import register_leaders_voice
 from app.reports import bp as reports_bp
 from app.survey import bp as survey_bp
 from app.workspace import bp as workspace_bp
@@ -49,6 +50,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_blueprints(app)
     register_commands(app)
     register_template_helpers(app)
+    # The leaders' voice chapter of the reports: the themes of the free-text answers.
+    register_leaders_voice(app)
     return app
 
 

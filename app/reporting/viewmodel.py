@@ -314,6 +314,10 @@ class VoiceTheme:
     title: str
     count: int
     quotes: tuple[str, ...] = ()
+    #: The open question the theme answers, when the chapter holds several.
+    question: str | None = None
+    #: The theme's comments by role, for the roles with enough answerers: (label, count).
+    roles: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass(frozen=True)

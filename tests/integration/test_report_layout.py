@@ -104,6 +104,17 @@ def _chapters(html: str) -> list[tuple[str, str]]:
 
 def test_the_outline_keeps_places_for_the_leaders_voice_and_the_action_plan(demo) -> None:
     campaign = _campaign()
+    # The app's own providers are set aside: first nothing fills the places.
+    registered = demo.extensions.pop(slots.EXTENSION, None)
+    try:
+        _check_the_places(demo, campaign)
+    finally:
+        demo.extensions.pop(slots.EXTENSION, None)
+        if registered is not None:
+            demo.extensions[slots.EXTENSION] = registered
+
+
+def _check_the_places(demo, campaign) -> None:
     plain = service.render_html(campaign, locale="en").html
     titles = [title for _, title in _chapters(plain)]
     # Nothing fills the places: no heading, no contents entry.
@@ -155,6 +166,23 @@ def test_the_outline_keeps_places_for_the_leaders_voice_and_the_action_plan(demo
         demo.extensions.pop(slots.EXTENSION, None)
     with pytest.raises(ValueError, match="unknown report slot"):
         slots.register_slot(demo, "appendix", voice)
+
+
+def test_the_leaders_voice_holds_the_themes_of_the_free_text_answers(demo) -> None:
+    campaign = _campaign()
+    html = service.render_html(campaign, locale="ja").html
+    names = [title for _, title in _chapters(html)]
+    assert "リーダーの声" in names
+    assert names.index("リーダーの声") > names.index("認識ギャップ")
+    voice = html.split('id="leaders-voice"', 1)[1].split("</section>", 1)[0]
+    for question in campaign.questionnaire.open_questions:
+        if question.text.to_dict()["ja"] in voice:
+            break
+    else:
+        raise AssertionError("no open question heads the chapter")
+    assert voice.count('class="voice-theme"') >= 2
+    assert "「" in voice
+    assert "@" not in voice
 
 
 @pytest.mark.parametrize("locale", ["ja", "en"])
