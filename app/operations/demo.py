@@ -183,13 +183,95 @@ GIVEN_NAMES: tuple[tuple[str, str], ...] = (
 #: The domain of the demo staff's addresses (``.example`` is reserved: nothing is delivered).
 STAFF_DOMAIN = "minato-bank.example"
 
-OPEN_TEXTS = (
-    "部門ごとにKPIが異なり、顧客視点での連携が難しい。",
-    "現場の声を経営に届ける仕組みが弱いと感じる。",
-    "システムが部門ごとに分かれていて、顧客情報が一元化されていない。",
-    "成功事例が共有されず、同じ失敗を繰り返している。",
-    "まずは一つのジャーニーで小さく成果を出したい。",
-)
+#: The demo's free-text answers, by theme: what gets in the way (biggest obstacle, weakest
+#: stage) and what to start first (next six months), each said in several ways.
+OBSTACLES: dict[str, tuple[str, ...]] = {
+    "silos": (
+        "部署ごとにKPIが異なり、顧客視点での連携が難しい。",
+        "縦割りが強く、部署間の引き継ぎでお客さまの情報が抜け落ちる。",
+        "他部署との調整に時間がかかり、改善案が立ち消えになる。",
+        "部署をまたぐ課題の持ち主がおらず、誰も動かない。",
+    ),
+    "voice": (
+        "お客さまの声を集めても、分析して次の施策につなげる仕組みがない。",
+        "お客様の声が現場で止まり、経営まで届いていない。",
+        "苦情の件数は報告されるが、その中身が改善に使われていない。",
+        "アンケート結果を見る会議が形だけになっている。",
+    ),
+    "systems": (
+        "システムが部署ごとに分かれていて、顧客情報が一元化されていない。",
+        "顧客データがばらばらで、同じことを何度もお客さまに聞いてしまう。",
+        "端末の操作が煩雑で、お客さま対応の時間が削られている。",
+        "基幹システムの制約で、新しい手続きを簡単に変えられない。",
+    ),
+    "staffing": (
+        "人手不足で目の前の業務に追われ、改善に割く時間がない。",
+        "窓口の人員が足りず、待ち時間の長さにお叱りを受けている。",
+        "残業が常態化しており、新しい取り組みを始める余力がない。",
+    ),
+    "strategy": (
+        "CX戦略が中期経営計画の言葉にとどまり、具体的な投資判断に結びついていない。",
+        "顧客体験への投資の費用対効果を示せず、予算の確保が難しい。",
+        "経営会議で顧客体験の指標が議題に上ることが少ない。",
+    ),
+    "incentives": (
+        "評価制度が販売件数中心で、顧客体験の向上が評価されない。",
+        "目標管理の指標に顧客満足度が入っておらず、優先順位が上がらない。",
+        "支店の表彰基準が数字だけで、お客さま本位の行動が報われない。",
+    ),
+}
+ACTIONS: dict[str, tuple[str, ...]] = {
+    "silos": (
+        "部署横断のジャーニー会議を毎月開き、引き継ぎの抜けを一つずつ潰したい。",
+        "住宅ローンのジャーニーで、関係部署の責任者をそろえた改善チームを作りたい。",
+        "部署ごとのKPIに、共通の顧客指標を一つ加えたい。",
+    ),
+    "voice": (
+        "お客さまの声を毎週集約し、上位の不満を経営会議で扱う流れを作りたい。",
+        "お客様の声の分類ルールを決め、どの部署が対応するかを明確にしたい。",
+        "アンケートの自由記述を読み込み、改善のテーマを現場と一緒に決めたい。",
+    ),
+    "systems": (
+        "顧客情報を一つの画面で見られるよう、システム部と要件を詰めたい。",
+        "顧客データの統合に向けて、まず重複している項目を洗い出したい。",
+        "窓口端末の入力項目を減らし、お客さまと話す時間を増やしたい。",
+    ),
+    "staffing": (
+        "事務の手順を見直して、窓口の待ち時間を減らしたい。",
+        "繁忙時間帯の人員配置を見直し、改善に使える時間を作りたい。",
+    ),
+    "strategy": (
+        "顧客体験の指標を経営会議の定例議題にし、四半期ごとに投資判断を見直したい。",
+        "CX投資の効果を測る指標を決め、予算の根拠を示したい。",
+        "中期経営計画のCX方針を、部署ごとの具体的な目標に落とし込みたい。",
+    ),
+    "incentives": (
+        "評価制度に顧客満足度を組み込み、お客さま本位の行動を表彰したい。",
+        "支店の目標に顧客推奨度を加え、数字以外の成果も評価したい。",
+    ),
+}
+#: The theme a drawn answer takes, by role: the front line writes of systems and staffing,
+#: middle managers of silos and incentives, executives of strategy and budget.
+THEMES_BY_ROLE: dict[str, tuple[str, ...]] = {
+    "frontline": ("systems", "staffing", "systems", "voice", "silos"),
+    "middle_manager": ("silos", "incentives", "voice", "silos", "systems"),
+    "executive": ("strategy", "strategy", "voice", "incentives", "silos"),
+}
+#: The five draws every free-text answer makes from the seed's generator.
+OPEN_TEXT_DRAWS = range(5)
+
+
+def demo_open_text(
+    question_id: str, role_key: str, drawn: int, person: float, department: str
+) -> str:
+    """The demo's answer to an open question: its theme from the role and ``drawn`` (one of
+    :data:`OPEN_TEXT_DRAWS`), its wording from who answers. Only ``drawn`` comes from the
+    seed's generator, so the answers' figures stay those of every earlier seed."""
+    themes = THEMES_BY_ROLE.get(role_key, THEMES_BY_ROLE["middle_manager"])
+    theme = themes[drawn % len(themes)]
+    pool = (ACTIONS if question_id == "next_six_months" else OBSTACLES)[theme]
+    wording = random.Random(f"{question_id}|{role_key}|{department}|{person:.9f}")
+    return wording.choice(pool)
 
 
 @dataclass(frozen=True)
@@ -305,7 +387,10 @@ def _answers_for(
             answers[item.id] = scale.min + scale.max - value if item.reverse else value
     for question in questionnaire.open_questions:
         if rng.random() < 0.35:
-            answers[question.id] = rng.choice(OPEN_TEXTS)
+            drawn = rng.choice(OPEN_TEXT_DRAWS)
+            answers[question.id] = demo_open_text(
+                question.id, role_key, drawn, person, str(department)
+            )
     return answers
 
 
