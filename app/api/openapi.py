@@ -26,6 +26,30 @@ _ERRORS = {
     "404": {"$ref": "#/components/responses/NotFound"},
 }
 
+
+def _department_parameter(what: str) -> dict[str, Any]:
+    """The optional ``department`` query parameter, giving ``what`` for one department."""
+    return {
+        "name": "department",
+        "in": "query",
+        "required": False,
+        "description": (
+            f"A department id of the campaign's organisation: {what}. Left out: the whole "
+            "organisation. Not a whole number: 400; a department of another organisation or "
+            "none: 404."
+        ),
+        "schema": {"type": "integer", "minimum": 1},
+    }
+
+
+def _department_responses(schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {
+        "200": _json(schema, description),
+        "400": _json(_ref("Error"), "Invalid department (not a whole number)."),
+        **_ERRORS,
+    }
+
+
 _CAMPAIGN_ID = {
     "name": "campaign_id",
     "in": "path",
@@ -743,24 +767,9 @@ def openapi_document() -> dict[str, Any]:
                     "summary": "Key messages, gaps and the bottleneck verdict of a campaign",
                     "parameters": [
                         _CAMPAIGN_ID,
-                        {
-                            "name": "department",
-                            "in": "query",
-                            "required": False,
-                            "description": (
-                                "A department id of the campaign's organisation: that "
-                                "department's diagnosis. Left out: the whole organisation. "
-                                "Not a whole number: 400; a department of another "
-                                "organisation or none: 404."
-                            ),
-                            "schema": {"type": "integer", "minimum": 1},
-                        },
+                        _department_parameter("that department's diagnosis"),
                     ],
-                    "responses": {
-                        "200": _json(_ref("Findings"), "The diagnosis."),
-                        "400": _json(_ref("Error"), "Invalid department (not a whole number)."),
-                        **_ERRORS,
-                    },
+                    "responses": _department_responses(_ref("Findings"), "The diagnosis."),
                 }
             },
             "/campaigns/{campaign_id}/comments/themes": {
@@ -769,25 +778,11 @@ def openapi_document() -> dict[str, Any]:
                     "summary": "Themes of the open answers, with counts by role and examples",
                     "parameters": [
                         _CAMPAIGN_ID,
-                        {
-                            "name": "department",
-                            "in": "query",
-                            "required": False,
-                            "description": (
-                                "A department id of the campaign's organisation: the themes "
-                                "of that department's answers (its sub-departments "
-                                "included). Left out: the whole organisation. Not a whole "
-                                "number: 400; a department of another organisation or "
-                                "none: 404."
-                            ),
-                            "schema": {"type": "integer", "minimum": 1},
-                        },
+                        _department_parameter(
+                            "the themes of that department's answers (its sub-departments included)"
+                        ),
                     ],
-                    "responses": {
-                        "200": _json(_ref("CommentThemes"), "The themes."),
-                        "400": _json(_ref("Error"), "Invalid department (not a whole number)."),
-                        **_ERRORS,
-                    },
+                    "responses": _department_responses(_ref("CommentThemes"), "The themes."),
                 }
             },
             "/campaigns/{campaign_id}/profile": {

@@ -42,7 +42,6 @@ from app.analysis.recommendations import RecommendationCatalogue, load_recommend
 from app.analysis.summary import GroupSummary
 from app.analysis.tree import subtree_ids
 from app.models import (
-    Answer,
     Campaign,
     Organization,
     Response,
@@ -72,6 +71,7 @@ from app.results.load import (
     load_campaign_data_with,
     load_departments,
     load_roles,
+    open_text_query,
 )
 from app.results.model import (
     BREAKDOWNS,
@@ -541,12 +541,7 @@ def open_text_answers(
         return OpenTexts(True, size, minimum)
     departments = load_departments(campaign.organization_id)
     roles = {role.id: role for role in load_roles(campaign.organization_id)}
-    query = (
-        select(Answer.item_id, Answer.text, Response.department_id, Response.role_id)
-        .join(Response, Response.id == Answer.response_id)
-        .where(Response.campaign_id == campaign.id, Response.status == "submitted")
-        .where(Answer.text.is_not(None), Answer.item_id.in_(list(questions)))
-    )
+    query = open_text_query(campaign.id, list(questions))
     if department_id is not None:
         query = query.where(Response.department_id.in_(subtree_ids(department_id, departments)))
     if role_key is not None:

@@ -27,7 +27,7 @@ from app.analysis.tree import subtree_ids
 from app.models import Answer, Campaign, Participant, Response, role_labels
 from app.platform.cache import BoundedCache
 from app.platform.extensions import db
-from app.results.load import load_departments, load_roles
+from app.results.load import load_departments, load_roles, open_text_query
 
 #: Fewest respondents who answered a question for a group's answers to it to be themed.
 COMMENT_MINIMUM = 10
@@ -114,13 +114,7 @@ def _comment_themes(campaign: Campaign, department_id: int | None) -> CommentThe
     questions = [question.id for question in questionnaire.open_questions]
     departments = load_departments(campaign.organization_id)
     roles = {role.id: role for role in load_roles(campaign.organization_id)}
-    query = (
-        select(Answer.item_id, Answer.text, Response.department_id, Response.role_id)
-        .join(Response, Response.id == Answer.response_id)
-        .where(Response.campaign_id == campaign.id, Response.status == "submitted")
-        .where(Answer.text.is_not(None), Answer.item_id.in_(questions))
-        .order_by(Answer.item_id, Response.id)
-    )
+    query = open_text_query(campaign.id, questions).order_by(Answer.item_id, Response.id)
     if department_id is not None:
         query = query.where(Response.department_id.in_(subtree_ids(department_id, departments)))
     by_question: dict[str, list[tuple[str, int, int]]] = {question: [] for question in questions}

@@ -45,6 +45,7 @@ from app.results.participation import counted_participants, participation_by_cel
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
+    from sqlalchemy import Select
 
 #: Imported with the first computation: commands that compute nothing never load it.
 np = lazy_module("numpy")
@@ -501,6 +502,17 @@ def load_restricted_data(
     ):
         return load_campaign_data(campaign, restricted)
     return restricted_data(restricted, full, questionnaire, sums[0])
+
+
+def open_text_query(campaign_id: int, question_ids: list[str]) -> Select[Any]:
+    """The free-text answers of a campaign's submitted responses to ``question_ids``, as
+    (question id, text, department id, role id) rows; callers narrow and order it."""
+    return (
+        select(Answer.item_id, Answer.text, Response.department_id, Response.role_id)
+        .join(Response, Response.id == Answer.response_id)
+        .where(*_submitted(campaign_id))
+        .where(Answer.text.is_not(None), Answer.item_id.in_(question_ids))
+    )
 
 
 def load_unanswered(campaign_id: int) -> dict[tuple[int, int, str], tuple[int, int]]:
