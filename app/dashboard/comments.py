@@ -59,12 +59,56 @@ def language_of(text: str) -> str:
 
 
 @dataclass(frozen=True)
+class Contrast:
+    """A theme one role raises much more often than another (shares of each role's themed
+    answers): the perception gap in words."""
+
+    theme: str
+    higher: str
+    higher_share: float
+    lower: str
+    lower_share: float
+
+
+#: The least difference of shares, in points of percentage, worth stating.
+CONTRAST_POINTS = 20.0
+#: Contrasts stated per question, largest first.
+CONTRASTS = 3
+
+
+@dataclass(frozen=True)
 class QuestionBlock:
     id: str
     text: str
     answers: int | None
     themes: tuple[ThemeBar, ...]
     unthemed: int
+    contrasts: tuple[Contrast, ...] = ()
+
+
+def contrasts(themes: tuple[ThemeBar, ...]) -> tuple[Contrast, ...]:
+    """The themes whose share differs most between two roles counted apart, by at least
+    :data:`CONTRAST_POINTS` points."""
+    totals: dict[str, int] = {}
+    labels: dict[str, str] = {}
+    for theme in themes:
+        for segment in theme.segments:
+            totals[segment.role] = totals.get(segment.role, 0) + segment.count
+            labels[segment.role] = segment.label
+    if len(totals) < 2:
+        return ()
+    found = []
+    for theme in themes:
+        counts = {segment.role: segment.count for segment in theme.segments}
+        shares = {role: 100.0 * counts.get(role, 0) / total for role, total in totals.items()}
+        higher = max(shares, key=lambda role: (shares[role], role))
+        lower = min(shares, key=lambda role: (shares[role], role))
+        if shares[higher] - shares[lower] >= CONTRAST_POINTS:
+            found.append(
+                Contrast(theme.label, labels[higher], shares[higher], labels[lower], shares[lower])
+            )
+    found.sort(key=lambda c: (-(c.higher_share - c.lower_share), c.theme))
+    return tuple(found[:CONTRASTS])
 
 
 @dataclass(frozen=True)
@@ -144,6 +188,7 @@ def comments(
                 question.answers,
                 tuple(bars),
                 (question.answers or 0) - themed,
+                contrasts(tuple(bars)),
             )
         )
     departments = tuple(

@@ -105,3 +105,22 @@ def test_the_number_of_themes_grows_with_the_answers() -> None:
     assert theme_count(50) == 4
     assert theme_count(200) == 8
     assert theme_count(10_000) == 8
+
+
+def test_a_theme_one_role_raises_and_another_does_not_is_stated() -> None:
+    from app.dashboard.comments import Segment, ThemeBar, contrasts
+
+    def bar(label: str, front: int, executives: int) -> ThemeBar:
+        segments = (
+            Segment("frontline", "現場", "#000", front, 0.0, 10.0),
+            Segment("executive", "経営層", "#111", executives, 10.0, 10.0),
+        )
+        return ThemeBar(label, label, front + executives, 20.0, segments, 0, ())
+
+    found = contrasts((bar("システム", 30, 2), bar("戦略", 5, 15), bar("声", 15, 3)))
+    # Shares of each role's answers: front line 30/50, 5/50, 15/50; executives 2/20, 15/20, 3/20.
+    assert [(c.theme, c.higher, round(c.higher_share)) for c in found] == [
+        ("戦略", "経営層", 75),
+        ("システム", "現場", 60),
+    ]
+    assert contrasts((bar("声", 15, 3),)) == ()  # one theme: every share is 100
