@@ -144,9 +144,7 @@ def test_browser_export_streams_and_is_audited(app, campaign):
     finally:
         workbook.close()
     events = db.session.scalars(
-        select(AuditEvent)
-        .where(AuditEvent.action == "responses.exported")
-        .order_by(AuditEvent.id)
+        select(AuditEvent).where(AuditEvent.action == "responses.exported").order_by(AuditEvent.id)
     ).all()
     assert [(e.detail["format"], e.detail["with_identities"]) for e in events] == [
         ("csv", True),
