@@ -10,9 +10,10 @@ from collections.abc import Collection, Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
-#: Free-text answers are quoted only from groups at least this large, whatever the threshold,
-#: because wording identifies people more easily than numbers do.
-OPEN_TEXT_MINIMUM = 5
+#: Free-text answers are shown only from groups at least this large, whatever the threshold,
+#: because wording identifies people more easily than numbers do. A campaign may ask for
+#: more (its ``comment_minimum``), never for less.
+OPEN_TEXT_MINIMUM = 10
 #: Fewest other organisations a benchmark pool must hold before any of its figures is shown,
 #: so that no single organisation's score can be read from the pool's median or quartiles.
 MINIMUM_POOL = 5
@@ -69,15 +70,17 @@ def suppressed_groups(
     return {key for key, status in statuses.items() if status is GroupStatus.SUPPRESSED}
 
 
-def open_text_minimum(threshold: int) -> int:
-    """Return the fewest responses a group needs for its free-text answers to be shown."""
+def open_text_minimum(threshold: int, minimum: int = OPEN_TEXT_MINIMUM) -> int:
+    """Return the fewest responses a group needs for its free-text answers to be shown:
+    the larger of the anonymity threshold and the campaign's ``minimum`` for words, which
+    itself is never below :data:`OPEN_TEXT_MINIMUM`."""
     _check_threshold(threshold)
-    return max(threshold, OPEN_TEXT_MINIMUM)
+    return max(threshold, minimum, OPEN_TEXT_MINIMUM)
 
 
-def open_text_visible(n: int, threshold: int) -> bool:
-    """Return whether a group's free-text answers may be shown: ``n >= max(threshold, 5)``."""
-    return n >= open_text_minimum(threshold)
+def open_text_visible(n: int, threshold: int, minimum: int = OPEN_TEXT_MINIMUM) -> bool:
+    """Return whether a group's free-text answers may be shown (see :func:`open_text_minimum`)."""
+    return n >= open_text_minimum(threshold, minimum)
 
 
 def pool_visible(size: int) -> bool:
@@ -90,6 +93,8 @@ class AnonymityPolicy:
     """A campaign's anonymity threshold with the rules that follow from it."""
 
     threshold: int
+    #: The campaign's minimum group for free-text answers.
+    open_text: int = OPEN_TEXT_MINIMUM
 
     def __post_init__(self) -> None:
         _check_threshold(self.threshold)
@@ -106,7 +111,7 @@ class AnonymityPolicy:
 
     def open_text_visible(self, n: int) -> bool:
         """Return whether free-text answers of a group of ``n`` responses may be shown."""
-        return open_text_visible(n, self.threshold)
+        return open_text_visible(n, self.threshold, self.open_text)
 
 
 def _check_threshold(threshold: int) -> None:

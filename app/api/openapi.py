@@ -100,6 +100,7 @@ SCHEMAS: dict[str, Any] = {
             "organization",
             "questionnaire",
             "anonymity_threshold",
+            "comment_minimum",
             "opens_at",
             "closes_at",
             "previous_campaign_id",
@@ -137,6 +138,15 @@ SCHEMAS: dict[str, Any] = {
                 },
             },
             "anonymity_threshold": {"type": "integer", "minimum": 1},
+            "comment_minimum": {
+                "type": "integer",
+                "minimum": 10,
+                "description": (
+                    "Fewest respondents of a group who answered an open question for the "
+                    "group's free-text answers to it and their themes to be shown (the "
+                    "anonymity threshold when larger)."
+                ),
+            },
             "opens_at": _nullable({"type": "string", "format": "date-time"}),
             "closes_at": _nullable({"type": "string", "format": "date-time"}),
             "previous_campaign_id": _nullable({"type": "integer"}),
@@ -551,7 +561,8 @@ SCHEMAS: dict[str, Any] = {
         "description": (
             "The themes of the open answers, per open question, of the organisation or of "
             "one department. A question answered by fewer respondents of the group than "
-            "'minimum_group' (the anonymity threshold, never fewer than 10) has 'answers' "
+            "'minimum_group' (the campaign's comment_minimum, or its anonymity threshold "
+            "when larger; never fewer than 10) has 'answers' "
             "null and no themes; a role with fewer answerers has null in 'by_role'. Examples "
             "are scrubbed of e-mail addresses, phone numbers, participants' names and the "
             "names of groups below the minimum."

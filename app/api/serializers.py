@@ -38,6 +38,7 @@ def campaign_summary(campaign: Campaign, organization: Organization) -> dict[str
             "hash": campaign.questionnaire_hash,
         },
         "anonymity_threshold": campaign.anonymity_threshold,
+        "comment_minimum": campaign.comment_minimum,
         "opens_at": _iso(campaign.opens_at),
         "closes_at": _iso(campaign.closes_at),
         "previous_campaign_id": campaign.previous_campaign_id,

@@ -10,6 +10,7 @@ import click
 from flask.cli import AppGroup
 
 from app.cli._support import NAME, operation
+from app.models.campaign import MIN_COMMENT_MINIMUM
 from app.operations.backup import backup_campaign, restore_campaign
 from app.operations.campaigns import (
     DEFAULT_TIMEZONE,
@@ -54,6 +55,13 @@ def _day(value: str | None, option: str) -> date | None:
 @click.option(
     "--threshold", type=int, default=5, show_default=True, help="Anonymity threshold (3-10)."
 )
+@click.option(
+    "--comment-minimum",
+    type=int,
+    default=MIN_COMMENT_MINIMUM,
+    show_default=True,
+    help="Fewest answerers a group needs for its free-text answers and themes to show (10-50).",
+)
 @click.option("--version", "version", default=None, help="Questionnaire version (default: latest).")
 @click.option("--opens", default=None, help=f"Opening date YYYY-MM-DD ({DEFAULT_TIMEZONE}).")
 @click.option("--closes", default=None, help=f"Closing date YYYY-MM-DD ({DEFAULT_TIMEZONE}).")
@@ -69,6 +77,7 @@ def create_command(
     name: str,
     name_en: str | None,
     threshold: int,
+    comment_minimum: int,
     version: str | None,
     opens: str | None,
     closes: str | None,
@@ -82,6 +91,7 @@ def create_command(
         questionnaire,
         name,
         threshold=threshold,
+        comment_minimum=comment_minimum,
         opens_at=local_to_utc(_day(opens, "--opens")),
         closes_at=local_to_utc(_day(closes, "--closes")),
         individual_reports=individual_reports,

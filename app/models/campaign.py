@@ -15,6 +15,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.analysis.anonymity import OPEN_TEXT_MINIMUM
 from app.models.base import Base, UTCDateTime, utcnow
 from app.models.organization import NAME_LENGTH
 from app.platform.cache import BoundedCache
@@ -28,6 +29,9 @@ CAMPAIGN_STATUSES = ("draft", "open", "closed")
 DEFAULT_ANONYMITY_THRESHOLD = 5
 MIN_ANONYMITY_THRESHOLD = 3
 MAX_ANONYMITY_THRESHOLD = 10
+#: The range of a campaign's minimum group for free-text answers (see ``comment_minimum``).
+MIN_COMMENT_MINIMUM = OPEN_TEXT_MINIMUM
+MAX_COMMENT_MINIMUM = 50
 #: Parsed questionnaires kept per process, by content hash.
 PARSED_QUESTIONNAIRES = 64
 
@@ -42,6 +46,10 @@ class Campaign(Base):
         CheckConstraint(
             f"anonymity_threshold BETWEEN {MIN_ANONYMITY_THRESHOLD} AND {MAX_ANONYMITY_THRESHOLD}",
             name="anonymity_threshold",
+        ),
+        CheckConstraint(
+            f"comment_minimum BETWEEN {MIN_COMMENT_MINIMUM} AND {MAX_COMMENT_MINIMUM}",
+            name="comment_minimum",
         ),
     )
 
@@ -63,6 +71,12 @@ class Campaign(Base):
     closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     #: Groups with fewer submitted responses than this are suppressed in every output.
     anonymity_threshold: Mapped[int] = mapped_column(Integer, default=DEFAULT_ANONYMITY_THRESHOLD)
+    #: The fewest respondents of a group who answered an open question for the group's
+    #: answers to it, and their themes, to be shown; the anonymity threshold when larger.
+    #: Fixed, like the threshold, once the campaign has opened.
+    comment_minimum: Mapped[int] = mapped_column(
+        Integer, default=MIN_COMMENT_MINIMUM, server_default=str(MIN_COMMENT_MINIMUM)
+    )
     #: The campaign this one is the next round of, for comparisons over time.
     previous_campaign_id: Mapped[int | None] = mapped_column(
         ForeignKey("campaign.id", ondelete="SET NULL")

@@ -29,7 +29,9 @@ from app.models import (
     User,
     utcnow,
 )
+from app.models.campaign import MIN_COMMENT_MINIMUM
 from app.operations import audit
+from app.operations.campaigns import check_comment_minimum
 from app.operations.errors import N_, OperationError
 from app.operations.organizations import add_department, clean_english_name
 from app.operations.participants import new_participant
@@ -162,6 +164,7 @@ def backup_campaign(campaign: Campaign) -> dict[str, Any]:
             "name_en": campaign.name_en,
             "status": campaign.status,
             "anonymity_threshold": campaign.anonymity_threshold,
+            "comment_minimum": campaign.comment_minimum,
             "individual_reports": bool(campaign.individual_reports),
             "targets": dict(campaign.targets or {}),
             **{name: _iso(getattr(campaign, name)) for name in CAMPAIGN_TIMES},
@@ -287,6 +290,8 @@ def restore_campaign(
             raise OperationError(
                 N_("The backup has an unknown campaign status %(status)r."), status=status
             )
+        comment_minimum = source.get("comment_minimum", MIN_COMMENT_MINIMUM)
+        check_comment_minimum(comment_minimum)
         campaign = Campaign(
             organization=org,
             name=str(source["name"]),
@@ -297,6 +302,7 @@ def restore_campaign(
             questionnaire_content=questionnaire.to_dict(),
             status=status,
             anonymity_threshold=int(source["anonymity_threshold"]),
+            comment_minimum=comment_minimum,
             individual_reports=bool(source.get("individual_reports", False)),
             targets=dict(source.get("targets") or {}),
             **{name: _parse_time(source.get(name), f"campaign.{name}") for name in CAMPAIGN_TIMES},

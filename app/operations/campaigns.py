@@ -16,7 +16,9 @@ from app.models import NAME_LENGTH, Campaign, Organization, Participant, User, u
 from app.models.campaign import (
     DEFAULT_ANONYMITY_THRESHOLD,
     MAX_ANONYMITY_THRESHOLD,
+    MAX_COMMENT_MINIMUM,
     MIN_ANONYMITY_THRESHOLD,
+    MIN_COMMENT_MINIMUM,
 )
 from app.operations import audit
 from app.operations.errors import N_, OperationError
@@ -61,6 +63,24 @@ def _check_threshold(threshold: int) -> None:
         )
 
 
+def check_comment_minimum(minimum: int) -> None:
+    """Refuse a minimum group for free-text answers outside its range."""
+    if (
+        isinstance(minimum, bool)
+        or not isinstance(minimum, int)
+        or not MIN_COMMENT_MINIMUM <= minimum <= MAX_COMMENT_MINIMUM
+    ):
+        raise OperationError(
+            N_(
+                "The minimum group for free-text answers must be between %(min)d and %(max)d, "
+                "got %(got)s."
+            ),
+            min=MIN_COMMENT_MINIMUM,
+            max=MAX_COMMENT_MINIMUM,
+            got=minimum,
+        )
+
+
 def _check_dates(opens_at: datetime | None, closes_at: datetime | None) -> None:
     if opens_at and closes_at and closes_at <= opens_at:
         raise OperationError(N_("The closing date must be after the opening date."))
@@ -81,6 +101,7 @@ def create_campaign(
     name: str,
     *,
     threshold: int = DEFAULT_ANONYMITY_THRESHOLD,
+    comment_minimum: int | None = None,
     opens_at: datetime | None = None,
     closes_at: datetime | None = None,
     previous: Campaign | None = None,
@@ -95,7 +116,10 @@ def create_campaign(
     ``individual_reports`` lets each respondent download their own report from their link
     once the campaign has closed.
     """
+    if comment_minimum is None:
+        comment_minimum = MIN_COMMENT_MINIMUM
     _check_threshold(threshold)
+    check_comment_minimum(comment_minimum)
     _check_dates(opens_at, closes_at)
     campaign = Campaign(
         organization=org,
@@ -107,6 +131,7 @@ def create_campaign(
         questionnaire_content=questionnaire.to_dict(),
         status="draft",
         anonymity_threshold=threshold,
+        comment_minimum=comment_minimum,
         opens_at=opens_at,
         closes_at=closes_at,
         previous_campaign=previous,
@@ -131,22 +156,34 @@ def update_campaign(
     opens_at: datetime | None,
     closes_at: datetime | None,
     threshold: int,
+    comment_minimum: int | None = None,
     individual_reports: bool | None = None,
     name_en: str | None = None,
     actor: User | None = None,
 ) -> Campaign:
     """Change name, dates, individual reports and (until the campaign first opens) the
-    anonymity threshold (``individual_reports=None`` keeps the current setting; ``name_en``
-    replaces the English name, "" removes it, None keeps it).
+    anonymity threshold and the minimum group for free-text answers
+    (``comment_minimum=None`` and ``individual_reports=None`` keep the current setting;
+    ``name_en`` replaces the English name, "" removes it, None keeps it).
 
-    The threshold is fixed once the campaign has been opened: results already seen under one
-    threshold must not become more detailed by lowering it afterwards.
+    Both minimums are fixed once the campaign has been opened: results and words already seen
+    under one minimum must not become more detailed by lowering it afterwards.
     """
+    if comment_minimum is None:
+        comment_minimum = campaign.comment_minimum
     _check_threshold(threshold)
+    check_comment_minimum(comment_minimum)
     _check_dates(opens_at, closes_at)
     if threshold != campaign.anonymity_threshold and campaign.opened_at is not None:
         raise OperationError(
             N_("The anonymity threshold cannot change once the campaign has been opened.")
+        )
+    if comment_minimum != campaign.comment_minimum and campaign.opened_at is not None:
+        raise OperationError(
+            N_(
+                "The minimum group for free-text answers cannot change once the campaign "
+                "has been opened."
+            )
         )
     campaign.name = _clean_name(name)
     if name_en is not None:
@@ -154,6 +191,7 @@ def update_campaign(
     campaign.opens_at = opens_at
     campaign.closes_at = closes_at
     campaign.anonymity_threshold = threshold
+    campaign.comment_minimum = comment_minimum
     if individual_reports is not None:
         campaign.individual_reports = individual_reports
     db.session.flush()
@@ -273,6 +311,7 @@ def copy_campaign(
         questionnaire,
         name,
         threshold=threshold if threshold is not None else campaign.anonymity_threshold,
+        comment_minimum=campaign.comment_minimum,
         opens_at=opens_at,
         closes_at=closes_at,
         previous=campaign,

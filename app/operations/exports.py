@@ -10,7 +10,8 @@ Anonymity choices, applied through ``app/results`` like every other output:
 
 * the "group" of a row is its department-by-role cell, the finest grouping the row itself
   reveals. Open-text answers are written only for rows whose cell passes the open-text rule
-  (``app.results.open_text_cells``: at least ``max(threshold, 5)`` submitted responses);
+  (``app.results.open_text_cells``: at least the campaign's minimum for free-text answers,
+  ``Campaign.comment_minimum``, or the anonymity threshold when larger);
   elsewhere the cell is left empty, because wording identifies people more easily than
   numbers;
 * only the organisation's consultants and site admins export responses (respondents are told

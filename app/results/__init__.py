@@ -35,7 +35,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.analysis.actions import OwnerCatalogue
-from app.analysis.anonymity import open_text_minimum, open_text_visible
+from app.analysis.anonymity import open_text_minimum
 from app.analysis.findings import RulesError, RuleSet, load_rules
 from app.analysis.plain import PlainFields
 from app.analysis.recommendations import RecommendationCatalogue, load_recommendations
@@ -506,7 +506,8 @@ def open_text_answers(
 ) -> OpenTexts:
     """The free-text answers of the whole campaign or of one department, role or both.
 
-    Shown only when the group has at least ``max(threshold, 5)`` submitted responses and is
+    Shown only when the group has at least ``open_text_minimum`` submitted responses (the
+    larger of the anonymity threshold and the campaign's minimum for words) and is
     not withheld by the anonymity rules. Each answer names its author's department only when
     that department (including its sub-departments) reaches the same minimum, and its role
     only when the role, and the role within that department if the department is named,
@@ -514,11 +515,10 @@ def open_text_answers(
     reveals nothing.
     """
     results = results or campaign_results(campaign)
-    threshold = campaign.anonymity_threshold
-    minimum = open_text_minimum(threshold)
+    minimum = open_text_minimum(campaign.anonymity_threshold, campaign.comment_minimum)
 
     def visible(size: int | None) -> bool:
-        return size is not None and open_text_visible(size, threshold)
+        return size is not None and size >= minimum
 
     key: dict[str, Any] = {}
     if department_id is not None:
@@ -588,11 +588,12 @@ def open_text_cells(campaign: Campaign) -> frozenset[Cell]:
     """The (department id, role id) cells whose rows may carry free text in an export.
 
     A row of an export reveals its department and role, so its free-text answers are written
-    only when that cell holds at least ``max(threshold, 5)`` submitted responses.
+    only when that cell holds at least as many submitted responses as the campaign's
+    minimum for free-text answers (never below the anonymity threshold).
     """
-    threshold = campaign.anonymity_threshold
+    minimum = open_text_minimum(campaign.anonymity_threshold, campaign.comment_minimum)
     return frozenset(
         cell
         for cell, counts in participation_by_cell(campaign).items()
-        if open_text_visible(counts.submitted, threshold)
+        if counts.submitted >= minimum
     )

@@ -2,7 +2,8 @@
 
 Words identify people more easily than scores, so their minimum is stricter: a group's
 answers to a question are themed only when at least :func:`comment_minimum` respondents of
-the group answered it (the anonymity threshold, and never fewer than 10); a role's count in a
+the group answered it (the campaign's minimum for words, at least 10, or the anonymity
+threshold when larger); a role's count in a
 theme is given only when as many of the role answered it. Quoted answers are scrubbed
 (:mod:`app.analysis.scrub`) of e-mail addresses, phone numbers, the names of the
 organisation's participants and the names of departments and roles whose groups are too
@@ -20,6 +21,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from app.analysis.anonymity import open_text_minimum
 from app.analysis.plain import PlainFields
 from app.analysis.scrub import quotable, scrub
 from app.analysis.themes import find_themes
@@ -29,13 +31,11 @@ from app.platform.cache import BoundedCache
 from app.platform.extensions import db
 from app.results.load import load_departments, load_roles, open_text_query
 
-#: Fewest respondents who answered a question for a group's answers to it to be themed.
-COMMENT_MINIMUM = 10
 
-
-def comment_minimum(threshold: int) -> int:
-    """The fewest answerers a group needs for its themes: ``max(threshold, 10)``."""
-    return max(threshold, COMMENT_MINIMUM)
+def comment_minimum(campaign: Campaign) -> int:
+    """The fewest answerers a group needs for its themes: the larger of the anonymity
+    threshold and the campaign's minimum for words (``Campaign.comment_minimum``, >= 10)."""
+    return open_text_minimum(campaign.anonymity_threshold, campaign.comment_minimum)
 
 
 @dataclass(frozen=True)
@@ -93,7 +93,7 @@ class CommentThemes(PlainFields):
         }
 
 
-_kept: BoundedCache[tuple[int, str, int | None], CommentThemes] = BoundedCache(16)
+_kept: BoundedCache[tuple[int, str, int, int | None], CommentThemes] = BoundedCache(16)
 
 
 def comment_themes(
@@ -101,7 +101,7 @@ def comment_themes(
 ) -> CommentThemes:
     """The themes of ``campaign``'s open answers (of ``department_id`` and its
     sub-departments, or of everyone), kept while ``data_version`` (the results') holds."""
-    key = (campaign.id, data_version, department_id)
+    key = (campaign.id, data_version, comment_minimum(campaign), department_id)
     found = _kept.get(key)
     if found is None or not data_version:
         found = _kept.put(key, _comment_themes(campaign, department_id))
@@ -109,7 +109,7 @@ def comment_themes(
 
 
 def _comment_themes(campaign: Campaign, department_id: int | None) -> CommentThemes:
-    minimum = comment_minimum(campaign.anonymity_threshold)
+    minimum = comment_minimum(campaign)
     questionnaire = campaign.questionnaire
     questions = [question.id for question in questionnaire.open_questions]
     departments = load_departments(campaign.organization_id)

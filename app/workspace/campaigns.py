@@ -42,6 +42,7 @@ def new_campaign(slug: str) -> BaseResponse | str:
                 form.chosen_questionnaire(),
                 form.name.data,
                 threshold=form.threshold.data,
+                comment_minimum=form.comment_minimum.data,
                 opens_at=opens_at,
                 closes_at=closes_at,
                 individual_reports=form.individual_reports.data,
@@ -70,7 +71,7 @@ def campaign(campaign_id: int) -> str:
 
 
 def _save_settings(campaign: Campaign, form: CampaignSettingsForm) -> None:
-    """Name, dates, threshold; the companion and the targets when the form posted them."""
+    """Name, dates, the two minimums; the companion and the targets when the form posted them."""
     opens_at, closes_at = form.dates()
     update_campaign(
         campaign,
@@ -78,6 +79,7 @@ def _save_settings(campaign: Campaign, form: CampaignSettingsForm) -> None:
         opens_at=opens_at,
         closes_at=closes_at,
         threshold=form.threshold.data,
+        comment_minimum=form.comment_minimum.data,
         individual_reports=form.individual_reports.data,
         name_en=form.name_en.data or "",
         actor=common.user(),

@@ -27,7 +27,9 @@ from app.models import NAME_LENGTH, Campaign, Department, Organization, Particip
 from app.models.campaign import (
     DEFAULT_ANONYMITY_THRESHOLD,
     MAX_ANONYMITY_THRESHOLD,
+    MAX_COMMENT_MINIMUM,
     MIN_ANONYMITY_THRESHOLD,
+    MIN_COMMENT_MINIMUM,
 )
 from app.operations.campaigns import local_to_utc, utc_to_local
 from app.operations.errors import N_, OperationError
@@ -200,6 +202,17 @@ class _CampaignFields(Form):
             "It cannot change once the campaign has opened."
         ),
     )
+    comment_minimum = IntegerField(
+        _l("Minimum group for free-text answers"),
+        default=MIN_COMMENT_MINIMUM,
+        # Left empty: the current setting stays (a new campaign gets the default).
+        validators=[Optional(), NumberRange(min=MIN_COMMENT_MINIMUM, max=MAX_COMMENT_MINIMUM)],
+        description=_l(
+            "A group's free-text answers to a question, and their themes, are shown only when "
+            "at least this many of its respondents answered it, and never fewer than the "
+            "anonymity threshold (10-50). It cannot change once the campaign has opened."
+        ),
+    )
     individual_reports = BooleanField(
         _l("Respondents may download their individual report once the campaign has closed"),
         description=_l(
@@ -278,6 +291,7 @@ class CampaignSettingsForm(_CampaignFields):
                     "opens_at": _naive_local(campaign.opens_at),
                     "closes_at": _naive_local(campaign.closes_at),
                     "threshold": campaign.anonymity_threshold,
+                    "comment_minimum": campaign.comment_minimum,
                     "individual_reports": campaign.individual_reports,
                     "companion": companion.id if companion is not None else 0,
                 }

@@ -7,10 +7,11 @@ import json
 
 import pytest
 
+from app.analysis.anonymity import OPEN_TEXT_MINIMUM
 from app.auth.tokens import create_api_token
 from app.models import Membership, User
 from app.results import campaign_results
-from app.results.comments import COMMENT_MINIMUM, comment_themes
+from app.results.comments import comment_themes
 from tests import factories
 from tests.integration.workspace_support import login, make_client
 from tests.open_answers_support import labelled_answers
@@ -59,7 +60,7 @@ def test_the_api_gives_themes_with_counts_by_role_and_scrubbed_examples(client, 
     response = _get(client, campaign.id, token)
     assert response.status_code == 200
     document = response.get_json()
-    assert document["minimum_group"] == COMMENT_MINIMUM
+    assert document["minimum_group"] == OPEN_TEXT_MINIMUM
     question, *others = document["questions"]
     assert question["question"] == campaign.questionnaire.open_questions[0].id
     # The other open questions were not answered: nothing to show.
@@ -97,6 +98,28 @@ def test_a_group_below_the_minimum_gets_no_themes(client, world) -> None:
     assert found["questions"][0]["answers"] == 24 + 12 + 3 + 2
 
 
+def test_the_campaigns_minimum_for_words_raises_the_minimum_group(client, db, world) -> None:
+    campaign, token = world
+    campaign.comment_minimum = 13
+    db.session.commit()
+    document = _get(client, campaign.id, token).get_json()
+    assert document["minimum_group"] == 13
+    themes = document["questions"][0]["themes"]
+    assert themes
+    # 12 middle managers answered: enough under the default 10, too few under 13.
+    assert all(theme["by_role"]["middle_manager"] is None for theme in themes)
+    assert any(isinstance(theme["by_role"]["frontline"], int) for theme in themes)
+    campaign.comment_minimum = 50
+    db.session.commit()
+    closed = _get(client, campaign.id, token).get_json()
+    assert closed["minimum_group"] == 50
+    assert closed["questions"][0] == {
+        "question": campaign.questionnaire.open_questions[0].id,
+        "answers": None,
+        "themes": [],
+    }
+
+
 def test_the_department_parameter_is_checked(client, world) -> None:
     campaign, token = world
     assert _get(client, campaign.id, token, "?department=abc").status_code == 400
@@ -113,7 +136,7 @@ def test_the_cli_prints_the_same_document(runner, world) -> None:
     assert json.loads(result.output) == comment_themes(campaign, version).document()
     readable = runner.invoke(args=["results", "themes", str(campaign.id)])
     assert readable.exit_code == 0, readable.output
-    assert f"at least {COMMENT_MINIMUM} answerers" in readable.output
+    assert f"at least {OPEN_TEXT_MINIMUM} answerers" in readable.output
     missing = runner.invoke(args=["results", "themes", str(campaign.id), "--department", "X"])
     assert missing.exit_code != 0
     assert "no department named 'X'" in missing.output

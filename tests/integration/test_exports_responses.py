@@ -67,13 +67,24 @@ def test_csv_has_one_row_per_submitted_response(campaign):
     assert "email" not in rows[0]
 
 
-def test_open_text_only_for_groups_of_at_least_max_threshold_and_5(campaign):
+def test_open_text_only_for_groups_of_at_least_max_threshold_and_the_comment_minimum(campaign):
     open_id = campaign.questionnaire.open_questions[0].id
-    rows = _rows(campaign)
-    texts = {(r["department"], r["role"]): r[open_id] for r in rows}
-    assert texts[("営業部", "現場")] == "営業の声"
-    assert texts[("開発部", "現場")] == "", "3 responses pass the threshold but not the minimum 5"
+    texts = {(r["department"], r["role"]): r[open_id] for r in _rows(campaign)}
+    assert texts[("営業部", "現場")] == "", "5 responses pass the threshold 3, not the minimum 10"
+    assert texts[("開発部", "現場")] == ""
     assert texts[("開発部", "経営層")] == ""
+
+
+@pytest.mark.parametrize(("comment_minimum", "shown"), [(10, True), (11, False)])
+def test_open_text_follows_the_campaigns_comment_minimum(app, comment_minimum, shown):
+    org = make_org("words", ("営業部",))
+    campaign = make_campaign(org, threshold=3)
+    campaign.comment_minimum = comment_minimum
+    for person in add_people(campaign, 10, department="営業部"):
+        submit(person, value=4, text="営業の声")
+    open_id = campaign.questionnaire.open_questions[0].id
+    texts = {r[open_id] for r in _rows(campaign)}
+    assert texts == ({"営業の声"} if shown else {""})
 
 
 def test_identities_only_when_asked(campaign):
@@ -301,6 +312,7 @@ def test_backup_round_trip(campaign):
     import_responses(
         campaign, f"department,role,{campaign.questionnaire.items[0].id}\n営業部,frontline,1\n"
     )
+    campaign.comment_minimum = 17
     db.session.commit()
     original = backup_campaign(campaign)
     assert original["format"] == "cx-campaign-backup"
@@ -311,6 +323,7 @@ def test_backup_round_trip(campaign):
     db.session.commit()
     assert restored.organization_id == other.id
     assert restored.questionnaire_hash == campaign.questionnaire_hash
+    assert restored.comment_minimum == 17
     again = backup_campaign(restored)
     assert _normalised(again) == _normalised(original)
     assert len(again["responses"]) == 10
@@ -328,6 +341,13 @@ def test_restore_refuses_damaged_backups(campaign):
     damaged["questionnaire"]["dimensions"][0]["items"][0]["text"]["ja"] = "改ざん"
     with pytest.raises(OperationError, match="damaged"):
         restore_campaign(damaged, other)
+    lowered = json.loads(json.dumps(data))
+    lowered["campaign"]["comment_minimum"] = 3
+    with pytest.raises(OperationError, match="free-text answers must be between 10 and 50"):
+        restore_campaign(lowered, other)
+    older = json.loads(json.dumps(data))
+    del older["campaign"]["comment_minimum"]
+    assert restore_campaign(older, make_org("older", ())).comment_minimum == 10
     broken = json.loads(json.dumps(data))
     broken["responses"][0]["department"] = 999_999
     with pytest.raises(OperationError, match="incomplete or damaged"):

@@ -172,8 +172,8 @@ def test_the_leaders_voice_holds_the_themes_of_the_free_text_answers(demo) -> No
     campaign = _campaign()
     html = service.render_html(campaign, locale="ja").html
     names = [title for _, title in _chapters(html)]
-    assert "リーダーの声" in names
-    assert names.index("リーダーの声") > names.index("認識ギャップ")
+    assert "現場の声" in names
+    assert names.index("現場の声") > names.index("認識ギャップ")
     voice = html.split('id="leaders-voice"', 1)[1].split("</section>", 1)[0]
     for question in campaign.questionnaire.open_questions:
         if question.text.to_dict()["ja"] in voice:

@@ -769,4 +769,4 @@ def test_open_text_is_shown_only_for_large_enough_groups(built: Built) -> None:
     for answer in support_texts.answers:
         assert answer.department == {"ja": "Support", "en": "Support"}
         assert answer.role is None or answer.role["en"] != "Executive"
-    assert support_texts.minimum == 5
+    assert support_texts.minimum == 10

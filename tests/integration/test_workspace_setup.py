@@ -220,6 +220,77 @@ def test_threshold_is_fixed_once_opened(app):
         )
 
 
+def test_comment_minimum_is_checked_and_fixed_once_opened(app):
+    org = make_org("acme")
+    campaign = make_campaign(org, opened=False, threshold=5)
+    assert campaign.comment_minimum == 10
+    update_campaign(
+        campaign, name="x", opens_at=None, closes_at=None, threshold=5, comment_minimum=20
+    )
+    assert campaign.comment_minimum == 20
+    for wrong in (9, 51):
+        with pytest.raises(OperationError, match=f"between 10 and 50, got {wrong}"):
+            update_campaign(
+                campaign,
+                name="x",
+                opens_at=None,
+                closes_at=None,
+                threshold=5,
+                comment_minimum=wrong,
+            )
+    open_campaign(campaign)
+    with pytest.raises(OperationError, match="free-text answers cannot change once"):
+        update_campaign(
+            campaign, name="x", opens_at=None, closes_at=None, threshold=5, comment_minimum=10
+        )
+    update_campaign(campaign, name="renamed", opens_at=None, closes_at=None, threshold=5)
+    assert (campaign.name, campaign.comment_minimum) == ("renamed", 20)
+
+
+def test_comment_minimum_in_the_browser_forms(app, consultant_client):
+    org = make_org("acme")
+    grant(_consultant(), org, "consultant")
+    fields = {"questionnaire": "cx-five-capabilities@1.0.0", "timezone": "Asia/Tokyo"}
+    page = consultant_client.get("/workspace/orgs/acme/campaigns/new").get_data(as_text=True)
+    assert 'name="comment_minimum"' in page
+    refused = _post(
+        consultant_client,
+        "/workspace/orgs/acme/campaigns/new",
+        name="X",
+        threshold="5",
+        comment_minimum="9",
+        **fields,
+    )
+    assert refused.status_code == 200
+    assert "10" in refused.get_data(as_text=True)
+    assert db.session.scalar(select(Campaign)) is None
+    created = _post(
+        consultant_client,
+        "/workspace/orgs/acme/campaigns/new",
+        name="X",
+        threshold="5",
+        comment_minimum="15",
+        **fields,
+    )
+    assert created.status_code == 302
+    campaign = db.session.scalar(select(Campaign))
+    assert campaign.comment_minimum == 15
+    url = f"/workspace/campaigns/{campaign.id}/settings"
+    form = {"name": "X", "timezone": "Asia/Tokyo", "threshold": "5"}
+    assert _post(consultant_client, url, comment_minimum="20", **form).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Campaign, campaign.id).comment_minimum == 20
+    open_campaign(db.session.get(Campaign, campaign.id))
+    db.session.commit()
+    settings = consultant_client.get(url).get_data(as_text=True)
+    assert 'type="hidden" value="20"' in settings or 'value="20" type="hidden"' in settings
+    assert "Fixed: the campaign has been opened." in settings
+    changed = _post(consultant_client, url, comment_minimum="30", **form)
+    assert "cannot change once the campaign has been opened" in changed.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Campaign, campaign.id).comment_minimum == 20
+
+
 def test_open_close_reopen_in_the_browser(app, consultant_client):
     org = make_org("acme")
     grant(_consultant(), org, "consultant")

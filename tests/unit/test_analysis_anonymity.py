@@ -64,21 +64,25 @@ def test_invalid_inputs_are_rejected() -> None:
         suppression_statuses({"a": -1}, 3)
 
 
-def test_open_text_needs_at_least_five_and_the_threshold() -> None:
-    assert not open_text_visible(4, 3)
-    assert open_text_visible(5, 3)
-    assert not open_text_visible(6, 7)
-    assert open_text_visible(7, 7)
-    assert AnonymityPolicy(3).open_text_visible(5)
+def test_open_text_needs_at_least_ten_and_the_threshold() -> None:
+    assert not open_text_visible(9, 3)
+    assert open_text_visible(10, 3)
+    assert not open_text_visible(11, 3, 12)
+    assert open_text_visible(12, 3, 12)
+    assert not open_text_visible(9, 3, 5), "a campaign's minimum never goes below ten"
+    assert AnonymityPolicy(3).open_text_visible(10)
+    assert not AnonymityPolicy(3, open_text=20).open_text_visible(19)
 
 
-def test_open_text_minimum_is_the_larger_of_five_and_the_threshold() -> None:
-    assert open_text_minimum(3) == 5
-    assert open_text_minimum(8) == 8
-    for threshold in (1, 5, 9):
-        minimum = open_text_minimum(threshold)
-        assert open_text_visible(minimum, threshold)
-        assert not open_text_visible(minimum - 1, threshold)
+def test_open_text_minimum_is_the_largest_of_ten_the_setting_and_the_threshold() -> None:
+    assert open_text_minimum(3) == 10
+    assert open_text_minimum(8, 25) == 25
+    for threshold in (1, 5, 9, 12):
+        for setting in (10, 15, 50):
+            minimum = open_text_minimum(threshold, setting)
+            assert minimum == max(threshold, setting)
+            assert open_text_visible(minimum, threshold, setting)
+            assert not open_text_visible(minimum - 1, threshold, setting)
     with pytest.raises(ValueError, match="positive whole number"):
         open_text_minimum(0)
 

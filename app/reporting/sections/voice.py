@@ -2,8 +2,8 @@
 (:mod:`app.reporting.sections.slots`) with the themes of the campaign's free-text answers
 (:mod:`app.results.comments`), for the organisation or the report's department.
 
-The themes apply the minimum for words (no question is themed for a group with fewer than
-max(threshold, 10) answerers, no role counted apart below it) and their quotes are scrubbed;
+The themes apply the campaign's minimum for words (no question is themed for a group with
+fewer answerers, no role counted apart below it) and their quotes are scrubbed;
 without a themed question the chapter is absent.
 """
 
