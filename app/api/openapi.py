@@ -567,9 +567,32 @@ SCHEMAS: dict[str, Any] = {
             "are scrubbed of e-mail addresses, phone numbers, participants' names and the "
             "names of groups below the minimum."
         ),
-        "required": ["minimum_group", "questions"],
+        "required": ["minimum_group", "departments", "questions"],
         "properties": {
             "minimum_group": {"type": "integer"},
+            "departments": {
+                "type": "array",
+                "description": (
+                    "The departments each theme is counted by ('by_department'), in display "
+                    "order: the top-level departments, or the sub-departments of the "
+                    "department asked for, each with everything below it."
+                ),
+                "items": {
+                    "type": "object",
+                    "required": ["id", "label"],
+                    "properties": {
+                        "id": {"type": "integer"},
+                        "label": {
+                            "type": "object",
+                            "required": ["ja", "en"],
+                            "properties": {
+                                "ja": {"type": "string"},
+                                "en": {"type": "string"},
+                            },
+                        },
+                    },
+                },
+            },
             "questions": {
                 "type": "array",
                 "items": {
@@ -586,7 +609,7 @@ SCHEMAS: dict[str, Any] = {
     },
     "CommentTheme": {
         "type": "object",
-        "required": ["id", "label", "terms", "count", "by_role", "examples"],
+        "required": ["id", "label", "terms", "count", "by_role", "by_department", "examples"],
         "properties": {
             "id": {"type": "string"},
             "label": {
@@ -598,6 +621,14 @@ SCHEMAS: dict[str, Any] = {
             "count": {"type": "integer"},
             "by_role": {
                 "type": "object",
+                "additionalProperties": _nullable({"type": "integer"}),
+            },
+            "by_department": {
+                "type": "object",
+                "description": (
+                    "Answers on the theme by department id (see 'departments'); null for a "
+                    "department with fewer answerers than 'minimum_group'."
+                ),
                 "additionalProperties": _nullable({"type": "integer"}),
             },
             "examples": {"type": "array", "items": {"type": "string"}, "maxItems": 3},

@@ -249,8 +249,8 @@ def _department_named(campaign: Campaign, department_name: str | None) -> int | 
 def themes_command(
     campaign_id: int, department_name: str | None, as_json: bool, locale: str
 ) -> None:
-    """Print the themes of campaign CAMPAIGN_ID's open answers, with counts by role and
-    examples."""
+    """Print the themes of campaign CAMPAIGN_ID's open answers, with counts by role and by
+    department and examples."""
     campaign = db.session.get(Campaign, campaign_id)
     if campaign is None:
         raise click.ClickException(f"no campaign with id {campaign_id}")
@@ -262,6 +262,7 @@ def themes_command(
         return
     click.echo(f"{campaign.name}: {department_name or campaign.organization.name}")
     click.echo(f"themes shown for groups of at least {document['minimum_group']} answerers")
+    names = {row["id"]: row["label"][locale] for row in document["departments"]}
     for question in document["questions"]:
         if question["answers"] is None:
             click.echo(f"{question['question']}: too few answers to show")
@@ -273,6 +274,12 @@ def themes_command(
                 for key, count in theme["by_role"].items()
             )
             click.echo(f"  {theme['id']} {theme['label'][locale]} ({theme['count']}; {roles})")
+            if theme["by_department"]:
+                parts = ", ".join(
+                    f"{names[int(key)]} {'-' if count is None else count}"
+                    for key, count in theme["by_department"].items()
+                )
+                click.echo(f"     {parts}")
             for example in theme["examples"]:
                 click.echo(f"     「{example}」" if locale == "ja" else f'     "{example}"')
 

@@ -39,6 +39,10 @@ class ThemeBar:
     #: Answers of roles not counted apart (too few answerers).
     uncounted: int
     examples: tuple[tuple[str, bool], ...]
+    #: ``(department id, name, answers)`` of the departments counted apart.
+    departments: tuple[tuple[int, str, int], ...] = ()
+    #: Answers of departments with too few answerers, and from the scope department itself.
+    departments_uncounted: int = 0
 
     @property
     def label_lang(self) -> str:
@@ -126,14 +130,29 @@ class CommentsPage:
                 for segment in theme.segments:
                     if (segment.role, segment.label) not in roles:
                         roles.append((segment.role, segment.label))
-        header = [_("Question"), _("Theme"), _("Answers")] + [label for _key, label in roles]
+        departments: list[tuple[int, str]] = []
+        for question in self.questions:
+            for theme in question.themes:
+                for department, label, _count in theme.departments:
+                    if (department, label) not in departments:
+                        departments.append((department, label))
+        header = (
+            [_("Question"), _("Theme"), _("Answers")]
+            + [label for _key, label in roles]
+            + [label for _key, label in departments]
+        )
         rows = []
         for question in self.questions:
             for theme in question.themes:
                 by_role = {segment.role: segment.count for segment in theme.segments}
+                by_department = {key: count for key, _label, count in theme.departments}
                 rows.append(
                     [question.text, theme.label, str(theme.count)]
                     + [str(by_role[key]) if key in by_role else "" for key, _label in roles]
+                    + [
+                        str(by_department[key]) if key in by_department else ""
+                        for key, _label in departments
+                    ]
                 )
         return Table(header, rows)
 
@@ -151,6 +170,7 @@ def comments(
         department_label = builder.text(results.group("department", department=department_id).label)
     found: CommentThemes = comment_themes(campaign, results.data_version, department_id)
     questionnaire = campaign.questionnaire
+    names = {key: builder.text(label) for key, label in found.departments}
     blocks = []
     for question in found.questions:
         text = builder.text(questionnaire.open_question(question.question).text.to_dict())
@@ -169,6 +189,11 @@ def comments(
                     )
                 )
                 start += width
+            counted = tuple(
+                (key, names[key], count)
+                for key, count in theme.by_department.items()
+                if count is not None
+            )
             bars.append(
                 ThemeBar(
                     theme.id,
@@ -178,6 +203,8 @@ def comments(
                     tuple(segments),
                     theme.count - sum(segment.count for segment in segments),
                     tuple(zip(theme.examples, theme.scrubbed, strict=True)),
+                    counted,
+                    theme.count - sum(count for _key, _name, count in counted),
                 )
             )
         themed = sum(theme.count for theme in question.themes)

@@ -25,8 +25,8 @@ from app.analysis.anonymity import open_text_minimum
 from app.analysis.plain import PlainFields
 from app.analysis.scrub import quotable, scrub
 from app.analysis.themes import find_themes
-from app.analysis.tree import subtree_ids
-from app.models import Answer, Campaign, Participant, Response, role_labels
+from app.analysis.tree import department_tree, subtree_ids
+from app.models import Answer, Campaign, Participant, Response, name_labels, role_labels
 from app.platform.cache import BoundedCache
 from app.platform.extensions import db
 from app.results.load import load_departments, load_roles, open_text_query
@@ -49,6 +49,9 @@ class ThemeRow(PlainFields):
     #: Answers on the theme by role key; None for a role with too few answerers.
     by_role: Mapping[str, int | None]
     examples: tuple[str, ...]
+    #: Answers on the theme by department of the breakdown (``CommentThemes.departments``,
+    #: sub-departments included); None for a department with too few answerers.
+    by_department: Mapping[int, int | None] = field(default_factory=dict)
     #: Whether each example was edited to take out what points at someone.
     scrubbed: tuple[bool, ...] = ()
 
@@ -67,11 +70,17 @@ class CommentThemes(PlainFields):
     department: int | None
     minimum_group: int
     questions: tuple[QuestionThemes, ...] = field(default_factory=tuple)
+    #: The departments the themes are counted by, in display order, with their names: the
+    #: top-level departments, or the sub-departments of ``department``.
+    departments: tuple[tuple[int, Mapping[str, str]], ...] = ()
 
     def document(self) -> dict[str, Any]:
         """The API's and the CLI's JSON form (see the OpenAPI schema ``CommentThemes``)."""
         return {
             "minimum_group": self.minimum_group,
+            "departments": [
+                {"id": department, "label": dict(label)} for department, label in self.departments
+            ],
             "questions": [
                 {
                     "question": question.question,
@@ -83,6 +92,10 @@ class CommentThemes(PlainFields):
                             "terms": list(theme.terms),
                             "count": theme.count,
                             "by_role": dict(theme.by_role),
+                            "by_department": {
+                                str(department): count
+                                for department, count in theme.by_department.items()
+                            },
                             "examples": list(theme.examples),
                         }
                         for theme in question.themes
@@ -130,6 +143,7 @@ def _comment_themes(campaign: Campaign, department_id: int | None) -> CommentThe
         )
         if name
     ]
+    breakdown = _Breakdown.below(department_id, departments)
     found = []
     for question in questions:
         answered = by_question[question]
@@ -141,16 +155,54 @@ def _comment_themes(campaign: Campaign, department_id: int | None) -> CommentThe
             QuestionThemes(
                 question,
                 len(answered),
-                _rows(answered, roles, departments, people, minimum, prompt),
+                _rows(answered, roles, departments, breakdown, people, minimum, prompt),
             )
         )
-    return CommentThemes(campaign.id, department_id, minimum, tuple(found))
+    shown = {
+        part
+        for _text, department, _role in (a for q in by_question.values() for a in q)
+        if (part := breakdown.part(department)) is not None
+    }
+    return CommentThemes(
+        campaign.id,
+        department_id,
+        minimum,
+        tuple(found),
+        tuple(
+            (row.id, name_labels(row.name, row.name_en))
+            for row in breakdown.parts
+            if not row.archived or row.id in shown
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class _Breakdown:
+    """The departments a scope's themes are counted by: the top-level departments of the
+    organisation, or the sub-departments of one department, each with everything below it.
+    Answers from the scope department itself belong to none of them."""
+
+    parts: tuple[Any, ...]
+    #: Each department of the scope's subtree to the part it belongs to.
+    of: Mapping[int, int]
+
+    @classmethod
+    def below(cls, scope: int | None, departments: list[Any]) -> _Breakdown:
+        tree = department_tree(departments)
+        by_id = {row.id: row for row in departments}
+        tops = tree.roots if scope is None else [by_id[i] for i in tree.children.get(scope, ())]
+        of = {member: top.id for top in tops for member in tree.subtree(top.id)}
+        return cls(tuple(tops), of)
+
+    def part(self, department: int) -> int | None:
+        return self.of.get(department)
 
 
 def _rows(
     answered: list[tuple[str, int, int]],
     roles: Mapping[int, Any],
     departments: list[Any],
+    breakdown: _Breakdown,
     people: list[str],
     minimum: int,
     prompt: str,
@@ -162,6 +214,10 @@ def _rows(
         role.key for role_id, role in roles.items() if answerers_by_role[role_id] >= minimum
     }
     answerers_by_department = Counter(department for _text, department, _role in answered)
+    answerers_by_part = Counter(breakdown.part(department) for _text, department, _role in answered)
+    shown_parts = {
+        part for part, count in answerers_by_part.items() if part is not None and count >= minimum
+    }
     hidden = [
         name
         for department in departments
@@ -179,6 +235,7 @@ def _rows(
         counts = Counter(
             roles[answered[i][2]].key for i in theme.members if answered[i][2] in roles
         )
+        in_parts = Counter(breakdown.part(answered[i][1]) for i in theme.members)
         examples: list[str] = []
         edited: list[bool] = []
         for index in theme.members_by_strength:
@@ -201,6 +258,11 @@ def _rows(
                 },
                 examples=tuple(examples),
                 scrubbed=tuple(edited),
+                by_department={
+                    part.id: (in_parts[part.id] if part.id in shown_parts else None)
+                    for part in breakdown.parts
+                    if answerers_by_part[part.id] or not part.archived
+                },
             )
         )
     return tuple(rows)

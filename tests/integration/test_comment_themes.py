@@ -77,6 +77,19 @@ def test_the_api_gives_themes_with_counts_by_role_and_scrubbed_examples(client, 
         assert len(theme["examples"]) <= 3
         assert len(set(theme["examples"])) == len(theme["examples"])
     assert sum(theme["count"] for theme in themes) <= question["answers"]
+    sales, legal = (
+        next(d.id for d in campaign.organization.departments if d.name == name)
+        for name in ("営業部", "法務部")
+    )
+    assert document["departments"] == [
+        {"id": sales, "label": {"ja": "営業部", "en": "営業部"}},
+        {"id": legal, "label": {"ja": "法務部", "en": "法務部"}},
+    ]
+    for theme in themes:
+        # 法務部 has 4 answerers: below the minimum, never counted apart.
+        assert theme["by_department"][str(legal)] is None
+        assert 0 <= theme["by_department"][str(sales)] <= theme["count"]
+    assert sum(theme["by_department"][str(sales)] for theme in themes) > 0
     quoted = " ".join(example for theme in themes for example in theme["examples"])
     assert "@" not in quoted
     assert "参加者" not in quoted
@@ -96,6 +109,9 @@ def test_a_group_below_the_minimum_gets_no_themes(client, world) -> None:
     large = next(d for d in campaign.organization.departments if d.name == "営業部")
     found = _get(client, campaign.id, token, f"?department={large.id}").get_json()
     assert found["questions"][0]["answers"] == 24 + 12 + 3 + 2
+    # 営業部 has no sub-departments: its themes are not counted by department.
+    assert found["departments"] == []
+    assert all(theme["by_department"] == {} for theme in found["questions"][0]["themes"])
 
 
 def test_the_campaigns_minimum_for_words_raises_the_minimum_group(client, db, world) -> None:
@@ -172,6 +188,9 @@ def test_the_dashboard_shows_the_themes_as_bars_that_open_their_quotes(app, worl
         for example in theme["examples"]:
             assert example in html
     assert html.count("<details>") == len(document["questions"][0]["themes"])
+    assert html.count('class="small theme-departments"') == len(document["questions"][0]["themes"])
+    assert "部署別：" in html
+    assert "回答者が少ない部署（部署別に数えません）" in html
     assert "自由記述" in html
     assert "p3@example.jp" not in html
     assert "参加者 3さん" not in html
@@ -179,6 +198,7 @@ def test_the_dashboard_shows_the_themes_as_bars_that_open_their_quotes(app, worl
     assert 'style="' not in html.split("<main", 1)[-1]
     csv = client.get(f"/dashboard/campaigns/{campaign.id}/comments.csv").get_data(as_text=True)
     assert "テーマ" in csv
+    assert "営業部" in csv.splitlines()[0]
     assert document["questions"][0]["themes"][0]["label"]["ja"] in csv
 
 
