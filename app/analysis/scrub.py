@@ -75,6 +75,38 @@ def _phones(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+class Scrubber:
+    """:func:`scrub` for many answers with the same names: the names are gathered and
+    compiled once (one pattern for the Japanese names, one for the Latin names)."""
+
+    def __init__(self, *, people: Iterable[str] = (), hidden_groups: Iterable[str] = ()):
+        self._groups = _names_pattern(_name_parts(hidden_groups))
+        self._people = _names_pattern(_name_parts(people))
+
+    def __call__(self, text: str, *, locale: str | None = None) -> Scrubbed:
+        words = PLACEHOLDERS[locale or ("ja" if is_japanese(text) else "en")]
+        result = _EMAIL.sub(words["email"], text)
+        for start, end in reversed(_phones(result)):
+            result = result[:start] + words["phone"] + result[end:]
+        for pattern, placeholder in ((self._groups, "group"), (self._people, "name")):
+            for compiled in pattern:
+                result = compiled.sub(words[placeholder], result)
+        return Scrubbed(result, result != text)
+
+
+def _names_pattern(names: list[str]) -> tuple[re.Pattern[str], ...]:
+    """Patterns that find ``names`` (longest first): Japanese names anywhere, Latin names
+    only as whole words, in any case (Tanaka, TANAKA)."""
+    japanese = [re.escape(name) for name in names if is_japanese(name)]
+    latin = [re.escape(name) for name in names if not is_japanese(name)]
+    found = []
+    if japanese:
+        found.append(re.compile("|".join(japanese)))
+    if latin:
+        found.append(re.compile(rf"(?<![\w])(?:{'|'.join(latin)})(?![\w])", re.IGNORECASE))
+    return tuple(found)
+
+
 def scrub(
     text: str,
     *,
@@ -85,22 +117,7 @@ def scrub(
     """``text`` without e-mail addresses, phone numbers, the names in ``people`` and the
     names in ``hidden_groups`` (departments or roles below the threshold); placeholders in
     ``locale``, by default the answer's own language."""
-    words = PLACEHOLDERS[locale or ("ja" if is_japanese(text) else "en")]
-    result = _EMAIL.sub(words["email"], text)
-    for start, end in reversed(_phones(result)):
-        result = result[:start] + words["phone"] + result[end:]
-    for name in _name_parts(hidden_groups):
-        result = _replace(result, name, words["group"])
-    for name in _name_parts(people):
-        result = _replace(result, name, words["name"])
-    return Scrubbed(result, result != text)
-
-
-def _replace(text: str, name: str, placeholder: str) -> str:
-    if is_japanese(name):
-        return text.replace(name, placeholder)
-    # Latin names only as whole words, in any case (Tanaka, TANAKA).
-    return re.sub(rf"(?<![\w]){re.escape(name)}(?![\w])", placeholder, text, flags=re.IGNORECASE)
+    return Scrubber(people=people, hidden_groups=hidden_groups)(text, locale=locale)
 
 
 def quotable(scrubbed: Scrubbed) -> bool:

@@ -39,6 +39,8 @@ class ThemeBar:
     #: Answers of roles not counted apart (too few answerers).
     uncounted: int
     examples: tuple[tuple[str, bool], ...]
+    #: Every answer of the theme fit to quote, with whether it was edited.
+    answers: tuple[tuple[str, bool], ...] = ()
     #: ``(department id, name, answers)`` of the departments counted apart.
     departments: tuple[tuple[int, str, int], ...] = ()
     #: Answers of departments with too few answerers, and from the scope department itself.
@@ -203,6 +205,7 @@ def comments(
                     tuple(segments),
                     theme.count - sum(segment.count for segment in segments),
                     tuple(zip(theme.examples, theme.scrubbed, strict=True)),
+                    theme.answers,
                     counted,
                     theme.count - sum(count for _key, _name, count in counted),
                 )

@@ -23,13 +23,16 @@ from sqlalchemy import select
 
 from app.analysis.anonymity import open_text_minimum
 from app.analysis.plain import PlainFields
-from app.analysis.scrub import quotable, scrub
+from app.analysis.scrub import Scrubber, quotable
 from app.analysis.themes import find_themes
 from app.analysis.tree import department_tree, subtree_ids
 from app.models import Answer, Campaign, Participant, Response, name_labels, role_labels
 from app.platform.cache import BoundedCache
 from app.platform.extensions import db
 from app.results.load import load_departments, load_roles, open_text_query
+
+#: Representative answers quoted per theme.
+EXAMPLES = 3
 
 
 def comment_minimum(campaign: Campaign) -> int:
@@ -54,6 +57,9 @@ class ThemeRow(PlainFields):
     by_department: Mapping[int, int | None] = field(default_factory=dict)
     #: Whether each example was edited to take out what points at someone.
     scrubbed: tuple[bool, ...] = ()
+    #: Every answer of the theme fit to quote, scrubbed, strongest first, each once, with
+    #: whether it was edited (the dashboard lists them; the API gives the examples only).
+    answers: tuple[tuple[str, bool], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -230,22 +236,20 @@ def _rows(
         if 0 < answerers_by_role[role_id] < minimum
         for label in role_labels(role.labels, role.key).values()
     ]
+    scrubber = Scrubber(people=people, hidden_groups=hidden)
     rows = []
     for theme in themes.themes:
         counts = Counter(
             roles[answered[i][2]].key for i in theme.members if answered[i][2] in roles
         )
         in_parts = Counter(breakdown.part(answered[i][1]) for i in theme.members)
-        examples: list[str] = []
-        edited: list[bool] = []
+        quoted: dict[str, bool] = {}
         for index in theme.members_by_strength:
-            cleaned = scrub(texts[index], people=people, hidden_groups=hidden)
-            # The same words twice say nothing more.
-            if quotable(cleaned) and cleaned.text not in examples:
-                examples.append(cleaned.text)
-                edited.append(cleaned.changed)
-            if len(examples) == 3:
-                break
+            cleaned = scrubber(texts[index])
+            # An unchanged answer of a theme has terms; the same words twice say nothing more.
+            if (not cleaned.changed or quotable(cleaned)) and cleaned.text not in quoted:
+                quoted[cleaned.text] = cleaned.changed
+        examples = list(quoted)[:EXAMPLES]
         rows.append(
             ThemeRow(
                 id=f"t{theme.number}",
@@ -257,7 +261,8 @@ def _rows(
                     for role in sorted(roles.values(), key=lambda r: (r.rank, r.id))
                 },
                 examples=tuple(examples),
-                scrubbed=tuple(edited),
+                scrubbed=tuple(quoted[text] for text in examples),
+                answers=tuple(quoted.items()),
                 by_department={
                     part.id: (in_parts[part.id] if part.id in shown_parts else None)
                     for part in breakdown.parts

@@ -190,6 +190,13 @@ def test_the_dashboard_shows_the_themes_as_bars_that_open_their_quotes(app, worl
     assert html.count("<details>") == len(document["questions"][0]["themes"])
     assert html.count('class="small theme-departments"') == len(document["questions"][0]["themes"])
     assert "部署別：" in html
+    # A theme opens every answer on it that can be quoted, scrubbed.
+    largest = comment_themes(campaign, campaign_results(campaign).data_version)
+    biggest = max(largest.questions[0].themes, key=lambda theme: theme.count)
+    assert len(biggest.answers) > len(biggest.examples)
+    assert "このテーマの回答をすべて表示（引用できるもの" in html
+    for text, _edited in biggest.answers:
+        assert text in html
     assert "回答者が少ない部署（部署別に数えません）" in html
     assert "自由記述" in html
     assert "p3@example.jp" not in html
