@@ -13,6 +13,7 @@ from app.auth import bp as auth_bp
 from app.cli.campaign import campaign_cli
 from app.cli.demo import demo_cli
 from app.cli.org import org_cli
+from app.cli.outcomes import outcomes_cli
 from app.cli.participants import participants_cli
 from app.cli.questionnaire import questionnaire_cli
 from app.cli.report import report_cli
@@ -121,6 +122,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(rules_cli)
     app.cli.add_command(results_cli)
     app.cli.add_command(report_cli)
+    app.cli.add_command(outcomes_cli)
 
 
 def register_template_helpers(app: Flask) -> None:

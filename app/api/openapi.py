@@ -58,6 +58,54 @@ _CAMPAIGN_ID = {
     "schema": {"type": "integer", "minimum": 0, "maximum": 2**31 - 1},
 }
 
+_COUNT = {"type": "integer", "minimum": 0, "maximum": 1_000_000_000}
+#: The fields of an outcome record as sent and as stored.
+_OUTCOME_INPUT_PROPERTIES: dict[str, Any] = {
+    "department": _nullable(
+        {"type": "integer", "description": "A department id; null: the whole organisation."}
+    ),
+    "period": {
+        "type": "string",
+        "pattern": "^[0-9]{4}(-(H[12]|Q[1-4]|0[1-9]|1[0-2]))?$",
+        "description": "A year (2026), a half (2026-H1), a quarter (2026-Q3) or a month (2026-04).",
+    },
+    "nps_counts": _nullable(
+        {
+            "type": "array",
+            "items": _COUNT,
+            "minItems": 11,
+            "maxItems": 11,
+            "description": "The customers' answers 0 to 10 to the recommendation question.",
+        }
+    ),
+    "promoters": _nullable({**_COUNT, "description": "Customers answering 9-10."}),
+    "passives": _nullable({**_COUNT, "description": "Customers answering 7-8."}),
+    "detractors": _nullable({**_COUNT, "description": "Customers answering 0-6."}),
+    "csat": _nullable(
+        {"type": "number", "minimum": 0, "maximum": 100, "description": "% satisfied."}
+    ),
+    "ces": _nullable(
+        {"type": "number", "minimum": 1, "maximum": 7, "description": "Mean effort, 1-7."}
+    ),
+    "churn_rate": _nullable(
+        {"type": "number", "minimum": 0, "maximum": 1, "description": "Fraction lost (0.05)."}
+    ),
+    "arpa": _nullable(
+        {"type": "number", "minimum": 0, "description": "Average revenue per account."}
+    ),
+    "gross_margin": _nullable(
+        {"type": "number", "minimum": 0, "maximum": 1, "description": "Fraction (0.4)."}
+    ),
+}
+
+_SLUG = {
+    "name": "slug",
+    "in": "path",
+    "required": True,
+    "description": "The organisation's slug.",
+    "schema": {"type": "string", "pattern": "^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$"},
+}
+
 SCHEMAS: dict[str, Any] = {
     "Localized": {
         "type": "object",
@@ -607,6 +655,72 @@ SCHEMAS: dict[str, Any] = {
             },
         },
     },
+    "OutcomeRecord": {
+        "type": "object",
+        "description": (
+            "Customer outcomes of the organisation (department null) or of one department over "
+            "one period. 'nps' is the Net Promoter Score (% promoters minus % detractors) with "
+            "its 95% interval from the multinomial variance, null below 30 customer answers; "
+            "'ltv' is ARPA x gross margin / churn rate. Figures not recorded are null."
+        ),
+        "required": [
+            "department",
+            "period",
+            "nps_counts",
+            "promoters",
+            "passives",
+            "detractors",
+            "csat",
+            "ces",
+            "churn_rate",
+            "arpa",
+            "gross_margin",
+            "nps",
+            "nps_ci95",
+            "nps_answers",
+            "ltv",
+        ],
+        "properties": {
+            **_OUTCOME_INPUT_PROPERTIES,
+            "nps": _nullable({"type": "number", "minimum": -100, "maximum": 100}),
+            "nps_ci95": _nullable(
+                {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2}
+            ),
+            "nps_answers": _nullable({"type": "integer", "minimum": 0}),
+            "ltv": _nullable({"type": "number", "minimum": 0}),
+        },
+    },
+    "OutcomeInput": {
+        "type": "object",
+        "description": (
+            "One record to write: the figures given replace the stored ones of that department "
+            "and period (null clears one), the others are kept. Give the answers 0-10 "
+            "('nps_counts') or the three groups. The computed keys of OutcomeRecord may be sent "
+            "back and are ignored."
+        ),
+        "required": ["department", "period"],
+        "additionalProperties": False,
+        "properties": {
+            **_OUTCOME_INPUT_PROPERTIES,
+            "nps": _nullable({"type": "number"}),
+            "nps_ci95": _nullable({"type": "array", "items": {"type": "number"}}),
+            "nps_answers": _nullable({"type": "integer"}),
+            "ltv": _nullable({"type": "number"}),
+        },
+    },
+    "OutcomeList": {
+        "type": "object",
+        "required": ["outcomes"],
+        "properties": {"outcomes": {"type": "array", "items": _ref("OutcomeRecord")}},
+    },
+    "OutcomeUpdate": {
+        "type": "object",
+        "required": ["outcomes"],
+        "additionalProperties": False,
+        "properties": {
+            "outcomes": {"type": "array", "items": _ref("OutcomeInput"), "maxItems": 5000}
+        },
+    },
     "CommentTheme": {
         "type": "object",
         "required": ["id", "label", "terms", "count", "by_role", "by_department", "examples"],
@@ -826,6 +940,37 @@ def openapi_document() -> dict[str, Any]:
                     ],
                     "responses": _department_responses(_ref("CommentThemes"), "The themes."),
                 }
+            },
+            "/organizations/{slug}/outcomes": {
+                "get": {
+                    "operationId": "listOrganizationOutcomes",
+                    "parameters": [_SLUG],
+                    "summary": "Customer outcomes of the organisation and its departments",
+                    "responses": {
+                        "200": _json(_ref("OutcomeList"), "The records, organisation first."),
+                        **_ERRORS,
+                    },
+                },
+                "put": {
+                    "operationId": "putOrganizationOutcomes",
+                    "parameters": [_SLUG],
+                    "summary": "Record customer outcomes (all records or none)",
+                    "description": (
+                        "Upserts each record by department and period. Any invalid record "
+                        "refuses the whole request with a 400 listing every problem by record "
+                        "index and field. Consultants of the organisation only (403 otherwise)."
+                    ),
+                    "requestBody": {
+                        "required": True,
+                        "content": {"application/json": {"schema": _ref("OutcomeUpdate")}},
+                    },
+                    "responses": {
+                        "200": _json(_ref("OutcomeList"), "Every record after the update."),
+                        "400": _json(_ref("Error"), "A record is invalid; nothing was written."),
+                        "403": _json(_ref("Error"), "The token's user is not a consultant."),
+                        **_ERRORS,
+                    },
+                },
             },
             "/campaigns/{campaign_id}/profile": {
                 "get": {

@@ -14,17 +14,27 @@ from werkzeug.exceptions import HTTPException
 
 from app.api.openapi import openapi_document, query_enums
 from app.api.serializers import campaign_detail, campaign_summary
-from app.auth.access import campaign_or_404, campaigns_query, can_manage
+from app.auth.access import campaign_or_404, campaigns_query, can_manage, organization_or_404
 from app.auth.tokens import user_for_api_token
 from app.models import Campaign
 from app.operations import audit
 from app.operations.exports import ExportOptions, export_filename, stream_csv
+from app.operations.organizations import SLUG_RE
+from app.operations.outcomes import (
+    MAX_RECORDS,
+    OutcomeInput,
+    OutcomeProblem,
+    check_period,
+    check_values,
+    save_outcomes,
+)
 from app.platform.extensions import csrf, db
 from app.presentation.profile import profile_document
 from app.queries.organizations import department_of
 from app.queries.profile import campaign_profile
 from app.results import campaign_results
 from app.results.comments import comment_themes
+from app.results.outcomes import organization_outcomes
 from app.results.serialize import findings_document, parse_group_by, results_document
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -267,6 +277,108 @@ def responses_csv(campaign_id: int) -> Any:
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{export_filename(found, "csv")}"'},
     )
+
+
+#: Keys of an outcome record the API computes: sent back in a PUT, they are ignored.
+_COMPUTED_OUTCOME_KEYS = ("nps", "nps_ci95", "nps_answers", "ltv")
+_OUTCOME_KEYS = (
+    "department",
+    "period",
+    "nps_counts",
+    "promoters",
+    "passives",
+    "detractors",
+    "csat",
+    "ces",
+    "churn_rate",
+    "arpa",
+    "gross_margin",
+)
+
+
+# Any text is taken as the slug (a segment with a control character too), so that every
+# method of the document gets its 404 for a slug that names no organisation.
+@bp.route("/organizations/<path:slug>/outcomes", methods=["GET", "PUT"])
+@token_required
+def organization_outcomes_view(slug: str) -> Any:
+    if not SLUG_RE.fullmatch(slug):
+        abort(404)
+    org = organization_or_404(g.api_user, slug)
+    if request.method == "PUT":
+        if not can_manage(g.api_user, org.id):
+            return error_response(
+                403,
+                "forbidden",
+                "Customer outcomes are recorded by the organisation's consultants.",
+            )
+        refused = _put_outcomes(org)
+        if refused is not None:
+            return refused
+    return jsonify({"outcomes": [item.document() for item in organization_outcomes(org)]})
+
+
+def _put_outcomes(org: Any) -> _ErrorResponse | None:
+    """Check and write the request's records (all or none); the 400 response when refused."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or not isinstance(body.get("outcomes"), list):
+        return error_response(
+            400, "invalid_body", 'Send a JSON object {"outcomes": [records]}.', field="outcomes"
+        )
+    items = body["outcomes"]
+    if len(items) > MAX_RECORDS:
+        return error_response(
+            400, "invalid_body", f"outcomes: at most {MAX_RECORDS} records", field="outcomes"
+        )
+    departments = {department.id for department in org.departments}
+    problems: list[dict[str, Any]] = []
+    records: list[OutcomeInput] = []
+    seen: set[tuple[int | None, str]] = set()
+
+    def refuse(index: int, name: str | None, message: str) -> None:
+        problems.append({"record": index, "field": name, "message": message})
+
+    for index, item in enumerate(items):
+        if not isinstance(item, dict):
+            refuse(index, None, "a record is a JSON object")
+            continue
+        for key in item:
+            if key not in _OUTCOME_KEYS and key not in _COMPUTED_OUTCOME_KEYS:
+                refuse(index, key, f"{key!r} is not a field of an outcome record")
+        department = item.get("department")
+        if department is not None and (
+            isinstance(department, bool)
+            or not isinstance(department, int)
+            or department not in departments
+        ):
+            refuse(index, "department", f"{department!r} is not a department id of {org.slug}")
+        period = check_period(item["period"]) if isinstance(item.get("period"), str) else None
+        if period is None:
+            refuse(
+                index,
+                "period",
+                f"{item.get('period')!r} is not a period (2026, 2026-H1, 2026-Q3 or 2026-04)",
+            )
+        raw = {key: item[key] for key in _OUTCOME_KEYS[2:] if key in item}
+        values, found = check_values(raw, typed=True)
+        for column, code, params in found:
+            refuse(index, column, OutcomeProblem(index, column, code, params).message)
+        if period is not None and (department, period) in seen:
+            refuse(index, "period", f"department {department} and period {period} appear twice")
+        if period is not None:
+            seen.add((department, period))
+            records.append(OutcomeInput(index, department, period, values))
+    if problems:
+        first = problems[0]
+        return error_response(
+            400,
+            "invalid_outcomes",
+            f"record {first['record']}, {first['field'] or 'record'}: {first['message']}",
+            field=first["field"],
+            problems=problems,
+        )
+    save_outcomes(org, records, actor=g.api_user, source="api")
+    db.session.commit()
+    return None
 
 
 @bp.route("/<path:unknown>")

@@ -19,6 +19,7 @@ from app.models.organization import (
     role_label,
     role_labels,
 )
+from app.models.outcome import OutcomeRecord
 from app.models.participant import Participant, ParticipantLink
 from app.models.participant_import import ParticipantImport
 from app.models.profile import ProfileAnswer
@@ -40,6 +41,7 @@ __all__ = [
     "Membership",
     "Named",
     "Organization",
+    "OutcomeRecord",
     "Participant",
     "ParticipantImport",
     "ParticipantLink",

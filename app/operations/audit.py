@@ -41,6 +41,8 @@ ACTIONS: dict[str, Any] = {
     "responses.imported": _l("Responses imported"),
     "open_link.enabled": _l("Open link enabled"),
     "open_link.disabled": _l("Open link disabled"),
+    "outcomes.saved": _l("Customer outcomes saved"),
+    "outcomes.deleted": _l("Customer outcome record deleted"),
 }
 
 

@@ -13,6 +13,7 @@ from app.workspace import (  # noqa: F401
     files,
     invitations,
     organizations,
+    outcomes,
     participants,
     profile,
 )

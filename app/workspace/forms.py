@@ -377,6 +377,67 @@ class UploadForm(Form):
     file = FileField(_l("CSV file"), validators=[FileRequired()])
 
 
+class OutcomeForm(Form):
+    """One outcome record, as text: checked by ``operations.outcomes.check_values`` like a
+    CSV row, so that the form and the file accept the same figures."""
+
+    department = SelectField(_l("Department"), coerce=int, default=0)
+    period = StringField(
+        _l("Period"),
+        validators=[DataRequired(), Length(max=7)],
+        description=_l(
+            "A year (2026), a half (2026-H1), a quarter (2026-Q3) or a month (2026-04)."
+        ),
+    )
+    promoters = StringField(_l("Promoters (9-10)"), validators=[Optional(), Length(max=16)])
+    passives = StringField(_l("Passives (7-8)"), validators=[Optional(), Length(max=16)])
+    detractors = StringField(_l("Detractors (0-6)"), validators=[Optional(), Length(max=16)])
+    csat = StringField(_l("CSAT (share satisfied, %)"), validators=[Optional(), Length(max=16)])
+    ces = StringField(_l("CES (mean effort, 1-7)"), validators=[Optional(), Length(max=16)])
+    churn_rate = StringField(
+        _l("Churn rate"),
+        validators=[Optional(), Length(max=16)],
+        description=_l("A fraction (0.05) or a percentage (5%)."),
+    )
+    arpa = StringField(
+        _l("ARPA (average revenue per account)"), validators=[Optional(), Length(max=32)]
+    )
+    gross_margin = StringField(
+        _l("Gross margin"),
+        validators=[Optional(), Length(max=16)],
+        description=_l("A fraction (0.4) or a percentage (40%)."),
+    )
+
+    FIGURES = (
+        "promoters",
+        "passives",
+        "detractors",
+        "csat",
+        "ces",
+        "churn_rate",
+        "arpa",
+        "gross_margin",
+    )
+
+    @classmethod
+    def for_organization(cls, org: Organization, **kwargs: Any) -> Self:
+        """The form offering the whole organisation and its departments."""
+        form = cls(**kwargs)
+        form.department.choices = options(
+            [(0, _("Whole organisation"))]
+            + [
+                (d.id, d.name)
+                for d in sorted(org.departments, key=lambda d: (d.position, d.name, d.id))
+                if not d.archived
+            ]
+        )
+        return form
+
+    def raw_values(self) -> dict[str, str]:
+        """The figures as entered, by field name."""
+        return {name: (getattr(self, name).data or "").strip() for name in self.FIGURES}
+
+
 class ConfirmImportForm(Form):
     #: The previewed file's ``public_id``: the file itself stays on the server.
     import_id = HiddenField(validators=[DataRequired(), Length(max=64)])

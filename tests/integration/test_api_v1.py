@@ -354,7 +354,9 @@ def test_openapi_document_describes_every_route(app, client) -> None:
     document = response.json
     assert document["openapi"].startswith("3.")
     described = {
-        "/api/v1" + path.replace("{campaign_id}", "<int:campaign_id>") for path in document["paths"]
+        "/api/v1"
+        + path.replace("{campaign_id}", "<int:campaign_id>").replace("{slug}", "<path:slug>")
+        for path in document["paths"]
     }
     routes = {
         rule.rule
