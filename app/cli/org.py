@@ -6,11 +6,12 @@ import click
 from flask.cli import AppGroup
 
 from app.cli._support import NAME, operation
-from app.models import Department, Organization
+from app.models import INDUSTRIES, SIZE_BANDS, Department, Organization
 from app.operations.organizations import (
     add_department,
     create_organization,
     rename_role,
+    set_benchmark,
     set_english_name,
 )
 from app.queries.organizations import department_tree, get_organization, organizations
@@ -90,6 +91,66 @@ def name_en_command(slug: str, english_name: str, department: str | None, role: 
     click.echo(f"English name of {target.name}: {shown}.")
 
 
+#: What ``--industry none`` and ``--size none`` stand for: no industry, no size band.
+NONE = "none"
+
+
+def benchmark_summary(org: Organization) -> str:
+    """One line on the organisation's industry, size band and place in the benchmark."""
+    joined = "joined" if org.benchmark_opt_in else "not joined"
+    size = f"{org.size_band} employees" if org.size_band else NONE
+    return f"Benchmark: {joined}; industry {org.industry or NONE}; size {size}."
+
+
+def _setting(given: str | None, current: str | None) -> str | None:
+    """A setting given on the command line (``none``: unset it), else the current one."""
+    if given is None:
+        return current
+    return None if given == NONE else given
+
+
+@org_cli.command("set-benchmark")
+@click.argument("slug")
+@click.option(
+    "--industry",
+    type=click.Choice([*INDUSTRIES, NONE]),
+    default=None,
+    help="The organisation's industry (none: not set).",
+)
+@click.option(
+    "--size",
+    "size_band",
+    type=click.Choice([*SIZE_BANDS, NONE]),
+    default=None,
+    help="Its number of employees (none: not set).",
+)
+@click.option(
+    "--opt-in/--opt-out",
+    "opt_in",
+    default=None,
+    help="Join the benchmark (its scores join the anonymised pool, and it sees the pool's "
+    "figures), or leave it.",
+)
+@operation
+def set_benchmark_command(
+    slug: str, industry: str | None, size_band: str | None, opt_in: bool | None
+) -> None:
+    """Set the industry, size band and benchmark participation of organisation SLUG.
+
+    Left out, a setting stays as it is. The benchmark compares an organisation with the
+    narrowest pool of at least five others that have joined: the same industry and size,
+    else the same industry, else the same size, else all of them.
+    """
+    org = get_organization(slug)
+    set_benchmark(
+        org,
+        industry=_setting(industry, org.industry),
+        size_band=_setting(size_band, org.size_band),
+        opt_in=org.benchmark_opt_in if opt_in is None else opt_in,
+    )
+    click.echo(f"{org.slug}: {benchmark_summary(org)}")
+
+
 @org_cli.command("list")
 @operation
 def list_command() -> None:
@@ -106,6 +167,7 @@ def show_command(slug: str) -> None:
     org = get_organization(slug)
     english = f" / {org.name_en}" if org.name_en else " (no English name)"
     click.echo(f"{org.name}{english} ({org.slug})")
+    click.echo(benchmark_summary(org))
     click.echo("Departments:")
     for depth, dept in department_tree(org):
         archived = " [archived]" if dept.archived else ""

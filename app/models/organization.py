@@ -6,7 +6,16 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Integer,
+    String,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base, UTCDateTime, utcnow
@@ -27,6 +36,28 @@ NAME_LENGTH = 200
 
 #: The locale whose outputs read the English names.
 ENGLISH = "en"
+
+#: The industries an organisation may be filed under for the benchmark, by key (their names
+#: are in ``app.presentation.organizations``).
+INDUSTRIES: tuple[str, ...] = (
+    "banking",
+    "insurance",
+    "securities",
+    "retail",
+    "manufacturing",
+    "telecom",
+    "it_services",
+    "healthcare",
+    "public",
+    "other",
+)
+#: Size bands by number of employees, smallest first.
+SIZE_BANDS: tuple[str, ...] = ("1-99", "100-999", "1000-4999", "5000+")
+
+
+def _one_of(column: str, keys: tuple[str, ...]) -> str:
+    listed = ", ".join(f"'{key}'" for key in keys)
+    return f"{column} IS NULL OR {column} IN ({listed})"
 
 
 class Named(Protocol):
@@ -63,6 +94,10 @@ def lacks_english(named: Named) -> bool:
 
 class Organization(Base):
     __tablename__ = "organization"
+    __table_args__ = (
+        CheckConstraint(_one_of("industry", INDUSTRIES), name="industry"),
+        CheckConstraint(_one_of("size_band", SIZE_BANDS), name="size_band"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(NAME_LENGTH))
@@ -70,6 +105,15 @@ class Organization(Base):
     name_en: Mapped[str | None] = mapped_column(String(NAME_LENGTH))
     slug: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    #: One of :data:`INDUSTRIES`; the benchmark compares with the same industry when it can.
+    industry: Mapped[str | None] = mapped_column(String(32))
+    #: One of :data:`SIZE_BANDS` (employees); the benchmark compares within it when it can.
+    size_band: Mapped[str | None] = mapped_column(String(16))
+    #: The organisation's scores join the anonymised benchmark pool, and only then does it
+    #: see the pool's figures.
+    benchmark_opt_in: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false(), nullable=False
+    )
 
     departments: Mapped[list[Department]] = relationship(
         back_populates="organization",

@@ -9,7 +9,9 @@ from sqlalchemy import select
 
 from app.models import (
     DEFAULT_ROLES,
+    INDUSTRIES,
     NAME_LENGTH,
+    SIZE_BANDS,
     Campaign,
     Department,
     Membership,
@@ -136,6 +138,46 @@ def update_organization(
         org.slug = slug
     db.session.flush()
     audit.record("organization.updated", organization=org, user=actor)
+    return org
+
+
+def set_benchmark(
+    org: Organization,
+    *,
+    industry: str | None,
+    size_band: str | None,
+    opt_in: bool,
+    actor: User | None = None,
+) -> Organization:
+    """File an organisation under an industry and a size band (None or "": neither) and say
+    whether it joins the benchmark: its scores then join the anonymised pool, and it sees
+    the pool's figures. Audited when anything changes."""
+    industry = industry or None
+    size_band = size_band or None
+    if industry is not None and industry not in INDUSTRIES:
+        raise OperationError(
+            N_("Unknown industry %(industry)r (known: %(known)s)."),
+            industry=industry,
+            known=", ".join(INDUSTRIES),
+        )
+    if size_band is not None and size_band not in SIZE_BANDS:
+        raise OperationError(
+            N_("Unknown size band %(band)r (known: %(known)s)."),
+            band=size_band,
+            known=", ".join(SIZE_BANDS),
+        )
+    settings = {"industry": industry, "size_band": size_band, "opt_in": bool(opt_in)}
+    if settings == {
+        "industry": org.industry,
+        "size_band": org.size_band,
+        "opt_in": bool(org.benchmark_opt_in),
+    }:
+        return org
+    org.industry = industry
+    org.size_band = size_band
+    org.benchmark_opt_in = bool(opt_in)
+    db.session.flush()
+    audit.record("organization.benchmark_set", organization=org, user=actor, **settings)
     return org
 
 

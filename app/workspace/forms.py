@@ -35,6 +35,7 @@ from app.operations.campaigns import local_to_utc, utc_to_local
 from app.operations.errors import N_, OperationError
 from app.platform.forms import Form
 from app.platform.i18n import current_locale, localized
+from app.presentation.organizations import INDUSTRY_LABELS, SIZE_BAND_LABELS
 from app.queries.campaigns import companion_choices, companion_of
 from app.queries.organizations import department_tree
 from app.queries.questionnaires import available_questionnaires
@@ -109,10 +110,39 @@ class OrganizationForm(Form):
     )
 
 
+def _blank_for_none(value: str | None) -> str:
+    """An organisation without an industry (or size band) shows, and posts back, the blank
+    choice: None would match no choice, and a form without the field would not validate."""
+    return value or ""
+
+
 class OrganizationSettingsForm(Form):
     name = StringField(_l("Organisation name"), validators=[DataRequired(), Length(max=200)])
     name_en = english_name_field()
     slug = StringField(_l("Short name (slug)"), validators=[DataRequired(), Length(max=64)])
+    industry = SelectField(
+        _l("Industry"),
+        choices=options([("", _l("Not set")), *INDUSTRY_LABELS.items()]),
+        default="",
+        filters=[_blank_for_none],
+        description=_l("The benchmark compares with organisations of the same industry."),
+    )
+    size_band = SelectField(
+        _l("Size (employees)"),
+        choices=options([("", _l("Not set")), *SIZE_BAND_LABELS.items()]),
+        default="",
+        filters=[_blank_for_none],
+        description=_l("The benchmark compares with organisations of the same size."),
+    )
+    benchmark_opt_in = BooleanField(
+        _l("Join the benchmark"),
+        description=_l(
+            "This organisation's organisation-level scores join an anonymised pool of other "
+            "organisations that have joined, and its dashboard compares it with the pool. "
+            "Only organisations that have joined see the benchmark; no organisation's name or "
+            "own scores are ever shown to another."
+        ),
+    )
 
 
 class ExecutiveInviteForm(Form):

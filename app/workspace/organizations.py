@@ -13,6 +13,7 @@ from app.operations.organizations import (
     add_role,
     create_organization,
     rename_role,
+    set_benchmark,
     update_department,
     update_organization,
 )
@@ -79,6 +80,13 @@ def organization_settings(slug: str) -> BaseResponse | str:
                 name=form.name.data,
                 slug=form.slug.data.strip(),
                 name_en=form.name_en.data or "",
+                actor=common.user(),
+            )
+            set_benchmark(
+                org,
+                industry=form.industry.data,
+                size_band=form.size_band.data,
+                opt_in=form.benchmark_opt_in.data,
                 actor=common.user(),
             )
         except OperationError as exc:

@@ -7,6 +7,7 @@ from typing import Any
 from flask import current_app, url_for
 from werkzeug.routing import BuildError
 
+from app.analysis.anonymity import MINIMUM_POOL
 from app.auth import access
 from app.models import Campaign, Organization, User
 from app.operations import audit, emails
@@ -68,10 +69,12 @@ def organization_settings_page(
     form: OrganizationSettingsForm,
     invite: ExecutiveInviteForm | None = None,
 ) -> dict[str, Any]:
-    """The organisation's name and slug, its executives and the form to invite one."""
+    """The organisation's name and slug, its benchmark settings, its executives and the form
+    to invite one."""
     return {
         "org": org,
         "form": form,
+        "minimum_pool": MINIMUM_POOL,
         "invite": invite or ExecutiveInviteForm(prefix="executive"),
         "executives": executives_of(org),
     }

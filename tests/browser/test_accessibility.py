@@ -461,6 +461,7 @@ def test_dashboard_and_report_pages_pass_axe(demo, audit, new_context):
         "dimension": f"/dashboard/campaigns/{c}/dimensions/{dimension}",
         "trend": f"/dashboard/campaigns/{c}/trend",
         "benchmark": f"/dashboard/campaigns/{c}/benchmark",
+        "benchmark without peers": f"/dashboard/campaigns/{demo.campaigns[2].id}/benchmark",
         "free-text answers": f"/dashboard/campaigns/{c}/comments",
         "companion overview": f"/dashboard/campaigns/{demo.campaigns[2].id}",
         "reports": f"/reports/campaigns/{c}",

@@ -30,7 +30,6 @@ def _pages(campaign_id: int, department_id: int) -> list[str]:
         f"{base}/trend",
         f"{base}/trend.csv",
         f"{base}/benchmark",
-        f"{base}/benchmark.csv",
     ]
 
 

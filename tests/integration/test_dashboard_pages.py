@@ -9,6 +9,7 @@ import re
 import pytest
 from flask import Flask
 
+from app.operations.organizations import set_benchmark
 from app.results import campaign_results
 from tests.factories import grant, make_user
 from tests.integration.test_dashboard_fixtures import (
@@ -279,19 +280,18 @@ def test_trend_without_previous_round_says_so(app: Flask) -> None:
 
 def test_benchmark_needs_five_other_organizations(app: Flask) -> None:
     world = build_world("org-main")
-    consultant = make_user("consultant@example.jp")
-    grant(consultant, world.org, "consultant")
+    set_benchmark(world.org, industry=None, size_band=None, opt_in=True)
     peers = []
     for index in range(5):
         org, departments = make_org(f"peer-{index}", f"ピア{index}株式会社")
-        grant(consultant, org, "consultant")
+        set_benchmark(org, industry=None, size_band=None, opt_in=True)
         peers.append(
             build_campaign(org, departments, name="診断", seed=100 + index, small_groups=False)
         )
     client = executive_client(app, world, "en")
     url = f"/dashboard/campaigns/{world.campaign.id}/benchmark"
     html = _text(client.get(url))
-    assert "Pool: 5 organisations." in html
+    assert "Pool: all industries and sizes, 5 organisations." in html
     for index in range(5):
         assert f"ピア{index}" not in html
         assert f"peer-{index}" not in html
@@ -307,5 +307,6 @@ def test_benchmark_needs_five_other_organizations(app: Flask) -> None:
 
     db.session.commit()
     small = _text(client.get(url))
-    assert "the pool has 4" in small
+    assert "Other organisations in the pool: 4; at least 5 are needed." in small
     assert f"{pool[2]:.2f}" not in _cells(small)
+    assert client.get(url + ".csv").status_code == 404

@@ -71,7 +71,6 @@ def _urls(world) -> list[str]:
         f"{base}/departments.csv",
         f"{base}/roles.csv",
         f"{base}/trend.csv",
-        f"{base}/benchmark.csv",
     ]
     csvs += [f"{base}/departments/{i}.csv" for i in ids.values()]
     csvs += [f"{base}/roles.csv?department={i}" for i in ids.values()]
