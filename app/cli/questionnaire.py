@@ -59,6 +59,8 @@ def validate_command(files: tuple[Path, ...]) -> None:
             problem_count += len(problems)
             continue
         items = _plural(len(questionnaire.items), "item")
+        if questionnaire.outcomes:
+            items += f", {_plural(len(questionnaire.outcomes), 'outcome item')}"
         click.echo(f"{path}: ok ({questionnaire.id} {questionnaire.version}, {items})")
     if invalid:
         click.echo(f"{_plural(problem_count, 'problem')} in {_plural(invalid, 'file')}.", err=True)

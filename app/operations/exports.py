@@ -2,8 +2,9 @@
 
 Columns: ``department``, ``role``, ``submitted_at`` (Asia/Tokyo, ISO 8601), then ``name`` and
 ``email`` only when identities are asked for explicitly by someone allowed to see them, then
-one column per item (its id as header: a scale point, ``na`` or empty) and one per open
-question. The XLSX file has a second header row with the item texts. The same file can be
+one column per item (its id as header: a scale point, ``na`` or empty), one per outcome item
+(its id: a number on its own scale, such as 0-10, or empty) and one per open question. The
+XLSX file has a second header row with the item texts. The same file can be
 imported back (``app/operations/response_import.py``).
 
 Anonymity choices, applied through ``app/results`` like every other output:
@@ -76,9 +77,13 @@ class ExportOptions:
 
 
 def item_columns(campaign: Campaign) -> list[str]:
-    """Item ids then open-question ids, in questionnaire order."""
+    """Item ids, outcome item ids, then open-question ids, in questionnaire order."""
     questionnaire = campaign.questionnaire
-    return [item.id for item in questionnaire.items] + [q.id for q in questionnaire.open_questions]
+    return [
+        *(item.id for item in questionnaire.items),
+        *(item.id for item in questionnaire.outcomes),
+        *(question.id for question in questionnaire.open_questions),
+    ]
 
 
 def header(campaign: Campaign, options: ExportOptions) -> list[str]:
@@ -91,6 +96,7 @@ def text_header(campaign: Campaign, options: ExportOptions) -> list[str]:
     """The second header row of the XLSX file: the item and question texts."""
     questionnaire = campaign.questionnaire
     texts = [questionnaire.text(item.text, options.locale) for item in questionnaire.items]
+    texts += [questionnaire.text(item.text, options.locale) for item in questionnaire.outcomes]
     texts += [questionnaire.text(q.text, options.locale) for q in questionnaire.open_questions]
     blanks = [""] * (len(BASE_COLUMNS) + (2 if options.with_identities else 0))
     return [*blanks, *texts]

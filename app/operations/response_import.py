@@ -1,8 +1,9 @@
 """Importing responses collected elsewhere (paper, another tool) from a CSV file.
 
 The file has the shape of the CSV export: a header line with ``department`` and ``role``,
-then one column per item id (a number on the campaign's scale, ``na`` or empty) and one per
-open question (free text). The export's ``submitted_at``, ``name`` and ``email`` columns are
+then one column per item id (a number on the campaign's scale, ``na`` or empty), one per
+outcome item (a number on its own scale, such as 0-10, or empty) and one per open question
+(free text). The export's ``submitted_at``, ``name`` and ``email`` columns are
 accepted and ignored (imported responses belong to no participant); any other column is an
 error, so a mistyped item id is caught instead of silently dropped.
 
@@ -62,6 +63,8 @@ MESSAGES: dict[str, str] = {
     "not_a_number": N_("%(value)s is not a number on the scale %(min)d-%(max)d (or na, or empty)."),
     "out_of_scale": N_("%(value)s is outside the scale %(min)d-%(max)d."),
     "no_na": N_("This questionnaire has no 'not applicable' answer, so na is not allowed."),
+    "outcome_na": N_("%(column)s takes a number from %(min)d to %(max)d, or nothing; not na."),
+    "outcome_not_a_number": N_("%(value)s is not a number from %(min)d to %(max)d (or empty)."),
     "too_long": N_("The text is longer than %(max)d characters."),
     "no_answers": N_("This row has no answer at all."),
 }
@@ -110,7 +113,8 @@ def parse_responses(campaign: Campaign, data: bytes | str) -> ResponsePreview:
 
     questionnaire = campaign.questionnaire
     scale = questionnaire.scale
-    item_ids = {item.id for item in questionnaire.items}
+    outcomes = {item.id: item for item in questionnaire.outcomes}
+    item_ids = {item.id for item in questionnaire.items} | set(outcomes)
     open_questions = {q.id: q for q in questionnaire.open_questions}
     header_line, header = records[0]
     positions: dict[str, int] = {}
@@ -194,21 +198,27 @@ def parse_responses(campaign: Campaign, data: bytes | str) -> ResponsePreview:
                 else:
                     answers[column] = raw
                 continue
+            # An outcome item is answered on its own scale, with no "not applicable".
+            on = outcomes[column].scale if column in outcomes else scale
             if raw.lower() == NOT_APPLICABLE:
-                if scale.not_applicable is None:
+                if column in outcomes:
+                    limits = {"column": column, "min": on.min, "max": on.max}
+                    row_problems.append(ResponseProblem(line, column, "outcome_na", limits))
+                elif scale.not_applicable is None:
                     row_problems.append(ResponseProblem(line, column, "no_na"))
                 else:
                     answers[column] = NOT_APPLICABLE
                 continue
-            bounds = {"value": raw, "min": scale.min, "max": scale.max}
+            bounds = {"value": raw, "min": on.min, "max": on.max}
+            not_a_number = "outcome_not_a_number" if column in outcomes else "not_a_number"
             try:
                 number = float(raw)
             except ValueError:
-                row_problems.append(ResponseProblem(line, column, "not_a_number", bounds))
+                row_problems.append(ResponseProblem(line, column, not_a_number, bounds))
                 continue
             if not number.is_integer():
-                row_problems.append(ResponseProblem(line, column, "not_a_number", bounds))
-            elif not scale.min <= int(number) <= scale.max:
+                row_problems.append(ResponseProblem(line, column, not_a_number, bounds))
+            elif not on.min <= int(number) <= on.max:
                 row_problems.append(ResponseProblem(line, column, "out_of_scale", bounds))
             else:
                 answers[column] = int(number)

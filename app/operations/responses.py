@@ -100,6 +100,21 @@ def check_answer(questionnaire: Questionnaire, item_id: str, value: AnswerValue)
             )
         return
     try:
+        outcome = questionnaire.outcome(item_id)
+    except KeyError:
+        pass
+    else:
+        # A number on the outcome item's own scale, or nothing: it has no unanswered option.
+        if value is None:
+            return
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise OperationError(f"{item_id}: {value!r} is not a number on the scale")
+        if value not in outcome.scale:
+            raise OperationError(
+                f"{item_id}: {value} is outside the scale {outcome.scale.min}-{outcome.scale.max}"
+            )
+        return
+    try:
         questionnaire.item(item_id)
     except KeyError:
         raise OperationError(f"unknown item {item_id!r}") from None

@@ -21,6 +21,8 @@ from .model import (
     AUDIENCE_ROLES,
     DEFAULT_OPEN_QUESTION_MAX_LENGTH,
     DIMENSION_KINDS,
+    MAX_OUTCOME_POINTS,
+    OUTCOME_KIND,
     Questionnaire,
 )
 from .yamlcheck import (
@@ -55,9 +57,19 @@ TOP_OPTIONAL = ("description", "estimated_minutes", "previous_version", "open_qu
 SCALE_REQUIRED = ("min", "max", "labels")
 SCALE_OPTIONAL = ("not_applicable", "dont_know")
 DIMENSION_REQUIRED = ("id", "kind", "title", "items")
-DIMENSION_OPTIONAL = ("description",)
+#: ``scale`` is for the outcome dimension only.
+DIMENSION_OPTIONAL = ("description", "scale")
 ITEM_REQUIRED = ("id", "text")
-ITEM_OPTIONAL = ("levels", "reverse", "weight", "audience", "was")
+#: ``scale`` is for items of the outcome dimension only.
+ITEM_OPTIONAL = ("levels", "reverse", "weight", "audience", "was", "scale")
+#: What an item of the outcome dimension may not have, and why.
+OUTCOME_ITEM_REFUSED = {
+    "levels": "its scale's labels are what respondents see",
+    "reverse": "it is never part of a maturity score",
+    "weight": "it is never part of a maturity score",
+    "audience": "it is asked of every respondent",
+    "was": "it keeps its id from one version to the next",
+}
 OPEN_QUESTION_REQUIRED = ("id", "text")
 OPEN_QUESTION_OPTIONAL = ("max_length",)
 
@@ -93,6 +105,8 @@ class _Walker:
         self.locales: list[str] | None = None
         self.range: _ScaleRange | None = None
         self.was_nodes: list[Node] = []
+        #: The ``kind`` of the first outcome dimension, where a second one is compared to.
+        self.outcome_node: Node | None = None
 
     def text(self, node: Node | None) -> dict[str, str] | None:
         return self.check.localized(node, self.locales)
@@ -126,7 +140,21 @@ class _Walker:
         dimension_nodes = self.check.sequence(top.get("dimensions"))
         if dimension_nodes is not None and not dimension_nodes:
             self.check.report(top["dimensions"], "must list at least one dimension")
-        content["dimensions"] = [self.dimension(node) for node in dimension_nodes or ()]
+        content["dimensions"] = []
+        kinds = []
+        for node in dimension_nodes or ():
+            kind, dimension = self.dimension(node)
+            kinds.append(kind)
+            if kind != OUTCOME_KIND:
+                content["dimensions"].append(dimension)
+            elif "outcome" not in content:
+                content["outcome"] = dimension
+        if kinds and all(kind == OUTCOME_KIND for kind in kinds):
+            self.check.report(
+                top["dimensions"],
+                "must list at least one capability or stage dimension besides the outcome "
+                "dimension",
+            )
         content["open_questions"] = [
             self.open_question(node)
             for node in self.check.sequence(top.get("open_questions")) or ()
@@ -189,7 +217,7 @@ class _Walker:
             else:
                 self.range = _ScaleRange(low, high)
         labels_node = fields.get("labels")
-        labels = self.points(labels_node, "label")
+        labels = self.points(labels_node, "label", self.range)
         if self.range is not None and labels is not None and labels_node is not None:
             for point in range(self.range.min, self.range.max + 1):
                 if str(point) not in labels:
@@ -201,44 +229,138 @@ class _Walker:
             content["dont_know"] = self.text(fields["dont_know"])
         return content
 
-    def points(self, node: Node | None, what: str) -> dict[str, dict[str, str] | None] | None:
-        """Check an integer-keyed mapping of texts whose keys must lie on the scale."""
+    def outcome_scale(self, node: Node) -> dict[str, Any] | None:
+        """The scale of the outcome dimension or of one of its items: at most
+        ``MAX_OUTCOME_POINTS`` points, labelled at both ends at least, numbers only."""
+        fields = self.check.mapping(node, required=SCALE_REQUIRED, optional=SCALE_OPTIONAL)
+        if fields is None:
+            return None
+        for key in SCALE_OPTIONAL:
+            if key in fields:
+                self.check.report(
+                    _at_own_key(fields[key]),
+                    "an outcome scale has numbers only: a respondent who cannot answer leaves "
+                    "the item unanswered",
+                )
+        low = self.check.integer(fields.get("min"))
+        high = self.check.integer(fields.get("max"))
+        bounds = None
+        if low is not None and high is not None:
+            if low >= high:
+                self.check.report(fields["max"], f"must be greater than min ({low}), got {high}")
+            elif high - low + 1 > MAX_OUTCOME_POINTS:
+                self.check.report(
+                    fields["max"],
+                    f"an outcome scale has at most {MAX_OUTCOME_POINTS} points (such as 0 to "
+                    f"10), got {high - low + 1}",
+                )
+            else:
+                bounds = _ScaleRange(low, high)
+        labels_node = fields.get("labels")
+        labels = self.points(labels_node, "label", bounds)
+        if bounds is not None and labels is not None and labels_node is not None:
+            for point in (bounds.min, bounds.max):
+                if str(point) not in labels:
+                    self.check.report(
+                        labels_node,
+                        f"missing label for scale point {point} (an outcome scale labels at "
+                        "least both ends)",
+                    )
+        return {"min": low, "max": high, "labels": labels}
+
+    def points(
+        self, node: Node | None, what: str, bounds: _ScaleRange | None
+    ) -> dict[str, dict[str, str] | None] | None:
+        """Check an integer-keyed mapping of texts whose keys must lie on the scale
+        ``bounds`` (unchecked when the scale itself is invalid)."""
         keyed = self.check.int_keyed(node)
         if keyed is None or node is None:
             return None
         result: dict[str, dict[str, str] | None] = {}
         for point, child in keyed.items():
-            if self.range is not None and point not in self.range:
+            if bounds is not None and point not in bounds:
                 self.check.report(
-                    at_key(child, node), f"{what} key {point} is outside the scale {self.range}"
+                    at_key(child, node), f"{what} key {point} is outside the scale {bounds}"
                 )
                 continue
             result[str(point)] = self.text(child)
         return result
 
-    def dimension(self, node: Node) -> dict[str, Any] | None:
+    def dimension(self, node: Node) -> tuple[str | None, dict[str, Any] | None]:
+        """The dimension's kind and content; the outcome dimension's content has no kind."""
         fields = self.check.mapping(node, required=DIMENSION_REQUIRED, optional=DIMENSION_OPTIONAL)
         if fields is None:
-            return None
+            return None, None
         dimension_id = self.entry_id(fields.get("id"))
-        content: dict[str, Any] = {
-            "id": dimension_id,
-            "kind": self.check.choice(fields.get("kind"), DIMENSION_KINDS, what="kind"),
-            "title": self.text(fields.get("title")),
-        }
+        kind = self.check.choice(fields.get("kind"), (*DIMENSION_KINDS, OUTCOME_KIND), what="kind")
+        outcome = kind == OUTCOME_KIND
+        content: dict[str, Any] = {"id": dimension_id}
+        if not outcome:
+            content["kind"] = kind
+        content["title"] = self.text(fields.get("title"))
         if "description" in fields:
             content["description"] = self.text(fields["description"])
+        if outcome:
+            self.one_outcome(fields["kind"])
+            if "scale" in fields:
+                content["scale"] = self.outcome_scale(fields["scale"])
+            else:
+                self.check.report(
+                    node,
+                    "missing required key 'scale': an outcome dimension has its own scale, "
+                    "e.g. scale: {min: 0, max: 10, labels: {0: ..., 10: ...}}",
+                )
+        elif "scale" in fields and kind is not None:
+            self.check.report(
+                _at_own_key(fields["scale"]),
+                f"only a dimension of kind {OUTCOME_KIND!r} has its own scale; {kind} items are "
+                "rated on the questionnaire's scale",
+            )
         item_nodes = self.check.sequence(fields.get("items"))
         if item_nodes is not None and not item_nodes:
             name = f"dimension {dimension_id!r}" if dimension_id else "this dimension"
             self.check.report(fields["items"], f"{name} has no items; add at least one item")
-        content["items"] = [self.item(item) for item in item_nodes or ()]
+        content["items"] = [self.item(item, outcome=outcome) for item in item_nodes or ()]
+        return kind, content
+
+    def one_outcome(self, kind: Node) -> None:
+        """Remember the first outcome dimension; report any other."""
+        first = self.outcome_node
+        if first is None:
+            self.outcome_node = kind
+            return
+        self.check.report(
+            kind,
+            f"a questionnaire has at most one dimension of kind {OUTCOME_KIND!r} (the first is "
+            f"at line {first.line}, column {first.col})",
+        )
+
+    def outcome_item(self, fields: dict[str, Node]) -> dict[str, Any]:
+        for key, reason in OUTCOME_ITEM_REFUSED.items():
+            if key in fields:
+                self.check.report(
+                    _at_own_key(fields[key]), f"an outcome item has no {key!r}: {reason}"
+                )
+        content: dict[str, Any] = {
+            "id": self.entry_id(fields.get("id")),
+            "text": self.text(fields.get("text")),
+        }
+        if "scale" in fields:
+            content["scale"] = self.outcome_scale(fields["scale"])
         return content
 
-    def item(self, node: Node) -> dict[str, Any] | None:
+    def item(self, node: Node, *, outcome: bool = False) -> dict[str, Any] | None:
         fields = self.check.mapping(node, required=ITEM_REQUIRED, optional=ITEM_OPTIONAL)
         if fields is None:
             return None
+        if outcome:
+            return self.outcome_item(fields)
+        if "scale" in fields:
+            self.check.report(
+                _at_own_key(fields["scale"]),
+                f"only an item of a dimension of kind {OUTCOME_KIND!r} has its own scale; rated "
+                "items use the questionnaire's scale",
+            )
         content: dict[str, Any] = {
             "id": self.entry_id(fields.get("id")),
             "text": self.text(fields.get("text")),
@@ -247,7 +369,7 @@ class _Walker:
             "weight": 1.0,
         }
         if "levels" in fields:
-            content["levels"] = self.points(fields["levels"], "level")
+            content["levels"] = self.points(fields["levels"], "level", self.range)
         if "reverse" in fields:
             content["reverse"] = self.check.boolean(fields["reverse"])
         if "weight" in fields:
@@ -290,6 +412,13 @@ class _Walker:
         if "max_length" in fields:
             content["max_length"] = self.check.integer(fields["max_length"], minimum=1)
         return content
+
+
+def _at_own_key(node: Node) -> Node:
+    """``node`` positioned at its key, for problems about a key being there at all."""
+    if node.key_line is None or node.key_col is None:
+        return node
+    return Node(node.value, node.path, node.key_line, node.key_col)
 
 
 def parse_questionnaire(text: str, filename: str = "<string>") -> Questionnaire:

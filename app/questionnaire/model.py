@@ -15,7 +15,13 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+#: The kinds of dimension scored for maturity.
 DIMENSION_KINDS: tuple[str, ...] = ("capability", "stage")
+#: The kind of the one dimension whose items are customer outcomes: asked of everyone on
+#: their own scale and never part of a maturity score.
+OUTCOME_KIND = "outcome"
+#: Most points an outcome scale may have (0-10): the survey shows them in one or two rows.
+MAX_OUTCOME_POINTS = 11
 #: The role keys an item's ``audience`` may name: the roles every organisation starts with
 #: (``app.models.DEFAULT_ROLES``), from the top of the hierarchy down.
 AUDIENCE_ROLES: tuple[str, ...] = ("executive", "middle_manager", "frontline")
@@ -105,7 +111,11 @@ def _points_text(pairs: Iterable[tuple[int, LocalizedText]], value: int) -> Loca
 
 @dataclass(frozen=True, kw_only=True)
 class Scale:
-    """The answer scale shared by every item: integer points ``min..max`` with labels."""
+    """An answer scale: integer points ``min..max`` with labels.
+
+    Both ends are always labelled; the questionnaire's rating scale, shared by every rated
+    item, labels every point (an outcome scale such as 0-10 may label its ends only).
+    """
 
     min: int
     max: int
@@ -119,8 +129,16 @@ class Scale:
     def __post_init__(self) -> None:
         if self.min >= self.max:
             raise ValueError(f"scale min ({self.min}) must be less than max ({self.max})")
-        if tuple(point for point, _ in self.labels) != self.points:
-            raise ValueError("scale labels must cover every point from min to max, in order")
+        labelled = [point for point, _ in self.labels]
+        if labelled != sorted(set(labelled)) or not set(labelled) <= set(self.points):
+            raise ValueError("scale labels must be points from min to max, in order")
+        if not labelled or labelled[0] != self.min or labelled[-1] != self.max:
+            raise ValueError("scale labels must label both ends of the scale")
+
+    @property
+    def labels_every_point(self) -> bool:
+        """Whether every point has a label (as the rating scale of a questionnaire must)."""
+        return len(self.labels) == len(self.points)
 
     @property
     def points(self) -> tuple[int, ...]:
@@ -227,8 +245,88 @@ class OpenQuestion:
             raise ValueError(f"open question {self.id!r}: max_length must be positive")
 
 
+@dataclass(frozen=True, kw_only=True)
+class OutcomeItem:
+    """A customer-outcome statement ("our customers would recommend us"), asked of every
+    respondent on its own scale (such as 0-10) after the rated items.
+
+    Never part of a maturity score, gap or finding: the dimensions' scores are what explain
+    it. Answering is optional, and there is no "don't know" or "not applicable" answer.
+    """
+
+    id: str
+    text: LocalizedText
+    dimension_id: str
+    #: The title of its dimension.
+    title: LocalizedText
+    scale: Scale
+
+    def __post_init__(self) -> None:
+        if self.scale.allows_dont_know or self.scale.allows_not_applicable:
+            raise ValueError(f"outcome item {self.id!r}: its scale has only numbers")
+        if len(self.scale.points) > MAX_OUTCOME_POINTS:
+            raise ValueError(
+                f"outcome item {self.id!r}: a scale of at most {MAX_OUTCOME_POINTS} points"
+            )
+
+
+@dataclass(frozen=True, kw_only=True)
+class OutcomeDimension:
+    """The dimension of kind ``outcome``: its items and the scale they are answered on."""
+
+    id: str
+    title: LocalizedText
+    scale: Scale
+    items: tuple[OutcomeItem, ...]
+    description: LocalizedText | None = None
+
+    def __post_init__(self) -> None:
+        if not self.items:
+            raise ValueError(f"outcome dimension {self.id!r} has no items")
+        for item in self.items:
+            if item.dimension_id != self.id or item.title != self.title:
+                raise ValueError(f"item {item.id!r} does not belong to dimension {self.id!r}")
+
+    @property
+    def kind(self) -> str:
+        return OUTCOME_KIND
+
+
+#: What an id of a questionnaire may name.
+_Entry = Item | Dimension | OutcomeDimension | OutcomeItem | OpenQuestion
+
+
 def _points_to_dict(pairs: Iterable[tuple[int, LocalizedText]]) -> dict[str, dict[str, str]]:
     return {str(point): text.to_dict() for point, text in pairs}
+
+
+def _scale_dict(scale: Scale) -> dict[str, Any]:
+    content: dict[str, Any] = {
+        "min": scale.min,
+        "max": scale.max,
+        "labels": _points_to_dict(scale.labels),
+    }
+    if scale.not_applicable is not None:
+        content["not_applicable"] = scale.not_applicable.to_dict()
+    if scale.dont_know is not None:
+        content["dont_know"] = scale.dont_know.to_dict()
+    return content
+
+
+def _outcome_dict(dimension: OutcomeDimension) -> dict[str, Any]:
+    entry: dict[str, Any] = {"id": dimension.id, "title": dimension.title.to_dict()}
+    if dimension.description is not None:
+        entry["description"] = dimension.description.to_dict()
+    entry["scale"] = _scale_dict(dimension.scale)
+    items = []
+    for item in dimension.items:
+        written: dict[str, Any] = {"id": item.id, "text": item.text.to_dict()}
+        # An item answered on its dimension's scale does not repeat it.
+        if item.scale != dimension.scale:
+            written["scale"] = _scale_dict(item.scale)
+        items.append(written)
+    entry["items"] = items
+    return entry
 
 
 def _item_dict(item: Item) -> dict[str, Any]:
@@ -252,6 +350,8 @@ class Questionnaire:
     """A complete, validated questionnaire definition.
 
     ``content_hash`` identifies the content independently of YAML formatting and comments.
+    ``dimensions``, ``items`` and ``kinds`` are what maturity is scored from; the outcome
+    items (``outcomes``) stand apart from them, so nothing that scores ever meets one.
     """
 
     id: str
@@ -267,9 +367,11 @@ class Questionnaire:
     #: The version this one succeeds; its items' ``was`` name items of that version.
     previous_version: str | None = None
     open_questions: tuple[OpenQuestion, ...] = ()
+    #: The customer-outcome dimension (kind ``outcome``), if the questionnaire asks one.
+    outcome_dimension: OutcomeDimension | None = None
     content_hash: str = field(init=False)
     _items: tuple[Item, ...] = field(init=False, repr=False, compare=False, hash=False)
-    _index: tuple[tuple[str, Item | Dimension | OpenQuestion], ...] = field(
+    _index: tuple[tuple[str, _Entry], ...] = field(
         init=False, repr=False, compare=False, hash=False
     )
 
@@ -278,9 +380,13 @@ class Questionnaire:
             raise ValueError("a questionnaire needs at least one locale")
         if not self.dimensions:
             raise ValueError("a questionnaire needs at least one dimension")
+        if not self.scale.labels_every_point:
+            raise ValueError("the rating scale must label every point from min to max")
         items = tuple(item for dimension in self.dimensions for item in dimension.items)
-        index: dict[str, Item | Dimension | OpenQuestion] = {}
-        for entry in (*self.dimensions, *items, *self.open_questions):
+        index: dict[str, _Entry] = {}
+        outcome = () if self.outcome_dimension is None else (self.outcome_dimension,)
+        entries = (*self.dimensions, *items, *outcome, *self.outcomes, *self.open_questions)
+        for entry in entries:
             if entry.id in index:
                 raise ValueError(f"duplicate id {entry.id!r}")
             index[entry.id] = entry
@@ -303,7 +409,12 @@ class Questionnaire:
         """Dimension kinds present, in order of first appearance."""
         return tuple(dict.fromkeys(dimension.kind for dimension in self.dimensions))
 
-    def _lookup(self, entry_id: str) -> Item | Dimension | OpenQuestion | None:
+    @property
+    def outcomes(self) -> tuple[OutcomeItem, ...]:
+        """The customer-outcome items, asked of everyone and never scored (empty if none)."""
+        return () if self.outcome_dimension is None else self.outcome_dimension.items
+
+    def _lookup(self, entry_id: str) -> _Entry | None:
         for candidate, entry in self._index:
             if candidate == entry_id:
                 return entry
@@ -328,6 +439,13 @@ class Questionnaire:
         entry = self._lookup(question_id)
         if not isinstance(entry, OpenQuestion):
             raise KeyError(question_id)
+        return entry
+
+    def outcome(self, item_id: str) -> OutcomeItem:
+        """Return the outcome item with ``item_id``; raise ``KeyError`` if there is none."""
+        entry = self._lookup(item_id)
+        if not isinstance(entry, OutcomeItem):
+            raise KeyError(item_id)
         return entry
 
     def items_for(self, role_key: str | None) -> tuple[Item, ...]:
@@ -370,18 +488,25 @@ class Questionnaire:
         )
         if not kept:
             return None
-        return replace(self, dimensions=kept, open_questions=())
+        return replace(self, dimensions=kept, open_questions=(), outcome_dimension=None)
 
     def links_to(self, previous: Questionnaire) -> dict[str, tuple[tuple[Item, Item], ...]]:
         """Per dimension, its items comparable with ``previous`` (an earlier version): each
         item with the earlier item it keeps the meaning of, named by ``was`` or, without one,
-        by the same id. An earlier item is linked once, to the first item naming it."""
+        by the same id. An earlier item is linked once, to the first item naming it.
+
+        A ``was`` names an item of this version's ``previous_version``. Compared with another
+        version that has no item of that name (a version that only added to the previous one
+        and kept its ids, such as 2.0.0 beside 2.1.0), an item is linked by its own id.
+        """
         claimed: set[str] = set()
         found: dict[str, tuple[tuple[Item, Item], ...]] = {}
         for dimension in self.dimensions:
             pairs = []
             for item in dimension.items:
                 earlier = item.was if item.was is not None else item.id
+                if item.was is not None and not isinstance(previous._lookup(item.was), Item):
+                    earlier = item.id
                 if earlier in claimed:
                     continue
                 try:
@@ -410,15 +535,7 @@ class Questionnaire:
         Absent optional values are left out rather than written as ``null`` so that adding a
         new optional field later does not change the hash of existing questionnaires.
         """
-        scale: dict[str, Any] = {
-            "min": self.scale.min,
-            "max": self.scale.max,
-            "labels": _points_to_dict(self.scale.labels),
-        }
-        if self.scale.not_applicable is not None:
-            scale["not_applicable"] = self.scale.not_applicable.to_dict()
-        if self.scale.dont_know is not None:
-            scale["dont_know"] = self.scale.dont_know.to_dict()
+        scale = _scale_dict(self.scale)
         dimensions: list[dict[str, Any]] = []
         for dimension in self.dimensions:
             entry: dict[str, Any] = {
@@ -444,6 +561,8 @@ class Questionnaire:
             content["previous_version"] = self.previous_version
         content["scale"] = scale
         content["dimensions"] = dimensions
+        if self.outcome_dimension is not None:
+            content["outcome"] = _outcome_dict(self.outcome_dimension)
         content["open_questions"] = [
             {"id": question.id, "text": question.text.to_dict(), "max_length": question.max_length}
             for question in self.open_questions
@@ -495,14 +614,16 @@ def _from_content(data: Mapping[str, Any]) -> Questionnaire:
     def points(value: Mapping[Any, Mapping[str, str]]) -> tuple[tuple[int, LocalizedText], ...]:
         return tuple(sorted(((int(key), text(label)) for key, label in value.items())))
 
-    raw_scale = data["scale"]
-    scale = Scale(
-        min=int(raw_scale["min"]),
-        max=int(raw_scale["max"]),
-        labels=points(raw_scale["labels"]),
-        not_applicable=optional_text(raw_scale.get("not_applicable")),
-        dont_know=optional_text(raw_scale.get("dont_know")),
-    )
+    def scale_of(raw_scale: Mapping[str, Any]) -> Scale:
+        return Scale(
+            min=int(raw_scale["min"]),
+            max=int(raw_scale["max"]),
+            labels=points(raw_scale["labels"]),
+            not_applicable=optional_text(raw_scale.get("not_applicable")),
+            dont_know=optional_text(raw_scale.get("dont_know")),
+        )
+
+    scale = scale_of(data["scale"])
     dimensions = tuple(
         Dimension(
             id=str(raw_dimension["id"]),
@@ -533,6 +654,30 @@ def _from_content(data: Mapping[str, Any]) -> Questionnaire:
         )
         for raw_question in data.get("open_questions") or ()
     )
+    outcome_dimension = None
+    raw_outcome = data.get("outcome")
+    if raw_outcome is not None:
+        outcome_id = str(raw_outcome["id"])
+        outcome_title = text(raw_outcome["title"])
+        outcome_scale = scale_of(raw_outcome["scale"])
+        outcome_dimension = OutcomeDimension(
+            id=outcome_id,
+            title=outcome_title,
+            description=optional_text(raw_outcome.get("description")),
+            scale=outcome_scale,
+            items=tuple(
+                OutcomeItem(
+                    id=str(raw_item["id"]),
+                    text=text(raw_item["text"]),
+                    dimension_id=outcome_id,
+                    title=outcome_title,
+                    scale=outcome_scale
+                    if raw_item.get("scale") is None
+                    else scale_of(raw_item["scale"]),
+                )
+                for raw_item in raw_outcome["items"]
+            ),
+        )
     minutes = data.get("estimated_minutes")
     previous = data.get("previous_version")
     return Questionnaire(
@@ -546,4 +691,5 @@ def _from_content(data: Mapping[str, Any]) -> Questionnaire:
         scale=scale,
         dimensions=dimensions,
         open_questions=open_questions,
+        outcome_dimension=outcome_dimension,
     )

@@ -1,10 +1,11 @@
 """How long a questionnaire takes, computed from the text a respondent reads.
 
 Japanese is read at about 500 characters a minute, English at about 230 words a minute; each
-rated item then takes about 5 seconds to answer. What is read: the title, the descriptions
-(the questionnaire's and each dimension's), the item statements, the labels shown beside each
-item's points (its own level anchors, else the scale's labels) and the open questions. The
-estimate counts the items a respondent of one role is asked (``audience``).
+rated item and each outcome item then takes about 5 seconds to answer. What is read: the title,
+the descriptions (the questionnaire's and each dimension's), the item statements, the labels
+shown beside each item's points (its own level anchors, else the scale's labels), the outcome
+items with their dimension's title and description and their scale's labels, and the open
+questions. The estimate counts the items a respondent of one role is asked (``audience``).
 """
 
 from __future__ import annotations
@@ -39,17 +40,19 @@ class Estimate:
     items: int
     #: Open questions asked.
     open_questions: int
+    #: Outcome items answered (asked of everyone).
+    outcomes: int = 0
 
     @property
     def questions(self) -> int:
-        """Every question asked: rated items and open questions."""
-        return self.items + self.open_questions
+        """Every question asked: rated items, outcome items and open questions."""
+        return self.items + self.outcomes + self.open_questions
 
     @property
     def seconds(self) -> float:
         """Reading time at the rate of the language plus answering time."""
         rate = JA_CHARACTERS_PER_MINUTE if self.characters else WORDS_PER_MINUTE
-        return self.amount / rate * 60 + self.items * SECONDS_PER_ITEM
+        return self.amount / rate * 60 + (self.items + self.outcomes) * SECONDS_PER_ITEM
 
     @property
     def minutes(self) -> int:
@@ -89,6 +92,14 @@ def read_texts(
             anchors = dict(item.levels)
             for point, label in questionnaire.scale.labels:
                 texts.append(resolve(anchors.get(point, label), locale))
+    outcome = questionnaire.outcome_dimension
+    if outcome is not None:
+        texts.append(resolve(outcome.title, locale))
+        if outcome.description is not None:
+            texts.append(resolve(outcome.description, locale))
+        for outcome_item in outcome.items:
+            texts.append(resolve(outcome_item.text, locale))
+            texts += [resolve(label, locale) for _point, label in outcome_item.scale.labels]
     texts += [resolve(question.text, locale) for question in questionnaire.open_questions]
     return texts
 
@@ -106,4 +117,5 @@ def estimate(
         characters=characters,
         items=len(questionnaire.items_for(role_key)),
         open_questions=len(questionnaire.open_questions),
+        outcomes=len(questionnaire.outcomes),
     )

@@ -22,7 +22,16 @@ from app.models import Answer, Campaign
 from app.operations.responses import DONT_KNOW, NOT_APPLICABLE, AnswerValue
 from app.platform.cache import BoundedCache
 from app.platform.text import clean_free_text
-from app.questionnaire import AUDIENCE_ROLES, Item, LocalizedText, OpenQuestion, Questionnaire
+from app.questionnaire import (
+    AUDIENCE_ROLES,
+    Dimension,
+    Item,
+    LocalizedText,
+    OpenQuestion,
+    OutcomeDimension,
+    OutcomeItem,
+    Questionnaire,
+)
 
 #: Returned by ``QuestionType.answer_value`` when the form carries nothing for the question:
 #: the stored answer is left as it is (a radio group cannot be "unchecked" by the respondent,
@@ -32,6 +41,9 @@ UNCHANGED = object()
 #: Form field names are the question id behind this prefix, so an id can never collide with
 #: an attribute of the form class (``data``, ``errors``, ``meta``...).
 FIELD_PREFIX = "q_"
+
+#: What a question is asked from: a rated item, an outcome item or an open question.
+Definition = Item | OutcomeItem | OpenQuestion
 
 
 class ScaleField(Field):
@@ -61,7 +73,7 @@ class Question:
     kind: str
     number: int
     page: int
-    definition: Item | OpenQuestion
+    definition: Definition
 
     @property
     def type(self) -> QuestionType:
@@ -86,7 +98,7 @@ class QuestionType(ABC):
     @abstractmethod
     def questions(
         self, questionnaire: Questionnaire, role_key: str | None = None
-    ) -> list[tuple[str, Item | OpenQuestion]]:
+    ) -> list[tuple[str, Definition]]:
         """The ``(page key, definition)`` pairs of this type a respondent of ``role_key`` is
         asked, in order."""
 
@@ -135,7 +147,7 @@ class ScaleQuestion(QuestionType):
 
     def questions(
         self, questionnaire: Questionnaire, role_key: str | None = None
-    ) -> list[tuple[str, Item | OpenQuestion]]:
+    ) -> list[tuple[str, Definition]]:
         return [(item.dimension_id, item) for item in questionnaire.items_for(role_key)]
 
     def choices(self, questionnaire: Questionnaire) -> tuple[str, ...]:
@@ -217,6 +229,61 @@ class ScaleQuestion(QuestionType):
         }
 
 
+class OutcomeQuestion(QuestionType):
+    """A customer-outcome item: one number on its own scale (0-10), asked of everyone after
+    the rated items, labelled at its ends. Optional, with no "don't know"."""
+
+    kind = "outcome"
+    template = "survey/questions/_outcome.html"
+
+    def questions(
+        self, questionnaire: Questionnaire, role_key: str | None = None
+    ) -> list[tuple[str, Definition]]:
+        return [(item.dimension_id, item) for item in questionnaire.outcomes]
+
+    def make_field(self, question: Question, questionnaire: Questionnaire) -> Any:
+        item = question.definition
+        assert isinstance(item, OutcomeItem)
+        return ScaleField(choices=tuple(str(point) for point in item.scale.points))
+
+    def form_value(self, answer: Answer | None) -> str | None:
+        return None if answer is None or answer.value is None else str(answer.value)
+
+    def answer_value(self, field: Field) -> AnswerValue | object:
+        return UNCHANGED if field.data is None else int(field.data)
+
+    def is_answered(self, answer: Answer | None) -> bool:
+        return answer is not None and answer.value is not None
+
+    def review(self, answer: Answer | None, context: dict[str, Any]) -> dict[str, Any]:
+        if not self.is_answered(answer):
+            return {"answered": False}
+        assert answer is not None
+        option = next((o for o in context["options"] if o["point"] == answer.value), None)
+        label = option["label"] if option is not None else None
+        return {"answered": True, "point": answer.value, "label": label or "", "level": None}
+
+    def render_context(
+        self, question: Question, questionnaire: Questionnaire, locale: str
+    ) -> dict[str, Any]:
+        item = question.definition
+        assert isinstance(item, OutcomeItem)
+        labels = dict(item.scale.labels)
+        options = [
+            {
+                "value": str(point),
+                "point": point,
+                "label": questionnaire.text(labels[point], locale) if point in labels else None,
+            }
+            for point in item.scale.points
+        ]
+        return {
+            **super().render_context(question, questionnaire, locale),
+            "options": options,
+            "ends": [option for option in options if option["label"] is not None],
+        }
+
+
 class OpenTextQuestion(QuestionType):
     """A free-text question with a maximum length, asked on the final page."""
 
@@ -227,7 +294,7 @@ class OpenTextQuestion(QuestionType):
 
     def questions(
         self, questionnaire: Questionnaire, role_key: str | None = None
-    ) -> list[tuple[str, Item | OpenQuestion]]:
+    ) -> list[tuple[str, Definition]]:
         return [(self.page_key, question) for question in questionnaire.open_questions]
 
     def make_field(self, question: Question, questionnaire: Questionnaire) -> Any:
@@ -280,13 +347,15 @@ class OpenTextQuestion(QuestionType):
 #: Every question type, by kind, in the order their questions appear in a survey.
 QUESTION_TYPES: dict[str, QuestionType] = {
     ScaleQuestion.kind: ScaleQuestion(),
+    OutcomeQuestion.kind: OutcomeQuestion(),
     OpenTextQuestion.kind: OpenTextQuestion(),
 }
 
 
 @dataclass(frozen=True)
 class Page:
-    """One page of the survey: a dimension's items, or the final open questions."""
+    """One page of the survey: a dimension's items, the outcome items, or the final open
+    questions."""
 
     number: int
     key: str
@@ -298,6 +367,13 @@ class Page:
     def is_open_questions(self) -> bool:
         return self.key == OpenTextQuestion.page_key
 
+    @property
+    def is_outcome(self) -> bool:
+        """Whether the page asks the outcome items (a number each, not a maturity level)."""
+        return bool(self.questions) and all(
+            question.kind == OutcomeQuestion.kind for question in self.questions
+        )
+
 
 class Survey:
     """The pages, questions and per-page form classes generated from one questionnaire, for
@@ -307,7 +383,7 @@ class Survey:
     def __init__(self, questionnaire: Questionnaire, role_key: str | None = None) -> None:
         self.questionnaire = questionnaire
         self.role_key = role_key
-        keyed: dict[str, list[tuple[str, Item | OpenQuestion]]] = {}
+        keyed: dict[str, list[tuple[str, Definition]]] = {}
         for kind, question_type in QUESTION_TYPES.items():
             for key, definition in question_type.questions(questionnaire, role_key):
                 keyed.setdefault(key, []).append((kind, definition))
@@ -321,7 +397,12 @@ class Survey:
             for kind, definition in keyed[key]:
                 number += 1
                 questions.append(Question(definition.id, kind, number, page_number, definition))
-            dimension = next((d for d in questionnaire.dimensions if d.id == key), None)
+            dimension: Dimension | OutcomeDimension | None = next(
+                (d for d in questionnaire.dimensions if d.id == key), None
+            )
+            outcome = questionnaire.outcome_dimension
+            if dimension is None and outcome is not None and outcome.id == key:
+                dimension = outcome
             pages.append(
                 Page(
                     number=page_number,

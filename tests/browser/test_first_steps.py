@@ -86,7 +86,12 @@ def test_the_review_page_shows_the_answers_and_links_back(live_server, page, art
     page.locator(f"label[for='q_{first.id}-4']").click()
     second = questionnaire.dimensions[0].items[1]
     page.locator(f"label[for='q_{second.id}-na']").click()
+    # The outcome item's page follows the rated items; the open questions come last.
+    (outcome,) = questionnaire.outcomes
     page.goto(f"{live_server.url}/survey/page?n={len(questionnaire.dimensions) + 1}")
+    page.locator(f"label[for='q_{outcome.id}-9']").click()
+    page.get_by_role("button", name="次へ").click()
+    page.wait_for_url(f"**/survey/page?n={len(questionnaire.dimensions) + 2}")
     opened = questionnaire.open_questions[0]
     page.locator(f"#q_{opened.id}").fill("部門をまたいだ顧客情報の共有を進めたい。")
     page.get_by_role("button", name="回答内容の確認へ").click()
@@ -102,6 +107,7 @@ def test_the_review_page_shows_the_answers_and_links_back(live_server, page, art
         expect(page.locator(f"#review-item-{second.id}")).to_contain_text(
             questionnaire.text(questionnaire.scale.not_applicable, lang)
         )
+        expect(page.locator(f"#review-item-{outcome.id} .review-point")).to_have_text("9")
         expect(page.locator(f"#review-item-{opened.id}")).to_contain_text("顧客情報の共有")
         _shoot(page, artifacts, f"survey-review-{lang}")
 

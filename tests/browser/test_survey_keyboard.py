@@ -49,6 +49,9 @@ def test_keyboard_only_completion_with_reload_and_resume(live_server, page, arti
     participant, token = invite(db, campaign)
     questionnaire = campaign.questionnaire
     expected = {item.id: 1 + (index % 5) for index, item in enumerate(questionnaire.items)}
+    (outcome,) = questionnaire.outcomes
+    expected[outcome.id] = 8
+    pages = len(questionnaire.dimensions) + 2  # the rated items, the outcome, open questions
     db.session.commit()
 
     page.goto(f"{live_server.url}/r/{token}")
@@ -60,7 +63,7 @@ def test_keyboard_only_completion_with_reload_and_resume(live_server, page, arti
     dimensions = questionnaire.dimensions
     for number, dimension in enumerate(dimensions, start=1):
         assert page.url.endswith(f"/survey/page?n={number}")
-        assert f"{number} / {len(dimensions) + 1} ページ" in page.inner_text(".survey-progress")
+        assert f"{number} / {pages} ページ" in page.inner_text(".survey-progress")
         assert dimension.title.get("ja") in page.inner_text("h1")
         if number == 1:
             first = dimension.items[0].id
@@ -97,7 +100,27 @@ def test_keyboard_only_completion_with_reload_and_resume(live_server, page, arti
                 answer_with_keyboard(page, item.id, expected[item.id])
         press_button(page, "次へ")
 
+    # The outcome item: eleven numbers, 0 first, chosen with the arrow keys.
     assert page.url.endswith(f"/survey/page?n={len(dimensions) + 1}")
+    tab_to(page, f"el.name === 'q_{outcome.id}'")
+    page.keyboard.press("Space")
+    assert page.is_checked(f"#q_{outcome.id}-0")
+    for _ in range(expected[outcome.id]):
+        page.keyboard.press("ArrowRight")
+    assert page.is_checked(f"#q_{outcome.id}-{expected[outcome.id]}")
+    page.set_viewport_size({"width": 360, "height": 800})
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 360
+    rows = page.evaluate(
+        "() => new Set([...document.querySelectorAll('.outcome-option')]"
+        ".map((el) => Math.round(el.getBoundingClientRect().top))).size"
+    )
+    assert rows == 2  # 0-5 above 6-10 on a phone
+    page.screenshot(path=str(artifacts / "survey-outcome-phone.png"), full_page=False)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.screenshot(path=str(artifacts / "survey-outcome-desktop.png"), full_page=False)
+    press_button(page, "次へ")
+
+    assert page.url.endswith(f"/survey/page?n={pages}")
     first_open = questionnaire.open_questions[0].id
     tab_to(page, f"el.id === 'q_{first_open}'")
     page.keyboard.type(OPEN_TEXT)

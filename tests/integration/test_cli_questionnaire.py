@@ -47,8 +47,10 @@ def test_validate_repository_questionnaires(app: Flask, runner: FlaskCliRunner) 
     assert len(lines) == len(files)
     for path, line in zip(files, lines, strict=True):
         questionnaire = load_questionnaire(path)
-        count = len(questionnaire.items)
-        assert line == f"{path}: ok ({questionnaire.id} {questionnaire.version}, {count} items)"
+        count = f"{len(questionnaire.items)} items"
+        if questionnaire.outcomes:
+            count += f", {len(questionnaire.outcomes)} outcome item"
+        assert line == f"{path}: ok ({questionnaire.id} {questionnaire.version}, {count})"
 
 
 def test_validate_valid_file(tmp_path: Path, runner: FlaskCliRunner) -> None:
@@ -67,7 +69,7 @@ def test_validate_reports_every_problem_and_fails(tmp_path: Path, runner: FlaskC
         f"{bad}:1:5: id: invalid value 'Mini' (use lowercase letters, digits and hyphens, "
         "starting with a letter)",
         f"{bad}:13:11: dimensions[0].kind: unknown kind 'capabilty' (did you mean "
-        "'capability'?); expected one of: capability, stage",
+        "'capability'?); expected one of: capability, stage, outcome",
         f"{good}: ok (mini 1.0.0, 1 item)",
     ]
     assert result.stderr == "2 problems in 1 file.\n"

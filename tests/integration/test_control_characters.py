@@ -82,7 +82,9 @@ def survey(db, client):
 
 def _open_page(setup) -> tuple[int, list[str]]:
     questionnaire = setup.campaign.questionnaire
-    return len(questionnaire.dimensions) + 1, [q.id for q in questionnaire.open_questions]
+    # After the rated items' pages and the outcome item's page.
+    page = len(questionnaire.dimensions) + 1 + (1 if questionnaire.outcomes else 0)
+    return page, [q.id for q in questionnaire.open_questions]
 
 
 def _saved(db, participant_id: int) -> dict[str, Any]:

@@ -53,8 +53,10 @@ def test_csv_has_one_row_per_submitted_response(campaign):
     questionnaire = campaign.questionnaire
     first_item = questionnaire.items[0].id
     assert list(rows[0])[:3] == ["department", "role", "submitted_at"]
-    assert list(rows[0])[3:] == [i.id for i in questionnaire.items] + [
-        q.id for q in questionnaire.open_questions
+    assert list(rows[0])[3:] == [
+        *(i.id for i in questionnaire.items),
+        *(o.id for o in questionnaire.outcomes),
+        *(q.id for q in questionnaire.open_questions),
     ]
     assert {(r["department"], r["role"]) for r in rows} == {
         ("営業部", "現場"),

@@ -45,8 +45,10 @@ def test_list_shows_the_good_files_and_names_each_bad_one(runner, folder: Path) 
     listed = [line.split()[-1] for line in result.stdout.splitlines()[1:]]
     assert listed == [
         "cx-five-capabilities-1.0.0.yaml",
+        "cx-five-capabilities-2.0.0.yaml",
         "cx-five-capabilities.yaml",
         "cx-improvement-cycle-1.0.0.yaml",
+        "cx-improvement-cycle-2.0.0.yaml",
         "cx-improvement-cycle.yaml",
     ]
     flagged = sorted(line.split(":")[0] for line in result.stderr.splitlines())

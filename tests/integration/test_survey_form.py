@@ -69,8 +69,8 @@ def test_page_is_generated_from_the_questionnaire_with_accessible_markup(db, cli
     html = client.get("/survey/page?n=1").get_data(as_text=True)
     q = s.campaign.questionnaire
     dimension = q.dimensions[0]
-    assert "1 / 6 ページ" in html
-    assert "回答済み <span data-answered-count>0</span> / 46 問" in html
+    assert "1 / 7 ページ" in html
+    assert "回答済み <span data-answered-count>0</span> / 47 問" in html
     assert dimension.title.get("ja") in html
     assert dimension.description.get("ja") in html
     assert html.count("<fieldset") == len(dimension.items)
@@ -95,14 +95,14 @@ def test_page_is_generated_from_the_questionnaire_with_accessible_markup(db, cli
     assert "<script>" not in html
     assert 'data-autosave-url="/survey/autosave?n=1"' in html
     english = in_language(client, "/survey/page?n=1", "en").get_data(as_text=True)
-    assert "Page 1 of 6" in english
+    assert "Page 1 of 7" in english
     assert first.text.get("en") in english
     assert "Don&#39;t know</span>" in english
     assert "Not applicable</span>" in english
 
 
 def test_open_questions_are_on_the_final_page_as_textareas(db, client, s):
-    html = client.get("/survey/page?n=6").get_data(as_text=True)
+    html = client.get("/survey/page?n=7").get_data(as_text=True)
     for question in s.campaign.questionnaire.open_questions:
         assert (
             f'<textarea id="q_{question.id}" name="q_{question.id}" rows="6" '
@@ -194,9 +194,9 @@ def test_unknown_item_is_refused_and_nothing_is_saved(db, client, s):
 
 def test_oversized_text_is_refused_on_the_server(db, client, s):
     question = s.campaign.questionnaire.open_questions[0]
-    token = page_token(client, 6)
+    token = page_token(client, 7)
     response = client.post(
-        "/survey/page?n=6",
+        "/survey/page?n=7",
         data={"csrf_token": token, f"q_{question.id}": "あ" * (question.max_length + 1)},
     )
     assert response.status_code == 422
@@ -206,12 +206,12 @@ def test_oversized_text_is_refused_on_the_server(db, client, s):
     assert question.id not in _answers(db, s.participant.id)
     # Exactly the limit is fine, and browser line breaks (CRLF) count as one character.
     text = "い" * (question.max_length - 2) + "\r\n" + "う"
-    response = client.post("/survey/page?n=6", data={"csrf_token": token, f"q_{question.id}": text})
+    response = client.post("/survey/page?n=7", data={"csrf_token": token, f"q_{question.id}": text})
     assert response.status_code == 302
     assert response.headers["Location"].endswith("/survey/review")
     assert _answers(db, s.participant.id)[question.id] == text.replace("\r\n", "\n")
     # Emptying the box removes the answer.
-    client.post("/survey/page?n=6", data={"csrf_token": token, f"q_{question.id}": "  "})
+    client.post("/survey/page?n=7", data={"csrf_token": token, f"q_{question.id}": "  "})
     assert question.id not in _answers(db, s.participant.id)
 
 
@@ -225,7 +225,7 @@ def test_autosave_answers_json_and_reports_errors_per_item(db, client, s):
     assert body["status"] == "saved"
     assert body["saved"] == [first]
     assert body["answered"] == 1
-    assert body["total"] == 46
+    assert body["total"] == 47
     assert _response(db, s.participant.id).current_page == 3
     bad = client.post(
         "/survey/autosave?n=3", data={f"q_{first}": "3", f"q_{second}": "0"}, headers=headers
@@ -246,15 +246,19 @@ def test_review_lists_unanswered_items_with_links_to_their_page(db, client, s):
     for number, dimension in enumerate(q.dimensions, start=1):
         data = {f"q_{i.id}": "3" for i in dimension.items if i.id in answered}
         client.post(f"/survey/page?n={number}", data={"csrf_token": token, **data})
-    assert client.get("/survey/").headers["Location"].endswith("/survey/page?n=6")
-    client.post("/survey/page?n=6", data={"csrf_token": token, "action": "next"})
+    # The outcome page, then the open questions: both may be left unanswered.
+    for number in (6, 7):
+        assert client.get("/survey/").headers["Location"].endswith(f"/survey/page?n={number}")
+        client.post(f"/survey/page?n={number}", data={"csrf_token": token, "action": "next"})
     assert client.get("/survey/").headers["Location"].endswith("/survey/review")
     html = client.get("/survey/review").get_data(as_text=True)
     missing = q.dimensions[1].items[2].id
-    assert "未回答の設問（3問）" in html  # the item above and the two open questions
+    # The item above, the outcome item and the two open questions.
+    assert "未回答の設問（4問）" in html
     assert f'href="/survey/page?n=2#item-{missing}"' in html
+    assert 'href="/survey/page?n=6#item-co_recommend"' in html
     for question in q.open_questions:
-        assert f'href="/survey/page?n=6#item-{question.id}"' in html
+        assert f'href="/survey/page?n=7#item-{question.id}"' in html
     assert "回答を送信" in html
     assert "送信後は回答を変更できません" in html
 
@@ -355,6 +359,13 @@ dimensions:
     items:
       - id: data
         text: {ja: データは一元化されている。, en: Data is in one place.}
+  - id: outcome
+    kind: outcome
+    title: {ja: 顧客成果, en: Customer outcome}
+    scale: {min: 0, max: 10, labels: {0: {ja: 低, en: Low}, 10: {ja: 高, en: High}}}
+    items:
+      - id: meta
+        text: {ja: 勧めると思います。, en: They would recommend us.}
 open_questions:
   - id: errors
     text: {ja: ご意見, en: Comments}
@@ -364,11 +375,13 @@ open_questions:
     )
     questionnaire = load_questionnaire(source)
     survey = Survey(questionnaire)
-    assert [p.key for p in survey.pages] == ["only", "__open__"]
+    assert [p.key for p in survey.pages] == ["only", "outcome", "__open__"]
     assert [q.kind for q in survey.questions] == list(QUESTION_TYPES)
-    # Ids that are also form attributes ("data", "errors") are safe behind the field prefix.
-    form_class = survey.form_class(1)
-    assert "q_data" in form_class.__dict__ or hasattr(form_class, "q_data")
+    # Ids that are also form attributes ("data", "meta", "errors") are safe behind the field
+    # prefix.
+    for number, name in ((1, "q_data"), (2, "q_meta"), (3, "q_errors")):
+        form_class = survey.form_class(number)
+        assert name in form_class.__dict__ or hasattr(form_class, name)
     org = factories.make_org("mini", ["本部"], name="Mini")
     campaign = factories.make_campaign(
         org, name="mini", questionnaire=questionnaire, threshold=DEFAULT_ANONYMITY_THRESHOLD

@@ -22,6 +22,10 @@ def _row(html: str, question_id: str) -> str:
     return html.split(f'id="review-item-{question_id}"')[1].split('class="review-row')[0]
 
 
+#: The outcome page follows the rated items' pages; the open questions come last.
+OUTCOME_PAGE, OPEN_PAGE = 6, 7
+
+
 def _answer_some(client, s):
     q = s.campaign.questionnaire
     first, second, third = q.dimensions[0].items[:3]
@@ -30,9 +34,13 @@ def _answer_some(client, s):
         "/survey/page?n=1",
         data={"csrf_token": token, f"q_{first.id}": "4", f"q_{second.id}": "na"},
     )
+    (outcome,) = q.outcomes
+    client.post(
+        f"/survey/page?n={OUTCOME_PAGE}", data={"csrf_token": token, f"q_{outcome.id}": "10"}
+    )
     opened = q.open_questions[0]
     client.post(
-        f"/survey/page?n={len(q.dimensions) + 1}",
+        f"/survey/page?n={OPEN_PAGE}",
         data={"csrf_token": token, f"q_{opened.id}": "顧客の声を\n共有したい <b>"},
     )
     return q, first, second, third, opened
@@ -60,12 +68,19 @@ def test_review_shows_each_answer_with_its_level_and_label(db, client, s):
     assert "Not answered" in missing
     assert f'href="/survey/page?n=1#item-{third.id}"' in missing
 
+    # The outcome item: the number chosen, with the end's label.
+    (outcome,) = q.outcomes
+    assert len(q.dimensions) + 1 == OUTCOME_PAGE
+    rated = _row(html, outcome.id)
+    assert '<span class="review-point">10</span> Extremely likely' in rated
+    assert f'href="/survey/page?n={OUTCOME_PAGE}#item-{outcome.id}"' in rated
+
     text = _row(html, opened.id)
     assert "顧客の声を\n共有したい &lt;b&gt;" in text
-    assert f'href="/survey/page?n={len(q.dimensions) + 1}#item-{opened.id}"' in text
+    assert f'href="/survey/page?n={OPEN_PAGE}#item-{opened.id}"' in text
     # Every question is on the page, each once, in order.
     ids = re.findall(r'id="review-item-([^"]+)"', html)
-    assert ids == [question.id for question in [*q.items, *q.open_questions]]
+    assert ids == [question.id for question in [*q.items, *q.outcomes, *q.open_questions]]
     assert "Submit answers" in html
 
 

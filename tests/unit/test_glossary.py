@@ -1,6 +1,6 @@
 """The glossary's retired terms stay out of every surface a client reads (docs/glossary.md).
 
-Scanned: the questionnaires from version 2.0.0 on (1.0.0 files are frozen), every template,
+Scanned: the newest version of each questionnaire (earlier versions are frozen), every template,
 the report texts (reports/*.yaml) and the Japanese translations (msgstr only; the English
 msgids are checked for the retired English terms).
 """
@@ -50,12 +50,13 @@ RETIRED = {**RETIRED_JA, **RETIRED_EN}
 
 
 def _current_questionnaires() -> list[Path]:
-    paths = []
+    newest: dict[str, tuple[tuple[int, ...], Path]] = {}
     for path in sorted((REPO / "questionnaires").glob("*.yaml")):
-        version = yaml.safe_load(path.read_text(encoding="utf-8"))["version"]
-        if int(str(version).split(".")[0]) >= 2:
-            paths.append(path)
-    return paths
+        content = yaml.safe_load(path.read_text(encoding="utf-8"))
+        version = tuple(int(part) for part in str(content["version"]).split("."))
+        if content["id"] not in newest or version > newest[content["id"]][0]:
+            newest[content["id"]] = (version, path)
+    return sorted(path for _version, path in newest.values())
 
 
 def _templates() -> list[Path]:

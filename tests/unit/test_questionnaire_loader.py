@@ -278,7 +278,7 @@ def test_minimal_file_is_valid() -> None:
             "    kind: capabilities\n",
             [
                 "q.yaml:14:11: dimensions[0].kind: unknown kind 'capabilities' (did you mean "
-                "'capability'?); expected one of: capability, stage"
+                "'capability'?); expected one of: capability, stage, outcome"
             ],
             id="unknown-kind",
         ),
@@ -386,7 +386,7 @@ def test_every_problem_is_reported_at_once() -> None:
     assert problems_of(text) == [
         "q.yaml:8:3: scale: unknown key 'not_aplicable' (did you mean 'not_applicable'?)",
         "q.yaml:15:11: dimensions[0].kind: unknown kind 'stag' (did you mean 'stage'?); "
-        "expected one of: capability, stage",
+        "expected one of: capability, stage, outcome",
         "q.yaml:19:15: dimensions[0].items[0].text: missing locale 'ja'",
     ]
 

@@ -18,6 +18,8 @@ from app.questionnaire import (
     Item,
     LocalizedText,
     OpenQuestion,
+    OutcomeDimension,
+    OutcomeItem,
     Questionnaire,
     Scale,
     canonical_json,
@@ -187,7 +189,21 @@ def test_kinds_in_order_of_appearance() -> None:
     ("build", "message"),
     [
         (lambda: Scale(min=3, max=3, labels=()), "must be less than max"),
-        (lambda: Scale(min=1, max=2, labels=((1, text(ja="x", en="x")),)), "cover every point"),
+        (lambda: Scale(min=1, max=2, labels=((1, text(ja="x", en="x")),)), "both ends"),
+        (
+            lambda: Scale(min=1, max=2, labels=((3, text(ja="x", en="x")),)),
+            "points from min to max",
+        ),
+        (
+            lambda: small_questionnaire(
+                scale=Scale(
+                    min=1,
+                    max=3,
+                    labels=((1, text(ja="x", en="x")), (3, text(ja="y", en="y"))),
+                )
+            ),
+            "label every point",
+        ),
         (lambda: Item(id="i", text=text(ja="x", en="x"), dimension_id="d", weight=0), "positive"),
         (lambda: OpenQuestion(id="o", text=text(ja="x", en="x"), max_length=0), "positive"),
         (lambda: Dimension(id="d", kind="stage", title=text(ja="x", en="x"), items=()), "no items"),
@@ -245,7 +261,9 @@ def questionnaires(draw: st.DrawFn) -> Questionnaire:
     points = range(low, high + 1)
     item_counts = draw(st.lists(st.integers(1, 3), min_size=1, max_size=3))
     open_count = draw(st.integers(0, 2))
-    total = len(item_counts) + sum(item_counts) + open_count
+    #: Items of the outcome dimension (none: the questionnaire asks no outcome).
+    outcome_count = draw(st.integers(0, 2))
+    total = len(item_counts) + sum(item_counts) + open_count + outcome_count + 1
     ids = iter(draw(st.lists(ENTRY_IDS, min_size=total, max_size=total, unique=True)))
 
     dimensions = []
@@ -279,6 +297,41 @@ def questionnaires(draw: st.DrawFn) -> Questionnaire:
                 items=items,
             )
         )
+    outcome_dimension = None
+    outcome_id = next(ids)
+    if outcome_count:
+        outcome_low = draw(st.integers(-1, 1))
+
+        def outcome_scale() -> Scale:
+            high = outcome_low + draw(st.integers(1, 10))
+            inner: list[int] = []
+            if high > outcome_low + 1:
+                inside = st.integers(outcome_low + 1, high - 1)
+                inner = sorted(draw(st.sets(inside, max_size=2)))
+            return Scale(
+                min=outcome_low,
+                max=high,
+                labels=tuple((point, localized()) for point in [outcome_low, *inner, high]),
+            )
+
+        shared = outcome_scale()
+        title = localized()
+        outcome_dimension = OutcomeDimension(
+            id=outcome_id,
+            title=title,
+            description=maybe_localized(),
+            scale=shared,
+            items=tuple(
+                OutcomeItem(
+                    id=next(ids),
+                    text=localized(),
+                    dimension_id=outcome_id,
+                    title=title,
+                    scale=outcome_scale() if draw(st.booleans()) else shared,
+                )
+                for _ in range(outcome_count)
+            ),
+        )
     return Questionnaire(
         id=draw(st.from_regex(r"[a-z][a-z0-9-]{0,15}", fullmatch=True)),
         version=".".join(str(draw(st.integers(0, 20))) for _ in range(3)),
@@ -297,6 +350,7 @@ def questionnaires(draw: st.DrawFn) -> Questionnaire:
             OpenQuestion(id=next(ids), text=localized(), max_length=draw(st.integers(1, 5000)))
             for _ in range(open_count)
         ),
+        outcome_dimension=outcome_dimension,
     )
 
 
@@ -311,6 +365,16 @@ def to_yaml(questionnaire: Questionnaire) -> str:
     for dimension in content["dimensions"]:
         for item in dimension["items"]:
             item["levels"] = integer_keys(item["levels"])
+    outcome = content.pop("outcome", None)
+    if outcome is not None:
+        # Written where an author writes it: among the dimensions, as one of kind outcome.
+        outcome["kind"] = "outcome"
+        for scale in [
+            outcome["scale"],
+            *(item["scale"] for item in outcome["items"] if "scale" in item),
+        ]:
+            scale["labels"] = integer_keys(scale["labels"])
+        content["dimensions"].append(outcome)
     stream = io.StringIO()
     YAML(typ="safe", pure=True).dump(content, stream)
     return stream.getvalue()

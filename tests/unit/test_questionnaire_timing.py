@@ -63,6 +63,32 @@ def test_english_counts_words_and_the_role_limits_the_items() -> None:
     assert found.seconds == pytest.approx(12 / 230 * 60 + 5)
 
 
+def test_the_outcome_item_is_read_and_answered_by_every_role() -> None:
+    with_outcome = TINY.replace(
+        "open_questions:\n",
+        """  - id: o
+    kind: outcome
+    title: {ja: まみ, en: Thirteen}
+    scale:
+      min: 0
+      max: 10
+      labels:
+        0: {ja: むめ, en: Fourteen}
+        10: {ja: もや, en: Fifteen sixteen}
+    items:
+      - id: r
+        text: {ja: ゆよら, en: Seventeen}
+open_questions:
+""",
+    )
+    tiny = estimate(parse_questionnaire(TINY), "ja", "frontline")
+    found = estimate(parse_questionnaire(with_outcome), "ja", "frontline")
+    # Its dimension's title 2, its statement 3 and its two end labels 2 + 2.
+    assert found.amount == tiny.amount + 9
+    assert (found.items, found.outcomes, found.questions) == (1, 1, tiny.questions + 1)
+    assert found.seconds == pytest.approx(found.amount / 500 * 60 + 2 * 5)
+
+
 def test_a_locale_not_offered_falls_back_to_the_default() -> None:
     tiny = parse_questionnaire(TINY)
     assert estimate(tiny, "fr") == estimate(tiny, "ja")
@@ -98,6 +124,9 @@ def test_each_shipped_questionnaire_has_an_estimate_from_its_text(path: Path) ->
         )
         assert found.amount == amount
         assert found.items == len(questionnaire.items)
-        assert found.questions == len(questionnaire.items) + len(questionnaire.open_questions)
+        assert found.outcomes == len(questionnaire.outcomes)
+        asked = [*questionnaire.items, *questionnaire.outcomes, *questionnaire.open_questions]
+        assert found.questions == len(asked)
         rate = 500 if characters else 230
-        assert found.minutes == math.ceil((amount / rate * 60 + 5 * found.items) / 60)
+        answered = found.items + found.outcomes
+        assert found.minutes == math.ceil((amount / rate * 60 + 5 * answered) / 60)
