@@ -721,6 +721,72 @@ SCHEMAS: dict[str, Any] = {
             "outcomes": {"type": "array", "items": _ref("OutcomeInput"), "maxItems": 5000}
         },
     },
+    "Drivers": {
+        "type": "object",
+        "description": (
+            "The key drivers of the questionnaire's outcome item (0-10, asked of everyone, "
+            "never part of a maturity score): each dimension's relative weight (Johnson's "
+            "relative weights; they sum to the model's R²) with its 95% bootstrap interval "
+            "and rank, over the respondents with a score on every dimension and an outcome "
+            "answer; per role where a role has at least 30 of them. 'drivers' is empty with a "
+            "'reason' (too_few_respondents below 30, no_variation, no_outcome_item). "
+            "'matrix' places each dimension by importance against the executive / front-line "
+            "gap and the distance to target: act_first (important and contested or far from "
+            "target), keep, watch, later."
+        ),
+        "required": ["outcome", "n", "r2", "drivers", "matrix", "by_role"],
+        "properties": {
+            "outcome": _nullable({"type": "string"}),
+            "n": {"type": "integer", "minimum": 0},
+            "r2": _nullable({"type": "number"}),
+            "reason": {
+                "type": "string",
+                "enum": ["too_few_respondents", "no_variation", "no_outcome_item"],
+            },
+            "drivers": {"type": "array", "items": _ref("Driver")},
+            "matrix": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["dimension", "importance", "gap", "distance", "quadrant"],
+                    "properties": {
+                        "dimension": {"type": "string"},
+                        "importance": {"type": "number"},
+                        "gap": _nullable({"type": "number"}),
+                        "distance": _nullable({"type": "number"}),
+                        "quadrant": {
+                            "type": "string",
+                            "enum": ["act_first", "keep", "watch", "later"],
+                        },
+                    },
+                },
+            },
+            "by_role": {
+                "type": "object",
+                "additionalProperties": {
+                    "type": "object",
+                    "required": ["n", "r2", "drivers"],
+                    "properties": {
+                        "n": {"type": "integer"},
+                        "r2": _nullable({"type": "number"}),
+                        "drivers": {"type": "array", "items": _ref("Driver")},
+                    },
+                },
+            },
+        },
+    },
+    "Driver": {
+        "type": "object",
+        "required": ["dimension", "weight", "ci95", "rank"],
+        "properties": {
+            "dimension": {"type": "string"},
+            "weight": {"type": "number", "minimum": 0},
+            "ci95": _nullable(
+                {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2}
+            ),
+            "rank": {"type": "integer", "minimum": 1},
+        },
+    },
     "CommentTheme": {
         "type": "object",
         "required": ["id", "label", "terms", "count", "by_role", "by_department", "examples"],
@@ -971,6 +1037,17 @@ def openapi_document() -> dict[str, Any]:
                         **_ERRORS,
                     },
                 },
+            },
+            "/campaigns/{campaign_id}/drivers": {
+                "get": {
+                    "operationId": "getCampaignDrivers",
+                    "summary": "Which dimensions move the outcome item, and where to act first",
+                    "parameters": [_CAMPAIGN_ID],
+                    "responses": {
+                        "200": _json(_ref("Drivers"), "The drivers and the priority matrix."),
+                        **_ERRORS,
+                    },
+                }
             },
             "/campaigns/{campaign_id}/profile": {
                 "get": {

@@ -34,6 +34,7 @@ from app.queries.organizations import department_of
 from app.queries.profile import campaign_profile
 from app.results import campaign_results
 from app.results.comments import comment_themes
+from app.results.drivers import campaign_drivers
 from app.results.outcomes import organization_outcomes
 from app.results.serialize import findings_document, parse_group_by, results_document
 
@@ -233,6 +234,13 @@ def campaign_comment_themes_view(campaign_id: int) -> Any:
         return department
     version = campaign_results(found).data_version
     return jsonify(comment_themes(found, version, department).document())
+
+
+@bp.route("/campaigns/<int:campaign_id>/drivers")
+@token_required
+def campaign_drivers_view(campaign_id: int) -> Any:
+    found = _campaign(campaign_id)
+    return jsonify(campaign_drivers(found, campaign_results(found)).document())
 
 
 @bp.route("/campaigns/<int:campaign_id>/profile")

@@ -21,6 +21,7 @@ from markupsafe import Markup, escape
 from app.auth.access import campaign_or_404, campaigns_query, can_manage
 from app.dashboard import benchmark as benchmarks
 from app.dashboard import comments as free_text
+from app.dashboard import outcomes as customer_outcomes
 from app.dashboard import viewmodel as vm
 from app.models import ENGLISH, Campaign, Organization, pick_name
 from app.platform.extensions import db
@@ -60,11 +61,12 @@ class _Page:
         )
         self.builder = vm.Builder(self.results, self.campaign.questionnaire, self.locale)
 
-    def render(self, template: str, tab: str, **context: Any) -> str:
+    def render(self, template: str, tab: str, *, csv: bool = True, **context: Any) -> str:
+        """The page; ``csv=False`` leaves out the CSV button (a page without a table)."""
         args = request.args.to_dict(flat=False)
         args.pop("lang", None)
         endpoint = request.endpoint or "dashboard.overview"
-        csv_url = url_for(f"{endpoint}_csv", **(request.view_args or {}), **args)
+        csv_url = url_for(f"{endpoint}_csv", **(request.view_args or {}), **args) if csv else None
         return render_template(
             template,
             campaign=self.campaign,
@@ -315,10 +317,12 @@ def _benchmark(page: _Page) -> benchmarks.BenchmarkPage:
 @login_required
 def benchmark(campaign_id: int) -> str:
     page = _Page(campaign_id)
+    found = _benchmark(page)
     return page.render(
         "dashboard/benchmark.html",
         "benchmark",
-        page=_benchmark(page),
+        csv=found.available,
+        page=found,
         is_consultant=can_manage(current_user, page.campaign.organization_id),
     )
 
@@ -327,7 +331,40 @@ def benchmark(campaign_id: int) -> str:
 @login_required
 def benchmark_csv(campaign_id: int) -> Response:
     page = _Page(campaign_id)
-    return _csv(_benchmark(page).table(), f"campaign-{campaign_id}-benchmark")
+    found = _benchmark(page)
+    if not found.available:
+        abort(404)
+    return _csv(found.table(), f"campaign-{campaign_id}-benchmark")
+
+
+# Customer outcomes ------------------------------------------------------------------------
+
+
+def _outcomes(page: _Page) -> customer_outcomes.OutcomesPage:
+    metric = request.args.get("metric", "nps")
+    period = request.args.get("period") or None
+    return _lookup(lambda: customer_outcomes.outcomes(page.builder, page.campaign, metric, period))
+
+
+@bp.get("/campaigns/<int:campaign_id>/outcomes")
+@login_required
+def outcomes(campaign_id: int) -> str:
+    page = _Page(campaign_id)
+    found = _outcomes(page)
+    return page.render(
+        "dashboard/outcomes.html",
+        "outcomes",
+        csv=bool(found.rows),
+        page=found,
+        is_consultant=can_manage(current_user, page.campaign.organization_id),
+    )
+
+
+@bp.get("/campaigns/<int:campaign_id>/outcomes.csv")
+@login_required
+def outcomes_csv(campaign_id: int) -> Response:
+    page = _Page(campaign_id)
+    return _csv(_outcomes(page).table(), f"campaign-{campaign_id}-outcomes")
 
 
 # Free-text answers ------------------------------------------------------------------------

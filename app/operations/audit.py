@@ -13,6 +13,7 @@ from app.platform.extensions import db
 ACTIONS: dict[str, Any] = {
     "organization.created": _l("Organisation created"),
     "organization.updated": _l("Organisation updated"),
+    "organization.benchmark_set": _l("Benchmark settings changed"),
     "department.added": _l("Department added"),
     "department.updated": _l("Department updated"),
     "executive.invited": _l("Executive invited"),

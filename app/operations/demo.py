@@ -16,6 +16,7 @@ from app.models import (
     Department,
     Membership,
     Organization,
+    OutcomeRecord,
     Participant,
     Response,
     User,
@@ -28,7 +29,8 @@ from app.operations.campaigns import (
     pair_campaigns,
     set_targets,
 )
-from app.operations.organizations import add_department, create_organization
+from app.operations.organizations import add_department, create_organization, set_benchmark
+from app.operations.outcomes import OutcomeInput, save_outcomes
 from app.operations.participants import add_link, invite_participant, new_participant
 from app.operations.profile import save_profile
 from app.platform.extensions import db
@@ -502,9 +504,62 @@ def _populate(
             open_ids,
         )
     ]
+    rows += _outcome_rows(questionnaire, rows, campaign.id)
     for row in rows:
         row["updated_at"] = now
     db.session.execute(insert(Answer), rows)
+
+
+#: How much each dimension moves the demo's answers to the outcome item (customers would
+#: recommend us): design and operations most, as customers meet them; unnamed ones a little.
+OUTCOME_WEIGHTS = {"design": 1.3, "operations": 1.1, "digital": 0.5, "org_behavior": 0.3}
+OUTCOME_DEFAULT_WEIGHT = 0.4
+
+
+def _outcome_rows(
+    questionnaire: Questionnaire, rows: list[dict[str, object]], campaign_id: int
+) -> list[dict[str, object]]:
+    """Each respondent's answer to the questionnaire's outcome item (0-10), following their
+    own answers on the dimensions that move it, with noise. A generator of its own keeps
+    the other answers of the demo as they were."""
+    outcomes = getattr(questionnaire, "outcomes", ())
+    if not outcomes:
+        return []
+    rng = random.Random(campaign_id * 7919)
+    by_response: dict[int, dict[str, list[float]]] = {}
+    scale = questionnaire.scale
+    for row in rows:
+        value = row.get("value")
+        if value is None:
+            continue
+        try:
+            item = questionnaire.item(str(row["item_id"]))
+        except KeyError:
+            continue
+        answer = scale.reflect(int(value)) if item.reverse else int(value)  # type: ignore[call-overload]
+        by_response.setdefault(int(row["response_id"]), {}).setdefault(
+            item.dimension_id, []
+        ).append(float(answer))
+    middle = (scale.min + scale.max) / 2
+    found = []
+    for response_id, dimensions in by_response.items():
+        pull = sum(
+            OUTCOME_WEIGHTS.get(dimension, OUTCOME_DEFAULT_WEIGHT)
+            * (sum(values) / len(values) - middle)
+            for dimension, values in dimensions.items()
+        )
+        value = round(6.0 + pull + rng.gauss(0.0, 1.4))
+        found.append(
+            {
+                "response_id": response_id,
+                "item_id": outcomes[0].id,
+                "value": max(0, min(10, value)),
+                "not_applicable": False,
+                "dont_know": False,
+                "text": None,
+            }
+        )
+    return found
 
 
 #: The organisation profile recorded for the 2026 rounds, as (answer, evidence note) per fact:
@@ -551,6 +606,84 @@ DEMO_TARGETS = {
 }
 
 
+#: The departments that serve customers, with the customers who answered the NPS question in
+#: a year and the department's ARPA (yen a year) and gross margin: the outcomes recorded
+#: beside the assessments, for FY2025 and FY2026.
+OUTCOME_DEPARTMENTS: dict[str, tuple[int, float, float]] = {
+    "個人営業部": (420, 48_000.0, 0.42),
+    "法人営業部": (160, 860_000.0, 0.35),
+    "事務統括部": (120, 30_000.0, 0.30),
+    "デジタル推進部": (380, 22_000.0, 0.55),
+    "お客さまサポートセンター": (300, 36_000.0, 0.38),
+}
+OUTCOME_PERIODS = (("2025", PREVIOUS_ROUND_SHIFT), ("2026", {}))
+
+
+def _demo_outcomes(seed: int) -> list[tuple[str, str, dict[str, object]]]:
+    """Customer outcomes of the demo's customer-facing departments for both years:
+    ``(department, period, figures)``. NPS follows the department's planted maturity (and
+    the year's), with the noise of a few hundred answers, so that the outcome views show
+    maturity and customers moving together without a perfect line."""
+    rng = random.Random(seed + 1)
+    found = []
+    for period, shift in OUTCOME_PERIODS:
+        for department, (answers, arpa, margin) in OUTCOME_DEPARTMENTS.items():
+            maturity = sum(
+                _department_shift(department, dimension) + shift.get(dimension, 0.0)
+                for dimension in ("org_behavior", "design", "operations", "digital", "unlearning")
+            )
+            target = max(-60.0, min(60.0, 4.0 + 14.0 * maturity + rng.gauss(0.0, 4.0)))
+            promoters = max(0.05, 0.30 + target / 200.0)
+            detractors = max(0.05, 0.30 - target / 200.0)
+            counts = [0] * 11
+            for _ in range(answers):
+                draw = rng.random()
+                if draw < promoters:
+                    point = rng.choice((9, 10))
+                elif draw < promoters + detractors:
+                    point = rng.choice((3, 4, 5, 5, 6, 6, 6))
+                else:
+                    point = rng.choice((7, 8))
+                counts[point] += 1
+            churn = max(0.02, round(0.09 - 0.012 * maturity + rng.gauss(0.0, 0.005), 3))
+            found.append(
+                (
+                    department,
+                    period,
+                    {
+                        "nps_counts": counts,
+                        "csat": round(68.0 + 4.0 * maturity + rng.gauss(0.0, 1.5), 1),
+                        "churn_rate": churn,
+                        "arpa": arpa,
+                        "gross_margin": margin,
+                    },
+                )
+            )
+    return found
+
+
+def _record_outcomes(org: Organization, seed: int) -> None:
+    """The demo's customer outcomes, once (a second seed keeps what is recorded)."""
+    if db.session.scalar(
+        select(func.count())
+        .select_from(OutcomeRecord)
+        .where(OutcomeRecord.organization_id == org.id)
+    ):
+        return
+    by_name = {department.name: department.id for department in org.departments}
+    records = []
+    for line, (department, period, figures) in enumerate(_demo_outcomes(seed), start=1):
+        counts = list(figures["nps_counts"])  # type: ignore[call-overload]
+        values = {
+            **figures,
+            "promoters": sum(counts[9:]),
+            "passives": sum(counts[7:9]),
+            "detractors": sum(counts[:7]),
+        }
+        records.append(OutcomeInput(line, by_name[department], period, values))
+    save_outcomes(org, records, source="demo")
+
+
 def seed_demo(seed: int = 20261121) -> SeedResult:
     """Create the demo organisation, campaigns and responses; a second run adds nothing."""
     rng = random.Random(seed)
@@ -592,6 +725,8 @@ def seed_demo(seed: int = 20261121) -> SeedResult:
     for campaign in campaigns[1:]:
         _record_profile(campaign, PROFILE_2026, user)
     _executive, executive_password = _ensure_staff(org, EXECUTIVE_EMAIL, "executive")
+    _record_outcomes(org, seed)
+    _seed_benchmark(org, seed)
     respondent_token = _demo_respondent_token(campaigns[1], org)
     report_token = _closed_round_token(previous)
     return SeedResult(
@@ -688,3 +823,107 @@ def _demo_respondent_token(campaign: Campaign, org: Organization) -> str:
         )
         return token
     return add_link(participant, "manual")
+
+
+# The benchmark ---------------------------------------------------------------------------------
+
+#: The bank in the benchmark: a bank of 1,000 to 4,999 employees that has joined.
+DEMO_INDUSTRY = "banking"
+DEMO_SIZE_BAND = "1000-4999"
+
+
+@dataclass(frozen=True)
+class BenchmarkPeer:
+    """Another fictional client that has joined the benchmark."""
+
+    slug: str
+    name: str
+    name_en: str
+    industry: str
+    size_band: str
+    #: How much more mature than the bank's baseline it sees itself, on average.
+    shift: float
+
+
+#: The bank's peers in the benchmark, each with one closed round on the version of the bank's
+#: current five-capabilities round. Five banks make its pool "the same industry"; only four
+#: peers share its size band, so the narrowest pool is passed over, as the page says.
+BENCHMARK_PEERS: tuple[BenchmarkPeer, ...] = (
+    BenchmarkPeer("kita-shinkin", "きた信用金庫", "Kita Shinkin Bank", "banking", "100-999", -0.35),
+    BenchmarkPeer("higashi-bank", "ひがし銀行", "Higashi Bank", "banking", "1000-4999", 0.25),
+    BenchmarkPeer(
+        "nishi-bank", "にし地方銀行", "Nishi Regional Bank", "banking", "1000-4999", -0.1
+    ),
+    BenchmarkPeer("chuo-bank", "ちゅうおう銀行", "Chuo Bank", "banking", "1000-4999", 0.4),
+    BenchmarkPeer("minami-trust", "みなみ信託銀行", "Minami Trust Bank", "banking", "5000+", 0.1),
+    BenchmarkPeer(
+        "sakura-insurance", "さくら損害保険", "Sakura Insurance", "insurance", "1000-4999", 0.3
+    ),
+)
+#: Each peer's departments (none named like one of the bank's) and respondents per role in
+#: each; their answers were collected on paper and imported, so they have no participants.
+PEER_DEPARTMENTS = (
+    ("営業部", "Sales Department"),
+    ("業務部", "Operations Department"),
+    ("企画部", "Planning Department"),
+)
+PEER_HEADCOUNT = {"executive": 2, "middle_manager": 4, "frontline": 8}
+PEER_CAMPAIGN = ("2026年度 CX成熟度診断", "FY2026 CX Maturity Assessment")
+
+
+def _seed_benchmark(bank: Organization, seed: int) -> None:
+    """File the bank under its industry and size and join it to the benchmark (unless its
+    settings were changed since), and seed its peers (those not seeded yet)."""
+    if bank.industry is None and bank.size_band is None and not bank.benchmark_opt_in:
+        set_benchmark(bank, industry=DEMO_INDUSTRY, size_band=DEMO_SIZE_BAND, opt_in=True)
+    for peer in BENCHMARK_PEERS:
+        if db.session.scalar(select(Organization.id).where(Organization.slug == peer.slug)):
+            continue
+        _seed_peer(peer, random.Random(f"{seed}|{peer.slug}"))
+
+
+def _seed_peer(peer: BenchmarkPeer, rng: random.Random) -> None:
+    org = create_organization(peer.slug, peer.name, name_en=peer.name_en)
+    for name, name_en in PEER_DEPARTMENTS:
+        add_department(org, name, name_en=name_en)
+    set_benchmark(org, industry=peer.industry, size_band=peer.size_band, opt_in=True)
+    name, name_en = PEER_CAMPAIGN
+    questionnaire = get_questionnaire(CAMPAIGNS[0][0])
+    campaign = create_campaign(org, questionnaire, name, name_en=name_en)
+    open_campaign(campaign)
+    roles = {role.key: role for role in org.roles}
+    now = utcnow()
+    answered: list[tuple[Response, str, str]] = []
+    for department in org.departments:
+        for role_key, count in PEER_HEADCOUNT.items():
+            for _index in range(count):
+                response = Response(
+                    campaign_id=campaign.id,
+                    department_id=department.id,
+                    role_id=roles[role_key].id,
+                    status="submitted",
+                    source="import",
+                    submitted_at=now,
+                )
+                db.session.add(response)
+                answered.append((response, department.name, role_key))
+    people_shift = _person_shifts(rng, [role_key for _r, _d, role_key in answered])
+    db.session.flush()
+    # Each peer is stronger in some capabilities than in others.
+    shift = {d.id: peer.shift + rng.gauss(0.0, 0.25) for d in questionnaire.dimensions}
+    newest_ids = _newest_ids(questionnaire)
+    open_ids = {question.id for question in questionnaire.open_questions}
+    rows = [
+        row
+        for (response, dept_name, role_key), person in zip(answered, people_shift, strict=True)
+        for row in _answer_rows(
+            response.id,
+            _answers_for(rng, questionnaire, newest_ids, dept_name, role_key, person, shift),
+            open_ids,
+        )
+    ]
+    rows += _outcome_rows(questionnaire, rows, campaign.id)
+    for row in rows:
+        row["updated_at"] = now
+    db.session.execute(insert(Answer), rows)
+    close_campaign(campaign)

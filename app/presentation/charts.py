@@ -1139,3 +1139,103 @@ def distribution_chart(
 def _sampled_colors(n: int) -> tuple[str, ...]:
     cmap = matplotlib.colormaps["RdBu"]
     return tuple(matplotlib.colors.to_hex(cmap(0.08 + 0.84 * i / (n - 1))) for i in range(n))
+
+
+@dataclass(frozen=True)
+class ScatterPoint:
+    """One labelled point of a scatter chart."""
+
+    label: str
+    x: float
+    y: float
+
+
+@_memoised
+def scatter_chart(
+    points: Sequence[ScatterPoint],
+    *,
+    x_label: str,
+    y_label: str,
+    zero_lines: bool = False,
+    fonts: ReportFonts | None = None,
+) -> str:
+    """Labelled points (departments by maturity and a customer outcome), as SVG.
+
+    ``zero_lines`` draws the axes through zero, for changes (more mature and better outcome
+    to the upper right). No fitted line: the views say whether a relation can be claimed.
+    """
+    if not points:
+        raise ValueError("no points to draw")
+    xs = [point.x for point in points]
+    ys = [point.y for point in points]
+
+    def padded(values: list[float], floor: float) -> tuple[float, float]:
+        low, high = min(values), max(values)
+        if zero_lines:
+            low, high = min(low, 0.0), max(high, 0.0)
+        margin = max((high - low) * 0.12, floor)
+        return low - margin, high + margin
+
+    width, height = 6.0, 3.0
+    with _style(fonts):
+        fig = mpl_figure.Figure(figsize=(width, height))
+        ax = fig.add_axes((0.11, 0.16, 0.86, 0.8))
+        x_limits = padded(xs, 0.05)
+        y_limits = padded(ys, max(abs(y) for y in ys) * 0.05 or 0.05)
+        if zero_lines:
+            ax.axvline(0, color=MUTED, lw=0.8, zorder=1)
+            ax.axhline(0, color=MUTED, lw=0.8, zorder=1)
+        ax.scatter(xs, ys, s=28, color=OKABE_ITO[0], zorder=3)
+        span = x_limits[1] - x_limits[0]
+        for point, label_y in zip(points, _label_rows(points, x_limits, y_limits), strict=True):
+            if label_y != point.y:
+                ax.plot(
+                    [point.x, point.x + span * 0.012],
+                    [point.y, label_y],
+                    color=MUTED,
+                    lw=0.5,
+                    zorder=2,
+                )
+            ax.text(
+                point.x + span * 0.015,
+                label_y,
+                wrap_label(point.label, 18, 2),
+                fontsize=7,
+                color=INK,
+                va="center",
+                ha="left",
+                zorder=4,
+            )
+        # Labels of the rightmost points need room inside the axes.
+        ax.set_xlim(x_limits[0], x_limits[1] + span * 0.25)
+        ax.set_ylim(*y_limits)
+        ax.grid(color=GRID, lw=0.6, zorder=0)
+        ax.set_axisbelow(True)
+        for side in ("top", "right"):
+            ax.spines[side].set_visible(False)
+        ax.tick_params(labelsize=7, length=0)
+        ax.set_xlabel(x_label, fontsize=8, color=INK)
+        ax.set_ylabel(y_label, fontsize=8, color=INK)
+        return _to_svg(fig)
+
+
+def _label_rows(
+    points: Sequence[ScatterPoint],
+    x_limits: tuple[float, float],
+    y_limits: tuple[float, float],
+) -> list[float]:
+    """Where each point's label sits vertically: beside its point, or moved down just far
+    enough not to cover a label already placed near it (points taken from the top)."""
+    # Room for a label of two lines.
+    row = (y_limits[1] - y_limits[0]) * 0.11
+    reach = (x_limits[1] - x_limits[0]) * 0.2
+    placed: list[tuple[float, float]] = []
+    found: dict[int, float] = {}
+    for index in sorted(range(len(points)), key=lambda i: (-points[i].y, points[i].x)):
+        point = points[index]
+        y = point.y
+        while any(abs(x - point.x) < reach and abs(other - y) < row for x, other in placed):
+            y -= row
+        placed.append((point.x, y))
+        found[index] = y
+    return [found[index] for index in range(len(points))]

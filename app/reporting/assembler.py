@@ -22,6 +22,7 @@ from app.reporting.sections import (
     gaps,
     kinds,
     methods,
+    outcomes,
     slots,
     summary,
     trend,
@@ -61,6 +62,7 @@ def build_report_view(
     dont_know_section = dont_know.build(report)
     voice_section = slots.build(report, slots.LEADERS_VOICE)
     departments_section = departments.build(report)
+    outcomes_section = outcomes.build(report)
     trend_section = trend.build(report)
     plan_section = slots.build(report, slots.ACTION_PLAN)
     cover_page = cover.build(report)
@@ -79,6 +81,8 @@ def build_report_view(
         toc.append(slots.toc_entry(voice_section))
     if departments_section:
         toc.append(departments.toc_entry(departments_section))
+    if outcomes_section:
+        toc.append(outcomes.toc_entry(outcomes_section))
     if trend_section:
         toc.append(trend.toc_entry(trend_section))
     if plan_section:
@@ -102,6 +106,7 @@ def build_report_view(
         dont_know=dont_know_section,
         voice=voice_section,
         action_plan=plan_section,
+        outcomes=outcomes_section,
     )
 
 

@@ -253,6 +253,58 @@ class TrendSection:
 
 
 @dataclass(frozen=True)
+class OutcomeRow:
+    department: str
+    maturity: str
+    outcome: str
+
+
+@dataclass(frozen=True)
+class DriverLine:
+    rank: int
+    dimension: str
+    #: The dimension's share of what the dimensions explain, in percent.
+    share: float
+    interval: str
+    gap: str
+    distance: str
+    quadrant: str
+    quadrant_label: str
+
+
+@dataclass(frozen=True)
+class OutcomeDrivers:
+    """What moves the outcome item, and where to act first."""
+
+    outcome: str
+    n: int
+    r2: float | None
+    lines: tuple[DriverLine, ...]
+    reason: str | None
+
+
+@dataclass(frozen=True)
+class OutcomesSection:
+    """The departments by maturity and one customer outcome (organisation report)."""
+
+    number: str
+    anchor: str
+    metric: str | None
+    metric_label: str
+    period: str
+    previous_period: str | None
+    #: Whether too few departments are placed for a relation to be claimed.
+    descriptive: bool
+    minimum: int
+    correlation: float | None
+    chart: str | None
+    rows: tuple[OutcomeRow, ...]
+    change_chart: str | None = None
+    change_rows: tuple[OutcomeRow, ...] = ()
+    drivers: OutcomeDrivers | None = None
+
+
+@dataclass(frozen=True)
 class SuppressedGroup:
     breakdown: str
     label: str
@@ -385,3 +437,5 @@ class ReportView:
     #: (:mod:`app.reporting.sections.slots`).
     voice: SlotChapter | None = None
     action_plan: SlotChapter | None = None
+    #: The departments by maturity and customer outcomes (organisation report only).
+    outcomes: OutcomesSection | None = None

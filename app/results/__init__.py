@@ -263,6 +263,7 @@ def _info(campaign: Campaign) -> CampaignInfo:
         organization_name_en=organization.name_en if organization is not None else None,
         status=campaign.status,
         anonymity_threshold=campaign.anonymity_threshold,
+        comment_minimum=campaign.comment_minimum,
         targets=dict(campaign.targets or {}),
     )
 

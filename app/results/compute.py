@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from app.analysis import (
+    OPEN_TEXT_MINIMUM,
     Gap,
     GroupInput,
     GroupStats,
@@ -101,6 +102,8 @@ class CampaignInfo:
     #: The English names, None where there is none (English outputs show the name as entered).
     name_en: str | None = None
     organization_name_en: str | None = None
+    #: The campaign's minimum group for free-text answers (``Campaign.comment_minimum``).
+    comment_minimum: int = OPEN_TEXT_MINIMUM
 
 
 @dataclass(frozen=True)
@@ -1162,7 +1165,7 @@ def _compute(
         ),
         status=campaign.status,
         anonymity_threshold=threshold,
-        open_text_minimum=open_text_minimum(threshold),
+        open_text_minimum=open_text_minimum(threshold, campaign.comment_minimum),
         questionnaire=QuestionnaireInfo(
             id=questionnaire.id,
             version=questionnaire.version,

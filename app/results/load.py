@@ -1026,6 +1026,7 @@ def data_version(campaign: Campaign) -> tuple[Any, ...]:
         campaign.organization.name,
         campaign.organization.name_en,
         campaign.anonymity_threshold,
+        campaign.comment_minimum,
         campaign.questionnaire_hash,
         campaign.previous_campaign_id,
         tuple(sorted((str(k), str(v)) for k, v in (campaign.targets or {}).items())),

@@ -32,6 +32,7 @@ from app.models import (
     Response,
     User,
 )
+from app.operations.outcomes import OutcomeInput, save_outcomes
 from app.platform.extensions import db
 from tests.factories import add_people, grant, make_campaign, make_org, make_user, submit
 from tests.integration.workspace_support import (
@@ -94,6 +95,9 @@ def _build_world(slug: str) -> World:
         problems=[],
     )
     db.session.add(participant_import)
+    (outcome,) = save_outcomes(
+        org, [OutcomeInput(1, None, "2026", {"csat": 80.0, "promoters": None})]
+    )
     db.session.commit()
     department = org.departments[0]
     role = org.roles[0]
@@ -118,6 +122,7 @@ def _build_world(slug: str) -> World:
         "token_id": token_row.id,
         "job_id": job.id,
         "import_id": participant_import.public_id,
+        "record_id": outcome.id,
         "user_id": consultant.id,
         # The API's catch-all answers 404 for any path; give it one naming B's campaign.
         "unknown": f"campaigns/{campaign.id}/no-such-thing",

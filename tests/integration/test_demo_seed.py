@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
+from app.analysis.benchmark import Scope
 from app.auth.passwords import hash_password
 from app.auth.tokens import create_api_token
 from app.models import (
@@ -19,7 +20,9 @@ from app.models import (
     Response,
     User,
 )
+from app.operations.demo import BENCHMARK_PEERS, DEMO_SLUG
 from app.reporting import service
+from app.results.benchmark import Unavailable, campaign_benchmark
 from tests.integration.test_api_v1 import validate
 from tests.integration.workspace_support import login, make_client
 
@@ -37,15 +40,16 @@ def test_demo_seed_creates_data_and_is_idempotent(runner, db):
     assert "Consultant login: consultant@example.com / " in first.output
     assert "/r/" in first.output
     counts = _counts(db)
-    assert counts["Organization"] == 1
-    assert counts["Campaign"] == 3
+    # The bank, and the other organisations of its benchmark with a campaign each.
+    assert counts["Organization"] == 1 + len(BENCHMARK_PEERS)
+    assert counts["Campaign"] == 3 + len(BENCHMARK_PEERS)
     submitted = db.session.scalar(
         select(func.count()).select_from(Response).where(Response.status == "submitted")
     )
     assert submitted >= 450  # 150+ per campaign
-    org = db.session.scalar(select(Organization))
+    org = db.session.scalar(select(Organization).where(Organization.slug == DEMO_SLUG))
     assert 6 <= len(org.departments) <= 8
-    campaigns = {c.name: c for c in db.session.scalars(select(Campaign))}
+    campaigns = {c.name: c for c in org.campaigns}
     statuses = sorted((c.questionnaire_id, c.status) for c in campaigns.values())
     assert statuses == [
         ("cx-five-capabilities", "closed"),
@@ -167,18 +171,23 @@ def test_demo_participants_have_japanese_names_and_addresses(runner, db):
 
 
 def _demo_campaigns(runner, db) -> dict[str, Campaign]:
+    """The bank's campaigns by name (its benchmark peers' are left out)."""
     result = runner.invoke(args=["demo", "seed"])
     assert result.exit_code == 0, result.output
-    return {c.name: c for c in db.session.scalars(select(Campaign))}
+    bank = select(Organization.id).where(Organization.slug == DEMO_SLUG)
+    return {
+        c.name: c
+        for c in db.session.scalars(select(Campaign).where(Campaign.organization_id.in_(bank)))
+    }
 
 
-def test_the_2025_round_runs_on_questionnaire_1_0_0_and_the_2026_rounds_on_2_0_0(runner, db):
+def test_the_2025_round_runs_on_questionnaire_1_0_0_and_the_2026_rounds_on_2_1_0(runner, db):
     campaigns = _demo_campaigns(runner, db)
     versions = {name: c.questionnaire_version for name, c in campaigns.items()}
     assert versions == {
         "2025年度 CX 5つの力 成熟度診断": "1.0.0",
-        "2026年度 CX 5つの力 成熟度診断": "2.0.0",
-        "2026年度 CX向上サイクル 実践度診断": "2.0.0",
+        "2026年度 CX 5つの力 成熟度診断": "2.1.0",
+        "2026年度 CX向上サイクル 実践度診断": "2.1.0",
     }
     # A year apart, as their names say.
     closed = campaigns["2025年度 CX 5つの力 成熟度診断"]
@@ -202,7 +211,7 @@ def test_the_2025_round_runs_on_questionnaire_1_0_0_and_the_2026_rounds_on_2_0_0
         ).all()
     )
     assert "1.0.0" not in kinds
-    assert kinds["2.0.0"] > 0
+    assert kinds["2.1.0"] > 0
 
 
 def test_front_line_answers_dont_know_more_than_executives_on_management_items(runner, db, app):
@@ -324,3 +333,31 @@ def test_the_demo_records_the_organisation_profile_of_each_round(runner, db, app
     assert runner.invoke(args=["demo", "seed"]).exit_code == 0
     again = client.get(f"/api/v1/campaigns/{current.id}/profile", headers=headers).get_json()
     assert {f["fact"]: f for f in again["facts"]} == now
+
+
+def test_the_demo_bank_is_compared_with_the_other_banks_that_joined_the_benchmark(runner, db, app):
+    campaigns = _demo_campaigns(runner, db)
+    current = campaigns["2026年度 CX 5つの力 成熟度診断"]
+    bank = current.organization
+    assert (bank.industry, bank.size_band, bank.benchmark_opt_in) == ("banking", "1000-4999", True)
+    found = campaign_benchmark(current)
+    assert found.available
+    assert (found.scope, found.pool_size, found.widened) == (Scope.INDUSTRY, 5, True)
+    ranks = [figures.percentile_rank for figures in found.dimensions.values()]
+    assert all(rank is not None for rank in ranks)
+    assert len(set(ranks)) > 1  # ahead of the pool on some capabilities, behind on others
+    # The other questionnaires have no peers: their pages say so.
+    for name in ("2025年度 CX 5つの力 成熟度診断", "2026年度 CX向上サイクル 実践度診断"):
+        assert campaign_benchmark(campaigns[name]).reason is Unavailable.NO_PEERS
+
+    user = db.session.scalar(select(User).where(User.email == "executive@example.com"))
+    user.password_hash = hash_password("demo-benchmark-password")
+    db.session.commit()
+    client = make_client(app)
+    login(client, user.email, "demo-benchmark-password")
+    page = client.get(f"/dashboard/campaigns/{current.id}/benchmark").get_data(as_text=True)
+    assert "Pool: same industry (Banking), all sizes, 5 organisations." in page
+    for peer in BENCHMARK_PEERS:
+        assert peer.name not in page
+        assert peer.name_en not in page
+    assert client.get(f"/dashboard/campaigns/{current.id}/benchmark.csv").status_code == 200

@@ -58,14 +58,15 @@ PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 
 @pytest.fixture
 def hostile(app) -> Campaign:
-    """Six responses in a department named like a formula, open answers like formulas."""
+    """Ten responses in a department named like a formula (enough for its free text to be
+    exported), open answers like formulas."""
     org = make_org("acme", ("営業部", "開発部"))
     department_of(org, "開発部").name = DEPARTMENT
     db.session.commit()
     campaign = make_campaign(org, threshold=3)
-    people = add_people(campaign, len(ANSWERS) + 1, department=DEPARTMENT)
+    people = add_people(campaign, 10, department=DEPARTMENT)
     people[0].name = PARTICIPANT
-    for person, text in zip(people, ANSWERS, strict=False):
+    for person, text in zip(people[:-1], [*ANSWERS, *["ふつうの回答"] * 10], strict=False):
         submit(person, value=4, text=text)
     last = submit(people[-1], value=2, text="placeholder")
     db.session.execute(
