@@ -9,6 +9,7 @@ by name as "not shown".
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from flask_babel import gettext as _
@@ -30,6 +31,7 @@ from app.reporting.sections import (
 from app.reporting.sections import profile as profile_chapter
 from app.reporting.sections.base import ReportContext
 from app.reporting.viewmodel import ReportView, TocEntry
+from app.results.drivers import ACT_FIRST
 
 if TYPE_CHECKING:
     from app.models import Campaign, Department
@@ -67,6 +69,15 @@ def build_report_view(
     plan_section = slots.build(report, slots.ACTION_PLAN)
     cover_page = cover.build(report)
     summary_section = summary.build(report, cover_page, kind_sections, companion_sections)
+    if outcomes_section is not None and outcomes_section.drivers is not None:
+        act_first = tuple(
+            line.dimension
+            for line in outcomes_section.drivers.lines
+            if line.quadrant == ACT_FIRST
+        )
+        summary_section = replace(
+            summary_section, act_first=act_first, act_first_chapter=outcomes_section.number
+        )
     methods_section = methods.build(report, companion_sections)
     toc: list[TocEntry] = [summary.toc_entry()]
     toc += [kinds.toc_entry(section) for section in kind_sections]

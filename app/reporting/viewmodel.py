@@ -197,6 +197,10 @@ class Summary:
     #: The three priorities, in sequence (by horizon), and the key messages' other actions.
     priorities: tuple[PlanStep, ...] = ()
     further_actions: tuple[PlanStep, ...] = ()
+    #: The dimensions the priority matrix says to act on first (from the customer-outcome
+    #: drivers), and the number of the chapter that shows the matrix.
+    act_first: tuple[str, ...] = ()
+    act_first_chapter: str | None = None
 
 
 @dataclass(frozen=True)

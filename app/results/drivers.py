@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 
 from app.analysis.drivers import (
+    ACT_FIRST,
     TOO_FEW_RESPONDENTS,
     Drivers,
     MatrixCell,
@@ -214,6 +215,7 @@ def _distances(results: CampaignResults) -> dict[str, float | None]:
 
 
 __all__ = [
+    "ACT_FIRST",
     "MIN_ROLE_RESPONDENTS",
     "NO_OUTCOME_ITEM",
     "TOO_FEW_RESPONDENTS",

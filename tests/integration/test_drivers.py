@@ -135,6 +135,20 @@ def test_the_dashboard_and_the_report_show_where_to_act_first(app, world) -> Non
     assert "What moves the outcome item, and where to act first" in html
     assert "Our customers would recommend us to people close to them." in html
     assert 'class="badge quadrant' in html
-    report = render_html(campaign, locale="ja").html
-    assert "顧客成果の設問を動かす領域と、まず取り組む領域" in report
-    assert "当社のお客さまは、当社を親しい人に勧めると思います。" in report
+    report = render_html(campaign, locale="en").html
+    assert "What moves the outcome item, and where to act first" in report
+    assert "Our customers would recommend us to people close to them." in report
+    # The summary's priorities name the dimensions to act on first, by the matrix.
+    found = campaign_drivers(campaign, campaign_results(campaign))
+    titles = {d.id: d.title.get("en") for d in campaign.questionnaire.dimensions}
+    quadrants = {cell.dimension: cell.quadrant for cell in found.matrix}
+    ranked = sorted(found.pooled.drivers, key=lambda driver: driver.rank)
+    act_first = [titles[d.dimension] for d in ranked if quadrants[d.dimension] == "act_first"]
+    assert act_first, "design leads and its roles differ, so something is to act on first"
+    line = "Weighed by what moves customers' recommendation, act first on: "
+    if act_first:
+        assert line + ", ".join(act_first) in report.replace("&#39;", "'")
+    else:
+        assert line not in report
+    japanese = render_html(campaign, locale="ja").html
+    assert "顧客成果の設問を動かす領域と、まず取り組む領域" in japanese
