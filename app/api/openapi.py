@@ -60,7 +60,7 @@ _CAMPAIGN_ID = {
 
 _COUNT = {"type": "integer", "minimum": 0, "maximum": 1_000_000_000}
 #: The fields of an outcome record as sent and as stored.
-_OUTCOME_INPUT_PROPERTIES: dict[str, Any] = {
+OUTCOME_INPUT_PROPERTIES: dict[str, Any] = {
     "department": _nullable(
         {"type": "integer", "description": "A department id; null: the whole organisation."}
     ),
@@ -681,7 +681,7 @@ SCHEMAS: dict[str, Any] = {
             "ltv",
         ],
         "properties": {
-            **_OUTCOME_INPUT_PROPERTIES,
+            **OUTCOME_INPUT_PROPERTIES,
             "nps": _nullable({"type": "number", "minimum": -100, "maximum": 100}),
             "nps_ci95": _nullable(
                 {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2}
@@ -701,7 +701,7 @@ SCHEMAS: dict[str, Any] = {
         "required": ["department", "period"],
         "additionalProperties": False,
         "properties": {
-            **_OUTCOME_INPUT_PROPERTIES,
+            **OUTCOME_INPUT_PROPERTIES,
             "nps": _nullable({"type": "number"}),
             "nps_ci95": _nullable({"type": "array", "items": {"type": "number"}}),
             "nps_answers": _nullable({"type": "integer"}),

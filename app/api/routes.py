@@ -12,7 +12,7 @@ from flask_babel import force_locale
 from sqlalchemy.orm import joinedload
 from werkzeug.exceptions import HTTPException
 
-from app.api.openapi import openapi_document, query_enums
+from app.api.openapi import OUTCOME_INPUT_PROPERTIES, openapi_document, query_enums
 from app.api.serializers import campaign_detail, campaign_summary
 from app.auth.access import campaign_or_404, campaigns_query, can_manage, organization_or_404
 from app.auth.tokens import user_for_api_token
@@ -289,19 +289,8 @@ def responses_csv(campaign_id: int) -> Any:
 
 #: Keys of an outcome record the API computes: sent back in a PUT, they are ignored.
 _COMPUTED_OUTCOME_KEYS = ("nps", "nps_ci95", "nps_answers", "ltv")
-_OUTCOME_KEYS = (
-    "department",
-    "period",
-    "nps_counts",
-    "promoters",
-    "passives",
-    "detractors",
-    "csat",
-    "ces",
-    "churn_rate",
-    "arpa",
-    "gross_margin",
-)
+#: The keys a record is written with, as the document describes them.
+_OUTCOME_KEYS = tuple(OUTCOME_INPUT_PROPERTIES)
 
 
 # Any text is taken as the slug (a segment with a control character too), so that every

@@ -13,11 +13,13 @@ from app.dashboard.viewmodel import Builder, Chart, Table
 from app.models import Campaign
 from app.presentation import charts
 from app.presentation.outcomes import (
+    DriverView,
     axis_scale,
+    driver_views,
     metric_change,
     metric_label,
     metric_value,
-    quadrant_label,
+    scatter_points,
 )
 from app.results.drivers import campaign_drivers
 from app.results.outside_in import METRICS, OutcomePoint, OutsideIn, outside_in
@@ -32,27 +34,13 @@ class Row:
 
 
 @dataclass(frozen=True)
-class DriverRow:
-    dimension: str
-    #: Share of the explained variance (the weight over R²), in percent.
-    share: float
-    weight: str
-    interval: str
-    rank: int
-    quadrant: str
-    quadrant_label: str
-    gap: str
-    distance: str
-
-
-@dataclass(frozen=True)
 class DriversBlock:
     """What moves the outcome item, and where to act first."""
 
     outcome: str
     n: int
     r2: float | None
-    rows: tuple[DriverRow, ...]
+    rows: tuple[DriverView, ...]
     #: Why no driver is given (``too_few_respondents``...), None when they are.
     reason: str | None
     #: Per role label: its respondents and its top driver.
@@ -146,9 +134,7 @@ def _chart(
 ) -> Chart | None:
     if not points:
         return None
-    drawn = tuple(
-        charts.ScatterPoint(builder.text(p.label), p.maturity, p.outcome * scale) for p in points
-    )
+    drawn = scatter_points(points, builder.text, scale)
     uri = cached_chart(
         builder.chart_key(name, drawn, x_label, y_label),
         lambda: charts.scatter_chart(
@@ -165,27 +151,8 @@ def _drivers(builder: Builder, campaign: Campaign) -> DriversBlock | None:
         return None
     outcome = campaign.questionnaire.outcome(found.outcome)
     titles = {d.id: builder.text(d.title) for d in builder.results.dimensions}
-    matrix = {cell.dimension: cell for cell in found.matrix}
     pooled = found.pooled
-    rows = []
-    if pooled is not None and pooled.r2:
-        for driver in sorted(pooled.drivers, key=lambda d: d.rank):
-            cell = matrix.get(driver.dimension)
-            rows.append(
-                DriverRow(
-                    dimension=titles.get(driver.dimension, driver.dimension),
-                    share=100.0 * driver.weight / pooled.r2,
-                    weight=f"{driver.weight:.3f}",
-                    interval=(f"{driver.ci95[0]:.3f}–{driver.ci95[1]:.3f}" if driver.ci95 else "–"),
-                    rank=driver.rank,
-                    quadrant=cell.quadrant if cell else "",
-                    quadrant_label=quadrant_label(cell.quadrant) if cell else "",
-                    gap=f"{cell.gap:+.2f}" if cell and cell.gap is not None else "–",
-                    distance=(
-                        f"{cell.distance:+.2f}" if cell and cell.distance is not None else "–"
-                    ),
-                )
-            )
+    rows = driver_views(found, lambda dimension: titles.get(dimension, dimension))
     by_role = tuple(
         (
             builder.role_label(role),
@@ -198,7 +165,7 @@ def _drivers(builder: Builder, campaign: Campaign) -> DriversBlock | None:
         outcome=builder.text(outcome.text.to_dict()),
         n=found.n,
         r2=pooled.r2 if pooled is not None else None,
-        rows=tuple(rows),
+        rows=rows,
         reason=found.reason,
         by_role=by_role,
     )

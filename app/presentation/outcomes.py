@@ -2,8 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+
+from app.presentation.charts import ScatterPoint
+
+if TYPE_CHECKING:
+    from app.results.drivers import CampaignDrivers
+    from app.results.outside_in import OutcomePoint
 
 #: How each outcome is named on pages, tables and chart axes.
 METRIC_LABELS = {
@@ -54,3 +64,56 @@ def metric_change(metric: str, value: float) -> str:
     if metric == "ltv":
         return f"{value:+,.0f}"
     return f"{value:+.1f}"
+
+
+@dataclass(frozen=True)
+class DriverView:
+    """One dimension's line of the key-driver table, written for pages and the report."""
+
+    rank: int
+    dimension: str
+    #: The dimension's share of what the dimensions explain (its weight over R²), in percent.
+    share: float
+    weight: str
+    interval: str
+    gap: str
+    distance: str
+    quadrant: str
+    quadrant_label: str
+
+
+def driver_views(found: CampaignDrivers, title: Callable[[str], str]) -> tuple[DriverView, ...]:
+    """The pooled drivers in rank order with their place in the priority matrix (empty when
+    none could be computed); ``title`` names a dimension by its id."""
+    pooled = found.pooled
+    if pooled is None or not pooled.r2:
+        return ()
+    matrix = {cell.dimension: cell for cell in found.matrix}
+    views = []
+    for driver in sorted(pooled.drivers, key=lambda d: d.rank):
+        cell = matrix.get(driver.dimension)
+        views.append(
+            DriverView(
+                rank=driver.rank,
+                dimension=title(driver.dimension),
+                share=100.0 * driver.weight / pooled.r2,
+                weight=f"{driver.weight:.3f}",
+                interval=f"{driver.ci95[0]:.3f}–{driver.ci95[1]:.3f}" if driver.ci95 else "–",
+                gap=_signed(cell.gap if cell else None),
+                distance=_signed(cell.distance if cell else None),
+                quadrant=cell.quadrant if cell else "",
+                quadrant_label=quadrant_label(cell.quadrant) if cell else "",
+            )
+        )
+    return tuple(views)
+
+
+def _signed(value: float | None) -> str:
+    return "–" if value is None else f"{value:+.2f}"
+
+
+def scatter_points(
+    points: Sequence[OutcomePoint], text: Callable[[Mapping[str, str]], str], scale: float
+) -> tuple[ScatterPoint, ...]:
+    """Departments as chart points: maturity across, the outcome (times ``scale``) up."""
+    return tuple(ScatterPoint(text(p.label), p.maturity, p.outcome * scale) for p in points)

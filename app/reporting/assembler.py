@@ -71,9 +71,7 @@ def build_report_view(
     summary_section = summary.build(report, cover_page, kind_sections, companion_sections)
     if outcomes_section is not None and outcomes_section.drivers is not None:
         act_first = tuple(
-            line.dimension
-            for line in outcomes_section.drivers.lines
-            if line.quadrant == ACT_FIRST
+            line.dimension for line in outcomes_section.drivers.lines if line.quadrant == ACT_FIRST
         )
         summary_section = replace(
             summary_section, act_first=act_first, act_first_chapter=outcomes_section.number

@@ -20,6 +20,7 @@ from app.presentation.dont_know import DontKnowRow
 from app.presentation.gaps import GapRow
 from app.presentation.item_gaps import ItemGapRow
 from app.presentation.messages import MessageView
+from app.presentation.outcomes import DriverView
 from app.presentation.profile import FactRow
 from app.presentation.trends import TrendRow
 
@@ -264,26 +265,13 @@ class OutcomeRow:
 
 
 @dataclass(frozen=True)
-class DriverLine:
-    rank: int
-    dimension: str
-    #: The dimension's share of what the dimensions explain, in percent.
-    share: float
-    interval: str
-    gap: str
-    distance: str
-    quadrant: str
-    quadrant_label: str
-
-
-@dataclass(frozen=True)
 class OutcomeDrivers:
     """What moves the outcome item, and where to act first."""
 
     outcome: str
     n: int
     r2: float | None
-    lines: tuple[DriverLine, ...]
+    lines: tuple[DriverView, ...]
     reason: str | None
 
 

@@ -133,6 +133,8 @@ def test_the_dashboard_and_the_report_show_where_to_act_first(app, world) -> Non
     assert login(client, user.email).status_code == 302
     html = client.get(f"/dashboard/campaigns/{campaign.id}/outcomes").get_data(as_text=True)
     assert "What moves the outcome item, and where to act first" in html
+    assert html.count('id="drivers"') == 1
+    assert "<title>Customer outcomes ·" in html
     assert "Our customers would recommend us to people close to them." in html
     assert 'class="badge quadrant' in html
     report = render_html(campaign, locale="en").html

@@ -13,14 +13,14 @@ from flask_babel import gettext as _
 from app.presentation import charts
 from app.presentation.outcomes import (
     axis_scale,
+    driver_views,
     metric_change,
     metric_label,
     metric_value,
-    quadrant_label,
+    scatter_points,
 )
 from app.reporting.sections.base import ReportContext
 from app.reporting.viewmodel import (
-    DriverLine,
     OutcomeDrivers,
     OutcomeRow,
     OutcomesSection,
@@ -97,26 +97,8 @@ def _drivers(report: ReportContext) -> OutcomeDrivers | None:
     if found.outcome is None:
         return None
     outcome = report.questionnaire.outcome(found.outcome)
-    matrix = {cell.dimension: cell for cell in found.matrix}
     pooled = found.pooled
-    lines = []
-    if pooled is not None and pooled.r2:
-        for driver in sorted(pooled.drivers, key=lambda d: d.rank):
-            cell = matrix.get(driver.dimension)
-            lines.append(
-                DriverLine(
-                    rank=driver.rank,
-                    dimension=report.dimension_title(driver.dimension),
-                    share=100.0 * driver.weight / pooled.r2,
-                    interval=(f"{driver.ci95[0]:.3f}–{driver.ci95[1]:.3f}" if driver.ci95 else "–"),
-                    gap=f"{cell.gap:+.2f}" if cell and cell.gap is not None else "–",
-                    distance=(
-                        f"{cell.distance:+.2f}" if cell and cell.distance is not None else "–"
-                    ),
-                    quadrant=cell.quadrant if cell else "",
-                    quadrant_label=quadrant_label(cell.quadrant) if cell else "",
-                )
-            )
+    lines = driver_views(found, report.dimension_title)
     if not lines:
         # Without drivers to name (too few respondents) the report says nothing of them:
         # the dashboard says why.
@@ -125,7 +107,7 @@ def _drivers(report: ReportContext) -> OutcomeDrivers | None:
         outcome=report.text(outcome.text.to_dict()),
         n=found.n,
         r2=pooled.r2 if pooled is not None else None,
-        lines=tuple(lines),
+        lines=lines,
         reason=found.reason,
     )
 
@@ -149,9 +131,7 @@ def _chart(
 ) -> str | None:
     if not points:
         return None
-    drawn = tuple(
-        charts.ScatterPoint(report.text(p.label), p.maturity, p.outcome * scale) for p in points
-    )
+    drawn = scatter_points(points, report.text, scale)
     return charts.svg_data_uri(
         charts.scatter_chart(drawn, x_label=x_label, y_label=y_label, zero_lines=zero_lines)
     )
