@@ -98,6 +98,14 @@ OUTCOME_INPUT_PROPERTIES: dict[str, Any] = {
     ),
 }
 
+_ACTION_ID = {
+    "name": "action_id",
+    "in": "path",
+    "required": True,
+    "description": "The action's id.",
+    "schema": {"type": "integer", "minimum": 0, "maximum": 2**31 - 1},
+}
+
 _SLUG = {
     "name": "slug",
     "in": "path",
@@ -787,6 +795,86 @@ SCHEMAS: dict[str, Any] = {
             "rank": {"type": "integer", "minimum": 1},
         },
     },
+    "AgreedAction": {
+        "type": "object",
+        "description": (
+            "An action agreed after a diagnosis. 'progress' is the change of its dimension "
+            "(for its department, when set) from the round it was set in ('origin_campaign') "
+            "to the campaign asked about, from the same results as everything else: null "
+            "where either side is withheld, and for the origin round itself. 'verdict' "
+            "(clear, possible, small) is the trend's, when the origin is the round just before."
+        ),
+        "required": [
+            "id",
+            "title",
+            "dimension",
+            "item",
+            "department",
+            "owner",
+            "due",
+            "status",
+            "notes",
+            "origin_campaign",
+            "overdue",
+            "progress",
+        ],
+        "properties": {
+            "id": {"type": "integer"},
+            "title": {"type": "string"},
+            "dimension": {"type": "string"},
+            "item": _nullable({"type": "string"}),
+            "department": _nullable({"type": "integer"}),
+            "owner": {"type": "string"},
+            "due": _nullable({"type": "string", "format": "date"}),
+            "status": {"type": "string", "enum": ["planned", "in_progress", "done", "dropped"]},
+            "notes": _nullable({"type": "string"}),
+            "origin_campaign": {"type": "integer"},
+            "overdue": {"type": "boolean"},
+            "progress": {
+                "type": "object",
+                "required": ["baseline", "current", "change", "verdict"],
+                "properties": {
+                    "baseline": _nullable({"type": "number"}),
+                    "current": _nullable({"type": "number"}),
+                    "change": _nullable({"type": "number"}),
+                    "verdict": _nullable(
+                        {"type": "string", "enum": ["clear", "possible", "small"]}
+                    ),
+                },
+            },
+        },
+    },
+    "AgreedActionList": {
+        "type": "object",
+        "required": ["actions"],
+        "properties": {"actions": {"type": "array", "items": _ref("AgreedAction")}},
+    },
+    "AgreedActionInput": {
+        "type": "object",
+        "required": ["title", "dimension", "owner"],
+        "additionalProperties": False,
+        "properties": {
+            "title": {"type": "string", "minLength": 1, "maxLength": 200},
+            "dimension": {"type": "string"},
+            "item": _nullable({"type": "string"}),
+            "department": _nullable({"type": "integer"}),
+            "owner": {"type": "string", "minLength": 1, "maxLength": 200},
+            "due": _nullable({"type": "string", "format": "date"}),
+            "status": {"type": "string", "enum": ["planned", "in_progress", "done", "dropped"]},
+            "notes": _nullable({"type": "string", "maxLength": 4000}),
+        },
+    },
+    "AgreedActionChange": {
+        "type": "object",
+        "minProperties": 1,
+        "additionalProperties": False,
+        "properties": {
+            "status": {"type": "string", "enum": ["planned", "in_progress", "done", "dropped"]},
+            "owner": {"type": "string", "minLength": 1, "maxLength": 200},
+            "due": _nullable({"type": "string", "format": "date"}),
+            "notes": _nullable({"type": "string", "maxLength": 4000}),
+        },
+    },
     "CommentTheme": {
         "type": "object",
         "required": ["id", "label", "terms", "count", "by_role", "by_department", "examples"],
@@ -1048,6 +1136,62 @@ def openapi_document() -> dict[str, Any]:
                         **_ERRORS,
                     },
                 }
+            },
+            "/campaigns/{campaign_id}/actions": {
+                "get": {
+                    "operationId": "listCampaignActions",
+                    "summary": "The campaign's actions and the open ones of its earlier rounds",
+                    "parameters": [_CAMPAIGN_ID],
+                    "responses": {
+                        "200": _json(_ref("AgreedActionList"), "The actions, oldest round first."),
+                        **_ERRORS,
+                    },
+                },
+                "post": {
+                    "operationId": "createCampaignAction",
+                    "summary": "Add an action (consultants)",
+                    "parameters": [_CAMPAIGN_ID],
+                    "requestBody": {
+                        "required": True,
+                        "content": {"application/json": {"schema": _ref("AgreedActionInput")}},
+                    },
+                    "responses": {
+                        "201": _json(_ref("AgreedAction"), "The action."),
+                        "400": _json(_ref("Error"), "A value is invalid: 'field' names it."),
+                        "403": _json(_ref("Error"), "The token's user is not a consultant."),
+                        **_ERRORS,
+                    },
+                },
+            },
+            "/actions/{action_id}": {
+                "get": {
+                    "operationId": "getAction",
+                    "summary": "One action, as its own round lists it",
+                    "parameters": [_ACTION_ID],
+                    "responses": {
+                        "200": _json(_ref("AgreedAction"), "The action."),
+                        **_ERRORS,
+                    },
+                },
+                "patch": {
+                    "operationId": "updateAction",
+                    "summary": "Change an action's status, owner, due date or notes",
+                    "description": (
+                        "Consultants change any of them; executives of the organisation "
+                        "report status and notes (403 for the others)."
+                    ),
+                    "parameters": [_ACTION_ID],
+                    "requestBody": {
+                        "required": True,
+                        "content": {"application/json": {"schema": _ref("AgreedActionChange")}},
+                    },
+                    "responses": {
+                        "200": _json(_ref("AgreedAction"), "The action after the change."),
+                        "400": _json(_ref("Error"), "A value is invalid: 'field' names it."),
+                        "403": _json(_ref("Error"), "The field is changed by consultants only."),
+                        **_ERRORS,
+                    },
+                },
             },
             "/campaigns/{campaign_id}/profile": {
                 "get": {

@@ -16,8 +16,16 @@ from app.api.openapi import OUTCOME_INPUT_PROPERTIES, openapi_document, query_en
 from app.api.serializers import campaign_detail, campaign_summary
 from app.auth.access import campaign_or_404, campaigns_query, can_manage, organization_or_404
 from app.auth.tokens import user_for_api_token
-from app.models import Campaign
+from app.models import Action, Campaign
 from app.operations import audit
+from app.operations.actions import (
+    CHANGEABLE,
+    ActionProblem,
+    check_action,
+    create_action,
+    update_action,
+)
+from app.operations.actions import FIELDS as ACTION_FIELDS
 from app.operations.exports import ExportOptions, export_filename, stream_csv
 from app.operations.organizations import SLUG_RE
 from app.operations.outcomes import (
@@ -33,6 +41,7 @@ from app.presentation.profile import profile_document
 from app.queries.organizations import department_of
 from app.queries.profile import campaign_profile
 from app.results import campaign_results
+from app.results.actions import campaign_actions
 from app.results.comments import comment_themes
 from app.results.drivers import campaign_drivers
 from app.results.outcomes import organization_outcomes
@@ -241,6 +250,82 @@ def campaign_comment_themes_view(campaign_id: int) -> Any:
 def campaign_drivers_view(campaign_id: int) -> Any:
     found = _campaign(campaign_id)
     return jsonify(campaign_drivers(found, campaign_results(found)).document())
+
+
+def _id_or_404(raw: str) -> int:
+    """An id from a path segment of a route that also writes (a whole number the database
+    can hold), or 404: such routes take any segment, so that a write to a number beyond
+    the database's range, or to no number at all, is "not found" like a read."""
+    if not raw.isascii() or not raw.isdigit() or int(raw) > MAX_ID:
+        abort(404)
+    return int(raw)
+
+
+@bp.route("/campaigns/<path:campaign_id>/actions", methods=["GET", "POST"])
+@token_required
+def campaign_actions_view(campaign_id: str) -> Any:
+    found = _campaign(_id_or_404(campaign_id))
+    if request.method == "POST":
+        if not can_manage(g.api_user, found.organization_id):
+            return error_response(403, "forbidden", "Actions are added by consultants.")
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict):
+            return error_response(400, "invalid_body", "Send a JSON object.", field=None)
+        unknown = sorted(set(body) - set(ACTION_FIELDS))
+        if unknown:
+            return _action_refused(ActionProblem(unknown[0], f"{unknown[0]!r} is not a field"))
+        values, problems = check_action(found, body)
+        if problems:
+            return _action_refused(*problems)
+        action = create_action(found, values, actor=g.api_user)
+        db.session.commit()
+        progress = {a.action.id: a for a in campaign_actions(found, campaign_results(found))}
+        return jsonify(progress[action.id].document()), 201
+    listed = campaign_actions(found, campaign_results(found))
+    return jsonify({"actions": [item.document() for item in listed]})
+
+
+@bp.route("/actions/<path:action_id>", methods=["GET", "PATCH"])
+@token_required
+def action_view(action_id: str) -> Any:
+    action = db.session.get(Action, _id_or_404(action_id))
+    if action is None:
+        abort(404)
+    campaign = _campaign(action.campaign_id)
+    if request.method == "GET":
+        listed = {a.action.id: a for a in campaign_actions(campaign, campaign_results(campaign))}
+        return jsonify(listed[action.id].document())
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or not body:
+        return error_response(400, "invalid_body", "Send a JSON object of changes.", field=None)
+    allowed = (
+        CHANGEABLE if can_manage(g.api_user, campaign.organization_id) else ("status", "notes")
+    )
+    refused = sorted(set(body) - set(allowed))
+    if refused:
+        if refused[0] in CHANGEABLE:
+            return error_response(
+                403, "forbidden", f"{refused[0]}: changed by consultants only", field=refused[0]
+            )
+        return _action_refused(ActionProblem(refused[0], f"{refused[0]!r} cannot be changed"))
+    values, problems = check_action(campaign, body, fields=CHANGEABLE)
+    if problems:
+        return _action_refused(*problems)
+    update_action(action, values, actor=g.api_user)
+    db.session.commit()
+    listed = {a.action.id: a for a in campaign_actions(campaign, campaign_results(campaign))}
+    return jsonify(listed[action.id].document())
+
+
+def _action_refused(*problems: ActionProblem) -> _ErrorResponse:
+    first = problems[0]
+    return error_response(
+        400,
+        "invalid_action",
+        f"{first.field}: {first.message}",
+        field=first.field,
+        problems=[{"field": p.field, "message": p.message} for p in problems],
+    )
 
 
 @bp.route("/campaigns/<int:campaign_id>/profile")

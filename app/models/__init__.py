@@ -1,5 +1,6 @@
 """SQLAlchemy models, one module per aggregate."""
 
+from app.models.action import Action, ActionChange
 from app.models.audit import AuditEvent
 from app.models.base import Base, UTCDateTime, utcnow
 from app.models.campaign import Campaign
@@ -36,6 +37,8 @@ __all__ = [
     "INDUSTRIES",
     "NAME_LENGTH",
     "SIZE_BANDS",
+    "Action",
+    "ActionChange",
     "Answer",
     "ApiToken",
     "AuditEvent",

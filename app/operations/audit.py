@@ -43,6 +43,8 @@ ACTIONS: dict[str, Any] = {
     "open_link.enabled": _l("Open link enabled"),
     "open_link.disabled": _l("Open link disabled"),
     "outcomes.saved": _l("Customer outcomes saved"),
+    "action.created": _l("Action added"),
+    "action.updated": _l("Action changed"),
     "outcomes.deleted": _l("Customer outcome record deleted"),
 }
 

@@ -32,6 +32,7 @@ from app.models import (
     Response,
     User,
 )
+from app.operations.actions import create_action
 from app.operations.outcomes import OutcomeInput, save_outcomes
 from app.platform.extensions import db
 from tests.factories import add_people, grant, make_campaign, make_org, make_user, submit
@@ -95,6 +96,10 @@ def _build_world(slug: str) -> World:
         problems=[],
     )
     db.session.add(participant_import)
+    action = create_action(
+        campaign,
+        {"title": "対話会", "dimension": questionnaire.dimensions[0].id, "owner": "経営企画部"},
+    )
     (outcome,) = save_outcomes(
         org, [OutcomeInput(1, None, "2026", {"csat": 80.0, "promoters": None})]
     )
@@ -123,6 +128,7 @@ def _build_world(slug: str) -> World:
         "job_id": job.id,
         "import_id": participant_import.public_id,
         "record_id": outcome.id,
+        "action_id": action.id,
         "user_id": consultant.id,
         # The API's catch-all answers 404 for any path; give it one naming B's campaign.
         "unknown": f"campaigns/{campaign.id}/no-such-thing",

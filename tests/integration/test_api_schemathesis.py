@@ -8,7 +8,7 @@ import pytest
 import schemathesis
 from flask import Flask
 from hypothesis import HealthCheck, settings
-from schemathesis.checks import negative_data_rejection
+from schemathesis.checks import negative_data_rejection, positive_data_acceptance
 
 from app.api.openapi import openapi_document
 from app.operations.campaigns import close_campaign
@@ -46,9 +46,12 @@ def test_api_conforms_to_its_schema(case, api: tuple[Flask, World]) -> None:
     case.operation.schema.app = app
     case.operation.app = app
     headers = auth(world.consultant)
-    case.call_and_validate(headers=headers)
+    # A write names the campaign's own dimensions, items and departments, which no document
+    # can list: a well-formed value that names none of them is a 400, not a 2xx.
+    writes = [positive_data_acceptance] if case.method.upper() != "GET" else []
+    case.call_and_validate(headers=headers, excluded_checks=writes)
     if "campaign_id" in (case.path_parameters or {}):
         # Random ids are almost always unknown: also ask about the campaign that has data.
         # The id is no longer the generated one, so negative data is judged by the first call.
         case.path_parameters["campaign_id"] = world.campaign.id
-        case.call_and_validate(headers=headers, excluded_checks=[negative_data_rejection])
+        case.call_and_validate(headers=headers, excluded_checks=[negative_data_rejection, *writes])

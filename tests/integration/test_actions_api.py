@@ -1,0 +1,141 @@
+"""Actions through the API: created by consultants, changed with their history kept, carried
+into the next round while open, with the change of their dimension since they were set."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from app.auth.tokens import create_api_token
+from app.models import ActionChange, AuditEvent
+from app.operations.campaigns import close_campaign
+from app.platform.extensions import db
+from app.results import campaign_results
+from tests.factories import add_people, department_of, grant, make_campaign, make_org, make_user
+from tests.factories import submit as submit_response
+
+
+@pytest.fixture
+def world(app):
+    org = make_org("actions", ("営業部", "開発部"))
+    other = make_org("other-actions", ("経理部",))
+    previous = make_campaign(org, name="2025", threshold=3)
+    for person in add_people(previous, 6, department="営業部"):
+        submit_response(person, value=2)
+    close_campaign(previous)
+    current = make_campaign(org, name="2026", threshold=3)
+    current.previous_campaign_id = previous.id
+    for person in add_people(current, 6, department="営業部"):
+        submit_response(person, value=4)
+    consultant = make_user("actions-consultant@example.com")
+    executive = make_user("actions-exec@example.com")
+    grant(consultant, org, "consultant")
+    grant(executive, org, "executive")
+    tokens = {
+        "consultant": create_api_token(consultant, "tests"),
+        "executive": create_api_token(executive, "tests"),
+    }
+    db.session.commit()
+    return org, other, previous, current, tokens
+
+
+def _call(client, method, path, token, body=None):
+    return client.open(
+        f"/api/v1{path}", method=method, json=body, headers={"Authorization": f"Bearer {token}"}
+    )
+
+
+def test_an_action_set_in_one_round_is_measured_in_the_next(client, world) -> None:
+    _org, _other, previous, current, tokens = world
+    dimension = previous.questionnaire.dimensions[0].id
+    created = _call(
+        client,
+        "POST",
+        f"/campaigns/{previous.id}/actions",
+        tokens["consultant"],
+        {
+            "title": "対話会を開く",
+            "dimension": dimension,
+            "owner": "経営企画部",
+            "due": "2026-03-31",
+        },
+    )
+    assert created.status_code == 201, created.get_json()
+    action = created.get_json()
+    assert action["status"] == "planned"
+    assert action["origin_campaign"] == previous.id
+    assert action["progress"]["current"] is None, "no later round in its own campaign"
+    before = campaign_results(previous).dimension(dimension).organization.mean
+    assert action["progress"]["baseline"] == pytest.approx(before)
+    listed = _call(client, "GET", f"/campaigns/{current.id}/actions", tokens["executive"])
+    (carried,) = listed.get_json()["actions"]
+    after = campaign_results(current).dimension(dimension).organization.mean
+    assert carried["id"] == action["id"]
+    assert carried["progress"]["current"] == pytest.approx(after)
+    assert carried["progress"]["change"] == pytest.approx(after - before)
+    assert carried["progress"]["verdict"] in ("clear", "possible", "small")
+    assert carried["overdue"] is True, "due in the past and still planned"
+
+
+def test_changes_are_kept_and_closed_actions_stay_behind(client, world) -> None:
+    org, _other, previous, current, tokens = world
+    sales = department_of(org, "営業部").id
+    dimension = previous.questionnaire.dimensions[1].id
+    action = _call(
+        client,
+        "POST",
+        f"/campaigns/{previous.id}/actions",
+        tokens["consultant"],
+        {"title": "窓口の改善", "dimension": dimension, "owner": "営業部長", "department": sales},
+    ).get_json()
+    path = f"/actions/{action['id']}"
+    by_executive = _call(client, "PATCH", path, tokens["executive"], {"status": "in_progress"})
+    assert by_executive.status_code == 200
+    assert by_executive.get_json()["status"] == "in_progress"
+    refused = _call(client, "PATCH", path, tokens["executive"], {"owner": "誰か"})
+    assert refused.status_code == 403
+    assert refused.get_json()["error"]["field"] == "owner"
+    done = _call(client, "PATCH", path, tokens["consultant"], {"status": "done", "notes": "完了"})
+    assert done.get_json()["notes"] == "完了"
+    history = db.session.scalars(
+        select(ActionChange.fields).where(ActionChange.action_id == action["id"])
+    ).all()
+    assert history[1] == {"status": ["planned", "in_progress"]}
+    assert history[2] == {"status": ["in_progress", "done"], "notes": [None, "完了"]}
+    listed = _call(client, "GET", f"/campaigns/{current.id}/actions", tokens["consultant"])
+    assert listed.get_json()["actions"] == [], "a done action is not carried into the next round"
+    events = db.session.scalar(
+        select(func.count()).where(AuditEvent.action.in_(("action.created", "action.updated")))
+    )
+    assert events == 3
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"title": "x", "dimension": "nope", "owner": "o"}, "dimension"),
+        ({"title": "x", "dimension": "DIM", "owner": "o", "due": "31/03/2026"}, "due"),
+        ({"title": "x", "dimension": "DIM", "owner": "o", "status": "later"}, "status"),
+        ({"title": "x", "dimension": "DIM", "owner": "o", "department": "OTHER"}, "department"),
+        ({"title": "", "dimension": "DIM", "owner": "o"}, "title"),
+        ({"title": "x", "dimension": "DIM", "owner": "o", "colour": "red"}, "colour"),
+    ],
+)
+def test_bad_values_are_refused_naming_the_field(client, world, body, field) -> None:
+    _org, other, previous, _current, tokens = world
+    body = dict(body)
+    if body.get("dimension") == "DIM":
+        body["dimension"] = previous.questionnaire.dimensions[0].id
+    if body.get("department") == "OTHER":
+        body["department"] = department_of(other, "経理部").id
+    refused = _call(client, "POST", f"/campaigns/{previous.id}/actions", tokens["consultant"], body)
+    assert refused.status_code == 400
+    assert refused.get_json()["error"]["field"] == field
+    executive = _call(
+        client,
+        "POST",
+        f"/campaigns/{previous.id}/actions",
+        tokens["executive"],
+        {"title": "x", "dimension": previous.questionnaire.dimensions[0].id, "owner": "o"},
+    )
+    assert executive.status_code == 403
