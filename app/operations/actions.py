@@ -17,6 +17,7 @@ from app.models import Action, ActionChange, Campaign, Department, User
 from app.models.action import ACTION_STATUSES, NOTES_LENGTH, OWNER_LENGTH, TITLE_LENGTH
 from app.operations import audit
 from app.platform.extensions import db
+from app.platform.routing import MAX_DATABASE_INT
 from app.platform.text import clean_free_text
 
 #: The fields an action is written with; ``notes`` and ``status`` may also change later.
@@ -101,6 +102,8 @@ def check_action(
             elif (
                 isinstance(value, bool)
                 or not isinstance(value, int)
+                # Beyond an id column's range it names nothing (and must not reach SQL).
+                or not 0 < value <= MAX_DATABASE_INT
                 or (department := db.session.get(Department, value)) is None
                 or department.organization_id != campaign.organization_id
             ):

@@ -139,3 +139,21 @@ def test_bad_values_are_refused_naming_the_field(client, world, body, field) -> 
         {"title": "x", "dimension": previous.questionnaire.dimensions[0].id, "owner": "o"},
     )
     assert executive.status_code == 403
+
+
+def test_a_department_id_beyond_any_id_is_refused(client, world) -> None:
+    _org, _other, previous, _current, tokens = world
+    refused = _call(
+        client,
+        "POST",
+        f"/campaigns/{previous.id}/actions",
+        tokens["consultant"],
+        {
+            "title": "x",
+            "dimension": previous.questionnaire.dimensions[0].id,
+            "owner": "o",
+            "department": 2**31,
+        },
+    )
+    assert refused.status_code == 400
+    assert refused.get_json()["error"]["field"] == "department"
