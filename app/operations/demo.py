@@ -459,11 +459,8 @@ def _populate(
     The seed records no audit event per synthetic participant or answer, as an import
     records one for its whole file: the demo campaigns' own events say how they were made.
     """
-    questionnaire = campaign.questionnaire
     roles = {r.key: r for r in org.roles}
     departments = {d.name: d for d in org.departments}
-    open_ids = {q.id for q in questionnaire.open_questions}
-    newest_ids = _newest_ids(questionnaire)
     now = now or utcnow()
     answered: list[tuple[Response, str, str]] = []
     invited = sum(count + max(1, count // 4) for c in HEADCOUNT.values() for count in c.values())
@@ -495,6 +492,21 @@ def _populate(
                 answered.append((response, dept_name, role_key))
     people_shift = _person_shifts(rng, [role_key for _r, _d, role_key in answered])
     db.session.flush()
+    _insert_answers(campaign, answered, people_shift, rng, shift, now)
+
+
+def _insert_answers(
+    campaign: Campaign,
+    answered: list[tuple[Response, str, str]],
+    people_shift: list[float],
+    rng: random.Random,
+    shift: dict[str, float] | None,
+    now: datetime,
+) -> None:
+    """Every answer of the ``answered`` responses (and of the outcome item), in one insert."""
+    questionnaire = campaign.questionnaire
+    newest_ids = _newest_ids(questionnaire)
+    open_ids = {question.id for question in questionnaire.open_questions}
     rows = [
         row
         for (response, dept_name, role_key), person in zip(answered, people_shift, strict=True)
@@ -911,19 +923,5 @@ def _seed_peer(peer: BenchmarkPeer, rng: random.Random) -> None:
     db.session.flush()
     # Each peer is stronger in some capabilities than in others.
     shift = {d.id: peer.shift + rng.gauss(0.0, 0.25) for d in questionnaire.dimensions}
-    newest_ids = _newest_ids(questionnaire)
-    open_ids = {question.id for question in questionnaire.open_questions}
-    rows = [
-        row
-        for (response, dept_name, role_key), person in zip(answered, people_shift, strict=True)
-        for row in _answer_rows(
-            response.id,
-            _answers_for(rng, questionnaire, newest_ids, dept_name, role_key, person, shift),
-            open_ids,
-        )
-    ]
-    rows += _outcome_rows(questionnaire, rows, campaign.id)
-    for row in rows:
-        row["updated_at"] = now
-    db.session.execute(insert(Answer), rows)
+    _insert_answers(campaign, answered, people_shift, rng, shift, now)
     close_campaign(campaign)
