@@ -845,7 +845,7 @@ def _targets(
     )
 
 
-def _items_asked(data: CampaignData, items: Sequence[Item]) -> NDArray[np.int64]:
+def items_asked(data: CampaignData, items: Sequence[Item]) -> NDArray[np.int64]:
     """How many of ``items`` each submitted respondent was asked, from their role."""
     asked = np.full(len(data.role_ids), len(items), dtype=np.int64)
     for role in data.roles:
@@ -947,7 +947,7 @@ def _compute(
             data.weighted_totals[d.id],
             data.weight_totals[d.id],
             data.answered[d.id],
-            _items_asked(data, d.items),
+            items_asked(data, d.items),
         )
         for d in dimensions
     }

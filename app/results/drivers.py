@@ -32,6 +32,7 @@ from app.analysis.scoring import dimension_scores_from_sums
 from app.models import Answer, Campaign, Response
 from app.platform.cache import BoundedCache
 from app.platform.extensions import db
+from app.results.compute import items_asked
 from app.results.load import load_campaign_data
 
 if TYPE_CHECKING:
@@ -125,21 +126,13 @@ def _campaign_drivers(campaign: Campaign, results: CampaignResults) -> CampaignD
     dimensions = [dimension.id for dimension in questionnaire.dimensions]
     data = load_campaign_data(campaign, questionnaire)
     role_keys = {role.id: role.key for role in data.roles}
-    asked = {
-        (role_id, dimension.id): sum(item.asks(key) for item in dimension.items)
-        for role_id, key in [*role_keys.items(), (None, None)]
-        for dimension in questionnaire.dimensions
-    }
     respondent_roles = [role_keys.get(role_id) for role_id in data.role_ids.tolist()]
     scores = {
         dimension.id: dimension_scores_from_sums(
             data.weighted_totals[dimension.id],
             data.weight_totals[dimension.id],
             data.answered[dimension.id],
-            [
-                asked[(role_id if role_id in role_keys else None, dimension.id)]
-                for role_id in data.role_ids.tolist()
-            ],
+            items_asked(data, dimension.items),
         )
         for dimension in questionnaire.dimensions
     }
