@@ -35,9 +35,10 @@ def make_user(email: str, *, role: str = "consultant", password: str = PASSWORD)
     return user
 
 
-def grant(user: User, org: Organization, access: str) -> None:
-    """Give ``user`` ``access`` (consultant or executive) to ``org``."""
-    grant_access(user, org, access)
+def grant(user: User, org: Organization, access: str, *, update_actions: bool = False) -> None:
+    """Give ``user`` ``access`` (consultant or executive) to ``org``; ``update_actions``
+    lets an executive update the status and notes of its actions."""
+    grant_access(user, org, access).update_actions = update_actions
     db.session.commit()
 
 

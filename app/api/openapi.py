@@ -811,6 +811,7 @@ SCHEMAS: dict[str, Any] = {
             "item",
             "department",
             "owner",
+            "owner_email",
             "due",
             "status",
             "notes",
@@ -825,6 +826,7 @@ SCHEMAS: dict[str, Any] = {
             "item": _nullable({"type": "string"}),
             "department": _nullable({"type": "integer"}),
             "owner": {"type": "string"},
+            "owner_email": _nullable({"type": "string", "format": "email", "maxLength": 320}),
             "due": _nullable({"type": "string", "format": "date"}),
             "status": {"type": "string", "enum": ["planned", "in_progress", "done", "dropped"]},
             "notes": _nullable({"type": "string"}),
@@ -859,6 +861,7 @@ SCHEMAS: dict[str, Any] = {
             "item": _nullable({"type": "string"}),
             "department": _nullable({"type": "integer"}),
             "owner": {"type": "string", "minLength": 1, "maxLength": 200},
+            "owner_email": _nullable({"type": "string", "format": "email", "maxLength": 320}),
             "due": _nullable({"type": "string", "format": "date"}),
             "status": {"type": "string", "enum": ["planned", "in_progress", "done", "dropped"]},
             "notes": _nullable({"type": "string", "maxLength": 4000}),
@@ -871,6 +874,7 @@ SCHEMAS: dict[str, Any] = {
         "properties": {
             "status": {"type": "string", "enum": ["planned", "in_progress", "done", "dropped"]},
             "owner": {"type": "string", "minLength": 1, "maxLength": 200},
+            "owner_email": _nullable({"type": "string", "format": "email", "maxLength": 320}),
             "due": _nullable({"type": "string", "format": "date"}),
             "notes": _nullable({"type": "string", "maxLength": 4000}),
         },
@@ -1175,10 +1179,13 @@ def openapi_document() -> dict[str, Any]:
                 },
                 "patch": {
                     "operationId": "updateAction",
-                    "summary": "Change an action's status, owner, due date or notes",
+                    "summary": (
+                        "Change an action's status, owner, owner's e-mail, due date or notes"
+                    ),
                     "description": (
-                        "Consultants change any of them; executives of the organisation "
-                        "report status and notes (403 for the others)."
+                        "Consultants change any of them; executives granted action updates "
+                        "report status and notes (403 for the other fields, and for "
+                        "executives without the grant)."
                     ),
                     "parameters": [_ACTION_ID],
                     "requestBody": {

@@ -14,12 +14,19 @@ from werkzeug.exceptions import HTTPException
 
 from app.api.openapi import OUTCOME_INPUT_PROPERTIES, openapi_document, query_enums
 from app.api.serializers import campaign_detail, campaign_summary
-from app.auth.access import campaign_or_404, campaigns_query, can_manage, organization_or_404
+from app.auth.access import (
+    campaign_or_404,
+    campaigns_query,
+    can_manage,
+    can_update_actions,
+    organization_or_404,
+)
 from app.auth.tokens import user_for_api_token
 from app.models import Action, Campaign
 from app.operations import audit
 from app.operations.actions import (
     CHANGEABLE,
+    EXECUTIVE_CHANGEABLE,
     ActionProblem,
     check_action,
     create_action,
@@ -298,9 +305,14 @@ def action_view(action_id: str) -> Any:
     body = request.get_json(silent=True)
     if not isinstance(body, dict) or not body:
         return error_response(400, "invalid_body", "Send a JSON object of changes.", field=None)
-    allowed = (
-        CHANGEABLE if can_manage(g.api_user, campaign.organization_id) else ("status", "notes")
-    )
+    if can_manage(g.api_user, campaign.organization_id):
+        allowed: tuple[str, ...] = CHANGEABLE
+    elif can_update_actions(g.api_user, campaign.organization_id):
+        allowed = EXECUTIVE_CHANGEABLE
+    else:
+        return error_response(
+            403, "forbidden", "Updating actions needs a consultant or a granted executive."
+        )
     refused = sorted(set(body) - set(allowed))
     if refused:
         if refused[0] in CHANGEABLE:

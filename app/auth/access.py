@@ -36,6 +36,21 @@ def can_manage(user: User, organization_id: int) -> bool:
     return access_level(user, organization_id) in ("admin", MANAGE)
 
 
+def can_update_actions(user: User, organization_id: int) -> bool:
+    """Whether ``user`` may update the status and notes of the organisation's actions:
+    its consultants and admins, and executives granted it."""
+    level = access_level(user, organization_id)
+    if level in ("admin", MANAGE):
+        return True
+    return level == "executive" and bool(
+        db.session.scalar(
+            select(Membership.update_actions).where(
+                Membership.user_id == user.id, Membership.organization_id == organization_id
+            )
+        )
+    )
+
+
 def organizations_query(user: User, *, manage: bool = False) -> Select[tuple[Organization]]:
     """The organisations the user may see (or manage), as a query to refine."""
     query = select(Organization).order_by(Organization.name)

@@ -73,13 +73,23 @@ def password_command(email: str, password: str | None) -> None:
 @click.argument("email")
 @click.argument("org_slug")
 @click.argument("access", type=click.Choice(["consultant", "executive"]))
+@click.option(
+    "--update-actions/--no-update-actions",
+    default=None,
+    help="Let an executive update the status and notes of the organisation's actions.",
+)
 @operation
-def grant_command(email: str, org_slug: str, access: str) -> None:
+def grant_command(email: str, org_slug: str, access: str, update_actions: bool | None) -> None:
     """Give EMAIL consultant (full control) or executive (read-only results) access."""
     user = get_user(email)
     org = get_organization(org_slug)
-    grant_access(user, org, access)
-    click.echo(f"{user.email} now has {access} access to {org.slug}.")
+    membership = grant_access(user, org, access)
+    if update_actions is not None:
+        membership.update_actions = update_actions
+    extra = (
+        " and may update its actions" if access == "executive" and membership.update_actions else ""
+    )
+    click.echo(f"{user.email} now has {access} access to {org.slug}{extra}.")
 
 
 @user_cli.command("invite-executive")

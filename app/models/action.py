@@ -48,6 +48,10 @@ class Action(Base):
     )
     #: A person's name or a function ("CX office").
     owner: Mapped[str] = mapped_column(String(OWNER_LENGTH))
+    #: Where reminders of the action, once overdue, are sent (None: nobody is e-mailed).
+    owner_email: Mapped[str | None] = mapped_column(String(320))
+    #: When its owner was last sent a reminder that listed it.
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     due: Mapped[date | None] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(16), default="planned")
     notes: Mapped[str | None] = mapped_column(Text)

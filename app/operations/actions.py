@@ -16,14 +16,27 @@ from typing import Any
 from app.models import Action, ActionChange, Campaign, Department, User
 from app.models.action import ACTION_STATUSES, NOTES_LENGTH, OWNER_LENGTH, TITLE_LENGTH
 from app.operations import audit
+from app.operations.participants import EMAIL_RE, MAX_EMAIL_LENGTH
 from app.platform.extensions import db
 from app.platform.routing import MAX_DATABASE_INT
 from app.platform.text import clean_free_text
 
 #: The fields an action is written with; ``notes`` and ``status`` may also change later.
-FIELDS = ("title", "dimension", "item", "department", "owner", "due", "status", "notes")
+FIELDS = (
+    "title",
+    "dimension",
+    "item",
+    "department",
+    "owner",
+    "owner_email",
+    "due",
+    "status",
+    "notes",
+)
 #: The fields a change (PATCH) may carry.
-CHANGEABLE = ("status", "owner", "due", "notes")
+CHANGEABLE = ("status", "owner", "owner_email", "due", "notes")
+#: The fields an executive granted action updates may change.
+EXECUTIVE_CHANGEABLE = ("status", "notes")
 
 
 @dataclass(frozen=True)
@@ -70,6 +83,11 @@ def check_action(
             take(field, *_text(value, field, TITLE_LENGTH, required=True))
         elif field == "owner":
             take(field, *_text(value, field, OWNER_LENGTH, required=True))
+        elif field == "owner_email":
+            email, problem = _text(value, field, MAX_EMAIL_LENGTH, required=False)
+            if problem is None and email is not None and not EMAIL_RE.match(email):
+                problem = ActionProblem(field, f"{email!r} is not an e-mail address")
+            take(field, email.lower() if email else None, problem)
         elif field == "notes":
             take(field, *_text(value, field, NOTES_LENGTH, required=False))
         elif field == "dimension":

@@ -51,6 +51,7 @@ class ActionProgress:
             "item": action.item_id,
             "department": action.department_id,
             "owner": action.owner,
+            "owner_email": action.owner_email,
             "due": action.due.isoformat() if action.due else None,
             "status": action.status,
             "notes": action.notes,

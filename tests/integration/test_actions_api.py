@@ -29,11 +29,14 @@ def world(app):
         submit_response(person, value=4)
     consultant = make_user("actions-consultant@example.com")
     executive = make_user("actions-exec@example.com")
+    viewer = make_user("actions-viewer@example.com")
     grant(consultant, org, "consultant")
-    grant(executive, org, "executive")
+    grant(executive, org, "executive", update_actions=True)
+    grant(viewer, org, "executive")
     tokens = {
         "consultant": create_api_token(consultant, "tests"),
         "executive": create_api_token(executive, "tests"),
+        "viewer": create_api_token(viewer, "tests"),
     }
     db.session.commit()
     return org, other, previous, current, tokens
@@ -89,6 +92,9 @@ def test_changes_are_kept_and_closed_actions_stay_behind(client, world) -> None:
         {"title": "窓口の改善", "dimension": dimension, "owner": "営業部長", "department": sales},
     ).get_json()
     path = f"/actions/{action['id']}"
+    not_granted = _call(client, "PATCH", path, tokens["viewer"], {"status": "in_progress"})
+    assert not_granted.status_code == 403
+    assert _call(client, "GET", path, tokens["viewer"]).get_json()["status"] == "planned"
     by_executive = _call(client, "PATCH", path, tokens["executive"], {"status": "in_progress"})
     assert by_executive.status_code == 200
     assert by_executive.get_json()["status"] == "in_progress"
