@@ -10,6 +10,7 @@ from flask import Flask
 
 from app.api import bp as api_bp
 from app.auth import bp as auth_bp
+from app.cli.actions import actions_cli
 from app.cli.campaign import campaign_cli
 from app.cli.demo import demo_cli
 from app.cli.org import org_cli
@@ -32,6 +33,7 @@ from app.platform.routing import DatabaseIntegerConverter
 from app.platform.text import SegmentConverter
 from app.presentation.phrases import phrase_html
 from app.reporting.processes import remember_factory
+from app.reporting.sections.plan import register_action_plan
 from app.reporting.sections.voice import register_leaders_voice
 from app.reports import bp as reports_bp
 from app.survey import bp as survey_bp
@@ -53,6 +55,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_template_helpers(app)
     # The leaders' voice chapter of the reports: the themes of the free-text answers.
     register_leaders_voice(app)
+    register_action_plan(app)
     return app
 
 
@@ -123,6 +126,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(results_cli)
     app.cli.add_command(report_cli)
     app.cli.add_command(outcomes_cli)
+    app.cli.add_command(actions_cli)
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -14,7 +14,7 @@ from typing import Any
 
 from app.auth.accounts import create_user, grant_access
 from app.models import Campaign, Department, Organization, Participant, Response, User
-from app.operations.campaigns import create_campaign, open_campaign
+from app.operations.campaigns import close_campaign, create_campaign, open_campaign
 from app.operations.organizations import add_department, create_organization
 from app.operations.participants import invite_participant
 from app.operations.responses import save_answers, start_response, submit_response
@@ -146,3 +146,27 @@ def submit(
     submit_response(response)
     db.session.commit()
     return response
+
+
+def two_rounds(
+    org: Organization,
+    departments: Iterable[str] = ("営業部",),
+    *,
+    people: int = 6,
+    before: int = 2,
+    after: int = 4,
+) -> tuple[Campaign, Campaign]:
+    """A closed round and its next round (open), ``people`` submitted responses per
+    department in each: every item answered ``before``, then ``after``."""
+    previous = make_campaign(org, name="2025年度", threshold=3)
+    for department in departments:
+        for person in add_people(previous, people, department=department):
+            submit(person, value=before)
+    close_campaign(previous)
+    current = make_campaign(org, name="2026年度", threshold=3)
+    current.previous_campaign_id = previous.id
+    for department in departments:
+        for person in add_people(current, people, department=department):
+            submit(person, value=after)
+    db.session.commit()
+    return previous, current

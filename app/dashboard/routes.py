@@ -11,22 +11,26 @@ import io
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, Response, abort, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from jinja2 import pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup, escape
+from werkzeug.wrappers import Response as BaseResponse
 
-from app.auth.access import campaign_or_404, campaigns_query, can_manage
+from app.auth.access import campaign_or_404, campaigns_query, can_manage, can_update_actions
+from app.dashboard import actions as agreed
 from app.dashboard import benchmark as benchmarks
 from app.dashboard import comments as free_text
 from app.dashboard import outcomes as customer_outcomes
 from app.dashboard import viewmodel as vm
-from app.models import ENGLISH, Campaign, Organization, pick_name
+from app.models import ENGLISH, Action, Campaign, Organization, pick_name
+from app.operations.actions import CHANGEABLE as ACTION_CHANGEABLE
+from app.operations.actions import EXECUTIVE_CHANGEABLE, check_action, create_action, update_action
 from app.platform.extensions import db
 from app.platform.i18n import current_locale
-from app.platform.spreadsheet import csv_writer
+from app.platform.spreadsheet import csv_writer, xlsx_table
 from app.presentation.profile import answered_rows
 from app.queries.campaigns import companion_of
 from app.queries.profile import campaign_profile
@@ -392,3 +396,161 @@ def comments(campaign_id: int) -> str:
 def comments_csv(campaign_id: int) -> Response:
     page = _Page(campaign_id)
     return _csv(_comments(page).table(), f"campaign-{campaign_id}-free-text-themes")
+
+
+# Actions ----------------------------------------------------------------------------------
+
+
+def _actions_page(page: _Page) -> agreed.ActionsPage:
+    manage = can_manage(current_user, page.campaign.organization_id)
+    return agreed.actions_page(page.builder, page.campaign, with_proposals=manage)
+
+
+@bp.get("/campaigns/<int:campaign_id>/actions")
+@login_required
+def actions(campaign_id: int) -> str:
+    page = _Page(campaign_id)
+    manage = can_manage(current_user, page.campaign.organization_id)
+    form = agreed.ActionForm.for_campaign(page.campaign, page.builder) if manage else None
+    return _render_actions(page, form)
+
+
+def _render_actions(page: _Page, form: agreed.ActionForm | None) -> str:
+    found = _actions_page(page)
+    return page.render(
+        "dashboard/actions.html",
+        "actions",
+        # The page shown again with a form's errors (after a POST) has no CSV twin.
+        csv=bool(found.rows) and request.endpoint == "dashboard.actions",
+        page=found,
+        form=form,
+        can_update=can_update_actions(current_user, page.campaign.organization_id),
+        xlsx_url=url_for("dashboard.actions_xlsx", campaign_id=page.campaign.id),
+    )
+
+
+@bp.post("/campaigns/<int:campaign_id>/actions")
+@login_required
+def add_action(campaign_id: int) -> BaseResponse | str | tuple[str, int]:
+    """Add an action by hand, or from a proposal in one click (its values prefilled)."""
+    campaign = campaign_or_404(current_user, campaign_id, manage=True)
+    page = _Page(campaign.id)
+    form = agreed.ActionForm.for_campaign(campaign, page.builder)
+    key = request.form.get("proposal")
+    if key is not None:
+        # CSRFProtect has checked the request's token before this view.
+        proposal = agreed.proposal(page.builder, key)
+        if proposal is None:
+            flash(_("That proposal is no longer offered: the figures have changed."), "error")
+            return redirect(url_for("dashboard.actions", campaign_id=campaign.id))
+        raw = {
+            "title": proposal.title,
+            "dimension": proposal.dimension,
+            "owner": proposal.owner,
+            "due": proposal.due.isoformat(),
+        }
+        origin = proposal.answers or proposal.source
+    else:
+        if not form.validate_on_submit():
+            return _render_actions(page, form), 400
+        raw = form.raw()
+        origin = None
+    values, problems = check_action(campaign, raw)
+    if problems:
+        form.show(problems)
+        return _render_actions(page, form), 400
+    action = create_action(campaign, values, origin_text=origin, actor=current_user)
+    db.session.commit()
+    flash(
+        _("Action added. Check its owner and due date.") if key is not None else _("Action added."),
+        "success",
+    )
+    return redirect(url_for("dashboard.action", action_id=action.id, campaign=campaign.id))
+
+
+def _action_or_404(action_id: int) -> tuple[Action, Campaign]:
+    action = db.session.get(Action, action_id)
+    if action is None:
+        abort(404)
+    origin = campaign_or_404(current_user, action.campaign_id)
+    return action, origin
+
+
+@bp.route("/actions/<int:action_id>", methods=["GET", "POST"])
+@login_required
+def action(action_id: int) -> BaseResponse | str | tuple[str, int]:
+    """One action: its values, its history and, for who may, the form that changes it."""
+    found, origin = _action_or_404(action_id)
+    # The round the page was opened from (for the way back), when it is the same client's.
+    listed_in = origin
+    asked = request.args.get("campaign", type=int)
+    if asked is not None and asked != origin.id:
+        other = db.session.scalar(
+            campaigns_query(current_user).where(
+                Campaign.id == asked, Campaign.organization_id == origin.organization_id
+            )
+        )
+        listed_in = other or origin
+    manage = can_manage(current_user, origin.organization_id)
+    may_update = can_update_actions(current_user, origin.organization_id)
+    locale = current_locale()
+    view = vm.Builder(
+        campaign_results(listed_in, locale=locale, allow_previous=True),
+        listed_in.questionnaire,
+        locale,
+    )
+    form_class = agreed.ActionForm if manage else agreed.ActionStatusForm
+    form = form_class.for_campaign(origin, view, data=agreed.action_data(found))
+    status = 200
+    if request.method == "POST":
+        if not may_update:
+            abort(403)
+        if form.validate_on_submit():
+            fields = ACTION_CHANGEABLE if manage else EXECUTIVE_CHANGEABLE
+            values, problems = check_action(origin, form.raw(fields), fields=fields)
+            if not problems:
+                update_action(found, values, actor=current_user)
+                db.session.commit()
+                flash(_("Action saved."), "success")
+                return redirect(
+                    url_for("dashboard.action", action_id=found.id, campaign=listed_in.id)
+                )
+            form.show(problems)
+        status = 400
+    row = agreed.action_row(view, listed_in, found)
+    return render_template(
+        "dashboard/action.html",
+        action=found,
+        row=row,
+        form=form if may_update else None,
+        manage=manage,
+        history=agreed.history(found, view, origin),
+        campaign=listed_in,
+        organization_name=pick_name(
+            origin.organization.name, origin.organization.name_en, current_locale()
+        ),
+    ), status
+
+
+@bp.get("/campaigns/<int:campaign_id>/actions.csv")
+@login_required
+def actions_csv(campaign_id: int) -> Response:
+    page = _Page(campaign_id)
+    header, rows = _actions_page(page).table()
+    return _csv(vm.Table(header, rows), f"campaign-{campaign_id}-actions")
+
+
+@bp.get("/campaigns/<int:campaign_id>/actions.xlsx")
+@login_required
+def actions_xlsx(campaign_id: int) -> Response:
+    page = _Page(campaign_id)
+    header, rows = _actions_page(page).table()
+    response = Response(
+        xlsx_table(header, rows, "actions"),
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="campaign-{campaign_id}-actions.xlsx"'
+    )
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

@@ -45,6 +45,8 @@ ACTIONS: dict[str, Any] = {
     "outcomes.saved": _l("Customer outcomes saved"),
     "action.created": _l("Action added"),
     "action.updated": _l("Action changed"),
+    "actions.reminded": _l("Owners reminded of overdue actions"),
+    "executive.action_updates": _l("Executive's action updates granted or withdrawn"),
     "outcomes.deleted": _l("Customer outcome record deleted"),
 }
 

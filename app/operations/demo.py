@@ -11,6 +11,7 @@ from sqlalchemy import func, insert, select
 
 from app.auth.passwords import hash_password
 from app.models import (
+    Action,
     Answer,
     Campaign,
     Department,
@@ -22,6 +23,7 @@ from app.models import (
     User,
     utcnow,
 )
+from app.operations.actions import create_action, update_action
 from app.operations.campaigns import (
     close_campaign,
     create_campaign,
@@ -738,6 +740,7 @@ def seed_demo(seed: int = 20261121) -> SeedResult:
         _record_profile(campaign, PROFILE_2026, user)
     _executive, executive_password = _ensure_staff(org, EXECUTIVE_EMAIL, "executive")
     _record_outcomes(org, seed)
+    _record_actions(previous, user)
     _seed_benchmark(org, seed)
     respondent_token = _demo_respondent_token(campaigns[1], org)
     report_token = _closed_round_token(previous)
@@ -752,6 +755,78 @@ def seed_demo(seed: int = 20261121) -> SeedResult:
         EXECUTIVE_EMAIL,
         executive_password,
     )
+
+
+#: The actions agreed after the previous round: (title, what it answers, dimension,
+#: department or None, owner, owner's e-mail, months after the round's close, status).
+DEMO_ACTIONS: tuple[tuple[str, str, str, str | None, str, str | None, int, str], ...] = (
+    (
+        "経営層と現場の対話会を四半期ごとに開く",
+        "経営層と現場の認識の差が大きい",
+        "org_behavior",
+        None,
+        "経営企画部長",
+        "planning@example.com",
+        6,
+        "in_progress",
+    ),
+    (
+        "お客さまの声を一か所に集める仕組みを整える",
+        "顧客の声が部署ごとに分散している",
+        "operations",
+        None,
+        "デジタル推進部",
+        "digital@example.com",
+        9,
+        "planned",
+    ),
+    (
+        "個人営業部で月次の改善会議を開き、顧客の声への対応を確認する",
+        None,
+        "operations",
+        "個人営業部",
+        "個人営業部長",
+        None,
+        12,
+        "in_progress",
+    ),
+    (
+        "CX指標を経営会議の定例議題にする",
+        None,
+        "org_behavior",
+        None,
+        "経営企画部",
+        None,
+        3,
+        "done",
+    ),
+)
+
+
+def _record_actions(previous: Campaign, consultant: User) -> None:
+    """The actions agreed after the previous round, once; the current round follows the
+    open ones (two of them past their due date)."""
+    exists = db.session.scalar(
+        select(Action.id).where(Action.organization_id == previous.organization_id).limit(1)
+    )
+    if exists is not None:
+        return
+    closed = (previous.closed_at or utcnow()).date()
+    departments = {d.name: d.id for d in previous.organization.departments}
+    for title, answers, dimension, department, owner, email, months, status in DEMO_ACTIONS:
+        month = closed.month - 1 + months
+        due = closed.replace(year=closed.year + month // 12, month=month % 12 + 1, day=1)
+        values = {
+            "title": title,
+            "dimension": dimension,
+            "department": departments.get(department) if department else None,
+            "owner": owner,
+            "owner_email": email,
+            "due": due,
+        }
+        action = create_action(previous, values, origin_text=answers, actor=consultant)
+        if status != "planned":
+            update_action(action, {"status": status}, actor=consultant)
 
 
 def _ensure_campaign(

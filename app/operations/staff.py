@@ -73,3 +73,32 @@ def invite_executive(
         new_account=password is not None,
     )
     return ExecutiveInvitation(user, password)
+
+
+def set_action_updates(
+    org: Organization, user_id: int, allowed: bool, *, actor: User | None = None
+) -> Membership:
+    """Let an executive of ``org`` update the status and notes of its actions, or stop it.
+
+    Raises :class:`OperationError` when ``user_id`` is not one of its executives.
+    """
+    membership = db.session.scalar(
+        select(Membership).where(
+            Membership.organization_id == org.id,
+            Membership.user_id == user_id,
+            Membership.access == "executive",
+        )
+    )
+    if membership is None:
+        raise OperationError(N_("This account is not an executive of the organisation."))
+    if membership.update_actions != allowed:
+        membership.update_actions = allowed
+        db.session.flush()
+        audit.record(
+            "executive.action_updates",
+            organization=org,
+            user=actor,
+            executive_id=user_id,
+            allowed=allowed,
+        )
+    return membership

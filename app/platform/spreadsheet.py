@@ -20,6 +20,7 @@ writes text as a string cell (never a formula cell, whatever it starts with).
 from __future__ import annotations
 
 import csv
+import io
 import re
 from collections.abc import Iterable
 from typing import IO, TYPE_CHECKING, Any
@@ -32,6 +33,8 @@ if TYPE_CHECKING:
 
 #: Imported when an XLSX file is first written, not at start-up.
 openpyxl_cell = lazy_module("openpyxl.cell")
+openpyxl = lazy_module("openpyxl")
+openpyxl_styles = lazy_module("openpyxl.styles")
 
 #: The first characters that make a spreadsheet program read a cell as a formula.
 FORMULA_STARTS = frozenset("=+-@\t\r")
@@ -104,3 +107,18 @@ def xlsx_row(sheet: WriteOnlyWorksheet, values: Iterable[Any]) -> list[WriteOnly
             cell.data_type = "s"
         cells.append(cell)
     return cells
+
+
+def xlsx_table(header: Iterable[Any], rows: Iterable[Iterable[Any]], sheet_name: str) -> bytes:
+    """A workbook of one sheet holding a table: the header in bold, every cell safe."""
+    workbook = openpyxl.Workbook(write_only=True)
+    sheet = workbook.create_sheet(sheet_name)
+    first = xlsx_row(sheet, header)
+    for cell in first:
+        cell.font = openpyxl_styles.Font(bold=True)
+    sheet.append(first)
+    for row in rows:
+        sheet.append(xlsx_row(sheet, row))
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

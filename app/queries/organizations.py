@@ -115,3 +115,16 @@ def executives_of(org: Organization) -> list[User]:
             .order_by(User.email)
         )
     )
+
+
+def action_updaters_of(org: Organization) -> set[int]:
+    """The ids of ``org``'s executives who may update the status and notes of its actions."""
+    return set(
+        db.session.scalars(
+            select(Membership.user_id).where(
+                Membership.organization_id == org.id,
+                Membership.access == "executive",
+                Membership.update_actions.is_(True),
+            )
+        )
+    )

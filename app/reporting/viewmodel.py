@@ -376,19 +376,37 @@ class VoiceContent:
 
 @dataclass(frozen=True)
 class PlannedAction:
+    """An agreed action as the report lists it."""
+
     action: str
     owner: str
-    horizon: str
+    #: The dimension it aims to move, and for which department ("Whole organisation").
+    dimension: str
+    department: str
     due: str | None = None
     status: str | None = None
+    #: ``planned``, ``in_progress``, ``done`` or ``dropped`` (for the badge's colour).
+    status_key: str | None = None
+    #: The key message or recommendation it answers.
+    answers: str | None = None
+    overdue: bool = False
+    #: Set in an earlier round: where it was set, and its dimension's scores then and now.
+    origin: str | None = None
+    baseline: str | None = None
+    current: str | None = None
+    change: str | None = None
+    verdict: str | None = None
 
 
 @dataclass(frozen=True)
 class PlanContent:
-    """The organisation's action plan as agreed."""
+    """The organisation's action plan as agreed: this round's actions, and the progress on
+    the open actions of earlier rounds."""
 
     actions: tuple[PlannedAction, ...]
     note: str | None = None
+    carried: tuple[PlannedAction, ...] = ()
+    overdue: int = 0
 
 
 @dataclass(frozen=True)

@@ -15,9 +15,10 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import or_, select
 
-from app.models import Action, Campaign
+from app.models import Action, Campaign, pick_name
 from app.models.action import OPEN_STATUSES
 from app.platform.extensions import db
+from app.queries.action_deadlines import local_today
 from app.results import campaign_results
 
 if TYPE_CHECKING:
@@ -98,7 +99,7 @@ def campaign_actions(
         )
         .order_by(Action.id)
     )
-    today = today or date.today()
+    today = today or local_today()
     order = {campaign_id: index for index, campaign_id in enumerate(reversed(earlier))}
     actions = sorted(
         db.session.scalars(query), key=lambda a: (order.get(a.campaign_id, len(order)), a.id)
@@ -159,3 +160,19 @@ def _progress(
             if whole or department:
                 verdict = trend.verdict
     return Progress(baseline, current, change, verdict)
+
+
+def action_names(campaign: Campaign, locale: str) -> tuple[dict[int, str], dict[int, str]]:
+    """The names an action's ids refer to, in ``locale``: the organisation's departments
+    and campaigns by id."""
+    org = campaign.organization
+    departments = {d.id: pick_name(d.name, d.name_en, locale) for d in org.departments}
+    campaigns = {
+        row.id: pick_name(row.name, row.name_en, locale)
+        for row in db.session.execute(
+            select(Campaign.id, Campaign.name, Campaign.name_en).where(
+                Campaign.organization_id == org.id
+            )
+        )
+    }
+    return departments, campaigns

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -17,7 +17,7 @@ from app.operations.organizations import (
     update_department,
     update_organization,
 )
-from app.operations.staff import invite_executive
+from app.operations.staff import invite_executive, set_action_updates
 from app.platform.extensions import db
 from app.platform.i18n import current_locale
 from app.workspace import common, confirm, pages
@@ -122,6 +122,24 @@ def invite_executive_view(slug: str) -> BaseResponse | str | tuple[str, int]:
         org, OrganizationSettingsForm(formdata=None, obj=org), invite
     )
     return render_template("workspace/organization_settings.html", **page), 422
+
+
+@bp.post("/orgs/<slug>/executives/<int:user_id>/action-updates")
+def executive_action_updates_view(slug: str, user_id: int) -> BaseResponse:
+    """Grant an executive the updating of the actions' status and notes, or take it back."""
+    org = access.organization_or_404(common.user(), slug, manage=True)
+    allowed = request.form.get("allowed") == "1"
+    try:
+        set_action_updates(org, user_id, allowed, actor=common.user())
+    except OperationError:
+        db.session.rollback()
+        abort(404)
+    common.commit_and_flash(
+        _("The executive may now update the status and notes of actions.")
+        if allowed
+        else _("The executive no longer updates actions.")
+    )
+    return redirect(url_for("workspace.organization_settings", slug=org.slug) + "#executives")
 
 
 @bp.post("/orgs/<slug>/departments")

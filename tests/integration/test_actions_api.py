@@ -8,25 +8,22 @@ from sqlalchemy import func, select
 
 from app.auth.tokens import create_api_token
 from app.models import ActionChange, AuditEvent
-from app.operations.campaigns import close_campaign
 from app.platform.extensions import db
 from app.results import campaign_results
-from tests.factories import add_people, department_of, grant, make_campaign, make_org, make_user
-from tests.factories import submit as submit_response
+from tests.factories import (
+    department_of,
+    grant,
+    make_org,
+    make_user,
+    two_rounds,
+)
 
 
 @pytest.fixture
 def world(app):
     org = make_org("actions", ("営業部", "開発部"))
     other = make_org("other-actions", ("経理部",))
-    previous = make_campaign(org, name="2025", threshold=3)
-    for person in add_people(previous, 6, department="営業部"):
-        submit_response(person, value=2)
-    close_campaign(previous)
-    current = make_campaign(org, name="2026", threshold=3)
-    current.previous_campaign_id = previous.id
-    for person in add_people(current, 6, department="営業部"):
-        submit_response(person, value=4)
+    previous, current = two_rounds(org)
     consultant = make_user("actions-consultant@example.com")
     executive = make_user("actions-exec@example.com")
     viewer = make_user("actions-viewer@example.com")
@@ -125,6 +122,7 @@ def test_changes_are_kept_and_closed_actions_stay_behind(client, world) -> None:
         ({"title": "x", "dimension": "DIM", "owner": "o", "department": "OTHER"}, "department"),
         ({"title": "", "dimension": "DIM", "owner": "o"}, "title"),
         ({"title": "x", "dimension": "DIM", "owner": "o", "colour": "red"}, "colour"),
+        ({"title": "x", "dimension": "DIM", "owner": "o", "owner_email": "a@b"}, "owner_email"),
     ],
 )
 def test_bad_values_are_refused_naming_the_field(client, world, body, field) -> None:
@@ -163,3 +161,57 @@ def test_a_department_id_beyond_any_id_is_refused(client, world) -> None:
     )
     assert refused.status_code == 400
     assert refused.get_json()["error"]["field"] == "department"
+
+
+def test_another_organisations_actions_are_not_found(client, world) -> None:
+    _org, other, previous, _current, tokens = world
+    outsider = make_user("actions-outsider@example.com")
+    grant(outsider, other, "consultant")
+    token = create_api_token(outsider, "tests")
+    db.session.commit()
+    action = _call(
+        client,
+        "POST",
+        f"/campaigns/{previous.id}/actions",
+        tokens["consultant"],
+        {"title": "対話会", "dimension": previous.questionnaire.dimensions[0].id, "owner": "o"},
+    ).get_json()
+    body = {"title": "x", "dimension": previous.questionnaire.dimensions[0].id, "owner": "o"}
+    assert _call(client, "GET", f"/campaigns/{previous.id}/actions", token).status_code == 404
+    assert (
+        _call(client, "POST", f"/campaigns/{previous.id}/actions", token, body).status_code == 404
+    )
+    assert _call(client, "GET", f"/actions/{action['id']}", token).status_code == 404
+    patched = _call(client, "PATCH", f"/actions/{action['id']}", token, {"status": "done"})
+    assert patched.status_code == 404
+    for path in (f"/actions/{2**31}", "/actions/99999999999999999999", "/actions/abc"):
+        assert (
+            _call(client, "PATCH", path, tokens["consultant"], {"status": "done"}).status_code
+            == 404
+        )
+    assert _call(client, "GET", f"/actions/{action['id']}", tokens["consultant"]).status_code == 200
+
+
+def test_the_next_round_made_by_campaign_copy_carries_the_open_actions(app, client, world) -> None:
+    _org, _other, _previous, current, tokens = world
+    dimension = current.questionnaire.dimensions[0].id
+    for title, status in (("続ける施策", "in_progress"), ("終えた施策", "done")):
+        made = _call(
+            client,
+            "POST",
+            f"/campaigns/{current.id}/actions",
+            tokens["consultant"],
+            {"title": title, "dimension": dimension, "owner": "o", "status": status},
+        )
+        assert made.status_code == 201
+    result = app.test_cli_runner().invoke(
+        args=["campaign", "copy", str(current.id), "--name", "2027"]
+    )
+    assert result.exit_code == 0, result.output
+    new_id = int(result.output.strip().split()[2])
+    listed = _call(client, "GET", f"/campaigns/{new_id}/actions", tokens["consultant"]).get_json()
+    titles = [a["title"] for a in listed["actions"]]
+    assert "続ける施策" in titles
+    assert "終えた施策" not in titles
+    carried = next(a for a in listed["actions"] if a["title"] == "続ける施策")
+    assert carried["origin_campaign"] == current.id

@@ -51,6 +51,15 @@ def test_user_grant_and_token(runner):
     result = _run(runner, "user", "grant", "c@example.com", "acme", "executive")
     assert result.exit_code == 0, result.output
     assert db.session.scalar(select(Membership.access)) == "executive"
+    assert db.session.scalar(select(Membership.update_actions)) is False
+    result = _run(runner, "user", "grant", "c@example.com", "acme", "executive", "--update-actions")
+    assert "may update its actions" in result.output
+    assert db.session.scalar(select(Membership.update_actions)) is True
+    # Granting again without the option keeps the grant; --no-update-actions takes it back.
+    _run(runner, "user", "grant", "c@example.com", "acme", "executive")
+    assert db.session.scalar(select(Membership.update_actions)) is True
+    _run(runner, "user", "grant", "c@example.com", "acme", "executive", "--no-update-actions")
+    assert db.session.scalar(select(Membership.update_actions)) is False
     _run(runner, "user", "grant", "c@example.com", "acme", "consultant")
     assert db.session.scalars(select(Membership.access)).all() == ["consultant"]
     result = _run(runner, "user", "grant", "c@example.com", "nope", "consultant")

@@ -374,10 +374,15 @@ def test_equal_weights_keep_the_order_of_the_dimensions() -> None:
     # The same dimension on another scale: its weight differs only by rounding noise.
     rows = [{**row, "twin": 10.0 * row["strategy"]} for row in respondent_rows(n=80)]
     first = key_drivers(rows, "nps", ("strategy", "twin", "insight"), rounds=0)
-    assert [d.dimension for d in first.drivers] == ["strategy", "twin", "insight"]
-    assert first.drivers[0].weight == pytest.approx(first.drivers[1].weight, abs=1e-12)
+    order = [d.dimension for d in first.drivers]
+    # The tied pair stays next to each other, in the order the dimensions were given
+    # (where "insight" falls depends on the sample, not on the rule tested here).
+    assert order.index("twin") == order.index("strategy") + 1
+    weights = {d.dimension: d.weight for d in first.drivers}
+    assert weights["strategy"] == pytest.approx(weights["twin"], abs=1e-12)
     second = key_drivers(rows, "nps", ("insight", "twin", "strategy"), rounds=0)
-    assert [d.dimension for d in second.drivers] == ["twin", "strategy", "insight"]
+    order = [d.dimension for d in second.drivers]
+    assert order.index("strategy") == order.index("twin") + 1
 
 
 @pytest.mark.parametrize(
