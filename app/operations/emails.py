@@ -20,6 +20,7 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
+from typing import Any
 
 from flask import current_app, render_template
 from sqlalchemy import or_, select
@@ -61,7 +62,8 @@ def outbox_dir() -> Path:
     return Path(configured) if configured else Path(current_app.instance_path) / "outbox"
 
 
-def _address(name: str | None, email: str) -> Address:
+def address(name: str | None, email: str) -> Address:
+    """A recipient's header address: ``name`` (may be empty) and ``email``."""
     local, _, domain = email.partition("@")
     return Address(display_name=name or "", username=local, domain=domain)
 
@@ -88,13 +90,21 @@ def build_message(
         "minutes": questionnaire.estimated_minutes,
         "questionnaire_title": localized(questionnaire.title, locale),
     }
-    text = render_template(f"email/{kind}.{locale}.txt", **context)
+    return compose(
+        f"email/{kind}.{locale}", context, address(participant.name, participant.email or "")
+    )
+
+
+def compose(template: str, context: dict[str, Any], to: Address) -> EmailMessage:
+    """A message to ``to`` from ``template``'s ``.txt`` (its first line ``Subject: ...``) and
+    ``.html`` versions rendered with ``context``."""
+    text = render_template(f"{template}.txt", **context)
     subject, _, body = text.partition("\n")
-    html = render_template(f"email/{kind}.{locale}.html", **context)
+    html = render_template(f"{template}.html", **context)
     message = EmailMessage()
     message["Subject"] = subject.removeprefix("Subject:").strip()
     message["From"] = current_app.config["MAIL_FROM"]
-    message["To"] = _address(participant.name, participant.email or "")
+    message["To"] = to
     message["Date"] = format_datetime(utcnow())
     message["Message-ID"] = make_msgid(domain="cx-assessment")
     message["Auto-Submitted"] = "auto-generated"
@@ -128,7 +138,8 @@ class _Smtp:
 
 
 @contextmanager
-def _transport() -> Iterator[_Outbox | _Smtp]:
+def transport() -> Iterator[_Outbox | _Smtp]:
+    """Where messages go for the duration of a send: the SMTP server, or the outbox folder."""
     config = current_app.config
     if not mail_configured():
         yield _Outbox(outbox_dir())
@@ -190,7 +201,7 @@ def _send(
     if not pending:
         return delivery
     try:
-        with _transport() as transport:
+        with transport() as sender:
             for participant in pending:
                 if _recently_emailed(participant, now):
                     delivery.skipped += 1
@@ -198,7 +209,7 @@ def _send(
                 token = add_link(participant, kind)
                 message = build_message(kind, participant, participant_link(token), locale)
                 try:
-                    transport.send(message)
+                    sender.send(message)
                 except smtplib.SMTPRecipientsRefused:
                     delivery.failed.append(participant.email or "")
                     continue

@@ -15,6 +15,7 @@ from app.workspace import (  # noqa: F401
     organizations,
     outcomes,
     participants,
+    portfolio,
     profile,
 )
 from app.workspace.blueprint import bp

@@ -520,6 +520,12 @@ class EmailForm(Form):
     resend = BooleanField(_l("Also send again to people invited before (earlier links still work)"))
 
 
+class ActionReminderForm(Form):
+    """Remind an organisation's owners of their overdue actions, in this language."""
+
+    locale = SelectField(_l("Language of the email"), choices=options(LOCALES), default="ja")
+
+
 class ExportForm(Form):
     format = RadioField(
         _l("Format"), choices=options((("xlsx", "Excel (XLSX)"), ("csv", "CSV"))), default="xlsx"

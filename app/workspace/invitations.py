@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, url_for
+from flask import redirect, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -16,30 +16,17 @@ from app.workspace.forms import EmailForm
 
 
 def _delivery_flash(delivery: emails.Delivery, kind: str) -> None:
-    if delivery.mode == "outbox":
-        flash(
-            _(
-                "No mail server is configured: %(n)d message(s) were written to the outbox "
-                "folder %(folder)s instead of being sent.",
-                n=delivery.sent,
-                folder=delivery.outbox,
-            ),
-            "warning",
-        )
-    elif kind == "invitation":
-        flash(_("%(n)d invitation(s) sent.", n=delivery.sent), "success")
-    else:
-        flash(_("%(n)d reminder(s) sent.", n=delivery.sent), "success")
-    if delivery.skipped:
-        flash(
-            _(
-                "%(n)d participant(s) skipped: already emailed in the last 24 hours.",
-                n=delivery.skipped,
-            ),
-            "info",
-        )
-    if delivery.failed:
-        flash(_("Sending failed for: %(emails)s", emails=", ".join(delivery.failed)), "error")
+    common.flash_delivery(
+        delivery,
+        _("%(n)d invitation(s) sent.", n=delivery.sent)
+        if kind == "invitation"
+        else _("%(n)d reminder(s) sent.", n=delivery.sent),
+        _(
+            "%(n)d participant(s) skipped: already emailed in the last 24 hours.",
+            n=delivery.skipped,
+        ),
+        outbox_when_none=True,
+    )
 
 
 @bp.post("/campaigns/<int:campaign_id>/invitations")

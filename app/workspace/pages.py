@@ -16,6 +16,7 @@ from app.platform.i18n import current_locale
 from app.queries.audit import campaign_events
 from app.queries.campaigns import campaigns_of
 from app.queries.organizations import (
+    action_updaters_of,
     campaign_counts,
     department_tree,
     executives_of,
@@ -46,6 +47,7 @@ def index_page(user: User) -> dict[str, Any]:
         "orgs": orgs,
         "campaign_counts": campaign_counts([o.id for o in orgs]),
         "can_create": access.can_create_organizations(user),
+        "show_portfolio": not access.is_executive_viewer(user),
     }
 
 
@@ -77,6 +79,7 @@ def organization_settings_page(
         "minimum_pool": MINIMUM_POOL,
         "invite": invite or ExecutiveInviteForm(prefix="executive"),
         "executives": executives_of(org),
+        "action_updaters": action_updaters_of(org),
     }
 
 
