@@ -10,7 +10,9 @@ from flask import Flask
 
 from app.api import bp as api_bp
 from app.auth import bp as auth_bp
+from app.auth.sso import bp as sso_bp
 from app.cli.actions import actions_cli
+from app.cli.audit import audit_cli
 from app.cli.campaign import campaign_cli
 from app.cli.demo import demo_cli
 from app.cli.org import org_cli
@@ -20,10 +22,14 @@ from app.cli.questionnaire import questionnaire_cli
 from app.cli.report import report_cli
 from app.cli.responses import responses_cli
 from app.cli.results import results_cli, rules_cli
+from app.cli.retention import retention_cli
+from app.cli.sso import sso_cli
 from app.cli.user import user_cli
+from app.cli.webhooks import webhooks_cli
 from app.dashboard import bp as dashboard_bp
 from app.main import bp as main_bp
 from app.models import User, display_name
+from app.operations.webhooks import register_dispatch
 from app.platform import config as config_module
 from app.platform import hardening, i18n, observability
 from app.platform.db_setup import configure_engine_events
@@ -86,6 +92,8 @@ def register_hardening(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     db.init_app(app)
+    # Webhook deliveries queued by a transaction go to the job queue once it commits.
+    register_dispatch(db.session)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
     app.before_request(i18n.remember_requested_locale)
@@ -111,12 +119,22 @@ def register_url_converters(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     # Before any rule is added: each rule compiles its converters when registered.
     app.url_map.converters["default"] = app.url_map.converters["string"] = SegmentConverter
-    for blueprint in (main_bp, auth_bp, survey_bp, workspace_bp, dashboard_bp, api_bp, reports_bp):
+    for blueprint in (
+        main_bp,
+        auth_bp,
+        sso_bp,
+        survey_bp,
+        workspace_bp,
+        dashboard_bp,
+        api_bp,
+        reports_bp,
+    ):
         app.register_blueprint(blueprint)
 
 
 def register_commands(app: Flask) -> None:
     app.cli.add_command(db_cli)
+    app.cli.add_command(audit_cli)
     app.cli.add_command(questionnaire_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(participants_cli)
@@ -127,6 +145,9 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(report_cli)
     app.cli.add_command(outcomes_cli)
     app.cli.add_command(actions_cli)
+    app.cli.add_command(retention_cli)
+    app.cli.add_command(webhooks_cli)
+    app.cli.add_command(sso_cli)
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -120,6 +120,31 @@ def scrub(
     return Scrubber(people=people, hidden_groups=hidden_groups)(text, locale=locale)
 
 
+class Forgetter:
+    """Takes given people out of stored free text: their names (as :func:`scrub` finds them)
+    and their e-mail addresses (in any case) become the same placeholders quotes show, in the
+    answer's own language. Nothing else in the text changes."""
+
+    def __init__(self, *, names: Iterable[str] = (), emails: Iterable[str] = ()):
+        self._people = _names_pattern(_name_parts(names))
+        addresses = sorted({e.strip() for e in emails if e and e.strip()}, key=lambda e: -len(e))
+        self._emails = (
+            re.compile("|".join(re.escape(e) for e in addresses), re.IGNORECASE)
+            if addresses
+            else None
+        )
+
+    def __bool__(self) -> bool:
+        return bool(self._people) or self._emails is not None
+
+    def __call__(self, text: str, *, locale: str | None = None) -> Scrubbed:
+        words = PLACEHOLDERS[locale or ("ja" if is_japanese(text) else "en")]
+        result = self._emails.sub(words["email"], text) if self._emails is not None else text
+        for compiled in self._people:
+            result = compiled.sub(words["name"], result)
+        return Scrubbed(result, result != text)
+
+
 def quotable(scrubbed: Scrubbed) -> bool:
     """Whether the scrubbed answer still says something: some term besides placeholders."""
     text = scrubbed.text

@@ -27,6 +27,13 @@ _ERRORS = {
 }
 
 
+#: The 403 of a write reserved to consultants.
+_WRITE_403 = (
+    "A read-only token (code insufficient_scope: writes need the write scope), or the "
+    "token's user is not a consultant of the organisation (code forbidden)."
+)
+
+
 def _department_parameter(what: str) -> dict[str, Any]:
     """The optional ``department`` query parameter, giving ``what`` for one department."""
     return {
@@ -141,6 +148,27 @@ SCHEMAS: dict[str, Any] = {
                         "type": "array",
                         "items": {"type": "string"},
                         "description": "The values the parameter at fault may take.",
+                    },
+                    "field": _nullable(
+                        {"type": "string", "description": "The field at fault, for 400s."}
+                    ),
+                    "line": {
+                        "type": "integer",
+                        "description": (
+                            "The position (from 1) of the entry at fault in a list sent, as "
+                            "the line of a CSV file is named."
+                        ),
+                    },
+                    "scope": {
+                        "type": "string",
+                        "description": (
+                            "The scope the token lacks, for 403 insufficient_scope: `write`."
+                        ),
+                    },
+                    "problems": {
+                        "type": "array",
+                        "description": "Every problem found, when a request has several.",
+                        "items": {"type": "object"},
                     },
                 },
             }
@@ -721,6 +749,74 @@ SCHEMAS: dict[str, Any] = {
         "required": ["outcomes"],
         "properties": {"outcomes": {"type": "array", "items": _ref("OutcomeRecord")}},
     },
+    "ParticipantEntry": {
+        "type": "object",
+        "description": (
+            "One participant, matched to the campaign's by email (case-insensitively). The "
+            "entry is the participant's whole record: a name left out or null leaves them "
+            "without one."
+        ),
+        "required": ["email", "department", "role"],
+        "additionalProperties": False,
+        "properties": {
+            "email": {"type": "string", "maxLength": 320},
+            "name": _nullable({"type": "string", "maxLength": 200}),
+            "department": {
+                "type": "string",
+                "maxLength": 200,
+                "description": "The name of an active department of the organisation.",
+            },
+            "role": {
+                "type": "string",
+                "maxLength": 200,
+                "description": ("A role key (`frontline`) or its label in any language (`現場`)."),
+            },
+        },
+    },
+    "ParticipantUpsert": {
+        "type": "object",
+        "required": ["participants"],
+        "additionalProperties": False,
+        "properties": {
+            "participants": {
+                "type": "array",
+                "items": _ref("ParticipantEntry"),
+                "maxItems": 5000,
+            }
+        },
+    },
+    "ParticipantList": {
+        "type": "object",
+        "required": ["campaign_id", "participants"],
+        "properties": {
+            "campaign_id": {"type": "integer"},
+            "participants": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["email", "name", "department", "role", "status", "revoked"],
+                    "properties": {
+                        "email": _nullable({"type": "string"}),
+                        "name": _nullable({"type": "string"}),
+                        "department": {"type": "string"},
+                        "role": {"type": "string", "description": "The role's key."},
+                        "status": {"type": "string", "enum": ["invited", "started", "submitted"]},
+                        "revoked": {"type": "boolean"},
+                    },
+                },
+            },
+        },
+    },
+    "ParticipantUpsertResult": {
+        "type": "object",
+        "required": ["campaign_id", "added", "updated", "unchanged"],
+        "properties": {
+            "campaign_id": {"type": "integer"},
+            "added": {"type": "integer", "minimum": 0},
+            "updated": {"type": "integer", "minimum": 0},
+            "unchanged": {"type": "integer", "minimum": 0},
+        },
+    },
     "OutcomeUpdate": {
         "type": "object",
         "required": ["outcomes"],
@@ -1010,9 +1106,12 @@ def openapi_document() -> dict[str, Any]:
             "title": "CX maturity self-assessment API",
             "version": API_VERSION,
             "description": (
-                "Read access to campaigns and their results. Authenticate with a personal API "
-                "token (`flask user token EMAIL`) sent as `Authorization: Bearer <token>`; a "
-                "token sees exactly what its user sees. Results apply the campaign's anonymity "
+                "Read access to campaigns and their results, and writes for integrators. "
+                "Authenticate with a personal API token (`flask user token EMAIL`) sent as "
+                "`Authorization: Bearer <token>`; a token sees exactly what its user sees. "
+                "Tokens are read-only unless made with the write scope (`flask user token "
+                "EMAIL --write`, or the account page): every POST, PUT and PATCH needs it "
+                "(403 insufficient_scope otherwise). Results apply the campaign's anonymity "
                 "rules: groups below the threshold, and groups withheld so a small one cannot "
                 "be derived, carry no figures."
             ),
@@ -1125,7 +1224,51 @@ def openapi_document() -> dict[str, Any]:
                     "responses": {
                         "200": _json(_ref("OutcomeList"), "Every record after the update."),
                         "400": _json(_ref("Error"), "A record is invalid; nothing was written."),
-                        "403": _json(_ref("Error"), "The token's user is not a consultant."),
+                        "403": _json(_ref("Error"), _WRITE_403),
+                        **_ERRORS,
+                    },
+                },
+            },
+            "/campaigns/{campaign_id}/participants": {
+                "get": {
+                    "operationId": "listCampaignParticipants",
+                    "parameters": [_CAMPAIGN_ID],
+                    "summary": "The campaign's participants, as the upsert takes them",
+                    "description": (
+                        "Names and emails: for the organisation's consultants only (403 for "
+                        "executive viewers). Participants who registered through the open link "
+                        "without an email, or whose personal data was erased, have none."
+                    ),
+                    "responses": {
+                        "200": _json(_ref("ParticipantList"), "The participants, by email."),
+                        "403": _json(_ref("Error"), "Executive viewers do not see participants."),
+                        **_ERRORS,
+                    },
+                },
+                "put": {
+                    "operationId": "putCampaignParticipants",
+                    "parameters": [_CAMPAIGN_ID],
+                    "summary": "Add and update participants by email (all or none)",
+                    "description": (
+                        "Upserts the participants listed, matched by email case-insensitively: "
+                        "new emails are added, the name, department and role of known ones "
+                        "are updated, and nobody is removed. Sending the same list again "
+                        "changes nothing (every entry counts as unchanged). The entries are "
+                        "checked as the rows of a participants CSV import, with the same "
+                        "messages: any problem refuses the whole list with a 400 listing each "
+                        "problem with its entry's position from 1 (`line`) and `field`. At "
+                        "most 5,000 entries per request (413 above). Consultants of the "
+                        "organisation only, with a token that has the write scope."
+                    ),
+                    "requestBody": {
+                        "required": True,
+                        "content": {"application/json": {"schema": _ref("ParticipantUpsert")}},
+                    },
+                    "responses": {
+                        "200": _json(_ref("ParticipantUpsertResult"), "What the list changed."),
+                        "400": _json(_ref("Error"), "An entry is invalid; nothing was written."),
+                        "403": _json(_ref("Error"), _WRITE_403),
+                        "413": _json(_ref("Error"), "More than 5,000 entries."),
                         **_ERRORS,
                     },
                 },
@@ -1162,7 +1305,7 @@ def openapi_document() -> dict[str, Any]:
                     "responses": {
                         "201": _json(_ref("AgreedAction"), "The action."),
                         "400": _json(_ref("Error"), "A value is invalid: 'field' names it."),
-                        "403": _json(_ref("Error"), "The token's user is not a consultant."),
+                        "403": _json(_ref("Error"), _WRITE_403),
                         **_ERRORS,
                     },
                 },
@@ -1195,7 +1338,11 @@ def openapi_document() -> dict[str, Any]:
                     "responses": {
                         "200": _json(_ref("AgreedAction"), "The action after the change."),
                         "400": _json(_ref("Error"), "A value is invalid: 'field' names it."),
-                        "403": _json(_ref("Error"), "The field is changed by consultants only."),
+                        "403": _json(
+                            _ref("Error"),
+                            "A read-only token (insufficient_scope), or the field is changed "
+                            "by consultants only.",
+                        ),
                         **_ERRORS,
                     },
                 },

@@ -21,7 +21,7 @@ from app.auth.access import (
     can_update_actions,
     organization_or_404,
 )
-from app.auth.tokens import user_for_api_token
+from app.auth.tokens import api_token_for
 from app.models import Action, Campaign
 from app.operations import audit
 from app.operations.actions import (
@@ -43,6 +43,7 @@ from app.operations.outcomes import (
     check_values,
     save_outcomes,
 )
+from app.operations.participant_upsert import MAX_ENTRIES, participant_list, upsert_participants
 from app.platform.extensions import csrf, db
 from app.presentation.profile import profile_document
 from app.queries.organizations import department_of
@@ -62,6 +63,8 @@ csrf.exempt(bp)
 REALM = "cx-maturity"
 #: The largest id the database columns hold; larger ones name nothing (and must not reach SQL).
 MAX_ID = 2**31 - 1
+#: Methods that change data: a token needs the ``write`` scope for them.
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 F = TypeVar("F", bound=Callable[..., Any])
 #: Query parameters that take one of a list of values, per path of the OpenAPI document.
 QUERY_ENUMS = query_enums()
@@ -79,6 +82,11 @@ def error_response(
         if code == "invalid_token":
             challenge += ', error="invalid_token"'
         headers["WWW-Authenticate"] = challenge
+    elif code == "insufficient_scope":
+        scope = extra.get("scope", "")
+        headers["WWW-Authenticate"] = (
+            f'Bearer realm="{REALM}", error="insufficient_scope", scope="{scope}"'
+        )
     body = {"error": {"status": status, "code": code, "message": message, **extra}}
     return jsonify(body), status, headers
 
@@ -132,7 +140,9 @@ def invalid_query() -> tuple[Response, int, dict[str, str]] | None:
 def token_required(view: F) -> F:
     """Authenticate with ``Authorization: Bearer <token>``; 401 (JSON) otherwise.
 
-    Then check the query against the document (``invalid_query``): 400 when it is off.
+    A write (``WRITE_METHODS``) needs a token with the ``write`` scope: 403
+    ``insufficient_scope`` otherwise, whatever it writes to. Then check the query against the
+    document (``invalid_query``): 400 when it is off.
     """
 
     @wraps(view)
@@ -142,12 +152,21 @@ def token_required(view: F) -> F:
             return error_response(
                 401, "unauthorized", "Send a personal API token: Authorization: Bearer <token>"
             )
-        user = user_for_api_token(token)
-        if user is None:
+        api_token = api_token_for(token)
+        if api_token is None:
             return error_response(401, "invalid_token", "The API token is unknown or revoked.")
-        # Records the token's last use, the only write an API request makes.
+        # Records the token's last use, the only write a read request makes.
         db.session.commit()
-        g.api_user = user
+        g.api_user = api_token.user
+        if request.method in WRITE_METHODS and "write" not in api_token.scope_set:
+            return error_response(
+                403,
+                "insufficient_scope",
+                "This request writes: it needs a token with the write scope; this token "
+                "only reads. Create one with `flask user token EMAIL --write` or on the "
+                "account page.",
+                scope="write",
+            )
         return invalid_query() or view(*args, **kwargs)
 
     return wrapped  # type: ignore[return-value]
@@ -473,6 +492,60 @@ def _put_outcomes(org: Any) -> _ErrorResponse | None:
     save_outcomes(org, records, actor=g.api_user, source="api")
     db.session.commit()
     return None
+
+
+@bp.route("/campaigns/<path:campaign_id>/participants", methods=["GET", "PUT"])
+@token_required
+def campaign_participants_view(campaign_id: str) -> Any:
+    found = _campaign(_id_or_404(campaign_id))
+    if not can_manage(g.api_user, found.organization_id):
+        return error_response(
+            403, "forbidden", "Participants are managed by the organisation's consultants."
+        )
+    if request.method == "GET":
+        return jsonify({"campaign_id": found.id, "participants": participant_list(found)})
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or not isinstance(body.get("participants"), list):
+        return error_response(
+            400,
+            "invalid_body",
+            'Send a JSON object {"participants": [{"email", "name", "department", "role"}]}.',
+            field="participants",
+        )
+    unknown = sorted(set(body) - {"participants"})
+    if unknown:
+        return error_response(
+            400, "invalid_body", f"{unknown[0]!r} is not a field of the body", field=unknown[0]
+        )
+    entries = body["participants"]
+    if len(entries) > MAX_ENTRIES:
+        return error_response(
+            413,
+            "too_many_participants",
+            f"participants: at most {MAX_ENTRIES:,} per request, not {len(entries):,}; "
+            "send the list in several requests (nothing was written).",
+            field="participants",
+            limit=MAX_ENTRIES,
+        )
+    outcome = upsert_participants(found, entries, actor=g.api_user)
+    if not outcome.ok:
+        db.session.rollback()
+        problems = [
+            {"line": p.line, "field": p.column, "code": p.code, "message": p.message}
+            for p in outcome.problems
+        ]
+        first = problems[0]
+        where = f"line {first['line']}" + (f", {first['field']}" if first["field"] else "")
+        return error_response(
+            400,
+            "invalid_participants",
+            f"{where}: {first['message']} ({len(problems)} problem(s); nothing was written)",
+            field=first["field"],
+            line=first["line"],
+            problems=problems,
+        )
+    db.session.commit()
+    return jsonify({"campaign_id": found.id, **outcome.counts()})
 
 
 @bp.route("/<path:unknown>")

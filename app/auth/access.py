@@ -172,3 +172,14 @@ def role_or_404(user: User, role_id: int) -> Role:
     if role is None:
         abort(404)
     return role
+
+
+def is_site_admin(user: User) -> bool:
+    """Whether ``user`` is an active site administrator."""
+    return bool(user and getattr(user, "is_authenticated", False) and user.active and user.is_admin)
+
+
+def require_site_admin(user: User) -> None:
+    """Pages for site administrators only (the whole audit log): a 404 for anyone else."""
+    if not is_site_admin(user):
+        abort(404)

@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from app.auth import access, sessions, throttle
+from app.auth import access, mfa, sessions, throttle
 from app.auth.accounts import find_user, set_password
 from app.auth.forms import ApiTokenForm, ChangePasswordForm, LoginForm
 from app.auth.passwords import (
@@ -19,7 +19,7 @@ from app.auth.passwords import (
     needs_rehash,
     verify_password,
 )
-from app.auth.tokens import create_api_token, revoke_api_token
+from app.auth.tokens import READ_ONLY, READ_WRITE, create_api_token, revoke_api_token
 from app.models import ApiToken
 from app.platform.extensions import db
 
@@ -67,9 +67,17 @@ def login() -> Response | str | tuple[str, int]:
     throttle.record_success(email, address)
     if needs_rehash(user.password_hash or ""):
         user.password_hash = hash_password(form.password.data)
-    sessions.start_session(user)
+    next_page = _safe_next(request.args.get("next"))
+    if mfa.requires_second_factor(user, "password") and mfa.is_enabled(user):
+        # Not logged in yet: the session only remembers, for a few minutes, whose code to ask.
+        sessions.start_pending_login(user)
+        db.session.commit()
+        return redirect(url_for("auth.login_verify", next=next_page))
+    sessions.start_session(user, via="password")
     db.session.commit()
-    return redirect(_safe_next(request.args.get("next")) or url_for(access.home_endpoint(user)))
+    if mfa.requires_second_factor(user, "password"):
+        return redirect(url_for("auth.two_factor"))
+    return redirect(next_page or url_for(access.home_endpoint(user)))
 
 
 @bp.post("/logout")
@@ -98,12 +106,18 @@ def account() -> Response | str:
                     password_form.new_password.errors.append(str(exc))
                 else:
                     # The password change voided every session; keep this one going.
-                    sessions.start_session(current_user._get_current_object())
+                    sessions.start_session(
+                        current_user._get_current_object(), via=sessions.login_method()
+                    )
                     db.session.commit()
                     flash(_("Your password has been changed."), "success")
                     return redirect(url_for("auth.account"))
     elif request.method == "POST" and token_form.validate_on_submit():
-        new_token = create_api_token(current_user, token_form.name.data or None)
+        new_token = create_api_token(
+            current_user,
+            token_form.name.data or None,
+            READ_WRITE if token_form.write.data else READ_ONLY,
+        )
         db.session.commit()
     tokens = db.session.scalars(
         select(ApiToken)
@@ -116,6 +130,7 @@ def account() -> Response | str:
         token_form=token_form,
         new_token=new_token,
         tokens=tokens,
+        two_factor_on=mfa.is_enabled(current_user),
     )
 
 

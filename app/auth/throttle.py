@@ -138,3 +138,29 @@ def record_success(email: str, address: str) -> None:
     keys = _keys(email, address)
     limiter.limiter.clear(limits["pair"], *keys["pair"])
     rate_limits.give_back(current_app.config["LOGIN_ADDRESS_LIMIT"], *keys["address"])
+
+
+def _code_key(user_id: int) -> tuple[str, ...]:
+    return ("login-mfa", str(user_id))
+
+
+def begin_code_attempt(user_id: int) -> ThrottleDecision:
+    """Count a two-factor code (or recovery code) entered for the account before it is checked;
+    refuse it (uncounted) once ``LOGIN_MFA_LIMIT`` is used up.
+
+    Unlike the password limits this one is per account, from every address: whoever enters a
+    code already has the password, so the account's second step is what must hold, and five
+    wrong codes in a row are no accident of the real user's.
+    """
+    refusal = rate_limits.claim(
+        [("account", current_app.config["LOGIN_MFA_LIMIT"], _code_key(user_id))]
+    )
+    if refusal is not None:
+        log.warning("login.mfa_locked", extra={"account_id": user_id})
+        return ThrottleDecision(False, refusal.retry_after, refusal.name)
+    return ThrottleDecision(True)
+
+
+def record_code_success(user_id: int) -> None:
+    """Give back the attempt ``begin_code_attempt`` counted: a right code is no guess."""
+    rate_limits.give_back(current_app.config["LOGIN_MFA_LIMIT"], *_code_key(user_id))

@@ -10,6 +10,7 @@ import click
 from flask.cli import AppGroup
 
 from app.cli._support import NAME, operation
+from app.cli.participants import echo_erasure
 from app.models.campaign import MIN_COMMENT_MINIMUM
 from app.operations.backup import backup_campaign, restore_campaign
 from app.operations.campaigns import (
@@ -25,6 +26,7 @@ from app.operations.campaigns import (
     unpair_campaign,
 )
 from app.operations.emails import Delivery, send_invitations, send_reminders
+from app.operations.erasure import erase_campaign, plan_campaign_erasure
 from app.operations.organizations import set_english_name
 from app.queries.campaigns import all_campaigns, get_campaign
 from app.queries.organizations import get_organization
@@ -291,3 +293,37 @@ def restore_command(file: Path, org_slug: str) -> None:
         f"(hand them out again from the campaign page)."
     )
     click.echo(campaign.id)
+
+
+CAMPAIGN_ERASURE_KINDS = (
+    "responses_deleted",
+    "answers_deleted",
+    "participants",
+    "links",
+    "import_records",
+    "report_jobs",
+    "report_files",
+    "outbox_messages",
+)
+
+
+@campaign_cli.command("erase")
+@click.argument("campaign_id", type=int)
+@click.option("--dry-run", is_flag=True, help="Print what would be deleted; change nothing.")
+@operation
+def erase_command(campaign_id: int, dry_run: bool) -> None:
+    """Delete CAMPAIGN_ID's answers, participants, links, imports and reports.
+
+    The campaign itself (its name, settings and audit log) stays, marked erased, and can no
+    longer be opened; an open campaign must be closed first. Backups made before still hold
+    the data: replace them.
+    """
+    campaign = get_campaign(campaign_id)
+    if dry_run:
+        click.echo(f"Erasing campaign {campaign.id} would remove:")
+        echo_erasure(plan_campaign_erasure(campaign), CAMPAIGN_ERASURE_KINDS)
+        click.echo("Dry run: nothing was changed.")
+        return
+    erasure = erase_campaign(campaign)
+    click.echo(f"Erased campaign {campaign.id}:")
+    echo_erasure(erasure, CAMPAIGN_ERASURE_KINDS)

@@ -14,6 +14,7 @@ from app.operations.organizations import (
     set_benchmark,
     set_english_name,
 )
+from app.operations.retention import set_retention
 from app.queries.organizations import department_tree, get_organization, organizations
 
 org_cli = AppGroup("org", help="Client organisations.")
@@ -149,6 +150,38 @@ def set_benchmark_command(
         opt_in=org.benchmark_opt_in if opt_in is None else opt_in,
     )
     click.echo(f"{org.slug}: {benchmark_summary(org)}")
+
+
+def _retention_days(value: str) -> int | None:
+    if value.strip().lower() == NONE:
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise click.BadParameter(
+            f"{value!r} is neither a number of days nor {NONE!r}", param_hint="DAYS"
+        ) from None
+
+
+@org_cli.command("set-retention")
+@click.argument("slug")
+@click.argument("days")
+@operation
+def set_retention_command(slug: str, days: str) -> None:
+    """Keep participants' personal data of SLUG for DAYS days after a campaign closes.
+
+    DAYS is a whole number of days (1-36500), or none to keep personal data until it is
+    erased on request. `retention apply` (run daily) erases the names, e-mail addresses and
+    links of the participants of campaigns closed longer ago; their answers stay, anonymous.
+    """
+    org = get_organization(slug)
+    set_retention(org, _retention_days(days))
+    kept = (
+        f"{org.retention_days} days after a campaign closes"
+        if org.retention_days
+        else "until erased on request"
+    )
+    click.echo(f"{org.slug}: participants' personal data kept {kept}.")
 
 
 @org_cli.command("list")

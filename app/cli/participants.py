@@ -10,7 +10,14 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy.exc import SQLAlchemyError
 
+from app.cli._support import operation
 from app.operations import participants as participant_ops
+from app.operations.erasure import (
+    Erasure,
+    erase_participant,
+    find_participant,
+    plan_participant_erasure,
+)
 from app.operations.errors import OperationError
 from app.operations.participant_import import apply_import, parse_participants
 from app.operations.participants import disable_open_link, enable_open_link
@@ -157,3 +164,61 @@ def open_link_command(campaign_id: int, disable: bool) -> None:
     token = enable_open_link(campaign)
     db.session.commit()
     click.echo(open_link_url(token))
+
+
+#: How the CLI names each kind an erasure counts.
+ERASURE_LABELS = {
+    "participants": "participant (name, e-mail and erased_at; the row stays for the counts)",
+    "links": "personal links",
+    "answers_kept": "answers kept as anonymous answers",
+    "texts_edited": "free-text answers with the name or e-mail taken out",
+    "import_records": "participant-import records",
+    "outbox_messages": "outbox messages",
+    "responses_deleted": "responses deleted",
+    "answers_deleted": "answers deleted",
+    "report_jobs": "report batches",
+    "report_files": "report files",
+}
+
+
+def echo_erasure(erasure: Erasure, kinds: tuple[str, ...]) -> None:
+    """Print the counts of ``kinds``, one line each."""
+    counts = erasure.counts()
+    for kind in kinds:
+        click.echo(f"  {ERASURE_LABELS[kind]}: {counts[kind]}")
+
+
+PARTICIPANT_KINDS = (
+    "participants",
+    "links",
+    "answers_kept",
+    "texts_edited",
+    "import_records",
+    "outbox_messages",
+)
+
+
+@participants_cli.command("erase")
+@click.argument("campaign_id", type=int)
+@click.argument("email")
+@click.option("--dry-run", is_flag=True, help="Print what would be erased; change nothing.")
+@operation
+def erase_command(campaign_id: int, email: str, dry_run: bool) -> None:
+    """Erase the personal data of the participant of CAMPAIGN_ID with EMAIL.
+
+    Their name, e-mail address and links are removed everywhere (the participant row stays,
+    anonymous, so that the counts hold); their answers stay as anonymous answers, so every
+    figure of the results is unchanged. Their name and address are taken out of the
+    campaign's free-text answers, and import records and outbox messages mentioning the
+    address are deleted. Backups made before the erasure still hold the data: replace them.
+    """
+    campaign = get_campaign(campaign_id)
+    participant = find_participant(campaign, email)
+    if dry_run:
+        click.echo(f"Would erase participant {participant.id} of campaign {campaign.id}:")
+        echo_erasure(plan_participant_erasure(participant), PARTICIPANT_KINDS)
+        click.echo("Dry run: nothing was changed.")
+        return
+    erasure = erase_participant(participant)
+    click.echo(f"Erased participant {participant.id} of campaign {campaign.id}:")
+    echo_erasure(erasure, PARTICIPANT_KINDS)

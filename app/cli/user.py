@@ -11,8 +11,9 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+from app.auth import mfa
 from app.auth.accounts import create_user, get_user, grant_access, set_password
-from app.auth.tokens import create_api_token
+from app.auth.tokens import READ_ONLY, READ_WRITE, create_api_token
 from app.cli._support import NAME, operation
 from app.models import Membership, Organization, User
 from app.operations.staff import invite_executive
@@ -119,13 +120,48 @@ def invite_executive_command(email: str, org_slug: str) -> None:
 @user_cli.command("token")
 @click.argument("email")
 @click.option("--name", type=NAME, default=None, help="A label to recognise the token later.")
+@click.option(
+    "--write",
+    is_flag=True,
+    help="Let the token also write through the API (participants, actions, outcomes) what "
+    "its user may change; by default it only reads.",
+)
 @operation
-def token_command(email: str, name: str | None) -> None:
+def token_command(email: str, name: str | None, write: bool) -> None:
     """Create an API token; it is printed once, on the last line, and stored only hashed."""
     user = get_user(email)
-    token = create_api_token(user, name)
-    click.echo(f"API token for {user.email} (shown once, store it now):")
+    token = create_api_token(user, name, READ_WRITE if write else READ_ONLY)
+    scopes = "read and write" if write else "read-only"
+    click.echo(f"API token for {user.email}, {scopes} (shown once, store it now):")
     click.echo(token)
+
+
+@user_cli.command("mfa")
+@click.argument("email")
+@click.option(
+    "--require/--no-require",
+    default=None,
+    help="Require two-factor login for this account (it enrols at its next password login), "
+    "or stop requiring it (CX_MFA_REQUIRED still applies to consultants and admins).",
+)
+@click.option(
+    "--reset",
+    is_flag=True,
+    help="Remove the account's two-factor secret and recovery codes (a lost phone): it logs "
+    "in with its password alone, or enrols again if two-factor login is required for it.",
+)
+@operation
+def mfa_command(email: str, require: bool | None, reset: bool) -> None:
+    """Two-factor login of EMAIL: require it, reset it, or (with no option) show its state."""
+    user = get_user(email)
+    if reset:
+        mfa.reset(user)
+        click.echo(f"Two-factor login reset for {user.email}.")
+    if require is not None:
+        mfa.set_required(user, require)
+    state = "on" if mfa.is_enabled(user) else "off"
+    required = "required" if mfa.enrolment_required(user) else "not required"
+    click.echo(f"{user.email}: two-factor login {state}, {required}.")
 
 
 @user_cli.command("list")

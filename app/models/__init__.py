@@ -4,6 +4,7 @@ from app.models.action import Action, ActionChange
 from app.models.audit import AuditEvent
 from app.models.base import Base, UTCDateTime, utcnow
 from app.models.campaign import Campaign
+from app.models.identity import IdentityProvider, UserIdentity
 from app.models.organization import (
     DEFAULT_ROLES,
     DEPARTMENT_ORDER,
@@ -28,7 +29,8 @@ from app.models.participant_import import ParticipantImport
 from app.models.profile import ProfileAnswer
 from app.models.report_job import ReportJob
 from app.models.response import Answer, Response
-from app.models.user import ApiToken, Membership, User
+from app.models.user import ApiToken, Membership, RecoveryCode, User
+from app.models.webhook import WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "DEFAULT_ROLES",
@@ -45,6 +47,7 @@ __all__ = [
     "Base",
     "Campaign",
     "Department",
+    "IdentityProvider",
     "Membership",
     "Named",
     "Organization",
@@ -53,11 +56,15 @@ __all__ = [
     "ParticipantImport",
     "ParticipantLink",
     "ProfileAnswer",
+    "RecoveryCode",
     "ReportJob",
     "Response",
     "Role",
     "UTCDateTime",
     "User",
+    "UserIdentity",
+    "WebhookDelivery",
+    "WebhookEndpoint",
     "display_name",
     "lacks_english",
     "name_labels",

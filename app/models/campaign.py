@@ -97,6 +97,9 @@ class Campaign(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: When the campaign's answers, participants and reports were erased; the campaign
+    #: itself (its settings and audit log) stays, and it can no longer be opened.
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     organization: Mapped[Organization] = relationship(back_populates="campaigns")
     previous_campaign: Mapped[Campaign | None] = relationship(

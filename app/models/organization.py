@@ -97,6 +97,7 @@ class Organization(Base):
     __table_args__ = (
         CheckConstraint(_one_of("industry", INDUSTRIES), name="industry"),
         CheckConstraint(_one_of("size_band", SIZE_BANDS), name="size_band"),
+        CheckConstraint("retention_days IS NULL OR retention_days > 0", name="retention_days"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -114,6 +115,9 @@ class Organization(Base):
     benchmark_opt_in: Mapped[bool] = mapped_column(
         Boolean, default=False, server_default=false(), nullable=False
     )
+    #: Days after a campaign closes until its participants' names, e-mails and links are
+    #: erased (their answers stay, anonymous); None keeps them until erased on request.
+    retention_days: Mapped[int | None] = mapped_column(Integer)
 
     departments: Mapped[list[Department]] = relationship(
         back_populates="organization",

@@ -64,6 +64,10 @@ class Participant(Base):
     #: When the invitation email was last sent (or written to the outbox).
     invited_by_email_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: When the participant's name, e-mail and links were erased (on request, or at the end
+    #: of the organisation's retention period); the row stays so that the counts hold, and
+    #: their answers stay as anonymous answers.
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     campaign: Mapped[Campaign] = relationship(back_populates="participants")
     department: Mapped[Department] = relationship()

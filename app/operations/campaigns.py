@@ -20,7 +20,7 @@ from app.models.campaign import (
     MIN_ANONYMITY_THRESHOLD,
     MIN_COMMENT_MINIMUM,
 )
-from app.operations import audit
+from app.operations import audit, webhooks
 from app.operations.errors import N_, OperationError
 from app.operations.organizations import clean_english_name
 from app.operations.participants import new_participant
@@ -246,6 +246,10 @@ def open_campaign(campaign: Campaign, *, actor: User | None = None) -> Campaign:
     """Open a draft campaign, or reopen a closed one."""
     if campaign.status == "open":
         raise OperationError(N_("Campaign %(id)s is already open."), id=campaign.id)
+    if campaign.erased_at is not None:
+        raise OperationError(
+            N_("Campaign %(id)s has been erased and cannot be opened."), id=campaign.id
+        )
     reopening = campaign.status == "closed"
     campaign.status = "open"
     campaign.opened_at = campaign.opened_at if reopening and campaign.opened_at else utcnow()
@@ -254,6 +258,7 @@ def open_campaign(campaign: Campaign, *, actor: User | None = None) -> Campaign:
     audit.record(
         "campaign.reopened" if reopening else "campaign.opened", campaign=campaign, user=actor
     )
+    webhooks.campaign_changed(campaign, "campaign.opened", reopened=reopening)
     return campaign
 
 
@@ -272,6 +277,7 @@ def close_campaign(campaign: Campaign, *, actor: User | None = None) -> Campaign
     campaign.closed_at = utcnow()
     db.session.flush()
     audit.record("campaign.closed", campaign=campaign, user=actor)
+    webhooks.campaign_changed(campaign, "campaign.closed")
     return campaign
 
 

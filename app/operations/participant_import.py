@@ -20,6 +20,10 @@ control character in any of them is refused at its line and column.
 An optional column ``department_en`` (部署（英語）) gives a department's English name, which
 English reports show: a department without one gets it; one whose English name differs, or a
 file that gives one department two English names, is a problem of that line.
+
+``check_entries`` checks a list of participants given as JSON objects (the API's upsert) with
+the same rules and messages, an entry's position (from 1) standing for the file line; there a
+participant already in the campaign is one to update, not a problem.
 """
 
 from __future__ import annotations
@@ -50,6 +54,8 @@ from app.platform.text import find_control_character
 from app.queries.organizations import find_department, find_role
 
 REQUIRED_COLUMNS: tuple[str, ...] = ("email", "department", "role")
+#: The fields of a participant given as a JSON object (``check_entries``).
+ENTRY_FIELDS: tuple[str, ...] = ("name", "email", "department", "role")
 OPTIONAL_COLUMNS: tuple[str, ...] = ("name", "department_en")
 #: Accepted header spellings, compared case-insensitively after trimming.
 HEADER_ALIASES: dict[str, tuple[str, ...]] = {
@@ -101,6 +107,9 @@ MESSAGES: dict[str, str] = {
     "english_name_varies": N_(
         "%(department)s is given the English name %(value)s here but %(first)s on line %(line)d."
     ),
+    "not_an_object": N_("A participant is a JSON object with the fields %(fields)s."),
+    "unknown_field": N_("%(column)s is not a field of a participant (the fields: %(fields)s)."),
+    "not_a_string": N_("%(column)s must be a string."),
 }
 
 
@@ -264,15 +273,25 @@ class _RowContext:
     english_names: dict[int, tuple[str, int]] = field(default_factory=dict)
 
     @classmethod
-    def for_campaign(cls, campaign: Campaign, positions: dict[str, int], width: int) -> _RowContext:
+    def for_campaign(
+        cls,
+        campaign: Campaign,
+        positions: dict[str, int],
+        width: int,
+        *,
+        refuse_existing: bool = True,
+    ) -> _RowContext:
+        """``refuse_existing``: an email already in the campaign is a problem of its row."""
         org = campaign.organization
-        existing = set(
-            db.session.scalars(
-                select(func.lower(Participant.email)).where(
-                    Participant.campaign_id == campaign.id, Participant.email.is_not(None)
+        existing: set[str] = set()
+        if refuse_existing:
+            existing = set(
+                db.session.scalars(
+                    select(func.lower(Participant.email)).where(
+                        Participant.campaign_id == campaign.id, Participant.email.is_not(None)
+                    )
                 )
             )
-        )
         return cls(
             campaign=campaign,
             positions=positions,
@@ -392,6 +411,54 @@ class _RowContext:
         return []
 
 
+def check_entries(
+    campaign: Campaign, entries: Sequence[Any]
+) -> tuple[list[ImportRow], list[ImportProblem]]:
+    """Check participants given as JSON objects (``ENTRY_FIELDS``; ``name`` may be left out
+    or null) as the rows of a file are checked; writes nothing.
+
+    Each problem names the entry's position from 1 as its line, and the field. Emails already
+    in the campaign are no problem here: the caller updates those participants.
+    """
+    fields_text = ", ".join(ENTRY_FIELDS)
+    positions = {column: index for index, column in enumerate(ENTRY_FIELDS)}
+    context = _RowContext.for_campaign(
+        campaign, positions, len(ENTRY_FIELDS), refuse_existing=False
+    )
+    rows: list[ImportRow] = []
+    problems: list[ImportProblem] = []
+    for line, entry in enumerate(entries, start=1):
+        if not isinstance(entry, dict):
+            problems.append(ImportProblem(line, None, "not_an_object", {"fields": fields_text}))
+            continue
+        shape: list[ImportProblem] = []
+        for key in entry:
+            if key not in positions:
+                column = str(key)[:MAX_NAME_LENGTH]
+                params = {"column": column, "fields": fields_text}
+                shape.append(ImportProblem(line, column, "unknown_field", params))
+        cells: list[str] = []
+        for column in ENTRY_FIELDS:
+            value = entry.get(column)
+            if value is None:
+                value = ""
+            elif not isinstance(value, str):
+                shape.append(ImportProblem(line, column, "not_a_string", {"column": column}))
+                value = ""
+            cells.append(value)
+        row, found = context.check(line, cells)
+        if shape:
+            # A value of the wrong type was checked as empty: report what was sent instead.
+            wrong = {problem.column for problem in shape}
+            found = [p for p in found if not (p.code == "missing_value" and p.column in wrong)]
+            problems.extend(shape)
+            row = None
+        problems.extend(found)
+        if row is not None:
+            rows.append(row)
+    return rows, problems
+
+
 def apply_import(
     campaign: Campaign,
     preview: ImportPreview,
@@ -421,7 +488,7 @@ def apply_import(
             N_("Already participants of this campaign: %(emails)s."),
             emails=", ".join(shown[:MAX_LISTED_EMAILS]) + (f" (+{more})" if more > 0 else ""),
         )
-    imported = _insert_participants(campaign, preview.rows, with_links=with_links)
+    imported = insert_participants(campaign, preview.rows, with_links=with_links)
     named = _name_departments(preview.rows)
     # The campaign's participant list, if loaded, predates the rows written above.
     db.session.expire(campaign, ["participants"])
@@ -503,7 +570,7 @@ def _insert_many(table: Table, rows: list[dict[str, Any]]) -> None:
         connection.exec_driver_sql(compiled.string, converted)
 
 
-def _insert_participants(
+def insert_participants(
     campaign: Campaign, rows: Sequence[ImportRow], *, with_links: bool
 ) -> list[ImportedParticipant]:
     """Bulk INSERTs of the rows (and their links), in file order; no query per row."""

@@ -171,8 +171,14 @@ def _check_email_free(campaign: Campaign, email: str, except_id: int | None = No
 
 
 def _check_not_revoked(participant: Participant) -> None:
+    _check_not_erased(participant)
     if participant.revoked_at is not None:
         raise OperationError(N_("This participant's link has been revoked."))
+
+
+def _check_not_erased(participant: Participant) -> None:
+    if participant.erased_at is not None:
+        raise OperationError(N_("This participant's personal data has been erased."))
 
 
 # --- single changes, each audited -----------------------------------------------------------
@@ -212,6 +218,7 @@ def update_participant(
     Moving someone corrects where they belong, so a response they already started or
     submitted moves with them and is counted in the new department and role.
     """
+    _check_not_erased(participant)
     campaign = participant.campaign
     email = _check_email(email)
     if department.id != participant.department_id or department.archived:

@@ -15,6 +15,8 @@ from app.platform.rate_limit_store import FILE_SCHEME
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
 
+#: Environment variables holding identity providers' client secrets (see OIDC_CLIENT_SECRETS).
+OIDC_SECRET_PREFIX = "CX_OIDC_SECRET_"  # noqa: S105 - a variable name, not a secret
 #: The shortest SECRET_KEY accepted outside debug and testing.
 MIN_SECRET_KEY_LENGTH = 32
 
@@ -102,6 +104,13 @@ def from_environment(instance_path: str, env: Mapping[str, str] | None = None) -
         ).resolve()
     )
     return {
+        # Identity providers' client secrets by provider key, from CX_OIDC_SECRET_<KEY>
+        # (the key upper-cased, hyphens as underscores): for secrets kept out of the database.
+        "OIDC_CLIENT_SECRETS": {
+            name.removeprefix(OIDC_SECRET_PREFIX): value
+            for name, value in env.items()
+            if name.startswith(OIDC_SECRET_PREFIX) and value
+        },
         "SECRET_KEY": _str(env, "SECRET_KEY") or _read_secret_file(Path(instance_path)),
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(_str(env, "DATABASE_URL", default_db)),
         "CX_QUESTIONNAIRE_DIR": _str(
@@ -136,6 +145,9 @@ def from_environment(instance_path: str, env: Mapping[str, str] | None = None) -
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _bool(env, "SESSION_COOKIE_SECURE"),
+        # Webhook deliveries to loopback, private, link-local and reserved addresses are
+        # refused (a consultant's endpoint must not reach the app's own network) unless on.
+        "CX_WEBHOOKS_ALLOW_PRIVATE": _bool(env, "CX_WEBHOOKS_ALLOW_PRIVATE"),
         "MAX_CONTENT_LENGTH": _int(env, "MAX_CONTENT_LENGTH", 8 * 1024 * 1024),
         # Werkzeug's form parser limits: the longest questionnaire page has ~60 fields.
         "MAX_FORM_PARTS": _int(env, "MAX_FORM_PARTS", 500),
@@ -166,6 +178,12 @@ def from_environment(instance_path: str, env: Mapping[str, str] | None = None) -
         "LOGIN_PAIR_LIMIT": _str(env, "LOGIN_PAIR_LIMIT", "5/minute"),
         "LOGIN_ADDRESS_LIMIT": _str(env, "LOGIN_ADDRESS_LIMIT", "20/hour"),
         "LOGIN_ACCOUNT_LIMIT": _str(env, "LOGIN_ACCOUNT_LIMIT", "50/hour"),
+        # Wrong two-factor codes allowed per account before its second step waits (the
+        # password is already known there, so the account itself is what is limited).
+        "LOGIN_MFA_LIMIT": _str(env, "LOGIN_MFA_LIMIT", "5/15 minutes"),
+        # Two-factor login required for every consultant and admin (executives: per account,
+        # with ``flask user mfa EMAIL --require``).
+        "CX_MFA_REQUIRED": _bool(env, "CX_MFA_REQUIRED"),
         "LOG_FORMAT": log_format(env),
         "LOG_LEVEL": (_str(env, "LOG_LEVEL") or "INFO").upper(),
         # Number of trusted proxies in front of the app (X-Forwarded-* honoured only then).
@@ -202,7 +220,11 @@ def from_environment(instance_path: str, env: Mapping[str, str] | None = None) -
 
 
 #: Settings holding rate limits ("10/minute;100/hour"), checked at start-up.
-RATE_LIMIT_SETTINGS = ("CX_OPEN_LINK_ADDRESS_LIMIT", "CX_OPEN_LINK_CAMPAIGN_LIMIT")
+RATE_LIMIT_SETTINGS = (
+    "CX_OPEN_LINK_ADDRESS_LIMIT",
+    "CX_OPEN_LINK_CAMPAIGN_LIMIT",
+    "LOGIN_MFA_LIMIT",
+)
 
 
 def check_rate_limits(config: dict[str, Any]) -> None:

@@ -40,6 +40,7 @@ from flask import Flask, current_app
 from sqlalchemy import select
 
 from app.models import DEPARTMENT_ORDER, Campaign, Department, ReportJob, display_name, utcnow
+from app.operations import webhooks
 from app.platform.children import exit_with_parent, forkserver_context, stop_children_at_exit
 from app.platform.extensions import db
 from app.platform.queue import DEFAULT_JOB_TIMEOUT_S, get_queue, queue_unreachable
@@ -561,6 +562,7 @@ def run_report_job(job_id: int, run_id: str | None = None) -> None:
         job.errors = [*(job.errors or []), {"report": "job", "error": f"{type(exc).__name__}"}]
     job.finished_at = utcnow()
     job.heartbeat_at = job.finished_at
+    webhooks.report_batch_finished(job)
     db.session.commit()
 
 

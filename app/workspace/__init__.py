@@ -8,15 +8,18 @@ Thin views, a module per subject, all on one blueprint: each view finds its obje
 
 # The view modules attach themselves to bp when imported.
 from app.workspace import (  # noqa: F401
+    audit_log,
     campaigns,
     common,
     files,
+    identity_providers,
     invitations,
     organizations,
     outcomes,
     participants,
     portfolio,
     profile,
+    webhooks,
 )
 from app.workspace.blueprint import bp
 

@@ -21,6 +21,7 @@ from app.operations.campaigns import (
     unpair_campaign,
     update_campaign,
 )
+from app.operations.erasure import erase_campaign, plan_campaign_erasure
 from app.operations.errors import OperationError
 from app.operations.participants import disable_open_link, enable_open_link
 from app.platform.extensions import db
@@ -128,6 +129,23 @@ def close_view(campaign_id: int) -> BaseResponse | str:
             access.campaign_or_404(common.user(), campaign_id, manage=True)
         )
     return _status_change(campaign_id, close_campaign, _("The campaign is closed."))
+
+
+@bp.route("/campaigns/<int:campaign_id>/erase", methods=["GET", "POST"])
+def erase_campaign_view(campaign_id: int) -> BaseResponse | str:
+    """Delete the campaign's answers, participants and reports, after a page showing what
+    goes; an open campaign is refused (close it first)."""
+    campaign = access.campaign_or_404(common.user(), campaign_id, manage=True)
+    if not confirm.confirmed():
+        # Only shows what would go; an open campaign is refused when the erasure is confirmed.
+        return confirm.erase_campaign_page(campaign, plan_campaign_erasure(campaign))
+    try:
+        erase_campaign(campaign, actor=common.user())
+    except OperationError as exc:
+        common.fail(exc)
+        return redirect(url_for(".campaign_settings", campaign_id=campaign.id) + "#erase")
+    common.commit_and_flash(_("The campaign's answers and personal data are erased."))
+    return redirect(url_for(".campaign", campaign_id=campaign.id))
 
 
 @bp.post("/campaigns/<int:campaign_id>/reopen")

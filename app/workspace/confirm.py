@@ -14,6 +14,7 @@ from flask import render_template, request, url_for
 from flask_babel import gettext as _
 
 from app.models import Campaign, Department, Participant
+from app.operations.erasure import Erasure
 from app.results.progress import campaign_progress
 
 #: The form field (and value) that marks a POST as confirmed.
@@ -164,4 +165,65 @@ def archive_department_page(department: Department) -> str:
         button=_("Archive the department"),
         cancel_url=url_for(".edit_department", department_id=department.id),
         breadcrumbs=[(org.name, url_for(".organization", slug=org.slug) + "#structure")],
+    )
+
+
+def _erasure_lines(erasure: Erasure) -> list[str]:
+    """The dry run of an erasure, one line per kind that is not zero."""
+    labels = {
+        "participants": _("People whose name and email address are removed: %(n)d"),
+        "links": _("Personal links deleted: %(n)d"),
+        "answers_kept": _("Answers kept as anonymous answers: %(n)d"),
+        "texts_edited": _("Free-text answers from which the name or address is removed: %(n)d"),
+        "import_records": _("Stored participant imports deleted: %(n)d"),
+        "outbox_messages": _("Messages in the outbox folder deleted: %(n)d"),
+        "responses_deleted": _("Responses deleted: %(n)d"),
+        "answers_deleted": _("Answers deleted: %(n)d"),
+        "report_jobs": _("Report batches deleted: %(n)d"),
+        "report_files": _("Report files deleted: %(n)d"),
+    }
+    return [labels[kind] % {"n": n} for kind, n in erasure.counts().items() if n]
+
+
+def erase_participant_page(participant: Participant, erasure: Erasure) -> str:
+    """What erasing ``participant``'s personal data removes (the dry run) and keeps."""
+    details = _erasure_lines(erasure)
+    details.append(
+        _(
+            "Backups of the campaign made before now still hold this person's data: replace "
+            "them with a new backup."
+        )
+    )
+    return _page(
+        title=_("Erase the personal data of %(name)s?", name=_participant_label(participant)),
+        lead=_(
+            "Their name, email address and links are removed everywhere, for good. Their "
+            "answers stay as anonymous answers, so every result stays the same."
+        ),
+        details=details,
+        button=_("Erase personal data"),
+        cancel_url=url_for(".edit_participant", participant_id=participant.id),
+        breadcrumbs=_campaign_crumbs(participant.campaign),
+    )
+
+
+def erase_campaign_page(campaign: Campaign, erasure: Erasure) -> str:
+    """What erasing ``campaign`` deletes (the dry run)."""
+    details = _erasure_lines(erasure)
+    details.append(
+        _(
+            "The campaign stays, with its settings and log, but it can no longer be opened. "
+            "Backups made before now still hold its data: delete them."
+        )
+    )
+    return _page(
+        title=_("Erase “%(name)s”?", name=campaign.name),
+        lead=_(
+            "Every answer, participant, link and report of this campaign is deleted for good: "
+            "its results are gone."
+        ),
+        details=details,
+        button=_("Erase the campaign's data"),
+        cancel_url=url_for(".campaign_settings", campaign_id=campaign.id),
+        breadcrumbs=_campaign_crumbs(campaign),
     )

@@ -18,10 +18,12 @@ from wtforms import (
     RadioField,
     SelectChoice,
     SelectField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.models import NAME_LENGTH, Campaign, Department, Organization, Participant, Role
 from app.models.campaign import (
@@ -31,11 +33,14 @@ from app.models.campaign import (
     MIN_ANONYMITY_THRESHOLD,
     MIN_COMMENT_MINIMUM,
 )
+from app.models.webhook import MAX_URL_LENGTH
 from app.operations.campaigns import local_to_utc, utc_to_local
 from app.operations.errors import N_, OperationError
+from app.operations.retention import MAX_RETENTION_DAYS
 from app.platform.forms import Form
 from app.platform.i18n import current_locale, localized
 from app.presentation.organizations import INDUSTRY_LABELS, SIZE_BAND_LABELS
+from app.presentation.webhooks import WEBHOOK_EVENT_LABELS
 from app.queries.campaigns import companion_choices, companion_of
 from app.queries.organizations import department_tree
 from app.queries.questionnaires import available_questionnaires
@@ -141,6 +146,22 @@ class OrganizationSettingsForm(Form):
             "organisations that have joined, and its dashboard compares it with the pool. "
             "Only organisations that have joined see the benchmark; no organisation's name or "
             "own scores are ever shown to another."
+        ),
+    )
+    retention_days = IntegerField(
+        _l("Keep participants' personal data after a campaign closes (days)"),
+        validators=[
+            Optional(),
+            NumberRange(
+                min=1,
+                max=MAX_RETENTION_DAYS,
+                message=_l("Enter a number of days from 1 to %(max)d.", max=MAX_RETENTION_DAYS),
+            ),
+        ],
+        description=_l(
+            "Once this many days have passed after a campaign closes, its participants' names, "
+            "email addresses and links are erased; their answers stay as anonymous answers. "
+            "Empty: keep them until erased on request."
         ),
     )
 
@@ -532,3 +553,21 @@ class ExportForm(Form):
     )
     with_identities = BooleanField(_l("Include participants' names and emails"))
     locale = SelectField(_l("Language of labels"), choices=options(LOCALES), default="ja")
+
+
+class WebhookForm(Form):
+    """Register a webhook endpoint: its URL and the events it receives."""
+
+    url = StringField(
+        _l("Endpoint URL"),
+        validators=[DataRequired(), Length(max=MAX_URL_LENGTH)],
+        description=_l("https://… of the receiving system (http:// for a test receiver)."),
+    )
+    events = SelectMultipleField(
+        _l("Events"),
+        choices=options(WEBHOOK_EVENT_LABELS.items()),
+        default=list(WEBHOOK_EVENT_LABELS),
+        validators=[DataRequired(message=_l("Choose at least one event."))],
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+    )

@@ -17,6 +17,7 @@ from app.operations.organizations import (
     update_department,
     update_organization,
 )
+from app.operations.retention import set_retention
 from app.operations.staff import invite_executive, set_action_updates
 from app.platform.extensions import db
 from app.platform.i18n import current_locale
@@ -89,6 +90,7 @@ def organization_settings(slug: str) -> BaseResponse | str:
                 opt_in=form.benchmark_opt_in.data,
                 actor=common.user(),
             )
+            set_retention(org, form.retention_days.data, actor=common.user())
         except OperationError as exc:
             common.fail(exc)
         else:

@@ -48,6 +48,7 @@ def index_page(user: User) -> dict[str, Any]:
         "campaign_counts": campaign_counts([o.id for o in orgs]),
         "can_create": access.can_create_organizations(user),
         "show_portfolio": not access.is_executive_viewer(user),
+        "show_audit_log": access.is_site_admin(user),
     }
 
 

@@ -9,6 +9,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from app.auth import access
 from app.operations import import_jobs
 from app.operations import participants as participant_ops
+from app.operations.erasure import erase_participant, plan_participant_erasure
 from app.operations.errors import OperationError
 from app.operations.participant_import import parse_participants
 from app.operations.participants import (
@@ -144,6 +145,24 @@ def revoke_view(participant_id: int) -> BaseResponse | str:
     revoke_participant(participant, actor=common.user())
     common.commit_and_flash(_("The link of this participant no longer works."))
     return redirect(url_for(".campaign", campaign_id=participant.campaign_id) + "#participants")
+
+
+@bp.route("/participants/<int:participant_id>/erase", methods=["GET", "POST"])
+def erase_view(participant_id: int) -> BaseResponse | str:
+    """Erase the participant's name, e-mail and links (their answers stay, anonymous), after
+    a page showing what goes."""
+    participant = access.participant_or_404(common.user(), participant_id)
+    back = url_for(".campaign", campaign_id=participant.campaign_id) + "#participants"
+    if participant.erased_at is not None:
+        flash(_("This participant's personal data has been erased."), "info")
+        return redirect(back)
+    if not confirm.confirmed():
+        return confirm.erase_participant_page(participant, plan_participant_erasure(participant))
+    erase_participant(participant, actor=common.user())
+    common.commit_and_flash(
+        _("Personal data erased. The answers stay in the results as anonymous answers.")
+    )
+    return redirect(back)
 
 
 @bp.post("/participants/<int:participant_id>/link")

@@ -21,7 +21,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from app.auth.tokens import create_api_token
+from app.auth.tokens import READ_WRITE, create_api_token
 from app.models import (
     ApiToken,
     AuditEvent,
@@ -33,7 +33,9 @@ from app.models import (
     User,
 )
 from app.operations.actions import create_action
+from app.operations.identity_providers import save_provider
 from app.operations.outcomes import OutcomeInput, save_outcomes
+from app.operations.webhooks import campaign_changed, create_endpoint
 from app.platform.extensions import db
 from tests.factories import add_people, grant, make_campaign, make_org, make_user, submit
 from tests.integration.workspace_support import (
@@ -51,6 +53,8 @@ PUBLIC_RULES = {
     "/o/<token>": "campaign open link (unguessable token)",
     "/static/<path:filename>": "static files",
     "/reports/assets/<path:filename>": "report stylesheets and fonts (no organisation data)",
+    "/login/sso/<key>": "single sign-on: off to an identity provider (no organisation data)",
+    "/login/sso/<key>/callback": "single sign-on: back from the identity provider",
 }
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
@@ -79,7 +83,10 @@ def _build_world(slug: str) -> World:
     people = add_people(campaign, 4)
     for person in people[:3]:
         submit(person, text="自由記述")
-    tokens = {user.id: create_api_token(user, "test") for user in (consultant, executive)}
+    # Tokens that may write: a write to another organisation's object must be "not found".
+    tokens = {
+        user.id: create_api_token(user, "test", READ_WRITE) for user in (consultant, executive)
+    }
     db.session.commit()
     questionnaire = campaign.questionnaire
     response = db.session.scalar(select(Response).where(Response.campaign_id == campaign.id))
@@ -102,6 +109,19 @@ def _build_world(slug: str) -> World:
     )
     (outcome,) = save_outcomes(
         org, [OutcomeInput(1, None, "2026", {"csat": 80.0, "promoters": None})]
+    )
+    endpoint, _secret = create_endpoint(
+        org, f"https://hooks.{slug}.example/cx", ["campaign.opened"]
+    )
+    (delivery,) = campaign_changed(campaign, "campaign.opened")
+    provider = save_provider(
+        {
+            "key": f"idp-{slug}",
+            "name": f"ID of {slug}",
+            "issuer": f"https://id.{slug}.example",
+            "client_id": "cx",
+            "organization_id": org.id,
+        }
     )
     db.session.commit()
     department = org.departments[0]
@@ -130,6 +150,9 @@ def _build_world(slug: str) -> World:
         "record_id": outcome.id,
         "action_id": action.id,
         "user_id": consultant.id,
+        "endpoint_id": endpoint.id,
+        "delivery_id": delivery.id,
+        "provider_id": provider.id,
         # The API's catch-all answers 404 for any path; give it one naming B's campaign.
         "unknown": f"campaigns/{campaign.id}/no-such-thing",
         # Companions: not organisation data, needed to build the URL.

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from app.auth.tokens import create_api_token
+from app.auth.tokens import READ_WRITE, create_api_token
 from app.models import ActionChange, AuditEvent
 from app.platform.extensions import db
 from app.results import campaign_results
@@ -31,9 +31,9 @@ def world(app):
     grant(executive, org, "executive", update_actions=True)
     grant(viewer, org, "executive")
     tokens = {
-        "consultant": create_api_token(consultant, "tests"),
-        "executive": create_api_token(executive, "tests"),
-        "viewer": create_api_token(viewer, "tests"),
+        "consultant": create_api_token(consultant, "tests", READ_WRITE),
+        "executive": create_api_token(executive, "tests", READ_WRITE),
+        "viewer": create_api_token(viewer, "tests", READ_WRITE),
     }
     db.session.commit()
     return org, other, previous, current, tokens
@@ -167,7 +167,7 @@ def test_another_organisations_actions_are_not_found(client, world) -> None:
     _org, other, previous, _current, tokens = world
     outsider = make_user("actions-outsider@example.com")
     grant(outsider, other, "consultant")
-    token = create_api_token(outsider, "tests")
+    token = create_api_token(outsider, "tests", READ_WRITE)
     db.session.commit()
     action = _call(
         client,

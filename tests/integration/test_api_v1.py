@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from app import create_app
 from app.api.openapi import openapi_document
-from app.auth.tokens import create_api_token, revoke_api_token
+from app.auth.tokens import READ_ONLY, READ_WRITE, create_api_token, revoke_api_token
 from app.models import ApiToken, AuditEvent, Campaign, Membership, User
 from app.operations.campaigns import create_campaign
 from app.operations.organizations import create_organization
@@ -47,13 +47,20 @@ class World:
     admin: str
 
 
-def _user(db, email: str, organization=None, access: str = "consultant", admin: bool = False):
+def _user(
+    db,
+    email: str,
+    organization=None,
+    access: str = "consultant",
+    admin: bool = False,
+    scopes=READ_ONLY,
+):
     user = User(email=email, active=True, is_admin=admin)
     db.session.add(user)
     if organization is not None:
         user.memberships.append(Membership(organization=organization, access=access))
     db.session.flush()
-    return create_api_token(user, "tests")
+    return create_api_token(user, "tests", scopes)
 
 
 def make_world(db) -> World:
@@ -66,7 +73,8 @@ def make_world(db) -> World:
     world = World(
         campaign=built.campaign,
         other_campaign=other_campaign,
-        consultant=_user(db, "consultant@example.com", organization),
+        # The consultant's token also writes (the schema test sends every write as them).
+        consultant=_user(db, "consultant@example.com", organization, scopes=READ_WRITE),
         executive=_user(db, "exec@example.com", organization, access="executive"),
         outsider=_user(db, "outsider@example.com", other),
         admin=_user(db, "admin@example.com", admin=True),
@@ -360,6 +368,7 @@ def test_openapi_document_describes_every_route(app, client) -> None:
         .replace("{action_id}", "<path:action_id>")
         # Routes that also write take any segment and answer 404 for one that is no id.
         .replace("<int:campaign_id>/actions", "<path:campaign_id>/actions")
+        .replace("<int:campaign_id>/participants", "<path:campaign_id>/participants")
         for path in document["paths"]
     }
     routes = {

@@ -11,7 +11,7 @@ import math
 import pytest
 from sqlalchemy import func, select
 
-from app.auth.tokens import create_api_token
+from app.auth.tokens import READ_WRITE, create_api_token
 from app.models import AuditEvent, OutcomeRecord
 from app.operations.outcomes import check_values, parse_outcomes, save_outcomes
 from app.platform.extensions import db
@@ -181,8 +181,8 @@ def api_world(app):
     grant(consultant, other, "consultant")
     grant(executive, org, "executive")
     tokens = {
-        "consultant": create_api_token(consultant, "tests"),
-        "executive": create_api_token(executive, "tests"),
+        "consultant": create_api_token(consultant, "tests", READ_WRITE),
+        "executive": create_api_token(executive, "tests", READ_WRITE),
     }
     db.session.commit()
     return org, other, tokens

@@ -261,15 +261,20 @@ def test_no_import_cycle_anywhere_in_the_app(imports) -> None:
 #: (``tests/integration/test_startup_imports.py`` checks the outcome in a real process).
 LOADED_ON_FIRST_USE = {
     "alembic": "database migrations and the readiness check",
+    "authlib": "single sign-on with OpenID Connect",
+    "cryptography": "sealed secrets (two-factor, identity providers)",
     "flask_migrate": "the flask db commands",
     "markdown_it": "the technical note's methodology",
     "matplotlib": "charts",
     "numpy": "statistics and figures",
     "openpyxl": "XLSX exports",
+    "pyotp": "two-factor codes",
     "redis": "the job queue and the readiness check",
+    "requests": "single sign-on's calls to the identity provider",
     "rich": "the report batch's progress",
     "rq": "the job queue",
     "scipy": "statistics",
+    "segno": "QR codes of two-factor enrolment",
     "sudachipy": "Japanese text analysis",
     "weasyprint": "PDF rendering",
 }

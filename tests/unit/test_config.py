@@ -177,6 +177,9 @@ SETTINGS = [
     ("LOGIN_PAIR_LIMIT", "LOGIN_PAIR_LIMIT", "5/minute", "3/minute", "3/minute"),
     ("LOGIN_ADDRESS_LIMIT", "LOGIN_ADDRESS_LIMIT", "20/hour", "9/hour", "9/hour"),
     ("LOGIN_ACCOUNT_LIMIT", "LOGIN_ACCOUNT_LIMIT", "50/hour", "99/hour", "99/hour"),
+    ("LOGIN_MFA_LIMIT", "LOGIN_MFA_LIMIT", "5/15 minutes", "3/hour", "3/hour"),
+    ("CX_MFA_REQUIRED", "CX_MFA_REQUIRED", False, "1", True),
+    ("CX_WEBHOOKS_ALLOW_PRIVATE", "CX_WEBHOOKS_ALLOW_PRIVATE", False, "1", True),
     ("LOG_FORMAT", "LOG_FORMAT", "text", "JSON", "json"),
     ("LOG_LEVEL", "LOG_LEVEL", "INFO", "debug", "DEBUG"),
     ("PROXY_FIX", "PROXY_FIX", 0, "2", 2),
@@ -297,3 +300,11 @@ def test_log_format_and_fonts_are_read_for_code_running_outside_an_app(monkeypat
     monkeypatch.setenv("CX_FONT_PATH", "/f/r.otf")
     assert log_format() == "json"
     assert font_paths() == ("/f/r.otf", None)
+
+
+def test_identity_providers_secrets_come_from_their_own_variables(tmp_path) -> None:
+    config = from_environment(
+        str(tmp_path),
+        env={"CX_OIDC_SECRET_CORP_IDP": "s3cret", "CX_OIDC_SECRET_EMPTY": "", "OTHER": "x"},
+    )
+    assert config["OIDC_CLIENT_SECRETS"] == {"CORP_IDP": "s3cret"}
