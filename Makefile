@@ -14,7 +14,7 @@ export CX_BASE_URL ?= http://$(HOST):$(PORT)
 # Pango and HarfBuzz's subsetter for WeasyPrint, a Japanese font with a real bold, poppler for
 # PDF checks in tests; Chromium only for the browser tests.
 RUN_APT  := python3-venv libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk fontconfig
-TEST_APT := $(RUN_APT) poppler-utils chromium redis-server
+TEST_APT := $(RUN_APT) poppler-utils chromium redis-server nodejs
 
 .PHONY: run test lint format bench translations system-deps system-deps-test install install-dev lock db-upgrade seed clean serve audit cluster-demo loadtest
 
@@ -93,8 +93,9 @@ test: system-deps-test install-dev lint
 	echo "=== audit"; cat test-artifacts/audit.log; \
 	test $$tests -eq 0 && test $$audited -eq 0
 
-# axe-core for the browser tests' accessibility checks, exactly as tests/browser/package-lock.json
-# pins it (installed only for tests: the app itself serves no script from npm).
+# The browser tests' npm packages, exactly as tests/browser/package-lock.json pins them: axe-core
+# for the accessibility checks and oidc-provider, the OpenID provider single sign-on is tested
+# against (installed only for tests: the app itself serves no script from npm).
 AXE_CORE := tests/browser/node_modules/axe-core/axe.min.js
 $(AXE_CORE): tests/browser/package.json tests/browser/package-lock.json
 	npm ci --prefix tests/browser --no-audit --no-fund

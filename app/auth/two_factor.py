@@ -6,6 +6,9 @@ The rules live in :mod:`app.auth.mfa`; these views parse the form, throttle the 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, TypeVar
+
 from flask import flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -17,6 +20,8 @@ from app.auth.routes import _safe_next, bp
 from app.models import User
 from app.operations.errors import OperationError
 from app.platform.extensions import db
+
+T = TypeVar("T")
 
 #: What an account that must enrol may still reach.
 ENROLMENT_ENDPOINTS = frozenset(
@@ -135,23 +140,38 @@ def two_factor_start() -> Response:
     return redirect(url_for("auth.two_factor"))
 
 
-@bp.post("/account/two-factor/confirm")
-@login_required
-def two_factor_confirm() -> str | tuple[str, int]:
-    user = current_user._get_current_object()
-    form = TwoFactorConfirmForm(prefix="confirm")
+def _proved(
+    user: User, form: Any, field: str, page_form: str, action: Callable[[str], T]
+) -> tuple[T | None, Any]:
+    """Run ``action`` with the code (or password) the form's ``field`` holds, throttled like
+    the login's code step: ``(its result, None)``, or ``(None, the page to show again)`` with
+    the reason under the field."""
     if not form.validate_on_submit():
-        return _page(user, confirm_form=form)
+        return None, _page(user, **{page_form: form})
+    entry = getattr(form, field)
     decision = throttle.begin_code_attempt(user.id)
     if not decision.allowed:
-        form.code.errors.append(_locked_message(decision.retry_after))
-        return _page(user, confirm_form=form), 429
+        entry.errors.append(_locked_message(decision.retry_after))
+        return None, (_page(user, **{page_form: form}), 429)
     try:
-        codes = mfa.confirm_enrolment(user, form.code.data)
+        result = action(entry.data)
     except OperationError as exc:
-        form.code.errors.append(str(exc))
-        return _page(user, confirm_form=form)
+        entry.errors.append(str(exc))
+        return None, _page(user, **{page_form: form})
     throttle.record_code_success(user.id)
+    return result, None
+
+
+@bp.post("/account/two-factor/confirm")
+@login_required
+def two_factor_confirm() -> Any:
+    user = current_user._get_current_object()
+    form = TwoFactorConfirmForm(prefix="confirm")
+    codes, shown = _proved(
+        user, form, "code", "confirm_form", lambda code: mfa.confirm_enrolment(user, code)
+    )
+    if shown is not None:
+        return shown
     # Sessions opened before the account was protected end; this one goes on.
     sessions.end_other_sessions(user)
     db.session.commit()
@@ -160,21 +180,12 @@ def two_factor_confirm() -> str | tuple[str, int]:
 
 @bp.post("/account/two-factor/disable")
 @login_required
-def two_factor_disable() -> Response | str | tuple[str, int]:
+def two_factor_disable() -> Any:
     user = current_user._get_current_object()
     form = TwoFactorProofForm(prefix="off")
-    if not form.validate_on_submit():
-        return _page(user, off_form=form)
-    decision = throttle.begin_code_attempt(user.id)
-    if not decision.allowed:
-        form.proof.errors.append(_locked_message(decision.retry_after))
-        return _page(user, off_form=form), 429
-    try:
-        mfa.disable(user, form.proof.data)
-    except OperationError as exc:
-        form.proof.errors.append(str(exc))
-        return _page(user, off_form=form)
-    throttle.record_code_success(user.id)
+    _done, shown = _proved(user, form, "proof", "off_form", lambda proof: mfa.disable(user, proof))
+    if shown is not None:
+        return shown
     db.session.commit()
     flash(_("Two-factor login is off."), "success")
     return redirect(url_for("auth.account"))
@@ -182,20 +193,17 @@ def two_factor_disable() -> Response | str | tuple[str, int]:
 
 @bp.post("/account/two-factor/recovery-codes")
 @login_required
-def two_factor_recovery_codes() -> str | tuple[str, int]:
+def two_factor_recovery_codes() -> Any:
     user = current_user._get_current_object()
     form = TwoFactorProofForm(prefix="renew")
-    if not form.validate_on_submit():
-        return _page(user, renew_form=form)
-    decision = throttle.begin_code_attempt(user.id)
-    if not decision.allowed:
-        form.proof.errors.append(_locked_message(decision.retry_after))
-        return _page(user, renew_form=form), 429
-    try:
-        codes = mfa.renew_recovery_codes(user, form.proof.data)
-    except OperationError as exc:
-        form.proof.errors.append(str(exc))
-        return _page(user, renew_form=form)
-    throttle.record_code_success(user.id)
+    codes, shown = _proved(
+        user,
+        form,
+        "proof",
+        "renew_form",
+        lambda proof: mfa.renew_recovery_codes(user, proof),
+    )
+    if shown is not None:
+        return shown
     db.session.commit()
     return _page(user, recovery_codes=codes)
