@@ -147,9 +147,20 @@ def actions_page(view: ResultsView, campaign: Campaign, *, with_proposals: bool)
     rows = action_rows(view, campaign, campaign_actions(campaign, view.results))
     proposals: tuple[Proposal, ...] = ()
     if with_proposals:
-        taken = {row.title for row in rows if not row.carried}
+        taken = taken_titles(campaign)
         proposals = tuple(p for p in words.proposals(view) if p.title not in taken)
     return ActionsPage(rows, proposals)
+
+
+def taken_titles(campaign: Campaign) -> set[str]:
+    """The titles of the actions agreed in ``campaign`` (a proposal taken is not offered)."""
+    return set(db.session.scalars(select(Action.title).where(Action.campaign_id == campaign.id)))
+
+
+def offered_keys(view: ResultsView, campaign: Campaign) -> frozenset[str]:
+    """The keys of the proposals still offered (for the key messages' one-click buttons)."""
+    taken = taken_titles(campaign)
+    return frozenset(p.key for p in words.proposals(view) if p.title not in taken)
 
 
 def proposal(view: ResultsView, key: str) -> Proposal | None:

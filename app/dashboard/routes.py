@@ -17,6 +17,7 @@ from flask_login import current_user, login_required
 from jinja2 import pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup, escape
+from sqlalchemy import select
 from werkzeug.wrappers import Response as BaseResponse
 
 from app.auth.access import campaign_or_404, campaigns_query, can_manage, can_update_actions
@@ -165,12 +166,14 @@ def overview(campaign_id: int) -> str:
     page = _Page(campaign_id)
     model = vm.overview(page.builder, _companion(page))
     _profile, entries = campaign_profile(page.campaign)
+    manage = can_manage(current_user, page.campaign.organization_id)
     return page.render(
         "dashboard/overview.html",
         "overview",
         page=model,
         profile_facts=answered_rows(entries, page.locale),
-        can_edit_profile=can_manage(current_user, page.campaign.organization_id),
+        can_edit_profile=manage,
+        offered=agreed.offered_keys(page.builder, page.campaign) if manage else frozenset(),
     )
 
 
@@ -440,6 +443,15 @@ def add_action(campaign_id: int) -> BaseResponse | str | tuple[str, int]:
     if key is not None:
         # CSRFProtect has checked the request's token before this view.
         proposal = agreed.proposal(page.builder, key)
+        if proposal is not None and proposal.title in agreed.taken_titles(campaign):
+            # Made already (a second click, or from another page): show that action.
+            made = db.session.scalar(
+                select(Action.id).where(
+                    Action.campaign_id == campaign.id, Action.title == proposal.title
+                )
+            )
+            flash(_("This proposal is already an action of this round."), "info")
+            return redirect(url_for("dashboard.action", action_id=made, campaign=campaign.id))
         if proposal is None:
             flash(_("That proposal is no longer offered: the figures have changed."), "error")
             return redirect(url_for("dashboard.actions", campaign_id=campaign.id))

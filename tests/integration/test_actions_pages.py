@@ -88,9 +88,32 @@ def test_a_proposal_becomes_an_action_in_one_click(app, world) -> None:
     again = client.get(url).get_data(as_text=True)
     assert f'value="{keys[0]}"' not in again
     assert f'id="action-{action.id}"' in again
-    # Without the form's token nothing is made.
+    # Without the form's token nothing is made; a second click shows the action made.
     assert client.post(url, data={"proposal": keys[0]}).status_code == 400
+    again = client.post(url, data={"csrf_token": token, "proposal": keys[0]})
+    assert again.status_code == 302
+    assert f"/dashboard/actions/{action.id}" in again.headers["Location"]
     assert _action_count() == 1
+
+
+def test_the_overview_makes_a_key_messages_action_in_one_click(app, world) -> None:
+    _org, previous, _current, _foreign = world
+    client = _client(app, "pages-consultant@example.com")
+    overview = f"/dashboard/campaigns/{previous.id}"
+    page = client.get(overview).get_data(as_text=True)
+    keys = re.findall(r'name="proposal" value="(message-\d+)"', page)
+    assert keys, "no key message offers its action"
+    token = csrf_token(client, overview)
+    made = client.post(
+        f"/dashboard/campaigns/{previous.id}/actions",
+        data={"csrf_token": token, "proposal": keys[0]},
+    )
+    assert made.status_code == 302
+    action = db.session.scalar(select(Action))
+    assert action.origin_text
+    assert f'value="{keys[0]}"' not in client.get(overview).get_data(as_text=True)
+    viewer = _client(app, "pages-viewer@example.com")
+    assert 'name="proposal"' not in viewer.get(overview).get_data(as_text=True)
     assert db.session.scalar(
         select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "action.created")
     )
