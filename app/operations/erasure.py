@@ -66,7 +66,7 @@ from app.operations.emails import outbox_dir
 from app.operations.errors import N_, OperationError
 from app.platform.extensions import db
 from app.platform.security import hash_token
-from app.reporting.jobs import archive_dir
+from app.reporting.filenames import archive_dir
 
 #: Ids per ``IN`` list of the bulk statements.
 CHUNK = 1000

@@ -166,7 +166,7 @@ def from_environment(instance_path: str, env: Mapping[str, str] | None = None) -
         # interrupted (its worker died, or Redis lost it) and can be resumed.
         "CX_REPORT_JOB_STALE_S": _int(env, "CX_REPORT_JOB_STALE_S", 600, minimum=1),
         # Where report batches keep their PDFs and zips; unset: the instance folder's
-        # reports/ (app.reporting.jobs.archive_dir). Share it between web nodes and workers.
+        # reports/ (app.reporting.filenames.archive_dir). Share it between web nodes and workers.
         "CX_REPORT_ARCHIVE_DIR": _str(env, "CX_REPORT_ARCHIVE_DIR"),
         # Font files of charts and PDFs; unset: fontconfig's Noto Sans CJK JP.
         "CX_FONT_PATH": font_regular,

@@ -1,11 +1,26 @@
-"""File names of reports and their archives, safe on every system and in every browser."""
+"""File names of reports and their archives, safe on every system and in every browser, and
+the folder the archives are kept in."""
 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from urllib.parse import quote
 
+from flask import current_app
+
 from app.models import Campaign, Department, display_name
+
+#: The archives' folder under the instance folder, without CX_REPORT_ARCHIVE_DIR.
+ARCHIVE_DIR = "reports"
+
+
+def archive_dir() -> Path:
+    """Where finished zips are kept: ``CX_REPORT_ARCHIVE_DIR``, else ``instance/reports``."""
+    configured = current_app.config.get("CX_REPORT_ARCHIVE_DIR")
+    folder = Path(configured) if configured else Path(current_app.instance_path) / ARCHIVE_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder.resolve()
 
 
 def safe_filename(text: str) -> str:

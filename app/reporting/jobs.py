@@ -46,11 +46,10 @@ from app.platform.extensions import db
 from app.platform.queue import DEFAULT_JOB_TIMEOUT_S, get_queue, queue_unreachable
 from app.reporting import service
 from app.reporting.availability import campaign_results_for, department_report_allowed
-from app.reporting.filenames import safe_filename
+from app.reporting.filenames import archive_dir, safe_filename
 from app.reporting.processes import AppFactory, worker_settings
 
 logger = logging.getLogger(__name__)
-ARCHIVE_DIR = "reports"
 #: Written into a batch's folder: which campaign its reports belong to.
 BATCH_MANIFEST = ".report-batch.json"
 #: The ``error`` of a job-level entry when the job could not be put on the queue.
@@ -433,14 +432,6 @@ def _local_report_job(
     app = app_factory(settings)
     with app.app_context():
         run_report_job(job_id, run_id)
-
-
-def archive_dir() -> Path:
-    """Where finished zips are kept: ``CX_REPORT_ARCHIVE_DIR``, else ``instance/reports``."""
-    configured = current_app.config.get("CX_REPORT_ARCHIVE_DIR")
-    folder = Path(configured) if configured else Path(current_app.instance_path) / ARCHIVE_DIR
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder.resolve()
 
 
 def _archive_path(job: ReportJob) -> Path:
