@@ -443,13 +443,17 @@ def add_action(campaign_id: int) -> BaseResponse | str | tuple[str, int]:
     if key is not None:
         # CSRFProtect has checked the request's token before this view.
         proposal = agreed.proposal(page.builder, key)
-        if proposal is not None and proposal.title in agreed.taken_titles(campaign):
-            # Made already (a second click, or from another page): show that action.
-            made = db.session.scalar(
+        made = (
+            db.session.scalar(
                 select(Action.id).where(
                     Action.campaign_id == campaign.id, Action.title == proposal.title
                 )
             )
+            if proposal is not None
+            else None
+        )
+        if made is not None:
+            # Made already (a second click, or from another page): show that action.
             flash(_("This proposal is already an action of this round."), "info")
             return redirect(url_for("dashboard.action", action_id=made, campaign=campaign.id))
         if proposal is None:

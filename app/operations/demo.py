@@ -36,6 +36,7 @@ from app.operations.outcomes import OutcomeInput, save_outcomes
 from app.operations.participants import add_link, invite_participant, new_participant
 from app.operations.profile import save_profile
 from app.platform.extensions import db
+from app.queries.action_deadlines import months_later
 from app.queries.profile import profile_definition, stored_answers
 from app.queries.questionnaires import get_questionnaire
 from app.questionnaire import Questionnaire
@@ -814,8 +815,7 @@ def _record_actions(previous: Campaign, consultant: User) -> None:
     closed = (previous.closed_at or utcnow()).date()
     departments = {d.name: d.id for d in previous.organization.departments}
     for title, answers, dimension, department, owner, email, months, status in DEMO_ACTIONS:
-        month = closed.month - 1 + months
-        due = closed.replace(year=closed.year + month // 12, month=month % 12 + 1, day=1)
+        due = months_later(closed.replace(day=1), months)
         values = {
             "title": title,
             "dimension": dimension,

@@ -19,6 +19,7 @@ from app.analysis.actions import HORIZONS
 from app.analysis.gaps import VERDICT_LABELS
 from app.models.action import ACTION_STATUSES, TITLE_LENGTH
 from app.presentation.actions import action_view
+from app.queries.action_deadlines import local_today, months_later
 
 if TYPE_CHECKING:
     from app.analysis.actions import Action as Recommended
@@ -184,13 +185,6 @@ class Proposal:
     due: date
 
 
-def _months_later(start: date, months: int) -> date:
-    month = start.month - 1 + months
-    year, month = start.year + month // 12, month % 12 + 1
-    day = min(start.day, 28)
-    return date(year, month, day)
-
-
 def _proposal(
     view: ResultsView,
     key: str,
@@ -215,7 +209,7 @@ def _proposal(
         dimension_title=title,
         owner=words.owner,
         horizon=words.horizon,
-        due=_months_later(today, months),
+        due=months_later(today, months),
     )
 
 
@@ -223,7 +217,7 @@ def proposals(view: ResultsView, today: date | None = None) -> tuple[Proposal, .
     """The organisation's key messages with an action, then each dimension's next-level
     actions: the starting proposals of an action plan (the report's roadmap draws on the
     same two sources)."""
-    today = today or date.today()
+    today = today or local_today()
     results = view.results
     found: list[Proposal] = []
     seen: set[str] = set()

@@ -21,13 +21,25 @@ def local_today(now: datetime | None = None) -> date:
     return moment.date()
 
 
+def months_later(start: date, months: int) -> date:
+    """The date ``months`` calendar months after ``start`` (its day kept up to the 28th, so
+    that every month has it)."""
+    month = start.month - 1 + months
+    return date(start.year + month // 12, month % 12 + 1, min(start.day, 28))
+
+
 def is_open() -> ColumnElement[bool]:
     """Actions still to be carried out."""
     return Action.status.in_(OPEN_STATUSES)
 
 
+def overdue(action: Action, today: date) -> bool:
+    """Whether ``action`` is open and its due date has passed (:func:`is_overdue`, for one)."""
+    return action.status in OPEN_STATUSES and action.due is not None and action.due < today
+
+
 def is_overdue(today: date) -> ColumnElement[bool]:
-    """Open actions whose due date has passed."""
+    """Open actions whose due date has passed (:func:`overdue`, in SQL)."""
     return and_(is_open(), Action.due.is_not(None), Action.due < today)
 
 

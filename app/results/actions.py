@@ -18,7 +18,7 @@ from sqlalchemy import or_, select
 from app.models import Action, Campaign, pick_name
 from app.models.action import OPEN_STATUSES
 from app.platform.extensions import db
-from app.queries.action_deadlines import local_today
+from app.queries.action_deadlines import local_today, overdue
 from app.results import campaign_results
 
 if TYPE_CHECKING:
@@ -108,7 +108,7 @@ def campaign_actions(
         ActionProgress(
             action,
             _progress(action, campaign, results, from_results),
-            action.status in OPEN_STATUSES and action.due is not None and action.due < today,
+            overdue(action, today),
         )
         for action in actions
     ]
