@@ -2,10 +2,10 @@
 
 The respondent's browser may save the same draft from several places at once (an autosave
 racing a page save, two tabs, two devices, a retried request). Every web write therefore goes
-through ``save_page`` or ``submit``, which first lock the participant's row (``SELECT ... FOR
-UPDATE`` on PostgreSQL, the database write lock on SQLite), re-read the response and re-check
-its status under that lock, so that a save can never land after a submission and a second
-submission changes nothing.
+through ``save_page`` or ``submit``, which first lock the participant's row (a row lock on
+PostgreSQL, the database write lock on SQLite), re-read the response and re-check its status
+under that lock, so that a save can never land after a submission and a second submission
+changes nothing.
 """
 
 from __future__ import annotations
@@ -14,12 +14,66 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
+from sqlalchemy.orm.util import identity_key
 
 from app.models import Answer, Campaign, Participant, Response, utcnow
 from app.operations.errors import OperationError
+from app.platform.db_setup import start_writing
 from app.platform.extensions import db
 from app.questionnaire import Questionnaire
+
+# The respondent's save is the most frequent write: its statements are built once.
+_answers, _participants, _responses = Answer.__table__, Participant.__table__, Response.__table__
+_LOCK_PARTICIPANT = (
+    update(_participants)
+    .where(_participants.c.id == bindparam("participant_id"))
+    .values(last_activity_at=bindparam("now", type_=_participants.c.last_activity_at.type))
+    .returning(_participants.c.revoked_at)
+)
+_READ_RESPONSE = (
+    select(_responses.c.id, _responses.c.status)
+    .where(_responses.c.participant_id == bindparam("participant_id"))
+    .with_for_update()
+)
+_MOVE_RESPONSE = (
+    update(_responses)
+    .where(_responses.c.id == bindparam("response_id"))
+    .values(
+        updated_at=bindparam("now", type_=_responses.c.updated_at.type),
+        current_page=func.coalesce(
+            bindparam("page", type_=_responses.c.current_page.type), _responses.c.current_page
+        ),
+        locale=func.coalesce(
+            bindparam("locale", type_=_responses.c.locale.type), _responses.c.locale
+        ),
+    )
+)
+_STORED_ANSWERS = select(
+    _answers.c.id,
+    _answers.c.item_id,
+    _answers.c.value,
+    _answers.c.text,
+    _answers.c.not_applicable,
+    _answers.c.dont_know,
+).where(
+    _answers.c.response_id == bindparam("response_id"),
+    _answers.c.item_id.in_(bindparam("item_ids", expanding=True)),
+)
+_ADD_ANSWERS = insert(_answers)
+_CHANGE_ANSWERS = (
+    update(_answers)
+    .where(_answers.c.id == bindparam("answer_id"))
+    .values(
+        value=bindparam("value"),
+        text=bindparam("text"),
+        not_applicable=bindparam("not_applicable"),
+        dont_know=bindparam("dont_know"),
+        updated_at=bindparam("now", type_=_answers.c.updated_at.type),
+    )
+)
+_CLEAR_ANSWERS = delete(_answers).where(_answers.c.id.in_(bindparam("answer_ids", expanding=True)))
+
 
 #: The value an answer carries for "not applicable" (or, in questionnaires that declare no
 #: separate "don't know", for the one option "don't know / not applicable").
@@ -156,31 +210,44 @@ def save_answers(
     *,
     now: datetime | None = None,
 ) -> Response:
-    """Insert, change or clear answers of a draft response (``None`` clears an answer).
+    """Insert, change or clear answers of a draft response (``None`` clears an answer), and
+    move the response's time and the participant's time of activity."""
+    if response.status == "submitted":
+        raise ResponseLocked("this response has been submitted and can no longer be changed")
+    for item_id, value in answers.items():
+        check_answer(questionnaire, item_id, value)
+    now = now or utcnow()
+    db.session.flush()
+    if _write_answers(response.id, questionnaire, answers, now=now):
+        _forget_loaded_answers(response.id)
+    response.updated_at = now
+    if response.participant is not None:
+        response.participant.last_activity_at = now
+    db.session.flush()
+    return response
+
+
+def _write_answers(
+    response_id: int,
+    questionnaire: Questionnaire,
+    answers: Mapping[str, AnswerValue],
+    *,
+    now: datetime,
+) -> bool:
+    """Insert, change or clear checked answers of a draft response; True when anything was
+    written.
 
     One statement per kind of change (new answers, changed ones, cleared ones), whatever the
     number of answers: only what differs from the stored answers is written, so an unchanged
     answer keeps its time and the response's revision moves only with a real change.
     """
-    if response.status == "submitted":
-        raise ResponseLocked("this response has been submitted and can no longer be changed")
-    for item_id, value in answers.items():
-        check_answer(questionnaire, item_id, value)
     existing = {
         row.item_id: row
         for row in db.session.execute(
-            select(
-                Answer.id,
-                Answer.item_id,
-                Answer.value,
-                Answer.text,
-                Answer.not_applicable,
-                Answer.dont_know,
-            ).where(Answer.response_id == response.id, Answer.item_id.in_(list(answers)))
+            _STORED_ANSWERS, {"response_id": response_id, "item_ids": list(answers)}
         )
     }
     open_ids = {q.id for q in questionnaire.open_questions}
-    now = now or utcnow()
     cleared: list[int] = []
     added: list[dict[str, object]] = []
     changed: list[dict[str, object]] = []
@@ -192,35 +259,26 @@ def save_answers(
             continue
         stored = _stored(value, item_id in open_ids)
         if row is None:
-            added.append({"response_id": response.id, "item_id": item_id, **stored})
+            added.append({"response_id": response_id, "item_id": item_id, **stored})
         elif (row.value, row.text, row.not_applicable, row.dont_know) != tuple(stored.values()):
-            changed.append({"id": row.id, **stored, "updated_at": now})
+            changed.append({"answer_id": row.id, **stored})
     if cleared:
-        db.session.execute(
-            delete(Answer)
-            .where(Answer.id.in_(cleared))
-            .execution_options(synchronize_session=False)
-        )
+        db.session.execute(_CLEAR_ANSWERS, {"answer_ids": cleared})
     if added:
-        db.session.execute(insert(Answer), [{**row, "updated_at": now} for row in added])
+        db.session.execute(_ADD_ANSWERS, [{**row, "updated_at": now} for row in added])
     if changed:
-        db.session.execute(update(Answer), changed)
-    if cleared or added or changed:
-        _forget_loaded_answers(response)
-    response.updated_at = now
-    if response.participant is not None:
-        response.participant.last_activity_at = now
-    db.session.flush()
-    return response
+        db.session.execute(_CHANGE_ANSWERS, [{**row, "now": now} for row in changed])
+    return bool(cleared or added or changed)
 
 
-def _forget_loaded_answers(response: Response) -> None:
-    """Answers this session holds in memory for ``response`` are read again when next used:
+def _forget_loaded_answers(response_id: int) -> None:
+    """Answers this session holds in memory for the response are read again when next used:
     the statements above wrote past them."""
     for held in list(db.session.identity_map.values()):
-        if isinstance(held, Answer) and held.response_id == response.id:
+        if isinstance(held, Answer) and held.response_id == response_id:
             db.session.expire(held)
-    if "answers" in response.__dict__:
+    response = db.session.identity_map.get(identity_key(Response, response_id))
+    if response is not None and "answers" in response.__dict__:
         db.session.expire(response, ["answers"])
 
 
@@ -252,6 +310,7 @@ def lock_participant(
     while this one waited. ``now`` is the time of activity SQLite's write records (default:
     the current time), so a caller recording the same time writes the row once.
     """
+    start_writing(db.session())
     if db.session.get_bind().dialect.name == "sqlite":
         db.session.execute(
             update(Participant)
@@ -307,25 +366,59 @@ def save_page(
     answers: Mapping[str, AnswerValue],
     *,
     current_page: int | None = None,
+    locale: str | None = None,
 ) -> Response:
-    """Save some answers of a draft and remember where the respondent is, atomically.
+    """Save some answers of a draft, and where the respondent is, atomically.
 
     Raises ``ResponseLocked`` once the response is submitted and ``CampaignUnavailable`` when
-    the campaign is not open; in both cases nothing is written.
+    the campaign is not open; in both cases nothing is written. The respondent saves far more
+    often than anything else happens, so this path writes with plain statements: the lock and
+    the fresh read of the response, the answers that changed, and the response's page and time.
     """
     for item_id, value in answers.items():
         check_answer(questionnaire, item_id, value)
     now = utcnow()
-    _locked, response = _locked_draft(participant, create=True, now=now)
+    state = campaign_availability(participant.campaign, now)
+    if state != OPEN:
+        raise CampaignUnavailable(state)
+    response_id, status = _lock_for_saving(participant.id, now)
+    if status == "submitted":
+        raise ResponseLocked("this response has been submitted and can no longer be changed")
+    if response_id is None:
+        _locked, response = _locked_draft(participant, create=True, now=now)
+        assert response is not None
+        response_id = response.id
+    db.session.execute(
+        _MOVE_RESPONSE,
+        {"response_id": response_id, "now": now, "page": current_page, "locale": locale},
+    )
+    if answers and _write_answers(response_id, questionnaire, answers, now=now):
+        _forget_loaded_answers(response_id)
+    # What this session holds of the response and the participant is read again when used.
+    response = db.session.get(Response, response_id)
     assert response is not None
-    if current_page is not None:
-        response.current_page = current_page
-    if answers:
-        # Also moves the response's time and flushes the page with the answers.
-        return save_answers(response, questionnaire, answers, now=now)
-    response.updated_at = now
-    db.session.flush()
+    db.session.expire(response)
+    if participant in db.session:
+        db.session.expire(participant, ["last_activity_at"])
     return response
+
+
+def _lock_for_saving(participant_id: int, now: datetime) -> tuple[int | None, str | None]:
+    """Lock the participant's row for the rest of the transaction, recording the time of
+    activity, and read its response's id and status as they are now.
+
+    The UPDATE takes the row lock on PostgreSQL (after waiting for another writer, it sees
+    the row that writer committed) and the database's write lock on SQLite; the response is
+    read after it, under the lock. Raises ``OperationError`` for a revoked participant.
+    """
+    start_writing(db.session())
+    revoked = db.session.execute(
+        _LOCK_PARTICIPANT, {"participant_id": participant_id, "now": now}
+    ).one()
+    if revoked.revoked_at is not None:
+        raise OperationError("this link has been revoked")
+    row = db.session.execute(_READ_RESPONSE, {"participant_id": participant_id}).one_or_none()
+    return (row.id, row.status) if row is not None else (None, None)
 
 
 @dataclass(frozen=True)

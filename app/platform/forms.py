@@ -10,10 +10,14 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from flask_babel import gettext
+from babel.support import NullTranslations, Translations
+from flask import current_app
+from flask_babel import get_locale, gettext
 from flask_wtf import FlaskForm
 from wtforms import Field, HiddenField, PasswordField, StringField, TextAreaField, ValidationError
+from wtforms.i18n import messages_path
 
+from app.platform.cache import BoundedCache
 from app.platform.text import find_control_character
 
 Validator = Callable[[Any, Field], None]
@@ -52,7 +56,29 @@ def _text_policy(field: Field) -> Validator | None:
     return _ONE_PER_LINE if isinstance(field, TextAreaField) else _SINGLE_LINE
 
 
-class Form(FlaskForm):
+#: WTForms' own messages ("Not a valid choice"...), read once per process and locale.
+_wtforms_messages: BoundedCache[str, NullTranslations] = BoundedCache(8)
+
+
+def wtforms_messages(locale: str) -> NullTranslations:
+    """WTForms' catalogue of its built-in messages in ``locale``."""
+    return _wtforms_messages.get_or_create(
+        locale, lambda: Translations.load(messages_path(), [locale], domain="wtforms")
+    )
+
+
+class BaseForm(FlaskForm):
+    """A Flask-WTF form whose built-in messages come from a catalogue read once per process
+    (Flask-WTF reads it again on every request that builds a form)."""
+
+    class Meta(FlaskForm.Meta):
+        def get_translations(self, form: Any) -> Any:
+            if not current_app.config.get("WTF_I18N_ENABLED", True):
+                return super().get_translations(form)
+            return wtforms_messages(str(get_locale()))
+
+
+class Form(BaseForm):
     """A Flask-WTF form whose text fields refuse control characters (names, keys, emails).
 
     Single-line fields refuse every control character; text areas (one name per line) accept

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SelectField
 from wtforms.validators import InputRequired
 
+from app.platform.forms import BaseForm
 
-class ActionForm(FlaskForm):
+
+class ActionForm(BaseForm):
     """A button that changes state (start, submit): only the CSRF token travels."""
 
 
-class OpenLinkForm(FlaskForm):
+class OpenLinkForm(BaseForm):
     """Department and role chosen by a respondent who arrived through the open link."""
 
     department = SelectField(

@@ -14,13 +14,13 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import Field, TextAreaField, ValidationError
 from wtforms.validators import Length
 
 from app.models import Answer, Campaign
 from app.operations.responses import DONT_KNOW, NOT_APPLICABLE, AnswerValue
 from app.platform.cache import BoundedCache
+from app.platform.forms import BaseForm
 from app.platform.text import clean_free_text
 from app.questionnaire import (
     AUDIENCE_ROLES,
@@ -433,9 +433,9 @@ class Survey:
     def question(self, question_id: str) -> Question:
         return self._by_id[question_id]
 
-    def _form_class(self, page: Page) -> type[FlaskForm]:
+    def _form_class(self, page: Page) -> type[BaseForm]:
         attrs = {q.field_name: q.type.make_field(q, self.questionnaire) for q in page.questions}
-        return type(f"Page{page.number}Form", (FlaskForm,), attrs)
+        return type(f"Page{page.number}Form", (BaseForm,), attrs)
 
     def render_context(self, question: Question, locale: str) -> dict[str, Any]:
         """The question's template data in ``locale``, computed once per process."""
@@ -446,7 +446,7 @@ class Survey:
             self._contexts[key] = context
         return context
 
-    def form_class(self, number: int) -> type[FlaskForm]:
+    def form_class(self, number: int) -> type[BaseForm]:
         """The Flask-WTF form class of a page (CSRF included), built once per questionnaire."""
         return self._forms[number]
 

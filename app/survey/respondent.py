@@ -10,8 +10,10 @@ session; revoking the participant or replacing their link changes it (and sets
 
 from __future__ import annotations
 
+from functools import cache
+
 from flask import session
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import contains_eager, joinedload
 
 from app.models import Campaign, Participant
@@ -32,6 +34,24 @@ def sign_in(participant: Participant, *, resume_token: str | None = None) -> Non
         session.pop(RESUME_LINK_KEY, None)
 
 
+@cache
+def _respondent_query() -> Select[tuple[Participant]]:
+    """The participant with what every respondent page needs, built once per process (it is
+    the first statement of every respondent request)."""
+    return (
+        select(Participant)
+        .join(Participant.campaign)
+        .outerjoin(Participant.response)
+        .options(
+            contains_eager(Participant.campaign).defer(Campaign.questionnaire_content),
+            # The questions differ by role; the response says where they are.
+            joinedload(Participant.role),
+            contains_eager(Participant.response),
+        )
+        .where(Participant.id == bindparam("participant_id"))
+    )
+
+
 def current_participant() -> Participant | None:
     """The participant of this session, with its campaign loaded; None if there is none or
     its links were replaced or revoked since the session began."""
@@ -39,16 +59,7 @@ def current_participant() -> Participant | None:
     if not (isinstance(value, list) and len(value) == 2 and isinstance(value[0], int)):
         return None
     participant_id, epoch = value
-    participant = db.session.scalar(
-        select(Participant)
-        .join(Participant.campaign)
-        .options(
-            contains_eager(Participant.campaign).defer(Campaign.questionnaire_content),
-            # Every respondent page needs the role (the questions differ by role).
-            joinedload(Participant.role),
-        )
-        .where(Participant.id == participant_id)
-    )
+    participant = db.session.scalar(_respondent_query(), {"participant_id": participant_id})
     if participant is None or participant.revoked_at is not None or participant.link_epoch != epoch:
         return None
     return participant

@@ -23,6 +23,7 @@ from app.operations.responses import (
     save_page,
     submit,
 )
+from app.platform.db_setup import reads_first
 from app.platform.extensions import db
 from app.platform.i18n import current_locale
 from app.platform.rate_limits import Refusal
@@ -102,6 +103,8 @@ def respondent_view(*, allow_submitted: bool = False) -> Callable[[Callable[...,
     def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
         @wraps(view)
         def wrapped(*args: Any, **kwargs: Any) -> Any:
+            # Writes go through lock_participant, which starts the writing transaction.
+            reads_first()
             participant = current_participant()
             if participant is None:
                 if _wants_json():
@@ -345,12 +348,12 @@ def page() -> Any:
             survey.questionnaire,
             answers,
             current_page=current if errors else target,
+            locale=current_locale(),
         )
     except ResponseLocked:
         return _locked()
     except CampaignUnavailable as exc:
         return _unavailable(g.campaign, exc.state, has_draft=True)
-    response.locale = current_locale()
     db.session.commit()
     if errors:
         posted = {q.id: request.form.get(q.field_name) for q in page.questions if q.id in errors}
@@ -376,12 +379,17 @@ def autosave() -> Any:
         message = _("Unknown question(s) on this page: %(names)s", names=", ".join(exc.names))
         return jsonify(status="invalid", error=message, unknown=exc.names), 400
     try:
-        response = save_page(g.participant, survey.questionnaire, answers, current_page=number)
+        response = save_page(
+            g.participant,
+            survey.questionnaire,
+            answers,
+            current_page=number,
+            locale=current_locale(),
+        )
     except ResponseLocked:
         return _locked()
     except CampaignUnavailable as exc:
         return _unavailable(g.campaign, exc.state, has_draft=True)
-    response.locale = current_locale()
     db.session.commit()
     stored = answers_of(response)
     body = {

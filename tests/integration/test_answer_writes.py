@@ -3,11 +3,12 @@ everything a respondent entered (``app.operations.responses.save_page``)."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from app.models import Answer, Response
 from app.operations.responses import save_page
-from tests.integration.survey_fixtures import setup_survey
+from app.survey.questions import survey_for
+from tests.integration.survey_fixtures import page_token, setup_survey, sign_in, start
 
 
 def _stored(db, response_id: int) -> dict[str, tuple]:
@@ -70,3 +71,49 @@ def test_answers_held_in_the_session_are_read_again_after_a_save(db) -> None:
     assert held[item].value == 4
     assert [a.value for a in response.answers] == [4]
     db.session.commit()
+
+
+def test_a_page_save_reads_without_the_write_lock_and_writes_in_few_statements(db, client) -> None:
+    setup = setup_survey(db)
+    sign_in(client, setup.token)
+    start(client)
+    csrf = page_token(client, 1)
+    page = survey_for(setup.campaign, setup.participant.role.key).page(1)
+    fields = {q.field_name: "4" for q in page.questions if q.kind == "scale"}
+    assert fields
+    statements: list[str] = []
+
+    def record(_conn, _cursor, statement, _params, _context, _many) -> None:
+        words = statement.split()
+        if words[0] == "SELECT":
+            words = ["SELECT", words[words.index("FROM") + 1]]
+        statements.append(" ".join(words[:2] if words[0] != "INSERT" else words[:3]))
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        saved = client.post("/survey/page?n=1", data={"csrf_token": csrf, **fields})
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert saved.status_code == 302
+    if db.engine.dialect.name == "sqlite":
+        # The respondent is read without the write lock; the transaction that writes takes it
+        # when it begins, after the form was read and checked.
+        locked = statements.index("BEGIN IMMEDIATE")
+        assert statements[locked + 1] == "UPDATE participant"
+        assert all(s in ("BEGIN", "SELECT participant") for s in statements[:locked])
+        statements = [s for s in statements if not s.startswith("BEGIN")]
+    # The respondent; the participant's lock and time of activity; the response read under the
+    # lock; its page and time; the answers stored for the page; the new ones.
+    assert statements == [
+        "SELECT participant",
+        "UPDATE participant",
+        "SELECT response",
+        "UPDATE response",
+        "SELECT answer",
+        "INSERT INTO answer",
+    ]
+    stored = db.session.scalars(
+        select(Answer.value).join(Response).where(Response.participant_id == setup.participant.id)
+    ).all()
+    assert stored == [4] * len(fields)
+    assert db.session.get(Response, setup.participant.response.id).current_page == 2

@@ -17,7 +17,9 @@ from app.platform.config import apply_engine_defaults
 from app.platform.db_setup import (
     SQLITE_BUSY_TIMEOUT_MS,
     configure_engine_events,
+    reads_first,
     sqlite_begin_statement,
+    start_writing,
     write_transactions,
 )
 from app.platform.extensions import db
@@ -53,6 +55,25 @@ def test_sqlite_write_transactions_take_the_lock_at_begin(app: Flask):
     with write_transactions():
         assert sqlite_begin_statement() == "BEGIN IMMEDIATE"
     assert sqlite_begin_statement() == "BEGIN"
+
+
+def test_a_request_that_reads_first_takes_the_write_lock_only_when_it_starts_writing(
+    app: Flask, db
+):
+    with app.test_request_context("/survey/page", method="POST"):
+        reads_first()
+        assert sqlite_begin_statement() == "BEGIN"
+        db.session.execute(text("SELECT 1"))
+        start_writing(db.session())
+        assert sqlite_begin_statement() == "BEGIN IMMEDIATE"
+        if db.engine.dialect.name == "sqlite":
+            # The read transaction ended: the next statement begins the writing one.
+            assert not db.session().in_transaction()
+    with app.test_request_context("/survey/page", method="POST"):
+        # Each request starts over: without reads_first a POST locks at once.
+        assert sqlite_begin_statement() == "BEGIN IMMEDIATE"
+        start_writing(db.session())
+        assert sqlite_begin_statement() == "BEGIN IMMEDIATE"
 
 
 def test_sqlite_concurrent_read_modify_write_never_reports_locked(tmp_path: Path):

@@ -7,11 +7,15 @@ import re
 from pathlib import Path
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import func, select
+from werkzeug.datastructures import MultiDict
+from wtforms import IntegerField
 
 from app.models import Answer, Participant, Response
 from app.models.campaign import DEFAULT_ANONYMITY_THRESHOLD
 from app.operations.campaigns import close_campaign
+from app.platform.forms import BaseForm, wtforms_messages
 from app.presentation.phrases import phrases
 from app.questionnaire import load_questionnaire
 from app.results.progress import campaign_progress
@@ -414,3 +418,20 @@ def test_the_choice_headings_break_between_phrases(db, client, s) -> None:
         )
     css = (Path(__file__).resolve().parents[2] / "app/static/css/survey.css").read_text("utf-8")
     assert re.search(r"\.scale-label, \.scale-level \{[^}]*word-break: keep-all", css)
+
+
+def test_wtforms_own_messages_follow_the_locale_from_a_catalogue_read_once(app) -> None:
+    class Choice(BaseForm):
+        class Meta:
+            csrf = False
+
+        pick = IntegerField()
+
+    messages = {}
+    for locale in ("ja", "en"):
+        with app.test_request_context("/"), force_locale(locale):
+            form = Choice(formdata=MultiDict({"pick": "two"}))
+            assert not form.validate()
+            messages[locale] = form.pick.errors[0]
+    assert messages == {"ja": "無効な整数です。", "en": "Not a valid integer value."}
+    assert wtforms_messages("ja") is wtforms_messages("ja")
