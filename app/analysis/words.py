@@ -16,6 +16,7 @@ free text never import SudachiPy.
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 from collections.abc import Iterator
@@ -27,9 +28,6 @@ from app.platform.lazy import lazy_module
 sudachi_dictionary = lazy_module("sudachipy.dictionary")
 sudachi_tokenizer = lazy_module("sudachipy.tokenizer")
 
-#: Kana and kanji (CJK unified ideographs and the iteration mark): text holding any is
-#: Japanese.
-_JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\u3005\uff66-\uff9f]")
 _ENGLISH_WORD = re.compile(r"[A-Za-z][A-Za-z'\-]*[A-Za-z]|[A-Za-z]")
 #: SudachiPy refuses an input longer than about 49,000 bytes: longer text is cut at line and
 #: sentence ends into pieces of at most this many characters (three bytes each at most).
@@ -87,9 +85,17 @@ class Term:
     surface: str
 
 
+@functools.cache
+def _japanese() -> re.Pattern[str]:
+    """Kana and kanji (CJK unified ideographs and the iteration mark): text holding any is
+    Japanese. Compiled when first used: compiling a class over the CJK blocks visits every
+    code point of its ranges, a few milliseconds every process would pay at start-up."""
+    return re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\u3005\uff66-\uff9f]")
+
+
 def is_japanese(text: str) -> bool:
     """Whether ``text`` holds kana or kanji."""
-    return _JAPANESE.search(text) is not None
+    return _japanese().search(text) is not None
 
 
 def terms(text: str) -> list[Term]:

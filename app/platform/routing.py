@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from werkzeug.routing import IntegerConverter, Map
+from werkzeug.routing import IntegerConverter, Map, Rule
 
 #: The id columns are 32-bit integers (PostgreSQL ``integer``): a larger number names nothing,
 #: and PostgreSQL refuses to compare it with them (NumericValueOutOfRange).
@@ -39,3 +40,26 @@ class DatabaseIntegerConverter(IntegerConverter):
         super().__init__(map, *args, **kwargs)
         bounded = digits_at_most(MAX_DATABASE_INT)
         self.regex = rf"-?{bounded}" if self.signed else bounded
+
+
+class LazyBuilderRule(Rule):
+    """A URL rule that compiles its URL builders when it first builds a URL.
+
+    Werkzeug compiles two small Python functions for each rule as it is added, to build its
+    URL with and without extra query arguments: for the app's hundred-odd rules, tens of
+    milliseconds of the start-up of every worker and CLI command, though a process builds few
+    of those URLs and ``url_for`` only ever uses the first kind. Matching a request uses
+    neither.
+    """
+
+    def _compile_builder(self, append_unknown: bool = True) -> Callable[..., tuple[str, str]]:
+        compile_builder = super()._compile_builder
+        compiled: Callable[..., tuple[str, str]] | None = None
+
+        def build(rule: Rule, **values: Any) -> tuple[str, str]:
+            nonlocal compiled
+            if compiled is None:  # two threads may both compile it: the same function
+                compiled = compile_builder(append_unknown)
+            return compiled(rule, **values)
+
+        return build

@@ -15,12 +15,23 @@ from typing import Any
 import budoux
 from markupsafe import Markup, escape
 
-_JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uff66-\uff9f]")
+
+# The character classes over the CJK blocks are compiled when first used: compiling one visits
+# every code point of its ranges (a few milliseconds each), which every process would pay at
+# start-up whether it ever meets Japanese text or not.
+@functools.cache
+def _japanese() -> re.Pattern[str]:
+    return re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uff66-\uff9f]")
+
+
+@functools.cache
+def _kanji() -> re.Pattern[str]:
+    return re.compile(r"[\u3400-\u9fff]")
 
 
 def is_japanese(text: str) -> bool:
     """Whether ``text`` holds kana or kanji."""
-    return bool(_JAPANESE.search(text))
+    return bool(_japanese().search(text))
 
 
 @functools.cache
@@ -46,15 +57,13 @@ def phrases(text: str) -> tuple[str, ...]:
     return tuple(found)
 
 
-_KANJI = re.compile(r"[\u3400-\u9fff]")
-
-
 def _whole_kanji_runs(pieces: list[str]) -> list[str]:
     """Join two phrases where a run of kanji would be cut (体 / 制立ち上げ): such a run is
     one word in practice, and the model sometimes cuts a compound it does not know."""
     joined: list[str] = []
+    kanji = _kanji()
     for piece in pieces:
-        if joined and _KANJI.fullmatch(joined[-1][-1]) and _KANJI.fullmatch(piece[0]):
+        if joined and kanji.fullmatch(joined[-1][-1]) and kanji.fullmatch(piece[0]):
             joined[-1] += piece
         else:
             joined.append(piece)

@@ -3,8 +3,10 @@
 Each command runs as ``flask --app wsgi ...`` does, in a fresh interpreter on an empty SQLite
 database; when the command has ended, the interpreter reports which of WeasyPrint, matplotlib,
 scipy, numpy, openpyxl, Alembic, Redis and RQ it imported. A bare ``create_app()`` (a web
-worker starting) imports none of them either. ``make bench`` (``bench_startup``) measures
-what it saves.
+worker starting) imports none of them either. Nor do they import the modules of the CLI
+groups (``app.cli``): ``flask --help`` lists the groups from the registry alone, and a
+command imports its own group's module. ``make bench`` (``bench_startup``) measures what it
+saves.
 """
 
 from __future__ import annotations
@@ -31,8 +33,14 @@ HEAVY = (
     "rq",
     "sudachipy",
 )
-#: ``flask`` as its console script runs it, then the heavy libraries found in ``sys.modules``
-#: after a marker, whatever the command's exit status.
+#: Printed after a command: the heavy libraries and the modules of ``app.cli`` it imported.
+REPORT = (
+    "print('\\nimported:', json.dumps({"
+    f"'heavy': sorted(n for n in {HEAVY!r} if n in sys.modules), "
+    "'cli': sorted(n for n in sys.modules if n == 'app.cli' or n.startswith('app.cli.'))}))"
+)
+#: ``flask`` as its console script runs it, then the report after a marker, whatever the
+#: command's exit status.
 PROBE = f"""
 import json, sys
 from flask.cli import main
@@ -40,7 +48,7 @@ sys.argv[0] = "flask"
 try:
     main()
 finally:
-    print("\\nimported:", json.dumps(sorted(n for n in {HEAVY!r} if n in sys.modules)))
+    {REPORT}
 """
 
 
@@ -67,10 +75,16 @@ def _python(database: Path, *arguments: str, stdin: str = "") -> str:
     return completed.stdout
 
 
-def heavy_libraries_loaded(database: Path, *command: str, stdin: str = "") -> list[str]:
-    """Run ``flask --app wsgi COMMAND`` on ``database``; the heavy libraries it imported."""
+def modules_loaded(database: Path, *command: str, stdin: str = "") -> dict[str, list[str]]:
+    """Run ``flask --app wsgi COMMAND`` on ``database``; what it imported, as :data:`REPORT`
+    prints it."""
     output = _python(database, "-c", PROBE, "--app", "wsgi", *command, stdin=stdin)
     return json.loads(output.rpartition("\nimported:")[2])
+
+
+def heavy_libraries_loaded(database: Path, *command: str, stdin: str = "") -> list[str]:
+    """Run ``flask --app wsgi COMMAND`` on ``database``; the heavy libraries it imported."""
+    return modules_loaded(database, *command, stdin=stdin)["heavy"]
 
 
 @pytest.fixture(scope="module")
@@ -82,10 +96,20 @@ def database(tmp_path_factory) -> Path:
     return path
 
 
+def test_the_command_list_imports_no_group_module(database) -> None:
+    assert modules_loaded(database, "--help") == {"heavy": [], "cli": ["app.cli"]}
+
+
+def test_a_command_imports_its_own_group_module_only(database) -> None:
+    assert modules_loaded(database, "user", "list") == {
+        "heavy": [],
+        "cli": ["app.cli", "app.cli._support", "app.cli.user"],
+    }
+
+
 @pytest.mark.parametrize(
     "command",
     [
-        ("--help",),
         ("campaign", "list"),
         ("org", "list"),
         ("questionnaire", "list"),
@@ -113,12 +137,7 @@ def test_the_probe_sees_the_libraries_a_command_uses(database) -> None:
     ]
 
 
-def test_a_bare_app_imports_no_heavy_library(database) -> None:
-    code = (
-        "import json, sys\n"
-        "from app import create_app\n"
-        "create_app()\n"
-        f"print(json.dumps(sorted(n for n in {HEAVY!r} if n in sys.modules)))\n"
-    )
+def test_a_bare_app_imports_no_heavy_library_and_no_group_module(database) -> None:
+    code = f"import json, sys\nfrom app import create_app\ncreate_app()\n{REPORT}\n"
     output = _python(database, "-c", code)
-    assert json.loads(output.strip().splitlines()[-1]) == []
+    assert json.loads(output.rpartition("\nimported:")[2]) == {"heavy": [], "cli": ["app.cli"]}

@@ -10,6 +10,13 @@ Heavy third-party libraries (WeasyPrint, matplotlib, scipy, openpyxl) are never 
 statement: a module binds them with ``lazy_module("name")`` (``app.platform.lazy``), and they
 load when first used. Such calls are not edges of the graph, so they may only name those
 libraries.
+
+App modules are imported by statements, with one exception: the ``flask`` command groups
+(``app.cli``), each imported when it runs, so that ``flask --help`` and every other command
+do not import the modules of all the others. ``LazyGroup(name, "module:attribute", help)``
+names the module written out, and :func:`imports_of` counts it as an import of the module
+that makes the ``LazyGroup``: every rule below sees that dependency as it sees a statement.
+Nothing else imports by name (``importlib.import_module``, ``__import__``).
 """
 
 from __future__ import annotations
@@ -75,7 +82,70 @@ def imports_of(name: str, path: Path, modules: Mapping[str, Path]) -> list[Impor
                     plain.append(alias.name)
             if plain:
                 found.append(Import(name, base, node.lineno, tuple(plain)))
+    for call in _lazy_groups(tree):
+        if call.written:
+            target, _, attribute = call.target.partition(":")
+            found.append(Import(name, target, call.line, (attribute,)))
     return found
+
+
+@dataclass(frozen=True)
+class LazyGroupCall:
+    """``module`` makes a ``LazyGroup`` at ``line`` standing for ``target`` (``module:name``
+    when ``written`` out, else the source text of the argument)."""
+
+    module: str
+    line: int
+    target: str
+    written: bool
+
+
+def _called(node: ast.Call) -> str:
+    func = node.func
+    return func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
+
+
+def _lazy_groups(tree: ast.Module, module: str = "") -> list[LazyGroupCall]:
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and _called(node) == "LazyGroup" and len(node.args) > 1:
+            target = node.args[1]
+            written = isinstance(target, ast.Constant) and isinstance(target.value, str)
+            text = target.value if written else ast.unparse(target)
+            found.append(LazyGroupCall(module, node.lineno, str(text), written))
+    return found
+
+
+def lazy_group_calls(root: Path = APP) -> list[LazyGroupCall]:
+    """Every ``LazyGroup(name, target, help)`` under ``root``."""
+    found = []
+    for name, path in module_names(root).items():
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        found += _lazy_groups(tree, name)
+    return found
+
+
+#: The names through which a module is imported by name rather than by a statement.
+_IMPORTERS_BY_NAME = frozenset({"import_module", "__import__"})
+
+
+def imports_by_name(root: Path = APP) -> list[tuple[str, int]]:
+    """``(module, line)`` of every mention of ``import_module`` or ``__import__``."""
+    found = []
+    for name, path in module_names(root).items():
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Name):
+                mentioned = node.id
+            elif isinstance(node, ast.Attribute):
+                mentioned = node.attr
+            elif isinstance(node, ast.alias):
+                mentioned = node.name
+            else:
+                continue
+            if mentioned in _IMPORTERS_BY_NAME:
+                found.append((name, node.lineno))
+    return sorted(found)
 
 
 def _walk(body: list[ast.stmt]) -> Iterator[ast.stmt]:
@@ -346,6 +416,35 @@ def test_lazy_modules_are_heavy_libraries_bound_at_module_level() -> None:
     }
 
 
+#: The modules that import by name: the heavy libraries' stand-ins (each names a library of
+#: LOADED_ON_FIRST_USE, above) and the registry of the CLI groups (each names a module of
+#: ``app.cli``, an edge of the graph).
+IMPORT_BY_NAME = {"app.platform.lazy", "app.cli"}
+
+
+def test_only_the_lazy_loaders_import_by_name() -> None:
+    assert [f"{m}:{line}" for m, line in imports_by_name() if m not in IMPORT_BY_NAME] == []
+
+
+def test_lazy_groups_are_the_cli_groups_named_in_full() -> None:
+    # Made in the registry only, each naming a module of ``app.cli`` and its group; every
+    # module of commands there is one of them (``_support`` is shared by them).
+    modules = module_names(APP)
+    found = lazy_group_calls()
+    assert [
+        f"{call.module}:{call.line} LazyGroup({call.target!r})"
+        for call in found
+        if call.module != "app.cli"
+        or not call.written
+        or call.target.partition(":")[0] not in modules
+        or not call.target.startswith("app.cli.")
+        or not call.target.partition(":")[2].isidentifier()
+    ] == []
+    assert {call.target.partition(":")[0] for call in found} == {
+        name for name in modules if name.startswith("app.cli.") and "._" not in name
+    }
+
+
 # The checks themselves, on a small package written for the purpose -----------------------
 
 
@@ -454,3 +553,39 @@ def test_lazy_module_calls_are_found_with_where_they_run(tmp_path) -> None:
         (4, "weasyprint", True),
         (6, "NAME", False),
     ]
+
+
+def test_a_lazy_group_is_an_import_of_the_module_that_makes_it(tmp_path) -> None:
+    root = _package(
+        tmp_path,
+        {
+            "pkg/__init__.py": "",
+            "pkg/cli/__init__.py": (
+                "GROUPS = (LazyGroup('x', 'pkg.cli.x:x_cli', 'X.'), LazyGroup('y', NAME, 'Y.'))\n"
+            ),
+            "pkg/cli/x.py": "from pkg.cli import GROUPS\n",
+        },
+    )
+    found = all_imports(root)
+    assert import_graph(found, {"pkg"})["pkg.cli"] == {"pkg.cli.x"}
+    assert import_cycles(found, {"pkg"}) == [["pkg.cli", "pkg.cli.x"]]
+    assert [(c.module, c.line, c.target, c.written) for c in lazy_group_calls(root)] == [
+        ("pkg.cli", 1, "pkg.cli.x:x_cli", True),
+        ("pkg.cli", 1, "NAME", False),
+    ]
+
+
+def test_imports_by_name_are_found(tmp_path) -> None:
+    root = _package(
+        tmp_path,
+        {
+            "pkg/__init__.py": "",
+            "pkg/a.py": (
+                "import importlib\n"
+                "from importlib import import_module\n"
+                "def f(name):\n"
+                "    return importlib.import_module(name), __import__(name)\n"
+            ),
+        },
+    )
+    assert imports_by_name(root) == [("pkg.a", 2), ("pkg.a", 4), ("pkg.a", 4)]
