@@ -43,7 +43,10 @@ def _respondent_query() -> Select[tuple[Participant]]:
         .join(Participant.campaign)
         .outerjoin(Participant.response)
         .options(
-            contains_eager(Participant.campaign).defer(Campaign.questionnaire_content),
+            # Not the questionnaire (parsed once per process) nor the consultant's targets.
+            contains_eager(Participant.campaign)
+            .defer(Campaign.questionnaire_content)
+            .defer(Campaign.targets),
             # The questions differ by role; the response says where they are.
             joinedload(Participant.role),
             contains_eager(Participant.response),

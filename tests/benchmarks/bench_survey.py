@@ -10,8 +10,10 @@ all respondents at once for a fixed number of rounds:
 - ``page_view``: GET of a questionnaire page (session, response, answers, template);
 - ``page_save``: POST of a page with its answers (locking, validation, upsert, redirect).
 
-It reports requests/s and p50/p95 latency for each, their ratios to the baseline, and checks
-that no request failed and that every saved answer is in the database.
+It reports requests/s and p50/p95 latency for each, their ratios to the baseline, the CPU time
+the gunicorn workers spent per request (what a request costs the server, whatever the load
+generator beside it costs), and checks that no request failed and that every saved answer is
+in the database.
 """
 
 from __future__ import annotations
@@ -196,8 +198,23 @@ def stored_answers(url: str, participant_ids: list[int]) -> dict[int, dict[str, 
 # --------------------------------------------------------------------------- server
 
 
+def _server_cpu_s(master: int) -> float:
+    """User and system CPU seconds of gunicorn's master and its workers, from /proc."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            line = stat.read_text()
+        except OSError:
+            continue
+        fields = line[line.rindex(")") + 2 :].split()
+        if int(stat.parent.name) == master or int(fields[1]) == master:
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
 @contextlib.contextmanager
-def gunicorn(url: str) -> Iterator[str]:
+def gunicorn(url: str) -> Iterator[tuple[str, int]]:
     port = _free_port()
     with tempfile.TemporaryDirectory(prefix="bench-gunicorn-") as folder:
         config = Path(folder) / "gunicorn.conf.py"
@@ -247,7 +264,7 @@ def gunicorn(url: str) -> Iterator[str]:
                 if time.monotonic() > deadline:
                     raise RuntimeError("gunicorn did not answer /healthz within 30 s")
                 time.sleep(0.2)
-            yield base
+            yield base, process.pid
         finally:
             process.terminate()
             try:
@@ -304,7 +321,7 @@ async def _sign_in(base: str, seeded: Seeded) -> list[Respondent]:
 
 
 async def _phase(
-    respondents: list[Respondent], request: Any, expected_status: int
+    respondents: list[Respondent], request: Any, expected_status: int, server: int
 ) -> dict[str, Any]:
     latencies: list[float] = []
     errors = 0
@@ -321,14 +338,19 @@ async def _phase(
             latencies.append(time.perf_counter() - started)
             errors += 0 if ok else 1
 
+    cpu = _server_cpu_s(server)
     started = time.perf_counter()
     await asyncio.wait_for(
         asyncio.gather(*(worker(r) for r in respondents)), timeout=PHASE_TIMEOUT_S
     )
-    return _summary(latencies, errors, time.perf_counter() - started)
+    summary = _summary(latencies, errors, time.perf_counter() - started)
+    summary["server_cpu_ms_per_request"] = round(
+        (_server_cpu_s(server) - cpu) * 1000 / max(len(latencies), 1), 2
+    )
+    return summary
 
 
-async def _load(base: str, seeded: Seeded) -> dict[str, Any]:
+async def _load(base: str, server: int, seeded: Seeded) -> dict[str, Any]:
     respondents = await _sign_in(base, seeded)
     try:
 
@@ -350,9 +372,9 @@ async def _load(base: str, seeded: Seeded) -> dict[str, Any]:
             )
 
         return {
-            "healthz": await _phase(respondents, healthz, 200),
-            "page_view": await _phase(respondents, view, 200),
-            "page_save": await _phase(respondents, save, 302),
+            "healthz": await _phase(respondents, healthz, 200, server),
+            "page_view": await _phase(respondents, view, 200, server),
+            "page_save": await _phase(respondents, save, 302, server),
         }
     finally:
         await asyncio.gather(*(r.client.aclose() for r in respondents))
@@ -380,6 +402,9 @@ def _ratios(results: dict[str, Any]) -> dict[str, Any]:
             "throughput_vs_healthz": round(phase["requests_per_s"] / base["requests_per_s"], 3),
             "p50_vs_healthz": round(phase["p50_ms"] / base["p50_ms"], 2),
             "p95_vs_healthz": round(phase["p95_ms"] / base["p95_ms"], 2),
+            "server_cpu_vs_healthz": round(
+                phase["server_cpu_ms_per_request"] / base["server_cpu_ms_per_request"], 2
+            ),
         }
     return ratios
 
@@ -389,8 +414,8 @@ def run_backend(database: Any) -> dict[str, Any]:
         seeded = seed(url)
         # The app's logging set-up (seeding ran it in this process) would log every request.
         logging.getLogger("httpx").setLevel(logging.WARNING)
-        with gunicorn(url) as base:
-            results = asyncio.run(_load(base, seeded))
+        with gunicorn(url) as (base, server):
+            results = asyncio.run(_load(base, server, seeded))
         results["ratios"] = _ratios(results)
         results["verification"] = _verify(url, seeded)
     errors = sum(results[p]["errors"] for p in ("healthz", "page_view", "page_save"))
