@@ -129,11 +129,14 @@ def batch_command(
         rich_progress.TimeElapsedColumn(),
         console=console,
         transient=False,
+        # Redrawn on each event rather than by a thread of its own: a process running a
+        # single thread starts the batch's workers as copies of itself.
+        auto_refresh=False,
     ) as progress:
         task = progress.add_task("reports", total=None)
 
         def on_start(targets: list, skipped: list[str]) -> None:
-            progress.update(task, total=len(targets))
+            progress.update(task, total=len(targets), refresh=True)
             for name in skipped:
                 progress.console.print(f"[yellow]skipped[/] {name}: below the anonymity threshold")
 
@@ -141,6 +144,7 @@ def batch_command(
             if not result.ok:
                 progress.console.print(f"[red]failed[/] {result.target.label}: {result.error}")
             progress.advance(task)
+            progress.refresh()
 
         try:
             results = run_batch(

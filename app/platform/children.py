@@ -60,6 +60,26 @@ def forkserver_context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context("forkserver")
 
 
+def threads_running() -> int | None:
+    """How many threads this process runs, counted by the kernel (those of C libraries
+    included, which :mod:`threading` does not see); None where that cannot be read."""
+    try:
+        return len(os.listdir("/proc/self/task"))
+    except OSError:
+        return None
+
+
+def inheriting_context() -> multiprocessing.context.BaseContext:
+    """The context for children that should start as copies of this process: ``fork`` when
+    this process runs a single thread, so that a child inherits everything it has loaded and
+    computed (a lock held by another thread would be copied held, so a process with threads,
+    such as a web server or one whose thread count is unknown, gets
+    :func:`forkserver_context`)."""
+    if "fork" in multiprocessing.get_all_start_methods() and threads_running() == 1:
+        return multiprocessing.get_context("fork")
+    return forkserver_context()
+
+
 def _parent_gone(pid: int) -> bool:
     try:
         with open(f"/proc/{pid}/stat", encoding="ascii") as stat:

@@ -5,7 +5,9 @@ The CLI runs the set in parallel processes (:func:`run_batch`); the web starts a
 local process pool otherwise, recording its progress in the database row and leaving a zip.
 Every worker process builds its own application from the parent's settings with the
 application factory its entry point hands over (see :mod:`app.reporting.processes`): database
-connections, fonts and WeasyPrint state are never shared across processes.
+connections, fonts and WeasyPrint state are never shared across processes. The CLI, which runs
+no other thread, starts them as copies of itself (``fork``), the libraries already loaded; the
+web and the RQ worker start them from the fork server.
 
 Both can be resumed. Every PDF is written to a temporary file and renamed into place, so a
 report file that exists is complete; resuming skips those and renders only what is missing
@@ -36,17 +38,23 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, current_app
+from flask import Flask, current_app, has_app_context
 from sqlalchemy import select
 
 from app.models import DEPARTMENT_ORDER, Campaign, Department, ReportJob, display_name, utcnow
 from app.operations import webhooks
-from app.platform.children import exit_with_parent, forkserver_context, stop_children_at_exit
+from app.platform.children import (
+    exit_with_parent,
+    forkserver_context,
+    inheriting_context,
+    stop_children_at_exit,
+)
 from app.platform.extensions import db
 from app.platform.queue import DEFAULT_JOB_TIMEOUT_S, get_queue, queue_unreachable
 from app.reporting import service
 from app.reporting.availability import campaign_results_for, department_report_allowed
 from app.reporting.filenames import archive_dir, safe_filename
+from app.reporting.libraries import load_report_libraries
 from app.reporting.processes import AppFactory, worker_settings
 
 logger = logging.getLogger(__name__)
@@ -235,6 +243,11 @@ def _init_worker(
 ) -> None:
     global _worker_app
     exit_with_parent(parent_pid)
+    if has_app_context():
+        # A copy of the batch's own process: the connections in its pools are that
+        # process's, left to it untouched; this worker opens its own.
+        for engine in db.engines.values():
+            engine.dispose(close=False)
     if memory_mb > 0:
         _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
         limit = memory_mb * 1024 * 1024
@@ -298,9 +311,20 @@ def run_batch(
     elif pending:
         app = current_app._get_current_object()
         memory_mb = int(app.config["CX_PDF_MEMORY_MB"])
+        workers = min(jobs, len(pending))
+        # A process running no other thread (the CLI) starts its workers as copies of
+        # itself, with the report libraries loaded once here: the workers start at once,
+        # warm, and share those pages. Any other starts them from the fork server.
+        context = inheriting_context()
+        if context.get_start_method() == "fork":
+            load_report_libraries()
+        logger.info(
+            "report batch workers starting",
+            extra={"workers": workers, "start_method": context.get_start_method()},
+        )
         with ProcessPoolExecutor(
-            max_workers=min(jobs, len(pending)),
-            mp_context=forkserver_context(),
+            max_workers=workers,
+            mp_context=context,
             initializer=_init_worker,
             initargs=(app_factory, worker_settings(app), memory_mb, os.getpid()),
         ) as pool:

@@ -9,27 +9,9 @@ thread or a font configuration: those are made in each child.
 
 from __future__ import annotations
 
-from app.platform.lazy import lazy_module, load
-from app.presentation import charts, fonts
-from app.reporting import jobs, linebreaks, rendering, service
+from app.reporting import jobs, service
+from app.reporting.libraries import load_report_libraries
 
-#: What the results computation reaches through its own stand-ins.
-numpy = lazy_module("numpy")
-scipy_special = lazy_module("scipy.special")
-
-load(
-    fonts.matplotlib,
-    fonts.font_manager,
-    charts.mpl_figure,
-    charts.mpl_collections,
-    charts.mpl_patches,
-    charts.mpl_path,
-    charts.mpl_transforms,
-    rendering.weasyprint,
-    rendering.weasyprint_fonts,
-    linebreaks.line_break,
-    numpy,
-    scipy_special,
-)
+load_report_libraries()
 
 __all__ = ["jobs", "service"]

@@ -49,7 +49,7 @@ class Server:
     clients: list[httpx.Client] = field(default_factory=list)
 
 
-def _seed(url: str) -> int:
+def seed_closed_campaign(url: str) -> int:
     """A closed campaign with departments and a consultant; returns the campaign's id."""
     engine = create_engine(url)
     Base.metadata.create_all(engine)
@@ -91,7 +91,7 @@ def _command(kind: str, port: int) -> list[str]:
 def server(request, tmp_path) -> Iterator[Server]:
     """``flask run`` (or, parametrized indirectly, gunicorn with one worker) on its own session."""
     url = f"sqlite:///{tmp_path / 'stop.sqlite3'}"
-    campaign_id = _seed(url)
+    campaign_id = seed_closed_campaign(url)
     port = _free_port()
     env = {
         **os.environ,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 from pathlib import Path
 
@@ -12,6 +13,8 @@ from app.platform.extensions import db as _db
 from app.reporting import service
 from app.reporting.jobs import run_batch
 from app.reporting.processes import app_factory
+from tests.conftest import REPO_ROOT, TEST_SECRET_KEY
+from tests.integration.test_clean_stop import FLASK, seed_closed_campaign
 from tests.integration.test_report_data import world  # noqa: F401 - module-scoped fixture
 
 
@@ -192,3 +195,36 @@ def test_batch_refuses_to_resume_into_another_campaigns_folder(runner, tmp_path:
     assert result.exit_code == 1
     assert f"holds the reports of campaign {built.previous_id}" in result.output
     assert (out / "00-organization-ja.pdf").read_bytes() == b"%PDF-1.7\n%%EOF\n"
+
+
+def test_a_batch_started_from_the_command_line_copies_its_own_process(tmp_path: Path) -> None:
+    """``flask report batch`` runs a single thread: its workers start as copies of it (the
+    report libraries loaded once, in it), and render the same reports as anywhere else."""
+    url = f"sqlite:///{tmp_path / 'batch.sqlite3'}"
+    campaign_id = seed_closed_campaign(url)
+    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": TEST_SECRET_KEY}
+    for name in ("TEST_DATABASE_URL", "REDIS_URL", "FLASK_DEBUG"):
+        env.pop(name, None)
+    out, inline = tmp_path / "reports", tmp_path / "inline"
+    command = [str(FLASK), "--app", "wsgi", "report", "batch", str(campaign_id), "-o"]
+    # Beside it, the same batch rendered in the command's own process, one after another.
+    runs = [
+        subprocess.Popen(
+            [*command, str(folder), "--jobs", jobs],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=REPO_ROOT,
+            env=env,
+        )
+        for folder, jobs in ((out, "2"), (inline, "1"))
+    ]
+    (stdout, stderr), (_, inline_stderr) = (run.communicate(timeout=300) for run in runs)
+    assert runs[0].returncode == 0, stderr
+    assert runs[1].returncode == 0, inline_stderr
+    assert "start_method=fork" in stderr
+    assert "3 written, 0 failed" in stdout + stderr
+    names = ["00-organization-ja.pdf", "01-営業部-ja.pdf", "02-開発部-ja.pdf"]
+    assert sorted(p.name for p in out.glob("*.pdf")) == names
+    for name in names:
+        assert (out / name).read_bytes() == (inline / name).read_bytes(), name
