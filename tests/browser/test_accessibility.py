@@ -17,7 +17,7 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
 from app.models import Participant, ReportJob
-from app.operations.demo import DEMO_RESPONDENT_EMAIL, SeedResult, seed_demo
+from app.operations.demo import DEMO_RESPONDENT_EMAIL, SeedResult
 from app.operations.organizations import update_department
 from app.operations.participants import (
     add_link,
@@ -27,6 +27,7 @@ from app.operations.participants import (
 )
 from app.operations.responses import start_response
 from app.platform.extensions import db
+from tests.demo_copy import seeded_demo
 
 pytestmark = pytest.mark.browser
 
@@ -111,9 +112,7 @@ def audit(live_server: Any, axe_source: str) -> Audit:
 
 @pytest.fixture
 def demo(app: Any) -> SeedResult:
-    seeded = seed_demo()
-    db.session.commit()
-    return seeded
+    return seeded_demo()
 
 
 @pytest.fixture

@@ -14,8 +14,8 @@ from flask import Flask
 from sqlalchemy import select
 
 from app.models import Campaign, Department
-from app.operations.demo import seed_demo
 from app.platform.extensions import db
+from tests.demo_copy import seeded_demo
 from tests.factories import PASSWORD, grant, make_user
 
 pytestmark = pytest.mark.browser
@@ -72,8 +72,7 @@ def _fits(page: Any) -> None:
 def test_chart_legends_and_labels_read_at_laptop_and_phone_widths(
     app: Flask, live_server, chromium
 ) -> None:
-    seeded = seed_demo()
-    db.session.commit()
+    seeded = seeded_demo()
     campaign = db.session.scalar(
         select(Campaign).where(
             Campaign.organization_id == seeded.organization.id,
@@ -132,8 +131,7 @@ def test_chart_legends_and_labels_read_at_laptop_and_phone_widths(
 
 
 def test_statements_read_without_zooming_on_a_phone(app: Flask, live_server, chromium) -> None:
-    seeded = seed_demo()
-    db.session.commit()
+    seeded = seeded_demo()
     campaign = db.session.scalar(
         select(Campaign).where(
             Campaign.organization_id == seeded.organization.id,

@@ -9,8 +9,8 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from app.models import Campaign
-from app.operations.demo import seed_demo
 from app.platform.extensions import db
+from tests.demo_copy import seeded_demo
 from tests.factories import PASSWORD, grant, make_campaign, make_org, make_user
 
 DOCS_IMAGE = Path(__file__).resolve().parent.parent.parent / "docs" / "images" / "dashboard.png"
@@ -21,8 +21,7 @@ def _heatmap_names(page) -> list[str]:
 
 
 def test_executive_explores_the_dashboard(app: Flask, live_server, page, artifacts) -> None:
-    seeded = seed_demo()
-    db.session.commit()
+    seeded = seeded_demo()
     campaign = db.session.scalar(
         select(Campaign).where(
             Campaign.organization_id == seeded.organization.id,

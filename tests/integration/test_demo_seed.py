@@ -1,4 +1,8 @@
-"""The demo seed: realistic volume, planted gaps, and idempotent."""
+"""The demo seed: realistic volume, planted gaps, and idempotent.
+
+The tests of what ``flask demo seed`` prints and of running it twice run the command; the
+tests of what it writes read a copy of its rows (``tests/demo_copy.py``), written by the same
+seed the first time in the test process."""
 
 from __future__ import annotations
 
@@ -23,6 +27,7 @@ from app.models import (
 from app.operations.demo import BENCHMARK_PEERS, DEMO_SLUG
 from app.reporting import service
 from app.results.benchmark import Unavailable, campaign_benchmark
+from tests.demo_copy import seeded_demo
 from tests.integration.test_api_v1 import validate
 from tests.integration.workspace_support import login, make_client
 
@@ -78,7 +83,7 @@ def test_demo_seed_creates_data_and_is_idempotent(runner, db):
 
 
 def test_demo_seed_plants_a_vision_gap_between_executives_and_front_line(runner, db):
-    assert runner.invoke(args=["demo", "seed"]).exit_code == 0
+    seeded_demo()
     from app.models import Role
 
     rows = db.session.execute(
@@ -106,7 +111,7 @@ def test_demo_prints_a_closed_round_link_that_offers_the_individual_report(runne
 
 
 def test_demo_seed_plants_high_digital_low_organizational_behaviour_in_one_department(runner, db):
-    assert runner.invoke(args=["demo", "seed"]).exit_code == 0
+    seeded_demo()
     from app.results import campaign_results
 
     campaign = db.session.scalar(
@@ -125,7 +130,7 @@ def test_demo_seed_plants_high_digital_low_organizational_behaviour_in_one_depar
 
 
 def test_demo_seed_has_150_submitted_responses_per_open_campaign(runner, db):
-    assert runner.invoke(args=["demo", "seed"]).exit_code == 0
+    seeded_demo()
     counts = dict(
         db.session.execute(
             select(Campaign.name, func.count(Response.id))
@@ -155,7 +160,7 @@ def test_demo_prints_an_executive_login_that_lands_on_the_dashboard(runner, db, 
 
 
 def test_demo_participants_have_japanese_names_and_addresses(runner, db):
-    assert runner.invoke(args=["demo", "seed"]).exit_code == 0
+    seeded_demo()
     people = db.session.execute(
         select(Participant.campaign_id, Participant.name, Participant.email)
     ).all()
@@ -170,10 +175,9 @@ def test_demo_participants_have_japanese_names_and_addresses(runner, db):
     assert any(name == "デモ 回答者" for _c, name, _e in people)
 
 
-def _demo_campaigns(runner, db) -> dict[str, Campaign]:
+def _demo_campaigns(db) -> dict[str, Campaign]:
     """The bank's campaigns by name (its benchmark peers' are left out)."""
-    result = runner.invoke(args=["demo", "seed"])
-    assert result.exit_code == 0, result.output
+    seeded_demo()
     bank = select(Organization.id).where(Organization.slug == DEMO_SLUG)
     return {
         c.name: c
@@ -182,7 +186,7 @@ def _demo_campaigns(runner, db) -> dict[str, Campaign]:
 
 
 def test_the_2025_round_runs_on_questionnaire_1_0_0_and_the_2026_rounds_on_2_1_0(runner, db):
-    campaigns = _demo_campaigns(runner, db)
+    campaigns = _demo_campaigns(db)
     versions = {name: c.questionnaire_version for name, c in campaigns.items()}
     assert versions == {
         "2025年度 CX 5つの力 成熟度診断": "1.0.0",
@@ -215,7 +219,7 @@ def test_the_2025_round_runs_on_questionnaire_1_0_0_and_the_2026_rounds_on_2_1_0
 
 
 def test_front_line_answers_dont_know_more_than_executives_on_management_items(runner, db, app):
-    campaign = _demo_campaigns(runner, db)["2026年度 CX 5つの力 成熟度診断"]
+    campaign = _demo_campaigns(db)["2026年度 CX 5つの力 成熟度診断"]
     user = db.session.scalar(select(User).where(User.email == "executive@example.com"))
     token = create_api_token(user, "tests")
     db.session.commit()
@@ -242,7 +246,7 @@ def test_front_line_answers_dont_know_more_than_executives_on_management_items(r
 def test_the_2026_trend_compares_each_dimension_over_the_linked_items(runner, db):
     from app.results import campaign_results
 
-    campaigns = _demo_campaigns(runner, db)
+    campaigns = _demo_campaigns(db)
     current = campaigns["2026年度 CX 5つの力 成熟度診断"]
     results = campaign_results(current)
     comparability = {c.dimension: c for c in results.trend_comparability}
@@ -265,7 +269,7 @@ def test_the_2026_trend_compares_each_dimension_over_the_linked_items(runner, db
 
 
 def test_the_1_0_0_round_still_opens_and_its_organisation_report_renders(runner, db, app):
-    campaign = _demo_campaigns(runner, db)["2025年度 CX 5つの力 成熟度診断"]
+    campaign = _demo_campaigns(db)["2025年度 CX 5つの力 成熟度診断"]
     client = make_client(app)
     user = db.session.scalar(select(User).where(User.email == "executive@example.com"))
     user.password_hash = hash_password("demo-password-123")
@@ -288,7 +292,7 @@ def test_the_1_0_0_round_still_opens_and_its_organisation_report_renders(runner,
 
 
 def test_the_demo_records_the_organisation_profile_of_each_round(runner, db, app):
-    campaigns = _demo_campaigns(runner, db)
+    campaigns = _demo_campaigns(db)
     current = campaigns["2026年度 CX 5つの力 成熟度診断"]
     user = db.session.scalar(select(User).where(User.email == "executive@example.com"))
     token = create_api_token(user, "tests")
@@ -336,7 +340,7 @@ def test_the_demo_records_the_organisation_profile_of_each_round(runner, db, app
 
 
 def test_the_demo_bank_is_compared_with_the_other_banks_that_joined_the_benchmark(runner, db, app):
-    campaigns = _demo_campaigns(runner, db)
+    campaigns = _demo_campaigns(db)
     current = campaigns["2026年度 CX 5つの力 成熟度診断"]
     bank = current.organization
     assert (bank.industry, bank.size_band, bank.benchmark_opt_in) == ("banking", "1000-4999", True)

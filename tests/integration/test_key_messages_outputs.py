@@ -18,6 +18,7 @@ from app.models import Campaign, Department, User
 from app.platform.extensions import db as _db
 from app.reporting import service
 from app.results import campaign_results
+from tests.demo_copy import seeded_demo
 from tests.integration.test_api_v1 import auth, module_app, validate
 from tests.integration.workspace_support import login, make_client
 
@@ -28,11 +29,8 @@ DIGITAL = "デジタル推進部"
 @pytest.fixture(scope="module")
 def demo(database_url) -> Iterator[tuple[Flask, dict[str, str]]]:
     with module_app(database_url) as app:
-        result = app.test_cli_runner().invoke(args=["demo", "seed"])
-        assert result.exit_code == 0, result.output
-        passwords = dict(re.findall(r"login: (\S+@example\.com) / (\S+)", result.output))
-        assert passwords
-        yield app, passwords
+        seeded = seeded_demo()
+        yield app, {seeded.executive_email: seeded.executive_password}
 
 
 def _campaign() -> Campaign:

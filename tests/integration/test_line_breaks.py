@@ -23,6 +23,7 @@ from app.presentation.phrases import is_japanese, phrases
 from app.reporting import service
 from app.reporting.linebreaks import phrase_ranges
 from app.reporting.rendering import RenderedReport, html_to_pdf, reports_dir
+from tests.demo_copy import seeded_demo
 from tests.integration.test_api_v1 import module_app
 
 CURRENT = "2026年度 CX 5つの力 成熟度診断"
@@ -34,8 +35,7 @@ WORD = re.compile(
 @pytest.fixture(scope="module")
 def demo(database_url) -> Iterator[Flask]:
     with module_app(database_url) as app:
-        result = app.test_cli_runner().invoke(args=["demo", "seed"])
-        assert result.exit_code == 0, result.output
+        seeded_demo()
         yield app
 
 

@@ -17,9 +17,9 @@ from flask import Flask
 from sqlalchemy import select
 
 from app.models import Campaign
-from app.operations.demo import seed_demo
 from app.platform.extensions import db
 from app.reporting import service
+from tests.demo_copy import seeded_demo
 
 PROFILES = "部署別プロファイル"
 TITLE = re.compile(r"\(n=\d+\)$")
@@ -59,8 +59,7 @@ def _wide(text: str) -> bool:
 
 
 def test_department_profiles_come_four_a_page_with_text_of_seven_points(app: Flask) -> None:
-    seeded = seed_demo()
-    db.session.commit()
+    seeded = seeded_demo()
     campaign = db.session.scalar(
         select(Campaign).where(
             Campaign.organization_id == seeded.organization.id,

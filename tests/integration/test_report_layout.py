@@ -13,6 +13,7 @@ import re
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -26,6 +27,7 @@ from app.reporting.layout import MINIMUM_FILL, page_fills
 from app.reporting.rendering import html_to_pdf, typeset
 from app.reporting.sections import slots
 from app.reporting.viewmodel import PlanContent, PlannedAction, VoiceContent, VoiceTheme
+from tests.demo_copy import seeded_demo
 from tests.integration.test_api_v1 import module_app
 
 CURRENT = "2026年度 CX 5つの力 成熟度診断"
@@ -35,11 +37,18 @@ DEPARTMENT = "デジタル推進部"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "report-pages"
 
 
+#: Typesetting a report takes seconds: each (kind, locale) is laid out, and written as a
+#: PDF, once for the module's tests.
+_layouts: dict[tuple[str, str], Any] = {}
+_pdfs: dict[tuple[str, str], bytes] = {}
+
+
 @pytest.fixture(scope="module")
 def demo(database_url) -> Iterator[Flask]:
+    _layouts.clear()
+    _pdfs.clear()
     with module_app(database_url) as app:
-        result = app.test_cli_runner().invoke(args=["demo", "seed"])
-        assert result.exit_code == 0, result.output
+        seeded_demo()
         yield app
 
 
@@ -68,10 +77,22 @@ def _rendered(kind: str, locale: str):
     return service.render_html(_campaign(), department=department, locale=locale)
 
 
+def _pages(kind: str, locale: str) -> Any:
+    if (kind, locale) not in _layouts:
+        _layouts[kind, locale] = typeset(_rendered(kind, locale)).pages
+    return _layouts[kind, locale]
+
+
+def _pdf(kind: str, locale: str) -> bytes:
+    if (kind, locale) not in _pdfs:
+        _pdfs[kind, locale] = html_to_pdf(_rendered(kind, locale))
+    return _pdfs[kind, locale]
+
+
 @pytest.mark.parametrize("locale", ["ja", "en"])
 @pytest.mark.parametrize("kind", ["organization", "department", "individual"])
 def test_no_page_is_wasted(demo, kind, locale) -> None:
-    fills = page_fills(typeset(_rendered(kind, locale)).pages)
+    fills = page_fills(_pages(kind, locale))
     assert len(fills) >= 3
     wasted = [(page.number, page.fill) for page in fills if page.wasted]
     assert not wasted, f"pages under {MINIMUM_FILL:.0%} full: {wasted}"
@@ -86,7 +107,7 @@ def test_no_page_is_wasted(demo, kind, locale) -> None:
 
 @pytest.mark.parametrize("locale", ["ja", "en"])
 def test_the_executive_summary_is_two_pages(demo, locale) -> None:
-    fills = page_fills(typeset(_rendered("organization", locale)).pages)
+    fills = page_fills(_pages("organization", locale))
     # The cover, then the summary on pages 2 and 3, then the contents opening a new chapter.
     assert fills[1].opens_chapter
     assert not fills[2].opens_chapter
@@ -189,7 +210,7 @@ def test_the_leaders_voice_holds_the_themes_of_the_free_text_answers(demo) -> No
 def test_page_images_of_the_organisation_report(demo, locale, tmp_path) -> None:
     """Every page of the demo's organisation report as an image, in the test artefacts."""
     pdf = tmp_path / f"organisation-{locale}.pdf"
-    pdf.write_bytes(html_to_pdf(_rendered("organization", locale)))
+    pdf.write_bytes(_pdf("organization", locale))
     folder = ARTIFACTS / locale
     folder.mkdir(parents=True, exist_ok=True)
     for old in folder.glob("page-*.png"):
@@ -217,7 +238,7 @@ INTERNAL = re.compile(
 def test_client_pdfs_carry_no_internal_keys_paths_hashes_or_seed_references(
     demo, kind, locale
 ) -> None:
-    pdf = html_to_pdf(_rendered(kind, locale))
+    pdf = _pdf(kind, locale)
     text = subprocess.run(
         ["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True
     ).stdout.decode()
