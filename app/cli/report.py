@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import resource
 import time
 from pathlib import Path
 
@@ -162,13 +163,23 @@ def batch_command(
     table = rich_table.Table(
         title=f"campaign {campaign.id}: {len(results)} reports, {workers} jobs"
     )
-    for column in ("report", "status", "seconds", "file"):
+    for column in ("report", "status", "seconds", "peak MB", "file"):
         table.add_column(column)
+    # The peak memory of the process that rendered each report: its worker's so far, or
+    # this process's when the reports were rendered here.
+    own_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     for result in results:
         status = "[green]ok[/]" if result.ok else "[red]failed[/]"
+        peak = result.peak_memory_mb if result.peak_memory_mb is not None else own_peak
         if result.reused:
-            status = "[cyan]reused[/]"
-        table.add_row(result.target.label, status, f"{result.seconds:.1f}", result.target.filename)
+            status, peak = "[cyan]reused[/]", None
+        table.add_row(
+            result.target.label,
+            status,
+            f"{result.seconds:.1f}",
+            "-" if peak is None else f"{peak:.0f}",
+            result.target.filename,
+        )
     console.print(table)
     failed = sum(not result.ok for result in results)
     reused = sum(result.reused for result in results)

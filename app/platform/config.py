@@ -304,3 +304,20 @@ def apply_engine_defaults(config: dict[str, Any]) -> None:
             connect_args["options"] = f"{pg_options} -c statement_timeout={timeout_ms}".strip()
         options["connect_args"] = connect_args
     config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+
+
+#: The variables sizing the thread pools of numpy's linear algebra (OpenBLAS, or OpenMP and
+#: MKL builds), read when numpy loads.
+MATHS_THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def single_threaded_maths() -> None:
+    """One thread for numpy's linear algebra, unless the environment sets its own.
+
+    The app's matrices are small, and its processes (web workers, a batch's workers) already
+    share the cores: a pool of threads per process only competes with them, and would keep a
+    batch run from the command line from starting its workers as copies of itself
+    (:mod:`app.platform.children`). Called before numpy can load (:mod:`app.platform.lazy`).
+    """
+    for variable in MATHS_THREAD_VARIABLES:
+        os.environ.setdefault(variable, "1")

@@ -20,7 +20,11 @@ from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
+from app.platform.config import single_threaded_maths
 from app.platform.memory import gc_paused
+
+# Before numpy can load: its linear algebra's thread pools are sized when it does.
+single_threaded_maths()
 
 #: Set-up run once, right after a package is first imported and before any of its modules is
 #: used (matplotlib's backend), by package name.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 from pathlib import Path
 
@@ -223,6 +224,10 @@ def test_a_batch_started_from_the_command_line_copies_its_own_process(tmp_path: 
     assert runs[0].returncode == 0, stderr
     assert runs[1].returncode == 0, inline_stderr
     assert "start_method=fork" in stderr
+    # Each report's row gives the peak memory of the worker that rendered it.
+    peaks = re.findall(r"│ ok\s+│\s+[\d.]+\s+│\s+(\d+)\s+│", stderr)
+    assert len(peaks) == 3, stderr
+    assert all(100 < int(peak) < 2000 for peak in peaks), peaks
     assert "3 written, 0 failed" in stdout + stderr
     names = ["00-organization-ja.pdf", "01-営業部-ja.pdf", "02-開発部-ja.pdf"]
     assert sorted(p.name for p in out.glob("*.pdf")) == names
