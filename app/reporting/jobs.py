@@ -47,6 +47,7 @@ from app.platform.children import (
     exit_with_parent,
     forkserver_context,
     inheriting_context,
+    stop_children,
     stop_children_at_exit,
 )
 from app.platform.extensions import db
@@ -243,6 +244,9 @@ def _init_worker(
 ) -> None:
     global _worker_app
     exit_with_parent(parent_pid)
+    # Ctrl-C reaches the whole process group: the batch's own process decides what stops,
+    # and stops its workers (run_batch).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     if has_app_context():
         # A copy of the batch's own process: the connections in its pools are that
         # process's, left to it untouched; this worker opens its own.
@@ -332,12 +336,19 @@ def run_batch(
                 pool.submit(_worker_render, target, str(out_dir), locale): target
                 for target in pending
             }
-            for future in as_completed(futures):
-                try:
-                    result = future.result()
-                except Exception as exc:  # the worker process itself died
-                    result = TargetResult(futures[future], False, 0.0, error=repr(exc))
-                record(result)
+            try:
+                for future in as_completed(futures):
+                    try:
+                        result = future.result()
+                    except Exception as exc:  # the worker process itself died
+                        result = TargetResult(futures[future], False, 0.0, error=repr(exc))
+                    record(result)
+            except BaseException:
+                # Interrupted (Ctrl-C, an error in a callback): the workers stop now rather
+                # than after the batch; the reports they finished stay for a resume.
+                pool.shutdown(wait=False, cancel_futures=True)
+                stop_children()
+                raise
     order = {target: index for index, target in enumerate(targets)}
     return sorted(results, key=lambda result: order[result.target])
 

@@ -26,6 +26,7 @@ from sqlalchemy import create_engine
 from app import create_app
 from app.models import Base
 from app.platform.extensions import db
+from app.reporting.jobs import is_complete_pdf
 from tests.conftest import REPO_ROOT, TEST_SECRET_KEY, make_config
 from tests.factories import PASSWORD, grant, make_user
 from tests.integration.test_dashboard_fixtures import build_world
@@ -218,3 +219,53 @@ def _request_quietly(client: httpx.Client, url: str) -> None:
         client.get(url)
     except httpx.HTTPError:
         return
+
+
+def test_ctrl_c_during_a_command_line_batch_stops_its_workers_at_once(tmp_path):
+    """Ctrl-C on ``flask report batch`` ends the command and its workers without waiting for
+    the batch; the reports finished before it stay complete, for ``--resume``."""
+    campaign_id = seed_closed_campaign(f"sqlite:///{tmp_path / 'batch.sqlite3'}")
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'batch.sqlite3'}",
+        "SECRET_KEY": TEST_SECRET_KEY,
+    }
+    for name in ("TEST_DATABASE_URL", "REDIS_URL", "FLASK_DEBUG"):
+        env.pop(name, None)
+    out = tmp_path / "reports"
+    command = [str(FLASK), "--app", "wsgi", "report", "batch", str(campaign_id), "-o", str(out)]
+    process = subprocess.Popen(
+        [sys.executable, "-c", LAUNCH, *command, "--jobs", "2"],
+        cwd=REPO_ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+
+        def batch_processes() -> list[str]:
+            # The command and its workers, which are copies of it (not the short-lived
+            # helpers a library may start while loading).
+            return [line for line in _session_processes(process.pid) if "report batch" in line]
+
+        deadline = time.monotonic() + 60
+        while len(batch_processes()) < 3 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(batch_processes()) == 3, "the batch's workers never started"
+        os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C in a terminal sends
+        output, _ = process.communicate(timeout=30)
+    finally:
+        for line in _session_processes(process.pid):
+            os.kill(int(line.split()[0]), signal.SIGKILL)
+    assert process.returncode == 1, output
+    assert "Aborted!" in output
+    # The workers were stopped, not waited for.
+    assert "stopping child processes children=2" in output, output
+    deadline = time.monotonic() + 15
+    while _session_processes(process.pid) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert _session_processes(process.pid) == []
+    assert not list(out.glob(".*.part"))
+    assert all(is_complete_pdf(path) for path in out.glob("*.pdf"))
