@@ -164,7 +164,8 @@ def batch_command(
         title=f"campaign {campaign.id}: {len(results)} reports, {workers} jobs"
     )
     for column in ("report", "status", "seconds", "peak MB", "file"):
-        table.add_column(column)
+        # Long department names and file names wrap rather than being cut short.
+        table.add_column(column, overflow="fold")
     # The peak memory of the process that rendered each report: its worker's so far, or
     # this process's when the reports were rendered here.
     own_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

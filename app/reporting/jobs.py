@@ -243,10 +243,12 @@ def _init_worker(
     app_factory: AppFactory, settings: dict[str, Any], memory_mb: int, parent_pid: int
 ) -> None:
     global _worker_app
-    exit_with_parent(parent_pid)
     # Ctrl-C reaches the whole process group: the batch's own process decides what stops,
-    # and stops its workers (run_batch).
+    # and stops its workers (run_batch). A worker copied from it starts with SIGINT held
+    # back, so one that comes while it starts is dropped here, not raised half-way.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    exit_with_parent(parent_pid)
     if has_app_context():
         # A copy of the batch's own process: the connections in its pools are that
         # process's, left to it untouched; this worker opens its own.
@@ -332,11 +334,17 @@ def run_batch(
             initializer=_init_worker,
             initargs=(app_factory, worker_settings(app), memory_mb, os.getpid()),
         ) as pool:
-            futures: dict[Future[TargetResult], ReportTarget] = {
-                pool.submit(_worker_render, target, str(out_dir), locale): target
-                for target in pending
-            }
             try:
+                # The first task starts the workers: SIGINT is held back meanwhile (they
+                # inherit that, see _init_worker) and comes through here once they run.
+                signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+                try:
+                    futures: dict[Future[TargetResult], ReportTarget] = {
+                        pool.submit(_worker_render, target, str(out_dir), locale): target
+                        for target in pending
+                    }
+                finally:
+                    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
                 for future in as_completed(futures):
                     try:
                         result = future.result()

@@ -8,6 +8,7 @@ must be gone: the render children, the fork server and the resource tracker.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
@@ -133,7 +134,8 @@ def server(request, tmp_path) -> Iterator[Server]:
             client.close()
         # Whatever the test found, leave nothing running.
         for line in _session_processes(process.pid):
-            os.kill(int(line.split()[0]), signal.SIGKILL)
+            with contextlib.suppress(ProcessLookupError):  # it ended meanwhile
+                os.kill(int(line.split()[0]), signal.SIGKILL)
         process.wait(10)
 
 
@@ -258,7 +260,8 @@ def test_ctrl_c_during_a_command_line_batch_stops_its_workers_at_once(tmp_path):
         output, _ = process.communicate(timeout=30)
     finally:
         for line in _session_processes(process.pid):
-            os.kill(int(line.split()[0]), signal.SIGKILL)
+            with contextlib.suppress(ProcessLookupError):  # it ended meanwhile
+                os.kill(int(line.split()[0]), signal.SIGKILL)
     assert process.returncode == 1, output
     assert "Aborted!" in output
     # The workers were stopped, not waited for.
