@@ -30,6 +30,7 @@ measured are reported beside them.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import random
 import resource
@@ -220,17 +221,29 @@ def _child_render(database: str, campaign_id: int, repeats: int) -> dict[str, An
     return {"runs": runs, "max_rss_mb": usage.ru_maxrss / 1024}
 
 
+class _StartMethod(logging.Handler):
+    """How a batch started its workers, read from its log line saying so (none with 1 job)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.method: str | None = None
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.method = getattr(record, "start_method", self.method)
+
+
 def _child_batch(database: str, campaign_id: int, jobs: int, out: str) -> dict[str, Any]:
     from app import create_app
     from app.models import Campaign
-    from app.platform.children import inheriting_context
     from app.platform.extensions import db
+    from app.reporting import jobs as batch_jobs
     from app.reporting.jobs import run_batch
 
+    started_by = _StartMethod()
+    batch_jobs.logger.addHandler(started_by)
     app = create_app(_settings(Path(database)))
     with app.app_context():
         campaign = db.session.get(Campaign, campaign_id)
-        start_method = inheriting_context().get_start_method()
         started = time.perf_counter()
         results = run_batch(campaign, Path(out), jobs=jobs, locale="ja", app_factory=create_app)
         wall_s = time.perf_counter() - started
@@ -242,7 +255,7 @@ def _child_batch(database: str, campaign_id: int, jobs: int, out: str) -> dict[s
         "wall_s": wall_s,
         "reports": len(results),
         "failed": sum(not r.ok for r in results),
-        "start_method": start_method if jobs > 1 else None,
+        "start_method": started_by.method,
         "peak_rss_per_job_mb": round(own if jobs == 1 else workers, 1),
     }
 

@@ -67,6 +67,15 @@ def seed_closed_campaign(url: str) -> int:
     return campaign_id
 
 
+def app_environment(url: str, **settings: str) -> dict[str, str]:
+    """The environment of an app process started by a test: this one's, on the database
+    ``url``, without the test run's own database, Redis or debug settings."""
+    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": TEST_SECRET_KEY, **settings}
+    for name in ("TEST_DATABASE_URL", "REDIS_URL", "FLASK_DEBUG"):
+        env.pop(name, None)
+    return env
+
+
 def _session_processes(session: int) -> list[str]:
     """``pid command`` of every live process in the server's session."""
     found = []
@@ -95,17 +104,13 @@ def server(request, tmp_path) -> Iterator[Server]:
     url = f"sqlite:///{tmp_path / 'stop.sqlite3'}"
     campaign_id = seed_closed_campaign(url)
     port = _free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": url,
-        "SECRET_KEY": TEST_SECRET_KEY,
-        "CX_REPORT_ARCHIVE_DIR": str(tmp_path / "reports"),
-        "CX_REPORT_WORKERS": "1",
-        "PORT": str(port),
-        "WEB_CONCURRENCY": "1",
-    }
-    for name in ("TEST_DATABASE_URL", "REDIS_URL", "FLASK_DEBUG"):
-        env.pop(name, None)
+    env = app_environment(
+        url,
+        CX_REPORT_ARCHIVE_DIR=str(tmp_path / "reports"),
+        CX_REPORT_WORKERS="1",
+        PORT=str(port),
+        WEB_CONCURRENCY="1",
+    )
     log = tmp_path / "server.log"
     with log.open("wb") as output:
         process = subprocess.Popen(
@@ -226,14 +231,9 @@ def _request_quietly(client: httpx.Client, url: str) -> None:
 def test_ctrl_c_during_a_command_line_batch_stops_its_workers_at_once(tmp_path):
     """Ctrl-C on ``flask report batch`` ends the command and its workers without waiting for
     the batch; the reports finished before it stay complete, for ``--resume``."""
-    campaign_id = seed_closed_campaign(f"sqlite:///{tmp_path / 'batch.sqlite3'}")
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'batch.sqlite3'}",
-        "SECRET_KEY": TEST_SECRET_KEY,
-    }
-    for name in ("TEST_DATABASE_URL", "REDIS_URL", "FLASK_DEBUG"):
-        env.pop(name, None)
+    url = f"sqlite:///{tmp_path / 'batch.sqlite3'}"
+    campaign_id = seed_closed_campaign(url)
+    env = app_environment(url)
     out = tmp_path / "reports"
     command = [str(FLASK), "--app", "wsgi", "report", "batch", str(campaign_id), "-o", str(out)]
     process = subprocess.Popen(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 from pathlib import Path
@@ -10,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from app.reporting import service
-from tests.conftest import REPO_ROOT, TEST_SECRET_KEY
-from tests.integration.test_clean_stop import FLASK, seed_closed_campaign
+from tests.conftest import REPO_ROOT
+from tests.integration.test_clean_stop import FLASK, app_environment, seed_closed_campaign
 from tests.integration.test_report_data import world  # noqa: F401 - module-scoped fixture
 
 
@@ -192,9 +191,7 @@ def test_a_batch_started_from_the_command_line_copies_its_own_process(tmp_path: 
     report libraries loaded once, in it), and render the same reports as anywhere else."""
     url = f"sqlite:///{tmp_path / 'batch.sqlite3'}"
     campaign_id = seed_closed_campaign(url)
-    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": TEST_SECRET_KEY}
-    for name in ("TEST_DATABASE_URL", "REDIS_URL", "FLASK_DEBUG"):
-        env.pop(name, None)
+    env = app_environment(url)
     out, inline = tmp_path / "reports", tmp_path / "inline"
     command = [str(FLASK), "--app", "wsgi", "report", "batch", str(campaign_id), "-o"]
     # Beside it, the same batch rendered in the command's own process, one after another.
